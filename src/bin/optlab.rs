@@ -1,0 +1,173 @@
+//! `optlab`: the command line over the same spec the app uses.
+//!
+//! - `optlab run SPEC.json [--format json|csv]`
+//! - `optlab msign MATRIX.json [--ns keller_quintic|lecture_quintic|cubic|svd] [--steps K]`
+//!
+//! Bad input prints one line on stderr naming the field and what is allowed, and exits with code 2.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use optlab::linalg::msign::{msign, NsVariant};
+use optlab::linalg::singular_values;
+use optlab::optim::config::MAX_NS_STEPS;
+use optlab::run::{run, Report};
+use optlab::spec::{parse_json, Spec, SpecError};
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "optlab", version, about = "Optimizers of the lecture 'Optimization for Deep Learning', on the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every optimizer of an experiment spec and print the traces.
+    Run {
+        /// The spec (JSON); `-` reads standard input.
+        spec: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Orthogonalise a matrix (a JSON list of rows) by Newton–Schulz or exactly by SVD.
+    Msign {
+        /// The matrix (JSON list of rows); `-` reads standard input.
+        matrix: String,
+        #[arg(long, value_enum, default_value_t = Ns::KellerQuintic)]
+        ns: Ns,
+        /// Newton–Schulz iterations (0 to 50; ignored for svd).
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum Ns {
+    KellerQuintic,
+    LectureQuintic,
+    Cubic,
+    Svd,
+}
+
+impl From<Ns> for NsVariant {
+    fn from(n: Ns) -> Self {
+        match n {
+            Ns::KellerQuintic => NsVariant::KellerQuintic,
+            Ns::LectureQuintic => NsVariant::LectureQuintic,
+            Ns::Cubic => NsVariant::Cubic,
+            Ns::Svd => NsVariant::Svd,
+        }
+    }
+}
+
+/// Largest matrix side `optlab msign` accepts.
+const MAX_MSIGN_SIDE: usize = 1024;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(&one_line(&e.to_string())),
+    };
+    match std::panic::catch_unwind(|| execute(cli)) {
+        Ok(Ok(out)) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(msg)) => fail(&msg),
+        Err(_) => fail("error: internal error (a bug in optlab); please report the input that caused it"),
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("{msg}");
+    ExitCode::from(2)
+}
+
+/// clap's multi-line message as one line (without the usage and help hints).
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn read_input(path: &str) -> Result<String, String> {
+    let mut text = String::new();
+    let res = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)).map(|_| ())
+    };
+    res.map_err(|e| format!("error: cannot read {path}: {e}"))?;
+    Ok(text)
+}
+
+fn spec_err(e: SpecError) -> String {
+    format!("error: {e}")
+}
+
+fn execute(cli: Cli) -> Result<String, String> {
+    match cli.command {
+        Command::Run { spec, format } => {
+            let spec = Spec::from_json(&read_input(&spec)?).map_err(spec_err)?;
+            let report = run(&spec).map_err(spec_err)?;
+            Ok(match format {
+                Format::Json => serde_json::to_string(&report).expect("finite numbers serialise") + "\n",
+                Format::Csv => to_csv(&report),
+            })
+        }
+        Command::Msign { matrix, ns, steps } => {
+            if steps > MAX_NS_STEPS {
+                return Err(format!("error: --steps: must be in [0, {MAX_NS_STEPS}], got {steps}"));
+            }
+            let rows: Vec<Vec<f64>> = parse_json(&read_input(&matrix)?)
+                .map_err(|e| format!("error: matrix: {} (expected a JSON list of rows of numbers)", e.message))?;
+            let m = optlab::problems::rows_to_matrix("matrix", &rows).map_err(spec_err)?;
+            if m.nrows() > MAX_MSIGN_SIDE || m.ncols() > MAX_MSIGN_SIDE {
+                return Err(format!("error: matrix: each side must be at most {MAX_MSIGN_SIDE}, got {}×{}", m.nrows(), m.ncols()));
+            }
+            let out = msign(m.view(), ns.into(), steps, 1e-7);
+            let json = serde_json::json!({
+                "output": out.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+                "singular_values_in": singular_values(m.view()),
+                "singular_values_out": singular_values(out.view()),
+            });
+            Ok(json.to_string() + "\n")
+        }
+    }
+}
+
+/// One row per step and run: `label,step,loss,lr,grad_norm,x_0,…` (`lr` is empty at step 0).
+fn to_csv(report: &Report) -> String {
+    let n = report.runs.iter().flat_map(|r| r.params.first()).map(Vec::len).max().unwrap_or(0);
+    let mut out = String::from("label,step,loss,lr,grad_norm");
+    for i in 0..n {
+        out += &format!(",x_{i}");
+    }
+    out.push('\n');
+    for r in &report.runs {
+        let label = format!("\"{}\"", r.label.replace('"', "\"\""));
+        for (t, loss) in r.loss.iter().enumerate() {
+            let lr = if t == 0 { String::new() } else { r.lr[t - 1].to_string() };
+            out += &format!("{label},{t},{loss},{lr},{}", r.grad_norm[t]);
+            for v in &r.params[t] {
+                out += &format!(",{v}");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

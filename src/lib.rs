@@ -1,0 +1,28 @@
+//! # optlab
+//!
+//! The numerical core of an interactive companion to the lecture *Optimization for Deep Learning*.
+//!
+//! Everything here is pure Rust and runs natively; only [`web`] (compiled for `wasm32` alone) knows about
+//! the browser. The pieces, in the order a reader meets them:
+//!
+//! - [`optim`]: optimizers as chains of small gradient transforms (optax style), the wrappers
+//!   Lookahead and SAM, Muon, Newton's method and PyTorch-compatible learning-rate schedules.
+//! - [`linalg`]: the matrix sign function (Newton–Schulz variants and the exact one via SVD).
+//! - [`problems`]: 2-D landscapes, quadratics, matrix least squares and a finite sum with mini-batches.
+//! - [`spec`]: the one experiment spec (JSON, JS object, URL) and its validation.
+//! - [`run`]: spec → traces (loss, parameters, lr, gradient norm, divergence).
+//! - [`analysis`]: measured vs theoretical rates, sharpness.
+//! - [`plot`]: charts generic over plotters' `DrawingBackend`.
+
+pub mod analysis;
+pub mod linalg;
+pub mod optim;
+pub mod plot;
+pub mod problems;
+pub mod run;
+pub mod spec;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use spec::{Spec, SpecError};

@@ -1,0 +1,50 @@
+//! Small linear algebra over ndarray: the matrix sign function and spectra. Decompositions (SVD, LU,
+//! symmetric eigenvalues) come from nalgebra, which is pure Rust and runs in wasm.
+
+pub mod msign;
+
+use nalgebra::DMatrix;
+use ndarray::{Array2, ArrayView2};
+
+/// ndarray → nalgebra (copies).
+pub fn to_na(m: ArrayView2<f64>) -> DMatrix<f64> {
+    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[[i, j]])
+}
+
+/// nalgebra → ndarray (copies).
+pub fn from_na(m: &DMatrix<f64>) -> Array2<f64> {
+    Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
+}
+
+/// Singular values, largest first.
+pub fn singular_values(m: ArrayView2<f64>) -> Vec<f64> {
+    if m.is_empty() {
+        return Vec::new();
+    }
+    let mut s: Vec<f64> = to_na(m).singular_values().iter().copied().collect();
+    s.sort_by(|a, b| b.total_cmp(a));
+    s
+}
+
+/// Eigenvalues of a symmetric matrix, largest first.
+pub fn symmetric_eigenvalues(m: ArrayView2<f64>) -> Vec<f64> {
+    let mut e: Vec<f64> = to_na(m).symmetric_eigenvalues().iter().copied().collect();
+    e.sort_by(|a, b| b.total_cmp(a));
+    e
+}
+
+/// Solves `a·x = b` by LU with partial pivoting; `None` when `a` is singular or the answer is not finite.
+pub fn solve(a: ArrayView2<f64>, b: &[f64]) -> Option<Vec<f64>> {
+    let lu = to_na(a).lu();
+    let rhs = nalgebra::DVector::from_column_slice(b);
+    let x = lu.solve(&rhs)?;
+    // LU "succeeds" on numerically singular matrices with huge answers; judge by the pivot ratio instead.
+    let u = lu.u();
+    let diag: Vec<f64> = (0..u.nrows().min(u.ncols())).map(|i| u[(i, i)].abs()).collect();
+    let max = diag.iter().cloned().fold(0.0, f64::max);
+    let min = diag.iter().cloned().fold(f64::INFINITY, f64::min);
+    if max == 0.0 || min <= max * 1e-13 || x.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    Some(x.iter().copied().collect())
+}

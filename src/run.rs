@@ -1,0 +1,171 @@
+//! Spec → traces: runs every optimizer of a spec on its problem and records what the plots and the
+//! command line show. A run stops at the first non-finite value or failed step and says why.
+
+use crate::optim::{Optimizer, Oracle};
+use crate::problems::{batch_rng, Problem};
+use crate::spec::{RunSpec, Spec, SpecError};
+use ndarray::Array2;
+use serde::Serialize;
+
+/// Magnitude of a loss treated as divergence before it overflows.
+pub const DIVERGENCE_LOSS: f64 = 1e100;
+
+/// Where and why a run stopped early.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Diverged {
+    pub step: usize,
+    pub reason: String,
+}
+
+/// Everything recorded for one run. `loss`, `params` and `grad_norm` hold one entry per iterate
+/// `x₀ … x_T`; `lr` one per step `1 … T`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trace {
+    pub label: String,
+    pub loss: Vec<f64>,
+    pub params: Vec<Vec<f64>>,
+    pub lr: Vec<f64>,
+    pub grad_norm: Vec<f64>,
+    pub diverged: Option<Diverged>,
+    /// Optimizer internals per step (effective step sizes, SAM's ε̂, slow weights), when asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub internals: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+impl Trace {
+    /// Number of steps actually taken.
+    pub fn steps(&self) -> usize {
+        self.loss.len().saturating_sub(1)
+    }
+}
+
+/// What `optlab run` prints.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub runs: Vec<Trace>,
+}
+
+struct StepOracle<'a> {
+    problem: &'a dyn Problem,
+    batch: Option<&'a [usize]>,
+}
+
+impl Oracle for StepOracle<'_> {
+    fn grad(&mut self, x: &[f64], out: &mut [f64]) {
+        match self.batch {
+            Some(b) => self.problem.batch_grad(x, b, out),
+            None => self.problem.grad(x, out),
+        }
+    }
+    fn hessian(&mut self, x: &[f64]) -> Option<Array2<f64>> {
+        self.problem.hessian(x)
+    }
+}
+
+/// Runs every run of a validated spec.
+pub fn run(spec: &Spec) -> Result<Report, SpecError> {
+    run_with(spec, false)
+}
+
+/// Like [`run`], optionally recording optimizer internals at every step.
+pub fn run_with(spec: &Spec, internals: bool) -> Result<Report, SpecError> {
+    let problem = spec.validate()?;
+    let x0 = spec.x0.flat();
+    let runs = spec
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let opt = r.optimizer.build(problem.shape(), &format!("runs[{i}].optimizer"))?;
+            Ok(run_one(problem.as_ref(), opt, &x0, r, spec.label(i), spec.steps, spec.seed, internals))
+        })
+        .collect::<Result<_, SpecError>>()?;
+    Ok(Report { runs })
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+fn first_bad(v: &[f64]) -> Option<f64> {
+    v.iter().copied().find(|x| !x.is_finite())
+}
+
+/// Runs one optimizer for `steps` steps from `x0`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_one(
+    problem: &dyn Problem,
+    mut opt: Box<dyn Optimizer>,
+    x0: &[f64],
+    run: &RunSpec,
+    label: String,
+    steps: usize,
+    seed: u64,
+    record_internals: bool,
+) -> Trace {
+    let base_lr = run.optimizer.base_lr();
+    let mut x = x0.to_vec();
+    let mut g = vec![0.0; x.len()];
+    problem.grad(&x, &mut g);
+    let mut trace = Trace {
+        label,
+        loss: Vec::with_capacity(steps + 1),
+        params: Vec::with_capacity(steps + 1),
+        lr: Vec::with_capacity(steps),
+        grad_norm: Vec::with_capacity(steps + 1),
+        diverged: None,
+        internals: Vec::new(),
+    };
+    let f0 = problem.value(&x);
+    if !f0.is_finite() || first_bad(&g).is_some() {
+        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})") });
+        return trace;
+    }
+    trace.loss.push(f0);
+    trace.params.push(x.clone());
+    trace.grad_norm.push(norm(&g));
+    let mut rng = batch_rng(seed);
+    let mut bg = vec![0.0; x.len()];
+    for t in 1..=steps {
+        let lr = run.schedule.lr(base_lr, t - 1);
+        let batch = problem.sample_batch(&mut rng);
+        let mut oracle = StepOracle { problem, batch: batch.as_deref() };
+        let step_grad = match batch.as_deref() {
+            Some(b) => {
+                problem.batch_grad(&x, b, &mut bg);
+                &bg
+            }
+            None => &g,
+        };
+        if let Err(e) = opt.step(&mut x, step_grad, lr, &mut oracle) {
+            trace.diverged = Some(Diverged { step: t, reason: e.0 });
+            break;
+        }
+        let f = problem.value(&x);
+        problem.grad(&x, &mut g);
+        let reason = if let Some(v) = first_bad(&x) {
+            Some(format!("a parameter became {v}"))
+        } else if !f.is_finite() || f.abs() > DIVERGENCE_LOSS {
+            Some(format!("the loss reached {f:e}"))
+        } else {
+            first_bad(&g).map(|v| format!("the gradient became {v}"))
+        };
+        if let Some(reason) = reason {
+            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})") });
+            break;
+        }
+        trace.lr.push(lr);
+        trace.loss.push(f);
+        trace.params.push(x.clone());
+        trace.grad_norm.push(norm(&g));
+        if record_internals {
+            for (name, v) in opt.internals() {
+                match trace.internals.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, series)) => series.push(v),
+                    None => trace.internals.push((name.to_string(), vec![v])),
+                }
+            }
+        }
+    }
+    trace
+}

@@ -1,0 +1,218 @@
+//! The one experiment spec: what to minimise, from where, with which optimizers, for how long.
+//!
+//! JSON for the command line and the tests, a JS object for the app (serde-wasm-bindgen), and a flat query
+//! string for links. Unknown fields are rejected; missing ones take their defaults (`#[serde(default)]`),
+//! so old links keep loading. [`Spec::validate`] checks every value and names the offending field by its
+//! path (`runs[0].optimizer.beta2`) with the allowed range.
+//!
+//! ```json
+//! { "problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]},
+//!   "x0": [1.0, 1.0],
+//!   "runs": [ {"label": "adam", "optimizer": {"kind": "adam", "lr": 0.01},
+//!              "schedule": {"kind": "cosine", "t_max": 50, "eta_min": 0.001}} ],
+//!   "steps": 100, "seed": 0 }
+//! ```
+
+use crate::optim::schedule::ScheduleSpec;
+use crate::optim::OptimizerSpec;
+use crate::problems::{Problem, ProblemSpec};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Largest step count of a run.
+pub const MAX_STEPS: usize = 100_000;
+/// Most runs in one spec.
+pub const MAX_RUNS: usize = 16;
+/// Most numbers a whole report may hold (steps × parameters × runs).
+pub const MAX_TRACE_VALUES: usize = 20_000_000;
+/// Longest run label.
+pub const MAX_LABEL: usize = 120;
+
+/// A bad value in a spec: where it is and what is allowed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpecError {
+    pub path: String,
+    pub message: String,
+}
+
+impl SpecError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        SpecError { path: path.into(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// `path.field` must be a finite number in `[lo, hi]`.
+pub fn check_range(path: &str, field: &str, v: f64, lo: f64, hi: f64) -> Result<(), SpecError> {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(())
+    } else {
+        Err(SpecError::new(format!("{path}.{field}"), format!("must be in [{lo}, {hi}], got {v}")))
+    }
+}
+
+/// The whole experiment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub problem: ProblemSpec,
+    pub x0: X0,
+    pub runs: Vec<RunSpec>,
+    #[serde(default = "default_steps")]
+    pub steps: usize,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_steps() -> usize {
+    100
+}
+
+/// One optimizer (with its schedule) to run on the problem.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    #[serde(default)]
+    pub label: String,
+    pub optimizer: OptimizerSpec,
+    #[serde(default)]
+    pub schedule: ScheduleSpec,
+}
+
+/// The start point: a vector, or a list of rows for matrix problems.
+#[derive(Clone, Debug, PartialEq)]
+pub enum X0 {
+    Vector(Vec<f64>),
+    Matrix(Vec<Vec<f64>>),
+}
+
+impl X0 {
+    /// `(rows, cols)`, treating a vector as one column.
+    pub fn shape(&self) -> (usize, usize) {
+        match self {
+            X0::Vector(v) => (v.len(), 1),
+            X0::Matrix(m) => (m.len(), m.first().map_or(0, |r| r.len())),
+        }
+    }
+
+    /// Row-major flattening.
+    pub fn flat(&self) -> Vec<f64> {
+        match self {
+            X0::Vector(v) => v.clone(),
+            X0::Matrix(m) => m.iter().flatten().copied().collect(),
+        }
+    }
+}
+
+impl Serialize for X0 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            X0::Vector(v) => v.serialize(s),
+            X0::Matrix(m) => m.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for X0 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Vector(Vec<f64>),
+            Matrix(Vec<Vec<f64>>),
+        }
+        Raw::deserialize(d)
+            .map(|r| match r {
+                Raw::Vector(v) => X0::Vector(v),
+                Raw::Matrix(m) => X0::Matrix(m),
+            })
+            .map_err(|_| serde::de::Error::custom("must be a list of numbers, or a list of rows of numbers for a matrix problem"))
+    }
+}
+
+impl Spec {
+    /// Parses JSON and validates it. Errors name the field path.
+    pub fn from_json(text: &str) -> Result<Spec, SpecError> {
+        let spec: Spec = parse_json(text)?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Checks the whole spec and returns the built problem.
+    pub fn validate(&self) -> Result<Box<dyn Problem>, SpecError> {
+        if self.steps > MAX_STEPS {
+            return Err(SpecError::new("steps", format!("must be in [0, {MAX_STEPS}], got {}", self.steps)));
+        }
+        if self.runs.is_empty() || self.runs.len() > MAX_RUNS {
+            return Err(SpecError::new("runs", format!("must hold 1 to {MAX_RUNS} runs, got {}", self.runs.len())));
+        }
+        let problem = self.problem.build(self.seed)?;
+        let shape = problem.shape();
+        self.check_x0(shape)?;
+        let n = shape.0 * shape.1;
+        if (self.steps + 1).saturating_mul(n + 3).saturating_mul(self.runs.len()) > MAX_TRACE_VALUES {
+            return Err(SpecError::new(
+                "steps",
+                format!("steps × parameters × runs is too large (at most {MAX_TRACE_VALUES} values); lower steps"),
+            ));
+        }
+        for (i, run) in self.runs.iter().enumerate() {
+            if run.label.chars().count() > MAX_LABEL {
+                return Err(SpecError::new(format!("runs[{i}].label"), format!("must be at most {MAX_LABEL} characters")));
+            }
+            run.optimizer.build(shape, &format!("runs[{i}].optimizer"))?;
+            run.schedule.validate(&format!("runs[{i}].schedule"))?;
+        }
+        Ok(problem)
+    }
+
+    fn check_x0(&self, (rows, cols): (usize, usize)) -> Result<(), SpecError> {
+        let want = if cols == 1 && !self.problem.is_matrix() {
+            format!("a list of {rows} numbers")
+        } else {
+            format!("{rows} rows of {cols} numbers")
+        };
+        let ok_shape = match &self.x0 {
+            X0::Vector(v) => cols == 1 && v.len() == rows,
+            X0::Matrix(m) => m.len() == rows && m.iter().all(|r| r.len() == cols),
+        };
+        if !ok_shape {
+            let (r, c) = self.x0.shape();
+            let got = match &self.x0 {
+                X0::Vector(_) => format!("a list of {r} numbers"),
+                X0::Matrix(_) => format!("{r} rows of {c} numbers"),
+            };
+            return Err(SpecError::new("x0", format!("must be {want} for problem {}, got {got}", self.problem.kind())));
+        }
+        if let Some(i) = self.x0.flat().iter().position(|v| !v.is_finite()) {
+            return Err(SpecError::new("x0", format!("entry {i} is not a finite number")));
+        }
+        Ok(())
+    }
+
+    /// The label of run `i` (its optimizer's kind when none was given).
+    pub fn label(&self, i: usize) -> String {
+        let r = &self.runs[i];
+        if r.label.is_empty() {
+            r.optimizer.kind().to_string()
+        } else {
+            r.label.clone()
+        }
+    }
+}
+
+/// Parses any serde type from JSON, naming the failing field by its path.
+pub fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, SpecError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." || path.is_empty() { "spec".to_string() } else { path };
+        SpecError::new(path, e.into_inner().to_string())
+    })
+}
