@@ -1,0 +1,148 @@
+//! Measured vs theoretical behaviour: linear rates, the heavy-ball rate map, sharpness, and the terms of
+//! the mini-batch SGD theorem.
+
+/// Least-squares slope of `ln(f_t − f*)` over the steps where the gap is above `floor`, as a per-step
+/// factor `ρ = exp(slope)` (so `f_t − f* ≈ C·ρᵗ`). `None` with fewer than 3 usable points.
+pub fn fit_linear_rate(loss: &[f64], f_star: f64, floor: f64) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = loss
+        .iter()
+        .enumerate()
+        .filter_map(|(t, f)| {
+            let gap = f - f_star;
+            (gap > floor && gap.is_finite()).then(|| (t as f64, gap.ln()))
+        })
+        .collect();
+    if pts.len() < 3 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let (sx, sy) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (mx, my) = (sx / n, sy / n);
+    let (sxy, sxx) = pts.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + (x - mx) * (y - my), b + (x - mx) * (x - mx)));
+    (sxx > 0.0).then(|| (sxy / sxx).exp())
+}
+
+/// First step `t` with `f_t − f* ≤ tol`.
+pub fn steps_to_tolerance(loss: &[f64], f_star: f64, tol: f64) -> Option<usize> {
+    loss.iter().position(|f| f - f_star <= tol)
+}
+
+/// Gradient descent's best linear rate on a quadratic with condition number κ: `(κ−1)/(κ+1)`
+/// (step `2/(L+μ)`).
+pub fn gd_optimal_rate(kappa: f64) -> f64 {
+    (kappa - 1.0) / (kappa + 1.0)
+}
+
+/// Heavy ball's best rate: `(√κ−1)/(√κ+1)` (Polyak 1964), at [`heavy_ball_optimal`]'s `(η, β)`.
+pub fn heavy_ball_optimal_rate(kappa: f64) -> f64 {
+    let s = kappa.sqrt();
+    (s - 1.0) / (s + 1.0)
+}
+
+/// Polyak's optimal `(η, β)` for curvatures in `[μ, L]`: `η = 4/(√L+√μ)²`, `β = ((√κ−1)/(√κ+1))²`.
+pub fn heavy_ball_optimal(l: f64, mu: f64) -> (f64, f64) {
+    let (sl, sm) = (l.sqrt(), mu.sqrt());
+    (4.0 / (sl + sm).powi(2), heavy_ball_optimal_rate(l / mu).powi(2))
+}
+
+/// Exact asymptotic rate of heavy ball (PyTorch SGD momentum: `b ← βb + g`, `x ← x − ηb`) on a quadratic
+/// with eigenvalues `eigs`: the largest spectral radius of `[[1+β−ηλ, −β], [1, 0]]` over λ. Above 1 it
+/// diverges. β = 0 is gradient descent, `|1 − ηλ|`.
+pub fn heavy_ball_rate(eta: f64, beta: f64, eigs: &[f64]) -> f64 {
+    eigs.iter()
+        .map(|&lam| {
+            let tr = 1.0 + beta - eta * lam;
+            let disc = tr * tr - 4.0 * beta;
+            if disc >= 0.0 {
+                let r = disc.sqrt();
+                ((tr + r) / 2.0).abs().max(((tr - r) / 2.0).abs())
+            } else {
+                beta.sqrt()
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// The largest step size for which gradient descent converges on an L-smooth quadratic: `2/L`.
+pub fn gd_max_stable_lr(l: f64) -> f64 {
+    2.0 / l
+}
+
+/// Largest-magnitude eigenvalue of a symmetric operator by power iteration, from a fixed start.
+/// `hv(v, out)` computes `H·v`. Returns `(λ, iterations used)`.
+pub fn power_iteration(n: usize, mut hv: impl FnMut(&[f64], &mut [f64]), iters: usize, tol: f64) -> (f64, usize) {
+    let mut v: Vec<f64> = (0..n).map(|i| 1.0 + 0.1 * ((i * 7919 % 13) as f64)).collect();
+    let mut w = vec![0.0; n];
+    let mut lam = 0.0;
+    for k in 0..iters {
+        let nv = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if nv == 0.0 {
+            return (0.0, k);
+        }
+        v.iter_mut().for_each(|x| *x /= nv);
+        hv(&v, &mut w);
+        let new = v.iter().zip(&w).map(|(a, b)| a * b).sum::<f64>();
+        std::mem::swap(&mut v, &mut w);
+        if k > 0 && (new - lam).abs() <= tol * new.abs().max(1e-300) {
+            return (new, k + 1);
+        }
+        lam = new;
+    }
+    (lam, iters)
+}
+
+/// The two terms of the lecture's mini-batch SGD bound (constants dropped):
+/// `L(f(x₀) − f*)/T` and `(σ/√B)·√(L(f(x₀) − f*)/T)`.
+pub fn minibatch_bound_terms(l: f64, gap0: f64, sigma: f64, batch: usize, t: usize) -> (f64, f64) {
+    let a = l * gap0 / t as f64;
+    (a, sigma / (batch as f64).sqrt() * a.sqrt())
+}
+
+/// Running average `(1/T)Σ_{t<T} g_t` for T = 1..=len.
+pub fn running_mean(values: &[f64]) -> Vec<f64> {
+    let mut s = 0.0;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            s += v;
+            s / (i + 1) as f64
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitted_rate_recovers_a_geometric_sequence() {
+        let loss: Vec<f64> = (0..40).map(|t| 3.0 * 0.8f64.powi(t) + 1.0).collect();
+        assert!((fit_linear_rate(&loss, 1.0, 1e-14).unwrap() - 0.8).abs() < 1e-10);
+    }
+
+    #[test]
+    fn heavy_ball_at_polyak_parameters_achieves_the_optimal_rate() {
+        let (l, mu) = (100.0, 1.0);
+        let (eta, beta) = heavy_ball_optimal(l, mu);
+        let r = heavy_ball_rate(eta, beta, &[l, mu]);
+        assert!((r - heavy_ball_optimal_rate(100.0)).abs() < 1e-6, "{r}");
+        // gradient descent at 2/(L+μ)
+        let r_gd = heavy_ball_rate(2.0 / (l + mu), 0.0, &[l, mu]);
+        assert!((r_gd - gd_optimal_rate(100.0)).abs() < 1e-12);
+        // beyond 2/L it diverges
+        assert!(heavy_ball_rate(gd_max_stable_lr(l) * 1.01, 0.0, &[l, mu]) > 1.0);
+    }
+
+    #[test]
+    fn power_iteration_finds_the_top_eigenvalue() {
+        let h = [[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 1.0]];
+        let (lam, _) = power_iteration(3, |v, out| {
+            for i in 0..3 {
+                out[i] = (0..3).map(|j| h[i][j] * v[j]).sum();
+            }
+        }, 500, 1e-13);
+        let exact = crate::linalg::symmetric_eigenvalues(ndarray::arr2(&h).view())[0];
+        assert!((lam - exact).abs() < 1e-9, "{lam} vs {exact}");
+    }
+}

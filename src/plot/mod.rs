@@ -1,0 +1,299 @@
+//! Charts, generic over plotters' `DrawingBackend`: the app draws them on HiDPI canvases
+//! (plotters-canvas), the tests render them to SVG strings and read them back.
+//!
+//! Log axes are drawn by plotting `log10(v)` on a linear axis with `10^k` labels, so every chart has one
+//! coordinate type. Non-finite points are dropped before drawing (a diverged run keeps what it computed).
+
+pub mod field;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Colours and sizes; one per theme (light, dark, projector).
+#[derive(Clone, Debug)]
+pub struct Theme {
+    pub background: RGBColor,
+    pub foreground: RGBColor,
+    pub grid: RGBColor,
+    /// Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+    pub palette: [RGBColor; 7],
+    pub line_width: u32,
+    pub font_px: f64,
+}
+
+pub const OKABE_ITO: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(120, 120, 120), // grey
+];
+
+impl Theme {
+    pub fn by_name(name: &str, scale: f64) -> Theme {
+        let s = scale.clamp(0.5, 4.0);
+        match name {
+            "dark" => Theme {
+                background: RGBColor(24, 26, 31),
+                foreground: RGBColor(225, 228, 232),
+                grid: RGBColor(60, 64, 72),
+                palette: [
+                    RGBColor(86, 180, 233),
+                    RGBColor(230, 159, 0),
+                    RGBColor(0, 158, 115),
+                    RGBColor(204, 121, 167),
+                    RGBColor(240, 228, 66),
+                    RGBColor(213, 94, 0),
+                    RGBColor(170, 170, 170),
+                ],
+                line_width: (2.0 * s).round() as u32,
+                font_px: 12.0 * s,
+            },
+            "projector" => Theme {
+                background: RGBColor(255, 255, 255),
+                foreground: RGBColor(0, 0, 0),
+                grid: RGBColor(200, 200, 200),
+                palette: OKABE_ITO,
+                line_width: (4.0 * s).round() as u32,
+                font_px: 18.0 * s,
+            },
+            _ => Theme {
+                background: RGBColor(255, 255, 255),
+                foreground: RGBColor(30, 30, 30),
+                grid: RGBColor(225, 225, 225),
+                palette: OKABE_ITO,
+                line_width: (2.0 * s).round() as u32,
+                font_px: 12.0 * s,
+            },
+        }
+    }
+
+    pub fn color(&self, i: usize) -> RGBColor {
+        self.palette[i % self.palette.len()]
+    }
+
+    fn font(&self, rel: f64) -> TextStyle<'static> {
+        ("sans-serif", self.font_px * rel).into_font().color(&self.foreground)
+    }
+}
+
+/// How a series is drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mark {
+    Line,
+    Dashed,
+    Points,
+    LinePoints,
+}
+
+/// One named series of `(x, y)` points.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+    pub mark: Mark,
+    /// Palette index (the same optimizer keeps its colour across a chapter's charts).
+    pub color: usize,
+}
+
+impl Series {
+    pub fn line(name: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Series {
+        Series { name: name.into(), points, mark: Mark::Line, color }
+    }
+    pub fn with_mark(mut self, mark: Mark) -> Series {
+        self.mark = mark;
+        self
+    }
+}
+
+/// A chart of lines and points over linear or log axes.
+#[derive(Clone, Debug, Default)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_log: bool,
+    pub y_log: bool,
+    pub series: Vec<Series>,
+    /// Fixed ranges (in data units); computed from the data when `None`.
+    pub x_range: Option<(f64, f64)>,
+    pub y_range: Option<(f64, f64)>,
+    /// Vertical markers `(x, label)`, e.g. "diverged".
+    pub markers: Vec<(f64, String)>,
+}
+
+fn tx(v: f64, log: bool) -> Option<f64> {
+    let t = if log {
+        if v > 0.0 {
+            v.log10()
+        } else {
+            return None;
+        }
+    } else {
+        v
+    };
+    t.is_finite().then_some(t)
+}
+
+fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    if hi - lo < 1e-12 * lo.abs().max(1.0) {
+        let d = if log { 0.5 } else { lo.abs().max(1.0) * 0.1 };
+        return (lo - d, hi + d);
+    }
+    let d = (hi - lo) * 0.04;
+    (lo - d, hi + d)
+}
+
+fn label_fmt(v: f64, log: bool) -> String {
+    if log {
+        let r = v.round();
+        if (v - r).abs() < 1e-9 {
+            return format!("1e{}", r as i64);
+        }
+        return format!("{:.2e}", 10f64.powf(v));
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e4).contains(&a) {
+        format!("{v:.1e}")
+    } else {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Result of drawing a chart: the plotting area in backend pixels and its data ranges, so that a click can
+/// be mapped back to data coordinates (see [`Frame::to_data`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    pub px: (i32, i32),
+    pub py: (i32, i32),
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+}
+
+impl Frame {
+    /// Backend pixel → data coordinates (in transformed units for log axes).
+    pub fn to_data(&self, px: f64, py: f64) -> (f64, f64) {
+        let fx = (px - self.px.0 as f64) / (self.px.1 - self.px.0).max(1) as f64;
+        let fy = (py - self.py.0 as f64) / (self.py.1 - self.py.0).max(1) as f64;
+        (self.x.0 + fx * (self.x.1 - self.x.0), self.y.1 - fy * (self.y.1 - self.y.0))
+    }
+}
+
+type DrawResult<T> = Result<T, String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("drawing failed: {e:?}")
+}
+
+/// Draws a [`LineChart`] filling `root`.
+pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart, th: &Theme) -> DrawResult<Frame> {
+    root.fill(&th.background).map_err(err)?;
+    let pts: Vec<Vec<(f64, f64)>> = c
+        .series
+        .iter()
+        .map(|s| s.points.iter().filter_map(|&(x, y)| Some((tx(x, c.x_log)?, tx(y, c.y_log)?))).collect())
+        .collect();
+    let all = pts.iter().flatten();
+    let (mut xl, mut xh, mut yl, mut yh) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for &(x, y) in all {
+        xl = xl.min(x);
+        xh = xh.max(x);
+        yl = yl.min(y);
+        yh = yh.max(y);
+    }
+    let (x0, x1) = match c.x_range {
+        Some((a, b)) => (tx(a, c.x_log).unwrap_or(xl), tx(b, c.x_log).unwrap_or(xh)),
+        None => padded(xl, xh, c.x_log),
+    };
+    let (y0, y1) = match c.y_range {
+        Some((a, b)) => (tx(a, c.y_log).unwrap_or(yl), tx(b, c.y_log).unwrap_or(yh)),
+        None => padded(yl, yh, c.y_log),
+    };
+    let (x0, x1) = if x1 > x0 { (x0, x1) } else { padded(x0, x0, c.x_log) };
+    let (y0, y1) = if y1 > y0 { (y0, y1) } else { padded(y0, y0, c.y_log) };
+    let fp = th.font_px;
+    let mut chart = ChartBuilder::on(root)
+        .margin((fp * 0.8) as i32)
+        .caption(&c.title, th.font(1.15))
+        .x_label_area_size((fp * 3.0) as i32)
+        .y_label_area_size((fp * 5.0) as i32)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    let (xlog, ylog) = (c.x_log, c.y_log);
+    chart
+        .configure_mesh()
+        .light_line_style(th.grid.mix(0.5))
+        .bold_line_style(th.grid)
+        .axis_style(th.foreground)
+        .label_style(th.font(0.9))
+        .axis_desc_style(th.font(1.0))
+        .x_desc(c.x_label.as_str())
+        .y_desc(c.y_label.as_str())
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| label_fmt(*v, xlog))
+        .y_label_formatter(&|v| label_fmt(*v, ylog))
+        .draw()
+        .map_err(err)?;
+    let w = th.line_width.max(1);
+    for (s, p) in c.series.iter().zip(pts) {
+        let col = th.color(s.color);
+        let style = ShapeStyle::from(&col).stroke_width(w);
+        let legend = move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 18, y)], style);
+        match s.mark {
+            Mark::Line => chart.draw_series(LineSeries::new(p, style)).map_err(err)?.label(&s.name).legend(legend),
+            Mark::Dashed => chart
+                .draw_series(DashedLineSeries::new(p, 6 * w, 4 * w, style))
+                .map_err(err)?
+                .label(&s.name)
+                .legend(legend),
+            Mark::Points => chart
+                .draw_series(p.into_iter().map(|q| Circle::new(q, 2 + w, style.filled())))
+                .map_err(err)?
+                .label(&s.name)
+                .legend(legend),
+            Mark::LinePoints => {
+                chart.draw_series(p.iter().map(|&q| Circle::new(q, 1 + w, style.filled()))).map_err(err)?;
+                chart.draw_series(LineSeries::new(p, style)).map_err(err)?.label(&s.name).legend(legend)
+            }
+        };
+    }
+    for (x, label) in &c.markers {
+        if let Some(xv) = tx(*x, c.x_log) {
+            let st = ShapeStyle::from(&th.foreground).stroke_width(1);
+            chart.draw_series(DashedLineSeries::new(vec![(xv, y0), (xv, y1)], 4, 4, st)).map_err(err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(label.clone(), (xv, y1), th.font(0.9))))
+                .map_err(err)?;
+        }
+    }
+    if c.series.iter().filter(|s| !s.name.is_empty()).count() > 0 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(th.background.mix(0.85))
+            .border_style(th.grid)
+            .label_font(th.font(0.9))
+            .draw()
+            .map_err(err)?;
+    }
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    Ok(Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) })
+}
+
+/// Renders a chart to an SVG string (tests, and "export SVG").
+pub fn to_svg(w: u32, h: u32, draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<Frame>) -> DrawResult<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,231 @@
+//! Dense fields (a landscape's level sets, the (η, β) rate map) rendered into an RGBA pixel buffer, shown
+//! with one `putImageData`, and the map chart that draws axes, paths and arrows over it.
+
+use super::{err, DrawResult, Frame, Theme};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Viridis at nine stops (perceptually uniform, readable in grey and with colour-vision deficiencies).
+const VIRIDIS: [[f64; 3]; 9] = [
+    [68.0, 1.0, 84.0],
+    [71.0, 44.0, 122.0],
+    [59.0, 81.0, 139.0],
+    [44.0, 113.0, 142.0],
+    [33.0, 144.0, 141.0],
+    [39.0, 173.0, 129.0],
+    [92.0, 200.0, 99.0],
+    [170.0, 220.0, 50.0],
+    [253.0, 231.0, 37.0],
+];
+
+/// Viridis colour of `t ∈ [0, 1]`.
+pub fn viridis(t: f64) -> [u8; 3] {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 1.0 };
+    let x = t * 8.0;
+    let i = (x.floor() as usize).min(7);
+    let f = x - i as f64;
+    let mut c = [0u8; 3];
+    for k in 0..3 {
+        c[k] = (VIRIDIS[i][k] + f * (VIRIDIS[i + 1][k] - VIRIDIS[i][k])).round() as u8;
+    }
+    c
+}
+
+/// Samples `f` on a `w × h` grid over `bounds = (x0, x1, y0, y1)` (row 0 at the top, y1) every `step`
+/// pixels, and colours `log(f − min + δ)` with viridis, darkening the pixels where the level band
+/// changes so that `levels` contour lines appear. Non-finite values are drawn in the highest colour.
+pub fn landscape_rgba(f: impl Fn(f64, f64) -> f64, bounds: (f64, f64, f64, f64), w: usize, h: usize, step: usize, levels: usize) -> Vec<u8> {
+    let step = step.max(1);
+    let (gw, gh) = (w.div_ceil(step).max(1), h.div_ceil(step).max(1));
+    let (x0, x1, y0, y1) = bounds;
+    let mut vals = vec![0.0; gw * gh];
+    for j in 0..gh {
+        let y = y1 - (j as f64 * step as f64 + 0.5 * step as f64) / h as f64 * (y1 - y0);
+        for i in 0..gw {
+            let x = x0 + (i as f64 * step as f64 + 0.5 * step as f64) / w as f64 * (x1 - x0);
+            vals[j * gw + i] = f(x, y);
+        }
+    }
+    let finite = vals.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let delta = ((hi - lo) * 1e-4).max(1e-12);
+    let t = |v: f64| ((v - lo + delta).ln() - delta.ln()) / ((hi - lo + delta).ln() - delta.ln()).max(1e-12);
+    let norm: Vec<f64> = vals.iter().map(|&v| if v.is_finite() { t(v) } else { 1.0 }).collect();
+    let band = |v: f64| (v * levels as f64).floor() as i64;
+    let mut out = vec![0u8; w * h * 4];
+    for py in 0..h {
+        let j = py / step;
+        for px in 0..w {
+            let i = px / step;
+            let v = norm[j * gw + i];
+            let b = band(v);
+            let edge = (i + 1 < gw && band(norm[j * gw + i + 1]) != b) || (j + 1 < gh && band(norm[(j + 1) * gw + i]) != b);
+            let mut c = viridis(v);
+            if edge {
+                c = [(c[0] as f64 * 0.55) as u8, (c[1] as f64 * 0.55) as u8, (c[2] as f64 * 0.55) as u8];
+            }
+            let o = (py * w + px) * 4;
+            out[o..o + 3].copy_from_slice(&c);
+            out[o + 3] = 255;
+        }
+    }
+    out
+}
+
+/// Colours a grid of values in `[0, ∞)` row-major (row 0 at the top): `t ∈ [0, 1)` by viridis, values ≥ 1
+/// (divergence, for a rate map) in a flat grey. Each cell fills `cell` pixels.
+pub fn grid_rgba(vals: &[f64], gw: usize, gh: usize, w: usize, h: usize, diverged: [u8; 3]) -> Vec<u8> {
+    let mut out = vec![0u8; w * h * 4];
+    for py in 0..h {
+        let j = (py * gh / h.max(1)).min(gh - 1);
+        for px in 0..w {
+            let i = (px * gw / w.max(1)).min(gw - 1);
+            let v = vals[j * gw + i];
+            let c = if v.is_finite() && v < 1.0 { viridis(v) } else { diverged };
+            let o = (py * w + px) * 4;
+            out[o..o + 3].copy_from_slice(&c);
+            out[o + 3] = 255;
+        }
+    }
+    out
+}
+
+/// A path on the map (an optimizer's iterates).
+#[derive(Clone, Debug)]
+pub struct MapPath {
+    pub name: String,
+    pub color: usize,
+    pub points: Vec<(f64, f64)>,
+    pub dashed: bool,
+}
+
+/// A 2-D map: field image under axes, paths, markers and arrows.
+#[derive(Clone, Debug, Default)]
+pub struct MapChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub bounds: (f64, f64, f64, f64),
+    pub paths: Vec<MapPath>,
+    /// `(x, y, label, colour)`; colour `usize::MAX` means the foreground colour.
+    pub markers: Vec<(f64, f64, String, usize)>,
+    /// `(from, to, colour)`.
+    pub arrows: Vec<((f64, f64), (f64, f64), usize)>,
+}
+
+/// Draws a [`MapChart`]. `paint_field` is called with the plotting area (backend pixels) before anything is
+/// drawn over it: the app puts the field image there; SVG tests may draw nothing.
+pub fn draw_map<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    m: &MapChart,
+    th: &Theme,
+    paint_field: &mut dyn FnMut(Frame),
+) -> DrawResult<Frame> {
+    root.fill(&th.background).map_err(err)?;
+    let (x0, x1, y0, y1) = m.bounds;
+    let fp = th.font_px;
+    let mut chart = ChartBuilder::on(root)
+        .margin((fp * 0.8) as i32)
+        .caption(&m.title, th.font(1.15))
+        .x_label_area_size((fp * 3.0) as i32)
+        .y_label_area_size((fp * 4.0) as i32)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    let (px, py) = chart.plotting_area().get_pixel_range();
+    let frame = Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) };
+    paint_field(frame);
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .axis_style(th.foreground)
+        .label_style(th.font(0.9))
+        .axis_desc_style(th.font(1.0))
+        .x_desc(m.x_label.as_str())
+        .y_desc(m.y_label.as_str())
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&|v| super::label_fmt(*v, false))
+        .y_label_formatter(&|v| super::label_fmt(*v, false))
+        .draw()
+        .map_err(err)?;
+    let w = th.line_width.max(1);
+    let inside = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
+    let clamp = |(x, y): (f64, f64)| {
+        let (dx, dy) = ((x1 - x0) * 0.05, (y1 - y0) * 0.05);
+        (x.clamp(x0 - dx, x1 + dx), y.clamp(y0 - dy, y1 + dy))
+    };
+    let white = ShapeStyle::from(&WHITE).stroke_width(w + 2);
+    for p in &m.paths {
+        let pts: Vec<(f64, f64)> = p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect();
+        let col = th.color(p.color);
+        let style = ShapeStyle::from(&col).stroke_width(w);
+        let legend = move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 18, y)], style);
+        chart.draw_series(LineSeries::new(pts.clone(), white.clone())).map_err(err)?;
+        let drawn = if p.dashed {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 6 * w, 4 * w, style)).map_err(err)?
+        } else {
+            chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(err)?
+        };
+        if !p.name.is_empty() {
+            drawn.label(&p.name).legend(legend);
+        }
+        if let Some(&end) = pts.last() {
+            chart.draw_series(std::iter::once(Circle::new(end, 3 + w, style.filled()))).map_err(err)?;
+        }
+    }
+    for (x, y, label, c) in &m.markers {
+        if !(x.is_finite() && y.is_finite()) {
+            continue;
+        }
+        let col = if *c == usize::MAX { th.foreground } else { th.color(*c) };
+        let st = ShapeStyle::from(&col).stroke_width(w);
+        chart.draw_series(std::iter::once(Cross::new((*x, *y), 4 + 2 * w, st))).map_err(err)?;
+        if !label.is_empty() {
+            chart
+                .draw_series(std::iter::once(Text::new(label.clone(), (*x, *y), th.font(0.9).color(&WHITE))))
+                .map_err(err)?;
+        }
+    }
+    for &(from, to, c) in &m.arrows {
+        if !(inside(&from) && inside(&to)) {
+            continue;
+        }
+        let col = th.color(c);
+        let st = ShapeStyle::from(&col).stroke_width(w + 1);
+        chart.draw_series(LineSeries::new(vec![from, to], st)).map_err(err)?;
+        // arrow head in pixel space, so it looks the same at any zoom
+        let (a, b) = (chart.backend_coord(&from), chart.backend_coord(&to));
+        let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+        let (ux, uy) = (dx / len, dy / len);
+        let head = (fp * 0.9).max(6.0);
+        let p1 = (b.0 - (head * (ux - 0.5 * uy)) as i32, b.1 - (head * (uy + 0.5 * ux)) as i32);
+        let p2 = (b.0 - (head * (ux + 0.5 * uy)) as i32, b.1 - (head * (uy - 0.5 * ux)) as i32);
+        root.draw(&Polygon::new(vec![b, p1, p2], st.filled())).map_err(err)?;
+    }
+    if m.paths.iter().any(|p| !p.name.is_empty()) {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(th.background.mix(0.85))
+            .border_style(th.grid)
+            .label_font(th.font(0.9))
+            .draw()
+            .map_err(err)?;
+    }
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landscape_buffer_has_the_right_size_and_contours() {
+        let buf = landscape_rgba(|x, y| x * x + 10.0 * y * y, (-1.0, 1.0, -1.0, 1.0), 40, 30, 2, 12);
+        assert_eq!(buf.len(), 40 * 30 * 4);
+        assert!(buf.chunks(4).all(|p| p[3] == 255));
+        let distinct: std::collections::HashSet<_> = buf.chunks(4).map(|p| (p[0], p[1], p[2])).collect();
+        assert!(distinct.len() > 20, "a field should use many colours, got {}", distinct.len());
+    }
+}
