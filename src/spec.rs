@@ -18,6 +18,8 @@ use crate::optim::OptimizerSpec;
 use crate::problems::{Problem, ProblemSpec};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub mod tagged;
+
 /// Largest step count of a run.
 pub const MAX_STEPS: usize = 100_000;
 /// Most runs in one spec.
@@ -132,7 +134,14 @@ impl<'de> Deserialize<'de> for X0 {
                 Raw::Vector(v) => X0::Vector(v),
                 Raw::Matrix(m) => X0::Matrix(m),
             })
-            .map_err(|_| serde::de::Error::custom("must be a list of numbers, or a list of rows of numbers for a matrix problem"))
+            .map_err(|e| {
+                // A missing `x0` arrives here too; keep serde's "missing field `x0`" for it.
+                if e.to_string().starts_with("missing field") {
+                    e
+                } else {
+                    serde::de::Error::custom("must be a list of numbers, or a list of rows of numbers for a matrix problem")
+                }
+            })
     }
 }
 
@@ -210,9 +219,17 @@ impl Spec {
 /// Parses any serde type from JSON, naming the failing field by its path.
 pub fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, SpecError> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." || path.is_empty() { "spec".to_string() } else { path };
-        SpecError::new(path, e.into_inner().to_string())
-    })
+        let inner = e.into_inner();
+        // A half-read key shows as `?`; the line and column then locate the error.
+        let path = if path == "." || path.is_empty() || path.contains('?') { "spec".to_string() } else { path };
+        if inner.is_syntax() || inner.is_eof() {
+            return SpecError::new(path, format!("not valid JSON: {inner}"));
+        }
+        SpecError::new(path, inner.to_string())
+    })?;
+    // Text after the one JSON value is an error, not something to ignore.
+    de.end().map_err(|e| SpecError::new("spec", format!("not valid JSON: {e}")))?;
+    Ok(value)
 }

@@ -37,7 +37,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Ns::KellerQuintic)]
         ns: Ns,
         /// Newton–Schulz iterations (0 to 50; ignored for svd).
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = parse_steps)]
         steps: usize,
     },
 }
@@ -66,6 +66,14 @@ impl From<Ns> for NsVariant {
             Ns::Svd => NsVariant::Svd,
         }
     }
+}
+
+/// `--steps`: an integer in [0, MAX_NS_STEPS] (negative numbers reach here so the message names the range).
+fn parse_steps(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|k| *k <= MAX_NS_STEPS)
+        .ok_or_else(|| format!("must be an integer in [0, {MAX_NS_STEPS}]"))
 }
 
 /// Largest matrix side `optlab msign` accepts.
@@ -130,9 +138,6 @@ fn execute(cli: Cli) -> Result<String, String> {
             })
         }
         Command::Msign { matrix, ns, steps } => {
-            if steps > MAX_NS_STEPS {
-                return Err(format!("error: --steps: must be in [0, {MAX_NS_STEPS}], got {steps}"));
-            }
             let rows: Vec<Vec<f64>> = parse_json(&read_input(&matrix)?)
                 .map_err(|e| format!("error: matrix: {} (expected a JSON list of rows of numbers)", e.message))?;
             let m = optlab::problems::rows_to_matrix("matrix", &rows).map_err(spec_err)?;

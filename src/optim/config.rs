@@ -8,7 +8,7 @@ use crate::spec::{check_range, SpecError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Every optimizer of the lecture, selected by `kind`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OptimizerSpec {
     Sgd(Sgd),
@@ -20,6 +20,34 @@ pub enum OptimizerSpec {
     Sam(SamSpec),
     Muon(Muon),
     Newton(NewtonSpec),
+}
+
+/// The externally tagged twin that reads [`OptimizerSpec`] with field paths (see [`crate::spec::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "OptimizerSpec", rename_all = "snake_case")]
+enum OptimizerSpecDe {
+    Sgd(Sgd),
+    Adagrad(Adagrad),
+    Rmsprop(Rmsprop),
+    Adam(Adam<Coupled>),
+    Adamw(Adam<Decoupled>),
+    Lookahead(LookaheadSpec),
+    Sam(SamSpec),
+    Muon(Muon),
+    Newton(NewtonSpec),
+}
+
+impl crate::spec::tagged::ByKind for OptimizerSpec {
+    const WHAT: &'static str = "an optimizer";
+    fn deserialize_enum<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        OptimizerSpecDe::deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for OptimizerSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::spec::tagged::deserialize(d)
+    }
 }
 
 /// `torch.optim.SGD`: `b ← μb + (1−τ)(g + wd·x)` (first step `b = g`), `x ← x − lr·b`

@@ -5,16 +5,16 @@
 use crate::spec::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
 
-/// A schedule: a multiplier curve over scheduler steps.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// A schedule: a multiplier curve over scheduler steps. Defaults when read: `step.gamma = 0.1`,
+/// `cosine.eta_min = 0`, `linear` {start_factor: 1/3, end_factor: 1, total_iters: 5} (PyTorch's).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScheduleSpec {
     /// η_t = η.
     Constant,
     /// `StepLR`: η·γ^⌊e/step_size⌋.
     Step {
         step_size: usize,
-        #[serde(default = "default_step_gamma")]
         gamma: f64,
     },
     /// `ExponentialLR`: η·γ^e.
@@ -22,10 +22,37 @@ pub enum ScheduleSpec {
     /// `CosineAnnealingLR`: η_min + (η − η_min)(1 + cos(πe/t_max))/2.
     Cosine {
         t_max: usize,
-        #[serde(default)]
         eta_min: f64,
     },
     /// `LinearLR`: η·(s + (f − s)·min(e, n)/n); a warm-up when s < f, a linear decay when s > f.
+    Linear {
+        start_factor: f64,
+        end_factor: f64,
+        total_iters: usize,
+    },
+    /// `SequentialLR`: schedule i runs from milestone i−1 on, restarted at its own step 0.
+    Sequential { schedulers: Vec<ScheduleSpec>, milestones: Vec<usize> },
+}
+
+/// The externally tagged twin that reads [`ScheduleSpec`] with field paths (see [`crate::spec::tagged`]);
+/// the derive checks that its fields match the enum above; the defaults live here.
+#[derive(Deserialize)]
+#[serde(remote = "ScheduleSpec", rename_all = "snake_case", deny_unknown_fields)]
+enum ScheduleSpecDe {
+    Constant,
+    Step {
+        step_size: usize,
+        #[serde(default = "default_step_gamma")]
+        gamma: f64,
+    },
+    Exponential {
+        gamma: f64,
+    },
+    Cosine {
+        t_max: usize,
+        #[serde(default)]
+        eta_min: f64,
+    },
     Linear {
         #[serde(default = "default_start_factor")]
         start_factor: f64,
@@ -34,8 +61,23 @@ pub enum ScheduleSpec {
         #[serde(default = "default_total_iters")]
         total_iters: usize,
     },
-    /// `SequentialLR`: schedule i runs from milestone i−1 on, restarted at its own step 0.
-    Sequential { schedulers: Vec<ScheduleSpec>, milestones: Vec<usize> },
+    Sequential {
+        schedulers: Vec<ScheduleSpec>,
+        milestones: Vec<usize>,
+    },
+}
+
+impl crate::spec::tagged::ByKind for ScheduleSpec {
+    const WHAT: &'static str = "a schedule";
+    fn deserialize_enum<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ScheduleSpecDe::deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScheduleSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::spec::tagged::deserialize(d)
+    }
 }
 
 fn default_step_gamma() -> f64 {

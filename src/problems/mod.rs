@@ -54,7 +54,7 @@ pub trait Problem {
 }
 
 /// Every problem, selected by `kind`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProblemSpec {
     /// `f = ½xᵀAx − bᵀx` with `A` symmetric positive definite.
@@ -75,6 +75,34 @@ pub enum ProblemSpec {
     RandomMatrixLeastSquares(matrix::RandomMatrixSpec),
     /// Finite-sum least squares `f = (1/N)Σ ½(aᵢᵀx − yᵢ)²` with label noise σ and mini-batches of size B.
     FiniteSum(finite_sum::FiniteSumSpec),
+}
+
+/// The externally tagged twin that reads [`ProblemSpec`] with field paths (see [`crate::spec::tagged`]).
+#[derive(Deserialize)]
+#[serde(remote = "ProblemSpec", rename_all = "snake_case")]
+enum ProblemSpecDe {
+    Quadratic(quadratic::QuadraticSpec),
+    ConditionedQuadratic(quadratic::ConditionedSpec),
+    Rosenbrock(landscapes::RosenbrockSpec),
+    Saddle(landscapes::Empty),
+    Plateau(landscapes::PlateauSpec),
+    FlatSharp(landscapes::FlatSharpSpec),
+    MatrixLeastSquares(matrix::MatrixSpec),
+    RandomMatrixLeastSquares(matrix::RandomMatrixSpec),
+    FiniteSum(finite_sum::FiniteSumSpec),
+}
+
+impl crate::spec::tagged::ByKind for ProblemSpec {
+    const WHAT: &'static str = "a problem";
+    fn deserialize_enum<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ProblemSpecDe::deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProblemSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::spec::tagged::deserialize(d)
+    }
 }
 
 impl ProblemSpec {
