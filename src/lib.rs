@@ -16,11 +16,13 @@
 
 pub mod analysis;
 pub mod linalg;
+pub mod app;
 pub mod optim;
 pub mod plot;
 pub mod problems;
 pub mod run;
 pub mod spec;
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,0 +1,130 @@
+//! Pieces the chapters share: running a spec, the loss chart, paths on a map, the convergence readout.
+
+use super::{Message, Readout};
+use crate::analysis::{fit_linear_rate, gd_max_stable_lr, steps_to_tolerance};
+use crate::optim::OptimizerSpec;
+use crate::plot::field::MapPath;
+use crate::plot::{LineChart, Series};
+use crate::problems::ProblemSpec;
+use crate::run::{run_with, Report, Trace};
+use crate::spec::{RunSpec, Spec, X0};
+
+/// Gap below which a run counts as converged in the readouts.
+pub const TOLERANCE: f64 = 1e-6;
+
+/// Three significant digits, plain or scientific.
+pub fn sig(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() { "undefined".into() } else { "∞".into() };
+    }
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-3..1e5).contains(&a) {
+        let digits = (2 - a.log10().floor() as i32).max(0) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+/// A spec over a 2-D (or any) problem with the given runs.
+pub fn spec_of(problem: ProblemSpec, x0: Vec<f64>, runs: Vec<(String, OptimizerSpec)>, steps: usize, seed: u64) -> Spec {
+    Spec {
+        problem,
+        x0: X0::Vector(x0),
+        runs: runs.into_iter().map(|(label, optimizer)| RunSpec { label, optimizer, schedule: Default::default() }).collect(),
+        steps,
+        seed,
+    }
+}
+
+/// Runs a spec; a spec the controls could not make valid becomes an error message (never a panic).
+pub fn run_report(spec: &Spec, internals: bool) -> Result<Report, Message> {
+    run_with(spec, internals).map_err(|e| Message::error(format!("cannot run this setting: {e}")))
+}
+
+/// Loss per step of every run: `f − f*` on a log axis when `f*` is known, else `f` on a linear axis.
+pub fn loss_chart(title: &str, report: &Report, f_star: Option<f64>, colors: &[usize]) -> LineChart {
+    let series = report
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let pts = t.loss.iter().enumerate().map(|(s, f)| (s as f64, f_star.map_or(*f, |m| (f - m).max(1e-300)))).collect();
+            Series::line(t.label.clone(), colors.get(i).copied().unwrap_or(i), pts)
+        })
+        .collect();
+    let markers = report
+        .runs
+        .iter()
+        .filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label))))
+        .collect();
+    LineChart {
+        title: title.into(),
+        x_label: "step t".into(),
+        y_label: if f_star.is_some() { "f(x_t) − f*".into() } else { "f(x_t)".into() },
+        y_log: f_star.is_some(),
+        series,
+        markers,
+        ..Default::default()
+    }
+}
+
+/// The iterates of each run as paths on a 2-D map.
+pub fn paths(report: &Report, colors: &[usize]) -> Vec<MapPath> {
+    report
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| MapPath {
+            name: t.label.clone(),
+            color: colors.get(i).copied().unwrap_or(i),
+            points: t.params.iter().filter(|p| p.len() >= 2).map(|p| (p[0], p[1])).collect(),
+            dashed: false,
+        })
+        .collect()
+}
+
+/// "steps to tolerance", "measured rate", "final loss", and a clear divergence line.
+pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, lr: Option<f64>) -> Vec<Readout> {
+    let name = &trace.label;
+    let mut out = Vec::new();
+    if let Some(d) = &trace.diverged {
+        let why = match (smoothness, lr) {
+            (Some(l), Some(lr)) if l > 0.0 && lr > gd_max_stable_lr(l) => {
+                format!("diverged at step {} (η = {} > 2/L = {})", d.step, sig(lr), sig(gd_max_stable_lr(l)))
+            }
+            _ => format!("diverged at step {}: {}", d.step, d.reason),
+        };
+        out.push(Readout::bad(format!("{name}"), why));
+    }
+    let last = trace.loss.last().copied().unwrap_or(f64::NAN);
+    match f_star {
+        Some(m) => {
+            let hit = steps_to_tolerance(&trace.loss, m, TOLERANCE);
+            out.push(Readout::new(
+                format!("{name}: steps to f − f* ≤ 1e-6"),
+                hit.map_or(format!("not within {} steps", trace.steps()), |s| s.to_string()),
+            ));
+            let rate = fit_linear_rate(&trace.loss, m, 1e-12);
+            out.push(Readout::new(
+                format!("{name}: measured rate"),
+                rate.map_or("—".into(), |r| format!("{} per step", sig(r))),
+            ));
+            out.push(Readout::new(format!("{name}: final f − f*"), sig(last - m)));
+        }
+        None => out.push(Readout::new(format!("{name}: final loss"), sig(last))),
+    }
+    out
+}
+
+/// Plot bounds for a 2-D landscape problem.
+pub fn bounds_for(problem: &ProblemSpec) -> (f64, f64, f64, f64) {
+    match problem {
+        ProblemSpec::Rosenbrock(_) => (-2.0, 2.0, -1.0, 3.0),
+        ProblemSpec::FlatSharp(_) => (-2.5, 3.0, -2.0, 2.0),
+        ProblemSpec::Plateau(_) => (-4.0, 4.0, -3.0, 3.0),
+        _ => (-2.0, 2.0, -1.5, 1.5),
+    }
+}

@@ -1,0 +1,226 @@
+//! Controls and the state they hold. A state is a map from control name (the spec field name) to its
+//! text, exactly as it stands in the URL; [`normalize`] turns any map — a hand-edited link included — into
+//! a valid state, replacing each bad value by the nearest allowed one and saying so.
+
+use super::Message;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What kind of input a control is.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ControlKind {
+    /// A slider; `log` sliders move in log10 space.
+    Range { min: f64, max: f64, step: f64, log: bool, default: f64 },
+    /// A whole number slider.
+    Int { min: i64, max: i64, default: i64 },
+    /// A drop-down of `(value, label)`.
+    Select { options: Vec<(&'static str, &'static str)>, default: &'static str },
+    Toggle { default: bool },
+    /// A point "x, y" (set by typing or by clicking on the map).
+    Point { default: (f64, f64), min: f64, max: f64 },
+}
+
+/// One control. `name` is the spec field it sets (the same name in Rust, JSON, URL and the DOM).
+#[derive(Clone, Debug, Serialize)]
+pub struct Control {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: ControlKind,
+    /// Unit or symbol shown after the value (e.g. "η").
+    pub unit: &'static str,
+    pub help: &'static str,
+    /// Shown only when another control has one of these values: `(name, [values])`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<(&'static str, Vec<&'static str>)>,
+}
+
+impl Control {
+    pub fn range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
+        let step = ((max - min) / 200.0).max(1e-6);
+        Control { name, label, kind: ControlKind::Range { min, max, step, log: false, default }, unit: "", help: "", when: None }
+    }
+    pub fn log_range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
+        Control { name, label, kind: ControlKind::Range { min, max, step: 0.01, log: true, default }, unit: "", help: "", when: None }
+    }
+    pub fn int(name: &'static str, label: &'static str, min: i64, max: i64, default: i64) -> Control {
+        Control { name, label, kind: ControlKind::Int { min, max, default }, unit: "", help: "", when: None }
+    }
+    pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>, default: &'static str) -> Control {
+        Control { name, label, kind: ControlKind::Select { options, default }, unit: "", help: "", when: None }
+    }
+    pub fn toggle(name: &'static str, label: &'static str, default: bool) -> Control {
+        Control { name, label, kind: ControlKind::Toggle { default }, unit: "", help: "", when: None }
+    }
+    pub fn point(name: &'static str, label: &'static str, default: (f64, f64), min: f64, max: f64) -> Control {
+        Control { name, label, kind: ControlKind::Point { default, min, max }, unit: "", help: "", when: None }
+    }
+    pub fn unit(mut self, unit: &'static str) -> Control {
+        self.unit = unit;
+        self
+    }
+    pub fn help(mut self, help: &'static str) -> Control {
+        self.help = help;
+        self
+    }
+    pub fn when(mut self, name: &'static str, values: Vec<&'static str>) -> Control {
+        self.when = Some((name, values));
+        self
+    }
+
+    /// The default value as URL text.
+    pub fn default_text(&self) -> String {
+        match &self.kind {
+            ControlKind::Range { default, .. } => fmt_num(*default),
+            ControlKind::Int { default, .. } => default.to_string(),
+            ControlKind::Select { default, .. } => default.to_string(),
+            ControlKind::Toggle { default } => default.to_string(),
+            ControlKind::Point { default, .. } => format!("{},{}", fmt_num(default.0), fmt_num(default.1)),
+        }
+    }
+
+    /// Checks `raw`; returns the value to use and, when it differs, why.
+    pub fn check(&self, raw: &str) -> (String, Option<String>) {
+        let raw = raw.trim();
+        let shown: String = raw.chars().take(40).collect();
+        let bad = |why: String| (self.default_text(), Some(format!("{}: {why}; using the default {}", self.label, self.default_text())));
+        match &self.kind {
+            ControlKind::Range { min, max, .. } => match raw.parse::<f64>() {
+                Ok(v) if v.is_finite() => {
+                    let c = v.clamp(*min, *max);
+                    if c != v {
+                        (fmt_num(c), Some(format!("{}: {} is outside [{}, {}]; using {}", self.label, shown, fmt_num(*min), fmt_num(*max), fmt_num(c))))
+                    } else {
+                        (raw.to_string(), None)
+                    }
+                }
+                _ => bad(format!("“{shown}” is not a number")),
+            },
+            ControlKind::Int { min, max, .. } => match raw.parse::<f64>() {
+                Ok(v) if v.is_finite() => {
+                    let r = v.round().clamp(*min as f64, *max as f64) as i64;
+                    if r as f64 != v {
+                        (r.to_string(), Some(format!("{}: {} is not a whole number in [{min}, {max}]; using {r}", self.label, shown)))
+                    } else {
+                        (r.to_string(), None)
+                    }
+                }
+                _ => bad(format!("“{shown}” is not a whole number")),
+            },
+            ControlKind::Select { options, .. } => {
+                if options.iter().any(|(v, _)| *v == raw) {
+                    (raw.to_string(), None)
+                } else {
+                    let allowed: Vec<&str> = options.iter().map(|(v, _)| *v).collect();
+                    bad(format!("“{shown}” is not one of {}", allowed.join(", ")))
+                }
+            }
+            ControlKind::Toggle { .. } => match raw {
+                "true" | "1" | "on" => ("true".into(), None),
+                "false" | "0" | "off" => ("false".into(), None),
+                _ => bad(format!("“{shown}” is not true or false")),
+            },
+            ControlKind::Point { min, max, .. } => {
+                let parts: Vec<Option<f64>> = raw.split(',').map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite())).collect();
+                match parts.as_slice() {
+                    [Some(x), Some(y)] => {
+                        let (cx, cy) = (x.clamp(*min, *max), y.clamp(*min, *max));
+                        let text = format!("{},{}", fmt_num(cx), fmt_num(cy));
+                        if (cx, cy) != (*x, *y) {
+                            (text.clone(), Some(format!("{}: ({shown}) is outside [{}, {}]²; using ({text})", self.label, fmt_num(*min), fmt_num(*max))))
+                        } else {
+                            (text, None)
+                        }
+                    }
+                    _ => bad(format!("“{shown}” is not two numbers “x,y”")),
+                }
+            }
+        }
+    }
+}
+
+/// Short, exact-enough text for a number in a URL or a label.
+pub fn fmt_num(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    if s.parse::<f64>().map_or(true, |p| ((p - v) / v).abs() > 1e-6) {
+        format!("{v:e}")
+    } else {
+        s
+    }
+}
+
+/// A chapter's state: every control's value as text (valid once normalised).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct State {
+    pub values: BTreeMap<String, String>,
+}
+
+impl State {
+    pub fn get(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+    pub fn f64(&self, name: &str) -> f64 {
+        self.get(name).parse().unwrap_or(0.0)
+    }
+    pub fn usize(&self, name: &str) -> usize {
+        self.get(name).parse::<f64>().map_or(0, |v| v.max(0.0) as usize)
+    }
+    pub fn bool(&self, name: &str) -> bool {
+        self.get(name) == "true"
+    }
+    pub fn point(&self, name: &str) -> (f64, f64) {
+        let mut it = self.get(name).split(',').map(|p| p.trim().parse::<f64>().unwrap_or(0.0));
+        (it.next().unwrap_or(0.0), it.next().unwrap_or(0.0))
+    }
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.values.insert(name.to_string(), value.into());
+    }
+}
+
+/// Builds a valid state for `controls` from raw text values (URL or inputs). Missing values take their
+/// defaults silently (old links keep working); bad ones are replaced and reported. Keys that are not
+/// controls are ignored here (the shell's own keys like `chapter` and `embed` live beside them).
+pub fn normalize(controls: &[Control], raw: &BTreeMap<String, String>) -> (State, Vec<Message>) {
+    let mut st = State::default();
+    let mut msgs = Vec::new();
+    for c in controls {
+        let (v, why) = match raw.get(c.name) {
+            Some(r) => c.check(r),
+            None => (c.default_text(), None),
+        };
+        if let Some(w) = why {
+            msgs.push(Message::warn(w));
+        }
+        st.values.insert(c.name.to_string(), v);
+    }
+    (st, msgs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_fall_back_with_a_message() {
+        let cs = vec![
+            Control::log_range("lr", "learning rate η", 1e-4, 10.0, 0.1),
+            Control::select("problem", "problem", vec![("a", "A"), ("b", "B")], "a"),
+            Control::point("x0", "start", (1.0, 1.0), -5.0, 5.0),
+        ];
+        let raw: BTreeMap<String, String> =
+            [("lr", "abc"), ("problem", "<script>"), ("x0", "9,1")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let (st, msgs) = normalize(&cs, &raw);
+        assert_eq!(st.get("lr"), "0.1");
+        assert_eq!(st.get("problem"), "a");
+        assert_eq!(st.point("x0"), (5.0, 1.0));
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].text.contains("not a number"));
+        let (st, msgs) = normalize(&cs, &BTreeMap::new());
+        assert!(msgs.is_empty());
+        assert_eq!(st.get("x0"), "1,1");
+    }
+}

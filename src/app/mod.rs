@@ -1,0 +1,183 @@
+//! The app's chapters as pure Rust: each chapter declares its controls and turns a [`State`] into a
+//! [`Scene`] (charts, readouts, messages). Nothing here touches the browser, so every chapter is tested
+//! natively and its charts render to SVG; `src/web/` only draws scenes on canvases and talks to JS.
+//!
+//! (A departure from STYLE.md's "one web module per chapter": the per-chapter logic lives here, pure and
+//! testable, and `src/web/` stays a single thin adapter.)
+
+pub mod common;
+pub mod controls;
+mod landscapes;
+
+pub use controls::{Control, ControlKind, State};
+
+use crate::plot::field::MapChart;
+use crate::plot::LineChart;
+use crate::problems::ProblemSpec;
+use serde::Serialize;
+
+/// A message for the user: what was wrong and what the app did about it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Message {
+    /// "info", "warn" or "error".
+    pub level: &'static str,
+    pub text: String,
+}
+
+impl Message {
+    pub fn warn(text: impl Into<String>) -> Message {
+        Message { level: "warn", text: text.into() }
+    }
+    pub fn error(text: impl Into<String>) -> Message {
+        Message { level: "error", text: text.into() }
+    }
+    pub fn info(text: impl Into<String>) -> Message {
+        Message { level: "info", text: text.into() }
+    }
+}
+
+/// One line of a chapter's readout, e.g. ("measured rate", "0.818 per step").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Readout {
+    pub label: String,
+    pub value: String,
+    /// "", "good" or "bad" (a diverged run).
+    pub tone: &'static str,
+}
+
+impl Readout {
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Readout {
+        Readout { label: label.into(), value: value.into(), tone: "" }
+    }
+    pub fn bad(label: impl Into<String>, value: impl Into<String>) -> Readout {
+        Readout { label: label.into(), value: value.into(), tone: "bad" }
+    }
+}
+
+/// What fills a map's plotting area.
+#[derive(Clone, Debug)]
+pub enum Field {
+    /// Level sets of a 2-D problem (built from its spec with this seed).
+    Landscape(ProblemSpec, u64),
+    /// A precomputed grid (row 0 at the top), coloured by viridis for values in [0, 1) and grey at ≥ 1.
+    Grid { values: Vec<f64>, width: usize, height: usize },
+}
+
+/// One chart of a scene.
+#[derive(Clone, Debug)]
+pub enum Chart {
+    Lines(LineChart),
+    Map(MapChart, Field),
+}
+
+/// Everything a chapter shows for one state.
+#[derive(Clone, Debug, Default)]
+pub struct Scene {
+    /// `(canvas id, chart)`, in the order of [`Chapter::canvases`].
+    pub charts: Vec<(&'static str, Chart)>,
+    pub readout: Vec<Readout>,
+    pub messages: Vec<Message>,
+    /// The `optlab run` spec reproducing the main runs, when there is one.
+    pub spec: Option<crate::spec::Spec>,
+    /// Traces for CSV/JSON export.
+    pub report: Option<crate::run::Report>,
+    /// Live values to substitute into the formulas, `(name, value)`.
+    pub values: Vec<(String, String)>,
+}
+
+/// A canvas of a chapter.
+#[derive(Clone, Debug, Serialize)]
+pub struct Canvas {
+    pub id: &'static str,
+    /// Accessible description of what the chart shows.
+    pub label: &'static str,
+    /// Height / width.
+    pub aspect: f64,
+    /// Whether a click on it sets something (e.g. the start point).
+    pub clickable: bool,
+}
+
+/// A formula shown beside the controls (KaTeX source). `{name}` is replaced by the live value of `name`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Formula {
+    pub caption: &'static str,
+    pub tex: &'static str,
+}
+
+/// A chapter of the app.
+pub trait Chapter: Sync {
+    fn id(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    /// Two to four sentences tying the chapter to the lecture.
+    fn intro(&self) -> &'static str;
+    /// Short "try this" suggestions; none claims an outcome the plots don't show.
+    fn try_this(&self) -> &'static [&'static str];
+    fn formulas(&self) -> Vec<Formula>;
+    fn controls(&self) -> Vec<Control>;
+    fn canvases(&self) -> Vec<Canvas>;
+    /// Computes the scene for a normalised state.
+    fn compute(&self, st: &State) -> Scene;
+    /// A click at data coordinates `(x, y)` on `canvas`: the control values it sets.
+    fn click(&self, _canvas: &str, _xy: (f64, f64), _st: &State) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// Every chapter, in the lecture's order.
+pub fn chapters() -> Vec<&'static dyn Chapter> {
+    vec![&landscapes::Landscapes]
+}
+
+/// The chapter with this id.
+pub fn chapter(id: &str) -> Option<&'static dyn Chapter> {
+    chapters().into_iter().find(|c| c.id() == id)
+}
+
+/// What the JS shell needs to build a chapter's page.
+#[derive(Serialize)]
+pub struct ChapterInfo {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub try_this: &'static [&'static str],
+    pub formulas: Vec<Formula>,
+    pub controls: Vec<Control>,
+    pub canvases: Vec<Canvas>,
+}
+
+pub fn chapter_info(c: &dyn Chapter) -> ChapterInfo {
+    ChapterInfo {
+        id: c.id(),
+        title: c.title(),
+        intro: c.intro(),
+        try_this: c.try_this(),
+        formulas: c.formulas(),
+        controls: c.controls(),
+        canvases: c.canvases(),
+    }
+}
+
+/// Draws one chart of a scene on any plotters backend. For a map, `paint_field` receives the plotting
+/// area before the axes and paths are drawn over it (the app puts the field image there).
+pub fn draw_chart<DB: plotters::prelude::DrawingBackend>(
+    root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart,
+    theme: &crate::plot::Theme,
+    paint_field: &mut dyn FnMut(crate::plot::Frame),
+) -> Result<crate::plot::Frame, String> {
+    match chart {
+        Chart::Lines(c) => crate::plot::draw_lines(root, c, theme),
+        Chart::Map(m, _) => crate::plot::field::draw_map(root, m, theme, paint_field),
+    }
+}
+
+/// Computes a chapter's scene from raw control values (URL or inputs): normalises them first, so any
+/// input gives a scene and messages, never a panic.
+pub fn compute_raw(c: &dyn Chapter, raw: &std::collections::BTreeMap<String, String>) -> (State, Scene) {
+    let (st, msgs) = controls::normalize(&c.controls(), raw);
+    let mut scene = c.compute(&st);
+    let mut all = msgs;
+    all.append(&mut scene.messages);
+    scene.messages = all;
+    (st, scene)
+}

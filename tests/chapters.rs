@@ -1,0 +1,75 @@
+//! Every chapter of the app, natively: default and edge states compute a scene whose charts render to SVG
+//! with data and without NaN, and bad URL values come back as messages.
+
+use optlab::app::{chapters, compute_raw, draw_chart, Chart, ControlKind};
+use optlab::plot::{to_svg, Theme};
+use std::collections::BTreeMap;
+
+fn svg_of(chart: &Chart) -> String {
+    to_svg(640, 480, |root| draw_chart(root, chart, &Theme::by_name("light", 1.0), &mut |_| {})).expect("chart draws")
+}
+
+fn raw(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+#[test]
+fn every_chapter_renders_its_defaults() {
+    assert!(!chapters().is_empty());
+    for c in chapters() {
+        let (_, scene) = compute_raw(c, &BTreeMap::new());
+        assert!(scene.messages.iter().all(|m| m.level != "error"), "{}: {:?}", c.id(), scene.messages);
+        assert_eq!(scene.charts.len(), c.canvases().len(), "{}: one chart per canvas", c.id());
+        for ((id, chart), canvas) in scene.charts.iter().zip(c.canvases()) {
+            assert_eq!(*id, canvas.id);
+            let svg = svg_of(chart);
+            assert!(!svg.contains("NaN"), "{}/{id}: NaN in svg", c.id());
+            let marks = svg.matches("<polyline").count() + svg.matches("<path").count() + svg.matches("<circle").count();
+            assert!(marks >= 1, "{}/{id}: no data drawn", c.id());
+        }
+        assert!(!scene.readout.is_empty(), "{}: empty readout", c.id());
+        assert!(c.intro().len() > 80 && !c.try_this().is_empty(), "{}: intro and try-this", c.id());
+    }
+}
+
+#[test]
+fn every_control_survives_its_extremes_and_garbage() {
+    for c in chapters() {
+        for ctl in c.controls() {
+            let values: Vec<String> = match &ctl.kind {
+                ControlKind::Range { min, max, .. } => vec![min.to_string(), max.to_string(), "1e308".into(), "nan".into(), "-inf".into()],
+                ControlKind::Int { min, max, .. } => vec![min.to_string(), max.to_string(), "99999999".into(), "2.5".into()],
+                ControlKind::Select { options, .. } => options.iter().map(|(v, _)| v.to_string()).chain(["<img src=x>".to_string()]).collect(),
+                ControlKind::Toggle { .. } => vec!["true".into(), "false".into(), "maybe".into()],
+                ControlKind::Point { min, max, .. } => vec![format!("{min},{max}"), format!("{max},{min}"), "1;2".into(), "1e999,0".into()],
+            };
+            for v in values {
+                let (_, scene) = compute_raw(c, &raw(&[(ctl.name, v.clone())]));
+                for (id, chart) in &scene.charts {
+                    let svg = svg_of(chart);
+                    assert!(!svg.contains("NaN"), "{}/{id} with {}={v}: NaN", c.id(), ctl.name);
+                }
+                for r in &scene.readout {
+                    assert!(!r.value.contains("NaN") && !r.value.contains("inf"), "{} {}={v}: readout {r:?}", c.id(), ctl.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bad_url_value_is_reported_and_replaced() {
+    let c = optlab::app::chapter("landscapes").unwrap();
+    let (st, scene) = compute_raw(c, &raw(&[("lr", "fast".into())]));
+    assert_eq!(st.get("lr"), "1.6");
+    assert!(scene.messages.iter().any(|m| m.text.contains("learning rate") && m.text.contains("not a number")));
+}
+
+#[test]
+fn a_diverging_setting_says_where_and_why() {
+    let c = optlab::app::chapter("landscapes").unwrap();
+    let (_, scene) = compute_raw(c, &raw(&[("lr", "5".into()), ("newton", "false".into())]));
+    let bad: Vec<_> = scene.readout.iter().filter(|r| r.tone == "bad").collect();
+    assert_eq!(bad.len(), 1, "{:?}", scene.readout);
+    assert!(bad[0].value.contains("diverged at step") && bad[0].value.contains("2/L = 2.00"), "{:?}", bad[0]);
+}
