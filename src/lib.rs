@@ -11,6 +11,7 @@
 //! - [`problems`]: 2-D landscapes, quadratics, matrix least squares and a finite sum with mini-batches.
 //! - [`spec`]: the one experiment spec (JSON, JS object, URL) and its validation.
 //! - [`run`]: spec → traces (loss, parameters, lr, gradient norm, divergence).
+//! - [`train`]: small trainings of an MLP on 2-D data with any optimizer (metrics, heat maps, sharpness).
 //! - [`analysis`]: measured vs theoretical rates, sharpness.
 //! - [`plot`]: charts generic over plotters' `DrawingBackend`.
 

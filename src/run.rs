@@ -169,3 +169,25 @@ pub fn run_one(
     }
     trace
 }
+
+/// One row per step and run: `label,step,loss,lr,grad_norm,x_0,…` (`lr` is empty at step 0).
+pub fn to_csv(report: &Report) -> String {
+    let n = report.runs.iter().flat_map(|r| r.params.first()).map(Vec::len).max().unwrap_or(0);
+    let mut out = String::from("label,step,loss,lr,grad_norm");
+    for i in 0..n {
+        out += &format!(",x_{i}");
+    }
+    out.push('\n');
+    for r in &report.runs {
+        let label = format!("\"{}\"", r.label.replace('"', "\"\""));
+        for (t, loss) in r.loss.iter().enumerate() {
+            let lr = if t == 0 { String::new() } else { r.lr[t - 1].to_string() };
+            out += &format!("{label},{t},{loss},{lr},{}", r.grad_norm[t]);
+            for v in &r.params[t] {
+                out += &format!(",{v}");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -9,6 +9,9 @@ use crate::problems::ProblemSpec;
 use crate::run::{run_with, Report, Trace};
 use crate::spec::{RunSpec, Spec, X0};
 
+/// Smallest gap drawn on a log axis: below it f − f* is rounding noise (an exact 0 is drawn here too).
+pub const GAP_FLOOR: f64 = 1e-16;
+
 /// Gap below which a run counts as converged in the readouts.
 pub const TOLERANCE: f64 = 1e-6;
 
@@ -51,7 +54,7 @@ pub fn loss_chart(title: &str, report: &Report, f_star: Option<f64>, colors: &[u
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let pts = t.loss.iter().enumerate().map(|(s, f)| (s as f64, f_star.map_or(*f, |m| (f - m).max(1e-300)))).collect();
+            let pts = t.loss.iter().enumerate().map(|(s, f)| (s as f64, f_star.map_or(*f, |m| (f - m).max(GAP_FLOOR)))).collect();
             Series::line(t.label.clone(), colors.get(i).copied().unwrap_or(i), pts)
         })
         .collect();
@@ -119,8 +122,17 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
     out
 }
 
-/// Plot bounds for a 2-D landscape problem.
-pub fn bounds_for(problem: &ProblemSpec) -> (f64, f64, f64, f64) {
+/// Plot bounds for a 2-D landscape problem, widened (keeping the aspect) to show the start point.
+pub fn bounds_for(problem: &ProblemSpec, start: (f64, f64)) -> (f64, f64, f64, f64) {
+    let (x0, x1, y0, y1) = default_bounds(problem);
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let (hx, hy) = ((x1 - x0) / 2.0, (y1 - y0) / 2.0);
+    let grow = (((start.0 - cx).abs() * 1.15 / hx).max((start.1 - cy).abs() * 1.15 / hy)).max(1.0);
+    let grow = if grow.is_finite() { grow.min(10.0) } else { 1.0 };
+    (cx - hx * grow, cx + hx * grow, cy - hy * grow, cy + hy * grow)
+}
+
+fn default_bounds(problem: &ProblemSpec) -> (f64, f64, f64, f64) {
     match problem {
         ProblemSpec::Rosenbrock(_) => (-2.0, 2.0, -1.0, 3.0),
         ProblemSpec::FlatSharp(_) => (-2.5, 3.0, -2.0, 2.0),

@@ -107,7 +107,7 @@ impl Chapter for Landscapes {
             }
         };
         let colors = [0, 1];
-        let bounds = bounds_for(&prob);
+        let bounds = bounds_for(&prob, (x, y));
         let mut map = MapChart {
             title: "landscape and paths".into(),
             x_label: "x".into(),

@@ -1,6 +1,8 @@
 //! `optlab`: the command line over the same spec the app uses.
 //!
 //! - `optlab run SPEC.json [--format json|csv]`
+//! - `optlab train SPEC.json [--format json|csv]` (one training spec, or a JSON list of them for a fair
+//!   comparison)
 //! - `optlab msign MATRIX.json [--ns keller_quintic|lecture_quintic|cubic|svd] [--steps K]`
 //!
 //! Bad input prints one line on stderr naming the field and what is allowed, and exits with code 2.
@@ -9,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use optlab::linalg::msign::{msign, NsVariant};
 use optlab::linalg::singular_values;
 use optlab::optim::config::MAX_NS_STEPS;
-use optlab::run::{run, Report};
+use optlab::run::{run, to_csv};
 use optlab::spec::{parse_json, Spec, SpecError};
 use std::io::Read;
 use std::process::ExitCode;
@@ -25,6 +27,14 @@ struct Cli {
 enum Command {
     /// Run every optimizer of an experiment spec and print the traces.
     Run {
+        /// The spec (JSON); `-` reads standard input.
+        spec: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Train a small network on 2-D data (a training spec, or a JSON list of specs for a fair comparison)
+    /// and print the metrics recorded every `eval_every` steps.
+    Train {
         /// The spec (JSON); `-` reads standard input.
         spec: String,
         #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -137,6 +147,14 @@ fn execute(cli: Cli) -> Result<String, String> {
                 Format::Csv => to_csv(&report),
             })
         }
+        Command::Train { spec, format } => {
+            let specs = optlab::train::report::parse_specs(&read_input(&spec)?).map_err(spec_err)?;
+            let report = optlab::train::report::run_specs(&specs).map_err(spec_err)?;
+            Ok(match format {
+                Format::Json => serde_json::to_string(&report).expect("metrics serialise") + "\n",
+                Format::Csv => optlab::train::report::to_csv(&report),
+            })
+        }
         Command::Msign { matrix, ns, steps } => {
             let rows: Vec<Vec<f64>> = parse_json(&read_input(&matrix)?)
                 .map_err(|e| format!("error: matrix: {} (expected a JSON list of rows of numbers)", e.message))?;
@@ -155,24 +173,3 @@ fn execute(cli: Cli) -> Result<String, String> {
     }
 }
 
-/// One row per step and run: `label,step,loss,lr,grad_norm,x_0,…` (`lr` is empty at step 0).
-fn to_csv(report: &Report) -> String {
-    let n = report.runs.iter().flat_map(|r| r.params.first()).map(Vec::len).max().unwrap_or(0);
-    let mut out = String::from("label,step,loss,lr,grad_norm");
-    for i in 0..n {
-        out += &format!(",x_{i}");
-    }
-    out.push('\n');
-    for r in &report.runs {
-        let label = format!("\"{}\"", r.label.replace('"', "\"\""));
-        for (t, loss) in r.loss.iter().enumerate() {
-            let lr = if t == 0 { String::new() } else { r.lr[t - 1].to_string() };
-            out += &format!("{label},{t},{loss},{lr},{}", r.grad_norm[t]);
-            for v in &r.params[t] {
-                out += &format!(",{v}");
-            }
-            out.push('\n');
-        }
-    }
-    out
-}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs whatever optlab's build and tests need and is missing; safe to run again (seconds when all is there).
+# Sources: rustup (wasm target), crates.io (wasm-bindgen-cli, trunk), Debian (chromium), npm (wasm-opt, KaTeX,
+# playwright-core). Nothing else is downloaded, and Trunk runs offline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+
+say() { printf '[setup] %s\n' "$*"; }
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  say "installing Debian's chromium and chromium-driver"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium chromium-driver
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q '0\.2\.128'; then
+  say "installing wasm-bindgen-cli 0.2.128 (about 8 minutes on 2 cores)"
+  cargo install --locked wasm-bindgen-cli --version 0.2.128
+fi
+
+if ! trunk --version 2>/dev/null | grep -q '0\.21\.14'; then
+  say "installing trunk 0.21.14 (about 11 minutes on 2 cores)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install --locked trunk --version 0.21.14
+fi
+
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/katex/dist ] || [ ! -d tools/node_modules/playwright-core ]; then
+  say "installing npm tools (binaryen 132, KaTeX, playwright-core)"
+  (cd tools && npm ci --no-audit --no-fund)
+fi
+say "ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -1)"

@@ -1,0 +1,223 @@
+//! The browser adapter: the only code that knows about JS, the DOM and canvases. It hands the JS shell the
+//! chapters' descriptions, computes scenes from control values, draws them on the chapter's canvases
+//! (`<canvas id="cv-CHAPTER-CANVAS">`, sized by the shell in device pixels) and maps clicks back to data
+//! coordinates. Dense fields are rendered into a pixel buffer and shown with one `putImageData`.
+
+use crate::app::{self, Chart, Field};
+use crate::plot::field::{grid_rgba, landscape_rgba};
+use crate::plot::{Frame, Theme};
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn to_js<T: Serialize>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// Reads a JS object of string values (anything else is turned into its text) into a map.
+fn raw_state(obj: &JsValue) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(o) = obj.dyn_ref::<js_sys::Object>() {
+        for entry in js_sys::Object::entries(o).iter() {
+            let pair = js_sys::Array::from(&entry);
+            let k = pair.get(0).as_string().unwrap_or_default();
+            let v = pair.get(1);
+            let v = v.as_string().or_else(|| v.as_f64().map(|f| f.to_string())).or_else(|| v.as_bool().map(|b| b.to_string()));
+            if let Some(v) = v {
+                out.insert(k, v);
+            }
+        }
+    }
+    out
+}
+
+/// Every chapter's id, title, intro, try-this list, formulas, controls and canvases.
+#[wasm_bindgen]
+pub fn chapters() -> JsValue {
+    let infos: Vec<_> = app::chapters().into_iter().map(app::chapter_info).collect();
+    to_js(&infos)
+}
+
+/// Validates raw control values for a chapter: `{state, messages}`.
+#[wasm_bindgen]
+pub fn normalize(chapter: &str, raw: JsValue) -> JsValue {
+    #[derive(Serialize)]
+    struct Out {
+        state: BTreeMap<String, String>,
+        messages: Vec<app::Message>,
+    }
+    match app::chapter(chapter) {
+        Some(c) => {
+            let (st, messages) = app::controls::normalize(&c.controls(), &raw_state(&raw));
+            to_js(&Out { state: st.values, messages })
+        }
+        None => to_js(&Out { state: BTreeMap::new(), messages: vec![app::Message::error(format!("no chapter “{chapter}”"))] }),
+    }
+}
+
+#[derive(Serialize)]
+struct Rendered {
+    state: BTreeMap<String, String>,
+    readout: Vec<app::Readout>,
+    messages: Vec<app::Message>,
+    values: Vec<(String, String)>,
+    /// Milliseconds spent computing the scene and drawing it.
+    compute_ms: f64,
+    draw_ms: f64,
+}
+
+fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Holds what survives between renders: field images (recomputed only when the problem or size changes)
+/// and each canvas's frame for mapping clicks.
+#[wasm_bindgen]
+pub struct Session {
+    fields: HashMap<String, Vec<u8>>,
+    frames: HashMap<String, Frame>,
+    last: Option<(String, app::Scene)>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Session {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Session {
+        Session { fields: HashMap::new(), frames: HashMap::new(), last: None }
+    }
+
+    /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
+    pub fn render(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64) -> JsValue {
+        let Some(c) = app::chapter(chapter) else {
+            return to_js(&Rendered {
+                state: BTreeMap::new(),
+                readout: vec![],
+                messages: vec![app::Message::error(format!("no chapter “{chapter}”"))],
+                values: vec![],
+                compute_ms: 0.0,
+                draw_ms: 0.0,
+            });
+        };
+        let t0 = now();
+        let (st, mut scene) = app::compute_raw(c, &raw_state(&raw));
+        let t1 = now();
+        let th = Theme::by_name(theme, dpr);
+        for (id, chart) in &scene.charts {
+            if let Err(e) = self.draw(chapter, id, chart, &th, dpr) {
+                scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
+            }
+        }
+        let t2 = now();
+        let out = Rendered {
+            state: st.values.clone(),
+            readout: scene.readout.clone(),
+            messages: scene.messages.clone(),
+            values: scene.values.clone(),
+            compute_ms: t1 - t0,
+            draw_ms: t2 - t1,
+        };
+        self.last = Some((chapter.to_string(), scene));
+        to_js(&out)
+    }
+
+    /// A click at backend pixel `(x, y)` on a canvas: the control values it sets (`{name: value}`).
+    pub fn click(&self, chapter: &str, canvas: &str, x: f64, y: f64, raw: JsValue) -> JsValue {
+        let (Some(c), Some(frame)) = (app::chapter(chapter), self.frames.get(&format!("{chapter}/{canvas}"))) else {
+            return to_js(&BTreeMap::<String, String>::new());
+        };
+        let inside = x >= frame.px.0 as f64 && x <= frame.px.1 as f64 && y >= frame.py.0 as f64 && y <= frame.py.1 as f64;
+        if !inside {
+            return to_js(&BTreeMap::<String, String>::new());
+        }
+        let (st, _) = app::controls::normalize(&c.controls(), &raw_state(&raw));
+        let updates: BTreeMap<String, String> = c.click(canvas, frame.to_data(x, y), &st).into_iter().collect();
+        to_js(&updates)
+    }
+
+    /// The `optlab run` spec of the last render (pretty JSON), or an empty string.
+    pub fn spec_json(&self) -> String {
+        self.last
+            .as_ref()
+            .and_then(|(_, s)| s.spec.as_ref())
+            .and_then(|s| serde_json::to_string_pretty(s).ok())
+            .unwrap_or_default()
+    }
+
+    /// The traces of the last render as "json" or "csv".
+    pub fn export(&self, format: &str) -> String {
+        let Some(report) = self.last.as_ref().and_then(|(_, s)| s.report.as_ref()) else {
+            return String::new();
+        };
+        if format == "csv" {
+            crate::run::to_csv(report)
+        } else {
+            serde_json::to_string(report).unwrap_or_default()
+        }
+    }
+}
+
+impl Session {
+    fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, dpr: f64) -> Result<(), String> {
+        let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+        let el = doc.get_element_by_id(&format!("cv-{chapter}-{id}")).ok_or("canvas missing")?;
+        let canvas: HtmlCanvasElement = el.dyn_into().map_err(|_| "not a canvas")?;
+        let ctx: CanvasRenderingContext2d = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into().ok())
+            .ok_or("no 2d context")?;
+        let backend = CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?;
+        let root = backend.into_drawing_area();
+        let fields = &mut self.fields;
+        let mut paint = |f: Frame| {
+            let (w, h) = ((f.px.1 - f.px.0).max(1) as usize, (f.py.1 - f.py.0).max(1) as usize);
+            let Chart::Map(m, field) = chart else { return };
+            let buf: Option<&Vec<u8>> = match field {
+                Field::Landscape(p, seed) => {
+                    let key = format!("{}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds);
+                    if !fields.contains_key(&key) {
+                        if fields.len() > 16 {
+                            fields.clear();
+                        }
+                        if let Ok(prob) = p.build(*seed) {
+                            let step = dpr.round().max(1.0) as usize;
+                            let buf = landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14);
+                            fields.insert(key.clone(), buf);
+                        }
+                    }
+                    fields.get(&key)
+                }
+                Field::Grid { values, width, height } => {
+                    let buf = grid_rgba(values, *width, *height, w, h, [150, 150, 150]);
+                    fields.insert("grid".into(), buf);
+                    fields.get("grid")
+                }
+            };
+            if let Some(buf) = buf {
+                if let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), w as u32, h as u32) {
+                    let _ = ctx.put_image_data(&img, f.px.0 as f64, f.py.0 as f64);
+                }
+            }
+        };
+        let frame = app::draw_chart(&root, chart, th, &mut paint)?;
+        root.present().map_err(|e| format!("{e:?}"))?;
+        self.frames.insert(format!("{chapter}/{id}"), frame);
+        Ok(())
+    }
+}

@@ -1,0 +1,312 @@
+// optlab's thin shell: builds each chapter's controls from the descriptions the wasm core gives, keeps the
+// state in the URL, and asks the core to compute and draw on every change (at most once per frame).
+// No optimizer math lives here. Text from the URL is only ever shown as text (textContent), never run.
+
+const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide"]);
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const k of kids) e.append(k);
+  return e;
+};
+
+const app = {
+  wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
+  embed: false, theme: "auto", pending: false, lastRender: null, renders: 0,
+};
+window.optlab = app; // for tests and slide decks
+
+function query() {
+  const q = new URLSearchParams(location.search);
+  const raw = {};
+  for (const [k, v] of q) raw[k] = v;
+  return raw;
+}
+
+function effectiveTheme() {
+  if (app.theme === "auto") return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  return app.theme;
+}
+
+function applyTheme() {
+  const t = effectiveTheme();
+  document.documentElement.dataset.theme = t;
+  const sel = $("#theme");
+  if (sel) sel.value = app.theme;
+}
+
+function updateUrl() {
+  const q = new URLSearchParams();
+  q.set("chapter", app.chapter.id);
+  if (app.embed) q.set("embed", "1");
+  if (app.theme !== "auto") q.set("theme", app.theme);
+  if (app.hide.size) q.set("hide", [...app.hide].join(","));
+  for (const c of app.chapter.controls) q.set(c.name, app.state[c.name]);
+  history.replaceState(null, "", "?" + q.toString());
+}
+
+// Sliders for log ranges move in log10 space; everything else holds the value itself.
+function toSlider(c, v) {
+  const k = c.kind;
+  if (k.type === "range" && k.log) return Math.log10(Math.max(Number(v), k.min));
+  return v;
+}
+function fromSlider(c, s) {
+  const k = c.kind;
+  if (k.type === "range" && k.log) return String(Number(Math.pow(10, Number(s)).toPrecision(3)));
+  return String(s);
+}
+function showValue(c, v) {
+  const n = Number(v);
+  if (c.kind.type === "range" && Number.isFinite(n)) {
+    const a = Math.abs(n);
+    return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? n.toExponential(2) : String(Number(n.toPrecision(4)));
+  }
+  if (c.kind.type === "toggle") return v === "true" ? "on" : "off";
+  if (c.kind.type === "select") return "";
+  return v;
+}
+
+function controlRow(c) {
+  const id = `ctl-${c.name}`;
+  const k = c.kind;
+  let input;
+  if (k.type === "range" || k.type === "int") {
+    const log = k.type === "range" && k.log;
+    input = el("input", {
+      type: "range", id, name: c.name,
+      min: log ? Math.log10(k.min) : k.min, max: log ? Math.log10(k.max) : k.max,
+      step: k.type === "int" ? 1 : k.step,
+    });
+  } else if (k.type === "select") {
+    input = el("select", { id, name: c.name });
+    for (const [v, label] of k.options) input.append(el("option", { value: v, text: label }));
+  } else if (k.type === "toggle") {
+    input = el("input", { type: "checkbox", id, name: c.name });
+  } else {
+    input = el("input", { type: "text", id, name: c.name, inputmode: "decimal", autocomplete: "off", spellcheck: "false" });
+  }
+  const out = el("output", { for: id, class: "value", "aria-live": "off" });
+  const range = k.type === "range" ? `${fmt(k.min)} to ${fmt(k.max)}${k.log ? " (log scale)" : ""}`
+    : k.type === "int" ? `${k.min} to ${k.max}` : k.type === "point" ? `x, y in [${k.min}, ${k.max}]` : "";
+  const hint = el("span", { class: "hint", text: [c.unit, range, c.help].filter(Boolean).join(" · ") });
+  const row = el("div", { class: "control", "data-name": c.name },
+    el("label", { for: id }, el("span", { class: "label", text: c.label }), out), input, hint);
+  if (k.type === "toggle") row.classList.add("toggle");
+  const onChange = () => {
+    let v;
+    if (k.type === "toggle") v = input.checked ? "true" : "false";
+    else if (k.type === "range" || k.type === "int") v = fromSlider(c, input.value);
+    else v = input.value;
+    app.state[c.name] = v;
+    out.textContent = showValue(c, v);
+    schedule();
+  };
+  input.addEventListener(k.type === "point" ? "change" : "input", onChange);
+  return row;
+}
+
+function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }
+
+function syncControls() {
+  for (const c of app.chapter.controls) {
+    const row = $(`.control[data-name="${c.name}"]`);
+    if (!row) continue;
+    const input = $("input,select", row);
+    const v = app.state[c.name];
+    if (c.kind.type === "toggle") input.checked = v === "true";
+    else if (document.activeElement !== input) input.value = toSlider(c, v);
+    $("output", row).textContent = showValue(c, v);
+    const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
+    row.hidden = !visible || app.hide.has(c.name);
+    input.setAttribute("aria-valuetext", `${showValue(c, v) || v} ${c.unit || ""}`.trim());
+  }
+}
+
+function renderFormulas(values) {
+  const map = Object.fromEntries(values || []);
+  for (const f of document.querySelectorAll(".formula")) {
+    const tex = f.dataset.tex.replace(/\{([a-z_0-9]+)\}/g, (m, k) => (k in map ? map[k] : (k in app.state ? app.state[k] : m)));
+    const target = $(".tex", f);
+    if (window.katex) {
+      try { window.katex.render(tex, target, { throwOnError: false, trust: false, displayMode: false }); continue; } catch (e) { /* fall through */ }
+    }
+    target.textContent = tex;
+  }
+}
+
+function sizeCanvases() {
+  const dpr = window.devicePixelRatio || 1;
+  for (const cv of document.querySelectorAll("canvas.plot")) {
+    const w = Math.max(200, cv.clientWidth);
+    const h = Math.round(w * Number(cv.dataset.aspect || 0.6));
+    cv.style.height = h + "px";
+    const W = Math.round(w * dpr), H = Math.round(h * dpr);
+    if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+  }
+  return dpr;
+}
+
+function schedule() {
+  if (app.pending) return;
+  app.pending = true;
+  requestAnimationFrame(() => { app.pending = false; render(); });
+}
+
+function render() {
+  const t0 = performance.now();
+  const dpr = sizeCanvases();
+  const r = app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
+  app.state = Object.assign({}, app.state, r.state);
+  syncControls();
+  const ro = $("#readout");
+  ro.replaceChildren();
+  for (const line of r.readout) {
+    ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
+  }
+  const msgs = $("#messages");
+  msgs.replaceChildren(...r.messages.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
+  renderFormulas(r.values);
+  updateUrl();
+  app.renders += 1;
+  app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, total_ms: performance.now() - t0 };
+  $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms`;
+  if (window.parent !== window) {
+    window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
+  }
+}
+
+function download(name, text, type) {
+  const a = el("a", { href: URL.createObjectURL(new Blob([text], { type })), download: name });
+  document.body.append(a); a.click(); a.remove();
+}
+
+async function copy(text, what) {
+  const status = $("#messages");
+  try {
+    await navigator.clipboard.writeText(text);
+    status.prepend(el("p", { class: "msg info", text: `${what} copied to the clipboard.` }));
+  } catch (e) {
+    const box = el("textarea", { class: "copybox", readonly: "", "aria-label": what });
+    box.value = text;
+    status.prepend(el("p", { class: "msg info", text: `Copy the ${what.toLowerCase()} below:` }), box);
+    box.select();
+  }
+}
+
+function buildChapter(info) {
+  const main = $("#chapter");
+  main.replaceChildren();
+  const head = el("section", { class: "intro" },
+    el("h1", { text: info.title }),
+    el("p", { text: info.intro }));
+  const tryList = el("ul");
+  for (const t of info.try_this) tryList.append(el("li", { text: t }));
+  head.append(el("details", { class: "try", open: "" }, el("summary", { text: "Try this" }), tryList));
+  const formulas = el("div", { class: "formulas" });
+  for (const f of info.formulas) {
+    formulas.append(el("div", { class: "formula", "data-tex": f.tex },
+      el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" })));
+  }
+  const controls = el("form", { class: "controls", "aria-label": "controls", onsubmit: (e) => e.preventDefault() });
+  for (const c of info.controls) controls.append(controlRow(c));
+  const plots = el("div", { class: "plots" });
+  for (const cv of info.canvases) {
+    const canvas = el("canvas", {
+      id: `cv-${info.id}-${cv.id}`, class: "plot", role: "img", "aria-label": cv.label, "data-aspect": cv.aspect,
+    });
+    if (cv.clickable) {
+      canvas.classList.add("clickable");
+      canvas.addEventListener("click", (e) => {
+        const rect = canvas.getBoundingClientRect();
+        const k = canvas.width / rect.width;
+        const upd = app.session.click(info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state);
+        if (Object.keys(upd).length) { Object.assign(app.state, upd); schedule(); }
+      });
+    }
+    const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
+      onclick: () => canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); }) });
+    plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png)));
+  }
+  const tools = el("div", { class: "tools" },
+    el("button", { type: "button", text: "Copy link", onclick: () => copy(location.href, "Link") }),
+    el("button", { type: "button", text: "Copy spec", title: "the JSON that `optlab run` accepts", onclick: () => copy(app.session.spec_json(), "Spec") }),
+    el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
+    el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
+    el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}); } }));
+  const side = el("aside", { class: "side" }, formulas, controls, tools);
+  const results = el("section", { class: "results", "aria-label": "results" },
+    el("div", { id: "messages", role: "status", "aria-live": "polite" }),
+    plots,
+    el("h2", { text: "Convergence" }),
+    el("dl", { id: "readout", class: "readout" }),
+    el("p", { id: "timing", class: "timing" }));
+  main.append(head, el("div", { class: "layout" }, side, results));
+}
+
+function buildNav() {
+  const nav = $("#nav");
+  nav.replaceChildren();
+  app.infos.forEach((c, i) => {
+    const a = el("a", { href: `?chapter=${c.id}`, text: `${i + 1}. ${c.title}` });
+    a.addEventListener("click", (e) => { e.preventDefault(); start(c.id, {}); });
+    if (app.chapter && c.id === app.chapter.id) a.setAttribute("aria-current", "page");
+    nav.append(a);
+  });
+}
+
+function start(id, raw) {
+  const info = app.infos.find((c) => c.id === id) || app.infos[0];
+  const notes = [];
+  if (id && info.id !== id) notes.push({ level: "warn", text: `There is no chapter “${id}”; showing “${info.title}”.` });
+  app.chapter = info;
+  const n = app.wasm.normalize(info.id, raw);
+  app.state = n.state;
+  buildNav();
+  buildChapter(info);
+  syncControls();
+  render();
+  const msgs = $("#messages");
+  for (const m of [...notes, ...n.messages]) msgs.append(el("p", { class: `msg ${m.level}`, text: m.text }));
+}
+
+// The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls; {type: "optlab:get"} replies
+// with {type: "optlab:state"}.
+window.addEventListener("message", (e) => {
+  const d = e.data;
+  if (!d || typeof d !== "object" || !app.chapter) return;
+  if (d.type === "optlab:set" && d.values && typeof d.values === "object") {
+    for (const [k, v] of Object.entries(d.values)) if (app.chapter.controls.some((c) => c.name === k)) app.state[k] = String(v);
+    schedule();
+  } else if (d.type === "optlab:get" && e.source) {
+    e.source.postMessage({ type: "optlab:state", chapter: app.chapter.id, state: app.state }, "*");
+  }
+});
+
+function boot() {
+  app.wasm = window.wasmBindings;
+  app.session = new app.wasm.Session();
+  app.infos = app.wasm.chapters();
+  const raw = query();
+  app.embed = raw.embed === "1" || raw.embed === "true";
+  app.theme = ["light", "dark", "projector", "auto"].includes(raw.theme) ? raw.theme : "auto";
+  app.hide = new Set((raw.hide || "").split(",").map((s) => s.trim()).filter(Boolean));
+  document.body.classList.toggle("embed", app.embed);
+  applyTheme();
+  $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); schedule(); });
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { applyTheme(); schedule(); });
+  new ResizeObserver(() => schedule()).observe($("#chapter"));
+  const controls = {};
+  for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
+  start(raw.chapter, controls);
+  document.body.dataset.ready = "true";
+}
+
+if (window.wasmBindings) boot();
+else window.addEventListener("TrunkApplicationStarted", boot, { once: true });
