@@ -1,0 +1,120 @@
+//! The user's own data: `x1,x2,label` rows, read as plain numbers (nothing in the text is ever evaluated).
+//!
+//! Accepted: one point per line, three comma-separated fields with optional spaces around them; `x1` and
+//! `x2` finite decimal numbers with `|v| ≤ 1e6`; `label` an integer in `0..MAX_CLASSES`. Blank lines and
+//! lines starting with `#` are skipped; the first data-bearing line may be a header (none of its three
+//! fields a number, e.g. `x1,x2,label`). Windows line endings are fine. The first bad line stops the parse
+//! with its 1-based line number and the reason; at least two classes must appear.
+
+/// Most data rows a CSV may hold.
+pub const MAX_ROWS: usize = 10_000;
+/// Labels are `0 … MAX_CLASSES − 1`.
+pub const MAX_CLASSES: usize = 8;
+/// Largest accepted coordinate magnitude.
+pub const MAX_ABS: f64 = 1e6;
+/// Longest accepted text, in bytes (10,000 rows of ~30 characters fit with room).
+pub const MAX_BYTES: usize = 1_000_000;
+
+use super::data::Points;
+
+/// A rejected CSV: the 1-based line (0 when the problem is the text as a whole) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvError {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for CsvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            f.write_str(&self.reason)
+        } else {
+            write!(f, "line {}: {}", self.line, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for CsvError {}
+
+fn err(line: usize, reason: impl Into<String>) -> CsvError {
+    CsvError { line, reason: reason.into() }
+}
+
+/// Shows at most 40 characters of a field in a message.
+fn quoted(s: &str) -> String {
+    let short: String = s.chars().take(40).collect();
+    if short.len() < s.len() {
+        format!("{short:?}…")
+    } else {
+        format!("{short:?}")
+    }
+}
+
+fn parse_coord(field: &str, name: &str, line: usize) -> Result<f64, CsvError> {
+    let v: f64 = field.parse().map_err(|_| err(line, format!("{name} must be a number, got {}", quoted(field))))?;
+    if !v.is_finite() || v.abs() > MAX_ABS {
+        return Err(err(line, format!("{name} must be a finite number with |{name}| ≤ {MAX_ABS:e}, got {}", quoted(field))));
+    }
+    Ok(v)
+}
+
+fn parse_label(field: &str, line: usize) -> Result<usize, CsvError> {
+    let bad = || {
+        err(
+            line,
+            format!("label must be an integer from 0 to {} (one per class), got {}", MAX_CLASSES - 1, quoted(field)),
+        )
+    };
+    if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) || field.len() > 3 {
+        return Err(bad());
+    }
+    let v: usize = field.parse().map_err(|_| bad())?;
+    if v >= MAX_CLASSES {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+/// Parses the whole text; see the module docs for what is accepted.
+pub fn parse(text: &str) -> Result<Points, CsvError> {
+    if text.len() > MAX_BYTES {
+        return Err(err(0, format!("the CSV text is longer than {MAX_BYTES} bytes")));
+    }
+    let mut pts = Points::default();
+    let mut seen_data_line = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let content = raw.trim();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = content.split(',').map(str::trim).collect();
+        if fields.len() != 3 {
+            return Err(err(line, format!("expected 3 fields x1,x2,label, found {}", fields.len())));
+        }
+        let first = !seen_data_line;
+        seen_data_line = true;
+        if first && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+            continue; // header
+        }
+        if pts.len() == MAX_ROWS {
+            return Err(err(line, format!("more than {MAX_ROWS} data rows")));
+        }
+        let x1 = parse_coord(fields[0], "x1", line)?;
+        let x2 = parse_coord(fields[1], "x2", line)?;
+        let y = parse_label(fields[2], line)?;
+        pts.x.push([x1, x2]);
+        pts.y.push(y);
+    }
+    if pts.is_empty() {
+        return Err(err(0, "no data rows (expected lines of x1,x2,label)"));
+    }
+    let mut present = [false; MAX_CLASSES];
+    for &y in &pts.y {
+        present[y] = true;
+    }
+    if present.iter().filter(|&&p| p).count() < 2 {
+        return Err(err(0, "all rows have the same label; at least two classes are needed"));
+    }
+    Ok(pts)
+}

@@ -1,0 +1,229 @@
+//! Labelled 2-D data sets generated from the seed, their train/test split, label noise, and the seeded
+//! mini-batch sampler.
+//!
+//! Generated sets lie roughly in `[−1.5, 1.5]²`; input noise adds `N(0, noise²)` to each coordinate of
+//! every point (train and test). Label noise flips exactly `round(label_noise · n_train)` training labels,
+//! chosen without replacement, each to a uniformly drawn *other* class; test labels stay clean, so test
+//! accuracy measures the true rule.
+
+use super::spec::{DataKind, DataSpec};
+use crate::spec::SpecError;
+use rand::seq::{index::sample, SliceRandom};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+
+/// Labelled points.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Points {
+    pub x: Vec<[f64; 2]>,
+    pub y: Vec<usize>,
+}
+
+impl Points {
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+    fn push(&mut self, p: [f64; 2], y: usize) {
+        self.x.push(p);
+        self.y.push(y);
+    }
+}
+
+/// A data set split into training and test points.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Data {
+    pub train: Points,
+    pub test: Points,
+    pub classes: usize,
+    /// Indices into `train` of the labels that label noise flipped.
+    pub flipped: Vec<usize>,
+}
+
+/// A rectangle of the input plane.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Bounds {
+    pub x_min: f64,
+    pub x_max: f64,
+    pub y_min: f64,
+    pub y_max: f64,
+}
+
+impl Data {
+    /// The smallest square-ish box around all points, padded by 10% on every side.
+    pub fn bounds(&self) -> Bounds {
+        let pts = self.train.x.iter().chain(&self.test.x);
+        let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for p in pts {
+            for k in 0..2 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        if !lo[0].is_finite() {
+            return Bounds { x_min: -1.0, x_max: 1.0, y_min: -1.0, y_max: 1.0 };
+        }
+        let pad = |k: usize| 0.1 * (hi[k] - lo[k]).max(1e-3);
+        Bounds { x_min: lo[0] - pad(0), x_max: hi[0] + pad(0), y_min: lo[1] - pad(1), y_max: hi[1] + pad(1) }
+    }
+}
+
+/// Builds the data set of a (validated) spec from the data stream of `seed`.
+pub fn build(spec: &DataSpec, rng: &mut ChaCha8Rng) -> Result<Data, SpecError> {
+    let (mut all, classes) = match spec.kind {
+        DataKind::Csv => {
+            let text = spec.csv.as_deref().unwrap_or("");
+            let pts = super::csv::parse(text).map_err(|e| SpecError::new("data.csv", e.to_string()))?;
+            let classes = pts.y.iter().max().map_or(0, |m| m + 1);
+            (pts, classes)
+        }
+        kind => (generate(kind, spec.n, spec.classes, rng), spec.classes),
+    };
+    if spec.noise > 0.0 {
+        for p in &mut all.x {
+            for c in p.iter_mut() {
+                let e: f64 = StandardNormal.sample(rng);
+                *c += spec.noise * e;
+            }
+        }
+    }
+    let n = all.len();
+    let n_train = split_count(n, spec.train_fraction);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(rng);
+    let pick = |idx: &[usize]| Points { x: idx.iter().map(|&i| all.x[i]).collect(), y: idx.iter().map(|&i| all.y[i]).collect() };
+    let mut train = pick(&order[..n_train]);
+    let test = pick(&order[n_train..]);
+    let n_flip = (spec.label_noise * n_train as f64).round() as usize;
+    let mut flipped = if classes >= 2 { sample(rng, n_train, n_flip.min(n_train)).into_vec() } else { Vec::new() };
+    flipped.sort_unstable();
+    for &i in &flipped {
+        let shift = rng.gen_range(1..classes);
+        train.y[i] = (train.y[i] + shift) % classes;
+    }
+    Ok(Data { train, test, classes, flipped })
+}
+
+/// Training points for `n` points and a train fraction: `round(fraction · n)`, at least 1.
+pub fn split_count(n: usize, fraction: f64) -> usize {
+    ((fraction * n as f64).round() as usize).clamp(1.min(n), n)
+}
+
+/// Noise-free points of a generated set, classes as balanced as `n` allows.
+fn generate(kind: DataKind, n: usize, classes: usize, rng: &mut ChaCha8Rng) -> Points {
+    let mut pts = Points::default();
+    let pi = std::f64::consts::PI;
+    match kind {
+        // scikit-learn's make_moons, centred: outer arc (cos t, sin t), inner (1 − cos t, ½ − sin t),
+        // t evenly spaced in [0, π], then shifted by (−½, −¼).
+        DataKind::Moons => {
+            let n_out = n / 2;
+            let n_in = n - n_out;
+            for i in 0..n_out {
+                let t = pi * i as f64 / (n_out.max(2) - 1) as f64;
+                pts.push([t.cos() - 0.5, t.sin() - 0.25], 0);
+            }
+            for i in 0..n_in {
+                let t = pi * i as f64 / (n_in.max(2) - 1) as f64;
+                pts.push([0.5 - t.cos(), 0.25 - t.sin()], 1);
+            }
+        }
+        // scikit-learn's make_circles with factor 0.5: radius 1 (class 0) and 0.5 (class 1).
+        DataKind::Circles => {
+            let n_out = n / 2;
+            for i in 0..n {
+                let (m, j, r, y) = if i < n_out { (n_out, i, 1.0, 0) } else { (n - n_out, i - n_out, 0.5, 1) };
+                let t = 2.0 * pi * j as f64 / m as f64;
+                pts.push([r * t.cos(), r * t.sin()], y);
+            }
+        }
+        // `classes` interleaved arms: radius s ∈ (0, 1], angle 3.5πs + 2πc/classes (1.75 turns).
+        DataKind::Spirals => {
+            for i in 0..n {
+                let c = i % classes;
+                let s = (i / classes + 1) as f64 / n.div_ceil(classes) as f64;
+                let t = 3.5 * pi * s + 2.0 * pi * c as f64 / classes as f64;
+                pts.push([s * t.cos(), s * t.sin()], c);
+            }
+        }
+        // Uniform in [−1, 1]² kept 0.05 away from the axes; class 1 where x₁x₂ > 0.
+        DataKind::Xor => {
+            for _ in 0..n {
+                let mut coord = || {
+                    let v: f64 = rng.gen_range(0.05..1.0);
+                    if rng.gen::<bool>() {
+                        v
+                    } else {
+                        -v
+                    }
+                };
+                let p = [coord(), coord()];
+                pts.push(p, (p[0] * p[1] > 0.0) as usize);
+            }
+        }
+        // Gaussian clusters of standard deviation 0.2 centred on a circle of radius 0.8.
+        DataKind::Blobs => {
+            for i in 0..n {
+                let c = i % classes;
+                let t = 2.0 * pi * c as f64 / classes as f64 + pi / 4.0;
+                let (dx, dy): (f64, f64) = (StandardNormal.sample(rng), StandardNormal.sample(rng));
+                pts.push([0.8 * t.cos() + 0.2 * dx, 0.8 * t.sin() + 0.2 * dy], c);
+            }
+        }
+        DataKind::Csv => unreachable!("CSV data is parsed, not generated"),
+    }
+    pts
+}
+
+/// Mini-batches without replacement within an epoch: the training indices are reshuffled at the start of
+/// every epoch and cut into consecutive batches of `batch` (the last one smaller when `batch` does not
+/// divide the set, as PyTorch's `DataLoader(shuffle=True, drop_last=False)`).
+pub struct BatchSampler {
+    rng: ChaCha8Rng,
+    order: Vec<usize>,
+    batch: usize,
+    pos: usize,
+    epochs: usize,
+    start: usize,
+}
+
+impl BatchSampler {
+    pub fn new(n: usize, batch: usize, rng: ChaCha8Rng) -> Self {
+        let mut s = BatchSampler { rng, order: (0..n).collect(), batch: batch.max(1), pos: n, epochs: 0, start: 0 };
+        s.reshuffle();
+        s.epochs = 0;
+        s
+    }
+
+    fn reshuffle(&mut self) {
+        self.order.shuffle(&mut self.rng);
+        self.pos = 0;
+    }
+
+    /// Indices of the next batch (no allocation).
+    pub fn next_batch(&mut self) -> &[usize] {
+        if self.pos >= self.order.len() {
+            self.reshuffle();
+        }
+        self.start = self.pos;
+        self.pos = (self.pos + self.batch).min(self.order.len());
+        if self.pos == self.order.len() {
+            self.epochs += 1;
+        }
+        &self.order[self.start..self.pos]
+    }
+
+    /// The batch last returned by [`next_batch`](Self::next_batch).
+    pub fn current(&self) -> &[usize] {
+        &self.order[self.start..self.pos.min(self.order.len())]
+    }
+
+    /// Completed passes over the training set.
+    pub fn epochs(&self) -> usize {
+        self.epochs
+    }
+}

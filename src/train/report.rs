@@ -1,0 +1,86 @@
+//! Whole runs for the command line: specs in, metric histories out (JSON or CSV).
+
+use super::spec::TrainSpec;
+use super::trainer::Metrics;
+use crate::run::Diverged;
+use crate::spec::{parse_json, SpecError};
+use serde::Serialize;
+
+/// One finished run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrainTrace {
+    pub label: String,
+    pub history: Vec<Metrics>,
+    pub diverged: Option<Diverged>,
+}
+
+/// What `optlab train` prints.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrainReport {
+    pub runs: Vec<TrainTrace>,
+}
+
+/// Parses one spec (a JSON object) or a fair comparison (a JSON list of specs); paths of errors in a list
+/// start with the run's index (`[1].optimizer.lr`).
+pub fn parse_specs(text: &str) -> Result<Vec<TrainSpec>, SpecError> {
+    let specs = if text.trim_start().starts_with('[') { parse_json(text)? } else { vec![parse_json::<TrainSpec>(text)?] };
+    let list = specs.len() > 1;
+    for (i, s) in specs.iter().enumerate() {
+        s.validate().map_err(|e| if list { SpecError::new(format!("[{i}].{}", e.path), e.message) } else { e })?;
+    }
+    Ok(specs)
+}
+
+/// Runs every spec to its `steps` with [`compare`](super::compare)'s guarantees (a single spec is a
+/// comparison of one).
+pub fn run_specs(specs: &[TrainSpec]) -> Result<TrainReport, SpecError> {
+    let mut trainers = super::compare(specs).map_err(|e| {
+        if specs.len() == 1 {
+            SpecError::new(e.path.trim_start_matches("[0].").to_string(), e.message)
+        } else {
+            e
+        }
+    })?;
+    let runs = trainers
+        .iter_mut()
+        .map(|t| {
+            t.run_to_end();
+            TrainTrace { label: t.spec().label(), history: t.history().to_vec(), diverged: t.diverged().cloned() }
+        })
+        .collect();
+    Ok(TrainReport { runs })
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or(String::new(), |x| x.to_string())
+}
+
+/// One row per recorded step and run:
+/// `label,step,epoch,samples,lr,batch_loss,train_loss,train_accuracy,test_loss,test_accuracy`
+/// `,diverged` (empty where a value does not exist, e.g. `lr` at step 0; `diverged` holds the reason on
+/// the last row of a run that diverged).
+pub fn to_csv(report: &TrainReport) -> String {
+    let mut out = String::from("label,step,epoch,samples,lr,batch_loss,train_loss,train_accuracy,test_loss,test_accuracy,diverged\n");
+    for r in &report.runs {
+        let label = format!("\"{}\"", r.label.replace('"', "\"\""));
+        for (i, m) in r.history.iter().enumerate() {
+            let diverged = match &r.diverged {
+                Some(d) if i + 1 == r.history.len() => format!("\"{}\"", d.reason.replace('"', "\"\"")),
+                _ => String::new(),
+            };
+            out += &format!(
+                "{label},{},{},{},{},{},{},{},{},{},{diverged}\n",
+                m.step,
+                m.epoch,
+                m.samples,
+                opt(m.lr),
+                opt(m.batch_loss),
+                m.train_loss,
+                m.train_accuracy,
+                opt(m.test_loss),
+                opt(m.test_accuracy)
+            );
+        }
+    }
+    out
+}

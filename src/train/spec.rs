@@ -1,0 +1,211 @@
+//! The training spec: data, model, optimizer, schedule, batch size, steps, seed.
+//!
+//! Plain serde data like the core [`Spec`](crate::spec::Spec): unknown fields are rejected, missing ones
+//! take their defaults, and [`TrainSpec::validate`] names a bad value by its path (`model.hidden[2]`).
+//!
+//! ```json
+//! { "data": {"kind": "moons", "n": 500, "noise": 0.1, "label_noise": 0.0, "train_fraction": 0.5},
+//!   "model": {"hidden": [8, 8], "activation": "tanh", "loss": "cross_entropy"},
+//!   "optimizer": {"kind": "muon", "lr": 0.02},
+//!   "adamw": {"lr": 0.01},
+//!   "schedule": {"kind": "constant"},
+//!   "batch_size": 10, "steps": 2000, "seed": 0, "eval_every": 50 }
+//! ```
+//!
+//! **Muon and `adamw`.** Muon is applied as in practice (Keller Jordan 2024): it trains the hidden-to-hidden
+//! weight matrices, each with its own `fan_out × fan_in` shape; the first layer's and the last layer's
+//! weights and every bias are trained by AdamW with the settings of the top-level `adamw` field
+//! (PyTorch's AdamW defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0.01). `adamw` is read
+//! only when the optimizer is Muon (also inside SAM or Lookahead). The schedule scales each group from its
+//! own base lr, as a PyTorch scheduler does for every param group.
+
+use super::csv::MAX_CLASSES;
+use super::mlp::{Activation, Init, Loss};
+use crate::optim::config::{Adam, Decoupled};
+use crate::optim::schedule::ScheduleSpec;
+use crate::optim::OptimizerSpec;
+use crate::spec::{check_range, parse_json, SpecError};
+use serde::{Deserialize, Serialize};
+
+/// Most generated points.
+pub const MAX_POINTS: usize = 10_000;
+/// Most hidden layers.
+pub const MAX_HIDDEN_LAYERS: usize = 4;
+/// Widest hidden layer.
+pub const MAX_WIDTH: usize = 64;
+/// Longest training run.
+pub const MAX_TRAIN_STEPS: usize = 1_000_000;
+/// Longest label.
+pub const MAX_LABEL: usize = 120;
+
+/// Which data set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    #[default]
+    Moons,
+    Circles,
+    Spirals,
+    Xor,
+    Blobs,
+    /// The text in `csv` (see [`super::csv`]).
+    Csv,
+}
+
+/// The data: a generated set of `n` points (or the rows of `csv`), input noise, label noise on the
+/// training split, and the fraction of points used for training (the rest is the test set).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataSpec {
+    pub kind: DataKind,
+    /// Number of generated points (train + test); the CSV's row count for `kind = "csv"`.
+    pub n: usize,
+    /// Standard deviation of the Gaussian noise added to each coordinate (also to CSV points).
+    pub noise: f64,
+    /// Fraction of training labels flipped to another class.
+    pub label_noise: f64,
+    pub train_fraction: f64,
+    /// Number of classes of `spirals` and `blobs` (moons, circles and XOR have 2; a CSV has max label + 1).
+    pub classes: usize,
+    /// `x1,x2,label` rows, for `kind = "csv"` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csv: Option<String>,
+}
+
+impl Default for DataSpec {
+    fn default() -> Self {
+        DataSpec { kind: DataKind::Moons, n: 500, noise: 0.1, label_noise: 0.0, train_fraction: 0.5, classes: 2, csv: None }
+    }
+}
+
+/// The network: hidden widths, nonlinearity, loss and initialisation. Input is 2-D; the output has one
+/// unit per class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelSpec {
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub loss: Loss,
+    pub init: Init,
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec { hidden: vec![8, 8], activation: Activation::Tanh, loss: Loss::CrossEntropy, init: Init::Auto }
+    }
+}
+
+/// One training run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainSpec {
+    /// Shown in plots and the command line's output; the optimizer's kind when empty.
+    pub label: String,
+    pub data: DataSpec,
+    pub model: ModelSpec,
+    pub optimizer: OptimizerSpec,
+    /// AdamW for the parameters Muon does not train (read only when the optimizer is Muon).
+    pub adamw: Adam<Decoupled>,
+    pub schedule: ScheduleSpec,
+    pub batch_size: usize,
+    /// Steps of a complete run (the command line and [`compare`](super::compare) run this many).
+    pub steps: usize,
+    /// Governs the data, the initial weights and the batch order, each from its own stream, so runs that
+    /// differ only in the optimizer start from the same weights and see the same batches.
+    pub seed: u64,
+    /// Metrics are recorded at step 0 and every `eval_every` steps.
+    pub eval_every: usize,
+}
+
+impl Default for TrainSpec {
+    fn default() -> Self {
+        let mut adam = Adam::<crate::optim::config::Coupled>::default();
+        adam.lr = 0.01;
+        TrainSpec {
+            label: String::new(),
+            data: DataSpec::default(),
+            model: ModelSpec::default(),
+            optimizer: OptimizerSpec::Adam(adam),
+            adamw: Adam::default(),
+            schedule: ScheduleSpec::Constant,
+            batch_size: 10,
+            steps: 1000,
+            seed: 0,
+            eval_every: 50,
+        }
+    }
+}
+
+impl TrainSpec {
+    /// Parses JSON and validates it; errors name the field path.
+    pub fn from_json(text: &str) -> Result<TrainSpec, SpecError> {
+        let spec: TrainSpec = parse_json(text)?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// The run's label (the optimizer's kind when none was given).
+    pub fn label(&self) -> String {
+        if self.label.is_empty() {
+            self.optimizer.kind().to_string()
+        } else {
+            self.label.clone()
+        }
+    }
+
+    /// Checks everything that does not need the data (the optimizer is checked when the trainer builds it).
+    pub fn validate(&self) -> Result<(), SpecError> {
+        if self.label.chars().count() > MAX_LABEL {
+            return Err(SpecError::new("label", format!("must be at most {MAX_LABEL} characters")));
+        }
+        self.data.validate()?;
+        let m = &self.model;
+        if m.hidden.len() > MAX_HIDDEN_LAYERS {
+            return Err(SpecError::new(
+                "model.hidden",
+                format!("at most {MAX_HIDDEN_LAYERS} hidden layers, got {}", m.hidden.len()),
+            ));
+        }
+        for (i, &w) in m.hidden.iter().enumerate() {
+            check_range("model", &format!("hidden[{i}]"), w as f64, 1.0, MAX_WIDTH as f64)?;
+        }
+        self.schedule.validate("schedule")?;
+        check_range("", "batch_size", self.batch_size as f64, 1.0, MAX_POINTS as f64).map_err(strip_dot)?;
+        check_range("", "steps", self.steps as f64, 0.0, MAX_TRAIN_STEPS as f64).map_err(strip_dot)?;
+        check_range("", "eval_every", self.eval_every as f64, 1.0, MAX_TRAIN_STEPS as f64).map_err(strip_dot)?;
+        Ok(())
+    }
+}
+
+fn strip_dot(mut e: SpecError) -> SpecError {
+    e.path = e.path.trim_start_matches('.').to_string();
+    e
+}
+
+impl DataSpec {
+    pub fn validate(&self) -> Result<(), SpecError> {
+        let p = "data";
+        check_range(p, "noise", self.noise, 0.0, 10.0)?;
+        check_range(p, "label_noise", self.label_noise, 0.0, 1.0)?;
+        check_range(p, "train_fraction", self.train_fraction, 0.01, 1.0)?;
+        match (self.kind, &self.csv) {
+            (DataKind::Csv, None) => return Err(SpecError::new("data.csv", "is required when kind is \"csv\"")),
+            (DataKind::Csv, Some(_)) => {}
+            (_, Some(_)) => {
+                return Err(SpecError::new("data.csv", "is only read when kind is \"csv\"; remove it or set kind to \"csv\""))
+            }
+            (_, None) => check_range(p, "n", self.n as f64, 4.0, MAX_POINTS as f64)?,
+        }
+        match self.kind {
+            DataKind::Spirals | DataKind::Blobs => check_range(p, "classes", self.classes as f64, 2.0, MAX_CLASSES as f64)?,
+            DataKind::Moons | DataKind::Circles | DataKind::Xor if self.classes != 2 => {
+                return Err(SpecError::new(
+                    "data.classes",
+                    format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_lowercase(),
+                ))
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

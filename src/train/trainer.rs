@@ -1,0 +1,350 @@
+//! The [`Trainer`]: one network, its data, its optimizer and its counters, stepped in bounded slices.
+
+use super::data::{self, BatchSampler, Bounds, Data, Points};
+use super::groups::build_optimizer;
+use super::mlp::{Loss, Mlp, Workspace};
+use super::sharpness::{self, LossSlice, PowerOptions, Sharpness};
+use super::spec::TrainSpec;
+use crate::optim::{Optimizer, Oracle};
+use crate::problems::{batch_rng, data_rng, MAX_HESSIAN_PARAMS};
+use crate::run::{Diverged, DIVERGENCE_LOSS};
+use crate::spec::SpecError;
+use ndarray::{Array2, ArrayView2};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// Rows per forward/backward pass; larger batches and evaluations are processed in chunks of this size
+/// (the gradient is accumulated, so the result does not depend on it).
+pub const CHUNK: usize = 256;
+/// Largest heat map side of [`Trainer::predict_grid`].
+pub const MAX_GRID_SIDE: usize = 1024;
+
+/// What the trainer measured at one step. Counters say what they count: `step` optimizer steps,
+/// `epoch` completed passes over the training set, `samples` training points used in steps so far.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    pub step: usize,
+    pub epoch: usize,
+    pub samples: usize,
+    /// Learning rate of the last step (of the main group with Muon); `None` at step 0.
+    pub lr: Option<f64>,
+    /// Mean loss on the last step's batch, at the weights before that step; `None` at step 0.
+    pub batch_loss: Option<f64>,
+    /// Mean loss and accuracy on the (possibly label-noised) training set.
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    /// On the clean test set; `None` when there is none (`train_fraction = 1`).
+    pub test_loss: Option<f64>,
+    pub test_accuracy: Option<f64>,
+}
+
+/// A network in training. Build it with [`Trainer::new`], advance it with [`Trainer::step_n`] (as many
+/// steps as the caller allows per call, e.g. per animation frame), read [`Trainer::history`].
+pub struct Trainer {
+    spec: TrainSpec,
+    mlp: Mlp,
+    params: Vec<f64>,
+    grad: Vec<f64>,
+    update: Vec<f64>,
+    opt: Box<dyn Optimizer>,
+    data: Data,
+    sampler: BatchSampler,
+    ws: Workspace,
+    step: usize,
+    samples: usize,
+    last_lr: Option<f64>,
+    last_batch_loss: Option<f64>,
+    history: Vec<Metrics>,
+    diverged: Option<Diverged>,
+}
+
+/// The initial-weights stream of a seed (the data use stream 1, the batches stream 2).
+pub fn init_rng(seed: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(3);
+    rng
+}
+
+/// Mean loss and accuracy over the rows `idx` of `pts` (all rows when `None`); with `grad`, writes the
+/// gradient of that mean loss into it.
+pub fn evaluate(mlp: &Mlp, params: &[f64], ws: &mut Workspace, pts: &Points, idx: Option<&[usize]>, mut grad: Option<&mut [f64]>) -> (f64, f64) {
+    let total = idx.map_or(pts.len(), <[usize]>::len);
+    if let Some(g) = grad.as_deref_mut() {
+        g.fill(0.0);
+    }
+    if total == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let (mut loss, mut correct) = (0.0, 0);
+    let mut start = 0;
+    while start < total {
+        let end = (start + ws.capacity()).min(total);
+        match idx {
+            Some(idx) => ws.load(idx[start..end].iter().map(|&i| (pts.x[i], pts.y[i]))),
+            None => ws.load((start..end).map(|i| (pts.x[i], pts.y[i]))),
+        };
+        let s = mlp.pass(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)));
+        loss += s.loss_sum;
+        correct += s.correct;
+        start = end;
+    }
+    (loss / total as f64, correct as f64 / total as f64)
+}
+
+/// The objective as the optimizer sees it during one step: this step's batch.
+struct BatchOracle<'a> {
+    mlp: &'a Mlp,
+    ws: &'a mut Workspace,
+    train: &'a Points,
+    batch: &'a [usize],
+}
+
+impl Oracle for BatchOracle<'_> {
+    fn grad(&mut self, x: &[f64], out: &mut [f64]) {
+        evaluate(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out));
+    }
+    /// By central differences of the batch gradient (see [`sharpness::fd_hessian`]), for at most
+    /// `MAX_HESSIAN_PARAMS` parameters.
+    fn hessian(&mut self, x: &[f64]) -> Option<Array2<f64>> {
+        if x.len() > MAX_HESSIAN_PARAMS {
+            return None;
+        }
+        let (mlp, ws, train, batch) = (self.mlp, &mut *self.ws, self.train, self.batch);
+        let mut g = |p: &[f64], out: &mut [f64]| {
+            evaluate(mlp, p, ws, train, Some(batch), Some(out));
+        };
+        Some(sharpness::fd_hessian(&mut g, x))
+    }
+}
+
+impl Trainer {
+    /// Validates the spec, generates the data, draws the initial weights and builds the optimizer.
+    pub fn new(spec: &TrainSpec) -> Result<Trainer, SpecError> {
+        spec.validate()?;
+        let data = data::build(&spec.data, &mut data_rng(spec.seed))?;
+        let n_train = data.train.len();
+        if spec.batch_size > n_train {
+            return Err(SpecError::new(
+                "batch_size",
+                format!("must be in [1, {n_train}] (the training set has {n_train} points), got {}", spec.batch_size),
+            ));
+        }
+        let m = &spec.model;
+        let mlp = Mlp::new(2, &m.hidden, data.classes, m.activation, m.loss);
+        let params = mlp.init(m.init, &mut init_rng(spec.seed));
+        let opt = build_optimizer(&spec.optimizer, &spec.adamw, &spec.schedule, &mlp)?;
+        let n = params.len();
+        let mut t = Trainer {
+            spec: spec.clone(),
+            ws: mlp.workspace(CHUNK),
+            sampler: BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed)),
+            mlp,
+            params,
+            grad: vec![0.0; n],
+            update: vec![0.0; n],
+            opt,
+            data,
+            step: 0,
+            samples: 0,
+            last_lr: None,
+            last_batch_loss: None,
+            history: Vec::new(),
+            diverged: None,
+        };
+        t.record();
+        Ok(t)
+    }
+
+    /// Takes up to `n` optimizer steps (fewer only if the run diverges) and returns how many it took.
+    /// Metrics are recorded every `eval_every` steps. Nothing is allocated per step unless the optimizer
+    /// itself allocates (Muon's Newton–Schulz, SAM's ascent direction).
+    pub fn step_n(&mut self, n: usize) -> usize {
+        for k in 0..n {
+            if self.diverged.is_some() {
+                return k;
+            }
+            self.step_once();
+            if self.step.is_multiple_of(self.spec.eval_every) {
+                self.record();
+            }
+        }
+        n
+    }
+
+    fn step_once(&mut self) {
+        let t = self.step + 1;
+        let lr = self.spec.schedule.lr(self.spec.optimizer.base_lr(), self.step);
+        let Trainer { mlp, params, grad, update, opt, data, sampler, ws, .. } = self;
+        let batch = sampler.next_batch();
+        let (loss, _) = evaluate(mlp, params, ws, &data.train, Some(batch), Some(grad));
+        update.copy_from_slice(params);
+        let mut oracle = BatchOracle { mlp, ws, train: &data.train, batch };
+        let res = opt.step(params, grad, lr, &mut oracle);
+        for (u, p) in update.iter_mut().zip(params.iter()) {
+            *u = p - *u;
+        }
+        self.samples += batch.len();
+        self.step = t;
+        self.last_lr = Some(lr);
+        self.last_batch_loss = Some(loss);
+        let reason = match res {
+            Err(e) => Some(e.0),
+            Ok(()) if !loss.is_finite() || loss.abs() > DIVERGENCE_LOSS => Some(format!("the batch loss reached {loss:e}")),
+            Ok(()) => self.params.iter().find(|v| !v.is_finite()).map(|v| format!("a parameter became {v}")),
+        };
+        if let Some(reason) = reason {
+            self.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})") });
+            self.record();
+        }
+    }
+
+    /// Evaluates and appends the current metrics to the history (once per step).
+    pub fn record(&mut self) {
+        if self.history.last().is_some_and(|m| m.step == self.step) {
+            return;
+        }
+        let m = self.metrics();
+        self.history.push(m);
+    }
+
+    /// Evaluates the current weights on the whole training and test sets.
+    pub fn metrics(&mut self) -> Metrics {
+        let (train_loss, train_accuracy) = evaluate(&self.mlp, &self.params, &mut self.ws, &self.data.train, None, None);
+        let (test_loss, test_accuracy) = evaluate(&self.mlp, &self.params, &mut self.ws, &self.data.test, None, None);
+        let some = |v: f64| (!self.data.test.is_empty()).then_some(v);
+        Metrics {
+            step: self.step,
+            epoch: self.sampler.epochs(),
+            samples: self.samples,
+            lr: self.last_lr,
+            batch_loss: self.last_batch_loss,
+            train_loss,
+            train_accuracy,
+            test_loss: some(test_loss),
+            test_accuracy: some(test_accuracy),
+        }
+    }
+
+    /// Metrics at step 0, every `eval_every` steps, and at divergence.
+    pub fn history(&self) -> &[Metrics] {
+        &self.history
+    }
+
+    /// Runs to `spec.steps` (or divergence) and records the final metrics.
+    pub fn run_to_end(&mut self) {
+        while self.step < self.spec.steps && self.diverged.is_none() {
+            self.step_n((self.spec.steps - self.step).min(10_000));
+        }
+        self.record();
+    }
+
+    pub fn spec(&self) -> &TrainSpec {
+        &self.spec
+    }
+    pub fn step(&self) -> usize {
+        self.step
+    }
+    pub fn epoch(&self) -> usize {
+        self.sampler.epochs()
+    }
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+    pub fn diverged(&self) -> Option<&Diverged> {
+        self.diverged.as_ref()
+    }
+    pub fn data(&self) -> &Data {
+        &self.data
+    }
+    pub fn mlp(&self) -> &Mlp {
+        &self.mlp
+    }
+    /// The flat parameter vector (layout in [`Mlp::layers`]).
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+    /// Layer `l`'s weight matrix (`fan_out × fan_in`).
+    pub fn weight(&self, l: usize) -> ArrayView2<'_, f64> {
+        self.mlp.weight(&self.params, l)
+    }
+    /// `x_t − x_{t−1}` of the last step, flat.
+    pub fn last_update(&self) -> &[f64] {
+        &self.update
+    }
+    /// Layer `l`'s part of the last update as a matrix (for the singular values of Muon's update).
+    pub fn weight_update(&self, l: usize) -> ArrayView2<'_, f64> {
+        self.mlp.weight(&self.update, l)
+    }
+    /// Indices (into `data().train`) of the last step's batch.
+    pub fn last_batch(&self) -> &[usize] {
+        self.sampler.current()
+    }
+    /// The optimizer's internal vectors after the last step (see [`Optimizer::internals`]).
+    pub fn optimizer_internals(&self) -> Vec<(&'static str, Vec<f64>)> {
+        self.opt.internals()
+    }
+
+    /// Class probabilities on an `nx × ny` grid of cell centres over `bounds`, for a heat map: entry
+    /// `(row·nx + col)·classes + k`, row 0 at `y_max` (the top of an image), col 0 at `x_min`. With the
+    /// squared loss the raw outputs are clamped to [0, 1] (scores, not probabilities). Sides are capped at
+    /// [`MAX_GRID_SIDE`].
+    pub fn predict_grid(&mut self, nx: usize, ny: usize, bounds: Bounds) -> Vec<f64> {
+        let mut out = Vec::new();
+        self.predict_grid_into(nx, ny, bounds, &mut out);
+        out
+    }
+
+    /// [`predict_grid`](Self::predict_grid) into a reused buffer.
+    pub fn predict_grid_into(&mut self, nx: usize, ny: usize, b: Bounds, out: &mut Vec<f64>) {
+        let (nx, ny) = (nx.min(MAX_GRID_SIDE), ny.min(MAX_GRID_SIDE));
+        let k = self.mlp.classes();
+        out.clear();
+        out.reserve(nx * ny * k);
+        let dx = (b.x_max - b.x_min) / nx.max(1) as f64;
+        let dy = (b.y_max - b.y_min) / ny.max(1) as f64;
+        let point = |i: usize| [b.x_min + ((i % nx) as f64 + 0.5) * dx, b.y_max - ((i / nx) as f64 + 0.5) * dy];
+        let total = nx * ny;
+        let mut start = 0;
+        while start < total {
+            let end = (start + self.ws.capacity()).min(total);
+            self.ws.load((start..end).map(|i| (point(i), 0)));
+            self.mlp.pass(&self.params, &mut self.ws, None);
+            let squared = self.mlp.loss == Loss::Squared;
+            out.extend(self.ws.outputs().iter().map(|&v| if squared { v.clamp(0.0, 1.0) } else { v }));
+            start = end;
+        }
+    }
+
+    /// λ_max of the full training loss's Hessian at the current weights (see [`sharpness`]).
+    pub fn sharpness(&mut self, opts: &PowerOptions) -> Sharpness {
+        let Trainer { mlp, ws, data, params, .. } = self;
+        let mut g = |p: &[f64], out: &mut [f64]| {
+            evaluate(mlp, p, ws, &data.train, None, Some(out));
+        };
+        sharpness::lambda_max(&mut g, params, opts)
+    }
+
+    /// The training (and test) loss at `w + α·d` for `points` values of α evenly spaced in
+    /// `[−radius, radius]`, along a random filter-normalised direction `d` drawn from `seed`.
+    pub fn loss_slice(&mut self, radius: f64, points: usize, seed: u64) -> LossSlice {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(5);
+        let d = sharpness::filter_normalised_direction(&self.mlp, &self.params, &mut rng);
+        let points = points.clamp(2, 1001);
+        let mut slice = LossSlice { alpha: Vec::new(), train_loss: Vec::new(), test_loss: Vec::new(), direction: d };
+        let mut w = self.params.clone();
+        for i in 0..points {
+            let a = -radius + 2.0 * radius * i as f64 / (points - 1) as f64;
+            for ((wi, pi), di) in w.iter_mut().zip(&self.params).zip(&slice.direction) {
+                *wi = pi + a * di;
+            }
+            slice.alpha.push(a);
+            slice.train_loss.push(evaluate(&self.mlp, &w, &mut self.ws, &self.data.train, None, None).0);
+            if !self.data.test.is_empty() {
+                slice.test_loss.push(evaluate(&self.mlp, &w, &mut self.ws, &self.data.test, None, None).0);
+            }
+        }
+        slice
+    }
+}

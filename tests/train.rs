@@ -1,0 +1,488 @@
+//! Small trainings: gradient check, accuracy reached by each optimizer family, fair comparison, CSV
+//! rejection, sharpness, spec validation, counters and the command line.
+
+use optlab::linalg::{msign::msign_svd, singular_values, symmetric_eigenvalues};
+use optlab::train::csv::{self, MAX_ROWS};
+use optlab::train::data::Points;
+use optlab::train::sharpness::{fd_hessian, lambda_max};
+use optlab::train::trainer::evaluate;
+use optlab::train::{compare, Activation, Bounds, Init, Loss, Mlp, PowerOptions, TrainSpec, Trainer};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn spec(json: &str) -> TrainSpec {
+    TrainSpec::from_json(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gradient
+
+#[test]
+fn gradient_matches_finite_differences_for_every_activation_and_loss() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let pts = Points {
+        x: (0..23).map(|_| [rng.gen_range(-1.5..1.5), rng.gen_range(-1.5..1.5)]).collect(),
+        y: (0..23).map(|_| rng.gen_range(0..3)).collect(),
+    };
+    for act in [Activation::Tanh, Activation::Relu, Activation::Gelu] {
+        for loss in [Loss::CrossEntropy, Loss::Squared] {
+            let mlp = Mlp::new(2, &[5, 4, 3], 3, act, loss);
+            let mut w = mlp.init(Init::He, &mut rng);
+            for l in mlp.layers() {
+                for b in &mut w[l.bias_range()] {
+                    *b = rng.gen_range(-0.3..0.3);
+                }
+            }
+            // 23 rows in chunks of 7: the accumulated gradient must not depend on the chunking.
+            let mut ws = mlp.workspace(7);
+            let mut g = vec![0.0; w.len()];
+            evaluate(&mlp, &w, &mut ws, &pts, None, Some(&mut g));
+            let mut fd = vec![0.0; w.len()];
+            let h = 1e-6;
+            for i in 0..w.len() {
+                let mut wp = w.clone();
+                wp[i] += h;
+                let fp = evaluate(&mlp, &wp, &mut ws, &pts, None, None).0;
+                wp[i] -= 2.0 * h;
+                let fm = evaluate(&mlp, &wp, &mut ws, &pts, None, None).0;
+                fd[i] = (fp - fm) / (2.0 * h);
+            }
+            let diff: Vec<f64> = g.iter().zip(&fd).map(|(a, b)| a - b).collect();
+            let rel = norm(&diff) / norm(&g);
+            assert!(rel < 1e-6, "{act:?} {loss:?}: relative error {rel:e}");
+            let mut ws_big = mlp.workspace(256);
+            let mut g_one = vec![0.0; w.len()];
+            evaluate(&mlp, &w, &mut ws_big, &pts, None, Some(&mut g_one));
+            let chunk_diff: f64 = g.iter().zip(&g_one).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            assert!(chunk_diff < 1e-15, "{act:?} {loss:?}: chunking changed the gradient by {chunk_diff:e}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Training reaches a stated accuracy
+
+/// Final test accuracy after `steps` steps of seed 0. The thresholds sit a little below what was measured
+/// (given beside each case) so that a regression, not rounding, fails them.
+fn final_test_accuracy(json: &str) -> f64 {
+    let mut t = Trainer::new(&spec(json)).unwrap();
+    t.run_to_end();
+    assert!(t.diverged().is_none(), "{json}: {:?}", t.diverged());
+    t.metrics().test_accuracy.unwrap()
+}
+
+#[test]
+fn every_optimizer_family_learns_two_moons() {
+    // Moons: 500 points, noise 0.1, half for training; tanh 2-8-8-2, batch 10, 2000 steps, seed 0.
+    let cases = [
+        (r#"{"kind": "sgd", "lr": 0.05, "momentum": 0.9}"#, 0.97),              // measured 0.988
+        (r#"{"kind": "sgd", "lr": 0.1}"#, 0.97),                                // 1.000
+        (r#"{"kind": "adam", "lr": 0.01}"#, 0.97),                              // 0.996
+        (r#"{"kind": "adamw", "lr": 0.01}"#, 0.97),                             // 0.996
+        (r#"{"kind": "rmsprop", "lr": 0.003}"#, 0.97),                          // 1.000
+        (r#"{"kind": "adagrad", "lr": 0.05}"#, 0.97),                           // 0.992
+        (r#"{"kind": "muon", "lr": 0.02}"#, 0.97),                              // 1.000 (AdamW lr 0.01)
+        (r#"{"kind": "sam", "rho": 0.05, "inner": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}"#, 0.97), // 0.992
+        (r#"{"kind": "lookahead", "inner": {"kind": "adam", "lr": 0.01}}"#, 0.97), // 0.996
+    ];
+    for (opt, want) in cases {
+        let json = format!(
+            r#"{{"data": {{"kind": "moons"}}, "optimizer": {opt}, "adamw": {{"lr": 0.01}}, "steps": 2000, "eval_every": 2000}}"#
+        );
+        let acc = final_test_accuracy(&json);
+        assert!(acc >= want, "{opt}: test accuracy {acc} < {want}");
+    }
+}
+
+#[test]
+fn sgd_momentum_adam_and_muon_learn_spirals() {
+    // Two spirals of 1.75 turns, 500 points, noise 0.03; ReLU 2-32-32-2, batch 10, 3000 steps, seed 0.
+    let cases = [
+        (r#"{"kind": "sgd", "lr": 0.05, "momentum": 0.9}"#, 0.95), // measured 0.968
+        (r#"{"kind": "adam", "lr": 0.01}"#, 0.95),                 // 0.976
+        (r#"{"kind": "muon", "lr": 0.02}"#, 0.95),                 // 0.972 (AdamW lr 0.01)
+    ];
+    for (opt, want) in cases {
+        let json = format!(
+            r#"{{"data": {{"kind": "spirals", "noise": 0.03}}, "model": {{"hidden": [32, 32], "activation": "relu"}},
+                "optimizer": {opt}, "adamw": {{"lr": 0.01}}, "steps": 3000, "eval_every": 3000}}"#
+        );
+        let acc = final_test_accuracy(&json);
+        assert!(acc >= want, "{opt}: test accuracy {acc} < {want}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Muon on the hidden matrices, AdamW elsewhere
+
+#[test]
+fn muon_steps_hidden_matrices_and_adamw_the_rest() {
+    let s = spec(
+        r#"{"model": {"hidden": [4, 3]}, "optimizer": {"kind": "muon", "lr": 0.02, "ns": "svd"},
+            "adamw": {"lr": 0.01, "weight_decay": 0.01}}"#,
+    );
+    let mut t = Trainer::new(&s).unwrap();
+    let w0 = t.params().to_vec();
+    t.step_n(1);
+    let mlp = t.mlp().clone();
+    let mut ws = mlp.workspace(256);
+    let mut g = vec![0.0; w0.len()];
+    evaluate(&mlp, &w0, &mut ws, &t.data().train, Some(t.last_batch()), Some(&mut g));
+    let update = t.last_update();
+    // Hidden layer 1 (3 × 4): first Muon step is −lr·msign(G) (momentum only rescales G; shape factor 1).
+    let hidden = mlp.layers()[1];
+    let gm = ndarray::ArrayView2::from_shape((3, 4), &g[hidden.weight_range()]).unwrap();
+    let want = msign_svd(gm) * -0.02;
+    for (a, b) in t.weight_update(1).iter().zip(want.iter()) {
+        assert!((a - b).abs() < 1e-12, "muon update {a} vs {b}");
+    }
+    let sv = singular_values(t.weight_update(1));
+    assert!(sv.iter().all(|s| (s - 0.02).abs() < 1e-12), "singular values {sv:?}");
+    // Everything else: AdamW's first step −lr·(g/(|g| + ε) + wd·w).
+    for (l, layer) in mlp.layers().iter().enumerate() {
+        let mut ranges = vec![layer.bias_range()];
+        if l != 1 {
+            ranges.push(layer.weight_range());
+        }
+        for r in ranges {
+            for i in r {
+                let want = -0.01 * (g[i] / (g[i].abs() + 1e-8) + 0.01 * w0[i]);
+                assert!((update[i] - want).abs() < 1e-15, "layer {l}, parameter {i}: {} vs {want}", update[i]);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Fair comparison
+
+#[test]
+fn comparison_uses_identical_weights_data_and_batches() {
+    let base = r#""data": {"kind": "circles", "n": 256, "label_noise": 0.1}, "batch_size": 16, "seed": 5"#;
+    let specs: Vec<TrainSpec> = [
+        r#"{"kind": "sgd", "lr": 0.1, "momentum": 0.9}"#,
+        r#"{"kind": "adam", "lr": 0.01}"#,
+        r#"{"kind": "muon"}"#,
+        r#"{"kind": "sam", "inner": {"kind": "sgd", "lr": 0.1}}"#,
+    ]
+    .iter()
+    .map(|o| spec(&format!(r#"{{{base}, "optimizer": {o}}}"#)))
+    .collect();
+    let mut ts = compare(&specs).unwrap();
+    for t in &ts[1..] {
+        assert_eq!(t.params(), ts[0].params(), "initial weights differ");
+        assert_eq!(t.data(), ts[0].data(), "data differ");
+    }
+    for _ in 0..40 {
+        for t in ts.iter_mut() {
+            t.step_n(1);
+        }
+        for t in &ts[1..] {
+            assert_eq!(t.last_batch(), ts[0].last_batch(), "batches differ at step {}", t.step());
+            assert_eq!((t.epoch(), t.samples()), (ts[0].epoch(), ts[0].samples()));
+        }
+        assert_eq!(ts[0].last_batch().len(), 16);
+    }
+    // The optimizers did act differently (so the equalities above are not vacuous) …
+    assert_ne!(ts[0].params(), ts[1].params());
+    // … and another seed gives other weights and batches.
+    let mut other = Trainer::new(&spec(&format!(r#"{{{}, "optimizer": {{"kind": "adam"}}}}"#, base.replace("\"seed\": 5", "\"seed\": 6")))).unwrap();
+    assert_ne!(other.params(), ts[1].params());
+    other.step_n(1);
+    let mut again = Trainer::new(&specs[1]).unwrap();
+    again.step_n(1);
+    assert_ne!(other.last_batch(), again.last_batch());
+    // Unfair pairs are refused, naming the field.
+    let mut bad = specs.clone();
+    bad[2].data.noise = 0.2;
+    assert_eq!(compare(&bad).err().unwrap().path, "[2].data");
+    bad = specs.clone();
+    bad[1].batch_size = 8;
+    assert_eq!(compare(&bad).err().unwrap().path, "[1].batch_size");
+}
+
+#[test]
+fn same_spec_same_run() {
+    let s = spec(r#"{"data": {"kind": "xor"}, "optimizer": {"kind": "sgd", "lr": 0.1}, "steps": 300, "eval_every": 100}"#);
+    let (mut a, mut b) = (Trainer::new(&s).unwrap(), Trainer::new(&s).unwrap());
+    a.run_to_end();
+    b.step_n(123);
+    b.step_n(177);
+    assert_eq!(a.history(), b.history());
+    assert_eq!(a.params(), b.params());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Counters, batches, data
+
+#[test]
+fn counters_count_steps_epochs_and_samples() {
+    // 100 points, half for training: batches of 15 are 15, 15, 15, 5 per epoch.
+    let s = spec(r#"{"data": {"n": 100, "train_fraction": 0.5}, "batch_size": 15, "eval_every": 4}"#);
+    let mut t = Trainer::new(&s).unwrap();
+    let mut seen = Vec::new();
+    for k in 1..=8 {
+        t.step_n(1);
+        seen.extend_from_slice(t.last_batch());
+        assert_eq!(t.step(), k);
+        let (epoch, samples) = match k {
+            1..=3 => (0, 15 * k),
+            4 => (1, 50),
+            5..=7 => (1, 50 + 15 * (k - 4)),
+            _ => (2, 100),
+        };
+        assert_eq!((t.epoch(), t.samples()), (epoch, samples), "after step {k}");
+        if k % 4 == 0 {
+            let mut epoch_idx = seen.clone();
+            epoch_idx.sort_unstable();
+            assert_eq!(epoch_idx, (0..50).collect::<Vec<_>>(), "an epoch must visit every training point once");
+            seen.clear();
+        }
+    }
+    let steps: Vec<usize> = t.history().iter().map(|m| m.step).collect();
+    assert_eq!(steps, [0, 4, 8]);
+    assert_eq!(t.history()[1].epoch, 1);
+}
+
+#[test]
+fn label_noise_flips_exactly_the_stated_fraction_of_training_labels_only() {
+    let clean = Trainer::new(&spec(r#"{"data": {"kind": "blobs", "classes": 4, "n": 400}}"#)).unwrap();
+    let noisy = Trainer::new(&spec(r#"{"data": {"kind": "blobs", "classes": 4, "n": 400, "label_noise": 0.2}}"#)).unwrap();
+    let (c, n) = (clean.data(), noisy.data());
+    assert_eq!(c.train.x, n.train.x);
+    assert_eq!(c.test, n.test, "test labels must stay clean");
+    let differ: Vec<usize> = (0..c.train.len()).filter(|&i| c.train.y[i] != n.train.y[i]).collect();
+    assert_eq!(differ.len(), 40); // round(0.2 · 200)
+    assert_eq!(differ, n.flipped);
+    assert!(n.train.y.iter().all(|&y| y < 4));
+}
+
+#[test]
+fn every_generated_set_has_its_size_and_classes() {
+    for (kind, classes) in [("moons", 2), ("circles", 2), ("spirals", 3), ("xor", 2), ("blobs", 5)] {
+        let t = Trainer::new(&spec(&format!(r#"{{"data": {{"kind": "{kind}", "n": 301, "classes": {classes}, "train_fraction": 0.7}}}}"#))).unwrap();
+        let d = t.data();
+        assert_eq!((d.train.len(), d.test.len(), d.classes), (211, 90, classes), "{kind}");
+        for k in 0..classes {
+            assert!(d.train.y.iter().chain(&d.test.y).any(|&y| y == k), "{kind}: class {k} missing");
+        }
+        assert_eq!(t.mlp().classes(), classes);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CSV
+
+#[test]
+fn csv_rows_are_parsed_with_header_comments_spaces_and_crlf() {
+    let pts = csv::parse("x1,x2,label\r\n# a comment\r\n 0.5 , -1e-1 , 1\r\n\r\n2,3,0\r\n").unwrap();
+    assert_eq!(pts.x, vec![[0.5, -0.1], [2.0, 3.0]]);
+    assert_eq!(pts.y, vec![1, 0]);
+}
+
+#[test]
+fn bad_csv_rows_are_rejected_with_their_line_numbers() {
+    let cases = [
+        ("x1,x2,label\n0,0,0\n1,1\n", 3, "expected 3 fields"),
+        ("0,0,0\n1,abc,1\n", 2, "x2 must be a number"),
+        ("0,0,0\n\n# note\n1,1,9\n", 4, "label must be an integer from 0 to 7"),
+        ("0,0,0\n1,1,-1\n", 2, "label must be an integer"),
+        ("0,0,0\n1,1,1.0\n", 2, "label must be an integer"),
+        ("0,0,0\n1,NaN,1\n", 2, "x2 must be a finite number"),
+        ("0,0,0\n1e7,1,1\n", 2, "x1 must be a finite number"),
+        ("0,0,0\n1,1,1,1\n", 2, "found 4"),
+        ("x1,x2,label\nx1,x2,label\n", 2, "x1 must be a number"),
+        ("0,0,0\n=cmd|' /C calc'!A0,1,1\n", 2, "x1 must be a number"),
+    ];
+    for (text, line, why) in cases {
+        let e = csv::parse(text).unwrap_err();
+        assert_eq!(e.line, line, "{text:?}: {e}");
+        assert!(e.reason.contains(why), "{text:?}: {e}");
+        assert!(e.to_string().starts_with(&format!("line {line}: ")));
+    }
+    assert!(csv::parse("0,0,1\n1,1,1\n").unwrap_err().reason.contains("two classes"));
+    assert!(csv::parse("# only a comment\n").unwrap_err().reason.contains("no data rows"));
+    let mut big = String::from("x1,x2,label\n");
+    for i in 0..=MAX_ROWS {
+        big += &format!("{i},0,{}\n", i % 2);
+    }
+    assert_eq!(csv::parse(&big).unwrap_err().line, MAX_ROWS + 2);
+    // Through the spec the message keeps the line and names the field.
+    let s: TrainSpec = optlab::spec::parse_json(r#"{"data": {"kind": "csv", "csv": "0,0,0\n1,1,1\n2,x,0"}}"#).unwrap();
+    let e = Trainer::new(&s).err().unwrap();
+    assert_eq!(e.path, "data.csv");
+    assert!(e.message.starts_with("line 3: x2"), "{e}");
+}
+
+#[test]
+fn csv_data_train() {
+    let mut text = String::from("x1,x2,label\n");
+    for i in 0..200 {
+        let (x, y) = ((i % 20) as f64 / 10.0 - 1.0, (i / 20) as f64 / 5.0 - 1.0);
+        text += &format!("{x},{y},{}\n", (x + y > 0.0) as u8);
+    }
+    let json = serde_json::json!({"data": {"kind": "csv", "csv": text, "noise": 0.0}, "steps": 1500, "eval_every": 1500});
+    let acc = final_test_accuracy(&json.to_string());
+    assert!(acc >= 0.95, "linearly separable CSV data: test accuracy {acc}"); // measured 0.97
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sharpness
+
+#[test]
+fn power_iteration_matches_the_top_eigenvalue_of_the_hessian() {
+    let s = spec(r#"{"data": {"n": 40, "train_fraction": 1.0}, "model": {"hidden": [3], "activation": "tanh"},
+                     "optimizer": {"kind": "adam", "lr": 0.05}, "batch_size": 8}"#);
+    let mut t = Trainer::new(&s).unwrap();
+    for k in 0..3 {
+        if k > 0 {
+            t.step_n(150);
+        }
+        let (mlp, w, train) = (t.mlp().clone(), t.params().to_vec(), t.data().train.clone());
+        let mut ws = mlp.workspace(256);
+        let mut grad = |p: &[f64], out: &mut [f64]| {
+            evaluate(&mlp, p, &mut ws, &train, None, Some(out));
+        };
+        let h = fd_hessian(&mut grad, &w);
+        let top = symmetric_eigenvalues(h.view())[0];
+        let got = t.sharpness(&PowerOptions { max_iters: 5000, tol: 1e-9, seed: 1 });
+        assert!(got.converged, "{got:?}");
+        let rel = (got.lambda_max - top).abs() / top.abs();
+        assert!(rel < 1e-6, "step {}: power iteration {} vs eigenvalue {top} (rel {rel:e})", t.step(), got.lambda_max);
+    }
+}
+
+#[test]
+fn lambda_max_is_the_largest_eigenvalue_even_when_a_negative_one_dominates() {
+    // f = ½ Σ dᵢ xᵢ² with d = (−5, 1, 2, 0.5): power iteration alone finds −5.
+    let d = [-5.0, 1.0, 2.0, 0.5];
+    let mut grad = |x: &[f64], out: &mut [f64]| {
+        for i in 0..4 {
+            out[i] = d[i] * x[i];
+        }
+    };
+    let s = lambda_max(&mut grad, &[0.3, -0.2, 0.1, 1.0], &PowerOptions { max_iters: 10_000, tol: 1e-12, seed: 3 });
+    assert!((s.dominant + 5.0).abs() < 1e-6, "{s:?}");
+    assert!((s.lambda_max - 2.0).abs() < 1e-6, "{s:?}");
+}
+
+#[test]
+fn loss_slice_passes_through_the_weights_along_a_filter_normalised_direction() {
+    let mut t = Trainer::new(&spec(r#"{"model": {"hidden": [6, 5]}}"#)).unwrap();
+    t.step_n(200);
+    let slice = t.loss_slice(1.0, 21, 9);
+    assert_eq!(slice.alpha.len(), 21);
+    assert_eq!(slice.alpha[10], 0.0);
+    let m = t.metrics();
+    assert!((slice.train_loss[10] - m.train_loss).abs() < 1e-15);
+    assert!((slice.test_loss[10] - m.test_loss.unwrap()).abs() < 1e-15);
+    for (l, layer) in t.mlp().layers().iter().enumerate() {
+        assert!(slice.direction[layer.bias_range()].iter().all(|&v| v == 0.0));
+        let w = t.weight(l);
+        let d = ndarray::ArrayView2::from_shape((layer.fan_out, layer.fan_in), &slice.direction[layer.weight_range()]).unwrap();
+        for (dr, wr) in d.rows().into_iter().zip(w.rows()) {
+            let (nd, nw) = (norm(&dr.to_vec()), norm(&wr.to_vec()));
+            assert!((nd - nw).abs() < 1e-12 * nw.max(1.0), "filter norms {nd} vs {nw}");
+        }
+    }
+    assert!(slice.train_loss[0] > slice.train_loss[10] && slice.train_loss[20] > slice.train_loss[10]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Heat map
+
+#[test]
+fn predict_grid_gives_probabilities_row_0_at_the_top() {
+    let mut t = Trainer::new(&spec(r#"{"data": {"kind": "blobs", "classes": 3}}"#)).unwrap();
+    t.step_n(100);
+    let b = Bounds { x_min: -2.0, x_max: 2.0, y_min: -1.0, y_max: 3.0 };
+    let grid = t.predict_grid(4, 2, b);
+    assert_eq!(grid.len(), 4 * 2 * 3);
+    for cell in grid.chunks(3) {
+        assert!((cell.iter().sum::<f64>() - 1.0).abs() < 1e-12 && cell.iter().all(|&p| p > 0.0));
+    }
+    // Cell (row 0, col 1) is centred at (−0.5, 2): its probabilities equal a one-point grid there.
+    let one = t.predict_grid(1, 1, Bounds { x_min: -0.6, x_max: -0.4, y_min: 1.9, y_max: 2.1 });
+    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+    assert!(close(&grid[3..6], &one));
+    let bottom = t.predict_grid(1, 1, Bounds { x_min: -0.6, x_max: -0.4, y_min: -0.1, y_max: 0.1 });
+    assert!(close(&grid[(4 + 1) * 3..(4 + 1) * 3 + 3], &bottom));
+    assert!(!close(&one, &bottom), "top and bottom cells should differ");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Spec validation
+
+#[test]
+fn spec_errors_name_the_field() {
+    let cases = [
+        (r#"{"model": {"hidden": [8, 100]}}"#, "model.hidden[1]"),
+        (r#"{"model": {"hidden": [8, 8, 8, 8, 8]}}"#, "model.hidden"),
+        (r#"{"model": {"activation": "sigmoid"}}"#, "model.activation"),
+        (r#"{"model": {"depth": 3}}"#, "model.depth"),
+        (r#"{"data": {"noise": -1}}"#, "data.noise"),
+        (r#"{"data": {"label_noise": 1.5}}"#, "data.label_noise"),
+        (r#"{"data": {"train_fraction": 0}}"#, "data.train_fraction"),
+        (r#"{"data": {"n": 20000}}"#, "data.n"),
+        (r#"{"data": {"kind": "moons", "classes": 3}}"#, "data.classes"),
+        (r#"{"data": {"kind": "spirals", "classes": 9}}"#, "data.classes"),
+        (r#"{"data": {"kind": "csv"}}"#, "data.csv"),
+        (r#"{"data": {"kind": "moons", "csv": "0,0,0"}}"#, "data.csv"),
+        (r#"{"data": {"kind": "ring"}}"#, "data.kind"),
+        (r#"{"batch_size": 0}"#, "batch_size"),
+        (r#"{"batch_size": 300}"#, "batch_size"),
+        (r#"{"eval_every": 0}"#, "eval_every"),
+        (r#"{"steps": 2000000}"#, "steps"),
+        (r#"{"optimizer": {"kind": "adam", "lr": -1}}"#, "optimizer.lr"),
+        (r#"{"optimizer": {"kind": "sam", "inner": {"kind": "sgd", "momentum": 2}}}"#, "optimizer.inner.momentum"),
+        (r#"{"optimizer": {"kind": "muon"}, "adamw": {"beta2": 1.0}}"#, "adamw.beta2"),
+        (r#"{"optimizer": {"kind": "muon"}, "model": {"hidden": [8]}}"#, "optimizer"),
+        (r#"{"schedule": {"kind": "cosine", "t_max": 0}}"#, "schedule.t_max"),
+        (r#"{"label": 3}"#, "label"),
+    ];
+    for (json, path) in cases {
+        let err = optlab::spec::parse_json::<TrainSpec>(json).and_then(|s| Trainer::new(&s).map(|_| ()));
+        let e = err.expect_err(json);
+        assert_eq!(e.path, path, "{json}: {e}");
+    }
+    // A spec with every default is valid.
+    assert!(Trainer::new(&spec("{}")).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Command line
+
+#[test]
+fn optlab_train_prints_metrics_and_rejects_bad_specs() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_optlab"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(&["train", "-"], r#"{"steps": 100, "eval_every": 40}"#);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps: Vec<u64> = v["runs"][0]["history"].as_array().unwrap().iter().map(|m| m["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps, [0, 40, 80, 100]);
+    let out = run(&["train", "-", "--format", "csv"], r#"[{"label": "a"}, {"label": "b", "optimizer": {"kind": "sgd"}}]"#);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("label,step,epoch,samples,lr,batch_loss,train_loss,train_accuracy,test_loss,test_accuracy,diverged\n"));
+    assert_eq!(text.lines().count(), 1 + 2 * 21);
+    let out = run(&["train", "-"], r#"[{}, {"data": {"noise": 0.3}}]"#);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1);
+    assert!(err.starts_with("error: [1].data: "), "{err}");
+}
