@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Every test of optlab, after installing whatever is missing (scripts/setup.sh):
+#   1. native: unit, golden (vs PyTorch fixtures), property, CLI, chapter/SVG and training tests, doc tests;
+#   2. wasm-bindgen-test in headless Chrome (the web layer, every chapter);
+#   3. the release build of the app with Trunk, then end-to-end tests in a real headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+
+echo "== native tests"
+cargo test --locked
+
+echo "== wasm tests in headless Chrome"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown --no-default-features --test web
+
+echo "== release build of the app"
+trunk build --release
+
+echo "== end-to-end tests in headless Chromium"
+node --test tests/e2e/
