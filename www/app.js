@@ -18,7 +18,7 @@ const el = (tag, attrs = {}, ...kids) => {
 
 const app = {
   wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
-  embed: false, theme: "auto", pending: false, lastRender: null, renders: 0,
+  embed: false, theme: "auto", pending: false, lastRender: null, renders: 0, playing: false,
 };
 window.optlab = app; // for tests and slide decks
 
@@ -159,10 +159,16 @@ function schedule() {
   requestAnimationFrame(() => { app.pending = false; render(); });
 }
 
-function render() {
+function render() { show(null); }
+
+// Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
+function show(steps) {
   const t0 = performance.now();
   const dpr = sizeCanvases();
-  const r = app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
+  const r = steps
+    ? app.session.tick(app.chapter.id, app.state, effectiveTheme(), dpr, steps, 10)
+    : app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
+  if (r.progress) showProgress(r.progress);
   app.state = Object.assign({}, app.state, r.state);
   syncControls();
   const ro = $("#readout");
@@ -180,6 +186,35 @@ function render() {
   if (window.parent !== window) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
   }
+}
+
+// Live chapters (training): play / pause / step / reset, advancing in bounded slices per animation frame.
+function showProgress([done, total]) {
+  const p = $("#progress");
+  if (!p) return;
+  p.max = Math.max(1, total);
+  p.value = done;
+  $("#progress-text").textContent = `step ${done} of ${total}`;
+  if (done >= total && app.playing) setPlaying(false);
+}
+function setPlaying(on) {
+  app.playing = on;
+  const b = $("#play");
+  if (b) { b.textContent = on ? "Pause" : "Play"; b.setAttribute("aria-pressed", String(on)); }
+  if (on) requestAnimationFrame(liveLoop);
+}
+function liveLoop() {
+  if (!app.playing || !app.chapter.live) return;
+  show(Math.max(1, Number(app.state.speed) || 10));
+  if (app.playing) requestAnimationFrame(liveLoop);
+}
+function liveBar() {
+  return el("div", { class: "live", role: "group", "aria-label": "training" },
+    el("button", { type: "button", id: "play", "aria-pressed": "false", text: "Play", onclick: () => setPlaying(!app.playing) }),
+    el("button", { type: "button", text: "Step", onclick: () => { setPlaying(false); show(1); } }),
+    el("button", { type: "button", text: "Restart", onclick: () => { setPlaying(false); app.session.reset_live(); render(); } }),
+    el("progress", { id: "progress", max: "1", value: "0", "aria-label": "training progress" }),
+    el("span", { id: "progress-text", class: "hint" }));
 }
 
 function download(name, text, type) {
@@ -241,6 +276,7 @@ function buildChapter(info) {
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}); } }));
   const side = el("aside", { class: "side" }, formulas, controls, tools);
+  if (info.live) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },
     el("div", { id: "messages", role: "status", "aria-live": "polite" }),
     plots,
@@ -262,6 +298,7 @@ function buildNav() {
 }
 
 function start(id, raw) {
+  setPlaying(false);
   const info = app.infos.find((c) => c.id === id) || app.infos[0];
   const notes = [];
   if (id && info.id !== id) notes.push({ level: "warn", text: `There is no chapter “${id}”; showing “${info.title}”.` });

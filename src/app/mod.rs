@@ -121,6 +121,36 @@ pub trait Chapter: Sync {
     fn click(&self, _canvas: &str, _xy: (f64, f64), _st: &State) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// Whether this chapter runs over many frames (a training): the shell then shows play / pause / step /
+    /// reset and advances a [`LiveRun`] in bounded slices instead of calling [`Chapter::compute`].
+    fn is_live(&self) -> bool {
+        false
+    }
+    /// Starts a live run for this state (nothing computed yet).
+    fn start_live(&self, _st: &State) -> Result<Box<dyn LiveRun>, Message> {
+        Err(Message::error("this chapter has no live run"))
+    }
+    /// Controls whose change does not restart the live run (e.g. the speed).
+    fn live_ignores(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+/// A computation spread over many frames (see [`Chapter::is_live`]).
+pub trait LiveRun {
+    /// Advances by at most `steps` steps; returns how many were taken.
+    fn advance(&mut self, steps: usize) -> usize;
+    /// `(steps done, steps requested)`.
+    fn progress(&self) -> (usize, usize);
+    /// The scene for the current point of the run, for `st` (which may differ from the start state only in
+    /// [`Chapter::live_ignores`] controls).
+    fn scene(&mut self, st: &State) -> Scene;
+}
+
+/// The part of a state that identifies a live run.
+pub fn live_key(c: &dyn Chapter, st: &State) -> String {
+    let ignored = c.live_ignores();
+    st.values.iter().filter(|(k, _)| !ignored.contains(&k.as_str())).map(|(k, v)| format!("{k}={v}&")).collect()
 }
 
 /// Every chapter, in the lecture's order.
@@ -143,6 +173,7 @@ pub struct ChapterInfo {
     pub formulas: Vec<Formula>,
     pub controls: Vec<Control>,
     pub canvases: Vec<Canvas>,
+    pub live: bool,
 }
 
 pub fn chapter_info(c: &dyn Chapter) -> ChapterInfo {
@@ -154,6 +185,7 @@ pub fn chapter_info(c: &dyn Chapter) -> ChapterInfo {
         formulas: c.formulas(),
         controls: c.controls(),
         canvases: c.canvases(),
+        live: c.is_live(),
     }
 }
 

@@ -73,6 +73,9 @@ struct Rendered {
     /// Milliseconds spent computing the scene and drawing it.
     compute_ms: f64,
     draw_ms: f64,
+    /// For a live chapter: `[steps done, steps requested]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progress: Option<(usize, usize)>,
 }
 
 fn now() -> f64 {
@@ -86,6 +89,8 @@ pub struct Session {
     fields: HashMap<String, Vec<u8>>,
     frames: HashMap<String, Frame>,
     last: Option<(String, app::Scene)>,
+    /// The live run of a live chapter: `(chapter, key of the state that started it, run)`.
+    live: Option<(String, String, Box<dyn app::LiveRun>)>,
 }
 
 impl Default for Session {
@@ -98,41 +103,24 @@ impl Default for Session {
 impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Session {
-        Session { fields: HashMap::new(), frames: HashMap::new(), last: None }
+        Session { fields: HashMap::new(), frames: HashMap::new(), last: None, live: None }
     }
 
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
+    /// A live chapter shows its run as it stands (starting a new one when a control that matters changed).
     pub fn render(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64) -> JsValue {
-        let Some(c) = app::chapter(chapter) else {
-            return to_js(&Rendered {
-                state: BTreeMap::new(),
-                readout: vec![],
-                messages: vec![app::Message::error(format!("no chapter “{chapter}”"))],
-                values: vec![],
-                compute_ms: 0.0,
-                draw_ms: 0.0,
-            });
-        };
-        let t0 = now();
-        let (st, mut scene) = app::compute_raw(c, &raw_state(&raw));
-        let t1 = now();
-        let th = Theme::by_name(theme, dpr);
-        for (id, chart) in &scene.charts {
-            if let Err(e) = self.draw(chapter, id, chart, &th, dpr) {
-                scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
-            }
-        }
-        let t2 = now();
-        let out = Rendered {
-            state: st.values.clone(),
-            readout: scene.readout.clone(),
-            messages: scene.messages.clone(),
-            values: scene.values.clone(),
-            compute_ms: t1 - t0,
-            draw_ms: t2 - t1,
-        };
-        self.last = Some((chapter.to_string(), scene));
-        to_js(&out)
+        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0)
+    }
+
+    /// Advances a live chapter's run by at most `steps` steps or `budget_ms` milliseconds (whichever comes
+    /// first, in slices, so a frame never freezes), then draws it.
+    pub fn tick(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
+        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms)
+    }
+
+    /// Drops the live run, so the next render starts afresh.
+    pub fn reset_live(&mut self) {
+        self.live = None;
     }
 
     /// A click at backend pixel `(x, y)` on a canvas: the control values it sets (`{name: value}`).
@@ -172,6 +160,75 @@ impl Session {
 }
 
 impl Session {
+    fn advance_and_draw(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
+        let Some(c) = app::chapter(chapter) else {
+            return to_js(&Rendered {
+                state: BTreeMap::new(),
+                readout: vec![],
+                messages: vec![app::Message::error(format!("no chapter “{chapter}”"))],
+                values: vec![],
+                compute_ms: 0.0,
+                draw_ms: 0.0,
+                progress: None,
+            });
+        };
+        let t0 = now();
+        let (st, mut msgs) = app::controls::normalize(&c.controls(), &raw_state(&raw));
+        let mut progress = None;
+        let mut scene = if c.is_live() {
+            let key = app::live_key(c, &st);
+            let fresh = !matches!(&self.live, Some((ch, k, _)) if ch == chapter && *k == key);
+            if fresh {
+                self.live = match c.start_live(&st) {
+                    Ok(run) => Some((chapter.to_string(), key, run)),
+                    Err(m) => {
+                        msgs.push(m);
+                        None
+                    }
+                };
+            }
+            match &mut self.live {
+                Some((_, _, run)) => {
+                    let mut left = steps;
+                    while left > 0 {
+                        let slice = left.min(8);
+                        let took = run.advance(slice);
+                        left -= slice;
+                        if took < slice || now() - t0 > budget_ms {
+                            break;
+                        }
+                    }
+                    progress = Some(run.progress());
+                    run.scene(&st)
+                }
+                None => app::Scene::default(),
+            }
+        } else {
+            c.compute(&st)
+        };
+        msgs.append(&mut scene.messages);
+        scene.messages = msgs;
+        let t1 = now();
+        let th = Theme::by_name(theme, dpr);
+        for (id, chart) in &scene.charts {
+            if let Err(e) = self.draw(chapter, id, chart, &th, dpr) {
+                scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
+            }
+        }
+        let t2 = now();
+        let out = Rendered {
+            state: st.values.clone(),
+            readout: scene.readout.clone(),
+            messages: scene.messages.clone(),
+            values: scene.values.clone(),
+            compute_ms: t1 - t0,
+            draw_ms: t2 - t1,
+            progress,
+        };
+        self.last = Some((chapter.to_string(), scene));
+        to_js(&out)
+    }
+
     fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, dpr: f64) -> Result<(), String> {
         let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let el = doc.get_element_by_id(&format!("cv-{chapter}-{id}")).ok_or("canvas missing")?;
