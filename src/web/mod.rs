@@ -278,3 +278,21 @@ impl Session {
         Ok(())
     }
 }
+
+/// Microseconds per training sample in this browser: SGD steps on a 2-8-8-1-style tanh network (two
+/// classes, so 2 outputs) with batches of 10, TensorFlow Playground's defaults, for `steps` steps after a
+/// short warm-up. For the speed harness (`tests/e2e/bench.mjs`), not the UI.
+#[wasm_bindgen]
+pub fn bench_training_us_per_sample(steps: usize) -> f64 {
+    let spec = crate::train::TrainSpec::from_json(
+        r#"{"data": {"kind": "circles", "n": 500}, "model": {"hidden": [8, 8], "activation": "tanh"},
+            "optimizer": {"kind": "sgd", "lr": 0.03}, "batch_size": 10, "steps": 1000000, "eval_every": 1000000}"#,
+    );
+    let Ok(spec) = spec else { return f64::NAN };
+    let Ok(mut t) = crate::train::Trainer::new(&spec) else { return f64::NAN };
+    t.step_n(50);
+    let t0 = now();
+    t.step_n(steps.max(1));
+    let dt = now() - t0;
+    dt * 1000.0 / (steps.max(1) * 10) as f64
+}
