@@ -63,6 +63,30 @@ pub fn heavy_ball_rate(eta: f64, beta: f64, eigs: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Exact asymptotic rate of PyTorch's Nesterov form (`b ← βb + g`, `x ← x − η(g + βb)`) on a quadratic with
+/// eigenvalues `eigs`. Along an eigenvector (`g = λx`) the state `(x_t, b_{t−1})` is multiplied by
+/// `[[1 − ηλ(1+β), −ηβ²], [λ, β]]`, whose trace is `(1+β)(1−ηλ)` and determinant `β(1−ηλ)`: the roots of
+/// `z² − (1+β)(1−ηλ)z + β(1−ηλ)`, the classical Nesterov polynomial. Returns the largest root modulus.
+pub fn nesterov_rate(eta: f64, beta: f64, eigs: &[f64]) -> f64 {
+    eigs.iter()
+        .map(|&lam| {
+            let q = 1.0 - eta * lam;
+            root_modulus((1.0 + beta) * q, beta * q)
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Largest modulus of the roots of `z² − p·z + q`.
+fn root_modulus(p: f64, q: f64) -> f64 {
+    let disc = p * p - 4.0 * q;
+    if disc >= 0.0 {
+        let r = disc.sqrt();
+        ((p + r) / 2.0).abs().max(((p - r) / 2.0).abs())
+    } else {
+        q.abs().sqrt()
+    }
+}
+
 /// The largest step size for which gradient descent converges on an L-smooth quadratic: `2/L`.
 pub fn gd_max_stable_lr(l: f64) -> f64 {
     2.0 / l
@@ -132,6 +156,29 @@ mod tests {
         assert!((r_gd - gd_optimal_rate(100.0)).abs() < 1e-12);
         // beyond 2/L it diverges
         assert!(heavy_ball_rate(gd_max_stable_lr(l) * 1.01, 0.0, &[l, mu]) > 1.0);
+    }
+
+    #[test]
+    fn nesterov_rate_matches_the_iteration_and_reduces_to_gd_at_beta_zero() {
+        // β = 0 is gradient descent
+        assert!((nesterov_rate(0.3, 0.0, &[1.0, 0.1]) - 0.97).abs() < 1e-12);
+        // the product of the 2×2 iteration matrix over many steps shrinks like ρᵗ
+        let (eta, beta, lam) = (0.5, 0.6, 0.2);
+        let m = [[1.0 - eta * lam * (1.0 + beta), -eta * beta * beta], [lam, beta]];
+        let (mut x, mut b) = (1.0f64, 0.0f64);
+        let mut norms = Vec::new();
+        for _ in 0..1000 {
+            let nx = m[0][0] * x + m[0][1] * b;
+            let nb = m[1][0] * x + m[1][1] * b;
+            x = nx;
+            b = nb;
+            norms.push((x * x + b * b).sqrt());
+        }
+        // complex roots rotate the state: compare the largest norms of two windows 400 steps apart
+        let peak = |w: &[f64]| w.iter().copied().fold(0.0, f64::max);
+        let measured = (peak(&norms[900..1000]) / peak(&norms[500..600])).powf(1.0 / 400.0);
+        let rho = nesterov_rate(eta, beta, &[lam]);
+        assert!((measured - rho).abs() < 1e-3, "{measured} vs {rho}");
     }
 
     #[test]
