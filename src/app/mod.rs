@@ -9,7 +9,6 @@ pub mod common;
 pub mod controls;
 mod landscapes;
 mod momentum;
-mod weight_decay;
 
 pub use controls::{Control, ControlKind, State};
 
@@ -157,7 +156,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&landscapes::Landscapes, &momentum::Momentum, &weight_decay::WeightDecay]
+    vec![&landscapes::Landscapes, &momentum::Momentum]
 }
 
 /// The chapter with this id.
