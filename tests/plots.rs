@@ -1,0 +1,116 @@
+//! Charts rendered to SVG and read back: axes and labels present, one drawn line per series, log axes,
+//! non-finite points dropped, maps with paths, markers and arrows, and click mapping through the frame.
+
+use optlab::plot::field::{draw_map, MapChart, MapPath};
+use optlab::plot::{draw_lines, to_svg, LineChart, Mark, Series, Theme};
+
+fn light() -> Theme {
+    Theme::by_name("light", 1.0)
+}
+
+/// Data lines: polylines in a palette colour (axes, ticks and grid are drawn in the foreground/grid colours).
+fn data_lines(svg: &str, th: &Theme) -> usize {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|l| th.palette.iter().any(|c| l.contains(&format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2))))
+        .count()
+}
+
+#[test]
+fn a_line_chart_draws_one_line_per_series_with_axes_and_legend() {
+    let chart = LineChart {
+        title: "loss per step".into(),
+        x_label: "step t".into(),
+        y_label: "f(x_t) − f*".into(),
+        y_log: true,
+        series: (0..3)
+            .map(|k| Series::line(format!("run {k}"), k, (0..50).map(|t| (t as f64, 0.9f64.powi(t) * (k + 1) as f64)).collect()))
+            .collect(),
+        ..Default::default()
+    };
+    let svg = to_svg(640, 480, |r| draw_lines(r, &chart, &light())).unwrap();
+    assert!(svg.contains("loss per step") && svg.contains("step t") && svg.contains("f(x_t) − f*"));
+    for k in 0..3 {
+        assert!(svg.contains(&format!("run {k}")), "legend entry {k}");
+    }
+    // per series: its data line and its legend sample
+    assert_eq!(data_lines(&svg, &light()), 2 * 3);
+    // log axis labels are powers of ten
+    assert!(svg.contains("1e0") || svg.contains("1e-1"), "log labels");
+    assert!(!svg.contains("NaN"));
+}
+
+#[test]
+fn non_finite_and_non_positive_points_are_dropped_not_drawn() {
+    let chart = LineChart {
+        y_log: true,
+        series: vec![Series::line("bad", 0, vec![(0.0, 1.0), (1.0, f64::NAN), (2.0, -1.0), (3.0, f64::INFINITY), (4.0, 0.5)])],
+        ..Default::default()
+    };
+    let svg = to_svg(400, 300, |r| draw_lines(r, &chart, &light())).unwrap();
+    assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    let th = light();
+    let c = th.palette[0];
+    let colour = format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+    let line = svg.split("<polyline").find(|l| l.contains(&colour)).expect("the data line");
+    let pts = line.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(pts.split_whitespace().count(), 2, "only the two valid points: {pts}");
+}
+
+#[test]
+fn an_empty_or_flat_chart_still_draws_sane_axes() {
+    for series in [vec![], vec![Series::line("flat", 0, vec![(0.0, 2.0), (1.0, 2.0)])]] {
+        let chart = LineChart { series, ..Default::default() };
+        let svg = to_svg(400, 300, |r| draw_lines(r, &chart, &light())).unwrap();
+        assert!(!svg.contains("NaN"));
+    }
+}
+
+#[test]
+fn points_marks_draw_circles() {
+    let chart = LineChart {
+        series: vec![Series::line("σ", 0, (0..5).map(|i| (i as f64, 1.0 / (i + 1) as f64)).collect()).with_mark(Mark::Points)],
+        ..Default::default()
+    };
+    let svg = to_svg(400, 300, |r| draw_lines(r, &chart, &light())).unwrap();
+    assert!(svg.matches("<circle").count() >= 5);
+}
+
+#[test]
+fn a_map_draws_paths_markers_and_arrows_and_maps_clicks_back() {
+    let map = MapChart {
+        title: "landscape".into(),
+        bounds: (-2.0, 2.0, -1.0, 1.0),
+        paths: vec![MapPath { name: "gd".into(), color: 0, points: vec![(-1.5, 0.5), (-1.0, 0.2), (0.0, 0.0)], dashed: false }],
+        markers: vec![(-1.5, 0.5, "x₀".into(), usize::MAX)],
+        arrows: vec![((0.0, 0.0), (0.5, 0.5), 1)],
+        ..Default::default()
+    };
+    let mut painted = None;
+    let mut frame = None;
+    let svg = to_svg(600, 400, |r| {
+        let f = draw_map(r, &map, &light(), &mut |f| painted = Some(f))?;
+        frame = Some(f);
+        Ok(f)
+    })
+    .unwrap();
+    let (f, p) = (frame.unwrap(), painted.unwrap());
+    assert_eq!(f, p, "the field is painted exactly under the plotting area");
+    assert!(svg.contains("gd") && svg.contains("x₀"));
+    assert!(svg.matches("<polygon").count() >= 1, "arrow head");
+    // a click in the middle of the plotting area maps to the middle of the bounds
+    let (x, y) = f.to_data((f.px.0 + f.px.1) as f64 / 2.0, (f.py.0 + f.py.1) as f64 / 2.0);
+    assert!(x.abs() < 0.02 && y.abs() < 0.02, "({x}, {y})");
+    // the top-left corner is (x0, y1)
+    let (x, y) = f.to_data(f.px.0 as f64, f.py.0 as f64);
+    assert!((x + 2.0).abs() < 1e-9 && (y - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn themes_differ_and_projector_is_bolder() {
+    let (l, d, p) = (Theme::by_name("light", 1.0), Theme::by_name("dark", 1.0), Theme::by_name("projector", 1.0));
+    assert_ne!(l.background, d.background);
+    assert!(p.line_width > l.line_width && p.font_px > l.font_px);
+    // HiDPI scales sizes
+    assert!(Theme::by_name("light", 2.0).font_px > l.font_px);
+}
