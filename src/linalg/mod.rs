@@ -1,7 +1,8 @@
-//! Small linear algebra over ndarray: the matrix sign function and spectra. Decompositions (SVD, LU,
-//! symmetric eigenvalues) come from nalgebra, which is pure Rust and runs in wasm.
+//! Small linear algebra over ndarray: the matrix sign function and spectra. LU and symmetric eigenvalues
+//! come from nalgebra, which is pure Rust and runs in wasm; the SVD is our own Jacobi ([`svd`]).
 
 pub mod msign;
+pub mod svd;
 
 use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayView2};
@@ -16,14 +17,12 @@ pub fn from_na(m: &DMatrix<f64>) -> Array2<f64> {
     Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)])
 }
 
-/// Singular values, largest first.
+/// Singular values, largest first (by [`svd::svd`]; nalgebra's SVD is not accurate enough, see there).
 pub fn singular_values(m: ArrayView2<f64>) -> Vec<f64> {
     if m.is_empty() {
         return Vec::new();
     }
-    let mut s: Vec<f64> = to_na(m).singular_values().iter().copied().collect();
-    s.sort_by(|a, b| b.total_cmp(a));
-    s
+    svd::svd(m).s
 }
 
 /// Eigenvalues of a symmetric matrix, largest first.

@@ -6,7 +6,6 @@
 //! than columns so that `A` is the smaller Gram matrix (Keller Jordan's reference, in f64 here instead of
 //! bfloat16).
 
-use super::{from_na, to_na};
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -77,21 +76,16 @@ pub fn newton_schulz(m: ArrayView2<f64>, (a, b, c): (f64, f64, f64), steps: usiz
     }
 }
 
-/// Exact `U_r V_rᵀ` over the singular values above `1e-12·σ_max`.
+/// Exact `U_r V_rᵀ` over the singular values above `1e-12·σ_max` (Jacobi SVD, see [`super::svd`]).
 pub fn msign_svd(m: ArrayView2<f64>) -> Array2<f64> {
     if m.is_empty() {
         return m.to_owned();
     }
-    let svd = to_na(m).svd(true, true);
-    let (u, vt) = (svd.u.expect("asked for U"), svd.v_t.expect("asked for Vᵀ"));
-    let smax = svd.singular_values.iter().cloned().fold(0.0, f64::max);
-    let mut out = nalgebra::DMatrix::<f64>::zeros(m.nrows(), m.ncols());
-    for (k, &s) in svd.singular_values.iter().enumerate() {
-        if s > smax * 1e-12 && s > 0.0 {
-            out += u.column(k) * vt.row(k);
-        }
-    }
-    from_na(&out)
+    let d = super::svd::svd(m);
+    let smax = d.s.first().copied().unwrap_or(0.0);
+    let keep = d.s.iter().take_while(|&&s| s > smax * 1e-12 && s > 0.0).count();
+    let (u, v) = (d.u.slice(ndarray::s![.., ..keep]), d.v.slice(ndarray::s![.., ..keep]));
+    u.dot(&v.t())
 }
 
 /// The scalar map `p_k(σ)`: what `steps` iterations do to one singular value σ of the normalised input.
