@@ -182,20 +182,23 @@ impl Spec {
     }
 
     fn check_x0(&self, (rows, cols): (usize, usize)) -> Result<(), SpecError> {
+        let count = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
         let want = if cols == 1 && !self.problem.is_matrix() {
-            format!("a list of {rows} numbers")
+            format!("a list of {}", count(rows, "number"))
         } else {
-            format!("{rows} rows of {cols} numbers")
+            format!("{} of {}", count(rows, "row"), count(cols, "number"))
         };
         let ok_shape = match &self.x0 {
             X0::Vector(v) => cols == 1 && v.len() == rows,
             X0::Matrix(m) => m.len() == rows && m.iter().all(|r| r.len() == cols),
         };
         if !ok_shape {
-            let (r, c) = self.x0.shape();
             let got = match &self.x0 {
-                X0::Vector(_) => format!("a list of {r} numbers"),
-                X0::Matrix(_) => format!("{r} rows of {c} numbers"),
+                X0::Vector(v) => format!("a list of {}", count(v.len(), "number")),
+                X0::Matrix(m) => match m.iter().position(|r| r.len() != m[0].len()) {
+                    Some(i) => format!("rows of different lengths (row 0 has {}, row {i} has {})", m[0].len(), m[i].len()),
+                    None => format!("{} of {}", count(m.len(), "row"), count(m.first().map_or(0, Vec::len), "number")),
+                },
             };
             return Err(SpecError::new("x0", format!("must be {want} for problem {}, got {got}", self.problem.kind())));
         }

@@ -7,7 +7,7 @@
 //!
 //! Bad input prints one line on stderr naming the field and what is allowed, and exits with code 2.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use optlab::linalg::msign::{msign, NsVariant};
 use optlab::linalg::singular_values;
 use optlab::optim::config::MAX_NS_STEPS;
@@ -95,6 +95,11 @@ fn main() -> ExitCode {
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // clap would print the whole help here; the contract is one `error:` line.
+            let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
+            return fail(&format!("error: a subcommand is required: one of {} (see optlab --help)", names.join(", ")));
         }
         Err(e) => return fail(&one_line(&e.to_string())),
     };
