@@ -357,6 +357,40 @@ fn power_iteration_matches_the_top_eigenvalue_of_the_hessian() {
 }
 
 #[test]
+fn finite_difference_hessian_matches_the_exact_hessian_of_a_linear_model() {
+    // No hidden layer and the squared loss: L = mean ½‖Wx + b − onehot(y)‖², whose Hessian is
+    // I_k ⊗ mean([x; 1][x; 1]ᵀ) in the layout W (k × 2, row-major), then b.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let k = 3;
+    let pts = Points {
+        x: (0..30).map(|_| [rng.gen_range(-2.0..2.0), rng.gen_range(-1.0..1.0)]).collect(),
+        y: (0..30).map(|_| rng.gen_range(0..k)).collect(),
+    };
+    let mlp = Mlp::new(2, &[], k, Activation::Tanh, Loss::Squared);
+    let w: Vec<f64> = (0..mlp.n_params()).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let mut ws = mlp.workspace(256);
+    let mut grad = |p: &[f64], out: &mut [f64]| {
+        evaluate(&mlp, p, &mut ws, &pts, None, Some(out));
+    };
+    let h = fd_hessian(&mut grad, &w);
+    let n = pts.len() as f64;
+    let feat = |p: &[f64; 2], m: usize| if m < 2 { p[m] } else { 1.0 };
+    let index = |j: usize, m: usize| if m < 2 { j * 2 + m } else { 2 * k + j };
+    let mut worst: f64 = 0.0;
+    for j in 0..k {
+        for jj in 0..k {
+            for m in 0..3 {
+                for mm in 0..3 {
+                    let exact = if j == jj { pts.x.iter().map(|p| feat(p, m) * feat(p, mm)).sum::<f64>() / n } else { 0.0 };
+                    worst = worst.max((h[[index(j, m), index(jj, mm)]] - exact).abs());
+                }
+            }
+        }
+    }
+    assert!(worst < 1e-8, "largest entry error {worst:e}");
+}
+
+#[test]
 fn lambda_max_is_the_largest_eigenvalue_even_when_a_negative_one_dominates() {
     // f = ½ Σ dᵢ xᵢ² with d = (−5, 1, 2, 0.5): power iteration alone finds −5.
     let d = [-5.0, 1.0, 2.0, 0.5];

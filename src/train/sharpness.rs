@@ -2,10 +2,12 @@
 //! Hessian-vector products, and a 1-D loss slice along a random filter-normalised direction.
 //!
 //! **Hessian-vector products** are central differences of the exact (backpropagated) gradient:
-//! `Hv ≈ (∇L(w + hv) − ∇L(w − hv)) / 2h` with `h = HVP_STEP · (1 + ‖w‖) / ‖v‖`. The error is
-//! `O(h²)` in the third derivative plus `O(ε‖∇L‖/h)` rounding; `HVP_STEP = 1e-5` balances the two near
-//! ε^{1/3} ≈ 6e-6 and keeps about 8–10 correct digits for smooth activations (ReLU's Hessian is piecewise
-//! constant, so there the difference can straddle a kink; take its λ_max as an estimate).
+//! `Hv ≈ (∇L(w + hv) − ∇L(w − hv)) / 2h` with `h = HVP_STEP · (1 + ‖w‖) / ‖v‖`. The error is `O(h²)` in
+//! the third derivative plus `O(ε‖∇L‖/h)` rounding. Measured on a trained 2-8-8-2 network against a
+//! Richardson-extrapolated reference, the relative error of `Hv` for relative steps 1e-4, 1e-5, 1e-6, 1e-7
+//! was 4e-8, 4e-10, 3e-11, 4e-10 (tanh) and 2e-7, 3e-9, 2e-10, 5e-10 (GELU), so `HVP_STEP = 1e-6`.
+//! With ReLU the loss is smooth only between kinks: where some unit's pre-activation lies within `h` of 0
+//! the difference straddles the kink, so read a ReLU network's λ_max as an estimate.
 
 use super::mlp::Mlp;
 use ndarray::Array2;
@@ -14,7 +16,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 /// Relative finite-difference step of Hessian-vector products (see the module docs).
-pub const HVP_STEP: f64 = 1e-5;
+pub const HVP_STEP: f64 = 1e-6;
 
 fn norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
