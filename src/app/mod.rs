@@ -9,6 +9,7 @@ pub mod common;
 pub mod controls;
 mod landscapes;
 mod momentum;
+mod adaptive;
 
 pub use controls::{Control, ControlKind, State};
 
@@ -156,7 +157,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&landscapes::Landscapes, &momentum::Momentum]
+    vec![&landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive]
 }
 
 /// The chapter with this id.

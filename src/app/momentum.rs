@@ -72,6 +72,24 @@ pub fn rate_grid(nesterov: bool, eigs: &[f64]) -> (Vec<f64>, f64, (f64, f64)) {
     (t, lo, best)
 }
 
+/// The map's view: [`bounds_for`] widened (up to its cap) to hold x₀ and every iterate of the runs that did
+/// not diverge, so that an overshooting path is drawn rather than clipped.
+pub(super) fn view_bounds(prob: &ProblemSpec, start: (f64, f64), report: &crate::run::Report) -> (f64, f64, f64, f64) {
+    let (x0, x1, y0, y1) = bounds_for(prob, start);
+    let (cx, cy, hx, hy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, (x1 - x0) / 2.0, (y1 - y0) / 2.0);
+    let reach = |p: (f64, f64)| ((p.0 - cx) / hx).abs().max(((p.1 - cy) / hy).abs());
+    let far = report
+        .runs
+        .iter()
+        .filter(|t| t.diverged.is_none())
+        .flat_map(|t| t.params.iter())
+        .filter(|p| p.len() >= 2 && p[0].is_finite() && p[1].is_finite())
+        .map(|p| (p[0], p[1]))
+        .fold(start, |a, b| if reach(b) > reach(a) { b } else { a });
+    let (f0, f1, g0, g1) = bounds_for(prob, far);
+    (f0.min(x0), f1.max(x1), g0.min(y0), g1.max(y1))
+}
+
 impl Chapter for Momentum {
     fn id(&self) -> &'static str {
         "momentum"
@@ -155,20 +173,11 @@ impl Chapter for Momentum {
         let eigs = [l, mu];
         let colors = [GD, color];
 
-        // widen the view (up to bounds_for's cap) to hold x₀ and every point of the runs that did not diverge
-        let far = report
-            .runs
-            .iter()
-            .filter(|t| t.diverged.is_none())
-            .flat_map(|t| t.params.iter())
-            .map(|p| (p[0], p[1]))
-            .chain(std::iter::once((x, y)))
-            .fold((x, y), |a, b| if b.0.abs().max(b.1.abs() * 4.0 / 3.0) > a.0.abs().max(a.1.abs() * 4.0 / 3.0) { b } else { a });
         let mut map = MapChart {
             title: format!("paths: gradient descent vs {name}"),
             x_label: "x".into(),
             y_label: "y".into(),
-            bounds: bounds_for(&prob, far),
+            bounds: view_bounds(&prob, (x, y), &report),
             paths: paths(&report, &colors),
             ..Default::default()
         };
