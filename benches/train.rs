@@ -8,6 +8,8 @@
 //! the exact 2-8-8-1 shape (one output, squared loss) of the Playground.
 //!
 //! Run: `cargo bench --bench train` (median per step in target/criterion/*/*/new/estimates.json).
+//! Criterion measures wall-clock time: on a machine shared with other jobs it includes time spent
+//! descheduled, so compare medians taken under similar load.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use optlab::train::data::Points;

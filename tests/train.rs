@@ -487,6 +487,22 @@ fn spec_errors_name_the_field() {
     assert!(Trainer::new(&spec("{}")).is_ok());
 }
 
+#[test]
+fn specs_round_trip_through_json() {
+    for json in [
+        "{}",
+        r#"{"label": "m", "data": {"kind": "csv", "csv": "0,0,0\n1,1,1\n2,2,0\n3,3,1\n", "noise": 0},
+            "model": {"hidden": [4, 4, 4], "activation": "gelu", "loss": "squared", "init": "he"},
+            "optimizer": {"kind": "sam", "rho": 0.1, "inner": {"kind": "muon", "lr": 0.05}},
+            "adamw": {"lr": 0.003, "weight_decay": 0.1},
+            "schedule": {"kind": "cosine", "t_max": 100}, "batch_size": 2, "steps": 100, "seed": 9, "eval_every": 7}"#,
+    ] {
+        let s = spec(json);
+        let back = spec(&serde_json::to_string(&s).unwrap());
+        assert_eq!(s, back, "{json}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Command line
 
