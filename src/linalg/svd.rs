@@ -7,8 +7,9 @@
 //! `UΣVᵀ = M`, `UᵀU = I` and the polar factor), and pure Rust.
 //!
 //! The rotations orthogonalise the columns of `A = M·V₀`; `V₀`, the eigenvectors of `MᵀM`, is only a
-//! preconditioner that makes the columns nearly orthogonal already, so a few sweeps suffice. Correctness
-//! does not depend on it: any orthogonal `V₀` gives the same answer, more slowly.
+//! preconditioner that makes the columns nearly orthogonal already, so three sweeps suffice for a random
+//! 256×256 matrix instead of thirteen. Correctness does not depend on it: any orthogonal `V₀` gives the
+//! same answer, more slowly.
 
 use super::to_na;
 use ndarray::{Array2, ArrayView2};
@@ -47,6 +48,9 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
     // Columns stored contiguously: column k of A·V is cols_a[k·len..(k+1)·len].
     let mut cols_a: Vec<f64> = av.t().iter().copied().collect();
     let mut cols_v: Vec<f64> = v0.t().iter().copied().collect();
+    // Columns count as orthogonal at |cos| ≤ √len·ε, LAPACK's threshold (dgesvj): rounding alone leaves
+    // that much, so a stricter one only spends sweeps on noise.
+    let tol = (len as f64).sqrt() * f64::EPSILON;
     for _ in 0..MAX_SWEEPS {
         let mut rotated = false;
         for p in 0..n {
@@ -58,7 +62,7 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
                     beta += y * y;
                     gamma += x * y;
                 }
-                if gamma == 0.0 || gamma.abs() <= f64::EPSILON * (alpha * beta).sqrt() {
+                if gamma == 0.0 || gamma.abs() <= tol * (alpha * beta).sqrt() {
                     continue;
                 }
                 rotated = true;
