@@ -10,6 +10,10 @@ pub mod controls;
 mod landscapes;
 mod momentum;
 mod adaptive;
+mod weight_decay;
+mod schedules;
+mod lookahead;
+mod race;
 
 pub use controls::{Control, ControlKind, State};
 
@@ -157,7 +161,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive]
+    vec![&landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &race::Race]
 }
 
 /// The chapter with this id.

@@ -1,0 +1,341 @@
+//! Chapter 6 — learning-rate schedules: the η_t curve on the same time axis as the loss of a run that
+//! uses it, beside a run at the constant base rate, on a noisy finite sum where a constant η stalls at a
+//! noise floor.
+
+use super::common::{convergence, sig, spec_of, GAP_FLOOR};
+use super::weight_decay::fit_bounds;
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use crate::optim::config::{Adam, Coupled, Sgd};
+use crate::optim::schedule::ScheduleSpec;
+use crate::optim::OptimizerSpec;
+use crate::plot::field::{MapChart, MapPath};
+use crate::plot::{LineChart, Mark, Series};
+use crate::problems::ProblemSpec;
+use crate::run::Trace;
+
+pub struct Schedules;
+
+/// Colours: the scheduled run and the constant-η run.
+const SCHEDULED: usize = 0;
+const CONSTANT: usize = 6;
+
+/// Samples of the finite sum (the batch slider's maximum).
+const SAMPLES: usize = 256;
+
+fn problem(st: &State) -> ProblemSpec {
+    let json = serde_json::json!({
+        "kind": "finite_sum", "samples": SAMPLES, "dim": 2, "noise": st.f64("noise"),
+        "batch": st.usize("batch").clamp(1, SAMPLES), "kappa": 10.0
+    });
+    serde_json::from_value(json).expect("chapter builds valid problem json")
+}
+
+/// The schedule chosen by the controls, with the name shown in the legend.
+fn schedule(st: &State) -> (ScheduleSpec, &'static str) {
+    let step_size = st.usize("step_size").max(1);
+    let gamma = st.f64("gamma");
+    let t_max = st.usize("t_max").max(1);
+    let eta_min = st.f64("eta_min");
+    let total_iters = st.usize("total_iters").max(1);
+    match st.get("schedule") {
+        "step" => (ScheduleSpec::Step { step_size, gamma }, "step decay"),
+        // The smooth twin of the step schedule: the same factor γ per step_size steps.
+        "exponential" => (ScheduleSpec::Exponential { gamma: gamma.powf(1.0 / step_size as f64) }, "exponential decay"),
+        "cosine" => (ScheduleSpec::Cosine { t_max, eta_min }, "cosine annealing"),
+        "linear" => (
+            ScheduleSpec::Linear { start_factor: 1.0, end_factor: st.f64("end_factor"), total_iters },
+            "linear decay",
+        ),
+        _ => (
+            ScheduleSpec::Sequential {
+                schedulers: vec![
+                    ScheduleSpec::Linear { start_factor: st.f64("start_factor").max(1e-6), end_factor: 1.0, total_iters },
+                    ScheduleSpec::Cosine { t_max, eta_min },
+                ],
+                milestones: vec![total_iters],
+            },
+            "warm-up + cosine",
+        ),
+    }
+}
+
+fn optimizer(st: &State) -> OptimizerSpec {
+    let lr = st.f64("lr");
+    if st.get("optimizer") == "adam" {
+        let mut a = Adam::<Coupled>::default();
+        a.lr = lr;
+        OptimizerSpec::Adam(a)
+    } else {
+        OptimizerSpec::Sgd(Sgd { lr, momentum: st.f64("momentum"), ..Sgd::default() })
+    }
+}
+
+/// Mean of `f − f*` over the last tenth of the run (at least one iterate): the level a noisy run settles at.
+fn tail_mean(t: &Trace, f_star: f64) -> f64 {
+    let n = t.loss.len();
+    let k = (n / 10).max(1).min(n);
+    t.loss[n - k..].iter().map(|f| f - f_star).sum::<f64>() / k.max(1) as f64
+}
+
+/// Trailing mean over `window` values (fewer at the start).
+fn window_mean(v: &[f64], window: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(v.len());
+    let mut sum = 0.0;
+    for i in 0..v.len() {
+        sum += v[i];
+        if i >= window {
+            sum -= v[i - window];
+        }
+        out.push(sum / (i + 1).min(window) as f64);
+    }
+    out
+}
+
+/// The minimiser of a quadratic objective from one Newton step at 0: `x* = −H⁻¹∇f(0)`.
+fn quadratic_minimiser(p: &dyn crate::problems::Problem) -> Option<Vec<f64>> {
+    let zero = vec![0.0; p.dim()];
+    let mut g = vec![0.0; p.dim()];
+    p.grad(&zero, &mut g);
+    let h = p.hessian(&zero)?;
+    let x = crate::linalg::solve(h.view(), &g)?;
+    Some(x.into_iter().map(|v| -v).collect()).filter(|v: &Vec<f64>| v.len() >= 2 && v.iter().all(|c| c.is_finite()))
+}
+
+impl Chapter for Schedules {
+    fn id(&self) -> &'static str {
+        "schedules"
+    }
+    fn title(&self) -> &'static str {
+        "Learning-rate schedules"
+    }
+    fn intro(&self) -> &'static str {
+        "With mini-batch gradients a constant step size does not converge: the iterates settle in a noise ball \
+         whose size grows with η. A schedule lowers η over time — in steps, exponentially, along a cosine or a \
+         line — so early steps are large and late steps average the noise away; a warm-up starts small and \
+         ramps up first, which guards against unstable early steps. The top chart is the schedule η_t; below it, \
+         on the same steps, the loss of a run that uses it and of a run at the constant base rate η."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Compare the two “last 10 % of steps” readouts, then set the noise σ to 0 (or B = 256) and compare them again.",
+            "Pick step decay, lower γ, and look at the loss curve around each drop of η_t.",
+            "Raise η to 1.5 and read both runs' readouts; then shorten the warm-up to 1 step.",
+            "Choose cosine annealing with T_max = 300 and follow η_t after step 300.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula { caption: "step decay (StepLR)", tex: r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor},\quad \gamma = {gamma},\ s = {step_size}" },
+            Formula { caption: "exponential decay (the same γ per s steps, smoothly)", tex: r"\eta_t = \eta\,\gamma^{t/s} = \eta\,e^{-kt},\quad k = {exp_k}" },
+            Formula {
+                caption: "cosine annealing",
+                tex: r"\eta_t = \eta_{\min} + \tfrac12(\eta - \eta_{\min})\bigl(1 + \cos(\pi t/T_{\max})\bigr),\quad T_{\max} = {t_max}",
+            },
+            Formula {
+                caption: "linear decay; linear warm-up over the first n steps",
+                tex: r"\eta_t = \eta\bigl(a + (b - a)\min(t, n)/n\bigr),\quad n = {total_iters}",
+            },
+            Formula { caption: "the base rate of both runs", tex: r"\eta = {lr}" },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        let decay = vec!["step", "exponential"];
+        let cosine = vec!["cosine", "warmup_cosine"];
+        vec![
+            Control::select(
+                "schedule",
+                "schedule",
+                vec![
+                    ("warmup_cosine", "linear warm-up, then cosine"),
+                    ("cosine", "cosine annealing"),
+                    ("step", "step decay"),
+                    ("exponential", "exponential decay"),
+                    ("linear", "linear decay"),
+                ],
+                "warmup_cosine",
+            ),
+            Control::select("optimizer", "optimizer", vec![("sgd", "SGD with momentum"), ("adam", "Adam")], "sgd"),
+            Control::log_range("lr", "base learning rate η", 1e-4, 3.0, 0.05).unit("η"),
+            Control::range("momentum", "momentum β", 0.0, 0.99, 0.9).unit("β").when("optimizer", vec!["sgd"]),
+            Control::range("gamma", "decay factor γ per s steps", 0.01, 1.0, 0.5)
+                .unit("γ")
+                .help("step decay multiplies η by γ every s steps; exponential decay spreads the same factor over the s steps (γ^(1/s) per step)")
+                .when("schedule", decay.clone()),
+            Control::int("step_size", "decay interval s", 1, 1000, 200).unit("steps").when("schedule", decay),
+            Control::int("t_max", "cosine length T_max", 1, 3000, 970)
+                .unit("steps")
+                .help("after T_max steps the cosine rises again (PyTorch's closed form is periodic)")
+                .when("schedule", cosine.clone()),
+            Control::range("eta_min", "floor η_min", 0.0, 0.5, 0.0).unit("η_min").when("schedule", cosine),
+            Control::int("total_iters", "linear phase length n (decay or warm-up)", 1, 3000, 30)
+                .unit("steps")
+                .when("schedule", vec!["linear", "warmup_cosine"]),
+            Control::range("end_factor", "final factor b of the linear decay", 0.0, 1.0, 0.0).when("schedule", vec!["linear"]),
+            Control::log_range("start_factor", "warm-up start factor a", 1e-3, 1.0, 0.01).when("schedule", vec!["warmup_cosine"]),
+            Control::int("steps", "steps T", 1, 3000, 1000),
+            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 256 is the full batch: no gradient noise"),
+            Control::range("noise", "label noise σ", 0.0, 3.0, 0.5).unit("σ"),
+            Control::int("seed", "seed (data and batches)", 0, 9999, 0),
+            Control::toggle("every_step", "also draw the loss at every step", false)
+                .help("the loss chart shows the mean over a window of T/20 steps; this adds the noisy per-step values"),
+            Control::point("x0", "start x₀", (-2.5, 2.5), -10.0, 10.0),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas { id: "lr", label: "learning rate per step of the scheduled run and of the constant run", aspect: 0.35, clickable: false },
+            Canvas {
+                id: "loss",
+                label: "loss gap per step of the scheduled run and of the constant run, on the same steps as the learning rate above",
+                aspect: 0.5,
+                clickable: false,
+            },
+            Canvas {
+                id: "map",
+                label: "level sets of the full loss around its minimum with the second half of both paths",
+                aspect: 0.75,
+                clickable: false,
+            },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        let mut scene = Scene::default();
+        let prob = problem(st);
+        let seed = st.usize("seed") as u64;
+        let (x, y) = st.point("x0");
+        let steps = st.usize("steps");
+        let (sched, sched_name) = schedule(st);
+        let opt = optimizer(st);
+        let mut spec = spec_of(
+            prob.clone(),
+            vec![x, y],
+            vec![(sched_name.to_string(), opt.clone()), (format!("constant η = {}", sig(opt.base_lr())), opt.clone())],
+            steps,
+            seed,
+        );
+        spec.runs[0].schedule = sched;
+        let built = match spec.problem.build(seed) {
+            Ok(p) => p,
+            Err(e) => {
+                scene.messages.push(Message::error(e.to_string()));
+                return scene;
+            }
+        };
+        let report = match super::common::run_report(&spec, false) {
+            Ok(r) => r,
+            Err(m) => {
+                scene.messages.push(m);
+                return scene;
+            }
+        };
+        let (f_star, l) = (built.minimum().unwrap_or(0.0), built.smoothness());
+        let colors = [SCHEDULED, CONSTANT];
+        let t_end = steps.max(1) as f64;
+
+        // η_t of both runs from the schedule itself, so a run that stopped early still shows its whole curve.
+        let lr_series: Vec<Series> = spec
+            .runs
+            .iter()
+            .zip(&report.runs)
+            .zip(colors)
+            .map(|((r, t), c)| {
+                let pts = (1..=steps).map(|s| (s as f64, r.schedule.lr(r.optimizer.base_lr(), s - 1))).collect();
+                Series::line(t.label.clone(), c, pts)
+            })
+            .collect();
+        let lr_max = spec
+            .runs
+            .iter()
+            .flat_map(|r| (1..=steps).map(move |s| r.schedule.lr(r.optimizer.base_lr(), s - 1)))
+            .fold(0.0, f64::max)
+            .max(1e-12);
+        scene.charts.push((
+            "lr",
+            Chart::Lines(LineChart {
+                title: "learning rate η_t (step t uses η_t)".into(),
+                x_label: "step t".into(),
+                y_label: "η_t".into(),
+                y_range: Some((0.0, lr_max * 1.05)),
+                series: lr_series,
+                x_range: Some((0.0, t_end)),
+                ..Default::default()
+            }),
+        ));
+        let window = (steps / 20).max(1);
+        let mut loss = super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
+        loss.x_range = Some((0.0, t_end));
+        let every_step = st.bool("every_step");
+        if !every_step {
+            loss.series.clear();
+        }
+        for (t, c) in report.runs.iter().zip(colors) {
+            let gaps: Vec<f64> = t.loss.iter().map(|f| f - f_star).collect();
+            let pts = window_mean(&gaps, window).into_iter().enumerate().map(|(i, g)| (i as f64, g.max(GAP_FLOOR))).collect();
+            let mean = Series::line(format!("{} (mean)", t.label), c, pts);
+            loss.series.push(if every_step { mean.with_mark(Mark::Dashed) } else { mean });
+        }
+        scene.charts.push(("loss", Chart::Lines(loss)));
+
+        // The second half of each run, zoomed on the minimum: the noise ball of the constant run against the
+        // shrinking cloud of the scheduled one.
+        let half = |t: &Trace| -> Vec<(f64, f64)> { t.params.iter().skip(steps / 2).map(|p| (p[0], p[1])).collect() };
+        let x_star = quadratic_minimiser(built.as_ref());
+        let pts = report.runs.iter().flat_map(half);
+        let bounds = fit_bounds(pts.chain(x_star.as_ref().map(|p| (p[0], p[1]))), 0.75, 50.0, 0.02);
+        let mut map = MapChart {
+            title: format!("steps {}…{} of both runs, around x*", steps / 2, steps),
+            x_label: "x₁".into(),
+            y_label: "x₂".into(),
+            bounds,
+            paths: report
+                .runs
+                .iter()
+                .zip(colors)
+                .rev()
+                .map(|(t, c)| MapPath { name: t.label.clone(), color: c, points: half(t), dashed: false })
+                .collect(),
+            ..Default::default()
+        };
+        if let Some(p) = &x_star {
+            map.markers.push((p[0], p[1], "x*".into(), 3));
+        }
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob, seed))));
+
+        let noisy = st.f64("noise") > 0.0 && st.usize("batch") < SAMPLES;
+        let is_gd = matches!(opt, OptimizerSpec::Sgd(ref s) if s.momentum == 0.0);
+        for (r, t) in spec.runs.iter().zip(&report.runs) {
+            let lr_i = is_gd.then(|| (1..=steps.max(1)).map(|s| r.schedule.lr(r.optimizer.base_lr(), s - 1)).fold(0.0, f64::max));
+            for mut line in convergence(t, Some(f_star), if is_gd { l } else { None }, lr_i) {
+                // With noisy gradients the loss dips below the tolerance by chance; say what is counted.
+                if noisy {
+                    line.label = line.label.replace("steps to f − f* ≤ 1e-6", "first step with f − f* ≤ 1e-6");
+                }
+                scene.readout.push(line);
+            }
+            // f − f* below 0 is rounding in f*.
+            scene.readout.push(Readout::new(
+                format!("{}: mean f − f* over the last 10 % of steps", t.label),
+                sig(tail_mean(t, f_star).max(0.0)),
+            ));
+            if let Some(last) = t.lr.last() {
+                scene.readout.push(Readout::new(format!("{}: last η_t", t.label), sig(*last)));
+            }
+        }
+        if let (Some(l), OptimizerSpec::Sgd(s)) = (l, &opt) {
+            scene.readout.push(Readout::new(
+                "stable η on this quadratic (no noise)",
+                format!("η < 2(1+β)/L = {} (L = {})", sig(2.0 * (1.0 + s.momentum) / l), sig(l)),
+            ));
+        }
+        let k = match &spec.runs[0].schedule {
+            ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
+            _ => sig(-st.f64("gamma").max(1e-300).ln() / st.usize("step_size").max(1) as f64),
+        };
+        scene.values.push(("exp_k".into(), k));
+        scene.values.push(("lr".into(), sig(opt.base_lr())));
+        scene.spec = Some(spec);
+        scene.report = Some(report);
+        scene
+    }
+}

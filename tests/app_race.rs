@@ -1,0 +1,107 @@
+//! The race chapter: all eleven optimizers run from one start with their tuned rates times `lr_scale`;
+//! Newton solves the quadratic in one step; Muon's vector step is a normalised step; the saddle's loss lines
+//! stay on the chart; a huge scale is reported as divergence.
+
+use optlab::app::{chapter, compute_raw, Chart, Scene};
+use optlab::optim::OptimizerSpec;
+use std::collections::BTreeMap;
+
+fn scene(pairs: &[(&str, &str)]) -> Scene {
+    let c = chapter("race").expect("chapter registered");
+    let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (_, s) = compute_raw(c, &raw);
+    assert!(s.messages.iter().all(|m| m.level != "error"), "{:?}", s.messages);
+    s
+}
+
+const KINDS: [&str; 11] = ["sgd", "sgd", "sgd", "adagrad", "rmsprop", "adam", "adamw", "lookahead", "sam", "muon", "newton"];
+
+#[test]
+fn every_optimizer_runs_from_the_same_start_for_the_same_steps() {
+    for problem in ["conditioned_quadratic", "rosenbrock", "saddle", "plateau", "flat_sharp"] {
+        let s = scene(&[("problem", problem), ("steps", "50"), ("x0", "0.5,-0.7")]);
+        let spec = s.spec.as_ref().unwrap();
+        let kinds: Vec<&str> = spec.runs.iter().map(|r| r.optimizer.kind()).collect();
+        assert_eq!(kinds, KINDS);
+        let r = s.report.as_ref().unwrap();
+        for t in &r.runs {
+            assert_eq!(t.params[0], vec![0.5, -0.7], "{problem} {}", t.label);
+            assert!(t.steps() == 50 || t.diverged.is_some(), "{problem} {}: {} steps", t.label, t.steps());
+        }
+        assert_eq!(s.readout.len(), 11, "one table row per optimizer");
+        let Some((_, Chart::Lines(loss))) = s.charts.iter().find(|(id, _)| *id == "loss") else { panic!() };
+        assert_eq!(loss.series.len(), 11);
+    }
+}
+
+#[test]
+fn lr_scale_multiplies_every_rate() {
+    let base = scene(&[]);
+    let scaled = scene(&[("lr_scale", "3")]);
+    let (a, b) = (base.spec.unwrap(), scaled.spec.unwrap());
+    for (x, y) in a.runs.iter().zip(&b.runs) {
+        let (p, q) = (x.optimizer.base_lr(), y.optimizer.base_lr());
+        assert!((q - 3.0 * p).abs() < 1e-12 * q, "{}: {p} → {q}", x.label);
+    }
+    // Newton's step is capped at 10
+    let big = scene(&[("lr_scale", "100")]).spec.unwrap();
+    assert_eq!(big.runs[10].optimizer.base_lr(), 10.0);
+}
+
+#[test]
+fn newton_solves_the_quadratic_in_one_step() {
+    let s = scene(&[]);
+    let row = s.readout.iter().find(|r| r.label == "Newton").unwrap();
+    assert!(row.value.contains("from step 1 on"), "{row:?}");
+}
+
+#[test]
+fn muon_on_a_column_takes_a_normalised_step_along_minus_the_gradient() {
+    let s = scene(&[("steps", "1")]);
+    let spec = s.spec.as_ref().unwrap();
+    let OptimizerSpec::Muon(m) = &spec.runs[9].optimizer else { panic!("racer 9 is Muon") };
+    let t = &s.report.as_ref().unwrap().runs[9];
+    let (x0, x1) = (&t.params[0], &t.params[1]);
+    let step = [x1[0] - x0[0], x1[1] - x0[1]];
+    // gradient of the default quadratic at x0, from a finite difference of the loss along each axis
+    let prob = spec.problem.build(0).unwrap();
+    let mut g = vec![0.0; 2];
+    prob.grad(x0, &mut g);
+    let (ns, gs) = (step[0].hypot(step[1]), g[0].hypot(g[1]));
+    let cos = -(step[0] * g[0] + step[1] * g[1]) / (ns * gs);
+    assert!(cos > 1.0 - 1e-9, "the step is along −g: cos = {cos}");
+    // length lr·√2 (shape scale for 2×1) times the Newton–Schulz image of σ = 1, inside the quintic's band
+    let rel = ns / (m.lr * 2f64.sqrt());
+    assert!((0.6..=1.25).contains(&rel), "step length / (lr·√2) = {rel}");
+}
+
+#[test]
+fn the_saddle_chart_keeps_its_lines_on_the_chart() {
+    let s = scene(&[("problem", "saddle")]);
+    let Some((_, Chart::Lines(loss))) = s.charts.iter().find(|(id, _)| *id == "loss") else { panic!() };
+    assert!(loss.series.iter().flat_map(|s| &s.points).all(|p| p.1 >= -10.0 && p.1.is_finite()));
+    let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
+    assert!(!bad.is_empty() && bad.iter().all(|r| r.value.contains("no minimum")), "{bad:?}");
+}
+
+#[test]
+fn a_huge_scale_is_reported_as_divergence() {
+    let s = scene(&[("lr_scale", "100")]);
+    let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
+    assert!(bad.iter().any(|r| r.label == "SGD" && r.value.starts_with("diverged at step")), "{:?}", s.readout);
+}
+
+#[test]
+fn compute_time_at_defaults() {
+    let c = chapter("race").unwrap();
+    let raw = BTreeMap::new();
+    let mut times: Vec<f64> = (0..15)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let _ = compute_raw(c, &raw);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("race compute at defaults: median {:.3} ms", times[times.len() / 2]);
+}
