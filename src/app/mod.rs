@@ -13,6 +13,7 @@ mod adaptive;
 mod weight_decay;
 mod schedules;
 mod lookahead;
+mod sam;
 mod race;
 
 pub use controls::{Control, ControlKind, State};
@@ -161,7 +162,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &race::Race]
+    vec![&landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &race::Race]
 }
 
 /// The chapter with this id.

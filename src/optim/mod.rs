@@ -25,7 +25,7 @@ pub mod transforms;
 pub use config::OptimizerSpec;
 pub use lookahead::Lookahead;
 pub use newton::Newton;
-pub use sam::Sam;
+pub use sam::{dual_ascent, Sam};
 pub use transforms::{Chain, Transform};
 
 use ndarray::Array2;

@@ -4,11 +4,15 @@ use ndarray::{Array2, ArrayView2};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-/// Matrix least squares `f(W) = ‖WX − Y‖²_F/(2n)` for `W` of shape rows × features, `X` features × n and
-/// `Y` rows × n. `∇f = (WX − Y)Xᵀ/n`; the Hessian (W flattened row-major) is `I_rows ⊗ XXᵀ/n`.
+/// Matrix least squares `f(W) = λ‖WX − Y‖²_F/(2n)` for `W` of shape rows × features, `X` features × n and
+/// `Y` rows × n, with a loss scale `λ` (`loss_scale`, 1 by default). `∇f = λ(WX − Y)Xᵀ/n`; the Hessian (W
+/// flattened row-major) is `λ·I_rows ⊗ XXᵀ/n`. The scale exists to show which optimizers are invariant to
+/// multiplying the loss by a constant (Muon's msign and Adam's ratio are, up to ε; SGD is not).
 pub struct MatrixLeastSquares {
     pub x: Array2<f64>,
     pub y: Array2<f64>,
+    /// `λ`: the loss, gradient and Hessian are multiplied by it.
+    pub loss_scale: f64,
     gram: Array2<f64>,
     l: f64,
 }
@@ -18,7 +22,13 @@ impl MatrixLeastSquares {
         let n = x.ncols() as f64;
         let gram = x.dot(&x.t()) / n;
         let l = crate::linalg::symmetric_eigenvalues(gram.view()).first().copied().unwrap_or(0.0);
-        MatrixLeastSquares { x, y, gram, l }
+        MatrixLeastSquares { x, y, loss_scale: 1.0, gram, l }
+    }
+
+    /// The same problem with its loss multiplied by `loss_scale`.
+    pub fn with_loss_scale(mut self, loss_scale: f64) -> Self {
+        self.loss_scale = loss_scale;
+        self
     }
 
     fn residual(&self, w: &[f64]) -> Array2<f64> {
@@ -33,10 +43,13 @@ impl Problem for MatrixLeastSquares {
     }
     fn value(&self, w: &[f64]) -> f64 {
         let r = self.residual(w);
-        r.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.x.ncols() as f64)
+        self.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.x.ncols() as f64)
     }
     fn grad(&self, w: &[f64], out: &mut [f64]) {
-        let g = self.residual(w).dot(&self.x.t()) / self.x.ncols() as f64;
+        let mut g = self.residual(w).dot(&self.x.t()) / self.x.ncols() as f64;
+        if self.loss_scale != 1.0 {
+            g *= self.loss_scale;
+        }
         for (o, v) in out.iter_mut().zip(g.iter()) {
             *o = *v;
         }
@@ -48,12 +61,12 @@ impl Problem for MatrixLeastSquares {
         }
         let mut h = Array2::zeros((rows * feats, rows * feats));
         for r in 0..rows {
-            h.slice_mut(ndarray::s![r * feats..(r + 1) * feats, r * feats..(r + 1) * feats]).assign(&self.gram);
+            h.slice_mut(ndarray::s![r * feats..(r + 1) * feats, r * feats..(r + 1) * feats]).assign(&(&self.gram * self.loss_scale));
         }
         Some(h)
     }
     fn smoothness(&self) -> Option<f64> {
-        Some(self.l)
+        Some(self.loss_scale * self.l)
     }
 }
 
@@ -90,7 +103,21 @@ pub struct MatrixSpec {
     pub x: Vec<Vec<f64>>,
     /// rows × n
     pub y: Vec<Vec<f64>>,
+    /// `λ` multiplying the loss (1 by default; omitted from the JSON when 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub loss_scale: f64,
 }
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(v: &f64) -> bool {
+    *v == 1.0
+}
+
+/// Allowed range of `loss_scale`.
+pub const LOSS_SCALE_RANGE: (f64, f64) = (1e-8, 1e8);
 
 impl MatrixSpec {
     pub fn build(&self, path: &str) -> Result<MatrixLeastSquares, SpecError> {
@@ -105,12 +132,14 @@ impl MatrixSpec {
         if x.nrows() * y.nrows() > MAX_PARAMS || x.len() + y.len() > 4 * MAX_PARAMS {
             return Err(SpecError::new(path, format!("is too large: W may have at most {MAX_PARAMS} entries")));
         }
-        Ok(MatrixLeastSquares::new(x, y))
+        check_range(path, "loss_scale", self.loss_scale, LOSS_SCALE_RANGE.0, LOSS_SCALE_RANGE.1)?;
+        Ok(MatrixLeastSquares::new(x, y).with_loss_scale(self.loss_scale))
     }
 }
 
 /// Matrix least squares on seeded data: `X = D·Z` with `Z` standard normal and `D` geometric from 1 to
-/// 1/√κ (so `XXᵀ/n` has condition number ≈ κ), `W*` standard normal, `Y = W*X + noise·E`.
+/// 1/√κ (so `XXᵀ/n` has condition number ≈ κ), `W*` standard normal, `Y = W*X + noise·E`; the loss is
+/// multiplied by `loss_scale` (the data do not depend on it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RandomMatrixSpec {
@@ -119,11 +148,13 @@ pub struct RandomMatrixSpec {
     pub samples: usize,
     pub kappa: f64,
     pub noise: f64,
+    #[serde(skip_serializing_if = "is_one")]
+    pub loss_scale: f64,
 }
 
 impl Default for RandomMatrixSpec {
     fn default() -> Self {
-        RandomMatrixSpec { rows: 8, features: 16, samples: 64, kappa: 100.0, noise: 0.0 }
+        RandomMatrixSpec { rows: 8, features: 16, samples: 64, kappa: 100.0, noise: 0.0, loss_scale: 1.0 }
     }
 }
 
@@ -134,6 +165,7 @@ impl RandomMatrixSpec {
         check_range(path, "samples", self.samples as f64, 1.0, 4096.0)?;
         check_range(path, "kappa", self.kappa, 1.0, 1e8)?;
         check_range(path, "noise", self.noise, 0.0, 1e3)?;
+        check_range(path, "loss_scale", self.loss_scale, LOSS_SCALE_RANGE.0, LOSS_SCALE_RANGE.1)?;
         let mut rng = data_rng(seed);
         let (r, f, n) = (self.rows, self.features, self.samples);
         let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };
@@ -142,6 +174,31 @@ impl RandomMatrixSpec {
         let w_star = Array2::from_shape_fn((r, f), |_| normal());
         let noise = Array2::from_shape_fn((r, n), |_| self.noise * normal());
         let y = w_star.dot(&x) + noise;
-        Ok(MatrixLeastSquares::new(x, y))
+        Ok(MatrixLeastSquares::new(x, y).with_loss_scale(self.loss_scale))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_scale_multiplies_value_gradient_and_curvature() {
+        let base = RandomMatrixSpec { rows: 3, features: 4, samples: 10, ..Default::default() };
+        let scaled = RandomMatrixSpec { loss_scale: 7.5, ..base.clone() };
+        let (p1, p2) = (base.build("p", 3).unwrap(), scaled.build("p", 3).unwrap());
+        let w: Vec<f64> = (0..12).map(|i| (i as f64 * 0.37).sin()).collect();
+        assert!((p2.value(&w) - 7.5 * p1.value(&w)).abs() <= 1e-12 * p2.value(&w).abs());
+        let (mut g1, mut g2) = (vec![0.0; 12], vec![0.0; 12]);
+        p1.grad(&w, &mut g1);
+        p2.grad(&w, &mut g2);
+        for (a, b) in g1.iter().zip(&g2) {
+            assert!((b - 7.5 * a).abs() <= 1e-12 * b.abs().max(1e-300));
+        }
+        assert!((p2.smoothness().unwrap() - 7.5 * p1.smoothness().unwrap()).abs() < 1e-12);
+        // λ = 1 is left out of the JSON, so existing specs serialise as before; a bad λ names the field
+        assert!(!serde_json::to_string(&base).unwrap().contains("loss_scale"));
+        let bad = RandomMatrixSpec { loss_scale: 0.0, ..base };
+        assert_eq!(bad.build("problem", 0).err().unwrap().path, "problem.loss_scale");
     }
 }

@@ -1,0 +1,404 @@
+//! Chapter 8 — Sharpness-Aware Minimization: SAM and plain descent from one start on a landscape with a
+//! sharp deep minimum and a flat shallow one; the ascent step ε̂ and its p-norm ball; the sharpness λ_max
+//! along both runs; and the ρ-robust loss SAM is after.
+
+use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
+use super::controls::fmt_num;
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use crate::optim::config::{SamSpec, Sgd};
+use crate::optim::{dual_ascent, OptimizerSpec};
+use crate::plot::field::{MapChart, MapPath};
+use crate::plot::{LineChart, Mark, Series};
+use crate::problems::{Problem, ProblemSpec};
+use std::f64::consts::PI;
+
+pub struct Sam;
+
+/// Palette: plain descent, SAM, references.
+const DESCENT: usize = 0;
+const SAM: usize = 1;
+const GREY: usize = 6;
+const ORANGE: usize = 4;
+
+/// The landscape: a sharp deep well at (−1, 0) (width from the control) and a flat, shallower one at
+/// (1.5, 0) of width 1.5, with no bowl. Chosen (by a sweep over starts, ρ and η) so that the two basins
+/// meet along a diagonal where SAM's detour shows.
+pub fn problem(st: &State) -> ProblemSpec {
+    let json = serde_json::json!({
+        "kind": "flat_sharp",
+        "sharp_depth": 1.0,
+        "sharp_width": st.f64("sharp_width"),
+        "flat_depth": 0.8,
+        "flat_width": 1.5,
+        "bowl": 0.0,
+    });
+    serde_json::from_value(json).expect("chapter builds valid problem json")
+}
+
+/// `p` from the controls: 2, ∞ or the free value.
+pub fn p_of(st: &State) -> f64 {
+    match st.get("p_mode") {
+        "inf" => f64::INFINITY,
+        "custom" => st.f64("p"),
+        _ => 2.0,
+    }
+}
+
+fn p_text(p: f64) -> String {
+    if p.is_infinite() {
+        "∞".into()
+    } else if (p - p.round()).abs() < 1e-9 {
+        format!("{}", p.round())
+    } else {
+        sig(p)
+    }
+}
+
+/// The inner optimizer (plain descent) and SAM around it.
+pub fn optimizers(st: &State) -> (OptimizerSpec, OptimizerSpec) {
+    let momentum = if st.get("inner") == "sgd_momentum" { st.f64("momentum") } else { 0.0 };
+    let inner = OptimizerSpec::Sgd(Sgd { lr: st.f64("lr"), momentum, ..Sgd::default() });
+    let sam = OptimizerSpec::Sam(SamSpec { rho: st.f64("rho"), p: p_of(st), adaptive: st.bool("adaptive"), inner: Box::new(inner.clone()) });
+    (inner, sam)
+}
+
+/// SAM's ascent step at `x` exactly as the optimizer takes it (see `optim::Sam`): the dual-norm direction,
+/// in the space rescaled by `|x|` when adaptive.
+pub fn eps_hat(problem: &dyn Problem, x: &[f64], rho: f64, p: f64, adaptive: bool) -> Vec<f64> {
+    let mut g = vec![0.0; x.len()];
+    problem.grad(x, &mut g);
+    if adaptive {
+        let tg: Vec<f64> = g.iter().zip(x).map(|(gi, xi)| xi.abs() * gi).collect();
+        dual_ascent(&tg, rho, p).iter().zip(x).map(|(e, xi)| xi.abs() * e).collect()
+    } else {
+        dual_ascent(&g, rho, p)
+    }
+}
+
+/// Unit p-sphere in 2-D, starting (and ending) at the direction `start_angle`; the square's corners are
+/// included so that p = ∞ is drawn exactly.
+fn unit_sphere(p: f64, start_angle: f64, n: usize) -> Vec<(f64, f64)> {
+    let mut angles: Vec<f64> = (0..n).map(|k| 2.0 * PI * k as f64 / n as f64).collect();
+    angles.extend([0.25, 0.75, 1.25, 1.75].map(|c| (c * PI - start_angle).rem_euclid(2.0 * PI)));
+    angles.sort_by(f64::total_cmp);
+    let mut pts: Vec<(f64, f64)> = angles
+        .into_iter()
+        .map(|a| {
+            let (s, c) = (start_angle + a).sin_cos();
+            let norm = if p.is_infinite() { c.abs().max(s.abs()) } else { (c.abs().powf(p) + s.abs().powf(p)).powf(1.0 / p) };
+            (c / norm, s / norm)
+        })
+        .collect();
+    pts.push(pts[0]);
+    pts
+}
+
+/// The ball `{x + T·ε : ‖ε‖_p ≤ ρ}` (T = diag|x| when adaptive, else I) as a closed polygon that starts and
+/// ends at `x + ε̂`.
+fn ball(x: (f64, f64), eps: (f64, f64), rho: f64, p: f64, adaptive: bool) -> Vec<(f64, f64)> {
+    let t = if adaptive { (x.0.abs(), x.1.abs()) } else { (1.0, 1.0) };
+    let unscaled = (if t.0 > 0.0 { eps.0 / t.0 } else { 0.0 }, if t.1 > 0.0 { eps.1 / t.1 } else { 0.0 });
+    let start = if unscaled == (0.0, 0.0) { 0.0 } else { unscaled.1.atan2(unscaled.0) };
+    unit_sphere(p, start, 72).into_iter().map(|(a, b)| (x.0 + rho * t.0 * a, x.1 + rho * t.1 * b)).collect()
+}
+
+/// `max_{‖ε‖_p ≤ ρ} f(x + T·ε)` estimated over the centre and 72 boundary points of the ball.
+fn robust_value(problem: &dyn Problem, x: (f64, f64), sphere: &[(f64, f64)], rho: f64, adaptive: bool) -> f64 {
+    let t = if adaptive { (x.0.abs(), x.1.abs()) } else { (1.0, 1.0) };
+    sphere.iter().map(|(a, b)| problem.value(&[x.0 + rho * t.0 * a, x.1 + rho * t.1 * b])).fold(problem.value(&[x.0, x.1]), f64::max)
+}
+
+/// Largest Hessian eigenvalue (exact, 2×2: `linalg::symmetric_eigenvalues`). Not power iteration: that
+/// finds the eigenvalue of largest magnitude, which on a concave stretch of the path is the negative one.
+pub fn lambda_max(problem: &dyn Problem, x: &[f64]) -> f64 {
+    problem.hessian(x).map_or(f64::NAN, |h| crate::linalg::symmetric_eigenvalues(h.view()).first().copied().unwrap_or(f64::NAN))
+}
+
+/// A local minimum found by Newton's method from `start` (the well's centre); `None` if it fails.
+pub fn local_minimum(problem: &dyn Problem, start: [f64; 2]) -> Option<[f64; 2]> {
+    let mut x = start.to_vec();
+    let mut g = vec![0.0; 2];
+    for _ in 0..50 {
+        problem.grad(&x, &mut g);
+        if g.iter().map(|v| v * v).sum::<f64>().sqrt() < 1e-12 {
+            break;
+        }
+        let h = problem.hessian(&x)?;
+        let d = crate::linalg::solve(h.view(), &g)?;
+        x[0] -= d[0];
+        x[1] -= d[1];
+    }
+    problem.grad(&x, &mut g);
+    let ok = g.iter().all(|v| v.abs() < 1e-9) && lambda_min(problem, &x) > 0.0;
+    ok.then_some([x[0], x[1]])
+}
+
+fn lambda_min(problem: &dyn Problem, x: &[f64]) -> f64 {
+    problem.hessian(x).map_or(f64::NAN, |h| crate::linalg::symmetric_eigenvalues(h.view()).last().copied().unwrap_or(f64::NAN))
+}
+
+/// One of the two minima.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Minimum {
+    pub name: &'static str,
+    pub at: [f64; 2],
+    pub f: f64,
+    pub lambda_max: f64,
+    /// A run ending within this distance counts as having landed here.
+    pub radius: f64,
+}
+
+/// The sharp and the flat minimum of the chapter's landscape.
+pub fn minima(problem: &dyn Problem, sharp_width: f64) -> Vec<Minimum> {
+    let mut out = Vec::new();
+    for (name, centre, radius) in [("sharp", [-1.0, 0.0], sharp_width), ("flat", [1.5, 0.0], 0.75)] {
+        if let Some(at) = local_minimum(problem, centre) {
+            out.push(Minimum { name, at, f: problem.value(&at), lambda_max: lambda_max(problem, &at), radius });
+        }
+    }
+    out
+}
+
+/// Which minimum a point is at, if any.
+pub fn landed<'a>(minima: &'a [Minimum], x: &[f64]) -> Option<&'a Minimum> {
+    minima.iter().find(|m| ((x[0] - m.at[0]).powi(2) + (x[1] - m.at[1]).powi(2)).sqrt() < m.radius)
+}
+
+impl Chapter for Sam {
+    fn id(&self) -> &'static str {
+        "sam"
+    }
+    fn title(&self) -> &'static str {
+        "Sharpness-Aware Minimization"
+    }
+    fn intro(&self) -> &'static str {
+        "Flat minima are believed to generalise better than sharp ones, so SAM minimises the worst loss in a \
+         neighbourhood, max over ‖ε‖_p ≤ ρ of f(x + ε), instead of f itself. It approximates the inner maximum \
+         to first order by the dual-norm step ε̂ (the arrow) and then descends with the gradient taken at \
+         x + ε̂, at the price of two gradients per step. Here the deeper minimum is a sharp well (λ_max ≈ 11) \
+         and the shallower one is flat (λ_max ≈ 0.36); both runs start at the same point."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Set ρ to 0: SAM's path becomes plain descent's.",
+            "Slide “inspect step t” to follow the arrow ε̂ and its p-ball along SAM's path.",
+            "Click starts closer to the sharp well: there SAM falls in too, or stalls on the ridge between the \
+             wells — first-order SAM only shifts the border between the basins.",
+            "Switch p to ∞: the ball becomes a square and ε̂ points to one of its corners.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula { caption: "what SAM minimises", tex: r"\min_x\ \max_{\|\epsilon\|_p\le\rho} f(x+\epsilon),\quad \rho = {rho}" },
+            Formula {
+                caption: "first-order worst case (dual norm, 1/p + 1/q = 1)",
+                tex: r"\hat\epsilon = \rho\,\mathrm{sign}(\nabla f)\,\frac{|\nabla f|^{q-1}}{\left(\|\nabla f\|_q^q\right)^{1/p}},\quad p = {p_shown}",
+            },
+            Formula { caption: "SAM step (two gradients)", tex: r"x_{t+1} = x_t - \eta\,\nabla f(x_t + \hat\epsilon_t),\quad \eta = {lr}" },
+            Formula { caption: "descent can rest in a minimum only if", tex: r"\eta\,\lambda_{\max}(\nabla^2 f) < 2,\quad 2/\eta = {two_over_lr}" },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            Control::range("rho", "neighbourhood radius ρ", 0.0, 1.0, 0.15).unit("ρ").help("radius of the ball SAM looks for the worst loss in"),
+            Control::select("p_mode", "norm of the ball p", vec![("2", "p = 2 (SAM)"), ("inf", "p = ∞ (sign)"), ("custom", "other p")], "2"),
+            Control::range("p", "p", 1.05, 10.0, 3.0).unit("p").help("any p in (1, 10]").when("p_mode", vec!["custom"]),
+            Control::toggle("adaptive", "adaptive (ASAM: ball scaled by |x|)", false),
+            Control::log_range("lr", "learning rate η", 1e-3, 1.0, 0.09).unit("η"),
+            Control::select("inner", "inner optimizer", vec![("sgd", "gradient descent"), ("sgd_momentum", "SGD with momentum")], "sgd"),
+            Control::range("momentum", "momentum β", 0.0, 0.99, 0.9).unit("β").when("inner", vec!["sgd_momentum"]),
+            Control::int("steps", "steps T", 1, 2000, 600),
+            Control::point("x0", "start x₀ (click the map)", (-1.85, 1.45), -5.0, 5.0),
+            Control::range("sharp_width", "width of the sharp well", 0.1, 0.6, 0.3).help("its curvature is about 1/width²"),
+            Control::int("at_step", "inspect step t (arrow ε̂ and ball)", 0, 2000, 0).help("a point of SAM's path"),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas {
+                id: "map",
+                label: "landscape with the paths of plain descent and SAM from one start, SAM's ascent step ε̂ as an arrow and its p-norm ball",
+                aspect: 0.75,
+                clickable: true,
+            },
+            Canvas { id: "sharpness", label: "largest Hessian eigenvalue along each path, with 2/η", aspect: 0.6, clickable: false },
+            Canvas { id: "loss", label: "loss along each path", aspect: 0.6, clickable: false },
+            Canvas { id: "robust", label: "the loss and SAM's worst-case loss over the ρ-ball along the line y = 0", aspect: 0.6, clickable: false },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        let mut scene = Scene::default();
+        let prob = problem(st);
+        let built = match prob.build(0) {
+            Ok(p) => p,
+            Err(e) => {
+                scene.messages.push(Message::error(e.to_string()));
+                return scene;
+            }
+        };
+        let problem = built.as_ref();
+        let (x, y) = st.point("x0");
+        let (rho, p, adaptive, lr) = (st.f64("rho"), p_of(st), st.bool("adaptive"), st.f64("lr"));
+        let (inner, sam) = optimizers(st);
+        let spec = spec_of(prob.clone(), vec![x, y], vec![("plain descent".into(), inner), ("SAM".into(), sam)], st.usize("steps"), 0);
+        let report = match run_report(&spec, false) {
+            Ok(r) => r,
+            Err(m) => {
+                scene.messages.push(m);
+                return scene;
+            }
+        };
+        let minima = minima(problem, st.f64("sharp_width"));
+        let colors = [DESCENT, SAM];
+
+        // the map
+        let bounds = bounds_for(&prob, (x, y));
+        let mut map = MapChart {
+            title: "paths from one start".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            bounds,
+            paths: paths(&report, &colors),
+            ..Default::default()
+        };
+        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        for m in &minima {
+            map.markers.push((m.at[0], m.at[1], m.name.into(), usize::MAX));
+        }
+        let sam_trace = &report.runs[1];
+        let t = st.usize("at_step").min(sam_trace.steps());
+        if t < st.usize("at_step") {
+            scene.messages.push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", st.usize("at_step"))));
+        }
+        let xt = sam_trace.params.get(t).cloned().unwrap_or_else(|| vec![x, y]);
+        let eps = eps_hat(problem, &xt, rho, p, adaptive);
+        if rho > 0.0 && eps.iter().all(|v| v.is_finite()) {
+            let tip = (xt[0] + eps[0], xt[1] + eps[1]);
+            map.arrows.push(((xt[0], xt[1]), tip, SAM));
+            map.paths.push(MapPath { name: String::new(), color: SAM, points: ball((xt[0], xt[1]), (eps[0], eps[1]), rho, p, adaptive), dashed: true });
+        }
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
+
+        // sharpness along the runs
+        let steps = report.runs.iter().map(|r| r.steps()).max().unwrap_or(0).max(1) as f64;
+        let mut series: Vec<Series> = report
+            .runs
+            .iter()
+            .zip(colors)
+            .map(|(r, c)| Series::line(r.label.clone(), c, r.params.iter().enumerate().map(|(s, q)| (s as f64, lambda_max(problem, q))).collect()))
+            .collect();
+        for m in &minima {
+            series.push(Series::line(format!("λ_max at the {} minimum", m.name), GREY, vec![(0.0, m.lambda_max), (steps, m.lambda_max)]).with_mark(Mark::Dashed));
+        }
+        let top = minima.iter().map(|m| m.lambda_max).fold(0.0, f64::max);
+        if lr > 0.0 && 2.0 / lr < 3.0 * top.max(1.0) {
+            series.push(Series::line("2/η", ORANGE, vec![(0.0, 2.0 / lr), (steps, 2.0 / lr)]).with_mark(Mark::Dashed));
+        }
+        scene.charts.push((
+            "sharpness",
+            Chart::Lines(LineChart {
+                title: "sharpness along the path".into(),
+                x_label: "step t".into(),
+                y_label: "λ_max(∇²f(x_t))".into(),
+                series,
+                ..Default::default()
+            }),
+        ));
+        scene.charts.push(("loss", Chart::Lines(loss_chart("loss along the path", &report, None, &colors))));
+
+        // the robust loss along y = 0
+        let sphere = unit_sphere(p, 0.0, 72);
+        let n = 161;
+        let (xa, xb) = (bounds.0, bounds.1);
+        let xs: Vec<f64> = (0..n).map(|i| xa + (xb - xa) * i as f64 / (n - 1) as f64).collect();
+        let mut robust = vec![
+            Series::line("f(x, 0)", DESCENT, xs.iter().map(|&u| (u, problem.value(&[u, 0.0]))).collect()),
+            Series::line(
+                format!("max over the ρ-ball (ρ = {}, p = {})", sig(rho), p_text(p)),
+                SAM,
+                xs.iter().map(|&u| (u, robust_value(problem, (u, 0.0), &sphere, rho, adaptive))).collect(),
+            ),
+        ];
+        for m in &minima {
+            robust.push(Series::line(format!("{} minimum", m.name), GREY, vec![(m.at[0], m.f)]).with_mark(Mark::Points));
+        }
+        scene.charts.push((
+            "robust",
+            Chart::Lines(LineChart {
+                title: "what SAM aims at, along y = 0".into(),
+                x_label: "x".into(),
+                y_label: "loss".into(),
+                series: robust,
+                ..Default::default()
+            }),
+        ));
+
+        // readouts
+        for trace in &report.runs {
+            let end = trace.params.last().cloned().unwrap_or_else(|| vec![x, y]);
+            let at = landed(&minima, &end);
+            let place = match at {
+                Some(m) => format!("the {} minimum", m.name),
+                None => "neither minimum".into(),
+            };
+            scene.readout.push(Readout::new(
+                format!("{}: ends at", trace.label),
+                format!(
+                    "({}, {}) — {place}; f = {}, λ_max = {}",
+                    sig(end[0]),
+                    sig(end[1]),
+                    sig(problem.value(&end)),
+                    sig(lambda_max(problem, &end))
+                ),
+            ));
+            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, Some(lr)));
+        }
+        for m in &minima {
+            scene.readout.push(Readout::new(
+                format!("{} minimum", m.name),
+                format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
+            ));
+        }
+        if rho > 0.0 {
+            let (norm, what) = if adaptive {
+                let scaled: Vec<f64> = eps.iter().zip(&xt).map(|(e, xi)| if *xi != 0.0 { e / xi.abs() } else { 0.0 }).collect();
+                (p_norm(&scaled, p), "‖ε̂/|x|‖")
+            } else {
+                (p_norm(&eps, p), "‖ε̂‖")
+            };
+            scene.readout.push(Readout::new(
+                format!("ε̂ at step {t} of SAM"),
+                format!("({}, {}); {what}_{} = {}", sig(eps[0]), sig(eps[1]), p_text(p), sig(norm)),
+            ));
+        }
+        scene.readout.push(Readout::new(
+            "gradient evaluations",
+            format!("plain descent {}, SAM {} (two per step)", report.runs[0].steps(), 2 * report.runs[1].steps()),
+        ));
+
+        scene.values.push(("lr".into(), sig(lr)));
+        scene.values.push(("rho".into(), sig(rho)));
+        scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
+        scene.values.push(("two_over_lr".into(), sig(2.0 / lr)));
+        scene.spec = Some(spec);
+        scene.report = Some(report);
+        scene
+    }
+
+    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
+        if canvas == "map" {
+            vec![("x0".into(), format!("{},{}", fmt_num((x * 100.0).round() / 100.0), fmt_num((y * 100.0).round() / 100.0)))]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+fn p_norm(v: &[f64], p: f64) -> f64 {
+    if p.is_infinite() {
+        v.iter().fold(0.0, |m, x| m.max(x.abs()))
+    } else {
+        v.iter().map(|x| x.abs().powf(p)).sum::<f64>().powf(1.0 / p)
+    }
+}
