@@ -71,7 +71,7 @@ fn the_schedule_lowers_the_noise_floor_of_minibatch_sgd() {
 
 #[test]
 fn without_noise_both_runs_converge() {
-    let s = scene(&[("noise", "0"), ("batch", "256")]);
+    let s = scene(&[("noise", "0"), ("batch", "64")]);
     let hits: Vec<_> = s.readout.iter().filter(|r| r.label.ends_with("steps to f − f* ≤ 1e-6")).collect();
     assert_eq!(hits.len(), 2, "{:?}", s.readout);
     assert!(hits.iter().all(|r| r.value.parse::<usize>().is_ok()), "{hits:?}");

@@ -175,7 +175,7 @@ impl Chapter for Race {
             Control::log_range("lr_scale", "lr scale (all optimizers)", 0.01, 100.0, 1.0)
                 .unit("×")
                 .help("multiplies every optimizer's tuned learning rate (Newton's is capped at 10)"),
-            Control::int("steps", "steps T", 1, 2000, 200),
+            Control::int("steps", "steps T", 1, 500, 200),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
         ]
     }

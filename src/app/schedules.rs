@@ -20,7 +20,7 @@ const SCHEDULED: usize = 0;
 const CONSTANT: usize = 6;
 
 /// Samples of the finite sum (the batch slider's maximum).
-const SAMPLES: usize = 256;
+const SAMPLES: usize = 64;
 
 fn problem(st: &State) -> ProblemSpec {
     let json = serde_json::json!({
@@ -117,7 +117,7 @@ impl Chapter for Schedules {
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
-            "Compare the two “last 10 % of steps” readouts, then set the noise σ to 0 (or B = 256) and compare them again.",
+            "Compare the two “last 10 % of steps” readouts, then set the noise σ to 0 (or B = 64) and compare them again.",
             "Pick step decay, lower γ, and look at the loss curve around each drop of η_t.",
             "Raise η to 1.5 and read both runs' readouts; then shorten the warm-up to 1 step.",
             "Choose cosine annealing with T_max = 300 and follow η_t after step 300.",
@@ -173,7 +173,7 @@ impl Chapter for Schedules {
             Control::range("end_factor", "final factor b of the linear decay", 0.0, 1.0, 0.0).when("schedule", vec!["linear"]),
             Control::log_range("start_factor", "warm-up start factor a", 1e-3, 1.0, 0.01).when("schedule", vec!["warmup_cosine"]),
             Control::int("steps", "steps T", 1, 3000, 1000),
-            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 256 is the full batch: no gradient noise"),
+            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 64 is the full batch: no gradient noise"),
             Control::range("noise", "label noise σ", 0.0, 3.0, 0.5).unit("σ"),
             Control::int("seed", "seed (data and batches)", 0, 9999, 0),
             Control::toggle("every_step", "also draw the loss at every step", false)
