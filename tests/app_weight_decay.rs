@@ -16,9 +16,9 @@ fn dist(p: &[f64], q: &[f64]) -> f64 {
     p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
 }
 
-/// (A, b) of the axis-aligned default: A = diag(3, 0.3), x* = (1.5, 2).
+/// (A, b) of the axis-aligned default: A = diag(3, 0.3), x* = (1.5, −1.5).
 fn penalised_minimum(lambda: f64) -> [f64; 2] {
-    [3.0 * 1.5 / (3.0 + lambda), 0.3 * 2.0 / (0.3 + lambda)]
+    [3.0 * 1.5 / (3.0 + lambda), 0.3 * -1.5 / (0.3 + lambda)]
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn without_decay_adam_l2_and_adamw_are_one_run() {
     let r = s.report.expect("report");
     assert_eq!(r.runs[2].params, r.runs[3].params);
     for t in &r.runs {
-        assert!(dist(t.params.last().unwrap(), &[1.5, 2.0]) < 1e-3, "{}: {:?}", t.label, t.params.last());
+        assert!(dist(t.params.last().unwrap(), &[1.5, -1.5]) < 1e-3, "{}: {:?}", t.label, t.params.last());
     }
 }
 

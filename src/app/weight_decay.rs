@@ -27,13 +27,13 @@ const ADAMW: usize = 2;
 /// `(A, x*)` of the chosen quadratic `f = ½xᵀAx − bᵀx`, `b = Ax*`.
 fn quadratic(st: &State) -> ([[f64; 2]; 2], [f64; 2]) {
     match st.get("problem") {
-        "isotropic" => ([[1.0, 0.0], [0.0, 1.0]], [2.0, 1.0]),
+        "isotropic" => ([[1.0, 0.0], [0.0, 1.0]], [2.0, -1.0]),
         "rotated" => {
             // eigenvalues 3 and 0.3 along the diagonals
             let (l1, l2) = (3.0, 0.3);
-            ([[(l1 + l2) / 2.0, (l1 - l2) / 2.0], [(l1 - l2) / 2.0, (l1 + l2) / 2.0]], [2.0, 0.5])
+            ([[(l1 + l2) / 2.0, (l1 - l2) / 2.0], [(l1 - l2) / 2.0, (l1 + l2) / 2.0]], [2.0, -0.5])
         }
-        _ => ([[3.0, 0.0], [0.0, 0.3]], [1.5, 2.0]),
+        _ => ([[3.0, 0.0], [0.0, 0.3]], [1.5, -1.5]),
     }
 }
 
@@ -153,7 +153,7 @@ impl Chapter for WeightDecay {
                 .unit("η")
                 .help("the same η for every run, so ηλ, the decay per step, is the same for SGD and AdamW"),
             Control::int("steps", "steps T", 1, 3000, 400),
-            Control::point("x0", "start x₀ (click the map)", (-1.5, -1.0), -5.0, 5.0),
+            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
         ]
     }
     fn canvases(&self) -> Vec<Canvas> {
