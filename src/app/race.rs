@@ -27,9 +27,11 @@ const SADDLE_FLOOR: f64 = -10.0;
 /// Per-landscape learning rates, in the order of [`NAMES`], from `tune_race_rates` in the tests below: a
 /// grid search over 1, 2, 5 × 10^k ≤ 10 with the best worst case over four starts in 200 steps. AdamW runs
 /// at Adam's rate (with PyTorch's default decay 0.01), so the two differ only by the decay; Newton keeps its
-/// full step 1. The saddle has no minimum to tune for and uses the rates of the quadratic.
+/// full step 1. The saddle has no minimum to tune for; its curvatures are ±2, twice the quadratic's largest,
+/// so it uses half the quadratic's rates (Newton's stays 1).
 fn base_lrs(problem: &str) -> [f64; 11] {
     match problem {
+        "saddle" => [0.5, 0.25, 0.5, 1.0, 0.5, 0.25, 0.25, 0.5, 0.25, 0.01, 1.0],
         "rosenbrock" => [0.002, 0.001, 0.0005, 2.0, 0.2, 0.5, 0.5, 1.0, 0.002, 0.02, 1.0],
         "plateau" => [1.0, 0.2, 1.0, 0.5, 0.02, 0.5, 0.5, 0.2, 0.05, 0.02, 1.0],
         "flat_sharp" => [0.2, 0.2, 0.1, 0.2, 0.01, 1.0, 1.0, 0.2, 0.5, 0.05, 1.0],
