@@ -114,3 +114,23 @@ fn themes_differ_and_projector_is_bolder() {
     // HiDPI scales sizes
     assert!(Theme::by_name("light", 2.0).font_px > l.font_px);
 }
+
+#[test]
+fn far_off_points_markers_and_arrows_neither_panic_nor_leak() {
+    let chart = LineChart {
+        y_range: Some((0.0, 1.0)),
+        series: vec![Series::line("wild", 0, vec![(0.0, 0.5), (1.0, 1e300), (2.0, -1e300), (3.0, 0.2)])],
+        ..Default::default()
+    };
+    let svg = to_svg(400, 300, |r| draw_lines(r, &chart, &light())).unwrap();
+    assert!(!svg.contains("NaN"));
+    let map = MapChart {
+        bounds: (-1.0, 1.0, -1.0, 1.0),
+        markers: vec![(1e200, -1e200, "far".into(), 0)],
+        arrows: vec![((0.0, 0.0), (1e250, 1e250), 1)],
+        paths: vec![MapPath { name: "p".into(), color: 0, points: vec![(0.0, 0.0), (1e300, 1e300)], dashed: false }],
+        ..Default::default()
+    };
+    let svg = to_svg(400, 300, |r| draw_map(r, &map, &light(), &mut |_| {})).unwrap();
+    assert!(!svg.contains("far"), "a marker far outside the view is not drawn");
+}

@@ -111,6 +111,10 @@ pub struct MapChart {
     pub markers: Vec<(f64, f64, String, usize)>,
     /// `(from, to, colour)`.
     pub arrows: Vec<((f64, f64), (f64, f64), usize)>,
+    /// Data points `(x, y, colour, filled)`, drawn as small circles with a white rim (readable on any
+    /// field colour) under the paths: filled discs, or rings when `filled` is false (e.g. training vs test
+    /// points of a classifier, coloured by class).
+    pub points: Vec<(f64, f64, usize, bool)>,
 }
 
 /// Draws a [`MapChart`]. `paint_field` is called with the plotting area (backend pixels) before anything is
@@ -154,6 +158,20 @@ pub fn draw_map<DB: DrawingBackend>(
         let (dx, dy) = ((x1 - x0) * 0.05, (y1 - y0) * 0.05);
         (x.clamp(x0 - dx, x1 + dx), y.clamp(y0 - dy, y1 + dy))
     };
+    let r = (fp * 0.3).max(2.0) as i32;
+    for &(x, y, c, filled) in &m.points {
+        if !(x.is_finite() && y.is_finite()) || x < x0 || x > x1 || y < y0 || y > y1 {
+            continue;
+        }
+        let col = th.color(c);
+        if filled {
+            chart.draw_series(std::iter::once(Circle::new((x, y), r + 1, WHITE.filled()))).map_err(err)?;
+            chart.draw_series(std::iter::once(Circle::new((x, y), r, col.filled()))).map_err(err)?;
+        } else {
+            chart.draw_series(std::iter::once(Circle::new((x, y), r, ShapeStyle::from(&WHITE).stroke_width(3)))).map_err(err)?;
+            chart.draw_series(std::iter::once(Circle::new((x, y), r, ShapeStyle::from(&col).stroke_width(2)))).map_err(err)?;
+        }
+    }
     let white = ShapeStyle::from(&WHITE).stroke_width(w + 2);
     for p in &m.paths {
         let pts: Vec<(f64, f64)> = p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect();
@@ -173,8 +191,13 @@ pub fn draw_map<DB: DrawingBackend>(
             chart.draw_series(std::iter::once(Circle::new(end, 3 + w, style.filled()))).map_err(err)?;
         }
     }
+    // Plotters' pixel arithmetic overflows on far-off coordinates: draw only what lies near the view.
+    let near = |&(x, y): &(f64, f64)| {
+        let (dx, dy) = ((x1 - x0) * 0.05, (y1 - y0) * 0.05);
+        x.is_finite() && y.is_finite() && x >= x0 - dx && x <= x1 + dx && y >= y0 - dy && y <= y1 + dy
+    };
     for (x, y, label, c) in &m.markers {
-        if !(x.is_finite() && y.is_finite()) {
+        if !near(&(*x, *y)) {
             continue;
         }
         let col = if *c == usize::MAX { th.foreground } else { th.color(*c) };
@@ -182,12 +205,12 @@ pub fn draw_map<DB: DrawingBackend>(
         chart.draw_series(std::iter::once(Cross::new((*x, *y), 4 + 2 * w, st))).map_err(err)?;
         if !label.is_empty() {
             chart
-                .draw_series(std::iter::once(Text::new(label.clone(), (*x, *y), th.font(0.9).color(&WHITE))))
+                .draw_series(std::iter::once(Text::new(label.clone(), (*x, *y), th.font(0.9))))
                 .map_err(err)?;
         }
     }
     for &(from, to, c) in &m.arrows {
-        if !(inside(&from) && inside(&to)) {
+        if !(near(&from) && near(&to)) {
             continue;
         }
         let col = th.color(c);
@@ -227,5 +250,21 @@ mod tests {
         assert!(buf.chunks(4).all(|p| p[3] == 255));
         let distinct: std::collections::HashSet<_> = buf.chunks(4).map(|p| (p[0], p[1], p[2])).collect();
         assert!(distinct.len() > 20, "a field should use many colours, got {}", distinct.len());
+    }
+
+    #[test]
+    fn map_points_are_drawn_inside_the_bounds_only_and_in_their_colour() {
+        let th = Theme::by_name("light", 1.0);
+        let m = MapChart {
+            bounds: (-1.0, 1.0, -1.0, 1.0),
+            points: vec![(0.0, 0.0, 0, true), (0.5, 0.5, 1, false), (5.0, 0.0, 2, true), (f64::NAN, 0.0, 2, true)],
+            ..Default::default()
+        };
+        let svg = super::super::to_svg(200, 200, |root| draw_map(root, &m, &th, &mut |_| {})).unwrap();
+        let hex = |c: RGBColor| format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2);
+        assert_eq!(svg.matches("<circle").count(), 4, "two points inside, each a rim and a mark");
+        assert!(svg.contains(&hex(th.color(0))) && svg.contains(&hex(th.color(1))));
+        assert!(!svg.contains(&hex(th.color(2))), "points outside the bounds or not finite are skipped");
+        assert!(!svg.contains("NaN"));
     }
 }

@@ -158,7 +158,10 @@ fn label_fmt(v: f64, log: bool) -> String {
         return format!("{:.2e}", 10f64.powf(v));
     }
     let a = v.abs();
-    if a != 0.0 && !(1e-3..1e4).contains(&a) {
+    if a < 1e-12 {
+        return "0".into();
+    }
+    if !(1e-3..1e4).contains(&a) {
         format!("{v:.1e}")
     } else {
         let s = format!("{v:.3}");
@@ -217,6 +220,13 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     };
     let (x0, x1) = if x1 > x0 { (x0, x1) } else { padded(x0, x0, c.x_log) };
     let (y0, y1) = if y1 > y0 { (y0, y1) } else { padded(y0, y0, c.y_log) };
+    // Points far outside a fixed range would overflow plotters' pixel arithmetic: pin them just outside the
+    // view, so lines still run off the edge in the right direction.
+    let (mx, my) = ((x1 - x0) * 0.05, (y1 - y0) * 0.05);
+    let pts: Vec<Vec<(f64, f64)>> = pts
+        .into_iter()
+        .map(|p| p.into_iter().map(|(x, y)| (x.clamp(x0 - mx, x1 + mx), y.clamp(y0 - my, y1 + my))).collect())
+        .collect();
     let fp = th.font_px;
     let mut chart = ChartBuilder::on(root)
         .margin((fp * 0.8) as i32)
