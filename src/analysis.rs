@@ -122,6 +122,18 @@ pub fn minibatch_bound_terms(l: f64, gap0: f64, sigma: f64, batch: usize, t: usi
     (a, sigma / (batch as f64).sqrt() * a.sqrt())
 }
 
+/// Variance `E‖ḡ − ∇f‖²` of the mean `ḡ` of `b` of `n` per-sample gradients drawn uniformly *without*
+/// replacement, when the per-sample gradients have variance `sigma2 = (1/N)Σ‖∇fᵢ − ∇f‖²` (with 1/N):
+/// `σ²/B · (N−B)/(N−1)`. Derivation: `ḡ − ∇f = (1/B)Σᵢ δᵢwᵢ` with `wᵢ = ∇fᵢ − ∇f`, `Σwᵢ = 0`, and batch
+/// indicators with `E δᵢ = B/N`, `E δᵢδⱼ = B(B−1)/(N(N−1))` (`i ≠ j`); since `Σ_{i≠j} wᵢ·wⱼ = −Σ‖wᵢ‖² = −Nσ²`,
+/// `E‖ḡ − ∇f‖² = (1/B²)(Bσ² − B(B−1)σ²/(N−1)) = (σ²/B)(N−B)/(N−1)`. With replacement it would be `σ²/B`.
+pub fn minibatch_variance(sigma2: f64, b: usize, n: usize) -> f64 {
+    if n <= 1 || b == 0 {
+        return 0.0;
+    }
+    sigma2 / b as f64 * (n - b.min(n)) as f64 / (n - 1) as f64
+}
+
 /// Running average `(1/T)Σ_{t<T} g_t` for T = 1..=len.
 pub fn running_mean(values: &[f64]) -> Vec<f64> {
     let mut s = 0.0;

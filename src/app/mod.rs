@@ -8,6 +8,7 @@
 pub mod common;
 pub mod controls;
 mod landscapes;
+mod minibatch;
 mod momentum;
 mod adaptive;
 mod weight_decay;
@@ -162,7 +163,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &race::Race]
+    vec![&minibatch::Minibatch, &landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &race::Race]
 }
 
 /// The chapter with this id.
