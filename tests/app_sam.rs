@@ -156,3 +156,19 @@ fn compute_time_at_defaults() {
     };
     println!("sam compute at defaults: median {:.3} ms", times[times.len() / 2]);
 }
+
+#[test]
+fn the_try_this_starts_do_what_the_text_says() {
+    // "Click near (−1.5, 0.8): SAM falls in too and keeps bouncing across it."
+    let s = scene(&[("x0", "-1.5,0.8")]);
+    let (gd, sam) = ends(&s);
+    assert!(dist(&gd, [-0.98, 0.0]) < 0.02 && dist(&sam, [-0.98, 0.0]) < 0.3 && dist(&sam, [-0.98, 0.0]) > 1e-3, "{gd:?} {sam:?}");
+    assert!(readout(&s, "SAM: ends at").contains("the sharp minimum"));
+    let p = &s.report.as_ref().unwrap().runs[1].params;
+    let jump = |a: &[f64], b: &[f64]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    assert!(p.windows(2).rev().take(20).all(|w| jump(&w[0], &w[1]) > 0.1), "SAM still jumps across the well at the end");
+    // "Click near (−2.2, 1.5): SAM stalls on the ridge between the wells."
+    let s = scene(&[("x0", "-2.2,1.5")]);
+    assert!(readout(&s, "plain descent: ends at").contains("the sharp minimum"));
+    assert!(readout(&s, "SAM: ends at").contains("on the ridge between the wells"), "{:?}", s.readout);
+}

@@ -15,6 +15,7 @@ mod weight_decay;
 mod schedules;
 mod lookahead;
 mod sam;
+mod muon;
 mod race;
 
 pub use controls::{Control, ControlKind, State};
@@ -163,7 +164,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&minibatch::Minibatch, &landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &race::Race]
+    vec![&minibatch::Minibatch, &landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &muon::Muon, &race::Race]
 }
 
 /// The chapter with this id.

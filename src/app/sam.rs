@@ -175,16 +175,19 @@ impl Chapter for Sam {
         "Flat minima are believed to generalise better than sharp ones, so SAM minimises the worst loss in a \
          neighbourhood, max over ‖ε‖_p ≤ ρ of f(x + ε), instead of f itself. It approximates the inner maximum \
          to first order by the dual-norm step ε̂ (the arrow) and then descends with the gradient taken at \
-         x + ε̂, at the price of two gradients per step. Here the deeper minimum is a sharp well (λ_max ≈ 11) \
-         and the shallower one is flat (λ_max ≈ 0.36); both runs start at the same point."
+         x + ε̂, at the price of two gradients per step. Here the deeper minimum is a sharp well (λ_max ≈ 11 at \
+         the default width) and the shallower one is flat (λ_max ≈ 0.36); both runs start at the same point."
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
             "Set ρ to 0: SAM's path becomes plain descent's.",
-            "Slide “inspect step t” to follow the arrow ε̂ and its p-ball along SAM's path.",
-            "Click starts closer to the sharp well: there SAM falls in too, or stalls on the ridge between the \
-             wells — first-order SAM only shifts the border between the basins.",
-            "Switch p to ∞: the ball becomes a square and ε̂ points to one of its corners.",
+            "Slide “inspect step t” to follow ε̂ and its ball along SAM's path; switch p to ∞ and the ball becomes \
+             a square with ε̂ at a corner.",
+            "Click near (−1.5, 0.8), closer to the sharp well: SAM falls in too and keeps bouncing across it. Click \
+             near (−2.2, 1.5): SAM stalls on the ridge between the wells. First-order SAM only moves the border \
+             between the basins.",
+            "Raise ρ to 0.35: in “what SAM aims at”, the worst-case loss of the sharp well now lies above the flat \
+             one's.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -340,6 +343,7 @@ impl Chapter for Sam {
             let at = landed(&minima, &end);
             let place = match at {
                 Some(m) => format!("the {} minimum", m.name),
+                None if lambda_min(problem, &end) < 0.0 => "neither minimum: on the ridge between the wells (f curves down there)".into(),
                 None => "neither minimum".into(),
             };
             scene.readout.push(Readout::new(

@@ -1,0 +1,433 @@
+//! Chapter 9 — Muon and msign: what Newton–Schulz does to the singular values of Muon's momentum matrix,
+//! the scalar polynomial behind it, Muon against AdamW and SGD on matrix least squares, and Muon's
+//! invariance to multiplying the loss by a constant.
+
+use super::common::{convergence, loss_chart, run_report, sig, GAP_FLOOR};
+use super::{Canvas, Chapter, Chart, Control, Formula, Message, Readout, Scene, State};
+use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
+use crate::linalg::svd::svd;
+use crate::optim::config::{Adam, Decoupled, Muon as MuonConfig, MuonScale, Sgd};
+use crate::optim::transforms::{MomentumForm, MuonMomentum, Transform};
+use crate::optim::OptimizerSpec;
+use crate::plot::{LineChart, Mark, Series};
+use crate::problems::{Problem, ProblemSpec};
+use crate::run::{Report, Trace};
+use crate::spec::{RunSpec, Spec, X0};
+use ndarray::ArrayView2;
+
+pub struct Muon;
+
+/// Palette: one colour per optimizer across the charts.
+const MUON: usize = 0;
+const ADAMW: usize = 1;
+const SGD: usize = 2;
+const BEFORE: usize = 5;
+const GREY: usize = 6;
+const ORANGE: usize = 4;
+
+/// AdamW's learning rate in the comparison: the best of {0.01, 0.02, 0.05, 0.1, 0.2} at 100 steps on the
+/// default problem was 0.2, and 0.1 was close; 0.1 stays stable over the shapes and κ the controls allow.
+pub const ADAMW_LR: f64 = 0.1;
+
+/// Muon's ε in the Newton–Schulz normalisation `M/(‖M‖_F + ε)` (the core's default).
+const NS_EPS: f64 = 1e-7;
+
+/// The matrix problem of the controls, with its loss multiplied by `loss_scale`.
+pub fn problem(st: &State, loss_scale: f64) -> ProblemSpec {
+    let json = serde_json::json!({
+        "kind": "random_matrix_least_squares",
+        "rows": st.usize("rows"),
+        "features": st.usize("features"),
+        "samples": st.usize("samples"),
+        "kappa": st.f64("kappa"),
+        "noise": 0.0,
+        "loss_scale": loss_scale,
+    });
+    serde_json::from_value(json).expect("chapter builds valid problem json")
+}
+
+fn variant(st: &State) -> NsVariant {
+    NsVariant::parse(st.get("ns")).unwrap_or(NsVariant::KellerQuintic)
+}
+
+fn form(st: &State) -> MomentumForm {
+    if st.get("momentum_form") == "sum" {
+        MomentumForm::Sum
+    } else {
+        MomentumForm::Ema
+    }
+}
+
+/// Muon as the controls set it (shape scale √max(1, rows/cols), no weight decay).
+pub fn muon_spec(st: &State) -> MuonConfig {
+    MuonConfig {
+        lr: st.f64("lr"),
+        momentum: st.f64("momentum"),
+        nesterov: st.bool("nesterov"),
+        ns_steps: st.usize("ns_steps"),
+        ns: variant(st),
+        momentum_form: form(st),
+        scale: MuonScale::Shape,
+        weight_decay: 0.0,
+        eps: NS_EPS,
+    }
+}
+
+fn spec(problem: ProblemSpec, rows: usize, features: usize, runs: Vec<(String, OptimizerSpec)>, steps: usize) -> Spec {
+    Spec {
+        problem,
+        x0: X0::Matrix(vec![vec![0.0; features]; rows]),
+        runs: runs.into_iter().map(|(label, optimizer)| RunSpec { label, optimizer, schedule: Default::default() }).collect(),
+        steps,
+        seed: 0,
+    }
+}
+
+/// The matrix Muon orthogonalises at step `t` (1-based): its momentum stage replayed over the recorded
+/// iterates, so the arithmetic is the optimizer's own.
+pub fn msign_input(problem: &dyn Problem, muon: &MuonConfig, trace: &Trace, t: usize) -> Option<Vec<f64>> {
+    if t == 0 || t > trace.steps() {
+        return None;
+    }
+    let n = problem.dim();
+    let mut stage = MuonMomentum::new(n, muon.momentum, muon.nesterov, muon.momentum_form);
+    let mut u = vec![0.0; n];
+    for w in &trace.params[..t] {
+        problem.grad(w, &mut u);
+        stage.apply(&mut u, w, muon.lr).ok()?;
+    }
+    Some(u)
+}
+
+/// `f(W_t)` of the unscaled problem for a run on the λ-scaled one.
+fn unscaled(trace: &Trace, loss_scale: f64) -> Vec<(f64, f64)> {
+    trace.loss.iter().enumerate().map(|(t, f)| (t as f64, (f / loss_scale).max(GAP_FLOOR))).collect()
+}
+
+/// `‖W_t(a) − W_t(b)‖_F / ‖W_t(b)‖_F` over the common steps (0 where both are 0).
+fn relative_gaps(a: &Trace, b: &Trace) -> Vec<f64> {
+    a.params
+        .iter()
+        .zip(&b.params)
+        .map(|(p, q)| {
+            let d = p.iter().zip(q).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
+            let n = q.iter().map(|y| y * y).sum::<f64>().sqrt();
+            if d == 0.0 { 0.0 } else { d / n }
+        })
+        .collect()
+}
+
+/// Relative gap at or below which two paths count as the same in the readout.
+pub const SAME_PATH: f64 = 1e-4;
+
+/// "largest g; ≤ 1e-4 through step s" for two runs.
+fn gap_text(a: &Trace, b: &Trace) -> String {
+    let g = relative_gaps(a, b);
+    let largest = g.iter().copied().fold(0.0, f64::max);
+    match g.iter().position(|v| *v > SAME_PATH) {
+        None => format!("at most {} over all {} steps", sig(largest), g.len().saturating_sub(1)),
+        Some(s) => format!("largest {}; at most 1e-4 through step {}", sig(largest), s - 1),
+    }
+}
+
+impl Chapter for Muon {
+    fn id(&self) -> &'static str {
+        "muon"
+    }
+    fn title(&self) -> &'static str {
+        "Muon and msign"
+    }
+    fn intro(&self) -> &'static str {
+        "For a weight matrix, the steepest step under the spectral norm is −η·msign(G): keep the singular vectors \
+         of the (momentum) gradient and set every singular value to 1. Muon does this to its momentum matrix, \
+         replacing the costly SVD by a few Newton–Schulz iterations, odd polynomials that push each singular \
+         value towards 1. Because msign(λM) = msign(M), multiplying the loss by λ leaves Muon's path unchanged, \
+         while plain gradient descent's step grows with λ."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Set the Newton–Schulz steps to 0, then 1, 2, 5: watch the singular values after NS move towards 1.",
+            "Compare keller_quintic with lecture_quintic at 5 steps: one lands in a band around 1 fast, the other \
+             converges to 1 but leaves small singular values behind.",
+            "Raise the loss scale λ above 2: SGD (same η = 1/L) diverges, while Muon's two curves stay on top of \
+             each other (to rounding with the exact msign).",
+            "Raise κ to 10⁴ and compare the three optimizers' loss curves.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula { caption: "momentum ({momentum_form})", tex: "{momentum_tex}" },
+            Formula { caption: "Muon step", tex: r"W_t = W_{t-1} - \eta\,s\,\mathrm{msign}(M_t),\quad \eta = {lr},\ s = {shape_scale}" },
+            Formula { caption: "matrix sign", tex: r"M = U\Sigma V^\top \ \Rightarrow\ \mathrm{msign}(M) = UV^\top = \mathrm{msign}(\lambda M)" },
+            Formula {
+                caption: "Newton–Schulz ({ns_name})",
+                tex: r"X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = ({ns_abc}),\ k \le {ns_shown}",
+            },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            Control::log_range("lr", "learning rate η (Muon)", 1e-3, 1.0, 0.1).unit("η"),
+            Control::range("momentum", "momentum β", 0.0, 0.99, 0.95).unit("β"),
+            Control::toggle("nesterov", "Nesterov", true),
+            Control::select(
+                "momentum_form",
+                "momentum form",
+                vec![("ema", "EMA: M ← βM + (1−β)G (reference code)"), ("sum", "sum: M ← βM + G (lecture)")],
+                "ema",
+            ),
+            Control::select(
+                "ns",
+                "Newton–Schulz coefficients",
+                vec![
+                    ("keller_quintic", "Keller's quintic (3.4445, −4.775, 2.0315)"),
+                    ("lecture_quintic", "lecture's quintic (15/8, −5/4, 3/8)"),
+                    ("cubic", "cubic (3/2, −1/2)"),
+                    ("svd", "exact msign (SVD)"),
+                ],
+                "keller_quintic",
+            ),
+            Control::int("ns_steps", "Newton–Schulz steps k", 0, 10, 5).when("ns", vec!["keller_quintic", "lecture_quintic", "cubic"]),
+            Control::int("rows", "rows of W", 1, 24, 8),
+            Control::int("features", "columns of W (features)", 1, 24, 16),
+            Control::int("samples", "samples n", 4, 64, 32),
+            Control::log_range("kappa", "condition number κ of XXᵀ/n", 1.0, 1e4, 100.0).unit("κ"),
+            Control::log_range("loss_scale", "loss scale λ", 1e-3, 1e3, 0.1).unit("λ").help("runs Muon and SGD again on λ·f"),
+            Control::int("steps", "steps T", 1, 200, 100),
+            Control::int("at_step", "inspect step t (singular values)", 1, 200, 1).help("the momentum matrix Muon orthogonalises at step t"),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas { id: "spectrum", label: "singular values of Muon's momentum matrix before and after Newton–Schulz, and of the exact msign", aspect: 0.6, clickable: false },
+            Canvas { id: "scalar_map", label: "the Newton–Schulz polynomial applied to one singular value, on [0, 1]", aspect: 0.6, clickable: false },
+            Canvas { id: "loss", label: "loss of Muon, AdamW and SGD on matrix least squares", aspect: 0.6, clickable: false },
+            Canvas { id: "scale", label: "loss of Muon and SGD on the loss and on λ times the loss", aspect: 0.6, clickable: false },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        let mut scene = Scene::default();
+        let (rows, features) = (st.usize("rows").max(1), st.usize("features").max(1));
+        let lambda = st.f64("loss_scale");
+        let lam_text = super::controls::fmt_num(lambda);
+        let prob = problem(st, 1.0);
+        let built = match prob.build(0) {
+            Ok(p) => p,
+            Err(e) => {
+                scene.messages.push(Message::error(e.to_string()));
+                return scene;
+            }
+        };
+        let problem_1 = built.as_ref();
+        let l = problem_1.smoothness().unwrap_or(1.0);
+        let sgd_lr = if l > 0.0 { 1.0 / l } else { 1.0 };
+        let muon = muon_spec(st);
+        let steps = st.usize("steps");
+        let muon_label = "Muon".to_string();
+        let adamw_label = format!("AdamW (η = {})", sig(ADAMW_LR));
+        let sgd_label = format!("SGD (η = 1/L = {})", sig(sgd_lr));
+        let mut adamw_cfg = Adam::<Decoupled>::default();
+        adamw_cfg.lr = ADAMW_LR;
+        adamw_cfg.weight_decay = 0.0;
+        let adamw = OptimizerSpec::Adamw(adamw_cfg);
+        let sgd = OptimizerSpec::Sgd(Sgd { lr: sgd_lr, ..Sgd::default() });
+        let main = spec(
+            prob.clone(),
+            rows,
+            features,
+            vec![(muon_label.clone(), OptimizerSpec::Muon(muon.clone())), (adamw_label, adamw), (sgd_label, sgd.clone())],
+            steps,
+        );
+        let report = match run_report(&main, false) {
+            Ok(r) => r,
+            Err(m) => {
+                scene.messages.push(m);
+                return scene;
+            }
+        };
+        let muon_trace = &report.runs[0];
+
+        // (a) and (b): the matrix Newton–Schulz acts on at the inspected step
+        let t = st.usize("at_step").clamp(1, muon_trace.steps().max(1));
+        if t != st.usize("at_step") {
+            scene.messages.push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", st.usize("at_step"))));
+        }
+        let ns = variant(st);
+        let k = st.usize("ns_steps");
+        let mut spectrum = Vec::new();
+        let mut band = None;
+        if let Some(u) = msign_input(problem_1, &muon, muon_trace, t) {
+            let m = ArrayView2::from_shape((rows, features), &u).expect("problem shape");
+            let fro = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+            // σᵢ of the normalised input, and what each output does to its right singular vector vᵢ:
+            // ‖O vᵢ‖ = |p_k(σᵢ)| for O = NS(M) (p_k is not monotone, so sorting both lists would mismatch them)
+            let dec = svd(m);
+            let before: Vec<f64> = dec.s.iter().map(|s| s / (fro + NS_EPS)).collect();
+            let gain = |o: &ndarray::Array2<f64>| -> Vec<f64> {
+                (0..dec.s.len()).map(|i| o.dot(&dec.v.column(i)).iter().map(|x| x * x).sum::<f64>().sqrt()).collect()
+            };
+            let after = gain(&msign(m, ns, k, NS_EPS));
+            let exact = gain(&msign_svd(m));
+            let smin = before.iter().copied().filter(|s| *s > before[0] * 1e-12).fold(f64::INFINITY, f64::min);
+            if smin.is_finite() {
+                // the range of p_k over the input's singular values [σ_min, σ_max]
+                let grid = (0..=400).map(|i| smin + (before[0] - smin) * i as f64 / 400.0);
+                let (lo, hi) = grid.map(|s| scalar_map(ns, k, s)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+                band = Some((smin, before[0], lo, hi));
+            }
+            spectrum = vec![before, after, exact];
+        }
+        let idx = |v: &[f64]| v.iter().enumerate().map(|(i, s)| ((i + 1) as f64, *s)).collect::<Vec<_>>();
+        let ns_name = if ns == NsVariant::Svd { "after: exact msign (SVD)".to_string() } else { format!("after {k} Newton–Schulz steps") };
+        let mut series = Vec::new();
+        if let [before, after, exact] = spectrum.as_slice() {
+            series.push(Series::line("before: σᵢ(M)/‖M‖_F", BEFORE, idx(before)).with_mark(Mark::LinePoints));
+            series.push(Series::line(format!("{ns_name}: ‖NS(M)vᵢ‖"), MUON, idx(after)).with_mark(Mark::LinePoints));
+            series.push(Series::line("exact msign (SVD): ‖msign(M)vᵢ‖", GREY, idx(exact)).with_mark(Mark::Dashed));
+        }
+        scene.charts.push((
+            "spectrum",
+            Chart::Lines(LineChart {
+                title: format!("singular values of Muon's momentum at step {t}"),
+                x_label: "index i of the input's singular values (largest first)".into(),
+                y_label: "singular value".into(),
+                series,
+                y_range: Some((0.0, 1.3_f64.max(spectrum.iter().flatten().copied().filter(|v| v.is_finite()).fold(0.0, f64::max) * 1.1))),
+                ..Default::default()
+            }),
+        ));
+
+        // quadratic spacing: the quintics oscillate fastest near σ = 0
+        let xs: Vec<f64> = (0..=400).map(|i| (i as f64 / 400.0).powi(2)).collect();
+        let mut maps = vec![
+            Series::line(format!("p_k(σ), {}", if ns == NsVariant::Svd { "exact".into() } else { format!("k = {k}") }), MUON, xs.iter().map(|&s| (s, scalar_map(ns, k, s))).collect()),
+            Series::line("σ (identity)", GREY, vec![(0.0, 0.0), (1.0, 1.0)]).with_mark(Mark::Dashed),
+            Series::line("1", GREY, vec![(0.0, 1.0), (1.0, 1.0)]),
+        ];
+        if let Some((_, _, lo, hi)) = band {
+            maps.push(Series::line(format!("band [{}, {}]", sig(lo), sig(hi)), ORANGE, vec![(0.0, lo), (1.0, lo), (1.0, hi), (0.0, hi), (0.0, lo)]).with_mark(Mark::Dashed));
+        }
+        if let [before, after, _] = spectrum.as_slice() {
+            maps.push(Series::line(format!("this matrix at step {t}"), BEFORE, before.iter().zip(after).map(|(a, b)| (*a, *b)).collect()).with_mark(Mark::Points));
+        }
+        scene.charts.push((
+            "scalar_map",
+            Chart::Lines(LineChart {
+                title: "what Newton–Schulz does to one singular value".into(),
+                x_label: "σ of the normalised input".into(),
+                y_label: "σ after".into(),
+                series: maps,
+                x_range: Some((0.0, 1.0)),
+                y_range: Some((0.0, 1.3)),
+                ..Default::default()
+            }),
+        ));
+
+        // (c) Muon vs AdamW vs SGD
+        let colors = [MUON, ADAMW, SGD];
+        scene.charts.push(("loss", Chart::Lines(loss_chart("matrix least squares", &report, Some(0.0), &colors))));
+
+        // (d) the same runs on λ·f
+        let scaled: Report = if lambda == 1.0 {
+            Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] }
+        } else {
+            let s = spec(problem(st, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
+            match run_report(&s, false) {
+                Ok(r) => r,
+                Err(m) => {
+                    scene.messages.push(m);
+                    Report { runs: Vec::new() }
+                }
+            }
+        };
+        let mut inv = vec![
+            Series::line("Muon on f", MUON, unscaled(&report.runs[0], 1.0)),
+            Series::line("SGD on f", SGD, unscaled(&report.runs[2], 1.0)),
+        ];
+        let mut markers = Vec::new();
+        if let [m, s] = scaled.runs.as_slice() {
+            inv.insert(1, Series::line(format!("Muon on {}·f", lam_text), MUON, unscaled(m, lambda)).with_mark(Mark::Dashed));
+            inv.push(Series::line(format!("SGD on {}·f", lam_text), SGD, unscaled(s, lambda)).with_mark(Mark::Dashed));
+            if let Some(d) = &s.diverged {
+                markers.push((d.step as f64, format!("SGD on {}·f diverged", lam_text)));
+            }
+            scene.readout.push(Readout::new(format!("Muon: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(m, &report.runs[0])));
+            scene.readout.push(Readout::new(format!("SGD: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(s, &report.runs[2])));
+            let grew = s.loss.last().zip(s.loss.first()).is_some_and(|(last, first)| last > first);
+            if s.diverged.is_some() || (grew && lambda * sgd_lr > 2.0 / l) {
+                let what = match &s.diverged {
+                    Some(d) => format!("diverged at step {}", d.step),
+                    None => format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps()),
+                };
+                scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what} (λη = {} > 2/L = {})", sig(lambda * sgd_lr), sig(2.0 / l))));
+            }
+        }
+        // keep the view on the runs that do not blow up: from below the smallest loss to 100 × f(W₀)
+        let f0 = report.runs[0].loss.first().copied().unwrap_or(1.0).max(GAP_FLOOR);
+        let low = inv.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite() && *v > 0.0).fold(f0, f64::min);
+        for series in &mut inv {
+            // a curve that leaves the top ends there (plotters would draw the rest along the border)
+            if let Some(i) = series.points.iter().position(|p| p.1.is_nan() || p.1 > f0 * 100.0) {
+                series.points.truncate(i + 1);
+            }
+        }
+        scene.charts.push((
+            "scale",
+            Chart::Lines(LineChart {
+                y_range: Some((low / 2.0, f0 * 100.0)),
+                title: format!("loss × λ, λ = {} (dashed), plotted as f", lam_text),
+                x_label: "step t".into(),
+                y_label: "f(W_t)".into(),
+                y_log: true,
+                series: inv,
+                markers,
+                ..Default::default()
+            }),
+        ));
+
+        // readouts
+        if let Some((smin, smax, lo, hi)) = band {
+            scene.readout.push(Readout::new(
+                format!("momentum at step {t}: normalised σ"),
+                format!("from {} to {} (ratio {})", sig(smin), sig(smax), sig(smax / smin)),
+            ));
+            scene.readout.push(if ns == NsVariant::Svd {
+                Readout::new("exact msign: σ in", format!("[{}, {}]", sig(lo), sig(hi)))
+            } else {
+                Readout::new(format!("after {k} Newton–Schulz steps: σ in"), format!("[{}, {}] (exact msign: all 1)", sig(lo), sig(hi)))
+            });
+        }
+        for (i, trace) in report.runs.iter().enumerate() {
+            let lr = [Some(muon.lr), Some(ADAMW_LR), Some(sgd_lr)][i];
+            scene.readout.extend(convergence(trace, Some(0.0), if i == 2 { Some(l) } else { None }, lr));
+        }
+        scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", sig(l), sig(sgd_lr))));
+
+        let (ema, nest) = (muon.momentum_form == MomentumForm::Ema, muon.nesterov);
+        let momentum_tex = match (ema, nest) {
+            (true, false) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \ \beta = {momentum}",
+            (true, true) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \text{use}\ \beta M_t + (1-\beta)G_t,\ \ \beta = {momentum}",
+            (false, false) => r"M_t = \beta M_{t-1} + G_t,\ \ \beta = {momentum}",
+            (false, true) => r"M_t = \beta M_{t-1} + G_t,\ \text{use}\ G_t + \beta M_t,\ \ \beta = {momentum}",
+        };
+        scene.values.push(("momentum_tex".into(), momentum_tex.replace("{momentum}", &sig(muon.momentum))));
+        scene.values.push(("momentum_form".into(), if ema { "EMA".into() } else { "sum, as in the lecture".into() }));
+        scene.values.push(("lr".into(), sig(muon.lr)));
+        scene.values.push(("shape_scale".into(), sig((1f64).max(rows as f64 / features as f64).sqrt())));
+        scene.values.push(("ns_name".into(), ns.name().replace('_', " ")));
+        scene.values.push((
+            "ns_abc".into(),
+            ns.coefficients().map_or(r"\text{exact SVD}".into(), |(a, b, c)| format!("{}, {}, {}", fmt_coef(a), fmt_coef(b), fmt_coef(c))),
+        ));
+        scene.values.push(("ns_shown".into(), if ns == NsVariant::Svd { r"\infty".into() } else { k.to_string() }));
+        scene.spec = Some(main);
+        scene.report = Some(report);
+        scene
+    }
+}
+
+fn fmt_coef(v: f64) -> String {
+    let s = format!("{v:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

@@ -1,0 +1,178 @@
+//! The Muon chapter: Newton–Schulz acts on each singular value by the scalar map p_k (so the plotted points
+//! lie on the curve and inside the band), the exact msign gives all ones, Muon's path does not move when
+//! the loss is multiplied by λ (to rounding with the exact msign, up to the ε of the normalisation with
+//! Newton–Schulz) while SGD's does, and every setting gives a scene.
+
+use optlab::app::{chapter, compute_raw, Chart, Scene};
+use optlab::linalg::msign::{scalar_map, NsVariant};
+use optlab::plot::LineChart;
+use std::collections::BTreeMap;
+
+fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn scene(pairs: &[(&str, &str)]) -> Scene {
+    let (_, s) = compute_raw(chapter("muon").expect("muon chapter"), &raw(pairs));
+    assert!(s.messages.iter().all(|m| m.level != "error"), "{:?}", s.messages);
+    s
+}
+
+fn lines<'a>(s: &'a Scene, id: &str) -> &'a LineChart {
+    match s.charts.iter().find(|(c, _)| *c == id) {
+        Some((_, Chart::Lines(c))) => c,
+        _ => panic!("no line chart {id}"),
+    }
+}
+
+fn series<'a>(c: &'a LineChart, starts: &str) -> &'a [(f64, f64)] {
+    &c.series.iter().find(|s| s.name.starts_with(starts)).unwrap_or_else(|| panic!("no series {starts}")).points
+}
+
+fn readout<'a>(s: &'a Scene, starts: &str) -> &'a str {
+    &s.readout.iter().find(|r| r.label.starts_with(starts)).unwrap_or_else(|| panic!("no readout {starts}: {:?}", s.readout)).value
+}
+
+#[test]
+fn compute_time_at_defaults() {
+    let c = chapter("muon").unwrap();
+    for pairs in [vec![], vec![("rows", "24"), ("features", "24"), ("samples", "64"), ("steps", "200"), ("at_step", "200"), ("ns_steps", "10"), ("loss_scale", "2")]] {
+        let mut v: Vec<f64> = (0..5)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                let _ = compute_raw(c, &raw(&pairs));
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        println!("muon compute {pairs:?}: median {:.3} ms", v[v.len() / 2]);
+    }
+}
+
+#[test]
+fn newton_schulz_moves_each_singular_value_by_the_scalar_map() {
+    for (ns, v) in [("keller_quintic", NsVariant::KellerQuintic), ("lecture_quintic", NsVariant::LectureQuintic), ("cubic", NsVariant::Cubic)] {
+        for k in [0usize, 1, 5, 10] {
+            for t in ["1", "40"] {
+                let ks = k.to_string();
+                let s = scene(&[("ns", ns), ("ns_steps", &ks), ("at_step", t)]);
+                let c = lines(&s, "spectrum");
+                let (before, after) = (series(c, "before"), series(c, "after"));
+                assert_eq!(before.len(), 8, "min(rows, features) singular values");
+                for (b, a) in before.iter().zip(after) {
+                    assert!((a.1 - scalar_map(v, k, b.1).abs()).abs() < 1e-9, "{ns} k={k} t={t}: σ {} → {} vs p_k {}", b.1, a.1, scalar_map(v, k, b.1));
+                }
+                // the points drawn on the scalar-map chart are these pairs, and they lie in the band drawn there
+                let m = lines(&s, "scalar_map");
+                let pts = series(m, "this matrix");
+                let band = series(m, "band");
+                let (lo, hi) = (band[0].1, band[2].1);
+                for (p, (b, a)) in pts.iter().zip(before.iter().zip(after)) {
+                    assert_eq!(*p, (b.1, a.1));
+                    assert!(a.1 >= lo - 1e-9 && a.1 <= hi + 1e-9, "{ns} k={k}: {} outside [{lo}, {hi}]", a.1);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn keller_quintic_lands_in_its_band_and_the_exact_msign_gives_ones() {
+    let s = scene(&[]);
+    let band = readout(&s, "after 5 Newton–Schulz steps");
+    // Keller Jordan's coefficients leave σ roughly in [0.68, 1.13] rather than at 1
+    let after = series(lines(&s, "spectrum"), "after");
+    assert!(after.iter().all(|p| p.1 > 0.6 && p.1 < 1.2), "{after:?}");
+    assert!(after.iter().any(|p| (p.1 - 1.0).abs() > 0.1), "the quintic is not exact: {after:?}");
+    assert!(band.contains("exact msign: all 1"));
+    let exact = series(lines(&s, "spectrum"), "exact");
+    assert!(exact.iter().all(|p| (p.1 - 1.0).abs() < 1e-12), "{exact:?}");
+    let s = scene(&[("ns", "svd")]);
+    let after = series(lines(&s, "spectrum"), "after: exact msign");
+    assert!(after.iter().all(|p| (p.1 - 1.0).abs() < 1e-12), "{after:?}");
+}
+
+#[test]
+fn at_the_first_step_the_matrix_is_the_gradient() {
+    // EMA momentum with Nesterov at step 1 is (1 − β)(1 + β)·G: the normalised singular values are G's
+    let s = scene(&[]);
+    let spec = s.spec.as_ref().unwrap();
+    let p = spec.problem.build(spec.seed).unwrap();
+    let (r, c) = p.shape();
+    let w0 = spec.x0.flat();
+    let mut g = vec![0.0; w0.len()];
+    p.grad(&w0, &mut g);
+    let fro = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let sv = optlab::linalg::singular_values(ndarray::ArrayView2::from_shape((r, c), &g).unwrap());
+    let before = series(lines(&s, "spectrum"), "before");
+    for (a, b) in before.iter().zip(&sv) {
+        assert!((a.1 - b / fro).abs() < 1e-6, "{} vs {}", a.1, b / fro);
+    }
+}
+
+#[test]
+fn muon_ignores_the_loss_scale_and_sgd_does_not() {
+    // exact msign: the paths agree to rounding for any λ
+    for lam in ["0.001", "0.1", "10", "1000"] {
+        let s = scene(&[("ns", "svd"), ("loss_scale", lam)]);
+        let v = readout(&s, "Muon: ‖W_t(λ·f) − W_t(f)‖");
+        assert!(v.starts_with("at most"), "λ = {lam}: {v}");
+        let c = lines(&s, "scale");
+        let (a, b) = (series(c, "Muon on f"), series(c, &format!("Muon on {lam}·f")));
+        for (p, q) in a.iter().zip(b) {
+            assert!((p.1 - q.1).abs() <= 1e-9 * p.1, "λ = {lam}: {p:?} vs {q:?}");
+        }
+        let sgd = readout(&s, "SGD: ‖W_t(λ·f) − W_t(f)‖");
+        assert!(sgd.starts_with("largest"), "SGD's path moves: {sgd}");
+    }
+    // Newton–Schulz normalises by ‖M‖_F + ε: the paths agree closely for a long stretch, not to rounding
+    let s = scene(&[("loss_scale", "10")]);
+    let v = readout(&s, "Muon: ‖W_t(λ·f) − W_t(f)‖");
+    let through: usize = v.rsplit("through step ").next().and_then(|x| x.parse().ok()).unwrap_or(usize::MAX);
+    assert!(through >= 50, "{v}");
+    // λ·η > 2/L: SGD on λ·f diverges and says so; the try-this names λ above 2
+    let s = scene(&[("loss_scale", "2.5")]);
+    assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.starts_with("diverges: f grew")), "{:?}", s.readout);
+    let s = scene(&[("loss_scale", "10")]);
+    assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.starts_with("diverged at step")), "{:?}", s.readout);
+    // below 2/L it does not
+    let s = scene(&[("loss_scale", "1.5")]);
+    assert!(s.readout.iter().all(|r| r.tone != "bad"), "{:?}", s.readout);
+}
+
+#[test]
+fn edge_settings_keep_a_scene() {
+    for pairs in [
+        vec![("rows", "1"), ("features", "1")],
+        vec![("rows", "1"), ("features", "24")],
+        vec![("rows", "24"), ("features", "1"), ("samples", "4")],
+        vec![("samples", "4"), ("kappa", "10000")],
+        vec![("ns_steps", "0"), ("at_step", "200"), ("steps", "3")],
+        vec![("momentum", "0"), ("nesterov", "true"), ("momentum_form", "sum"), ("lr", "1")],
+        vec![("loss_scale", "0.001"), ("kappa", "1")],
+    ] {
+        let s = scene(&pairs);
+        assert_eq!(s.charts.len(), 4, "{pairs:?}");
+        for r in &s.readout {
+            assert!(!r.value.contains("NaN") && !r.value.contains("undefined"), "{pairs:?}: {r:?}");
+        }
+    }
+}
+
+#[test]
+fn the_try_this_claims_hold_at_the_defaults() {
+    // "Set the Newton–Schulz steps to 0, then 1, 2, 5: the singular values after NS move towards 1."
+    let dist = |k: &str| {
+        let s = scene(&[("ns_steps", k)]);
+        let after = series(lines(&s, "spectrum"), "after");
+        after.iter().map(|p| (p.1 - 1.0).abs()).sum::<f64>() / after.len() as f64
+    };
+    let d: Vec<f64> = ["0", "1", "2", "5"].iter().map(|k| dist(k)).collect();
+    assert!(d.windows(2).all(|w| w[1] < w[0]), "mean |σ − 1| by k: {d:?}");
+    // "keller_quintic lands in a band around 1; lecture_quintic converges to 1 but leaves small σ behind"
+    let s = scene(&[("ns", "lecture_quintic")]);
+    let after = series(lines(&s, "spectrum"), "after");
+    assert!(after.iter().all(|p| p.1 <= 1.0 + 1e-12), "{after:?}");
+    assert!(after.iter().any(|p| p.1 < 0.5), "{after:?}");
+    assert!(after.iter().any(|p| (p.1 - 1.0).abs() < 1e-3), "{after:?}");
+}
