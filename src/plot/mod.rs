@@ -152,10 +152,10 @@ fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
 fn label_fmt(v: f64, log: bool) -> String {
     if log {
         let r = v.round();
-        if (v - r).abs() < 1e-9 {
+        if (v - r).abs() < 1e-9 && !(-3.0..=3.0).contains(&r) {
             return format!("1e{}", r as i64);
         }
-        return format!("{:.2e}", 10f64.powf(v));
+        return label_fmt(10f64.powf(v), false);
     }
     let a = v.abs();
     if a < 1e-12 {

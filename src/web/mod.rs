@@ -247,7 +247,7 @@ impl Session {
             let Chart::Map(m, field) = chart else { return };
             let buf: Option<&Vec<u8>> = match field {
                 Field::Landscape(p, seed) => {
-                    let key = format!("{}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds);
+                    let key = format!("{}|{seed}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds);
                     if !fields.contains_key(&key) {
                         if fields.len() > 16 {
                             fields.clear();
