@@ -188,13 +188,13 @@ impl Chapter for Muon {
                 "keller_quintic",
             ),
             Control::int("ns_steps", "Newton–Schulz steps k", 0, 10, 5).when("ns", vec!["keller_quintic", "lecture_quintic", "cubic"]),
-            Control::int("rows", "rows of W", 1, 24, 8),
-            Control::int("features", "columns of W (features)", 1, 24, 16),
+            Control::int("rows", "rows of W", 1, 16, 8),
+            Control::int("features", "columns of W (features)", 1, 16, 16),
             Control::int("samples", "samples n", 4, 64, 32),
             Control::log_range("kappa", "condition number κ of XXᵀ/n", 1.0, 1e4, 100.0).unit("κ"),
             Control::log_range("loss_scale", "loss scale λ", 1e-3, 1e3, 0.1).unit("λ").help("runs Muon and SGD again on λ·f"),
-            Control::int("steps", "steps T", 1, 200, 100),
-            Control::int("at_step", "inspect step t (singular values)", 1, 200, 1).help("the momentum matrix Muon orthogonalises at step t"),
+            Control::int("steps", "steps T", 1, 150, 100),
+            Control::int("at_step", "inspect step t (singular values)", 1, 150, 1).help("the momentum matrix Muon orthogonalises at step t"),
         ]
     }
     fn canvases(&self) -> Vec<Canvas> {
