@@ -161,7 +161,7 @@ impl Chapter for Muon {
             Formula { caption: "matrix sign", tex: r"M = U\Sigma V^\top \ \Rightarrow\ \mathrm{msign}(M) = UV^\top = \mathrm{msign}(\lambda M)" },
             Formula {
                 caption: "Newton–Schulz ({ns_name})",
-                tex: r"X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = ({ns_abc}),\ k \le {ns_shown}",
+                tex: r"X_0 = \frac{M}{\|M\|_F+\varepsilon},\ X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = ({ns_abc}),\ \text{{ns_shown}}",
             },
         ]
     }
@@ -420,7 +420,7 @@ impl Chapter for Muon {
             "ns_abc".into(),
             ns.coefficients().map_or(r"\text{exact SVD}".into(), |(a, b, c)| format!("{}, {}, {}", fmt_coef(a), fmt_coef(b), fmt_coef(c))),
         ));
-        scene.values.push(("ns_shown".into(), if ns == NsVariant::Svd { r"\infty".into() } else { k.to_string() }));
+        scene.values.push(("ns_shown".into(), if ns == NsVariant::Svd { "exact SVD instead".into() } else { format!("{k} steps") }));
         scene.spec = Some(main);
         scene.report = Some(report);
         scene
