@@ -12,7 +12,7 @@ echo "== native tests"
 cargo test --locked
 
 echo "== wasm tests in headless Chrome"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --target wasm32-unknown-unknown --no-default-features --test web
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked --profile web-test --target wasm32-unknown-unknown --no-default-features --test web
 
 echo "== release build of the app"
 trunk build --release

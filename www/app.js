@@ -18,7 +18,10 @@ const el = (tag, attrs = {}, ...kids) => {
 
 const app = {
   wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
-  embed: false, theme: "auto", pending: false, lastRender: null, renders: 0, playing: false,
+  embed: false, theme: "auto", pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
+  // (a resize re-renders at once) until the user changes a control
+  notes: [],
 };
 window.optlab = app; // for tests and slide decks
 
@@ -41,14 +44,28 @@ function applyTheme() {
   if (sel) sel.value = app.theme;
 }
 
+// history.replaceState costs tens of milliseconds in Chromium and is throttled (ignored) after ~200 calls in
+// 10 s, i.e. during a few seconds of dragging a slider at 60 frames per second. So a render only schedules
+// the write; it happens once the state has been still for a moment, and at once for "Copy link".
+let urlTimer = 0;
 function updateUrl() {
+  app.urlPending = true;
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(writeUrl, 200);
+}
+
+function writeUrl() {
+  clearTimeout(urlTimer);
+  app.urlPending = false;
+  if (!app.chapter) return;
   const q = new URLSearchParams();
   q.set("chapter", app.chapter.id);
   if (app.embed) q.set("embed", "1");
   if (app.theme !== "auto") q.set("theme", app.theme);
   if (app.hide.size) q.set("hide", [...app.hide].join(","));
   for (const c of app.chapter.controls) q.set(c.name, app.state[c.name]);
-  history.replaceState(null, "", "?" + q.toString());
+  const search = "?" + q.toString();
+  if (search !== location.search) history.replaceState(null, "", search);
 }
 
 // Sliders for log ranges move in log10 space; everything else holds the value itself.
@@ -105,6 +122,7 @@ function controlRow(c) {
     else if (k.type === "range" || k.type === "int") v = fromSlider(c, input.value);
     else v = input.value;
     app.state[c.name] = v;
+    app.notes = [];
     out.textContent = showValue(c, v);
     schedule();
   };
@@ -129,13 +147,30 @@ function syncControls() {
   }
 }
 
+// A live value in TeX: "1.00e-8" is written 1.00×10⁻⁸ (KaTeX would set "e" as a variable and "-" as a minus).
+function texValue(v) {
+  const m = /^(-?[\d.]+)e([+-]?)(\d+)$/i.exec(String(v));
+  return m ? `${m[1]}\\times 10^{${m[2] === "-" ? "-" : ""}${Number(m[3])}}` : v;
+}
+
 function renderFormulas(values) {
   const map = Object.fromEntries(values || []);
+  const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   for (const f of document.querySelectorAll(".formula")) {
-    const tex = f.dataset.tex.replace(/\{([a-z_0-9]+)\}/g, (m, k) => (k in map ? map[k] : (k in app.state ? app.state[k] : m)));
+    // captions may name live values too (as plain text)
+    $(".caption", f).textContent = f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m);
+    // A brace group right after a command, another group, ^ or _ is a TeX argument (\tfrac{m}{n}, x^{k},
+    // \mathrm{sign}), never a placeholder, even when a control has that name.
+    const tex = f.dataset.tex.replace(/(?<![A-Za-z}^_])\{([a-z_0-9]+)\}/g, (m, k) => (live(k) === null ? m : texValue(live(k))));
+    // typesetting costs ~1 ms a formula: only formulas whose live values changed are typeset again
+    if (f.dataset.shown === tex) continue;
     const target = $(".tex", f);
     if (window.katex) {
-      try { window.katex.render(tex, target, { throwOnError: false, trust: false, displayMode: false }); continue; } catch (e) { /* fall through */ }
+      try {
+        window.katex.render(tex, target, { throwOnError: false, trust: false, displayMode: false });
+        f.dataset.shown = tex;
+        continue;
+      } catch (e) { /* fall through */ }
     }
     target.textContent = tex;
   }
@@ -177,7 +212,7 @@ function show(steps) {
     ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
   }
   const msgs = $("#messages");
-  msgs.replaceChildren(...r.messages.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
+  msgs.replaceChildren(...[...app.notes, ...r.messages].map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
   renderFormulas(r.values);
   updateUrl();
   app.renders += 1;
@@ -246,7 +281,7 @@ function buildChapter(info) {
   head.append(el("details", { class: "try", open: "" }, el("summary", { text: "Try this" }), tryList));
   const formulas = el("div", { class: "formulas" });
   for (const f of info.formulas) {
-    formulas.append(el("div", { class: "formula", "data-tex": f.tex },
+    formulas.append(el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
       el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" })));
   }
   const controls = el("form", { class: "controls", "aria-label": "controls", onsubmit: (e) => e.preventDefault() });
@@ -262,7 +297,7 @@ function buildChapter(info) {
         const rect = canvas.getBoundingClientRect();
         const k = canvas.width / rect.width;
         const upd = app.session.click(info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state);
-        if (Object.keys(upd).length) { Object.assign(app.state, upd); schedule(); }
+        if (Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; schedule(); }
       });
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
@@ -270,7 +305,7 @@ function buildChapter(info) {
     plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png)));
   }
   const tools = el("div", { class: "tools" },
-    el("button", { type: "button", text: "Copy link", onclick: () => copy(location.href, "Link") }),
+    el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
     el("button", { type: "button", text: "Copy spec", title: "the JSON that `optlab run` accepts", onclick: () => copy(app.session.spec_json(), "Spec") }),
     el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
@@ -305,12 +340,11 @@ function start(id, raw) {
   app.chapter = info;
   const n = app.wasm.normalize(info.id, raw);
   app.state = n.state;
+  app.notes = [...notes, ...n.messages];
   buildNav();
   buildChapter(info);
   syncControls();
   render();
-  const msgs = $("#messages");
-  for (const m of [...notes, ...n.messages]) msgs.append(el("p", { class: `msg ${m.level}`, text: m.text }));
 }
 
 // The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls; {type: "optlab:get"} replies
@@ -320,6 +354,7 @@ window.addEventListener("message", (e) => {
   if (!d || typeof d !== "object" || !app.chapter) return;
   if (d.type === "optlab:set" && d.values && typeof d.values === "object") {
     for (const [k, v] of Object.entries(d.values)) if (app.chapter.controls.some((c) => c.name === k)) app.state[k] = String(v);
+    app.notes = [];
     schedule();
   } else if (d.type === "optlab:get" && e.source) {
     e.source.postMessage({ type: "optlab:state", chapter: app.chapter.id, state: app.state }, "*");

@@ -1,0 +1,443 @@
+// End-to-end tests of the built app (dist/) in a real headless Chromium, driven from outside the page with
+// playwright-core. Run: `trunk build --release && node --test tests/e2e/`.
+// Screenshots of every chapter go to tests/e2e/screenshots/ (git-ignored): look at them.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  ROOT, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, canvasInfo, readoutText, chapterIds,
+} from "./harness.mjs";
+
+let srv, br, ids = [];
+const VIEW = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
+
+// Errors the page may log that are not the app's: Chrome asks every server for /favicon.ico.
+const ignorable = (e) => /favicon\.ico/.test(e);
+
+async function newPage(opts = VIEW) {
+  const context = await br.browser.newContext(opts);
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  return { context, page, errors };
+}
+
+/** A live chapter (a training) starts at step 0: press Play, as a user would, and let the run finish, so
+ * its charts have data and two pages of one state show the same finished run. */
+async function prime(page) {
+  if (!(await page.evaluate(() => !!window.optlab.chapter.live))) return;
+  const finished = () => page.evaluate(() => { const p = document.querySelector("#progress"); return p.value >= p.max && p.max > 1; });
+  if (!(await finished())) {
+    await page.click("#play");
+    await page.waitForFunction(() => { const p = document.querySelector("#progress"); return p.value >= p.max && p.max > 1; }, null, { timeout: 180000 });
+  }
+  await settle(page);
+  assert.equal(await page.evaluate(() => window.optlab.playing), false, "play stops at the end of the run");
+}
+
+/** Data was drawn: coloured pixels (axes, grid and text are grey in every theme; a legend alone gives
+ * ~70 per device pixel ratio). */
+function assertDrawn(c, dpr, what = c.id) {
+  assert.ok(c.chromatic > 150 * dpr, `${what} drew only ${c.chromatic} coloured pixels`);
+}
+
+/** Everything the user can read, plus the values of inputs and outputs. */
+async function allText(page) {
+  return page.evaluate(() => document.body.innerText + " " +
+    [...document.querySelectorAll("input, select, output")].map((e) => e.value).join(" "));
+}
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  srv = await serveDist();
+  br = await launch();
+  const { context, page } = await newPage();
+  try {
+    await open(page, srv.base);
+    ids = await chapterIds(page);
+  } finally {
+    await context.close();
+  }
+});
+
+after(async () => {
+  // always close the browser and the server, whatever failed
+  try { if (br) await br.close(); } finally { if (srv) srv.server.close(); }
+});
+
+test("the server hands out the wasm as application/wasm and the page ships KaTeX locally", async () => {
+  const html = readFileSync(path.join(ROOT, "dist/index.html"), "utf8");
+  const wasm = html.match(/[\w-]+_bg\.wasm/);
+  assert.ok(wasm, "index.html names its wasm");
+  const res = await fetch(srv.base + wasm[0]);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "application/wasm");
+  const { context, page } = await newPage();
+  try {
+    const external = [];
+    page.on("request", (r) => { if (!r.url().startsWith(srv.base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) external.push(r.url()); });
+    await open(page, srv.base);
+    assert.deepEqual(external, [], "nothing is fetched from outside dist/");
+    assert.ok(await page.evaluate(() => !!window.katex), "KaTeX loaded from dist/katex");
+    assert.ok(await page.locator(".formula .katex").count() > 0, "formulas rendered by KaTeX");
+  } finally {
+    await context.close();
+  }
+});
+
+test("every chapter opens, draws, reacts to a slider, and its link reproduces the view", async (t) => {
+  assert.ok(ids.length >= 1, "the page lists chapters");
+  const navIds = [];
+  for (const id of ids) {
+    await t.test(id, async () => {
+      const { context, page, errors } = await newPage();
+      try {
+        await open(page, srv.base, `?chapter=${encodeURIComponent(id)}`);
+        assert.equal(await page.evaluate(() => window.optlab.chapter.id), id);
+        if (!navIds.length) {
+          navIds.push(...await page.$$eval("#nav a", (as) => as.map((a) => new URL(a.href).searchParams.get("chapter"))));
+          assert.deepEqual(navIds, ids, "the nav lists every chapter in the core's order");
+        }
+        const msgs = await page.$$eval("#messages .msg.error, #messages .msg.warn", (ps) => ps.map((p) => p.textContent));
+        assert.deepEqual(msgs, [], "no error or warning at the defaults");
+        await prime(page);
+
+        // every canvas drew data (coloured pixels: axes and text are grey in every theme)
+        const before = await canvasInfo(page);
+        const want = await page.evaluate(() => window.optlab.chapter.canvases.length);
+        assert.equal(before.length, want, "one canvas per chart");
+        for (const c of before) {
+          assert.ok(c.width >= 200 && c.height >= 100, `${c.id} is ${c.width}×${c.height}`);
+          assertDrawn(c, 1);
+        }
+        const ro = await readoutText(page);
+        assert.ok(ro.length > 10, `readout: ${ro}`);
+        assert.ok(!/NaN/.test(await allText(page)), "no NaN on the page");
+        assert.match(await page.textContent("#timing"), /computed in [\d.]+ ms, drawn in [\d.]+ ms/);
+
+        // every control has a visible label naming it (accessible name) and shows its value
+        const unlabeled = await page.$$eval(".controls input, .controls select", (els) =>
+          els.filter((e) => !(e.labels && e.labels.length && e.labels[0].textContent.trim())).map((e) => e.name));
+        assert.deepEqual(unlabeled, [], "controls without a label");
+        const names = await page.$$eval(".controls [name]", (els) => els.map((e) => e.name));
+        const controls = await page.evaluate(() => window.optlab.chapter.controls.map((c) => c.name));
+        assert.deepEqual(names, controls, "each control is an input/select named by its spec field");
+        await page.screenshot({ path: path.join(SCREENSHOTS, `${id}.png`), fullPage: true });
+
+        // formulas: typeset by KaTeX without errors; live values fill placeholders in captions and TeX, but
+        // never a TeX argument such as the {n} of \tfrac{m}{n} (even when a control is called n)
+        const formulas = await page.evaluate(() => [...document.querySelectorAll(".formula")].map((f) => ({
+          tex: f.dataset.tex,
+          caption: f.querySelector(".caption").textContent,
+          katex: !!f.querySelector(".tex .katex"),
+          error: !!f.querySelector(".katex-error"),
+          typeset: (f.querySelector('annotation[encoding="application/x-tex"]') || {}).textContent || "",
+        })));
+        for (const f of formulas) {
+          assert.ok(f.katex && !f.error, `formula typeset by KaTeX without error: ${f.tex}`);
+          assert.ok(!/\{[a-z_0-9]+\}/.test(f.caption), `caption placeholder left: ${f.caption}`);
+          for (const m of f.tex.matchAll(/[A-Za-z}^_]\{([a-z_0-9]+)\}/g)) {
+            assert.ok(f.typeset.includes(`{${m[1]}}`), `TeX argument {${m[1]}} was replaced in ${f.tex} → ${f.typeset}`);
+          }
+        }
+
+        // move a slider with the keyboard, as a user would: lr if there is one, else the first visible one
+        const slider = await page.evaluate(() => {
+          const ranges = [...document.querySelectorAll('.controls input[type="range"]')].filter((e) => !e.closest(".control").hidden);
+          const pick = ranges.find((e) => e.name === "lr") || ranges[0];
+          if (!pick) return null;
+          return { name: pick.name, atMax: Number(pick.value) >= Number(pick.max) - 1e-9 };
+        });
+        assert.ok(slider, "a visible slider");
+        const url0 = new URL(page.url());
+        const state0 = await page.evaluate(() => ({ ...window.optlab.state }));
+        const renders0 = await page.evaluate(() => window.optlab.renders);
+        await page.focus(`.controls input[name="${slider.name}"]`);
+        for (let i = 0; i < 10; i++) await page.keyboard.press(slider.atMax ? "ArrowLeft" : "ArrowRight");
+        await settle(page);
+        await prime(page);
+        const state1 = await page.evaluate(() => ({ ...window.optlab.state }));
+        assert.ok(await page.evaluate((n) => window.optlab.renders > n, renders0), "the change rendered");
+        assert.notEqual(state1[slider.name], state0[slider.name], `${slider.name} moved`);
+        const after = await canvasInfo(page);
+        assert.ok(after.some((c, i) => c.hash !== before[i].hash), "a canvas changed");
+        const ro1 = await readoutText(page);
+        assert.notEqual(ro1, ro, `the readout changed after ${slider.name}: ${state0[slider.name]} → ${state1[slider.name]}`);
+        const url1 = new URL(page.url());
+        assert.equal(url1.searchParams.get("chapter"), id);
+        assert.equal(url1.searchParams.get(slider.name), state1[slider.name], "the URL holds the new value");
+        assert.notEqual(url1.search, url0.search, "the URL changed");
+        for (const c of controls) assert.equal(url1.searchParams.get(c), state1[c], `the URL holds ${c}`);
+        const shown = await page.textContent(`.control[data-name="${slider.name}"] output`);
+        assert.ok(shown.trim().length > 0 && !/NaN/.test(shown), `value shown next to ${slider.name}: ${shown}`);
+        assert.ok(!/NaN/.test(await allText(page)), "no NaN on the page after the change");
+
+        // the link reproduces the view in a fresh page
+        const again = await context.newPage();
+        const errors2 = watchErrors(again);
+        await open(again, "", url1.href);
+        await prime(again);
+        assert.deepEqual(await again.evaluate(() => ({ ...window.optlab.state })), state1, "same state");
+        assert.equal(await readoutText(again), ro1, "same readout");
+        const after2 = await canvasInfo(again);
+        assert.deepEqual(after2.map((c) => c.hash), after.map((c) => c.hash), "same pixels");
+        const texts = (pg) => pg.$$eval("#messages .msg", (ps) => ps.map((p) => `${p.className}: ${p.textContent}`));
+        assert.deepEqual(await texts(again), await texts(page), "a shared link gives the same messages (no warning about the link)");
+        errors.push(...errors2);
+        assert.deepEqual(errors.filter((e) => !ignorable(e)), [], "no page errors");
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
+
+test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) layouts", async (t) => {
+  const views = [
+    { name: "projector-1280x720", query: "&theme=projector", opts: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 }, full: false },
+    { name: "dark", query: "", opts: { ...VIEW, colorScheme: "dark" }, full: false },
+    { name: "phone", query: "", opts: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, full: true },
+  ];
+  for (const v of views) {
+    await t.test(v.name, async () => {
+      const { context, page, errors } = await newPage(v.opts);
+      try {
+        // every chapter is checked; the problems of all of them are reported together
+        const problems = [];
+        const check = (ok, what) => { if (!ok) problems.push(what); };
+        for (const id of ids) {
+          await open(page, srv.base, `?chapter=${id}${v.query}`);
+          await prime(page);
+          await page.screenshot({ path: path.join(SCREENSHOTS, `${id}-${v.name}.png`), fullPage: v.full });
+          const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+          const want = v.name === "dark" ? "dark" : v.name.startsWith("projector") ? "projector" : "light";
+          check(theme === want, `${id}: data-theme ${theme}, not ${want}`);
+          const dpr = v.opts.deviceScaleFactor;
+          for (const c of await canvasInfo(page)) {
+            check(c.chromatic > 150 * dpr, `${id}/${c.id} drew only ${c.chromatic} coloured pixels`);
+            if (dpr === 2) {
+              const css = await page.$eval(`#${c.id}`, (e) => e.clientWidth);
+              check(c.width === Math.round(css * 2), `${id}/${c.id}: ${c.width} device pixels for ${css} CSS pixels`);
+            }
+          }
+          if (v.name.startsWith("projector")) {
+            // the lecture hall: the page chrome must leave the screen to the chapter
+            const header = await page.$eval("header.chrome", (e) => e.getBoundingClientRect().height);
+            check(header <= 0.25 * v.opts.viewport.height, `${id}: the header takes ${Math.round(header)} of ${v.opts.viewport.height} px`);
+          }
+          // (a mobile viewport widens to fit overflowing content, so compare with the device width)
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - v.opts.viewport.width;
+          check(overflow <= 0, `${id}: the page is ${overflow} px wider than the ${v.opts.viewport.width} px screen`);
+          check(!/NaN/.test(await allText(page)), `${id}: NaN on the page`);
+        }
+        assert.deepEqual(problems, []);
+        assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
+
+test("bad URL values give messages and no NaN", async () => {
+  const { context, page } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=landscapes&lr=abc&kappa=1e9");
+    const msgs = await page.$$eval("#messages .msg", (ps) => ps.map((p) => p.textContent));
+    assert.ok(msgs.some((m) => /learning rate/.test(m) && /not a number/.test(m)), msgs.join("\n"));
+    assert.ok(msgs.some((m) => /condition number/.test(m) && /outside/.test(m)), msgs.join("\n"));
+    assert.ok(!/NaN/.test(await allText(page)), "no NaN on the page");
+    const st = await page.evaluate(() => window.optlab.state);
+    const defaults = await page.evaluate(() => window.wasmBindings.normalize("landscapes", {}).state);
+    assert.equal(st.lr, defaults.lr, "lr falls back to its default");
+    assert.equal(st.kappa, "1000", "kappa is clamped to its maximum");
+    const q = new URL(page.url()).searchParams;
+    assert.equal(q.get("lr"), defaults.lr, "the URL is rewritten with valid values");
+    assert.equal(q.get("kappa"), "1000");
+    for (const c of await canvasInfo(page)) assertDrawn(c, 1);
+
+    // text from the URL is shown as text, never run
+    await open(page, srv.base, "?chapter=landscapes&problem=%3Cimg%20src%3Dx%20onerror%3D%22window.pwned%3D1%22%3E");
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.equal(await page.locator("#messages img").count(), 0);
+    assert.ok((await page.textContent("#messages")).includes("<img"), "the bad value is quoted as text");
+  } finally {
+    await context.close();
+  }
+});
+
+test("an unknown chapter falls back to the first with a message", async () => {
+  const { context, page } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=nope");
+    assert.equal(await page.evaluate(() => window.optlab.chapter.id), ids[0]);
+    const msgs = await page.textContent("#messages");
+    assert.match(msgs, /no chapter “nope”/);
+    assert.equal(new URL(page.url()).searchParams.get("chapter"), ids[0]);
+    await open(page, srv.base, "");
+    assert.equal(await page.evaluate(() => window.optlab.chapter.id), ids[0], "/ opens the first chapter");
+    assert.equal(await page.locator("#messages .msg.warn, #messages .msg.error").count(), 0, "/ gives no warning");
+  } finally {
+    await context.close();
+  }
+});
+
+test("embed mode hides the page chrome and the hidden controls", async () => {
+  const { context, page } = await newPage({ viewport: { width: 900, height: 600 }, deviceScaleFactor: 1 });
+  try {
+    await open(page, srv.base, "?embed=1&chapter=landscapes&hide=kappa");
+    assert.equal(await page.locator("header.chrome").isVisible(), false, "header hidden");
+    assert.equal(await page.locator("footer.chrome").isVisible(), false, "footer hidden");
+    assert.equal(await page.locator(".intro").isVisible(), false, "intro hidden");
+    assert.equal(await page.locator('.control[data-name="kappa"]').isVisible(), false, "kappa hidden");
+    assert.equal(await page.locator('.control[data-name="lr"]').isVisible(), true, "lr still shown");
+    for (const c of await canvasInfo(page)) assertDrawn(c, 1);
+    // a change keeps embed and hide in the URL (a copied link stays an embed link)
+    await page.focus('.controls input[name="lr"]');
+    await page.keyboard.press("ArrowLeft");
+    await settle(page);
+    const q = new URL(page.url()).searchParams;
+    assert.equal(q.get("embed"), "1");
+    assert.equal(q.get("hide"), "kappa");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "embed-landscapes.png") });
+  } finally {
+    await context.close();
+  }
+});
+
+test("a slide deck drives an embedded chapter by postMessage (www/embed-example.html)", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await page.goto(srv.base + "embed-example.html");
+    await page.evaluate(() => { window.__got = []; addEventListener("message", (e) => window.__got.push(e.data)); });
+    const frameEl = await page.waitForSelector("iframe");
+    const frame = await frameEl.contentFrame();
+    await frame.waitForFunction(() => document.body.dataset.ready === "true" && window.optlab && window.optlab.renders > 0, null, { timeout: 30000 });
+    await settle(frame);
+    assert.equal(await frame.locator('.control[data-name="newton"]').isVisible(), false, "hide= from the iframe src");
+    const s0 = await frame.evaluate(() => ({ ...window.optlab.state }));
+    const ro0 = await readoutText(frame);
+    const cv0 = await canvasInfo(frame);
+
+    await page.keyboard.press("ArrowRight"); // fragment 1: kappa 100, lr 1.6
+    await frame.waitForFunction(() => window.optlab.state.kappa === "100", null, { timeout: 10000 });
+    await settle(frame);
+    const s1 = await frame.evaluate(() => ({ ...window.optlab.state }));
+    assert.notEqual(s1.kappa, s0.kappa);
+    assert.equal(s1.lr, "1.6");
+    assert.notEqual(await readoutText(frame), ro0, "the readout changed");
+    const cv1 = await canvasInfo(frame);
+    assert.ok(cv1.some((c, i) => c.hash !== cv0[i].hash), "a canvas changed");
+    assert.equal(await frame.$eval('input[name="kappa"]', (e) => Math.round(10 ** Number(e.value))), 100, "the slider follows");
+
+    await page.keyboard.press("ArrowRight"); // fragment 2: lr 0.5
+    await frame.waitForFunction(() => window.optlab.state.lr === "0.5", null, { timeout: 10000 });
+    await settle(frame);
+
+    // the embed tells its parent about every render, and answers optlab:get
+    await page.waitForFunction(() => window.__got.some((d) => d.type === "optlab:rendered" && d.state.lr === "0.5"));
+    const reply = await page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", (e) => { if (e.data && e.data.type === "optlab:state") resolve(e.data); });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:get" }, "*");
+    }));
+    assert.equal(reply.chapter, "landscapes");
+    assert.equal(reply.state.kappa, "100");
+    assert.equal(reply.state.lr, "0.5");
+    // unknown names are ignored, not added to the state
+    await page.evaluate(() => document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", values: { bogus: 1 } }, "*"));
+    await settle(frame);
+    assert.equal(await frame.evaluate(() => "bogus" in window.optlab.state), false);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "embed-example.png") });
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("theme=projector and the theme menu set data-theme and redraw", async () => {
+  const { context, page } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=landscapes&theme=projector");
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "projector");
+    assert.equal(await page.$eval("#theme", (e) => e.value), "projector");
+    const font = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    const cv0 = await canvasInfo(page);
+    await page.selectOption("#theme", "dark");
+    await settle(page);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+    assert.equal(new URL(page.url()).searchParams.get("theme"), "dark", "the theme is part of the link");
+    const cv1 = await canvasInfo(page);
+    assert.ok(cv1.every((c, i) => c.hash !== cv0[i].hash), "every canvas redrawn in the dark theme");
+    await page.selectOption("#theme", "light");
+    await settle(page);
+    const lightFont = await page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+    assert.ok(font > lightFont, `projector type (${font}px) is larger than light (${lightFont}px)`);
+  } finally {
+    await context.close();
+  }
+});
+
+test("clicking the landscapes map sets x0", async () => {
+  const { context, page } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=landscapes");
+    const x00 = await page.evaluate(() => window.optlab.state.x0);
+    const box = await page.locator("#cv-landscapes-map").boundingBox();
+    const clickAt = async (fx, fy) => {
+      await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height);
+      await settle(page);
+      return (await page.evaluate(() => window.optlab.state.x0)).split(",").map(Number);
+    };
+    const a = await clickAt(0.4, 0.5);
+    assert.notEqual(a.join(","), x00, "x0 changed");
+    assert.ok(a.every(Number.isFinite), `x0 = ${a}`);
+    const b = await clickAt(0.7, 0.5);
+    assert.ok(b[0] > a[0], `further right is larger x (${a} → ${b})`);
+    assert.ok(Math.abs(b[1] - a[1]) < 1e-9, `same height is the same y (${a} → ${b})`);
+    const c = await clickAt(0.7, 0.3);
+    assert.ok(c[1] > b[1], `higher up is larger y (${b} → ${c})`);
+    assert.equal(new URL(page.url()).searchParams.get("x0"), c.join(","), "the URL holds x0");
+    assert.equal(await page.$eval('input[name="x0"]', (e) => e.value), c.join(","), "the x0 field shows it");
+  } finally {
+    await context.close();
+  }
+});
+
+test("exports: CSV and JSON downloads, and the copied spec runs with `optlab run`", async (t) => {
+  const { context, page } = await newPage({ ...VIEW, acceptDownloads: true, permissions: ["clipboard-read", "clipboard-write"] });
+  try {
+    await open(page, srv.base, "?chapter=landscapes&newton=false");
+    const grab = async (label) => {
+      const [dl] = await Promise.all([page.waitForEvent("download"), page.click(`.tools button:text-is("${label}")`)]);
+      return readFileSync(await dl.path(), "utf8");
+    };
+    const csv = await grab("Export CSV");
+    assert.ok(csv.split("\n").length > 10 && /loss/.test(csv.split("\n")[0]), csv.slice(0, 200));
+    const report = JSON.parse(await grab("Export JSON"));
+    await page.click('.tools button:text-is("Copy spec")');
+    const specText = await page.evaluate(() => navigator.clipboard.readText());
+    const spec = JSON.parse(specText);
+    assert.ok(Array.isArray(spec.runs) && spec.runs.length >= 1, specText);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "copy-spec.png") });
+
+    const bin = ["target/release/optlab", "target/debug/optlab"].map((p) => path.join(ROOT, p)).find(existsSync);
+    if (!bin) { t.skip("no native optlab binary built (cargo build): CLI cross-check skipped"); return; }
+    const file = path.join(tmpdir(), `optlab-e2e-spec-${process.pid}.json`);
+    writeFileSync(file, specText);
+    const cli = JSON.parse(execFileSync(bin, ["run", file, "--format", "json"], { encoding: "utf8" }));
+    assert.equal(report.runs.length, cli.runs.length, "same number of runs in the export and the CLI");
+    report.runs.forEach((r, i) => {
+      const x = r.loss, y = cli.runs[i].loss;
+      assert.equal(x.length, y.length, `run ${i}: trace lengths`);
+      for (let k = 0; k < x.length; k++) {
+        const tol = 1e-9 * Math.max(1, Math.abs(y[k]));
+        assert.ok(Math.abs(x[k] - y[k]) <= tol, `run ${i} step ${k}: browser ${x[k]} vs CLI ${y[k]}`);
+      }
+    });
+  } finally {
+    await context.close();
+  }
+});

@@ -1,0 +1,135 @@
+// Shared by the end-to-end tests (app.test.mjs) and the speed harness (bench.mjs): serves dist/ on
+// 127.0.0.1 with a tiny static server, launches Debian's Chromium through playwright-core, and reads the
+// app's state and canvases from outside the page.
+
+import http from "node:http";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "../../tools/node_modules/playwright-core/index.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "../..");
+export const DIST = path.join(ROOT, "dist");
+export const SCREENSHOTS = path.join(here, "screenshots");
+
+const MIME = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".woff": "font/woff",
+  ".ttf": "font/ttf",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+/** Fails early with a clear message when dist/ is missing or is a debug build from `trunk serve`. */
+export function checkDist() {
+  const index = path.join(DIST, "index.html");
+  if (!existsSync(index)) throw new Error(`${index} is missing: run \`trunk build --release\` first`);
+  const html = readFileSync(index, "utf8");
+  if (/__trunk_address__|trunk.*autoreload|new WebSocket/i.test(html)) {
+    throw new Error("dist/ was written by `trunk serve` (debug build with live reload): run `trunk build --release`");
+  }
+}
+
+/** Serves dist/ on 127.0.0.1 at a free port. Resolves to {server, base, requests}. */
+export async function serveDist() {
+  checkDist();
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    let rel = decodeURIComponent(url.pathname);
+    if (rel.endsWith("/")) rel += "index.html";
+    const file = path.join(DIST, path.normalize(rel).replace(/^(\.\.[/\\])+/, ""));
+    const ok = file.startsWith(DIST + path.sep) && existsSync(file) && statSync(file).isFile();
+    requests.push({ path: url.pathname, status: ok ? 200 : 404 });
+    if (!ok) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found");
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": MIME[path.extname(file)] || "application/octet-stream",
+      "cache-control": "no-store",
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address();
+  return { server, base: `http://127.0.0.1:${port}/`, requests };
+}
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-quic",
+];
+
+/** Launches Debian's Chromium (playwright adds --headless and its own temporary --user-data-dir). */
+export async function launch() {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  return { browser, close: () => browser.close() };
+}
+
+/** Collects uncaught errors and console errors of a page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()} @ ${m.location().url}`); });
+  return errors;
+}
+
+/** Opens `query` (e.g. "?chapter=momentum") and waits for the app to boot and draw. */
+export async function open(page, base, query = "") {
+  await page.goto(base + query);
+  await page.waitForFunction(() => document.body.dataset.ready === "true" && window.optlab && window.optlab.renders > 0, null, { timeout: 30000 });
+  await settle(page);
+}
+
+/** Waits until no render is pending for two consecutive frames (so any scheduled render has run); with
+ * `url`, also until the shell has written the state into the URL (it waits for the controls to be still). */
+export async function settle(page, { url = true } = {}) {
+  await page.evaluate((url) => new Promise((resolve) => {
+    let quiet = 0;
+    const busy = () => window.optlab.pending || (url && window.optlab.urlPending);
+    const tick = () => requestAnimationFrame(() => {
+      quiet = busy() ? 0 : quiet + 1;
+      if (quiet >= 2) resolve(); else tick();
+    });
+    tick();
+  }), url);
+}
+
+/** For each plot canvas: its id, size, a hash of its pixels and the number of clearly coloured pixels. */
+export async function canvasInfo(page) {
+  return page.evaluate(() => [...document.querySelectorAll("canvas.plot")].map((cv) => {
+    const ctx = cv.getContext("2d");
+    const d = ctx.getImageData(0, 0, cv.width, cv.height).data;
+    let h = 2166136261 >>> 0, chromatic = 0, opaque = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const hi = Math.max(d[i], d[i + 1], d[i + 2]), lo = Math.min(d[i], d[i + 1], d[i + 2]);
+      if (d[i + 3] > 0) opaque++;
+      if (d[i + 3] > 0 && hi - lo > 50) chromatic++;
+      h = Math.imul(h ^ (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)), 16777619) >>> 0;
+    }
+    return { id: cv.id, width: cv.width, height: cv.height, hash: h, chromatic, opaque };
+  }));
+}
+
+export async function readoutText(page) {
+  return page.evaluate(() => [...document.querySelectorAll("#readout dt, #readout dd")].map((e) => e.textContent).join(" | "));
+}
+
+/** Chapter ids in the page's order, from the wasm core. */
+export async function chapterIds(page) {
+  return page.evaluate(() => window.wasmBindings.chapters().map((c) => c.id));
+}

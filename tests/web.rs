@@ -1,0 +1,551 @@
+//! The web layer in headless Chrome (wasm-bindgen-test): for every chapter in `optlab::app::chapters()`,
+//! the wasm API the JS shell uses (`chapters`, `normalize`, `Session`) draws non-blank canvases, reacts to
+//! a control change, round-trips its state through a URL query string, maps clicks, and exports a spec
+//! that `optlab run` accepts.
+//!
+//! Run (the web-test profile optimises the wasm; unoptimised, a run takes too long for chromedriver):
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --profile web-test --target wasm32-unknown-unknown --no-default-features --test web`
+
+#![cfg(target_arch = "wasm32")]
+
+use optlab::app::controls::fmt_num;
+use optlab::app::{chapters, Chapter, Control, ControlKind};
+use optlab::web::{normalize, Session};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, UrlSearchParams};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const W: u32 = 640;
+const H: u32 = 480;
+
+type Raw = BTreeMap<String, String>;
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Creates (or finds) the chapter's canvases in the test page, `W`×`H` device pixels each, with the ids
+/// the shell uses (`cv-CHAPTER-CANVAS`).
+fn mount(c: &dyn Chapter) -> Vec<(String, HtmlCanvasElement)> {
+    let doc = document();
+    let body = doc.body().unwrap();
+    c.canvases()
+        .iter()
+        .map(|cv| {
+            let id = format!("cv-{}-{}", c.id(), cv.id);
+            let el: HtmlCanvasElement = match doc.get_element_by_id(&id) {
+                Some(e) => e.dyn_into().unwrap(),
+                None => {
+                    let e: HtmlCanvasElement = doc.create_element("canvas").unwrap().dyn_into().unwrap();
+                    e.set_id(&id);
+                    body.append_child(&e).unwrap();
+                    e
+                }
+            };
+            el.set_width(W);
+            el.set_height(H);
+            (cv.id.to_string(), el)
+        })
+        .collect()
+}
+
+fn unmount(canvases: Vec<(String, HtmlCanvasElement)>) {
+    for (_, el) in canvases {
+        el.remove();
+    }
+}
+
+fn pixels(el: &HtmlCanvasElement) -> Vec<u8> {
+    let ctx: CanvasRenderingContext2d = el.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    ctx.get_image_data(0.0, 0.0, el.width() as f64, el.height() as f64).unwrap().data().0
+}
+
+/// Number of distinct RGBA colours, the share of pixels that differ from the most common one, and the
+/// number of clearly coloured pixels (max − min channel > 50). Axes, grid and text are grey in every
+/// theme; data (Okabe–Ito series, viridis fields) is coloured, so an empty chart has almost none.
+fn colour_stats(px: &[u8]) -> (usize, f64, usize) {
+    let mut counts: HashMap<[u8; 4], usize> = HashMap::new();
+    let mut chromatic = 0;
+    for p in px.chunks_exact(4) {
+        *counts.entry([p[0], p[1], p[2], p[3]]).or_default() += 1;
+        let (hi, lo) = (p[0].max(p[1]).max(p[2]), p[0].min(p[1]).min(p[2]));
+        if p[3] > 0 && hi - lo > 50 {
+            chromatic += 1;
+        }
+    }
+    let n = px.len() / 4;
+    let top = counts.values().copied().max().unwrap_or(0);
+    (counts.len(), (n - top) as f64 / n.max(1) as f64, chromatic)
+}
+
+fn js_raw(raw: &Raw) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in raw {
+        js_sys::Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v)).unwrap();
+    }
+    o.into()
+}
+
+fn from_js(v: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(v).expect("the wasm API returns plain JSON-like objects")
+}
+
+/// What one render returned, parsed.
+struct Out {
+    state: Raw,
+    readout: Vec<(String, String)>,
+    messages: Vec<(String, String)>,
+    json: Value,
+}
+
+/// Steps a live chapter (a training) takes before it is checked: the same number every time, so two
+/// renders of one state are comparable.
+const LIVE_STEPS: usize = 300;
+
+/// Renders a chapter; a live chapter starts its run afresh and advances it `LIVE_STEPS` steps first.
+fn render(session: &mut Session, chapter: &str, raw: &Raw, theme: &str) -> Out {
+    let live = optlab::app::chapter(chapter).is_some_and(|c| c.is_live());
+    let json = if live {
+        session.reset_live();
+        from_js(session.tick(chapter, js_raw(raw), theme, 1.0, LIVE_STEPS, 1e9))
+    } else {
+        from_js(session.render(chapter, js_raw(raw), theme, 1.0))
+    };
+    let state = json["state"]
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .unwrap_or_default();
+    let pairs = |key: &str, a: &str, b: &str| -> Vec<(String, String)> {
+        json[key]
+            .as_array()
+            .map(|xs| xs.iter().map(|x| (x[a].as_str().unwrap_or_default().to_string(), x[b].as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default()
+    };
+    let readout = pairs("readout", "label", "value");
+    let messages = pairs("messages", "level", "text");
+    Out { state, readout, messages, json }
+}
+
+fn normalized(chapter: &str, raw: &Raw) -> (Raw, Vec<String>) {
+    let v = from_js(normalize(chapter, js_raw(raw)));
+    let state = v["state"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+    let msgs = v["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap_or_default().to_string()).collect();
+    (state, msgs)
+}
+
+/// A valid value for `ctl` clearly different from `current`.
+fn other_value(ctl: &Control, current: &str) -> String {
+    match &ctl.kind {
+        ControlKind::Range { min, max, log, .. } => {
+            let d: f64 = current.parse().unwrap_or(*min);
+            let v = if *log {
+                if d * 4.0 <= *max {
+                    d * 4.0
+                } else {
+                    d / 4.0
+                }
+            } else {
+                let span = max - min;
+                if d + 0.25 * span <= *max {
+                    d + 0.25 * span
+                } else {
+                    d - 0.25 * span
+                }
+            };
+            fmt_num(v.clamp(*min, *max))
+        }
+        ControlKind::Int { min, max, .. } => {
+            let d: i64 = current.parse().unwrap_or(*min);
+            let step = ((max - min) / 4).max(1);
+            (if d + step <= *max { d + step } else { d - step }).clamp(*min, *max).to_string()
+        }
+        ControlKind::Select { options, .. } => options.iter().map(|(v, _)| v.to_string()).find(|v| v != current).unwrap_or_else(|| current.to_string()),
+        ControlKind::Toggle { .. } => (current != "true").to_string(),
+        ControlKind::Point { min, max, .. } => {
+            let mut it = current.split(',').map(|p| p.trim().parse::<f64>().unwrap_or(0.0));
+            let (x, y) = (it.next().unwrap_or(0.0), it.next().unwrap_or(0.0));
+            let shift = 0.2 * (max - min);
+            let mv = |v: f64, s: f64| if v + s <= *max { v + s } else { v - s };
+            format!("{},{}", fmt_num(mv(x, shift)), fmt_num(mv(y, -shift)))
+        }
+    }
+}
+
+fn visible(ctl: &Control, st: &Raw) -> bool {
+    ctl.when.as_ref().map_or(true, |(name, values)| st.get(*name).is_some_and(|v| values.contains(&v.as_str())))
+}
+
+/// Lets the browser's event loop run (a macrotask), so the WebDriver polling the page gets answers
+/// between chapters; a page busy for minutes makes chromedriver give up ("Timed out receiving message
+/// from renderer").
+async fn yield_to_browser() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+/// Runs `check` for every chapter and fails once at the end with every chapter's problems, so one broken
+/// chapter does not hide another's.
+async fn for_every_chapter(check: impl Fn(&dyn Chapter, &mut Vec<String>)) {
+    assert!(!chapters().is_empty(), "no chapters");
+    let mut problems = Vec::new();
+    for c in chapters() {
+        let t0 = now();
+        let mut p = Vec::new();
+        check(c, &mut p);
+        console_log!("  {}: {:.0} ms, {} problem(s)", c.id(), now() - t0, p.len());
+        problems.extend(p.into_iter().map(|s| format!("{}: {s}", c.id())));
+        yield_to_browser().await;
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+#[wasm_bindgen_test]
+fn the_chapter_list_matches_the_core() {
+    let listed = from_js(optlab::web::chapters());
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let core: Vec<&str> = chapters().iter().map(|c| c.id()).collect();
+    assert_eq!(ids, core);
+    for c in listed.as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        assert!(!c["title"].as_str().unwrap_or_default().is_empty(), "{id}: title");
+        assert!(!c["canvases"].as_array().unwrap().is_empty(), "{id}: no canvas");
+        assert!(!c["controls"].as_array().unwrap().is_empty(), "{id}: no control");
+        let names: Vec<&str> = c["controls"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+        let unique: HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "{id}: duplicate control names {names:?}");
+        for n in names {
+            assert!(!["chapter", "embed", "theme", "hide"].contains(&n), "{id}: control {n} collides with a shell URL key");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_chapter_draws_non_blank_canvases_and_a_readout() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut s = Session::new();
+        let out = render(&mut s, c.id(), &Raw::new(), "light");
+        for (level, text) in &out.messages {
+            if level == "error" {
+                p.push(format!("error message at defaults: {text}"));
+            }
+        }
+        if out.readout.is_empty() {
+            p.push("empty readout".into());
+        }
+        for (label, value) in &out.readout {
+            if label.trim().is_empty() || value.trim().is_empty() {
+                p.push(format!("empty readout line ({label:?}, {value:?})"));
+            }
+            if value.contains("NaN") {
+                p.push(format!("NaN in readout {label}: {value}"));
+            }
+        }
+        for (id, el) in &canvases {
+            let (colours, ink, chromatic) = colour_stats(&pixels(el));
+            console_log!("{}/{id}: {colours} colours, {:.1}% non-background, {chromatic} coloured pixels", c.id(), 100.0 * ink);
+            // axes and labels alone give some grey ink; a chart with data has coloured lines or a field
+            if colours < 8 || ink < 0.01 || chromatic < 300 {
+                p.push(format!("canvas {id} looks blank: {colours} colours, {:.2}% non-background, {chromatic} coloured pixels", 100.0 * ink));
+            }
+        }
+        if c.is_live() {
+            let done = out.json["progress"][0].as_u64().unwrap_or(0) as usize;
+            let total = out.json["progress"][1].as_u64().unwrap_or(0) as usize;
+            if total == 0 || done != LIVE_STEPS.min(total) {
+                p.push(format!("live run progress {:?} after {LIVE_STEPS} steps", out.json["progress"]));
+            }
+        }
+        for k in ["compute_ms", "draw_ms"] {
+            if !out.json[k].as_f64().is_some_and(|t| t.is_finite() && t >= 0.0) {
+                p.push(format!("{k} is {:?}", out.json[k]));
+            }
+        }
+        unmount(canvases);
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn every_chapter_reacts_to_a_control_change() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut s = Session::new();
+        let base = render(&mut s, c.id(), &Raw::new(), "light");
+        let before: Vec<Vec<u8>> = canvases.iter().map(|(_, e)| pixels(e)).collect();
+        let controls = c.controls();
+        // lr first (every chapter's main knob), then the rest in order
+        let mut order: Vec<&Control> = controls.iter().filter(|k| k.name == "lr").collect();
+        order.extend(controls.iter().filter(|k| k.name != "lr"));
+        let mut changed_canvas = None;
+        let mut inert = Vec::new();
+        for ctl in order {
+            if !visible(ctl, &base.state) {
+                continue;
+            }
+            let cur = base.state.get(ctl.name).cloned().unwrap_or_default();
+            let v = other_value(ctl, &cur);
+            if v == cur {
+                continue;
+            }
+            let mut raw = base.state.clone();
+            raw.insert(ctl.name.to_string(), v.clone());
+            let out = render(&mut s, c.id(), &raw, "light");
+            if out.state.get(ctl.name) != Some(&v) {
+                p.push(format!("{}={v} was not kept: state has {:?}", ctl.name, out.state.get(ctl.name)));
+            }
+            let moved: Vec<&str> =
+                canvases.iter().zip(&before).filter(|((_, e), b)| pixels(e) != **b).map(|((id, _), _)| id.as_str()).collect();
+            if moved.is_empty() && out.readout == base.readout {
+                inert.push(format!("{}={v}", ctl.name));
+            }
+            if changed_canvas.is_none() && !moved.is_empty() {
+                changed_canvas = Some(format!("{}={v} changed {}", ctl.name, moved.join(", ")));
+            }
+            if ctl.name == "lr" && moved.is_empty() {
+                p.push(format!("lr {cur} → {v} changed no canvas"));
+            }
+        }
+        // back to the defaults: the same pixels as at first (nothing leaks from one render to the next)
+        render(&mut s, c.id(), &base.state, "light");
+        let again: Vec<Vec<u8>> = canvases.iter().map(|(_, e)| pixels(e)).collect();
+        if again != before {
+            p.push("rendering the defaults again after the changes did not give the same pixels".into());
+        }
+        match &changed_canvas {
+            Some(what) => console_log!("{}: {what}", c.id()),
+            None => p.push("no control change altered any canvas".into()),
+        }
+        if !inert.is_empty() {
+            // not a failure by itself (a control may only matter in combination with others), but shown
+            console_log!("{}: changes that altered neither a canvas nor the readout: {}", c.id(), inert.join(", "));
+        }
+        unmount(canvases);
+    })
+    .await;
+}
+
+/// `?chapter=ID&name=value…` as the shell writes it, parsed back the way the shell reads it.
+fn through_url(chapter: &str, st: &Raw) -> (String, Raw) {
+    let q = UrlSearchParams::new().unwrap();
+    q.append("chapter", chapter);
+    for (k, v) in st {
+        q.append(k, v);
+    }
+    let url = format!("?{}", String::from(q.to_string()));
+    let back = UrlSearchParams::new_with_str(&url).unwrap();
+    let mut raw = Raw::new();
+    for entry in js_sys::try_iter(&back).unwrap().unwrap() {
+        let pair = js_sys::Array::from(&entry.unwrap());
+        raw.insert(pair.get(0).as_string().unwrap(), pair.get(1).as_string().unwrap());
+    }
+    assert_eq!(raw.remove("chapter").as_deref(), Some(chapter), "{url}");
+    (url, raw)
+}
+
+#[wasm_bindgen_test]
+async fn every_chapter_state_round_trips_through_a_url() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let (defaults, msgs) = normalized(c.id(), &Raw::new());
+        if !msgs.is_empty() {
+            p.push(format!("defaults give messages: {msgs:?}"));
+        }
+        // the defaults, and a state where every control differs from its default
+        let mut changed = defaults.clone();
+        for ctl in c.controls() {
+            let cur = defaults.get(ctl.name).cloned().unwrap_or_default();
+            changed.insert(ctl.name.to_string(), other_value(&ctl, &cur));
+        }
+        let (changed, msgs) = normalized(c.id(), &changed);
+        if !msgs.is_empty() {
+            p.push(format!("valid values gave messages: {msgs:?}"));
+        }
+        for st in [defaults, changed] {
+            let (url, raw) = through_url(c.id(), &st);
+            let (back, msgs) = normalized(c.id(), &raw);
+            if back != st {
+                p.push(format!("{url} came back as {back:?}"));
+            }
+            if !msgs.is_empty() {
+                p.push(format!("{url} gave messages {msgs:?}"));
+            }
+            // the link reproduces the view: same readout and the same pixels from a fresh session
+            let mut s1 = Session::new();
+            let a = render(&mut s1, c.id(), &st, "light");
+            let pa: Vec<Vec<u8>> = canvases.iter().map(|(_, e)| pixels(e)).collect();
+            let mut s2 = Session::new();
+            let b = render(&mut s2, c.id(), &raw, "light");
+            let pb: Vec<Vec<u8>> = canvases.iter().map(|(_, e)| pixels(e)).collect();
+            if a.readout != b.readout || a.state != b.state {
+                p.push(format!("{url}: the link renders a different readout/state"));
+            }
+            if pa != pb {
+                p.push(format!("{url}: the link draws different pixels"));
+            }
+        }
+        unmount(canvases);
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn bad_values_and_unknown_chapters_give_messages_not_nan() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut raw = Raw::new();
+        for ctl in c.controls() {
+            let garbage = match ctl.kind {
+                ControlKind::Range { .. } => "abc",
+                ControlKind::Int { .. } => "1e999",
+                ControlKind::Select { .. } => "<b>nope</b>",
+                ControlKind::Toggle { .. } => "maybe",
+                ControlKind::Point { .. } => "1;2",
+            };
+            raw.insert(ctl.name.to_string(), garbage.to_string());
+        }
+        let mut s = Session::new();
+        let out = render(&mut s, c.id(), &raw, "light");
+        let (defaults, _) = normalized(c.id(), &Raw::new());
+        if out.state != defaults {
+            p.push(format!("garbage did not fall back to the defaults: {:?}", out.state));
+        }
+        let warned = out.messages.iter().filter(|(l, _)| l == "warn").count();
+        if warned < c.controls().len() {
+            p.push(format!("{} garbage values but {warned} warnings: {:?}", c.controls().len(), out.messages));
+        }
+        let text = out.json.to_string();
+        if text.contains("NaN") || text.contains("null") {
+            p.push(format!("NaN/null in the render output: {text}"));
+        }
+        unmount(canvases);
+    })
+    .await;
+    let mut s = Session::new();
+    let out = render(&mut s, "nope", &Raw::new(), "light");
+    assert!(out.messages.iter().any(|(l, t)| l == "error" && t.contains("nope")), "{:?}", out.messages);
+    let (st, msgs) = normalized("nope", &Raw::new());
+    assert!(st.is_empty() && msgs.iter().any(|t| t.contains("nope")));
+    // a click or an export before any render does nothing (and does not panic)
+    let s = Session::new();
+    assert_eq!(s.spec_json(), "");
+    assert_eq!(s.export("csv"), "");
+    assert_eq!(from_js(s.click("landscapes", "map", 10.0, 10.0, js_raw(&Raw::new()))), serde_json::json!({}));
+}
+
+#[wasm_bindgen_test]
+async fn themes_draw_differently() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut s = Session::new();
+        let mut seen: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+        for theme in ["light", "dark", "projector"] {
+            let out = render(&mut s, c.id(), &Raw::new(), theme);
+            if out.messages.iter().any(|(l, _)| l == "error") {
+                p.push(format!("{theme}: {:?}", out.messages));
+            }
+            seen.push((theme.to_string(), canvases.iter().map(|(_, e)| pixels(e)).collect()));
+        }
+        for i in 0..seen.len() {
+            for j in i + 1..seen.len() {
+                for (k, (id, _)) in canvases.iter().enumerate() {
+                    if seen[i].1[k] == seen[j].1[k] {
+                        p.push(format!("canvas {id}: themes {} and {} draw the same pixels", seen[i].0, seen[j].0));
+                    }
+                }
+            }
+        }
+        unmount(canvases);
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn clicks_inside_a_clickable_canvas_set_valid_controls() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut s = Session::new();
+        let base = render(&mut s, c.id(), &Raw::new(), "light");
+        for cv in c.canvases() {
+            let raw = js_raw(&base.state);
+            let outside = from_js(s.click(c.id(), cv.id, 0.0, 0.0, raw.clone()));
+            if outside.as_object().is_some_and(|o| !o.is_empty()) {
+                p.push(format!("{}: a click at the corner (outside the plot) set {outside}", cv.id));
+            }
+            if !cv.clickable {
+                continue;
+            }
+            let upd = from_js(s.click(c.id(), cv.id, W as f64 * 0.55, H as f64 * 0.45, raw));
+            let Some(upd) = upd.as_object().filter(|o| !o.is_empty()) else {
+                p.push(format!("{}: clickable, but a click in the middle set nothing", cv.id));
+                continue;
+            };
+            let mut st = base.state.clone();
+            for (k, v) in upd {
+                if !base.state.contains_key(k) {
+                    p.push(format!("{}: the click set {k}, which is not a control", cv.id));
+                }
+                st.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+            }
+            let (after, msgs) = normalized(c.id(), &st);
+            if !msgs.is_empty() || after != st {
+                p.push(format!("{}: the click set invalid values {upd:?}: {msgs:?}", cv.id));
+            }
+            if after == base.state {
+                p.push(format!("{}: the click did not change the state", cv.id));
+            }
+        }
+        unmount(canvases);
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn the_spec_and_exports_of_a_render_are_usable() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut s = Session::new();
+        render(&mut s, c.id(), &Raw::new(), "light");
+        let spec = s.spec_json();
+        if !spec.is_empty() {
+            match optlab::Spec::from_json(&spec) {
+                Ok(sp) => {
+                    if let Err(e) = sp.validate() {
+                        p.push(format!("copy spec gives a spec that does not validate: {e}"));
+                    }
+                }
+                Err(e) => p.push(format!("copy spec is not a valid optlab spec: {e}")),
+            }
+        }
+        let json = s.export("json");
+        let csv = s.export("csv");
+        if !json.is_empty() {
+            match serde_json::from_str::<Value>(&json) {
+                Ok(v) => {
+                    if v.to_string().contains("NaN") {
+                        p.push("NaN in the JSON export".into());
+                    }
+                }
+                Err(e) => p.push(format!("JSON export does not parse: {e}")),
+            }
+            if csv.lines().count() < 2 {
+                p.push(format!("CSV export has {} line(s)", csv.lines().count()));
+            }
+        }
+        if spec.is_empty() != json.is_empty() {
+            console_log!("{}: spec {} but export {}", c.id(), if spec.is_empty() { "empty" } else { "present" }, if json.is_empty() { "empty" } else { "present" });
+        }
+        unmount(canvases);
+    })
+    .await;
+}
