@@ -88,6 +88,16 @@ pub(super) fn fit_bounds(points: impl Iterator<Item = (f64, f64)>, aspect: f64, 
     } else {
         hx = hy / aspect;
     }
+    // Snap to "nice" sizes and centres, so that small control changes keep the same view and the browser
+    // reuses the cached landscape image instead of recomputing it.
+    let nice = |v: f64| {
+        let p = 10f64.powf(v.log10().floor());
+        [1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0].iter().map(|m| m * p).find(|&c| c >= v).unwrap_or(10.0 * p)
+    };
+    let hx = nice(hx * 1.0625);
+    let hy = hx * aspect;
+    let (gx, gy) = (hx / 8.0, hy / 8.0);
+    let (cx, cy) = ((cx / gx).round() * gx, (cy / gy).round() * gy);
     (cx - hx, cx + hx, cy - hy, cy + hy)
 }
 

@@ -3,7 +3,10 @@
 //! (`<canvas id="cv-CHAPTER-CANVAS">`, sized by the shell in device pixels) and maps clicks back to data
 //! coordinates. Dense fields are rendered into a pixel buffer and shown with one `putImageData`.
 
+mod fast_canvas;
+
 use crate::app::{self, Chart, Field};
+use fast_canvas::FastCanvas;
 use crate::plot::field::{grid_rgba, landscape_rgba};
 use crate::plot::{Frame, Theme};
 use plotters::prelude::IntoDrawingArea;
@@ -239,7 +242,7 @@ impl Session {
             .flatten()
             .and_then(|c| c.dyn_into().ok())
             .ok_or("no 2d context")?;
-        let backend = CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?;
+        let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?, ctx.clone());
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;
         let mut paint = |f: Frame| {
@@ -253,7 +256,8 @@ impl Session {
                             fields.clear();
                         }
                         if let Ok(prob) = p.build(*seed) {
-                            let step = dpr.round().max(1.0) as usize;
+                            // level sets are smooth: sampling every 2 device pixels (upscaled) looks the same
+                            let step = (dpr.round() as usize).max(2);
                             let buf = landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14);
                             fields.insert(key.clone(), buf);
                         }
@@ -261,9 +265,16 @@ impl Session {
                     fields.get(&key)
                 }
                 Field::Grid { values, width, height } => {
-                    let buf = grid_rgba(values, *width, *height, w, h, [150, 150, 150]);
-                    fields.insert("grid".into(), buf);
-                    fields.get("grid")
+                    // FNV-1a over the values: the grid is recoloured only when it changed
+                    let hash = values.iter().fold(0xcbf29ce484222325u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x100000001b3));
+                    let key = format!("grid|{hash:x}|{width}x{height}|{w}x{h}");
+                    if !fields.contains_key(&key) {
+                        if fields.len() > 16 {
+                            fields.clear();
+                        }
+                        fields.insert(key.clone(), grid_rgba(values, *width, *height, w, h, [150, 150, 150]));
+                    }
+                    fields.get(&key)
                 }
             };
             if let Some(buf) = buf {
