@@ -17,6 +17,7 @@ mod lookahead;
 mod sam;
 mod muon;
 mod race;
+pub mod training;
 
 pub use controls::{Control, ControlKind, State};
 
@@ -164,7 +165,7 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&minibatch::Minibatch, &landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &muon::Muon, &race::Race]
+    vec![&minibatch::Minibatch, &landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &muon::Muon, &race::Race, &training::Training]
 }
 
 /// The chapter with this id.

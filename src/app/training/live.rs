@@ -1,0 +1,333 @@
+//! The live run: one trainer, or two for a comparison, advanced in lockstep, with sharpness measured at
+//! checkpoints in small units of work spread over the following frames.
+//!
+//! **Checkpoints.** At step 0, every `total / CHECKPOINTS` steps and at the last step, each run records its
+//! metrics and starts a *measurement* of its weights at that step: λ_max of the training loss's Hessian
+//! ([`Lanczos`] on Hessian-vector products by central differences of the backpropagated gradient, the
+//! core's [`sharpness::hvp`]) and a loss slice along a random filter-normalised direction. Both use the
+//! whole training set, so they are far more expensive than a mini-batch step; each call of `advance` does
+//! at most [`MEASURE_BUDGET`] of this work (at least one unit: one Hessian-vector product or one point of
+//! the slice) after its training steps. A checkpoint that arrives while the previous measurement is still
+//! going on is skipped (its metrics are still recorded); the measurement of the last step is finished at
+//! once, so a completed run always shows its final sharpness. Costs are estimated by [`row_cost`], not
+//! timed: the core has no clock.
+
+use super::lanczos::{Lanczos, Ritz};
+use super::setup::Setup;
+use crate::train::mlp::Workspace;
+use crate::train::sharpness::{self, LossSlice};
+use crate::train::trainer::{evaluate, CHUNK};
+use crate::train::{Mlp, Trainer};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Checkpoints per run (besides step 0).
+pub const CHECKPOINTS: usize = 25;
+/// Budgets are in nanoseconds of native work as estimated by [`row_cost`] (wasm takes 1.5–3×).
+/// One call of [`crate::app::LiveRun::advance`] takes at most as many steps as fit in this budget (at
+/// least one), so that a big network and a big batch make the shell's slices shorter, not a frame longer.
+pub const STEP_BUDGET: f64 = 4e6;
+/// Metrics (a forward pass over every point) are recorded at most about once per this much training work.
+pub const EVAL_BUDGET: f64 = 1e6;
+/// Measurement work per call of `advance`, after its steps (at least one unit when one is pending).
+pub const MEASURE_BUDGET: f64 = 1.5e6;
+/// Lanczos: at most this many Hessian-vector products per measurement; converged when the residual is at
+/// most [`LANCZOS_TOL`] relative to λ_max.
+pub const MAX_PRODUCTS: usize = 40;
+pub const LANCZOS_TOL: f64 = 1e-3;
+/// The start vector: the previous Ritz vector plus this share of a random unit vector (so that a new sharp
+/// direction is not missed).
+pub const START_NOISE: f64 = 0.3;
+/// Points of the loss slice, over `α ∈ [−SLICE_RADIUS, SLICE_RADIUS]`.
+pub const SLICE_POINTS: usize = 21;
+pub const SLICE_RADIUS: f64 = 1.0;
+
+/// Estimated native nanoseconds of a forward pass of one row: a multiply-add costs about 1 ns in these
+/// small products, an evaluation of tanh or GELU about 20 (ReLU about 1), and so does each softmax
+/// exponential (measured: 0.46 µs per row for the default 2-8-8-2 tanh network). A backward pass costs
+/// about twice a forward one.
+pub fn row_cost(mlp: &Mlp) -> f64 {
+    let layers = mlp.layers();
+    let macs: usize = layers.iter().map(|l| l.fan_in * l.fan_out).sum();
+    let units: usize = layers.iter().take(layers.len().saturating_sub(1)).map(|l| l.fan_out).sum();
+    let act = match mlp.activation {
+        crate::train::Activation::Relu => 1.0,
+        _ => 20.0,
+    };
+    (macs as f64 + act * units as f64 + 20.0 * mlp.classes() as f64).max(1.0)
+}
+
+/// One λ_max measurement.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lambda {
+    pub step: usize,
+    pub value: f64,
+    /// Hessian-vector products used (two gradients over the training set each).
+    pub products: usize,
+    /// `‖Hx − λx‖ / |λ|` of the Ritz pair.
+    pub rel_residual: f64,
+    pub converged: bool,
+}
+
+/// A measurement of the weights at one checkpoint, done in units over several calls.
+struct Measure {
+    step: usize,
+    w: Vec<f64>,
+    lanczos: Option<Lanczos>,
+    direction: Vec<f64>,
+    slice: LossSlice,
+}
+
+/// One optimizer's run.
+pub struct Run {
+    pub trainer: Trainer,
+    /// Palette index of this run in every chart.
+    pub color: usize,
+    pub lambdas: Vec<Lambda>,
+    pub slice: Option<(usize, LossSlice)>,
+    ritz: Option<Vec<f64>>,
+    pending: Option<Measure>,
+    ws: Workspace,
+    hvp_buf: Vec<f64>,
+}
+
+impl Run {
+    fn new(trainer: Trainer, color: usize) -> Run {
+        let ws = trainer.mlp().workspace(CHUNK);
+        Run { trainer, color, lambdas: Vec::new(), slice: None, ritz: None, pending: None, ws, hvp_buf: Vec::new() }
+    }
+
+    /// Estimated cost of one Hessian-vector product (two gradients over the training set).
+    fn hvp_cost(&self) -> f64 {
+        6.0 * self.trainer.data().train.len() as f64 * row_cost(self.trainer.mlp())
+    }
+
+    /// Estimated cost of one point of the slice (a forward pass over every point).
+    fn slice_point_cost(&self) -> f64 {
+        let d = self.trainer.data();
+        (d.train.len() + d.test.len()) as f64 * row_cost(self.trainer.mlp())
+    }
+
+    /// Records the metrics and starts a measurement of the current weights, unless one is still going on
+    /// or the run diverged.
+    fn checkpoint(&mut self, seed: u64) {
+        self.trainer.record();
+        if self.pending.is_some() || self.trainer.diverged().is_some() {
+            return;
+        }
+        let step = self.trainer.step();
+        let w = self.trainer.params().to_vec();
+        let n = w.len();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        rng.set_stream(6);
+        let mut start: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+        if let Some(prev) = self.ritz.as_ref().filter(|v| v.len() == n && v.iter().all(|x| x.is_finite())) {
+            let ns = start.iter().map(|x| x * x).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
+            for (s, p) in start.iter_mut().zip(prev) {
+                *s = p + START_NOISE * *s / ns;
+            }
+        }
+        let mut drng = ChaCha8Rng::seed_from_u64(seed);
+        drng.set_stream(5);
+        let direction = sharpness::filter_normalised_direction(self.trainer.mlp(), &w, &mut drng);
+        let alpha = (0..SLICE_POINTS).map(|i| -SLICE_RADIUS + 2.0 * SLICE_RADIUS * i as f64 / (SLICE_POINTS - 1) as f64).collect();
+        self.pending = Some(Measure {
+            step,
+            w,
+            lanczos: Some(Lanczos::new(start, MAX_PRODUCTS, LANCZOS_TOL)),
+            direction,
+            slice: LossSlice { alpha, train_loss: Vec::new(), test_loss: Vec::new(), direction: Vec::new() },
+        });
+    }
+
+    /// Does one unit of the pending measurement; returns its estimated cost, `None` when nothing is pending.
+    fn work_unit(&mut self) -> Option<f64> {
+        let (hvp_cost, point_cost) = (self.hvp_cost(), self.slice_point_cost());
+        let Run { trainer, ws, pending, lambdas, ritz, slice, hvp_buf, .. } = self;
+        let m = pending.as_mut()?;
+        let (mlp, data) = (trainer.mlp(), trainer.data());
+        if let Some(lz) = m.lanczos.as_mut() {
+            let w = &m.w;
+            let mut grad = |p: &[f64], out: &mut [f64]| {
+                evaluate(mlp, p, ws, &data.train, None, Some(out));
+            };
+            let mut hv = |v: &[f64], out: &mut [f64]| sharpness::hvp(&mut grad, w, v, out, hvp_buf);
+            if let Some(Ritz { value, vector, products, residual, converged }) = lz.step(&mut hv) {
+                if value.is_finite() {
+                    let rel_residual = residual / value.abs().max(f64::MIN_POSITIVE);
+                    lambdas.push(Lambda { step: m.step, value, products, rel_residual, converged });
+                    *ritz = Some(vector);
+                }
+                m.lanczos = None;
+            }
+            return Some(hvp_cost);
+        }
+        let i = m.slice.train_loss.len();
+        let a = m.slice.alpha[i];
+        let p: Vec<f64> = m.w.iter().zip(&m.direction).map(|(w, d)| w + a * d).collect();
+        m.slice.train_loss.push(evaluate(mlp, &p, ws, &data.train, None, None).0);
+        if !data.test.is_empty() {
+            m.slice.test_loss.push(evaluate(mlp, &p, ws, &data.test, None, None).0);
+        }
+        if m.slice.train_loss.len() == m.slice.alpha.len() {
+            let mut done = pending.take().expect("a pending measurement");
+            done.slice.direction = done.direction;
+            *slice = Some((done.step, done.slice));
+        }
+        Some(point_cost)
+    }
+
+    /// Works on the pending measurement until `budget` is spent (at least one unit); returns the cost.
+    fn work(&mut self, budget: f64) -> f64 {
+        let mut spent = 0.0;
+        while let Some(c) = self.work_unit() {
+            spent += c;
+            if spent >= budget {
+                break;
+            }
+        }
+        spent
+    }
+
+    /// Finishes the pending measurement.
+    fn finish(&mut self) {
+        while self.work_unit().is_some() {}
+    }
+
+    /// Whether a measurement is going on.
+    pub fn measuring(&self) -> bool {
+        self.pending.is_some()
+    }
+}
+
+/// What the scene caches between frames (recomputed only when the step or the view changed).
+#[derive(Default)]
+pub struct Cache {
+    /// `(step, run index, side)` of `grid`.
+    pub grid_key: Option<(usize, usize, usize)>,
+    pub grid: Vec<f64>,
+    /// The step of `spectra`.
+    pub spectra_step: Option<usize>,
+    /// Per run: singular values of the last update of the shown weight matrix.
+    pub spectra: Vec<Vec<f64>>,
+}
+
+/// The live run of the training chapter.
+pub struct TrainingRun {
+    pub runs: Vec<Run>,
+    pub setup: Setup,
+    /// Steps requested.
+    pub total: usize,
+    /// Steps of the longest-running run.
+    pub step: usize,
+    /// Steps between checkpoints.
+    pub every: usize,
+    max_steps_per_call: usize,
+    next_check: usize,
+    checked: Option<usize>,
+    pub cache: Cache,
+}
+
+impl TrainingRun {
+    pub fn new(trainers: Vec<Trainer>, setup: Setup) -> TrainingRun {
+        let total = setup.specs[0].steps;
+        let runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i)).collect();
+        let step_cost: f64 = runs.iter().map(|r| 3.0 * r.trainer.spec().batch_size as f64 * row_cost(r.trainer.mlp())).sum();
+        TrainingRun {
+            runs,
+            setup,
+            total,
+            step: 0,
+            every: (total / CHECKPOINTS).max(1),
+            max_steps_per_call: ((STEP_BUDGET / step_cost.max(1.0)) as usize).max(1),
+            next_check: 0,
+            checked: None,
+            cache: Cache::default(),
+        }
+    }
+
+    fn live(&self) -> bool {
+        self.runs.iter().any(|r| r.trainer.diverged().is_none())
+    }
+
+    fn checkpoint_if_due(&mut self) {
+        if self.step == self.next_check && self.checked != Some(self.step) {
+            let seed = self.setup.specs[0].seed;
+            let last = self.step >= self.total;
+            for r in &mut self.runs {
+                if last {
+                    r.finish();
+                }
+                r.checkpoint(seed);
+                if last {
+                    r.finish();
+                }
+            }
+            self.checked = Some(self.step);
+            self.next_check = (self.step + self.every).min(self.total);
+        }
+    }
+
+    /// Finishes every pending measurement (for a scene that must show them, e.g. [`super::Training`]'s
+    /// `compute`, or a run that stopped).
+    pub fn finish_measurements(&mut self) {
+        for r in &mut self.runs {
+            r.finish();
+        }
+    }
+
+    /// Whether every run has stopped (finished or diverged).
+    pub fn stopped(&self) -> bool {
+        self.step >= self.total || !self.live()
+    }
+}
+
+impl super::super::LiveRun for TrainingRun {
+    /// Advances every run that has not diverged by up to `steps` steps (fewer when they would exceed
+    /// [`STEP_BUDGET`]), stopping at checkpoints on the way; then spends up to [`MEASURE_BUDGET`] on each
+    /// run's pending measurement. Returns the steps taken by the longest-running run.
+    fn advance(&mut self, steps: usize) -> usize {
+        let steps = steps.min(self.max_steps_per_call);
+        self.checkpoint_if_due();
+        let start = self.step;
+        while self.step - start < steps && self.step < self.total && self.live() {
+            // after a checkpoint the next one lies ahead (or at `total`, which ends the loop)
+            let to_check = self.next_check.saturating_sub(self.step).max(1);
+            let k = (steps - (self.step - start)).min(to_check).min(self.total - self.step);
+            for r in &mut self.runs {
+                if r.trainer.diverged().is_none() {
+                    r.trainer.step_n(k);
+                }
+            }
+            self.step = self.runs.iter().map(|r| r.trainer.step()).max().unwrap_or(0);
+            self.checkpoint_if_due();
+        }
+        if self.stopped() {
+            // nothing will call us again: finish what a diverged run left and record the end
+            for r in &mut self.runs {
+                r.trainer.record();
+                r.finish();
+            }
+        } else {
+            for r in &mut self.runs {
+                r.work(MEASURE_BUDGET);
+            }
+        }
+        self.step - start
+    }
+
+    /// `(steps done, steps requested)`; when every run diverged the request is cut to what was done, so
+    /// the shell's progress bar ends (the readout says where each run diverged).
+    fn progress(&self) -> (usize, usize) {
+        if self.live() {
+            (self.step, self.total)
+        } else {
+            (self.step, self.step)
+        }
+    }
+
+    fn scene(&mut self, st: &super::super::State) -> super::super::Scene {
+        super::scene::build(self, st)
+    }
+}

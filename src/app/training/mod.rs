@@ -1,0 +1,184 @@
+//! The training chapter: a small network learns a 2-D data set live, with any optimizer of the lecture,
+//! alone or side by side with a second one from the same weights on the same batches.
+//!
+//! A live chapter ([`Chapter::is_live`]): the shell advances a [`live::TrainingRun`] in bounded slices per
+//! animation frame and draws [`scene::build`] after each. [`Chapter::compute`] (used by the native tests and
+//! the snapshot tool) shows the run after its first [`COMPUTE_STEPS`] steps.
+//!
+//! - [`setup`]: controls → presets → [`crate::train::TrainSpec`]s;
+//! - [`live`]: the runs in lockstep, checkpoints with λ_max and the loss slice;
+//! - [`scene`]: the charts and the readout.
+
+pub mod lanczos;
+pub mod live;
+pub mod scene;
+pub mod setup;
+
+use super::{Canvas, Chapter, Control, Formula, LiveRun, Message, Scene, State};
+use setup::{OPTIMIZERS, PRESETS};
+
+pub struct Training;
+
+/// Steps [`Chapter::compute`] trains before drawing (the live page trains as far as asked).
+pub const COMPUTE_STEPS: usize = 100;
+/// Most steps a run can ask for.
+pub const MAX_STEPS: i64 = 50_000;
+
+fn preset_options() -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("custom", "custom (the controls below)")).chain(PRESETS.iter().map(|p| (p.id, p.label))).collect()
+}
+
+/// Starts the run of a (normalised) state; the error names the field the controls could not make valid.
+pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
+    let s = setup::setup(st);
+    let trainers = crate::train::compare(&s.specs).map_err(|e| {
+        let e = if s.specs.len() == 1 { format!("{}: {}", e.path.trim_start_matches("[0]."), e.message) } else { e.to_string() };
+        Message::error(format!("cannot train this setting: {e}"))
+    })?;
+    Ok(live::TrainingRun::new(trainers, s))
+}
+
+impl Chapter for Training {
+    fn id(&self) -> &'static str {
+        "training"
+    }
+    fn title(&self) -> &'static str {
+        "Small trainings: a network on 2-D data"
+    }
+    fn intro(&self) -> &'static str {
+        "The lecture's claims about optimizers are claims about training networks. Here a small multilayer \
+         perceptron learns a 2-D data set from mini-batches, with any optimizer of the lecture; the map shows \
+         the predicted probability of class 1 with the training (●) and test (○) points. The comparison mode \
+         trains a second optimizer from the same initial weights on the same sequence of mini-batches, and the \
+         sharpness views — λ_max of the training loss's Hessian from Hessian-vector products, and a loss slice along a \
+         random filter-normalised direction (Li et al. 2018) — show how flat or sharp the reached weights are."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Pick the preset “SAM vs SGD, 20% label noise”, press Play, and compare the two test-accuracy curves and the two λ_max curves.",
+            "Train with B = 1 and then with B = 100 for the same number of steps: compare how noisy the loss curves are and how many epochs each run saw.",
+            "Choose Muon, compare with AdamW, and look at the singular values of the last update of W₂.",
+            "Raise η with plain SGD and watch λ_max against the dashed line 2/η; raise it further until the readout reports a divergence.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula {
+                caption: "mini-batch step (B points, rate η_t)",
+                tex: r"w_{t+1} = w_t - \eta_t\,u_t\Big(\tfrac{1}{B}\sum_{i\in\mathcal B_t}\nabla \ell_i(w_t)\Big),\quad B = {batch_size},\ \eta = {lr}",
+            },
+            Formula { caption: "softmax cross-entropy", tex: r"\ell_i(w) = -\log \frac{e^{z_{y_i}(x_i;w)}}{\sum_k e^{z_k(x_i;w)}}" },
+            Formula {
+                caption: "SAM",
+                tex: r"\hat\epsilon = \rho\,\frac{\nabla L_{\mathcal B}(w)}{\|\nabla L_{\mathcal B}(w)\|},\quad w \leftarrow w - \eta\,\nabla L_{\mathcal B}(w + \hat\epsilon),\quad \rho = {rho}",
+            },
+            Formula {
+                caption: "Muon on a hidden matrix W (AdamW elsewhere)",
+                tex: r"M \leftarrow \beta M + (1-\beta)G,\quad W \leftarrow W - \eta\sqrt{\max(1, \text{rows}/\text{cols})}\;\mathrm{msign}\big((1-\beta)G + \beta M\big),\quad \text{Newton–Schulz: {ns_steps} steps}",
+            },
+            Formula {
+                caption: "sharpness: Lanczos on Hessian-vector products",
+                tex: r"Hv \approx \frac{\nabla L(w + hv) - \nabla L(w - hv)}{2h},\ \ \lambda_{\max} = \max_{\|v\|=1} v^\top H v \approx {lambda_max}",
+            },
+            Formula { caption: "loss slice (filter-normalised direction d)", tex: r"\alpha \mapsto L(w + \alpha d),\quad d_{\text{row}} = \frac{g_{\text{row}}}{\|g_{\text{row}}\|}\,\|w_{\text{row}}\|,\ g \sim \mathcal N(0, I)" },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        let opt_options = OPTIMIZERS.to_vec();
+        let compare_options: Vec<(&str, &str)> = std::iter::once(("off", "off")).chain(OPTIMIZERS).collect();
+        let uses_momentum = vec!["momentum", "muon", "sam", "lookahead"];
+        let uses_betas = vec!["adam", "adamw", "sam", "lookahead"];
+        vec![
+            Control::select("preset", "guided comparison", preset_options(), "custom")
+                .help("a preset applies its listed settings over the controls (see the readout); the result is whatever the run gives"),
+            Control::select(
+                "dataset",
+                "data set",
+                vec![("moons", "two moons"), ("circles", "circles"), ("spirals", "two spirals"), ("xor", "XOR"), ("blobs", "two Gaussian blobs")],
+                "moons",
+            ),
+            Control::int("n", "points (training + test)", 40, setup::MAX_APP_POINTS as i64, 500),
+            Control::range("noise", "input noise σ", 0.0, 0.5, 0.1).help("standard deviation of the Gaussian noise added to each coordinate"),
+            Control::range("label_noise", "label noise", 0.0, 0.5, 0.0).help("fraction of training labels flipped; test labels stay clean"),
+            Control::range("train_fraction", "training fraction", 0.1, 0.9, 0.5).help("the rest of the points is the test set"),
+            Control::int("layers", "hidden layers", 1, 4, 2),
+            Control::int("width", "units per hidden layer", 2, 64, 8),
+            Control::select("activation", "activation", vec![("tanh", "tanh"), ("relu", "ReLU"), ("gelu", "GELU")], "tanh"),
+            Control::select("loss", "loss", vec![("cross_entropy", "softmax cross-entropy"), ("squared", "squared error")], "cross_entropy"),
+            Control::select("optimizer", "optimizer (run A)", opt_options, "adam"),
+            Control::log_range("lr", "learning rate η (run A)", 1e-4, 1.0, 0.01).unit("η"),
+            Control::range("momentum", "momentum μ / Muon's β", 0.0, 0.99, 0.9)
+                .unit("μ")
+                .help("SGD with momentum, SAM/Lookahead around it, and Muon's momentum")
+                .when("optimizer", uses_momentum),
+            Control::range("beta1", "Adam β₁", 0.0, 0.999, 0.9).unit("β₁").when("optimizer", uses_betas.clone()),
+            Control::range("beta2", "Adam β₂", 0.9, 0.9999, 0.999).unit("β₂").when("optimizer", uses_betas),
+            Control::range("weight_decay", "decoupled weight decay λ", 0.0, 0.2, 0.01)
+                .unit("λ")
+                .help("AdamW, Muon, and the AdamW part of Muon; the other optimizers run without decay")
+                .when("optimizer", vec!["adamw", "muon"]),
+            Control::select("inner", "optimizer inside SAM / Lookahead", vec![("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam")], "momentum")
+                .when("optimizer", vec!["sam", "lookahead"]),
+            Control::log_range("rho", "SAM radius ρ", 1e-3, 1.0, 0.05).unit("ρ").when("optimizer", vec!["sam"]),
+            Control::int("k", "Lookahead steps k", 1, 20, 5).when("optimizer", vec!["lookahead"]),
+            Control::range("alpha", "Lookahead α", 0.05, 1.0, 0.5).unit("α").when("optimizer", vec!["lookahead"]),
+            Control::int("ns_steps", "Newton–Schulz steps", 0, 10, 5).when("optimizer", vec!["muon"]),
+            Control::log_range("adamw_lr", "AdamW η for Muon's other parameters", 1e-4, 1.0, 0.01)
+                .unit("η")
+                .help("biases and the first and last layers' weights")
+                .when("optimizer", vec!["muon"]),
+            Control::select("compare", "compare with (run B)", compare_options, "off")
+                .help("run B starts from the same weights and sees the same batches; its other hyperparameters are the controls of the same name"),
+            Control::log_range("compare_lr", "learning rate η (run B)", 1e-4, 1.0, 0.05).unit("η").when(
+                "compare",
+                OPTIMIZERS.iter().map(|(v, _)| *v).collect(),
+            ),
+            Control::select(
+                "schedule",
+                "learning-rate schedule",
+                vec![("constant", "constant"), ("cosine", "cosine to 0"), ("warmup_cosine", "5% linear warm-up, then cosine")],
+                "constant",
+            ),
+            Control::int("batch_size", "batch size B", 1, 128, 10),
+            Control::int("steps", "steps to train", 100, MAX_STEPS, 3000),
+            Control::int("seed", "seed (data, weights, batches)", 0, 9999, 0),
+            Control::int("speed", "speed", 1, 200, 10).unit("steps per frame").help("how many steps each animation frame trains (at most ~10 ms of work)"),
+            Control::select("view", "map shows", vec![("first", "run A"), ("second", "run B")], "first").when(
+                "compare",
+                OPTIMIZERS.iter().map(|(v, _)| *v).collect(),
+            ),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas { id: "regions", label: "decision regions: predicted probability of class 1 with the training and test points", aspect: 0.85, clickable: false },
+            Canvas { id: "loss", label: "training and test loss against the step", aspect: 0.6, clickable: false },
+            Canvas { id: "accuracy", label: "training and test accuracy against the step", aspect: 0.6, clickable: false },
+            Canvas { id: "sharpness", label: "largest Hessian eigenvalue of the training loss against the step", aspect: 0.6, clickable: false },
+            Canvas { id: "slice", label: "loss along a random filter-normalised direction through the current weights", aspect: 0.6, clickable: false },
+            Canvas { id: "spectrum", label: "singular values of the last update of a hidden weight matrix", aspect: 0.6, clickable: false },
+        ]
+    }
+
+    /// The run after its first [`COMPUTE_STEPS`] steps, its measurements finished (the live page uses
+    /// [`Chapter::start_live`]).
+    fn compute(&self, st: &State) -> Scene {
+        match start(st) {
+            Ok(mut run) => {
+                run.advance(COMPUTE_STEPS);
+                run.finish_measurements();
+                run.scene(st)
+            }
+            Err(m) => Scene { messages: vec![m], ..Scene::default() },
+        }
+    }
+    fn is_live(&self) -> bool {
+        true
+    }
+    fn start_live(&self, st: &State) -> Result<Box<dyn LiveRun>, Message> {
+        Ok(Box::new(start(st)?))
+    }
+    fn live_ignores(&self) -> &'static [&'static str] {
+        &["speed", "view"]
+    }
+}

@@ -1,0 +1,336 @@
+//! The scene of a live training: decision regions with the data, loss and accuracy curves, λ_max over
+//! time, the loss slice, the singular values of the last update, and the readout. Everything heavy is
+//! cached (the heat map per step and view, the spectra per step) or measured at checkpoints (λ_max, the
+//! slice), so building a scene costs little more than copying the curves.
+
+use super::live::{row_cost, TrainingRun};
+use crate::app::common::sig;
+use crate::app::{Chart, Field, Readout, Scene, State};
+use crate::linalg::singular_values;
+use crate::optim::OptimizerSpec;
+use crate::plot::field::MapChart;
+use crate::plot::{LineChart, Mark, Series};
+use crate::train::groups::uses_muon;
+
+/// Palette indices of class 0 and class 1 in the map.
+pub const CLASS_COLORS: [usize; 2] = [0, 1];
+/// Palette indices of run A and run B in every chart (apart from the class colours).
+pub const RUN_COLORS: [usize; 2] = [2, 3];
+/// Native nanoseconds (see [`row_cost`]) the heat map may take per step shown: the grid side is chosen so
+/// that a big network gets a coarser map instead of a slow frame (between [`MIN_GRID`] and [`MAX_GRID`]
+/// cells a side; 52 for the default 2-8-8-2 tanh network).
+pub const GRID_BUDGET: f64 = 1.2e6;
+pub const MIN_GRID: usize = 24;
+pub const MAX_GRID: usize = 64;
+
+/// Text of a divergence reason without `NaN`/`inf` spellings.
+fn clean(s: &str) -> String {
+    s.replace("-inf", "−∞").replace("inf", "∞").replace("NaN", "not a number")
+}
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1}%", 100.0 * v)
+    } else {
+        "—".into()
+    }
+}
+
+/// The hidden weight matrix whose update spectrum is shown: `W₂` (the first hidden-to-hidden matrix,
+/// which Muon trains) when there are two hidden layers or more, else `W₁`.
+fn spectrum_layer(run: &TrainingRun) -> usize {
+    if run.runs[0].trainer.mlp().layers().len() >= 3 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Stability threshold of gradient descent (with heavy-ball momentum μ) on a quadratic: 2(1 + μ)/η.
+fn gd_threshold(spec: &OptimizerSpec) -> Option<f64> {
+    match spec {
+        OptimizerSpec::Sgd(s) if !s.nesterov => Some(2.0 * (1.0 + s.momentum)),
+        _ => None,
+    }
+}
+
+pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
+    let mut scene = Scene { messages: run.setup.messages.clone(), ..Scene::default() };
+    let view = if st.get("view") == "second" && run.runs.len() > 1 { 1 } else { 0 };
+    if st.get("view") == "second" && run.runs.len() == 1 {
+        scene.messages.push(crate::app::Message::info("the map shows run A: choose a second optimizer under “compare with” to see run B"));
+    }
+    scene.charts.push(("regions", regions(run, view)));
+    scene.charts.push(("loss", curves(run, true)));
+    scene.charts.push(("accuracy", curves(run, false)));
+    scene.charts.push(("sharpness", sharpness_chart(run)));
+    scene.charts.push(("slice", slice_chart(run)));
+    scene.charts.push(("spectrum", spectrum_chart(run)));
+    readout(run, &mut scene);
+    scene
+}
+
+fn regions(run: &mut TrainingRun, view: usize) -> Chart {
+    let r = &mut run.runs[view];
+    let bounds = r.trainer.data().bounds();
+    let side = ((GRID_BUDGET / row_cost(r.trainer.mlp())).sqrt() as usize).clamp(MIN_GRID, MAX_GRID);
+    let key = (r.trainer.step(), view, side);
+    if run.cache.grid_key != Some(key) {
+        r.trainer.predict_grid_into(side, side, bounds, &mut run.cache.grid);
+        run.cache.grid_key = Some(key);
+    }
+    let classes = r.trainer.mlp().classes().max(1);
+    let p1: Vec<f64> = run.cache.grid.chunks(classes).map(|c| c.get(1).copied().unwrap_or(f64::NAN)).collect();
+    let values: Vec<f64> = upsample(&p1, side, MAX_GRID).into_iter().map(|p| if p.is_finite() { p.clamp(0.0, 0.999) } else { 1.0 }).collect();
+    let data = r.trainer.data();
+    let color = |y: usize| CLASS_COLORS.get(y).copied().unwrap_or(y + 2);
+    let mut points: Vec<(f64, f64, usize, bool)> = data.train.x.iter().zip(&data.train.y).map(|(p, &y)| (p[0], p[1], color(y), true)).collect();
+    points.extend(data.test.x.iter().zip(&data.test.y).map(|(p, &y)| (p[0], p[1], color(y), false)));
+    let label = r.trainer.spec().label.clone();
+    let from = if side < MAX_GRID { format!(" (interpolated from {side}×{side})") } else { String::new() };
+    let map = MapChart {
+        title: format!("{label}: p(class 1){from} at step {}; ● training, ○ test", r.trainer.step()),
+        x_label: "x₁".into(),
+        y_label: "x₂".into(),
+        bounds: (bounds.x_min, bounds.x_max, bounds.y_min, bounds.y_max),
+        points,
+        ..Default::default()
+    };
+    Chart::Map(map, Field::Grid { values, width: MAX_GRID, height: MAX_GRID })
+}
+
+/// Bilinear interpolation of a `side × side` grid of cell values to `out × out` cells (cell centres
+/// aligned; a cell next to a non-finite value is non-finite).
+fn upsample(v: &[f64], side: usize, out: usize) -> Vec<f64> {
+    if side == out || side == 0 || v.len() != side * side {
+        return v.to_vec();
+    }
+    let coord = |i: usize| {
+        let x = ((i as f64 + 0.5) * side as f64 / out as f64 - 0.5).clamp(0.0, (side - 1) as f64);
+        let i0 = (x.floor() as usize).min(side - 1);
+        (i0, (i0 + 1).min(side - 1), x - i0 as f64)
+    };
+    let mut res = Vec::with_capacity(out * out);
+    for j in 0..out {
+        let (j0, j1, fy) = coord(j);
+        for i in 0..out {
+            let (i0, i1, fx) = coord(i);
+            let top = v[j0 * side + i0] * (1.0 - fx) + v[j0 * side + i1] * fx;
+            let bottom = v[j1 * side + i0] * (1.0 - fx) + v[j1 * side + i1] * fx;
+            res.push(top * (1.0 - fy) + bottom * fy);
+        }
+    }
+    res
+}
+
+/// Loss (log scale) or accuracy (%) against step: training solid, test dashed, one colour per run.
+fn curves(run: &TrainingRun, loss: bool) -> Chart {
+    let mut series = Vec::new();
+    let mut markers = Vec::new();
+    for r in &run.runs {
+        let h = r.trainer.history();
+        let letter = letter(r.color);
+        type Pts = Vec<(f64, f64)>;
+        let (train, test): (Pts, Pts) = if loss {
+            (
+                h.iter().map(|m| (m.step as f64, m.train_loss)).collect(),
+                h.iter().filter_map(|m| Some((m.step as f64, m.test_loss?))).collect(),
+            )
+        } else {
+            (
+                h.iter().map(|m| (m.step as f64, 100.0 * m.train_accuracy)).collect(),
+                h.iter().filter_map(|m| Some((m.step as f64, 100.0 * m.test_accuracy?))).collect(),
+            )
+        };
+        series.push(Series::line(format!("{letter} training"), RUN_COLORS[r.color], train));
+        series.push(Series::line(format!("{letter} test"), RUN_COLORS[r.color], test).with_mark(Mark::Dashed));
+        if let Some(d) = r.trainer.diverged() {
+            markers.push((d.step as f64, format!("{letter} diverged")));
+        }
+    }
+    let c = LineChart {
+        title: if loss { "loss (mean over the set)".into() } else { "accuracy".into() },
+        x_label: "optimizer step t".into(),
+        y_label: if loss { "loss".into() } else { "accuracy (%)".into() },
+        y_log: loss,
+        x_range: Some((0.0, run.total as f64)),
+        y_range: if loss { None } else { Some((0.0, 100.0)) },
+        series,
+        markers,
+        ..Default::default()
+    };
+    Chart::Lines(c)
+}
+
+fn letter(i: usize) -> &'static str {
+    ["A", "B"].get(i).copied().unwrap_or("?")
+}
+
+fn sharpness_chart(run: &TrainingRun) -> Chart {
+    let mut series = Vec::new();
+    for r in &run.runs {
+        let pts = r.lambdas.iter().map(|l| (l.step as f64, l.value)).collect();
+        series.push(Series::line(format!("{} λ_max", letter(r.color)), RUN_COLORS[r.color], pts).with_mark(Mark::LinePoints));
+        if let Some(f) = gd_threshold(&r.trainer.spec().optimizer) {
+            let pts: Vec<(f64, f64)> = r.trainer.history().iter().filter_map(|m| Some((m.step as f64, f / m.lr?))).collect();
+            if !pts.is_empty() {
+                let name = if f == 2.0 { "2/η" } else { "2(1+μ)/η" };
+                series.push(Series::line(format!("{} {name}", letter(r.color)), RUN_COLORS[r.color], pts).with_mark(Mark::Dashed));
+            }
+        }
+    }
+    Chart::Lines(LineChart {
+        title: "sharpness λ_max of the training loss (Lanczos on Hessian-vector products)".into(),
+        x_label: "optimizer step t".into(),
+        y_label: "λ_max (log scale)".into(),
+        y_log: true,
+        x_range: Some((0.0, run.total as f64)),
+        series,
+        ..Default::default()
+    })
+}
+
+fn slice_chart(run: &TrainingRun) -> Chart {
+    let mut series = Vec::new();
+    let mut steps = Vec::new();
+    for r in &run.runs {
+        let Some((step, s)) = &r.slice else { continue };
+        steps.push(format!("{} at step {step}", letter(r.color)));
+        let l = letter(r.color);
+        series.push(Series::line(format!("{l} training"), RUN_COLORS[r.color], s.alpha.iter().copied().zip(s.train_loss.iter().copied()).collect()));
+        if !s.test_loss.is_empty() {
+            let pts = s.alpha.iter().copied().zip(s.test_loss.iter().copied()).collect();
+            series.push(Series::line(format!("{l} test"), RUN_COLORS[r.color], pts).with_mark(Mark::Dashed));
+        }
+    }
+    Chart::Lines(LineChart {
+        title: format!("loss along a random filter-normalised direction d ({})", if steps.is_empty() { "none yet".into() } else { steps.join(", ") }),
+        x_label: "α in L(w + α·d)".into(),
+        y_label: "loss".into(),
+        y_log: true,
+        series,
+        ..Default::default()
+    })
+}
+
+fn spectrum_chart(run: &mut TrainingRun) -> Chart {
+    let l = spectrum_layer(run);
+    if run.cache.spectra_step != Some(run.step) || run.cache.spectra.len() != run.runs.len() {
+        run.cache.spectra = run.runs.iter().map(|r| if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) }).collect();
+        run.cache.spectra_step = Some(run.step);
+    }
+    let layer = run.runs[0].trainer.mlp().layers()[l];
+    let series = run
+        .runs
+        .iter()
+        .zip(&run.cache.spectra)
+        .map(|(r, s)| {
+            let pts = s.iter().enumerate().filter(|(_, v)| v.is_finite() && **v > 0.0).map(|(i, v)| ((i + 1) as f64, *v)).collect();
+            Series::line(format!("{} step {}", letter(r.color), r.trainer.step()), RUN_COLORS[r.color], pts).with_mark(Mark::LinePoints)
+        })
+        .collect();
+    Chart::Lines(LineChart {
+        title: format!("singular values of the last update of W{} ({}×{}; zeros not drawn)", sub(l + 1), layer.fan_out, layer.fan_in),
+        x_label: "index i (largest first)".into(),
+        y_label: "σᵢ(ΔW)".into(),
+        y_log: true,
+        series,
+        ..Default::default()
+    })
+}
+
+/// The singular values of `m` after dropping its all-zero rows and columns (which only add zero singular
+/// values): an update with many exact zeros — dead ReLU units — otherwise sends the SVD down a path that
+/// takes 50–90 ms for a 64×64 matrix instead of about 1 ms (measured natively).
+fn nonzero_singular_values(m: ndarray::ArrayView2<'_, f64>) -> Vec<f64> {
+    let rows: Vec<usize> = (0..m.nrows()).filter(|&i| m.row(i).iter().any(|x| *x != 0.0)).collect();
+    let cols: Vec<usize> = (0..m.ncols()).filter(|&j| m.column(j).iter().any(|x| *x != 0.0)).collect();
+    if rows.is_empty() || cols.is_empty() {
+        return Vec::new();
+    }
+    let t = m.select(ndarray::Axis(0), &rows).select(ndarray::Axis(1), &cols);
+    singular_values(t.view())
+}
+
+fn sub(i: usize) -> String {
+    i.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect()
+}
+
+fn readout(run: &TrainingRun, scene: &mut Scene) {
+    let setup = &run.setup;
+    if let Some(p) = setup.preset {
+        let settings: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        scene.readout.push(Readout::new(
+            format!("preset “{}” sets", p.label),
+            format!("{} (over the controls; choose “custom” to set them yourself)", settings.join(", ")),
+        ));
+    }
+    let lead = run.runs.iter().max_by_key(|r| r.trainer.step()).expect("a run has at least one trainer");
+    let t = &lead.trainer;
+    let n_train = t.data().train.len();
+    scene.readout.push(Readout::new("optimizer steps", format!("{} of {}", run.step, run.total)));
+    scene.readout.push(Readout::new(format!("epochs (complete passes over the {n_train} training points)"), t.epoch().to_string()));
+    scene.readout.push(Readout::new(
+        format!("training samples used (batch size {})", t.spec().batch_size),
+        t.samples().to_string(),
+    ));
+    for r in &run.runs {
+        let label = r.trainer.spec().label.clone();
+        if let Some(d) = r.trainer.diverged() {
+            scene.readout.push(Readout::bad(label.clone(), format!("diverged at step {}: {}", d.step, clean(&d.reason))));
+        }
+        if let Some(m) = r.trainer.history().last() {
+            scene.readout.push(Readout::new(
+                format!("{label}: training loss / accuracy (step {})", m.step),
+                format!("{} / {}", sig(m.train_loss), pct(m.train_accuracy)),
+            ));
+            scene.readout.push(Readout::new(
+                format!("{label}: test loss / accuracy (step {})", m.step),
+                format!("{} / {}", m.test_loss.map_or("—".into(), sig), m.test_accuracy.map_or("—".into(), pct)),
+            ));
+        }
+        match r.lambdas.last() {
+            Some(l) => {
+                let how = if l.converged {
+                    format!("{} (Lanczos, {} Hessian-vector products)", sig(l.value), l.products)
+                } else {
+                    format!("≈ {} (Lanczos stopped after {} products; residual {}%)", sig(l.value), l.products, sig(100.0 * l.rel_residual))
+                };
+                let thr = gd_threshold(&r.trainer.spec().optimizer).and_then(|f| {
+                    let lr = r.trainer.history().iter().rev().find(|m| m.step <= l.step).and_then(|m| m.lr)?;
+                    Some(format!("; {} = {}", if f == 2.0 { "2/η" } else { "2(1+μ)/η" }, sig(f / lr)))
+                });
+                let relu = if r.trainer.mlp().activation == crate::train::Activation::Relu {
+                    "; with ReLU the finite differences can straddle kinks, so take it as an estimate"
+                } else {
+                    ""
+                };
+                scene.readout.push(Readout::new(format!("{label}: λ_max at step {}", l.step), format!("{how}{}{relu}", thr.unwrap_or_default())));
+            }
+            None => scene.readout.push(Readout::new(format!("{label}: λ_max"), if r.measuring() { "being measured" } else { "measured from the first step on (press Play or Step)" })),
+        }
+    }
+    if run.runs.iter().any(|r| uses_muon(&r.trainer.spec().optimizer)) {
+        let s = &setup.specs[0];
+        scene.readout.push(Readout::new(
+            "Muon's parameter groups",
+            format!(
+                "Muon applies to the hidden-to-hidden weight matrices; AdamW (η = {}, weight decay {}) to the biases and the first and last layers",
+                crate::app::controls::fmt_num(s.adamw.lr),
+                crate::app::controls::fmt_num(s.adamw.weight_decay)
+            ),
+        ));
+    }
+    let flipped = t.data().flipped.len();
+    if flipped > 0 {
+        scene.readout.push(Readout::new("flipped training labels", format!("{flipped} of {n_train} (label noise); test labels are clean")));
+    }
+    if run.runs.len() > 1 {
+        scene.readout.push(Readout::new(
+            "fair comparison",
+            "both runs start from the same weights and see the same mini-batches in the same order",
+        ));
+    }
+    let lam = run.runs[0].lambdas.last().map_or(r"\text{(being measured)}".to_string(), |l| sig(l.value));
+    scene.values.push(("lambda_max".into(), lam));
+}

@@ -1,0 +1,290 @@
+//! From the controls to training specs: the presets, the optimizers, the schedule, and the one or two
+//! [`TrainSpec`]s of a run (two for a comparison, equal in everything but the optimizer).
+
+use super::super::controls::fmt_num;
+use super::super::{Message, State};
+use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, Rmsprop, SamSpec, Sgd};
+use crate::optim::schedule::ScheduleSpec;
+use crate::optim::OptimizerSpec;
+use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
+
+/// Optimizers of the `optimizer` and `compare` selects, `(value, label)`.
+pub const OPTIMIZERS: [(&str, &str); 9] = [
+    ("sgd", "SGD"),
+    ("momentum", "SGD with momentum"),
+    ("adam", "Adam"),
+    ("adamw", "AdamW"),
+    ("rmsprop", "RMSProp"),
+    ("adagrad", "AdaGrad"),
+    ("sam", "SAM"),
+    ("lookahead", "Lookahead"),
+    ("muon", "Muon (+ AdamW)"),
+];
+
+/// A guided comparison: the settings it applies over the controls. The result shown is whatever the run
+/// gives; nothing here or in the chapter states an outcome.
+pub struct Preset {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub settings: &'static [(&'static str, &'static str)],
+}
+
+/// The presets of the `preset` select (besides "custom"). Each pairs a claim of the lecture with a fair
+/// setting: the same data, network, batches, seed and number of steps for both optimizers. The learning
+/// rates were chosen without looking at test accuracy, each optimizer alone: the lowest final *training*
+/// loss on seed 0 over η ∈ {0.001, 0.003, 0.01, 0.03, 0.1, 0.3} (Muon: {0.003, 0.01, 0.02, 0.03, 0.1},
+/// its AdamW part at the AdamW run's η), measured with this chapter's runs:
+/// - SAM vs SGD with momentum, 20% label noise: 150 training points and a 3×32 network trained for 8000
+///   steps, so that fitting the flipped labels is possible; SGD+momentum's η = 0.03 (training loss 0.38;
+///   0.41 at 0.01, 0.51 at 0.1) for both runs; SAM's ρ = 0.05 is the default of Foret et al. (2021).
+/// - Adam vs SGD with momentum on circles, the default 2×8 tanh network: Adam η = 0.01 (training loss
+///   0.010), SGD+momentum η = 0.1 (0.0179; 0.0182 at 0.01).
+/// - Muon vs AdamW on spirals with a 3×32 GELU network (smooth, so that λ_max by finite differences is
+///   well defined; with ReLU both learn too): AdamW η = 0.01 (0.025; 0.029 at 0.003), Muon η = 0.01
+///   (0.0176; 0.0182 at 0.02) with its AdamW part at 0.01.
+pub const PRESETS: [Preset; 3] = [
+    Preset {
+        id: "sam_vs_sgd_label_noise",
+        label: "SAM vs SGD, 20% label noise",
+        settings: &[
+            ("dataset", "moons"),
+            ("n", "300"),
+            ("noise", "0.1"),
+            ("label_noise", "0.2"),
+            ("train_fraction", "0.5"),
+            ("layers", "3"),
+            ("width", "32"),
+            ("activation", "tanh"),
+            ("loss", "cross_entropy"),
+            ("optimizer", "momentum"),
+            ("lr", "0.03"),
+            ("momentum", "0.9"),
+            ("compare", "sam"),
+            ("inner", "momentum"),
+            ("compare_lr", "0.03"),
+            ("rho", "0.05"),
+            ("schedule", "constant"),
+            ("batch_size", "10"),
+            ("steps", "8000"),
+        ],
+    },
+    Preset {
+        id: "adam_vs_momentum",
+        label: "Adam vs SGD with momentum",
+        settings: &[
+            ("dataset", "circles"),
+            ("n", "500"),
+            ("noise", "0.1"),
+            ("label_noise", "0"),
+            ("train_fraction", "0.5"),
+            ("layers", "2"),
+            ("width", "8"),
+            ("activation", "tanh"),
+            ("loss", "cross_entropy"),
+            ("optimizer", "adam"),
+            ("lr", "0.01"),
+            ("beta1", "0.9"),
+            ("beta2", "0.999"),
+            ("compare", "momentum"),
+            ("momentum", "0.9"),
+            ("compare_lr", "0.1"),
+            ("schedule", "constant"),
+            ("batch_size", "10"),
+            ("steps", "2000"),
+        ],
+    },
+    Preset {
+        id: "muon_vs_adamw",
+        label: "Muon vs AdamW on the hidden layers",
+        settings: &[
+            ("dataset", "spirals"),
+            ("n", "500"),
+            ("noise", "0.05"),
+            ("label_noise", "0"),
+            ("train_fraction", "0.5"),
+            ("layers", "3"),
+            ("width", "32"),
+            ("activation", "gelu"),
+            ("loss", "cross_entropy"),
+            ("optimizer", "muon"),
+            ("lr", "0.01"),
+            ("momentum", "0.95"),
+            ("ns_steps", "5"),
+            ("adamw_lr", "0.01"),
+            ("weight_decay", "0.01"),
+            ("compare", "adamw"),
+            ("compare_lr", "0.01"),
+            ("beta1", "0.9"),
+            ("beta2", "0.999"),
+            ("schedule", "constant"),
+            ("batch_size", "20"),
+            ("steps", "3000"),
+        ],
+    },
+];
+
+/// The state with the chosen preset's settings applied (the state itself when "custom"), and the preset.
+pub fn effective(st: &State) -> (State, Option<&'static Preset>) {
+    let Some(p) = PRESETS.iter().find(|p| p.id == st.get("preset")) else {
+        return (st.clone(), None);
+    };
+    let mut eff = st.clone();
+    for (k, v) in p.settings {
+        eff.set(k, *v);
+    }
+    (eff, Some(p))
+}
+
+/// A readable name of an optimizer choice, with the inner optimizer of a wrapper.
+pub fn optimizer_name(kind: &str, st: &State) -> String {
+    let name = |k: &str| OPTIMIZERS.iter().find(|(v, _)| *v == k).map_or(k.to_string(), |(_, l)| l.to_string());
+    match kind {
+        "sam" | "lookahead" => format!("{} around {}", name(kind), name(st.get("inner"))),
+        _ => name(kind),
+    }
+}
+
+/// The optimizer `kind` at learning rate `lr`, its other hyperparameters from the controls of the same
+/// name (`momentum`, `beta1`, `beta2`, `weight_decay`, `rho`, `k`, `alpha`, `ns_steps`, `inner`).
+/// `weight_decay` is the decoupled decay of AdamW and Muon; the other optimizers run without decay.
+pub fn optimizer(kind: &str, lr: f64, st: &State) -> OptimizerSpec {
+    let adam = |st: &State| {
+        let mut a = Adam::<Coupled>::default();
+        (a.lr, a.beta1, a.beta2) = (lr, st.f64("beta1"), st.f64("beta2"));
+        a
+    };
+    match kind {
+        "sgd" => OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() }),
+        "momentum" => OptimizerSpec::Sgd(Sgd { lr, momentum: st.f64("momentum"), ..Sgd::default() }),
+        "adamw" => {
+            let mut a = Adam::<Decoupled>::default();
+            (a.lr, a.beta1, a.beta2, a.weight_decay) = (lr, st.f64("beta1"), st.f64("beta2"), st.f64("weight_decay"));
+            OptimizerSpec::Adamw(a)
+        }
+        "rmsprop" => OptimizerSpec::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }),
+        "adagrad" => OptimizerSpec::Adagrad(Adagrad { lr, ..Adagrad::default() }),
+        "sam" | "lookahead" => {
+            let inner = match st.get("inner") {
+                "sgd" | "momentum" | "adam" => Box::new(optimizer(st.get("inner"), lr, st)),
+                _ => Box::new(optimizer("momentum", lr, st)),
+            };
+            if kind == "sam" {
+                OptimizerSpec::Sam(SamSpec { rho: st.f64("rho"), inner, ..SamSpec::default() })
+            } else {
+                OptimizerSpec::Lookahead(LookaheadSpec { k: st.usize("k").max(1), alpha: st.f64("alpha"), inner })
+            }
+        }
+        "muon" => OptimizerSpec::Muon(Muon {
+            lr,
+            momentum: st.f64("momentum"),
+            ns_steps: st.usize("ns_steps"),
+            weight_decay: st.f64("weight_decay"),
+            ..Muon::default()
+        }),
+        _ => OptimizerSpec::Adam(adam(st)),
+    }
+}
+
+/// The learning-rate schedule over `steps` steps: constant, cosine to 0, or a linear warm-up over the
+/// first 5% of the steps (from 1% of η) followed by cosine to 0.
+pub fn schedule(name: &str, steps: usize) -> ScheduleSpec {
+    let steps = steps.max(2);
+    match name {
+        "cosine" => ScheduleSpec::Cosine { t_max: steps, eta_min: 0.0 },
+        "warmup_cosine" => {
+            let w = (steps / 20).max(1);
+            ScheduleSpec::Sequential {
+                schedulers: vec![
+                    ScheduleSpec::Linear { start_factor: 0.01, end_factor: 1.0, total_iters: w },
+                    ScheduleSpec::Cosine { t_max: steps - w, eta_min: 0.0 },
+                ],
+                milestones: vec![w],
+            }
+        }
+        _ => ScheduleSpec::Constant,
+    }
+}
+
+/// What a run trains: its specs (one, or two for a comparison), and what the chapter tells the user
+/// about them.
+pub struct Setup {
+    pub specs: Vec<TrainSpec>,
+    /// The state the specs were built from (the preset applied).
+    pub state: State,
+    pub preset: Option<&'static Preset>,
+    pub messages: Vec<Message>,
+}
+
+/// Most points of a generated data set in the app (the core allows more; this keeps a frame short).
+pub const MAX_APP_POINTS: usize = 1000;
+
+/// Builds the specs for a (normalised) state.
+pub fn setup(st: &State) -> Setup {
+    let (eff, preset) = effective(st);
+    let mut messages = Vec::new();
+    let kind = match eff.get("dataset") {
+        "circles" => DataKind::Circles,
+        "spirals" => DataKind::Spirals,
+        "xor" => DataKind::Xor,
+        "blobs" => DataKind::Blobs,
+        _ => DataKind::Moons,
+    };
+    let data = DataSpec {
+        kind,
+        n: eff.usize("n").clamp(4, MAX_APP_POINTS),
+        noise: eff.f64("noise"),
+        label_noise: eff.f64("label_noise"),
+        train_fraction: eff.f64("train_fraction"),
+        classes: 2,
+        csv: None,
+    };
+    let n_train = crate::train::data::split_count(data.n, data.train_fraction);
+    let mut batch_size = eff.usize("batch_size").max(1);
+    if batch_size > n_train {
+        messages.push(Message::warn(format!(
+            "batch size B = {batch_size} is more than the {n_train} training points; using B = {n_train} (full batch)"
+        )));
+        batch_size = n_train;
+    }
+    let activation = match eff.get("activation") {
+        "relu" => Activation::Relu,
+        "gelu" => Activation::Gelu,
+        _ => Activation::Tanh,
+    };
+    let loss = if eff.get("loss") == "squared" { Loss::Squared } else { Loss::CrossEntropy };
+    let model = ModelSpec { hidden: vec![eff.usize("width").max(1); eff.usize("layers").max(1)], activation, loss, ..ModelSpec::default() };
+    let steps = eff.usize("steps").max(1);
+    let mut adamw = Adam::<Decoupled>::default();
+    (adamw.lr, adamw.weight_decay) = (eff.f64("adamw_lr"), eff.f64("weight_decay"));
+    let base = TrainSpec {
+        label: String::new(),
+        data,
+        model,
+        optimizer: OptimizerSpec::Sgd(Sgd::default()),
+        adamw,
+        schedule: schedule(eff.get("schedule"), steps),
+        batch_size,
+        steps,
+        seed: eff.usize("seed") as u64,
+        eval_every: 1,
+    };
+    // about 250 records per run, fewer when one record (a forward pass over every point) is expensive
+    let mlp = crate::train::Mlp::new(2, &base.model.hidden, 2, activation, loss);
+    let eval_cost = base.data.n as f64 * super::live::row_cost(&mlp);
+    let base = TrainSpec { eval_every: (steps / 250).max((eval_cost / super::live::EVAL_BUDGET).ceil() as usize).max(1), ..base };
+    let mut runs = vec![(eff.get("optimizer").to_string(), eff.f64("lr"))];
+    if eff.get("compare") != "off" && OPTIMIZERS.iter().any(|(v, _)| *v == eff.get("compare")) {
+        runs.push((eff.get("compare").to_string(), eff.f64("compare_lr")));
+    }
+    let letters = ["A", "B"];
+    let specs = runs
+        .iter()
+        .zip(letters)
+        .map(|((kind, lr), letter)| TrainSpec {
+            label: format!("{letter} · {} (η = {})", optimizer_name(kind, &eff), fmt_num(*lr)),
+            optimizer: optimizer(kind, *lr, &eff),
+            ..base.clone()
+        })
+        .collect();
+    Setup { specs, state: eff, preset, messages }
+}
