@@ -123,6 +123,7 @@ fn cpu_ms() -> f64 {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     let c = chapter("adaptive").unwrap();
     let st = compute_raw(c, &BTreeMap::new()).0;

@@ -76,6 +76,7 @@ fn a_diverging_inner_optimizer_is_reported() {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     let c = chapter("lookahead").unwrap();
     let raw = BTreeMap::new();

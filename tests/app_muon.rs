@@ -59,6 +59,7 @@ fn timing(id: &str, pairs: &[(&str, &str)], calls: usize) -> (f64, f64, f64) {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     for pairs in [vec![], vec![("rows", "16"), ("features", "16"), ("samples", "64"), ("steps", "150"), ("at_step", "150"), ("ns_steps", "10"), ("loss_scale", "2")]] {
         let (min, med, cpu) = timing("muon", &pairs, 20);

@@ -92,6 +92,7 @@ fn a_huge_scale_is_reported_as_divergence() {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     let c = chapter("race").unwrap();
     let raw = BTreeMap::new();

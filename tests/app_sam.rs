@@ -166,6 +166,7 @@ fn timing(id: &str, pairs: &[(&str, &str)], calls: usize) -> (f64, f64, f64) {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     let (min, med, cpu) = timing("sam", &[], 30);
     println!("sam compute at defaults: wall min {min:.3} ms, median {med:.3} ms; mean CPU {cpu:.3} ms");

@@ -84,6 +84,7 @@ fn a_huge_rate_is_reported_as_divergence() {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     let c = chapter("schedules").unwrap();
     let raw = BTreeMap::new();

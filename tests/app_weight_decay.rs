@@ -71,6 +71,7 @@ fn a_huge_step_size_diverges_with_the_penalised_bound() {
 }
 
 #[test]
+#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
 fn compute_time_at_defaults() {
     let c = chapter("weight-decay").unwrap();
     let raw = BTreeMap::new();
