@@ -441,3 +441,28 @@ test("exports: CSV and JSON downloads, and the copied spec runs with `optlab run
     await context.close();
   }
 });
+
+test("the training chapter trains when Play is pressed: the test-accuracy readout rises", async () => {
+  const { context, page } = await newPage();
+  try {
+    // a short run on moons with Adam, so the test takes seconds
+    await open(page, srv.base, "?chapter=training&preset=custom&dataset=moons&optimizer=adam&lr=0.01&steps=600&speed=60&compare=off");
+    const accuracy = () => page.evaluate(() => {
+      const dts = [...document.querySelectorAll("#readout dt")];
+      const i = dts.findIndex((d) => /test loss \/ accuracy/.test(d.textContent));
+      if (i < 0) return null;
+      const m = document.querySelectorAll("#readout dd")[i].textContent.match(/([\d.]+)\s*%/);
+      return m ? Number(m[1]) : null;
+    });
+    const before = await accuracy();
+    assert.ok(before !== null, "a test-accuracy readout at step 0");
+    await page.click("#play");
+    await page.waitForFunction(() => { const p = document.querySelector("#progress"); return p.max > 1 && p.value >= p.max; }, null, { timeout: 120000 });
+    await settle(page);
+    const after = await accuracy();
+    assert.ok(after > before + 10 && after >= 90, `test accuracy rose from ${before}% to ${after}%`);
+    assert.equal(await page.evaluate(() => document.querySelector("#play").textContent), "Play", "it stops by itself at the end");
+  } finally {
+    await context.close();
+  }
+});
