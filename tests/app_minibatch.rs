@@ -179,35 +179,3 @@ fn the_map_shows_both_paths_and_the_minimum() {
     let (_, _, label, _) = m.markers.iter().find(|mk| mk.2 == "x*").unwrap();
     assert_eq!(label, "x*");
 }
-
-/// CPU time of this thread in ms (the wall clock on a shared machine counts other processes' time too). The
-/// kernel updates it at scheduler ticks, so it is read over many calls, not per call.
-fn cpu_ms() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |ns| ns / 1e6)
-}
-
-#[test]
-#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
-fn compute_time_at_defaults() {
-    let c = chapter("minibatch").unwrap();
-    let st = compute_raw(c, &BTreeMap::new()).0;
-    let (start, c0) = (std::time::Instant::now(), cpu_ms());
-    let mut wall = Vec::new();
-    while start.elapsed().as_secs_f64() < 1.0 || wall.len() < 5 {
-        let t = std::time::Instant::now();
-        std::hint::black_box(c.compute(&st));
-        wall.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    let cpu = (cpu_ms() - c0) / wall.len() as f64;
-    wall.sort_by(f64::total_cmp);
-    println!(
-        "minibatch compute at defaults over {} calls: wall min {:.3} ms, median {:.3} ms; mean CPU time {:.3} ms",
-        wall.len(),
-        wall[0],
-        wall[wall.len() / 2],
-        cpu
-    );
-}

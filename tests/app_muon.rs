@@ -33,40 +33,6 @@ fn readout<'a>(s: &'a Scene, starts: &str) -> &'a str {
     &s.readout.iter().find(|r| r.label.starts_with(starts)).unwrap_or_else(|| panic!("no readout {starts}: {:?}", s.readout)).value
 }
 
-/// CPU time of this thread in ms (the wall clock on a shared machine also counts other processes).
-fn cpu_ms() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |ns| ns / 1e6)
-}
-
-/// `(wall min, wall median, mean CPU)` in ms of `calls` computes of `pairs`.
-fn timing(id: &str, pairs: &[(&str, &str)], calls: usize) -> (f64, f64, f64) {
-    let c = chapter(id).unwrap();
-    let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let c0 = cpu_ms();
-    let mut v: Vec<f64> = (0..calls)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            std::hint::black_box(compute_raw(c, &raw));
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    let cpu = (cpu_ms() - c0) / calls as f64;
-    v.sort_by(f64::total_cmp);
-    (v[0], v[calls / 2], cpu)
-}
-
-#[test]
-#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
-fn compute_time_at_defaults() {
-    for pairs in [vec![], vec![("rows", "16"), ("features", "16"), ("samples", "64"), ("steps", "150"), ("at_step", "150"), ("ns_steps", "10"), ("loss_scale", "2")]] {
-        let (min, med, cpu) = timing("muon", &pairs, 20);
-        println!("muon compute {pairs:?}: wall min {min:.3} ms, median {med:.3} ms; mean CPU {cpu:.3} ms");
-    }
-}
-
 #[test]
 fn newton_schulz_moves_each_singular_value_by_the_scalar_map() {
     for (ns, v) in [("keller_quintic", NsVariant::KellerQuintic), ("lecture_quintic", NsVariant::LectureQuintic), ("cubic", NsVariant::Cubic)] {

@@ -90,19 +90,3 @@ fn a_huge_scale_is_reported_as_divergence() {
     let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
     assert!(bad.iter().any(|r| r.label == "SGD" && r.value.starts_with("diverged at step")), "{:?}", s.readout);
 }
-
-#[test]
-#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
-fn compute_time_at_defaults() {
-    let c = chapter("race").unwrap();
-    let raw = BTreeMap::new();
-    let mut times: Vec<f64> = (0..15)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            let _ = compute_raw(c, &raw);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("race compute at defaults: median {:.3} ms", times[times.len() / 2]);
-}

@@ -140,38 +140,6 @@ fn edge_settings_keep_a_scene_without_errors() {
     }
 }
 
-/// CPU time of this thread in ms (the wall clock on a shared machine also counts other processes).
-fn cpu_ms() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|t| t.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |ns| ns / 1e6)
-}
-
-/// `(wall min, wall median, mean CPU)` in ms of `calls` computes of `pairs`.
-fn timing(id: &str, pairs: &[(&str, &str)], calls: usize) -> (f64, f64, f64) {
-    let c = chapter(id).unwrap();
-    let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let c0 = cpu_ms();
-    let mut v: Vec<f64> = (0..calls)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            std::hint::black_box(compute_raw(c, &raw));
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    let cpu = (cpu_ms() - c0) / calls as f64;
-    v.sort_by(f64::total_cmp);
-    (v[0], v[calls / 2], cpu)
-}
-
-#[test]
-#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
-fn compute_time_at_defaults() {
-    let (min, med, cpu) = timing("sam", &[], 30);
-    println!("sam compute at defaults: wall min {min:.3} ms, median {med:.3} ms; mean CPU {cpu:.3} ms");
-}
-
 #[test]
 fn the_try_this_starts_do_what_the_text_says() {
     // "Click near (−1.5, 0.8): SAM falls in too and keeps bouncing across it."

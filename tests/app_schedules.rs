@@ -82,19 +82,3 @@ fn a_huge_rate_is_reported_as_divergence() {
     let s = scene(&[("lr", "3"), ("schedule", "step")]);
     assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.contains("diverged at step")), "{:?}", s.readout);
 }
-
-#[test]
-#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
-fn compute_time_at_defaults() {
-    let c = chapter("schedules").unwrap();
-    let raw = BTreeMap::new();
-    let mut times: Vec<f64> = (0..15)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            let _ = compute_raw(c, &raw);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("schedules compute at defaults: median {:.3} ms", times[times.len() / 2]);
-}

@@ -69,19 +69,3 @@ fn a_huge_step_size_diverges_with_the_penalised_bound() {
     assert!(bad.iter().all(|r| r.value.contains("diverged at step") && r.value.contains("2/L = 0.571")), "{bad:?}");
     assert!(s.readout.iter().any(|r| r.value.starts_with("both diverged")));
 }
-
-#[test]
-#[ignore = "a timing printout, not a check: run by hand with `cargo test --release --test <file> -- --ignored --nocapture`"]
-fn compute_time_at_defaults() {
-    let c = chapter("weight-decay").unwrap();
-    let raw = BTreeMap::new();
-    let mut times: Vec<f64> = (0..15)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            let _ = compute_raw(c, &raw);
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("weight-decay compute at defaults: median {:.3} ms", times[times.len() / 2]);
-}

@@ -81,13 +81,8 @@ pub(super) fn fit_bounds(points: impl Iterator<Item = (f64, f64)>, aspect: f64, 
         return (-1.0, 1.0, -aspect, aspect);
     }
     let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-    let mut hx = ((x1 - x0) / 2.0 * 1.08).max(min_half);
-    let mut hy = ((y1 - y0) / 2.0 * 1.08).max(min_half);
-    if hy < hx * aspect {
-        hy = hx * aspect;
-    } else {
-        hx = hy / aspect;
-    }
+    // the half-width that holds both extents at this aspect (the half-height follows from it)
+    let hx = ((x1 - x0) / 2.0 * 1.08).max(min_half).max(((y1 - y0) / 2.0 * 1.08).max(min_half) / aspect);
     // Snap to "nice" sizes and centres, so that small control changes keep the same view and the browser
     // reuses the cached landscape image instead of recomputing it.
     let nice = |v: f64| {
