@@ -134,3 +134,64 @@ fn far_off_points_markers_and_arrows_neither_panic_nor_leak() {
     let svg = to_svg(400, 300, |r| draw_map(r, &map, &light(), &mut |_| {})).unwrap();
     assert!(!svg.contains("far"), "a marker far outside the view is not drawn");
 }
+
+#[test]
+fn the_legend_sits_above_the_plot_and_shows_dashed_series_dashed() {
+    let th = light();
+    let chart = LineChart {
+        title: "train and test loss".into(),
+        series: vec![
+            Series::line("train", 0, (0..40).map(|t| (t as f64, 1.0 / (t + 1) as f64)).collect()),
+            Series::line("test", 1, (0..40).map(|t| (t as f64, 1.5 / (t + 1) as f64)).collect()).with_mark(Mark::Dashed),
+        ],
+        ..Default::default()
+    };
+    let mut frame = None;
+    let svg = to_svg(640, 480, |r| {
+        let f = draw_lines(r, &chart, &th)?;
+        frame = Some(f);
+        Ok(f)
+    })
+    .unwrap();
+    let frame = frame.unwrap();
+    let colour = |c: plotters::style::RGBColor| format!("stroke=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+    // polylines of a colour lying wholly above the plotting area are legend keys
+    let keys = |c| {
+        svg.split("<polyline")
+            .skip(1)
+            .filter(|l| l.contains(&colour(c)))
+            .filter(|l| {
+                let pts = l.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+                pts.split_whitespace().all(|p| p.split(',').nth(1).unwrap().parse::<f64>().unwrap() < frame.py.0 as f64)
+            })
+            .count()
+    };
+    assert_eq!(keys(th.color(0)), 1, "a solid series has one solid key above the plot");
+    assert_eq!(keys(th.color(1)), 2, "a dashed series has a dashed key (two dashes) above the plot");
+    let text_y = |t: &str| {
+        let i = svg.find(&format!(">\n{t}\n<")).unwrap_or_else(|| panic!("{t} in {svg}"));
+        let head = &svg[..i];
+        let tag = &head[head.rfind("<text").unwrap()..];
+        tag.split("y=\"").nth(1).unwrap().split('"').next().unwrap().parse::<f64>().unwrap()
+    };
+    assert!(text_y("train") < frame.py.0 as f64 && text_y("test") < frame.py.0 as f64);
+    assert!(text_y("train and test loss") < text_y("train"), "title above the legend");
+}
+
+#[test]
+fn long_runs_are_decimated_per_pixel_column_keeping_extremes_and_order() {
+    use optlab::plot::decimate;
+    let p: Vec<(f64, f64)> = (0..100_000).map(|i| (i as f64, ((i as f64) * 0.01).sin() + if i == 54_321 { 5.0 } else { 0.0 })).collect();
+    let d = decimate(&p, 0.0, 100_000.0, 500);
+    assert!(d.len() <= 4 * 500 + 4 && d.len() >= 500, "{}", d.len());
+    assert!(d.windows(2).all(|w| w[0].0 < w[1].0), "order kept, no duplicates");
+    assert_eq!(d.first(), p.first());
+    assert_eq!(d.last(), p.last());
+    assert!(d.iter().any(|&(x, y)| x == 54_321.0 && y > 5.0), "a one-point spike survives");
+    let lo = p.iter().map(|q| q.1).fold(f64::INFINITY, f64::min);
+    assert_eq!(d.iter().map(|q| q.1).fold(f64::INFINITY, f64::min), lo);
+    // short or unsorted series are left alone
+    assert_eq!(decimate(&p[..100], 0.0, 100.0, 500), p[..100].to_vec());
+    let zigzag = vec![(0.0, 0.0), (2.0, 1.0), (1.0, 2.0)];
+    assert_eq!(decimate(&zigzag.repeat(1000), 0.0, 2.0, 10).len(), 3000);
+}

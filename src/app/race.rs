@@ -93,14 +93,6 @@ pub fn settled(loss: &[f64], f_star: f64) -> Option<usize> {
     }
 }
 
-/// The legend name: legend swatches are drawn solid, so a dashed racer says so in words.
-fn legend_name(label: &str, dashed: bool) -> String {
-    if dashed {
-        format!("{label} (dashed)")
-    } else {
-        label.to_string()
-    }
-}
 
 /// One row of the final table.
 fn row(t: &Trace, lr: f64, f_star: Option<f64>, unbounded: bool) -> Readout {
@@ -224,7 +216,7 @@ impl Chapter for Race {
                 .enumerate()
                 .map(|(i, t)| {
                     let (color, dashed) = style(i);
-                    MapPath { name: legend_name(&t.label, dashed), color, points: t.params.iter().map(|p| (p[0], p[1])).collect(), dashed }
+                    MapPath { name: t.label.clone(), color, points: t.params.iter().map(|p| (p[0], p[1])).collect(), dashed }
                 })
                 .collect(),
             ..Default::default()
@@ -254,7 +246,7 @@ impl Chapter for Race {
                     }
                     None => t.loss.iter().enumerate().map(|(s, f)| (s as f64, *f)).collect(),
                 };
-                Series::line(legend_name(&t.label, dashed), color, pts).with_mark(if dashed { Mark::Dashed } else { Mark::Line })
+                Series::line(t.label.clone(), color, pts).with_mark(if dashed { Mark::Dashed } else { Mark::Line })
             })
             .collect();
         let markers = report.runs.iter().filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).collect();

@@ -1,6 +1,7 @@
 //! Dense fields (a landscape's level sets, the (η, β) rate map) rendered into an RGBA pixel buffer, shown
 //! with one `putImageData`, and the map chart that draws axes, paths and arrows over it.
 
+use super::legend::{header, Key, KeyMark};
 use super::{err, DrawResult, Frame, Theme};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -128,11 +129,21 @@ pub fn draw_map<DB: DrawingBackend>(
     root.fill(&th.background).map_err(err)?;
     let (x0, x1, y0, y1) = m.bounds;
     let fp = th.font_px;
-    let mut chart = ChartBuilder::on(root)
-        .margin((fp * 0.8) as i32)
-        .caption(&m.title, th.font(1.15))
+    let keys: Vec<Key> = m
+        .paths
+        .iter()
+        .map(|p| Key { name: p.name.clone(), color: th.color(p.color), mark: if p.dashed { KeyMark::Dashed } else { KeyMark::Line } })
+        .collect();
+    let margin = (fp * 0.8) as i32;
+    let y_area = (fp * 4.0) as i32;
+    let area = header(root, &m.title, &keys, th, margin + y_area)?;
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(margin)
+        .margin_right(margin)
+        .margin_bottom(margin)
+        .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
-        .y_label_area_size((fp * 4.0) as i32)
+        .y_label_area_size(y_area)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
@@ -177,15 +188,11 @@ pub fn draw_map<DB: DrawingBackend>(
         let pts: Vec<(f64, f64)> = p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect();
         let col = th.color(p.color);
         let style = ShapeStyle::from(&col).stroke_width(w);
-        let legend = move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 18, y)], style);
-        chart.draw_series(LineSeries::new(pts.clone(), white.clone())).map_err(err)?;
-        let drawn = if p.dashed {
-            chart.draw_series(DashedLineSeries::new(pts.clone(), 6 * w, 4 * w, style)).map_err(err)?
+        chart.draw_series(LineSeries::new(pts.clone(), white)).map_err(err)?;
+        if p.dashed {
+            chart.draw_series(DashedLineSeries::new(pts.clone(), 6 * w, 4 * w, style)).map_err(err)?;
         } else {
-            chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(err)?
-        };
-        if !p.name.is_empty() {
-            drawn.label(&p.name).legend(legend);
+            chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(err)?;
         }
         if let Some(&end) = pts.last() {
             chart.draw_series(std::iter::once(Circle::new(end, 3 + w, style.filled()))).map_err(err)?;
@@ -225,16 +232,6 @@ pub fn draw_map<DB: DrawingBackend>(
         let p1 = (b.0 - (head * (ux - 0.5 * uy)) as i32, b.1 - (head * (uy + 0.5 * ux)) as i32);
         let p2 = (b.0 - (head * (ux + 0.5 * uy)) as i32, b.1 - (head * (uy - 0.5 * ux)) as i32);
         root.draw(&Polygon::new(vec![b, p1, p2], st.filled())).map_err(err)?;
-    }
-    if m.paths.iter().any(|p| !p.name.is_empty()) {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(th.background.mix(0.85))
-            .border_style(th.grid)
-            .label_font(th.font(0.9))
-            .draw()
-            .map_err(err)?;
     }
     Ok(frame)
 }

@@ -5,6 +5,7 @@
 //! coordinate type. Non-finite points are dropped before drawing (a diverged run keeps what it computed).
 
 pub mod field;
+pub mod legend;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -228,11 +229,30 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         .map(|p| p.into_iter().map(|(x, y)| (x.clamp(x0 - mx, x1 + mx), y.clamp(y0 - my, y1 + my))).collect())
         .collect();
     let fp = th.font_px;
-    let mut chart = ChartBuilder::on(root)
-        .margin((fp * 0.8) as i32)
-        .caption(&c.title, th.font(1.15))
+    let keys: Vec<legend::Key> = c
+        .series
+        .iter()
+        .map(|s| legend::Key {
+            name: s.name.clone(),
+            color: th.color(s.color),
+            mark: match s.mark {
+                Mark::Line => legend::KeyMark::Line,
+                Mark::Dashed => legend::KeyMark::Dashed,
+                Mark::Points => legend::KeyMark::Point,
+                Mark::LinePoints => legend::KeyMark::LinePoint,
+            },
+        })
+        .collect();
+    let margin = (fp * 0.8) as i32;
+    let y_area = (fp * 5.0) as i32;
+    let area = legend::header(root, &c.title, &keys, th, margin + y_area)?;
+    let mut chart = ChartBuilder::on(&area)
+        .margin_left(margin)
+        .margin_right(margin)
+        .margin_bottom(margin)
+        .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
-        .y_label_area_size((fp * 5.0) as i32)
+        .y_label_area_size(y_area)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(err)?;
     let (xlog, ylog) = (c.x_log, c.y_log);
@@ -252,25 +272,27 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         .draw()
         .map_err(err)?;
     let w = th.line_width.max(1);
+    // a line never needs more than a few points per pixel column: min/max decimation keeps its look
+    let columns = {
+        let (px, _) = chart.plotting_area().get_pixel_range();
+        (px.end - px.start).max(1) as usize
+    };
     for (s, p) in c.series.iter().zip(pts) {
         let col = th.color(s.color);
         let style = ShapeStyle::from(&col).stroke_width(w);
-        let legend = move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 18, y)], style);
         match s.mark {
-            Mark::Line => chart.draw_series(LineSeries::new(p, style)).map_err(err)?.label(&s.name).legend(legend),
-            Mark::Dashed => chart
-                .draw_series(DashedLineSeries::new(p, 6 * w, 4 * w, style))
-                .map_err(err)?
-                .label(&s.name)
-                .legend(legend),
-            Mark::Points => chart
-                .draw_series(p.into_iter().map(|q| Circle::new(q, 2 + w, style.filled())))
-                .map_err(err)?
-                .label(&s.name)
-                .legend(legend),
+            Mark::Line => {
+                chart.draw_series(LineSeries::new(decimate(&p, x0, x1, columns), style)).map_err(err)?;
+            }
+            Mark::Dashed => {
+                chart.draw_series(DashedLineSeries::new(decimate(&p, x0, x1, columns), 6 * w, 4 * w, style)).map_err(err)?;
+            }
+            Mark::Points => {
+                chart.draw_series(p.into_iter().map(|q| Circle::new(q, 2 + w, style.filled()))).map_err(err)?;
+            }
             Mark::LinePoints => {
                 chart.draw_series(p.iter().map(|&q| Circle::new(q, 1 + w, style.filled()))).map_err(err)?;
-                chart.draw_series(LineSeries::new(p, style)).map_err(err)?.label(&s.name).legend(legend)
+                chart.draw_series(LineSeries::new(p, style)).map_err(err)?;
             }
         };
     }
@@ -283,18 +305,46 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
                 .map_err(err)?;
         }
     }
-    if c.series.iter().filter(|s| !s.name.is_empty()).count() > 0 {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(th.background.mix(0.85))
-            .border_style(th.grid)
-            .label_font(th.font(0.9))
-            .draw()
-            .map_err(err)?;
-    }
     let (px, py) = chart.plotting_area().get_pixel_range();
     Ok(Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) })
+}
+
+/// Thins a series whose x values never decrease down to at most four points (first, lowest, highest, last)
+/// per pixel column of the range `x0..x1`, in their original order, so that a long run draws as fast as a
+/// short one and looks the same. Other series are returned unchanged.
+pub fn decimate(p: &[(f64, f64)], x0: f64, x1: f64, columns: usize) -> Vec<(f64, f64)> {
+    let sorted = p.windows(2).all(|w| w[0].0 <= w[1].0);
+    if p.len() <= 4 * columns.max(1) || !sorted || x1 <= x0 {
+        return p.to_vec();
+    }
+    let col = |x: f64| (((x - x0) / (x1 - x0)) * columns as f64).floor() as i64;
+    let mut out = Vec::with_capacity(4 * columns + 4);
+    let mut i = 0;
+    while i < p.len() {
+        let c = col(p[i].0);
+        let mut j = i;
+        let (mut lo, mut hi) = (i, i);
+        while j < p.len() && col(p[j].0) == c {
+            if p[j].1 < p[lo].1 {
+                lo = j;
+            }
+            if p[j].1 > p[hi].1 {
+                hi = j;
+            }
+            j += 1;
+        }
+        let mut idx = [i, lo, hi, j - 1];
+        idx.sort_unstable();
+        let mut last = usize::MAX;
+        for k in idx {
+            if k != last {
+                out.push(p[k]);
+                last = k;
+            }
+        }
+        i = j;
+    }
+    out
 }
 
 /// Renders a chart to an SVG string (tests, and "export SVG").

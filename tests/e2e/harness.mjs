@@ -10,7 +10,7 @@ import { chromium } from "../../tools/node_modules/playwright-core/index.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../..");
-export const DIST = path.join(ROOT, "dist");
+export const DIST = process.env.OPTLAB_DIST ? path.resolve(process.env.OPTLAB_DIST) : path.join(ROOT, "dist");
 export const SCREENSHOTS = path.join(here, "screenshots");
 
 const MIME = {

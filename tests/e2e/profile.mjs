@@ -1,0 +1,38 @@
+// Manual harness: CPU profile of N keyboard changes in one chapter; prints self time by function.
+//   node tests/e2e/profile.mjs CHAPTER [N]
+import { serveDist, launch, open, settle } from "./harness.mjs";
+const [chapter = "minibatch", n = "20"] = process.argv.slice(2);
+const srv = await serveDist();
+const br = await launch();
+try {
+  const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+  const page = await ctx.newPage();
+  await open(page, srv.base, `?chapter=${chapter}`);
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+  await cdp.send("Profiler.start");
+  const ids = await page.evaluate(() => [...document.querySelectorAll(".controls input[type=range]")].filter((e) => !e.closest(".control").hidden).map((e, i) => (e.id = e.id || `p-${i}`)));
+  for (let i = 0; i < Number(n); i++) {
+    await page.focus(`#${ids[i % ids.length]}`);
+    await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
+    await settle(page, { url: false });
+  }
+  const { profile } = await cdp.send("Profiler.stop");
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  const byId = new Map(profile.nodes.map((nd) => [nd.id, nd]));
+  const t = new Map();
+  profile.samples.forEach((s, i) => t.set(s, (t.get(s) || 0) + (dt[i] || 0)));
+  for (const [id, us] of t) {
+    const nd = byId.get(id);
+    const key = `${nd.callFrame.functionName || "(anon)"} ${nd.callFrame.url.split("/").pop()}`;
+    self.set(key, (self.get(key) || 0) + us);
+  }
+  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 40);
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  for (const [k, us] of rows) console.log((us / 1000).toFixed(1).padStart(8), "ms", (100 * us / total).toFixed(1).padStart(5), "%", k);
+} finally {
+  await br.close();
+  srv.server.close();
+}
