@@ -271,3 +271,75 @@ fn a_frame_stays_cheap() {
     println!("frame at defaults: advance 10 steps median {ma:.3} ms (max {:.3}), scene median {ms:.3} ms (max {:.3})", max(&adv), max(&scn));
     assert!(ms < 200.0 && ma < 500.0);
 }
+
+/// `n` rows of three well-separated clusters (labels 0, 1, 2), with a header line.
+fn three_clusters(n: usize) -> String {
+    let mut s = String::from("x1,x2,label\n");
+    for i in 0..n {
+        let c = i % 3;
+        let t = 2.0 * std::f64::consts::PI * c as f64 / 3.0;
+        // a deterministic spread of ±0.25 around each centre
+        let (dx, dy) = (0.25 * ((i * 7 % 11) as f64 / 5.0 - 1.0), 0.25 * ((i * 5 % 13) as f64 / 6.0 - 1.0));
+        s += &format!("{:.4},{:.4},{c}\n", t.cos() + dx, t.sin() + dy);
+    }
+    s
+}
+
+fn normalized(pairs: &[(&str, &str)]) -> (State, Vec<String>) {
+    let c = chapter("training").unwrap();
+    let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (st, msgs) = normalize(&c.controls(), &raw);
+    (st, msgs.into_iter().map(|m| m.text).collect())
+}
+
+#[test]
+fn your_csv_rows_are_trained_on_and_the_readout_says_what_they_are() {
+    let text = three_clusters(90);
+    let st = state(&[("dataset", "csv"), ("csv", &text), ("steps", "400"), ("layers", "1"), ("width", "8")]);
+    assert_eq!(st.get("csv"), text, "the text is kept verbatim");
+    let mut r = training::start(&st).unwrap();
+    let d = r.runs[0].trainer.data();
+    assert_eq!((d.train.len(), d.test.len(), d.classes), (45, 45, 3));
+    assert_eq!(r.runs[0].trainer.mlp().classes(), 3, "one output per class");
+    to_end(&mut r);
+    let scene = r.scene(&st);
+    assert_eq!(readout(&scene, "data"), "your data: 90 rows, 3 classes → 45 training, 45 test points");
+    let acc = accuracy_of(readout(&scene, "test loss / accuracy (step 400)"));
+    assert!(acc >= 0.95, "three separated clusters: test accuracy {acc}");
+    assert!(scene.messages.is_empty(), "{:?}", scene.messages);
+    // the exported spec carries the rows
+    assert_eq!(r.setup.specs[0].data.csv.as_deref(), Some(text.as_str()));
+}
+
+#[test]
+fn a_bad_csv_line_is_named_and_the_text_is_not_used() {
+    let cases: [(String, &str); 5] = [
+        ("x1,x2,label\n0,0,0\n1,abc,1\n".into(), "line 3: x2 must be a number, got \"abc\""),
+        ("0,0,0\n1,1,1\n2,2,7\n".into(), "line 3: label must be an integer from 0 to 6"),
+        ("0,0,0\n1,1\n".into(), "line 2: expected 3 fields x1,x2,label, found 2"),
+        ("0,0,0\n1,1,0\n".into(), "at least two classes are needed"),
+        (three_clusters(1001), "line 1002: more than 1000 data rows"),
+    ];
+    for (text, why) in cases {
+        let (st, msgs) = normalized(&[("dataset", "csv"), ("csv", &text), ("lr", "0.02")]);
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with("your data: x1,x2,label rows: ") && msgs[0].contains(why) && msgs[0].ends_with("(not used)"), "{}", msgs[0]);
+        assert_eq!(st.get("csv"), "", "refused text is not used");
+        assert_eq!((st.get("dataset"), st.get("lr")), ("csv", "0.02"), "nothing else is lost");
+    }
+    let long = "0,0,0\n".repeat(20_000);
+    let (_, msgs) = normalized(&[("csv", &long)]);
+    assert!(msgs[0].contains("120000 characters, more than the 100000"), "{msgs:?}");
+}
+
+#[test]
+fn without_rows_the_run_uses_moons_and_says_so() {
+    let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv")]));
+    assert!(scene.messages.iter().any(|m| m.level == "info" && m.text.contains("“your data” is empty")), "{:?}", scene.messages);
+    assert!(readout(&scene, "data").starts_with("two moons (instead of your data): 500 points"));
+    assert_eq!(scene.charts.len(), 6);
+    // far-off coordinates are trained on as they are, with a note
+    let far = "0,0,0\n100,100,1\n0,100,0\n100,0,1\n";
+    let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv"), ("csv", far), ("batch_size", "2")]));
+    assert!(scene.messages.iter().any(|m| m.text.contains("|x| = 100") && m.text.contains("no rescaling")), "{:?}", scene.messages);
+}

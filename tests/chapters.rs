@@ -42,6 +42,13 @@ fn every_control_survives_its_extremes_and_garbage() {
                 ControlKind::Select { options, .. } => options.iter().map(|(v, _)| v.to_string()).chain(["<img src=x>".to_string()]).collect(),
                 ControlKind::Toggle { .. } => vec!["true".into(), "false".into(), "maybe".into()],
                 ControlKind::Point { min, max, .. } => vec![format!("{min},{max}"), format!("{max},{min}"), "1;2".into(), "1e999,0".into()],
+                ControlKind::Text { max_chars, .. } => vec![
+                    String::new(),
+                    "<img src=x>\n1,2".into(),
+                    "x1,x2,label\n0,0,0\n1,1,1\n0,1,1\n1,0,0".into(),
+                    "1e999,0,0\nnan,1,1\n\u{0},,".into(),
+                    "0,0,0\n".repeat(max_chars / 6 + 1),
+                ],
             };
             for v in values {
                 let (_, scene) = compute_raw(c, &raw(&[(ctl.name, v.clone())]));

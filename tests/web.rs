@@ -165,6 +165,8 @@ fn other_value(ctl: &Control, current: &str) -> String {
         }
         ControlKind::Select { options, .. } => options.iter().map(|(v, _)| v.to_string()).find(|v| v != current).unwrap_or_else(|| current.to_string()),
         ControlKind::Toggle { .. } => (current != "true").to_string(),
+        // a text box is left as it is: what it may hold is up to the chapter (e.g. CSV rows)
+        ControlKind::Text { .. } => current.to_string(),
         ControlKind::Point { min, max, .. } => {
             let mut it = current.split(',').map(|p| p.trim().parse::<f64>().unwrap_or(0.0));
             let (x, y) = (it.next().unwrap_or(0.0), it.next().unwrap_or(0.0));
@@ -406,11 +408,12 @@ async fn bad_values_and_unknown_chapters_give_messages_not_nan() {
         let mut raw = Raw::new();
         for ctl in c.controls() {
             let garbage = match ctl.kind {
-                ControlKind::Range { .. } => "abc",
-                ControlKind::Int { .. } => "1e999",
-                ControlKind::Select { .. } => "<b>nope</b>",
-                ControlKind::Toggle { .. } => "maybe",
-                ControlKind::Point { .. } => "1;2",
+                ControlKind::Range { .. } => "abc".to_string(),
+                ControlKind::Int { .. } => "1e999".to_string(),
+                ControlKind::Select { .. } => "<b>nope</b>".to_string(),
+                ControlKind::Toggle { .. } => "maybe".to_string(),
+                ControlKind::Point { .. } => "1;2".to_string(),
+                ControlKind::Text { max_chars, .. } => "x".repeat(max_chars + 1),
             };
             raw.insert(ctl.name.to_string(), garbage.to_string());
         }

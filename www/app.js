@@ -63,10 +63,16 @@ function writeUrl() {
   if (app.embed) q.set("embed", "1");
   if (app.theme !== "auto") q.set("theme", app.theme);
   if (app.hide.size) q.set("hide", [...app.hide].join(","));
-  for (const c of app.chapter.controls) q.set(c.name, app.state[c.name]);
-  const search = "?" + q.toString();
+  for (const c of app.chapter.controls) if (!tooLongForLink(c, app.state[c.name])) q.set(c.name, app.state[c.name]);
+  const search = "?" + queryText(q);
   if (search !== location.search) history.replaceState(null, "", search);
 }
+
+// Commas need no escaping in a query string: "x0=1,1" and CSV rows stay readable (and short) in a link.
+function queryText(q) { return q.toString().replace(/%2C/gi, ","); }
+// A text box's content travels in the link only while its encoding is at most the control's url_max.
+function linkLength(c, v) { return queryText(new URLSearchParams([[c.name, v || ""]])).length - c.name.length - 1; }
+function tooLongForLink(c, v) { return c.kind.type === "text" && linkLength(c, v) > c.kind.url_max; }
 
 // Sliders for log ranges move in log10 space; everything else holds the value itself.
 function toSlider(c, v) {
@@ -87,12 +93,17 @@ function showValue(c, v) {
   }
   if (c.kind.type === "toggle") return v === "true" ? "on" : "off";
   if (c.kind.type === "select") return "";
+  if (c.kind.type === "text") {
+    const lines = String(v || "").split("\n").filter((l) => l.trim()).length;
+    return lines ? `${lines} line${lines === 1 ? "" : "s"}` : "empty";
+  }
   return v;
 }
 
 function controlRow(c) {
   const id = `ctl-${c.name}`;
   const k = c.kind;
+  if (k.type === "text") return textRow(c, id);
   let input;
   if (k.type === "range" || k.type === "int") {
     const log = k.type === "range" && k.log;
@@ -130,12 +141,80 @@ function controlRow(c) {
   return row;
 }
 
+// A text box (e.g. CSV rows) with a button that loads a file's text into it. The core checks the text
+// (`normalize`) a moment after typing stops, or at once for a file: valid text becomes the state; otherwise
+// the error is shown under the box (as text) and the last valid text stays in use, so nothing else is lost.
+function textRow(c, id) {
+  const k = c.kind;
+  const input = el("textarea", { id, name: c.name, rows: k.rows, placeholder: k.placeholder, spellcheck: "false",
+    autocomplete: "off", "aria-describedby": `${id}-status ${id}-hint` });
+  const out = el("output", { for: id, class: "value", "aria-live": "off" });
+  const status = el("p", { id: `${id}-status`, class: "text-status", role: "status", "aria-live": "polite" });
+  const note = el("p", { class: "text-note" });
+  const file = el("input", { type: "file", accept: ".csv,.txt,text/csv,text/plain", class: "visually-hidden" });
+  const load = el("label", { class: "file-button" }, el("span", { text: "Load from a file…" }), file);
+  const row = el("div", { class: "control text", "data-name": c.name },
+    el("label", { for: id }, el("span", { class: "label", text: c.label }), out), input,
+    el("div", { class: "text-tools" }, load), status, note,
+    el("span", { class: "hint", id: `${id}-hint`, text: [c.unit, `at most ${k.max_chars} characters`, c.help].filter(Boolean).join(" · ") }));
+  const say = (level, text) => { status.className = `text-status ${level}`; status.textContent = text; };
+  let timer = 0;
+  const commit = (text) => {
+    clearTimeout(timer);
+    const n = app.wasm.normalize(app.chapter.id, { [c.name]: text });
+    if (n.messages.length) {
+      row.dataset.draft = "1";
+      say("error", `${n.messages.map((m) => m.text).join(" ")} The last valid text stays in use.`);
+      return;
+    }
+    delete row.dataset.draft;
+    say("", "");
+    if (app.state[c.name] === text) return;
+    app.state[c.name] = text;
+    app.notes = [];
+    out.textContent = showValue(c, text);
+    schedule();
+  };
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => commit(input.value), 400); });
+  input.addEventListener("change", () => commit(input.value));
+  file.addEventListener("change", async () => {
+    const f = file.files && file.files[0];
+    if (!f) return;
+    file.value = ""; // so that loading the same file again fires a change
+    if (f.size > 4 * k.max_chars) {
+      row.dataset.draft = "1";
+      say("error", `The file “${f.name}” has ${f.size} bytes; this box takes at most ${k.max_chars} characters. The last valid text stays in use.`);
+      return;
+    }
+    input.value = await f.text();
+    commit(input.value);
+  });
+  return row;
+}
+
+// A text box shows its state unless it holds a draft the core refused (or the user is typing in it); the
+// note says when the text is too long to travel in a link.
+function syncText(c, row, v) {
+  const box = $("textarea", row);
+  if (!row.dataset.draft && document.activeElement !== box && box.value !== v) box.value = v;
+  const len = linkLength(c, v);
+  $(".text-note", row).textContent = len > c.kind.url_max
+    ? `Too long to share by link (${len} characters once encoded; a link carries at most ${c.kind.url_max}): it stays in this page but not in the link, which opens without it. “Copy spec” holds all of it.`
+    : "";
+}
+
 function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }
 
 function syncControls() {
   for (const c of app.chapter.controls) {
     const row = $(`.control[data-name="${c.name}"]`);
     if (!row) continue;
+    if (c.kind.type === "text") {
+      syncText(c, row, app.state[c.name]);
+      $("output", row).textContent = showValue(c, app.state[c.name]);
+      row.hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
+      continue;
+    }
     const input = $("input,select", row);
     const v = app.state[c.name];
     if (c.kind.type === "toggle") input.checked = v === "true";
@@ -343,6 +422,15 @@ function start(id, raw) {
   app.notes = [...notes, ...n.messages];
   buildNav();
   buildChapter(info);
+  // a link's text that the core refused stays in its box as a draft, with the reason, so it can be fixed
+  for (const c of info.controls) {
+    if (c.kind.type !== "text" || raw[c.name] === undefined || raw[c.name] === app.state[c.name]) continue;
+    const row = $(`.control[data-name="${c.name}"]`);
+    row.dataset.draft = "1";
+    $("textarea", row).value = raw[c.name];
+    const why = n.messages.filter((m) => m.text.startsWith(`${c.label}:`)).map((m) => m.text).join(" ");
+    Object.assign($(".text-status", row), { className: "text-status error", textContent: `${why} The text from the link is kept in the box.` });
+  }
   syncControls();
   render();
 }

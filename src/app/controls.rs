@@ -19,6 +19,10 @@ pub enum ControlKind {
     Toggle { default: bool },
     /// A point "x, y" (set by typing or by clicking on the map).
     Point { default: (f64, f64), min: f64, max: f64 },
+    /// Free text in a box (a `<textarea>`), e.g. pasted CSV rows; empty by default. At most `max_chars`
+    /// characters are accepted; the shell writes the text into the link only while its URL encoding has at
+    /// most `url_max` characters (longer text stays in the page, and the shell says so).
+    Text { max_chars: usize, url_max: usize, rows: usize, placeholder: &'static str },
 }
 
 /// One control. `name` is the spec field it sets (the same name in Rust, JSON, URL and the DOM).
@@ -33,27 +37,48 @@ pub struct Control {
     /// Shown only when another control has one of these values: `(name, [values])`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<(&'static str, Vec<&'static str>)>,
+    /// For a text control: checks its content (e.g. parses CSV rows); the error (e.g. "line 3: …") makes
+    /// [`Control::check`] refuse the text, so the shell keeps the last valid text and shows the error.
+    #[serde(skip)]
+    pub validate: Option<fn(&str) -> Result<(), String>>,
 }
 
 impl Control {
     pub fn range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
         let step = ((max - min) / 200.0).max(1e-6);
-        Control { name, label, kind: ControlKind::Range { min, max, step, log: false, default }, unit: "", help: "", when: None }
+        Control { name, label, kind: ControlKind::Range { min, max, step, log: false, default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn log_range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
-        Control { name, label, kind: ControlKind::Range { min, max, step: 0.01, log: true, default }, unit: "", help: "", when: None }
+        Control { name, label, kind: ControlKind::Range { min, max, step: 0.01, log: true, default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn int(name: &'static str, label: &'static str, min: i64, max: i64, default: i64) -> Control {
-        Control { name, label, kind: ControlKind::Int { min, max, default }, unit: "", help: "", when: None }
+        Control { name, label, kind: ControlKind::Int { min, max, default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>, default: &'static str) -> Control {
-        Control { name, label, kind: ControlKind::Select { options, default }, unit: "", help: "", when: None }
+        Control { name, label, kind: ControlKind::Select { options, default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn toggle(name: &'static str, label: &'static str, default: bool) -> Control {
-        Control { name, label, kind: ControlKind::Toggle { default }, unit: "", help: "", when: None }
+        Control { name, label, kind: ControlKind::Toggle { default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn point(name: &'static str, label: &'static str, default: (f64, f64), min: f64, max: f64) -> Control {
-        Control { name, label, kind: ControlKind::Point { default, min, max }, unit: "", help: "", when: None }
+        Control { name, label, kind: ControlKind::Point { default, min, max }, unit: "", help: "", when: None, validate: None }
+    }
+    /// A text box of `rows` lines taking at most `max_chars` characters, of which at most `url_max` (URL-encoded)
+    /// travel in a link.
+    pub fn text(name: &'static str, label: &'static str, max_chars: usize, url_max: usize) -> Control {
+        Control { name, label, kind: ControlKind::Text { max_chars, url_max, rows: 6, placeholder: "" }, unit: "", help: "", when: None, validate: None }
+    }
+    /// The placeholder of a text box (shown while it is empty).
+    pub fn placeholder(mut self, text: &'static str) -> Control {
+        if let ControlKind::Text { placeholder, .. } = &mut self.kind {
+            *placeholder = text;
+        }
+        self
+    }
+    /// The check of a text box's content (see [`Control::validate`]).
+    pub fn validate(mut self, f: fn(&str) -> Result<(), String>) -> Control {
+        self.validate = Some(f);
+        self
     }
     pub fn unit(mut self, unit: &'static str) -> Control {
         self.unit = unit;
@@ -76,11 +101,15 @@ impl Control {
             ControlKind::Select { default, .. } => default.to_string(),
             ControlKind::Toggle { default } => default.to_string(),
             ControlKind::Point { default, .. } => format!("{},{}", fmt_num(default.0), fmt_num(default.1)),
+            ControlKind::Text { .. } => String::new(),
         }
     }
 
     /// Checks `raw`; returns the value to use and, when it differs, why.
     pub fn check(&self, raw: &str) -> (String, Option<String>) {
+        if let ControlKind::Text { max_chars, .. } = &self.kind {
+            return self.check_text(raw, *max_chars);
+        }
         let raw = raw.trim();
         let shown: String = raw.chars().take(40).collect();
         let bad = |why: String| (self.default_text(), Some(format!("{}: {why}; using the default {}", self.label, self.default_text())));
@@ -120,6 +149,7 @@ impl Control {
                 "false" | "0" | "off" => ("false".into(), None),
                 _ => bad(format!("“{shown}” is not true or false")),
             },
+            ControlKind::Text { .. } => unreachable!("checked above"),
             ControlKind::Point { min, max, .. } => {
                 let parts: Vec<Option<f64>> = raw.split(',').map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite())).collect();
                 match parts.as_slice() {
@@ -135,6 +165,21 @@ impl Control {
                     _ => bad(format!("“{shown}” is not two numbers “x,y”")),
                 }
             }
+        }
+    }
+}
+
+impl Control {
+    /// A text is kept as it is (no trimming: the box shows exactly what was typed) when it is short enough
+    /// and passes the control's check; otherwise the default (empty) is used and the message says why.
+    fn check_text(&self, raw: &str, max_chars: usize) -> (String, Option<String>) {
+        let n = raw.chars().count();
+        if n > max_chars {
+            return (self.default_text(), Some(format!("{}: the text has {n} characters, more than the {max_chars} this box takes (not used)", self.label)));
+        }
+        match self.validate.map_or(Ok(()), |f| f(raw)) {
+            Ok(()) => (raw.to_string(), None),
+            Err(why) => (self.default_text(), Some(format!("{}: {why} (not used)", self.label))),
         }
     }
 }
@@ -222,5 +267,34 @@ mod tests {
         let (st, msgs) = normalize(&cs, &BTreeMap::new());
         assert!(msgs.is_empty());
         assert_eq!(st.get("x0"), "1,1");
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn text_is_kept_verbatim_or_refused_with_the_validators_reason() {
+        fn no_q(t: &str) -> Result<(), String> {
+            if t.contains('q') {
+                Err("line 2: q is not allowed".into())
+            } else {
+                Ok(())
+            }
+        }
+        let c = Control::text("notes", "notes", 10, 100).validate(no_q);
+        assert_eq!(c.default_text(), "");
+        assert_eq!(c.check(" a\nb \n"), (" a\nb \n".to_string(), None), "no trimming");
+        let (v, why) = c.check("a\nq");
+        assert_eq!(v, "");
+        assert_eq!(why.as_deref(), Some("notes: line 2: q is not allowed (not used)"));
+        let (v, why) = c.check("ééééééééééé");
+        assert_eq!(v, "");
+        assert!(why.unwrap().contains("11 characters, more than the 10"));
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["kind"]["type"], "text");
+        assert_eq!(json["kind"]["url_max"], 100);
+        assert!(json.get("validate").is_none(), "the validator stays in Rust");
     }
 }

@@ -58,18 +58,18 @@ fn parse_coord(field: &str, name: &str, line: usize) -> Result<f64, CsvError> {
     Ok(v)
 }
 
-fn parse_label(field: &str, line: usize) -> Result<usize, CsvError> {
+fn parse_label(field: &str, line: usize, max_classes: usize) -> Result<usize, CsvError> {
     let bad = || {
         err(
             line,
-            format!("label must be an integer from 0 to {} (one per class), got {}", MAX_CLASSES - 1, quoted(field)),
+            format!("label must be an integer from 0 to {} (one per class), got {}", max_classes - 1, quoted(field)),
         )
     };
     if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) || field.len() > 3 {
         return Err(bad());
     }
     let v: usize = field.parse().map_err(|_| bad())?;
-    if v >= MAX_CLASSES {
+    if v >= max_classes {
         return Err(bad());
     }
     Ok(v)
@@ -77,6 +77,13 @@ fn parse_label(field: &str, line: usize) -> Result<usize, CsvError> {
 
 /// Parses the whole text; see the module docs for what is accepted.
 pub fn parse(text: &str) -> Result<Points, CsvError> {
+    parse_with(text, MAX_ROWS, MAX_CLASSES)
+}
+
+/// [`parse`] with tighter limits (e.g. the app's): at most `max_rows` data rows (the first row beyond is
+/// the bad line) and labels below `max_classes` (both capped at [`MAX_ROWS`] and [`MAX_CLASSES`]).
+pub fn parse_with(text: &str, max_rows: usize, max_classes: usize) -> Result<Points, CsvError> {
+    let (max_rows, max_classes) = (max_rows.min(MAX_ROWS), max_classes.clamp(2, MAX_CLASSES));
     if text.len() > MAX_BYTES {
         return Err(err(0, format!("the CSV text is longer than {MAX_BYTES} bytes")));
     }
@@ -97,12 +104,12 @@ pub fn parse(text: &str) -> Result<Points, CsvError> {
         if first && fields.iter().all(|f| f.parse::<f64>().is_err()) {
             continue; // header
         }
-        if pts.len() == MAX_ROWS {
-            return Err(err(line, format!("more than {MAX_ROWS} data rows")));
+        if pts.len() == max_rows {
+            return Err(err(line, format!("more than {max_rows} data rows")));
         }
         let x1 = parse_coord(fields[0], "x1", line)?;
         let x2 = parse_coord(fields[1], "x2", line)?;
-        let y = parse_label(fields[2], line)?;
+        let y = parse_label(fields[2], line, max_classes)?;
         pts.x.push([x1, x2]);
         pts.y.push(y);
     }

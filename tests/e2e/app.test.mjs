@@ -466,3 +466,65 @@ test("the training chapter trains when Play is pressed: the test-accuracy readou
     await context.close();
   }
 });
+
+test("your data: CSV rows typed or loaded from a file train, a bad line is named, long data stays out of the link", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=training&dataset=csv&lr=0.02&layers=1");
+    const dataLine = () => page.evaluate(() => {
+      const dts = [...document.querySelectorAll("#readout dt")];
+      const i = dts.findIndex((d) => d.textContent === "data");
+      return i < 0 ? null : document.querySelectorAll("#readout dd")[i].textContent;
+    });
+    assert.match(await dataLine(), /^two moons \(instead of your data\)/);
+    const rows = ["x1,x2,label"];
+    for (let i = 0; i < 90; i++) {
+      const c = i % 3, t = (2 * Math.PI * c) / 3;
+      rows.push(`${(Math.cos(t) + 0.2 * Math.sin(7 * i)).toFixed(3)},${(Math.sin(t) + 0.2 * Math.cos(5 * i)).toFixed(3)},${c}`);
+    }
+    const good = rows.join("\n") + "\n";
+    // typing: the text is checked once typing stops
+    await page.fill('textarea[name="csv"]', good);
+    await page.waitForFunction((g) => window.optlab.state.csv === g, good, { timeout: 10000 });
+    await settle(page);
+    assert.equal(await dataLine(), "your data: 90 rows, 3 classes → 45 training, 45 test points");
+    assert.equal(new URL(page.url()).searchParams.get("csv"), good, "the rows travel in the link");
+    assert.match(new URL(page.url()).search, /csv=x1,x2,label%0A/, "commas stay readable in the link");
+    assert.equal(await page.textContent('.control[data-name="csv"] output'), "91 lines");
+
+    // a bad line: named under the box, as text only; the last valid rows and every other setting stay
+    const before = await page.evaluate(() => ({ ...window.optlab.state }));
+    await page.fill('textarea[name="csv"]', good + '1,2,<img src=x onerror="window.hacked=1">\n');
+    await page.waitForFunction(() => /line 92/.test(document.querySelector(".text-status").textContent), null, { timeout: 10000 });
+    await settle(page);
+    const status = await page.textContent(".text-status");
+    assert.match(status, /line 92: label must be an integer from 0 to 6/);
+    assert.match(status, /The last valid text stays in use/);
+    assert.equal(await page.$$eval(".text-status *", (e) => e.length), 0, "shown as text, no markup");
+    assert.equal(await page.evaluate(() => window.hacked), undefined);
+    assert.deepEqual(await page.evaluate(() => ({ ...window.optlab.state })), before, "nothing else is lost");
+    assert.equal(await dataLine(), "your data: 90 rows, 3 classes → 45 training, 45 test points");
+    assert.ok((await page.inputValue('textarea[name="csv"]')).includes("<img"), "the draft stays in the box to be fixed");
+
+    // a file's text goes into the box and is checked at once
+    const fileRows = ["# two classes", "-1,-1,0", "-1.2,-0.8,0", "-0.8,-1.1,0", "1,1,1", "1.1,0.9,1", "0.9,1.2,1", "1.2,1.1,1", "-1.1,-0.9,0"];
+    await page.setInputFiles('.control[data-name="csv"] input[type="file"]', { name: "mine.csv", mimeType: "text/csv", buffer: Buffer.from(fileRows.join("\n")) });
+    await page.waitForFunction(() => window.optlab.state.csv.startsWith("# two classes"), null, { timeout: 10000 });
+    await settle(page);
+    assert.equal(await dataLine(), "your data: 8 rows, 2 classes → 4 training, 4 test points");
+    assert.equal(await page.textContent(".text-status"), "", "the error is gone");
+
+    // too long for a link: kept in the page, left out of the link, and said so
+    const long = Array.from({ length: 900 }, (_, i) => `${(Math.sin(i) * 2).toFixed(5)},${(Math.cos(3 * i) * 2).toFixed(5)},${i % 2}`).join("\n");
+    await page.fill('textarea[name="csv"]', long);
+    await page.waitForFunction((l) => window.optlab.state.csv === l, long, { timeout: 10000 });
+    await settle(page);
+    assert.match(await page.textContent(".text-note"), /Too long to share by link \(\d+ characters once encoded; a link carries at most 8000\)/);
+    assert.equal(new URL(page.url()).searchParams.get("csv"), null, "not in the link");
+    assert.equal(await dataLine(), "your data: 900 rows, 2 classes → 450 training, 450 test points");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "training-csv.png"), fullPage: true });
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), [], "no page errors");
+  } finally {
+    await context.close();
+  }
+});

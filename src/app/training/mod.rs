@@ -19,6 +19,12 @@ use setup::{OPTIMIZERS, PRESETS};
 
 pub struct Training;
 
+/// The generated data sets (the `n` control applies to these, not to the user's rows).
+const GENERATED: [&str; 5] = ["moons", "circles", "spirals", "xor", "blobs"];
+
+const HELP_CSV: &str = "one point per line: two numbers and a class label 0–6 (a header line and # comments are skipped); \
+                        at most 1000 rows; input noise, label noise and the split apply to them too";
+
 /// Steps [`Chapter::compute`] trains before drawing (the live page trains as far as asked).
 pub const COMPUTE_STEPS: usize = 100;
 /// Most steps a run can ask for.
@@ -94,11 +100,16 @@ impl Chapter for Training {
             Control::select(
                 "dataset",
                 "data set",
-                vec![("moons", "two moons"), ("circles", "circles"), ("spirals", "two spirals"), ("xor", "XOR"), ("blobs", "two Gaussian blobs")],
+                vec![("moons", "two moons"), ("circles", "circles"), ("spirals", "two spirals"), ("xor", "XOR"), ("blobs", "two Gaussian blobs"), ("csv", "your data (CSV rows)")],
                 "moons",
             ),
-            Control::int("n", "points (training + test)", 40, setup::MAX_APP_POINTS as i64, 500),
-            Control::range("noise", "input noise σ", 0.0, 0.5, 0.1).help("standard deviation of the Gaussian noise added to each coordinate"),
+            Control::text("csv", "your data: x1,x2,label rows", setup::MAX_CSV_CHARS, setup::MAX_CSV_URL)
+                .placeholder("x1,x2,label\n0.5,-1.2,0\n1.1,0.3,1\n…")
+                .help(HELP_CSV)
+                .validate(setup::check_csv)
+                .when("dataset", vec!["csv"]),
+            Control::int("n", "points (training + test)", 40, setup::MAX_APP_POINTS as i64, 500).when("dataset", GENERATED.to_vec()),
+            Control::range("noise", "input noise σ", 0.0, 0.5, 0.1).help("standard deviation of the Gaussian noise added to each coordinate (of your data too)"),
             Control::range("label_noise", "label noise", 0.0, 0.5, 0.0).help("fraction of training labels flipped; test labels stay clean"),
             Control::range("train_fraction", "training fraction", 0.1, 0.9, 0.5).help("the rest of the points is the test set"),
             Control::int("layers", "hidden layers", 1, 4, 2),

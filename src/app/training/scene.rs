@@ -265,6 +265,7 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
             format!("{} (over the controls; choose “custom” to set them yourself)", settings.join(", ")),
         ));
     }
+    scene.readout.push(Readout::new("data", setup.data_line.clone()));
     let lead = run.runs.iter().max_by_key(|r| r.trainer.step()).expect("a run has at least one trainer");
     let t = &lead.trainer;
     let n_train = t.data().train.len();

@@ -213,24 +213,38 @@ pub struct Setup {
     pub state: State,
     pub preset: Option<&'static Preset>,
     pub messages: Vec<Message>,
+    /// What the data are, for the readout.
+    pub data_line: String,
 }
 
 /// Most points of a generated data set in the app (the core allows more; this keeps a frame short).
 pub const MAX_APP_POINTS: usize = 1000;
+/// Most rows of the user's data in the app (the core and `optlab train` take up to
+/// [`crate::train::csv::MAX_ROWS`]).
+pub const MAX_APP_ROWS: usize = MAX_APP_POINTS;
+/// Most classes of the user's data in the app: one palette colour each on the map (the core takes
+/// [`crate::train::csv::MAX_CLASSES`]).
+pub const MAX_APP_CLASSES: usize = 7;
+/// Longest text of the data box, and the longest URL encoding of it that travels in a link.
+pub const MAX_CSV_CHARS: usize = 100_000;
+pub const MAX_CSV_URL: usize = 8_000;
+/// Coordinates beyond this magnitude get a note: the network sees the inputs as they are.
+pub const LARGE_INPUT: f64 = 5.0;
 
-/// Builds the specs for a (normalised) state.
-pub fn setup(st: &State) -> Setup {
-    let (eff, preset) = effective(st);
-    let mut messages = Vec::new();
-    let kind = match eff.get("dataset") {
-        "circles" => DataKind::Circles,
-        "spirals" => DataKind::Spirals,
-        "xor" => DataKind::Xor,
-        "blobs" => DataKind::Blobs,
-        _ => DataKind::Moons,
-    };
-    let data = DataSpec {
-        kind,
+/// The check of the data box (the control's validator): empty, or rows the app can train on; the error
+/// names the first bad line.
+pub fn check_csv(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The data of a state, and a line describing it for the readout. The user's data (`dataset = csv`) when
+/// its box holds valid rows; two moons meanwhile, with a message saying so.
+fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
+    let mut data = DataSpec {
+        kind: DataKind::Moons,
         n: eff.usize("n").clamp(4, MAX_APP_POINTS),
         noise: eff.f64("noise"),
         label_noise: eff.f64("label_noise"),
@@ -238,6 +252,50 @@ pub fn setup(st: &State) -> Setup {
         classes: 2,
         csv: None,
     };
+    let name = match eff.get("dataset") {
+        "circles" => (DataKind::Circles, "circles"),
+        "spirals" => (DataKind::Spirals, "two spirals"),
+        "xor" => (DataKind::Xor, "XOR"),
+        "blobs" => (DataKind::Blobs, "Gaussian blobs"),
+        "csv" => {
+            let text = eff.get("csv");
+            let parsed = if text.trim().is_empty() { None } else { Some(crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES)) };
+            match parsed {
+                Some(Ok(pts)) => {
+                    let classes = pts.y.iter().max().map_or(2, |m| m + 1);
+                    let big = pts.x.iter().flat_map(|p| p.iter()).fold(0.0f64, |m, v| m.max(v.abs()));
+                    if big > LARGE_INPUT {
+                        messages.push(Message::info(format!(
+                            "your coordinates reach |x| = {}; the network sees them as they are (no rescaling), and tanh or \
+                             GELU units saturate on large inputs: scaling the data to about [−2, 2] usually helps",
+                            crate::app::common::sig(big)
+                        )));
+                    }
+                    (data.kind, data.n, data.classes, data.csv) = (DataKind::Csv, pts.len(), classes, Some(text.to_string()));
+                    let n_train = crate::train::data::split_count(data.n, data.train_fraction);
+                    return (data, format!("your data: {} rows, {classes} classes → {n_train} training, {} test points", pts.len(), pts.len() - n_train));
+                }
+                None => messages.push(Message::info(format!(
+                    "“your data” is empty: paste or load x1,x2,label rows into its box (a link carries at most {MAX_CSV_URL} \
+                     characters of data); until then the run uses two moons"
+                ))),
+                Some(Err(e)) => messages.push(Message::error(format!("your data: {e}; the run uses two moons until it is fixed"))),
+            }
+            (DataKind::Moons, "two moons (instead of your data)")
+        }
+        _ => (DataKind::Moons, "two moons"),
+    };
+    data.kind = name.0;
+    let n_train = crate::train::data::split_count(data.n, data.train_fraction);
+    let line = format!("{}: {} points, {} classes → {n_train} training, {} test", name.1, data.n, data.classes, data.n - n_train);
+    (data, line)
+}
+
+/// Builds the specs for a (normalised) state.
+pub fn setup(st: &State) -> Setup {
+    let (eff, preset) = effective(st);
+    let mut messages = Vec::new();
+    let (data, data_line) = data_spec(&eff, &mut messages);
     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
     let mut batch_size = eff.usize("batch_size").max(1);
     if batch_size > n_train {
@@ -269,7 +327,7 @@ pub fn setup(st: &State) -> Setup {
         eval_every: 1,
     };
     // about 250 records per run, fewer when one record (a forward pass over every point) is expensive
-    let mlp = crate::train::Mlp::new(2, &base.model.hidden, 2, activation, loss);
+    let mlp = crate::train::Mlp::new(2, &base.model.hidden, base.data.classes, activation, loss);
     let eval_cost = base.data.n as f64 * super::live::row_cost(&mlp);
     let base = TrainSpec { eval_every: (steps / 250).max((eval_cost / super::live::EVAL_BUDGET).ceil() as usize).max(1), ..base };
     let mut runs = vec![(eff.get("optimizer").to_string(), eff.f64("lr"))];
@@ -286,5 +344,5 @@ pub fn setup(st: &State) -> Setup {
             ..base.clone()
         })
         .collect();
-    Setup { specs, state: eff, preset, messages }
+    Setup { specs, state: eff, preset, messages, data_line }
 }
