@@ -132,7 +132,7 @@ function controlRow(c) {
     if (k.type === "toggle") v = input.checked ? "true" : "false";
     else if (k.type === "range" || k.type === "int") v = fromSlider(c, input.value);
     else v = input.value;
-    app.state[c.name] = v;
+    setValue(c, v);
     app.notes = [];
     out.textContent = showValue(c, v);
     schedule();
@@ -201,6 +201,15 @@ function syncText(c, row, v) {
   $(".text-note", row).textContent = len > c.kind.url_max
     ? `Too long to share by link (${len} characters once encoded; a link carries at most ${c.kind.url_max}): it stays in this page but not in the link, which opens without it. “Copy spec” holds all of it.`
     : "";
+}
+
+// A preset option of a select also sets the controls it implies (the core's `sets`), which then show those
+// values; any of them may be changed afterwards (the core then shows the select's default, e.g. "custom").
+function presetOf(c, v) { return c.kind.type === "select" && (c.kind.sets || []).find(([o]) => o === v); }
+function setValue(c, v) {
+  app.state[c.name] = v;
+  const preset = presetOf(c, v);
+  if (preset) for (const [name, value] of preset[1]) app.state[name] = value;
 }
 
 function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }
@@ -295,7 +304,7 @@ function show(steps) {
   renderFormulas(r.values);
   updateUrl();
   app.renders += 1;
-  app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, total_ms: performance.now() - t0 };
+  app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
   $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms`;
   if (window.parent !== window) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
@@ -441,7 +450,10 @@ window.addEventListener("message", (e) => {
   const d = e.data;
   if (!d || typeof d !== "object" || !app.chapter) return;
   if (d.type === "optlab:set" && d.values && typeof d.values === "object") {
-    for (const [k, v] of Object.entries(d.values)) if (app.chapter.controls.some((c) => c.name === k)) app.state[k] = String(v);
+    // presets first, so that values given beside a preset win over the ones it implies
+    const given = app.chapter.controls.filter((c) => Object.hasOwn(d.values, c.name));
+    given.sort((a, b) => Number(!presetOf(a, String(d.values[a.name]))) - Number(!presetOf(b, String(d.values[b.name]))));
+    for (const c of given) setValue(c, String(d.values[c.name]));
     app.notes = [];
     schedule();
   } else if (d.type === "optlab:get" && e.source) {

@@ -122,6 +122,9 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
     out
 }
 
+/// The factors by which a map's default view is widened.
+const ZOOMS: [f64; 11] = [1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0];
+
 /// Plot bounds for a 2-D landscape problem, widened (keeping the aspect) to show the start point.
 pub fn bounds_for(problem: &ProblemSpec, start: (f64, f64)) -> (f64, f64, f64, f64) {
     let (x0, x1, y0, y1) = default_bounds(problem);
@@ -129,6 +132,8 @@ pub fn bounds_for(problem: &ProblemSpec, start: (f64, f64)) -> (f64, f64, f64, f
     let (hx, hy) = ((x1 - x0) / 2.0, (y1 - y0) / 2.0);
     let grow = (((start.0 - cx).abs() * 1.15 / hx).max((start.1 - cy).abs() * 1.15 / hy)).max(1.0);
     let grow = if grow.is_finite() { grow.min(10.0) } else { 1.0 };
+    // widened in steps, so that nearby starts and paths share one view (and its cached field image)
+    let grow = ZOOMS.iter().copied().find(|&z| z >= grow).unwrap_or(10.0);
     (cx - hx * grow, cx + hx * grow, cy - hy * grow, cy + hy * grow)
 }
 

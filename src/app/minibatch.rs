@@ -473,17 +473,8 @@ impl Chapter for Minibatch {
     }
 }
 
-/// The smallest 4:3 box with a 15% margin around the finite points of `pts` (at most 100 wide).
+/// A 4:3 box around the finite points of `pts` (see [`super::weight_decay::fit_bounds`]).
 fn bounds_around(pts: impl Iterator<Item = (f64, f64)>) -> (f64, f64, f64, f64) {
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
-    for (x, y) in pts.filter(|(x, y)| x.is_finite() && y.is_finite()) {
-        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
-    }
-    if !(x0.is_finite() && x1.is_finite() && y0.is_finite() && y1.is_finite()) {
-        return (-1.0, 1.0, -0.75, 0.75);
-    }
-    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-    let hw = ((x1 - x0) / 2.0).max((y1 - y0) / 2.0 * 4.0 / 3.0).max(0.5) * 1.15;
-    let hw = hw.min(50.0);
-    (cx - hw, cx + hw, cy - hw * 0.75, cy + hw * 0.75)
+    // snapped to nice sizes and centres, so that most control changes keep the view and its cached image
+    super::weight_decay::fit_bounds(pts, 0.75, 50.0, 0.5)
 }

@@ -32,6 +32,26 @@ pub fn viridis(t: f64) -> [u8; 3] {
     c
 }
 
+/// `ln x` for finite `x ≥ 1e-300` to about 1e-10: exponent and an atanh series for the mantissa.
+/// The landscape colours need a logarithm per sample, and the library's `ln` is a slow call in wasm.
+fn fast_ln(x: f64) -> f64 {
+    if !(x.is_finite() && x >= 1e-300) {
+        return x.ln();
+    }
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    if m > std::f64::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    // ln m = 2 atanh s with s = (m − 1)/(m + 1), |s| < 0.172
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let series = s * (2.0 + s2 * (2.0 / 3.0 + s2 * (2.0 / 5.0 + s2 * (2.0 / 7.0 + s2 * (2.0 / 9.0 + s2 * (2.0 / 11.0))))));
+    e as f64 * std::f64::consts::LN_2 + series
+}
+
 /// Samples `f` on a `w × h` grid over `bounds = (x0, x1, y0, y1)` (row 0 at the top, y1) every `step`
 /// pixels, and colours `log(f − min + δ)` with viridis, darkening the pixels where the level band
 /// changes so that `levels` contour lines appear. Non-finite values are drawn in the highest colour.
@@ -50,24 +70,46 @@ pub fn landscape_rgba(f: impl Fn(f64, f64) -> f64, bounds: (f64, f64, f64, f64),
     let finite = vals.iter().copied().filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     let delta = ((hi - lo) * 1e-4).max(1e-12);
-    let t = |v: f64| ((v - lo + delta).ln() - delta.ln()) / ((hi - lo + delta).ln() - delta.ln()).max(1e-12);
-    let norm: Vec<f64> = vals.iter().map(|&v| if v.is_finite() { t(v) } else { 1.0 }).collect();
-    let band = |v: f64| (v * levels as f64).floor() as i64;
-    let mut out = vec![0u8; w * h * 4];
-    for py in 0..h {
-        let j = py / step;
-        for px in 0..w {
-            let i = px / step;
-            let v = norm[j * gw + i];
-            let b = band(v);
-            let edge = (i + 1 < gw && band(norm[j * gw + i + 1]) != b) || (j + 1 < gh && band(norm[(j + 1) * gw + i]) != b);
-            let mut c = viridis(v);
+    let (ln_delta, span) = (delta.ln(), ((hi - lo + delta).ln() - delta.ln()).max(1e-12));
+    let t = |v: f64| (fast_ln(v - lo + delta) - ln_delta) / span;
+    let norm: Vec<f64> = vals.iter().map(|&v| if v.is_finite() { t(v).clamp(0.0, 1.0) } else { 1.0 }).collect();
+    let bands: Vec<i64> = norm.iter().map(|&v| (v * levels as f64).floor() as i64).collect();
+    // 256 shades are more than the eye separates here, and spare a colour computation per sample
+    let lut: Vec<[u8; 3]> = (0..256).map(|k| viridis(k as f64 / 255.0)).collect();
+    // one colour per sample, then each sample is spread over its step × step pixels
+    let mut cells = vec![[0u8; 4]; gw * gh];
+    for j in 0..gh {
+        for i in 0..gw {
+            let k = j * gw + i;
+            let v = norm[k];
+            let b = bands[k];
+            let edge = (i + 1 < gw && bands[k + 1] != b) || (j + 1 < gh && bands[k + gw] != b);
+            let mut c = lut[(v * 255.0 + 0.5) as usize];
             if edge {
                 c = [(c[0] as f64 * 0.55) as u8, (c[1] as f64 * 0.55) as u8, (c[2] as f64 * 0.55) as u8];
             }
-            let o = (py * w + px) * 4;
-            out[o..o + 3].copy_from_slice(&c);
-            out[o + 3] = 255;
+            cells[j * gw + i] = [c[0], c[1], c[2], 255];
+        }
+    }
+    spread(&cells, gw, w, h, |py| py / step, |px| px / step)
+}
+
+/// Fills a `w × h` RGBA buffer from per-cell colours (`gw` cells a row): pixel `(px, py)` takes cell
+/// `(col(px), row(py))`. A pixel row whose cell row equals the previous one is copied whole.
+fn spread(cells: &[[u8; 4]], gw: usize, w: usize, h: usize, row: impl Fn(usize) -> usize, col: impl Fn(usize) -> usize) -> Vec<u8> {
+    let mut out = vec![0u8; w * h * 4];
+    let cols: Vec<usize> = (0..w).map(col).collect();
+    let mut prev = usize::MAX;
+    for py in 0..h {
+        let j = row(py);
+        let o = py * w * 4;
+        if j == prev {
+            out.copy_within(o - w * 4..o, o);
+            continue;
+        }
+        prev = j;
+        for (px, &i) in cols.iter().enumerate() {
+            out[o + px * 4..o + px * 4 + 4].copy_from_slice(&cells[j * gw + i]);
         }
     }
     out
@@ -76,19 +118,15 @@ pub fn landscape_rgba(f: impl Fn(f64, f64) -> f64, bounds: (f64, f64, f64, f64),
 /// Colours a grid of values in `[0, ∞)` row-major (row 0 at the top): `t ∈ [0, 1)` by viridis, values ≥ 1
 /// (divergence, for a rate map) in a flat grey. Each cell fills `cell` pixels.
 pub fn grid_rgba(vals: &[f64], gw: usize, gh: usize, w: usize, h: usize, diverged: [u8; 3]) -> Vec<u8> {
-    let mut out = vec![0u8; w * h * 4];
-    for py in 0..h {
-        let j = (py * gh / h.max(1)).min(gh - 1);
-        for px in 0..w {
-            let i = (px * gw / w.max(1)).min(gw - 1);
-            let v = vals[j * gw + i];
+    let (gw, gh) = (gw.max(1), gh.max(1));
+    let cells: Vec<[u8; 4]> = (0..gw * gh)
+        .map(|k| {
+            let v = vals.get(k).copied().unwrap_or(f64::NAN);
             let c = if v.is_finite() && v < 1.0 { viridis(v) } else { diverged };
-            let o = (py * w + px) * 4;
-            out[o..o + 3].copy_from_slice(&c);
-            out[o + 3] = 255;
-        }
-    }
-    out
+            [c[0], c[1], c[2], 255]
+        })
+        .collect();
+    spread(&cells, gw, w, h, |py| (py * gh / h.max(1)).min(gh - 1), |px| (px * gw / w.max(1)).min(gw - 1))
 }
 
 /// A path on the map (an optimizer's iterates).
@@ -247,6 +285,29 @@ mod tests {
         assert!(buf.chunks(4).all(|p| p[3] == 255));
         let distinct: std::collections::HashSet<_> = buf.chunks(4).map(|p| (p[0], p[1], p[2])).collect();
         assert!(distinct.len() > 20, "a field should use many colours, got {}", distinct.len());
+    }
+
+    #[test]
+    fn fast_ln_matches_ln() {
+        for &x in &[1e-12, 1e-5, 0.3, 1.0, 1.5, 2.0 - 1e-12, 7.0, 1e3, 123456.789, 1e200] {
+            assert!((fast_ln(x) - x.ln()).abs() <= 1e-10 * x.ln().abs().max(1.0), "{x}: {} vs {}", fast_ln(x), x.ln());
+        }
+        assert!(fast_ln(0.0) == f64::NEG_INFINITY && fast_ln(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn grid_pixels_take_their_cells_colour() {
+        let vals = [0.0, 0.5, 0.99, 1.5, f64::NAN, 0.25];
+        let (gw, gh, w, h) = (3, 2, 7, 5);
+        let buf = grid_rgba(&vals, gw, gh, w, h, [1, 2, 3]);
+        for py in 0..h {
+            for px in 0..w {
+                let v = vals[(py * gh / h) * gw + px * gw / w];
+                let want = if v.is_finite() && v < 1.0 { viridis(v) } else { [1, 2, 3] };
+                let o = (py * w + px) * 4;
+                assert_eq!(&buf[o..o + 4], &[want[0], want[1], want[2], 255], "pixel ({px}, {py})");
+            }
+        }
     }
 
     #[test]

@@ -76,6 +76,10 @@ struct Rendered {
     /// Milliseconds spent computing the scene and drawing it.
     compute_ms: f64,
     draw_ms: f64,
+    /// Milliseconds per canvas, in drawing order (what `draw_ms` is made of).
+    draw_parts: Vec<(String, f64)>,
+    /// Field images computed by this session so far.
+    fields_computed: usize,
     /// For a live chapter: `[steps done, steps requested]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<(usize, usize)>,
@@ -89,7 +93,10 @@ fn now() -> f64 {
 /// and each canvas's frame for mapping clicks.
 #[wasm_bindgen]
 pub struct Session {
-    fields: HashMap<String, Vec<u8>>,
+    /// Field images by problem, view and size, ready to copy onto a chart.
+    fields: HashMap<String, HtmlCanvasElement>,
+    /// How many field images were computed so far (the rest of the renders reused one).
+    fields_computed: usize,
     frames: HashMap<String, Frame>,
     last: Option<(String, app::Scene)>,
     /// The live run of a live chapter: `(chapter, key of the state that started it, run)`.
@@ -106,7 +113,7 @@ impl Default for Session {
 impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Session {
-        Session { fields: HashMap::new(), frames: HashMap::new(), last: None, live: None }
+        Session { fields: HashMap::new(), fields_computed: 0, frames: HashMap::new(), last: None, live: None }
     }
 
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
@@ -172,6 +179,8 @@ impl Session {
                 values: vec![],
                 compute_ms: 0.0,
                 draw_ms: 0.0,
+                draw_parts: vec![],
+                fields_computed: self.fields_computed,
                 progress: None,
             });
         };
@@ -213,10 +222,13 @@ impl Session {
         scene.messages = msgs;
         let t1 = now();
         let th = Theme::by_name(theme, dpr);
+        let mut draw_parts = Vec::with_capacity(scene.charts.len());
         for (id, chart) in &scene.charts {
+            let t = now();
             if let Err(e) = self.draw(chapter, id, chart, &th, dpr) {
                 scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
             }
+            draw_parts.push((id.to_string(), now() - t));
         }
         let t2 = now();
         let out = Rendered {
@@ -226,6 +238,8 @@ impl Session {
             values: scene.values.clone(),
             compute_ms: t1 - t0,
             draw_ms: t2 - t1,
+            draw_parts,
+            fields_computed: self.fields_computed,
             progress,
         };
         self.last = Some((chapter.to_string(), scene));
@@ -245,42 +259,40 @@ impl Session {
         let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?, ctx.clone());
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;
+        let computed = &mut self.fields_computed;
         let mut paint = |f: Frame| {
             let (w, h) = ((f.px.1 - f.px.0).max(1) as usize, (f.py.1 - f.py.0).max(1) as usize);
             let Chart::Map(m, field) = chart else { return };
-            let buf: Option<&Vec<u8>> = match field {
+            let key = match field {
                 Field::Landscape(p, seed) => {
-                    let key = format!("{}|{seed}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds);
-                    if !fields.contains_key(&key) {
-                        if fields.len() > 16 {
-                            fields.clear();
-                        }
-                        if let Ok(prob) = p.build(*seed) {
-                            // level sets are smooth: sampling every 2 device pixels (upscaled) looks the same
-                            let step = (dpr.round() as usize).max(2);
-                            let buf = landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14);
-                            fields.insert(key.clone(), buf);
-                        }
-                    }
-                    fields.get(&key)
+                    format!("{}|{seed}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds)
                 }
                 Field::Grid { values, width, height } => {
                     // FNV-1a over the values: the grid is recoloured only when it changed
                     let hash = values.iter().fold(0xcbf29ce484222325u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x100000001b3));
-                    let key = format!("grid|{hash:x}|{width}x{height}|{w}x{h}");
-                    if !fields.contains_key(&key) {
-                        if fields.len() > 16 {
-                            fields.clear();
-                        }
-                        fields.insert(key.clone(), grid_rgba(values, *width, *height, w, h, [150, 150, 150]));
-                    }
-                    fields.get(&key)
+                    format!("grid|{hash:x}|{width}x{height}|{w}x{h}")
                 }
             };
-            if let Some(buf) = buf {
-                if let Ok(img) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), w as u32, h as u32) {
-                    let _ = ctx.put_image_data(&img, f.px.0 as f64, f.py.0 as f64);
+            if !fields.contains_key(&key) {
+                let buf = match field {
+                    Field::Landscape(p, seed) => p.build(*seed).ok().map(|prob| {
+                        // level sets are smooth: sampling every 2 device pixels (upscaled) looks the same
+                        let step = (dpr.round() as usize).max(2);
+                        landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14)
+                    }),
+                    Field::Grid { values, width, height } => Some(grid_rgba(values, *width, *height, w, h, [150, 150, 150])),
+                };
+                // the image is kept in a canvas of its own: later frames copy it with one drawImage
+                if let Some(img) = buf.and_then(|b| image_canvas(&b, w, h)) {
+                    if fields.len() > 16 {
+                        fields.clear();
+                    }
+                    *computed += 1;
+                    fields.insert(key.clone(), img);
                 }
+            }
+            if let Some(img) = fields.get(&key) {
+                let _ = ctx.draw_image_with_html_canvas_element(img, f.px.0 as f64, f.py.0 as f64);
             }
         };
         let frame = app::draw_chart(&root, chart, th, &mut paint)?;
@@ -288,6 +300,18 @@ impl Session {
         self.frames.insert(format!("{chapter}/{id}"), frame);
         Ok(())
     }
+}
+
+/// A detached canvas holding an RGBA image.
+fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<HtmlCanvasElement> {
+    let doc = web_sys::window()?.document()?;
+    let cv: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
+    cv.set_width(w as u32);
+    cv.set_height(h as u32);
+    let ctx: CanvasRenderingContext2d = cv.get_context("2d").ok()??.dyn_into().ok()?;
+    let img = ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), w as u32, h as u32).ok()?;
+    ctx.put_image_data(&img, 0.0, 0.0).ok()?;
+    Some(cv)
 }
 
 /// Microseconds per training sample in this browser: SGD steps on a 2-8-8-1-style tanh network (two

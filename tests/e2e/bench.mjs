@@ -106,6 +106,10 @@ try {
           wasm: { median: median(col("wasm_ms")) },
           katex: { median: median(col("katex_ms")) },
           shell: { median: median(col("shell_ms")) },
+          // how many of the changes had to compute a field image (a landscape or rate map) afresh
+          fields_computed: samples.length ? samples[samples.length - 1].fields_computed - (first.fields_computed ?? 0) : 0,
+          // median draw time of each canvas
+          canvases: Object.fromEntries([...new Set(samples.flatMap((s) => (s.draw_parts || []).map(([c]) => c)))].map((c) => [c, median(samples.map((s) => ((s.draw_parts || []).find(([k]) => k === c) || [c, 0])[1]))])),
         };
         rows.push(row);
         process.stderr.write(`${id} dpr ${dpr}: ${samples.length} changes (${[...names].join(", ")})\n`);
@@ -131,5 +135,6 @@ for (const r of rows) {
   const ratio = (x) => `${(x / BUDGET).toFixed(2)}${x > BUDGET ? " (over)" : ""}`;
   console.log(`| ${r.chapter} | ${r.dpr} | ${r.n} | ${f(r.compute.median)} / ${f(r.compute.p90)} | ${f(r.draw.median)} / ${f(r.draw.p90)} | ${f(r.total.median)} / ${f(r.total.p90)} / ${f(r.total.max)} | ${f(r.wasm.median)} + ${f(r.katex.median)} + ${f(r.shell.median)} | ${ratio(r.total.median)} | ${ratio(r.total.p90)} |`);
 }
+console.log("\nmedian draw ms per canvas: " + rows.map((r) => `${r.chapter}@${r.dpr} ` + Object.entries(r.canvases).map(([c, v]) => `${c} ${f(v)}`).join(", ") + ` (fields computed ${r.fields_computed}×)`).join("; "));
 console.log("\n(all times in ms)");
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(rows, null, 2));
