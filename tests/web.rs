@@ -302,6 +302,10 @@ async fn every_chapter_reacts_to_a_control_change() {
             }
             let mut raw = base.state.clone();
             raw.insert(ctl.name.to_string(), v.clone());
+            // as the shell does: a preset option also sets the controls it implies
+            for (k, val) in ctl.settings_of(&v) {
+                raw.insert(k.to_string(), val.to_string());
+            }
             let out = render(&mut s, c.id(), &raw, "light");
             if out.state.get(ctl.name) != Some(&v) {
                 p.push(format!("{}={v} was not kept: state has {:?}", ctl.name, out.state.get(ctl.name)));

@@ -14,8 +14,14 @@ pub enum ControlKind {
     Range { min: f64, max: f64, step: f64, log: bool, default: f64 },
     /// A whole number slider.
     Int { min: i64, max: i64, default: i64 },
-    /// A drop-down of `(value, label)`.
-    Select { options: Vec<(&'static str, &'static str)>, default: &'static str },
+    /// A drop-down of `(value, label)`. An option listed in `sets` is a preset: picking it sets those
+    /// `(control, value)` pairs too (the shell applies them; see [`normalize`] for links).
+    Select {
+        options: Vec<(&'static str, &'static str)>,
+        default: &'static str,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        sets: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+    },
     Toggle { default: bool },
     /// A point "x, y" (set by typing or by clicking on the map).
     Point { default: (f64, f64), min: f64, max: f64 },
@@ -55,7 +61,7 @@ impl Control {
         Control { name, label, kind: ControlKind::Int { min, max, default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>, default: &'static str) -> Control {
-        Control { name, label, kind: ControlKind::Select { options, default }, unit: "", help: "", when: None, validate: None }
+        Control { name, label, kind: ControlKind::Select { options, default, sets: Vec::new() }, unit: "", help: "", when: None, validate: None }
     }
     pub fn toggle(name: &'static str, label: &'static str, default: bool) -> Control {
         Control { name, label, kind: ControlKind::Toggle { default }, unit: "", help: "", when: None, validate: None }
@@ -67,6 +73,30 @@ impl Control {
     /// travel in a link.
     pub fn text(name: &'static str, label: &'static str, max_chars: usize, url_max: usize) -> Control {
         Control { name, label, kind: ControlKind::Text { max_chars, url_max, rows: 6, placeholder: "" }, unit: "", help: "", when: None, validate: None }
+    }
+    /// Makes `option` of a select a preset that also sets these `(control, value)` pairs.
+    pub fn sets(mut self, option: &'static str, settings: &[(&'static str, &'static str)]) -> Control {
+        if let ControlKind::Select { sets, .. } = &mut self.kind {
+            sets.push((option, settings.to_vec()));
+        }
+        self
+    }
+    /// The `(control, value)` pairs that choosing `option` sets (empty unless it is a preset).
+    pub fn settings_of(&self, option: &str) -> &[(&'static str, &'static str)] {
+        match &self.kind {
+            ControlKind::Select { sets, .. } => sets.iter().find(|(o, _)| *o == option).map_or(&[], |(_, s)| s.as_slice()),
+            _ => &[],
+        }
+    }
+    /// Whether two valid texts of this control mean the same value (`0.03` and `0.030` for a number).
+    pub fn same_value(&self, a: &str, b: &str) -> bool {
+        match &self.kind {
+            ControlKind::Range { .. } | ControlKind::Int { .. } => match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            },
+            _ => a == b,
+        }
     }
     /// The placeholder of a text box (shown while it is empty).
     pub fn placeholder(mut self, text: &'static str) -> Control {
@@ -229,10 +259,15 @@ impl State {
 /// Builds a valid state for `controls` from raw text values (URL or inputs). Missing values take their
 /// defaults silently (old links keep working); bad ones are replaced and reported. Keys that are not
 /// controls are ignored here (the shell's own keys like `chapter` and `embed` live beside them).
+///
+/// **Presets** (select options with [`Control::sets`]): a value the raw map lacks comes from the chosen
+/// preset before the default, so `?preset=NAME` alone opens the preset. When a control the preset sets
+/// holds another value, the state is no longer the preset and the select falls back to its default
+/// (e.g. "custom"), silently: the controls show what is used.
 pub fn normalize(controls: &[Control], raw: &BTreeMap<String, String>) -> (State, Vec<Message>) {
     let mut st = State::default();
     let mut msgs = Vec::new();
-    for c in controls {
+    let mut check = |c: &Control, st: &mut State| {
         let (v, why) = match raw.get(c.name) {
             Some(r) => c.check(r),
             None => (c.default_text(), None),
@@ -241,6 +276,28 @@ pub fn normalize(controls: &[Control], raw: &BTreeMap<String, String>) -> (State
             msgs.push(Message::warn(w));
         }
         st.values.insert(c.name.to_string(), v);
+    };
+    let presets: Vec<&Control> = controls.iter().filter(|c| matches!(&c.kind, ControlKind::Select { sets, .. } if !sets.is_empty())).collect();
+    for c in &presets {
+        check(c, &mut st);
+    }
+    let implied: BTreeMap<&str, &str> = presets.iter().flat_map(|c| c.settings_of(st.get(c.name)).iter().copied()).collect();
+    for c in controls.iter().filter(|c| !presets.iter().any(|p| p.name == c.name)) {
+        match (raw.contains_key(c.name), implied.get(c.name)) {
+            (false, Some(v)) => {
+                let (v, _) = c.check(v);
+                st.values.insert(c.name.to_string(), v);
+            }
+            _ => check(c, &mut st),
+        }
+    }
+    for p in &presets {
+        let held = p.settings_of(st.get(p.name)).iter().all(|(name, v)| {
+            controls.iter().find(|c| c.name == *name).is_none_or(|c| c.same_value(st.get(name), v))
+        });
+        if !held {
+            st.values.insert(p.name.to_string(), p.default_text());
+        }
     }
     (st, msgs)
 }
@@ -296,5 +353,41 @@ mod text_tests {
         assert_eq!(json["kind"]["type"], "text");
         assert_eq!(json["kind"]["url_max"], 100);
         assert!(json.get("validate").is_none(), "the validator stays in Rust");
+    }
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn a_preset_fills_what_a_link_lacks_and_falls_back_when_a_control_differs() {
+        let cs = vec![
+            Control::select("preset", "preset", vec![("custom", "custom"), ("fast", "fast")], "custom").sets("fast", &[("lr", "0.5"), ("steps", "20")]),
+            Control::log_range("lr", "η", 1e-3, 1.0, 0.1),
+            Control::int("steps", "steps", 1, 100, 50),
+            Control::int("seed", "seed", 0, 9, 0),
+        ];
+        let (st, msgs) = normalize(&cs, &raw(&[("preset", "fast"), ("seed", "4")]));
+        assert!(msgs.is_empty());
+        assert_eq!((st.get("preset"), st.get("lr"), st.get("steps"), st.get("seed")), ("fast", "0.5", "20", "4"));
+        // the same values spelled differently still are the preset
+        let (st, _) = normalize(&cs, &raw(&[("preset", "fast"), ("lr", "0.50"), ("steps", "20")]));
+        assert_eq!(st.get("preset"), "fast");
+        // a different value: the state is no longer the preset, and the value is kept
+        let (st, msgs) = normalize(&cs, &raw(&[("preset", "fast"), ("lr", "0.2")]));
+        assert!(msgs.is_empty());
+        assert_eq!((st.get("preset"), st.get("lr"), st.get("steps")), ("custom", "0.2", "20"));
+        // a bad preset name is reported and nothing is implied
+        let (st, msgs) = normalize(&cs, &raw(&[("preset", "nope")]));
+        assert_eq!((st.get("preset"), st.get("lr"), msgs.len()), ("custom", "0.1", 1));
+        // the shell gets the settings with the select
+        let json = serde_json::to_value(&cs[0]).unwrap();
+        assert_eq!(json["kind"]["sets"], serde_json::json!([["fast", [["lr", "0.5"], ["steps", "20"]]]]));
+        assert!(serde_json::to_value(&cs[1]).unwrap()["kind"].get("sets").is_none());
     }
 }

@@ -528,3 +528,41 @@ test("your data: CSV rows typed or loaded from a file train, a bad line is named
     await context.close();
   }
 });
+
+test("a guided comparison sets the controls it implies; any of them can then change", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=training");
+    const ctl = (name) => page.evaluate((n) => {
+      const row = document.querySelector(`.control[data-name="${n}"]`);
+      return { value: row.querySelector("input,select").value, shown: row.querySelector("output").textContent, hidden: row.hidden };
+    }, name);
+    await page.selectOption('select[name="preset"]', "sam_vs_sgd_label_noise");
+    await settle(page);
+    const st = await page.evaluate(() => ({ ...window.optlab.state }));
+    assert.equal(st.preset, "sam_vs_sgd_label_noise");
+    assert.deepEqual([st.label_noise, st.compare, st.layers, st.width, st.steps, st.lr], ["0.2", "sam", "3", "32", "8000", "0.03"]);
+    assert.equal((await ctl("label_noise")).shown, "0.2", "the slider shows the preset's value");
+    assert.equal((await ctl("compare")).value, "sam");
+    const url = new URL(page.url()).searchParams;
+    assert.deepEqual([url.get("preset"), url.get("label_noise"), url.get("compare")], ["sam_vs_sgd_label_noise", "0.2", "sam"], "the link holds them");
+    assert.match(await readoutText(page), /B · SAM around SGD with momentum/);
+    // the link reopens the preset
+    const again = await context.newPage();
+    await open(again, "", page.url());
+    assert.equal(await again.evaluate(() => window.optlab.state.preset), "sam_vs_sgd_label_noise");
+    await again.close();
+    // change one of its controls: the change is used and the select says "custom"
+    await page.focus('input[name="label_noise"]');
+    await page.keyboard.press("ArrowRight");
+    await settle(page);
+    const st2 = await page.evaluate(() => ({ ...window.optlab.state }));
+    assert.equal(st2.preset, "custom");
+    assert.notEqual(st2.label_noise, "0.2");
+    assert.deepEqual([st2.compare, st2.width], ["sam", "32"], "the other values stay");
+    assert.equal((await ctl("preset")).value, "custom");
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), [], "no page errors");
+  } finally {
+    await context.close();
+  }
+});

@@ -30,8 +30,13 @@ pub const COMPUTE_STEPS: usize = 100;
 /// Most steps a run can ask for.
 pub const MAX_STEPS: i64 = 50_000;
 
-fn preset_options() -> Vec<(&'static str, &'static str)> {
-    std::iter::once(("custom", "custom (the controls below)")).chain(PRESETS.iter().map(|p| (p.id, p.label))).collect()
+/// The `preset` select: "custom", then each guided comparison, which sets the controls it lists.
+fn preset_control() -> Control {
+    let options = std::iter::once(("custom", "custom (the controls below)")).chain(PRESETS.iter().map(|p| (p.id, p.label))).collect();
+    PRESETS.iter().fold(Control::select("preset", "guided comparison", options, "custom"), |c, p| c.sets(p.id, p.settings)).help(
+        "picking a comparison sets the controls it needs (data, network, both optimizers, steps); change any of them afterwards \
+         and this shows “custom”; the result is whatever the run gives",
+    )
 }
 
 /// Starts the run of a (normalised) state; the error names the field the controls could not make valid.
@@ -95,8 +100,7 @@ impl Chapter for Training {
         let uses_momentum = vec!["momentum", "muon", "sam", "lookahead"];
         let uses_betas = vec!["adam", "adamw", "sam", "lookahead"];
         vec![
-            Control::select("preset", "guided comparison", preset_options(), "custom")
-                .help("a preset applies its listed settings over the controls (see the readout); the result is whatever the run gives"),
+            preset_control(),
             Control::select(
                 "dataset",
                 "data set",

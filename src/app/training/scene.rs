@@ -258,13 +258,6 @@ fn sub(i: usize) -> String {
 
 fn readout(run: &TrainingRun, scene: &mut Scene) {
     let setup = &run.setup;
-    if let Some(p) = setup.preset {
-        let settings: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-        scene.readout.push(Readout::new(
-            format!("preset “{}” sets", p.label),
-            format!("{} (over the controls; choose “custom” to set them yourself)", settings.join(", ")),
-        ));
-    }
     scene.readout.push(Readout::new("data", setup.data_line.clone()));
     let lead = run.runs.iter().max_by_key(|r| r.trainer.step()).expect("a run has at least one trainer");
     let t = &lead.trainer;

@@ -21,8 +21,9 @@ pub const OPTIMIZERS: [(&str, &str); 9] = [
     ("muon", "Muon (+ AdamW)"),
 ];
 
-/// A guided comparison: the settings it applies over the controls. The result shown is whatever the run
-/// gives; nothing here or in the chapter states an outcome.
+/// A guided comparison: the control values it sets when picked (the controls then show them and the user
+/// may change any of them). The result shown is whatever the run gives; nothing here or in the chapter
+/// states an outcome.
 pub struct Preset {
     pub id: &'static str,
     pub label: &'static str,
@@ -123,18 +124,6 @@ pub const PRESETS: [Preset; 3] = [
     },
 ];
 
-/// The state with the chosen preset's settings applied (the state itself when "custom"), and the preset.
-pub fn effective(st: &State) -> (State, Option<&'static Preset>) {
-    let Some(p) = PRESETS.iter().find(|p| p.id == st.get("preset")) else {
-        return (st.clone(), None);
-    };
-    let mut eff = st.clone();
-    for (k, v) in p.settings {
-        eff.set(k, *v);
-    }
-    (eff, Some(p))
-}
-
 /// A readable name of an optimizer choice, with the inner optimizer of a wrapper.
 pub fn optimizer_name(kind: &str, st: &State) -> String {
     let name = |k: &str| OPTIMIZERS.iter().find(|(v, _)| *v == k).map_or(k.to_string(), |(_, l)| l.to_string());
@@ -209,9 +198,8 @@ pub fn schedule(name: &str, steps: usize) -> ScheduleSpec {
 /// about them.
 pub struct Setup {
     pub specs: Vec<TrainSpec>,
-    /// The state the specs were built from (the preset applied).
+    /// The state the specs were built from.
     pub state: State,
-    pub preset: Option<&'static Preset>,
     pub messages: Vec<Message>,
     /// What the data are, for the readout.
     pub data_line: String,
@@ -293,56 +281,55 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
 
 /// Builds the specs for a (normalised) state.
 pub fn setup(st: &State) -> Setup {
-    let (eff, preset) = effective(st);
     let mut messages = Vec::new();
-    let (data, data_line) = data_spec(&eff, &mut messages);
+    let (data, data_line) = data_spec(st, &mut messages);
     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
-    let mut batch_size = eff.usize("batch_size").max(1);
+    let mut batch_size = st.usize("batch_size").max(1);
     if batch_size > n_train {
         messages.push(Message::warn(format!(
             "batch size B = {batch_size} is more than the {n_train} training points; using B = {n_train} (full batch)"
         )));
         batch_size = n_train;
     }
-    let activation = match eff.get("activation") {
+    let activation = match st.get("activation") {
         "relu" => Activation::Relu,
         "gelu" => Activation::Gelu,
         _ => Activation::Tanh,
     };
-    let loss = if eff.get("loss") == "squared" { Loss::Squared } else { Loss::CrossEntropy };
-    let model = ModelSpec { hidden: vec![eff.usize("width").max(1); eff.usize("layers").max(1)], activation, loss, ..ModelSpec::default() };
-    let steps = eff.usize("steps").max(1);
+    let loss = if st.get("loss") == "squared" { Loss::Squared } else { Loss::CrossEntropy };
+    let model = ModelSpec { hidden: vec![st.usize("width").max(1); st.usize("layers").max(1)], activation, loss, ..ModelSpec::default() };
+    let steps = st.usize("steps").max(1);
     let mut adamw = Adam::<Decoupled>::default();
-    (adamw.lr, adamw.weight_decay) = (eff.f64("adamw_lr"), eff.f64("weight_decay"));
+    (adamw.lr, adamw.weight_decay) = (st.f64("adamw_lr"), st.f64("weight_decay"));
     let base = TrainSpec {
         label: String::new(),
         data,
         model,
         optimizer: OptimizerSpec::Sgd(Sgd::default()),
         adamw,
-        schedule: schedule(eff.get("schedule"), steps),
+        schedule: schedule(st.get("schedule"), steps),
         batch_size,
         steps,
-        seed: eff.usize("seed") as u64,
+        seed: st.usize("seed") as u64,
         eval_every: 1,
     };
     // about 250 records per run, fewer when one record (a forward pass over every point) is expensive
     let mlp = crate::train::Mlp::new(2, &base.model.hidden, base.data.classes, activation, loss);
     let eval_cost = base.data.n as f64 * super::live::row_cost(&mlp);
     let base = TrainSpec { eval_every: (steps / 250).max((eval_cost / super::live::EVAL_BUDGET).ceil() as usize).max(1), ..base };
-    let mut runs = vec![(eff.get("optimizer").to_string(), eff.f64("lr"))];
-    if eff.get("compare") != "off" && OPTIMIZERS.iter().any(|(v, _)| *v == eff.get("compare")) {
-        runs.push((eff.get("compare").to_string(), eff.f64("compare_lr")));
+    let mut runs = vec![(st.get("optimizer").to_string(), st.f64("lr"))];
+    if st.get("compare") != "off" && OPTIMIZERS.iter().any(|(v, _)| *v == st.get("compare")) {
+        runs.push((st.get("compare").to_string(), st.f64("compare_lr")));
     }
     let letters = ["A", "B"];
     let specs = runs
         .iter()
         .zip(letters)
         .map(|((kind, lr), letter)| TrainSpec {
-            label: format!("{letter} · {} (η = {})", optimizer_name(kind, &eff), fmt_num(*lr)),
-            optimizer: optimizer(kind, *lr, &eff),
+            label: format!("{letter} · {} (η = {})", optimizer_name(kind, st), fmt_num(*lr)),
+            optimizer: optimizer(kind, *lr, st),
             ..base.clone()
         })
         .collect();
-    Setup { specs, state: eff, preset, messages, data_line }
+    Setup { specs, state: st.clone(), messages, data_line }
 }
