@@ -195,3 +195,38 @@ fn long_runs_are_decimated_per_pixel_column_keeping_extremes_and_order() {
     let zigzag = vec![(0.0, 0.0), (2.0, 1.0), (1.0, 2.0)];
     assert_eq!(decimate(&zigzag.repeat(1000), 0.0, 2.0, 10).len(), 3000);
 }
+
+#[test]
+fn a_colour_scale_is_drawn_beside_the_map_not_over_it() {
+    use optlab::plot::field::ColorScale;
+    let th = light();
+    let mut m = MapChart { title: "rates".into(), bounds: (0.0, 1.0, 0.0, 1.0), ..Default::default() };
+    let mut plain = None;
+    to_svg(600, 400, |r| {
+        let f = draw_map(r, &m, &th, &mut |_| {})?;
+        plain = Some(f);
+        Ok(f)
+    })
+    .unwrap();
+    m.scale = Some(ColorScale { label: "speed".into(), low: "fastest".into(), high: "slow".into(), extra: Some(("diverges".into(), [150, 150, 150])) });
+    let mut with = None;
+    let svg = to_svg(600, 400, |r| {
+        let f = draw_map(r, &m, &th, &mut |_| {})?;
+        with = Some(f);
+        Ok(f)
+    })
+    .unwrap();
+    let (plain, with) = (plain.unwrap(), with.unwrap());
+    assert!(with.px.1 < plain.px.1, "the plot gives up room for the bar: {with:?} vs {plain:?}");
+    for t in ["speed", "fastest", "slow", "diverges"] {
+        assert!(svg.contains(&format!(">\n{t}\n<")), "{t}");
+    }
+    // the bar's cells lie right of the plotting area
+    let rects_right = svg
+        .split("<rect")
+        .skip(1)
+        .filter_map(|r| r.split("x=\"").nth(1)?.split('"').next()?.parse::<f64>().ok())
+        .filter(|&x| x > with.px.1 as f64)
+        .count();
+    assert!(rects_right >= 40, "{rects_right} colour cells");
+}

@@ -91,8 +91,35 @@ pub struct Scene {
     pub spec: Option<crate::spec::Spec>,
     /// Traces for CSV/JSON export.
     pub report: Option<crate::run::Report>,
+    /// A training's `optlab train` specs instead (one, or several for a fair comparison), and its metric
+    /// histories for export.
+    pub train: Option<(Vec<crate::train::TrainSpec>, crate::train::report::TrainReport)>,
     /// Live values to substitute into the formulas, `(name, value)`.
     pub values: Vec<(String, String)>,
+}
+
+impl Scene {
+    /// "Copy spec": pretty JSON that `optlab run` accepts, or for a training `optlab train` (one spec, or a
+    /// list for a comparison); `None` when the scene has neither.
+    pub fn spec_json(&self) -> Option<String> {
+        match (&self.spec, &self.train) {
+            (Some(s), _) => serde_json::to_string_pretty(s).ok(),
+            (None, Some((specs, _))) if specs.len() == 1 => serde_json::to_string_pretty(&specs[0]).ok(),
+            (None, Some((specs, _))) => serde_json::to_string_pretty(specs).ok(),
+            (None, None) => None,
+        }
+    }
+
+    /// "Export": the traces as "csv" or JSON, in the formats of `optlab run` (or `optlab train`).
+    pub fn export(&self, format: &str) -> Option<String> {
+        match (&self.report, &self.train) {
+            (Some(r), _) if format == "csv" => Some(crate::run::to_csv(r)),
+            (Some(r), _) => serde_json::to_string(r).ok(),
+            (None, Some((_, r))) if format == "csv" => Some(crate::train::report::to_csv(r)),
+            (None, Some((_, r))) => serde_json::to_string(r).ok(),
+            (None, None) => None,
+        }
+    }
 }
 
 /// A canvas of a chapter.
@@ -209,6 +236,17 @@ pub fn draw_chart<DB: plotters::prelude::DrawingBackend>(
 ) -> Result<crate::plot::Frame, String> {
     match chart {
         Chart::Lines(c) => crate::plot::draw_lines(root, c, theme),
+        Chart::Map(m, Field::Landscape(..)) if m.scale.is_none() => {
+            // a landscape's colours are log(f − min): say so beside the map
+            let mut m = m.clone();
+            m.scale = Some(crate::plot::field::ColorScale {
+                label: "f (log scale)".into(),
+                high: "high".into(),
+                low: "low".into(),
+                extra: None,
+            });
+            crate::plot::field::draw_map(root, &m, theme, paint_field)
+        }
         Chart::Map(m, _) => crate::plot::field::draw_map(root, m, theme, paint_field),
     }
 }

@@ -7,7 +7,7 @@ use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, S
 use crate::analysis::{fit_linear_rate, gd_optimal_rate, heavy_ball_optimal, heavy_ball_optimal_rate, heavy_ball_rate, nesterov_rate};
 use crate::optim::config::Sgd;
 use crate::optim::OptimizerSpec;
-use crate::plot::field::MapChart;
+use crate::plot::field::{ColorScale, MapChart};
 use crate::problems::ProblemSpec;
 
 pub struct Momentum;
@@ -190,10 +190,16 @@ impl Chapter for Momentum {
         let (grid, rho_min, best) = rate_grid(nesterov, &eigs);
         let (eta_star, beta_star) = heavy_ball_optimal(l, mu);
         let mut rates = MapChart {
-            title: format!("{name} rate ρ(η, β): dark = fastest (ρ = {}), yellow ≥ 1000× slower, grey = diverges", sig(rho_min)),
+            title: format!("{name}: linear rate ρ over (η, β)"),
             x_label: "log₁₀ η".into(),
             y_label: "β".into(),
             bounds: (LOG_LR.0, LOG_LR.1, 0.0, 1.0),
+            scale: Some(ColorScale {
+                label: "speed".into(),
+                high: "1000× slower".into(),
+                low: format!("fastest, ρ = {}", sig(rho_min)),
+                extra: Some(("diverges".into(), [150, 150, 150])),
+            }),
             ..Default::default()
         };
         rates.markers.push((lr.max(1e-300).log10(), beta, "now".into(), usize::MAX));

@@ -1,7 +1,7 @@
 //! Dense fields (a landscape's level sets, the (η, β) rate map) rendered into an RGBA pixel buffer, shown
 //! with one `putImageData`, and the map chart that draws axes, paths and arrows over it.
 
-use super::legend::{header, Key, KeyMark};
+use super::legend::{fit_with_ellipsis, header, Key, KeyMark};
 use super::{err, DrawResult, Frame, Theme};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -154,6 +154,20 @@ pub struct MapChart {
     /// field colour) under the paths: filled discs, or rings when `filled` is false (e.g. training vs test
     /// points of a classifier, coloured by class).
     pub points: Vec<(f64, f64, usize, bool)>,
+    /// The colour bar beside the map, if its colours carry a scale.
+    pub scale: Option<ColorScale>,
+}
+
+/// What a field's colours mean, drawn as a viridis bar at the right of the map (dark at the bottom).
+#[derive(Clone, Debug, Default)]
+pub struct ColorScale {
+    /// What the colour shows (above the bar).
+    pub label: String,
+    /// Text at the dark end (bottom) and at the bright end (top).
+    pub low: String,
+    pub high: String,
+    /// An extra swatch under the bar, e.g. grey for "diverges".
+    pub extra: Option<(String, [u8; 3])>,
 }
 
 /// Draws a [`MapChart`]. `paint_field` is called with the plotting area (backend pixels) before anything is
@@ -175,9 +189,23 @@ pub fn draw_map<DB: DrawingBackend>(
     let margin = (fp * 0.8) as i32;
     let y_area = (fp * 4.0) as i32;
     let area = header(root, &m.title, &keys, th, margin + y_area)?;
+    // the colour bar's column: a bar and its texts, at most a quarter of the width
+    let small = th.font(0.85);
+    let (bar_w, gap) = ((fp * 0.9).round() as i32, (fp * 0.6).round() as i32);
+    let col_max = (root.dim_in_pixel().0 as i32 / 4 - gap).max(bar_w);
+    let scale_texts: Option<Vec<String>> = m.scale.as_ref().map(|sc| {
+        let measure = |t: &str| root.estimate_text_size(t, &small).map(|d| d.0).unwrap_or(0);
+        [&sc.label, &sc.high, &sc.low].into_iter().chain(sc.extra.as_ref().map(|e| &e.0)).map(|t| fit_with_ellipsis(t, col_max as u32, &measure)).collect()
+    });
+    let col_w = scale_texts.as_ref().map_or(0, |ts| {
+        let width = |t: &String| root.estimate_text_size(t, &small).map(|d| d.0 as i32).unwrap_or(0);
+        let widest = ts.iter().take(3).map(width).max().unwrap_or(0);
+        let extra = ts.get(3).map_or(0, |t| bar_w + 4 + width(t));
+        gap + widest.max(extra).max(bar_w)
+    });
     let mut chart = ChartBuilder::on(&area)
         .margin_left(margin)
-        .margin_right(margin)
+        .margin_right(margin + col_w)
         .margin_bottom(margin)
         .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
@@ -187,6 +215,9 @@ pub fn draw_map<DB: DrawingBackend>(
     let (px, py) = chart.plotting_area().get_pixel_range();
     let frame = Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) };
     paint_field(frame);
+    if let (Some(sc), Some(texts)) = (&m.scale, &scale_texts) {
+        draw_scale(root, sc, texts, th, (px.end + gap, py.start, py.end), bar_w)?;
+    }
     chart
         .configure_mesh()
         .disable_mesh()
@@ -247,11 +278,18 @@ pub fn draw_map<DB: DrawingBackend>(
         }
         let col = if *c == usize::MAX { th.foreground } else { th.color(*c) };
         let st = ShapeStyle::from(&col).stroke_width(w);
-        chart.draw_series(std::iter::once(Cross::new((*x, *y), 4 + 2 * w, st))).map_err(err)?;
+        let arm = 4 + 2 * w as i32;
+        chart.draw_series(std::iter::once(Cross::new((*x, *y), arm, st))).map_err(err)?;
         if !label.is_empty() {
-            chart
-                .draw_series(std::iter::once(Text::new(label.clone(), (*x, *y), th.font(0.9))))
-                .map_err(err)?;
+            // up and to the right of the cross, with a halo in the background colour so it reads on any field
+            use plotters::style::text_anchor::{HPos, Pos, VPos};
+            let (bx, by) = chart.backend_coord(&(*x, *y));
+            let at = (bx + arm + 2, by - arm - 1);
+            let halo = th.font(0.9).color(&th.background).pos(Pos::new(HPos::Left, VPos::Bottom));
+            for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1)] {
+                root.draw_text(label, &halo, (at.0 + dx, at.1 + dy)).map_err(err)?;
+            }
+            root.draw_text(label, &th.font(0.9).pos(Pos::new(HPos::Left, VPos::Bottom)), at).map_err(err)?;
         }
     }
     for &(from, to, c) in &m.arrows {
@@ -272,6 +310,46 @@ pub fn draw_map<DB: DrawingBackend>(
         root.draw(&Polygon::new(vec![b, p1, p2], st.filled())).map_err(err)?;
     }
     Ok(frame)
+}
+
+/// The colour bar: label and bright-end text above a vertical viridis bar, dark-end text below, then the
+/// extra swatch. `at = (x, top, bottom)` in backend pixels; `texts` = label, high, low, extra (fitted).
+fn draw_scale<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    sc: &ColorScale,
+    texts: &[String],
+    th: &Theme,
+    at: (i32, i32, i32),
+    bar_w: i32,
+) -> DrawResult<()> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let (x, top, bottom) = at;
+    let small = th.font(0.85);
+    let lh = (th.font_px * 0.85 * 1.3).ceil() as i32;
+    let style = small.pos(Pos::new(HPos::Left, VPos::Top));
+    let text = |t: &str, y: i32| root.draw_text(t, &style, (x, y)).map_err(err);
+    text(&texts[0], top)?;
+    text(&texts[1], top + lh)?;
+    let (y_a, mut y_b) = (top + 2 * lh + 2, bottom - lh - 2);
+    if sc.extra.is_some() {
+        y_b -= lh + lh / 2;
+    }
+    if y_b - y_a >= 8 {
+        let n = 48;
+        for k in 0..n {
+            let (a, b) = (y_a + (y_b - y_a) * k / n, y_a + (y_b - y_a) * (k + 1) / n);
+            let c = viridis(1.0 - (k as f64 + 0.5) / n as f64);
+            root.draw(&Rectangle::new([(x, a), (x + bar_w, b + 1)], RGBColor(c[0], c[1], c[2]).filled())).map_err(err)?;
+        }
+        root.draw(&Rectangle::new([(x, y_a), (x + bar_w, y_b + 1)], ShapeStyle::from(&th.foreground).stroke_width(1))).map_err(err)?;
+    }
+    text(&texts[2], y_b + 3)?;
+    if let (Some((_, c)), Some(t)) = (&sc.extra, texts.get(3)) {
+        let y = y_b + 3 + lh + lh / 2;
+        root.draw(&Rectangle::new([(x, y), (x + bar_w, y + lh - 2)], RGBColor(c[0], c[1], c[2]).filled())).map_err(err)?;
+        root.draw_text(t, &small.pos(Pos::new(HPos::Left, VPos::Top)), (x + bar_w + 4, y)).map_err(err)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -60,7 +60,8 @@ pub fn wrap(text: &str, width: u32, max_lines: usize, measure: &dyn Fn(&str) -> 
     lines
 }
 
-fn fit_with_ellipsis(s: &str, width: u32, measure: &dyn Fn(&str) -> u32) -> String {
+/// `s`, or its longest prefix that fits `width` followed by "…".
+pub fn fit_with_ellipsis(s: &str, width: u32, measure: &dyn Fn(&str) -> u32) -> String {
     if measure(s) <= width {
         return s.to_string();
     }
