@@ -366,3 +366,64 @@ fn without_rows_the_run_uses_moons_and_says_so() {
     let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv"), ("csv", far), ("batch_size", "2")]));
     assert!(scene.messages.iter().any(|m| m.text.contains("|x| = 100") && m.text.contains("no rescaling")), "{:?}", scene.messages);
 }
+
+/// Every number of two metric records (JSON objects) agrees to 1e-9 relative; returns how many values.
+fn same_metrics(app: &serde_json::Value, cli: &serde_json::Value, what: &str) -> usize {
+    let (a, c) = (app.as_object().unwrap(), cli.as_object().unwrap());
+    assert_eq!(a.keys().collect::<Vec<_>>(), c.keys().collect::<Vec<_>>(), "{what}");
+    let mut n = 0;
+    for (k, x) in a {
+        let y = &c[k];
+        match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => {
+                assert!((x - y).abs() <= 1e-9 * y.abs().max(1.0), "{what} {k}: app {x} vs optlab train {y}");
+                n += 1;
+            }
+            _ => assert_eq!(x, y, "{what} {k}"),
+        }
+    }
+    n
+}
+
+#[test]
+fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
+    let csv = three_clusters(60);
+    let settings: [Vec<(&str, &str)>; 3] = [
+        vec![("optimizer", "momentum"), ("lr", "0.05"), ("compare", "sam"), ("compare_lr", "0.05"), ("label_noise", "0.1"), ("schedule", "warmup_cosine"), ("steps", "300")],
+        vec![("dataset", "csv"), ("csv", &csv), ("optimizer", "muon"), ("layers", "2"), ("width", "8"), ("compare", "adamw"), ("steps", "200"), ("batch_size", "7")],
+        vec![("dataset", "spirals"), ("activation", "relu"), ("loss", "squared"), ("optimizer", "lookahead"), ("inner", "adam"), ("schedule", "cosine"), ("steps", "250")],
+    ];
+    let c = chapter("training").unwrap();
+    for pairs in settings {
+        let st = state(&pairs);
+        let mut live = c.start_live(&st).unwrap();
+        // copied in the middle of the run: the spec asks for every step, the histories so far must agree
+        while live.progress().0 < live.progress().1 * 2 / 3 {
+            live.advance(8);
+        }
+        let scene = live.scene(&st);
+        let spec = scene.spec_json().expect("a training has a spec");
+        assert!(scene.spec.is_none() && scene.export("csv").unwrap().starts_with("label,step,epoch"));
+        let app: serde_json::Value = serde_json::from_str(&scene.export("json").unwrap()).unwrap();
+        let file = std::env::temp_dir().join(format!("optlab-train-spec-{}.json", std::process::id()));
+        std::fs::write(&file, &spec).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_optlab")).args(["train", file.to_str().unwrap(), "--format", "json"]).output().unwrap();
+        assert!(out.status.success(), "{pairs:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (app_runs, cli_runs) = (app["runs"].as_array().unwrap(), cli["runs"].as_array().unwrap());
+        assert_eq!(app_runs.len(), cli_runs.len());
+        for (ra, rc) in app_runs.iter().zip(cli_runs) {
+            assert_eq!(ra["label"], rc["label"]);
+            let cli_at: BTreeMap<u64, &serde_json::Value> = rc["history"].as_array().unwrap().iter().map(|m| (m["step"].as_u64().unwrap(), m)).collect();
+            let (mut steps, mut values) = (0, 0);
+            for m in ra["history"].as_array().unwrap() {
+                if let Some(cm) = cli_at.get(&m["step"].as_u64().unwrap()) {
+                    values += same_metrics(m, cm, &format!("{} step {}", ra["label"], m["step"]));
+                    steps += 1;
+                }
+            }
+            assert!(steps >= 20 && values >= 20 * 8, "{}: {steps} common steps, {values} values", ra["label"]);
+        }
+        let _ = std::fs::remove_file(file);
+    }
+}

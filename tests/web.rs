@@ -524,7 +524,12 @@ async fn the_spec_and_exports_of_a_render_are_usable() {
         let mut s = Session::new();
         render(&mut s, c.id(), &Raw::new(), "light");
         let spec = s.spec_json();
-        if !spec.is_empty() {
+        if !spec.is_empty() && c.is_live() {
+            // a training copies what `optlab train` accepts
+            if let Err(e) = optlab::train::report::parse_specs(&spec) {
+                p.push(format!("copy spec is not a valid training spec: {e}"));
+            }
+        } else if !spec.is_empty() {
             match optlab::Spec::from_json(&spec) {
                 Ok(sp) => {
                     if let Err(e) = sp.validate() {

@@ -394,7 +394,7 @@ function buildChapter(info) {
   }
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
-    el("button", { type: "button", text: "Copy spec", title: "the JSON that `optlab run` accepts", onclick: () => copy(app.session.spec_json(), "Spec") }),
+    el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => copy(app.session.spec_json(), "Spec") }),
     el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}); } }));

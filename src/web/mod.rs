@@ -147,25 +147,15 @@ impl Session {
         to_js(&updates)
     }
 
-    /// The `optlab run` spec of the last render (pretty JSON), or an empty string.
+    /// The spec of the last render (pretty JSON) that `optlab run` accepts, or `optlab train` for a
+    /// training (see [`app::Scene::spec_json`]); an empty string when there is none.
     pub fn spec_json(&self) -> String {
-        self.last
-            .as_ref()
-            .and_then(|(_, s)| s.spec.as_ref())
-            .and_then(|s| serde_json::to_string_pretty(s).ok())
-            .unwrap_or_default()
+        self.last.as_ref().and_then(|(_, s)| s.spec_json()).unwrap_or_default()
     }
 
-    /// The traces of the last render as "json" or "csv".
+    /// The traces of the last render as "json" or "csv" (see [`app::Scene::export`]).
     pub fn export(&self, format: &str) -> String {
-        let Some(report) = self.last.as_ref().and_then(|(_, s)| s.report.as_ref()) else {
-            return String::new();
-        };
-        if format == "csv" {
-            crate::run::to_csv(report)
-        } else {
-            serde_json::to_string(report).unwrap_or_default()
-        }
+        self.last.as_ref().and_then(|(_, s)| s.export(format)).unwrap_or_default()
     }
 }
 

@@ -566,3 +566,45 @@ test("a guided comparison sets the controls it implies; any of them can then cha
     await context.close();
   }
 });
+
+test("training: Copy spec gives the `optlab train` spec that reproduces the run's exported metrics", async (t) => {
+  const { context, page } = await newPage({ ...VIEW, acceptDownloads: true, permissions: ["clipboard-read", "clipboard-write"] });
+  try {
+    await open(page, srv.base, "?chapter=training&optimizer=momentum&lr=0.05&compare=adam&compare_lr=0.01&schedule=cosine&steps=300&speed=60");
+    await prime(page);
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click('.tools button:text-is("Export JSON")')]);
+    const app = JSON.parse(readFileSync(await dl.path(), "utf8"));
+    await page.click('.tools button:text-is("Copy spec")');
+    const specText = await page.evaluate(() => navigator.clipboard.readText());
+    const specs = JSON.parse(specText);
+    assert.ok(Array.isArray(specs) && specs.length === 2, "a comparison copies a list of two train specs");
+    assert.equal(specs[0].steps, 300);
+    assert.equal(specs[1].optimizer.kind ?? Object.keys(specs[1].optimizer)[0], "adam", specText.slice(0, 400));
+    assert.equal(app.runs.length, 2);
+
+    const bin = ["target/release/optlab", "target/debug/optlab"].map((p) => path.join(ROOT, p)).find(existsSync);
+    if (!bin) { t.skip("no native optlab binary built (cargo build): CLI cross-check skipped"); return; }
+    const file = path.join(tmpdir(), `optlab-e2e-train-${process.pid}.json`);
+    writeFileSync(file, specText);
+    const cli = JSON.parse(execFileSync(bin, ["train", file, "--format", "json"], { encoding: "utf8" }));
+    assert.equal(cli.runs.length, 2);
+    let compared = 0;
+    app.runs.forEach((r, i) => {
+      assert.equal(r.label, cli.runs[i].label);
+      const at = new Map(cli.runs[i].history.map((m) => [m.step, m]));
+      for (const m of r.history) {
+        const c = at.get(m.step);
+        if (!c) continue;
+        for (const k of ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "batch_loss", "lr", "epoch", "samples"]) {
+          if (m[k] === null) { assert.equal(c[k], null, `${k} at step ${m.step}`); continue; }
+          assert.ok(Math.abs(m[k] - c[k]) <= 1e-9 * Math.max(1, Math.abs(c[k])), `run ${i} step ${m.step} ${k}: browser ${m[k]} vs CLI ${c[k]}`);
+          compared++;
+        }
+      }
+      assert.equal(r.history.at(-1).step, 300, "the browser's run finished");
+    });
+    assert.ok(compared >= 2 * 200 * 6, `${compared} values compared`);
+  } finally {
+    await context.close();
+  }
+});

@@ -11,6 +11,7 @@ use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
 use crate::train::groups::uses_muon;
+use crate::train::report::{TrainReport, TrainTrace};
 
 /// Palette indices of class 0 and class 1 in the map.
 pub const CLASS_COLORS: [usize; 2] = [0, 1];
@@ -67,7 +68,18 @@ pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
     scene.charts.push(("slice", slice_chart(run)));
     scene.charts.push(("spectrum", spectrum_chart(run)));
     readout(run, &mut scene);
+    scene.train = Some((run.setup.specs.clone(), report(run)));
     scene
+}
+
+/// The runs' metric histories so far, as `optlab train` prints them (its spec is `run.setup.specs`).
+fn report(run: &TrainingRun) -> TrainReport {
+    let runs = run
+        .runs
+        .iter()
+        .map(|r| TrainTrace { label: r.trainer.spec().label(), history: r.trainer.history().to_vec(), diverged: r.trainer.diverged().cloned() })
+        .collect();
+    TrainReport { runs }
 }
 
 fn regions(run: &mut TrainingRun, view: usize) -> Chart {
