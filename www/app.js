@@ -39,6 +39,9 @@ function effectiveTheme() {
 
 function applyTheme() {
   const t = effectiveTheme();
+  if (document.documentElement.dataset.theme !== t) {
+    for (const d of document.querySelectorAll(".intro details")) d.open = t !== "projector";
+  }
   document.documentElement.dataset.theme = t;
   const sel = $("#theme");
   if (sel) sel.value = app.theme;
@@ -361,12 +364,15 @@ async function copy(text, what) {
 function buildChapter(info) {
   const main = $("#chapter");
   main.replaceChildren();
+  // In projector mode the introduction and the try-this list start folded, so that a 1280×720 screen shows the
+  // plots; elsewhere they start open (applyTheme keeps this in step with the theme).
+  const folded = effectiveTheme() === "projector";
   const head = el("section", { class: "intro" },
     el("h1", { text: info.title }),
-    el("p", { text: info.intro }));
+    el("details", { class: "about", ...(folded ? {} : { open: "" }) }, el("summary", { text: "About this chapter" }), el("p", { text: info.intro })));
   const tryList = el("ul");
   for (const t of info.try_this) tryList.append(el("li", { text: t }));
-  head.append(el("details", { class: "try", open: "" }, el("summary", { text: "Try this" }), tryList));
+  head.append(el("details", { class: "try", ...(folded ? {} : { open: "" }) }, el("summary", { text: "Try this" }), tryList));
   const formulas = el("div", { class: "formulas" });
   for (const f of info.formulas) {
     formulas.append(el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
@@ -418,6 +424,9 @@ function buildNav() {
     if (app.chapter && c.id === app.chapter.id) a.setAttribute("aria-current", "page");
     nav.append(a);
   });
+  // projector mode shows the list on one scrolling row: bring the current chapter into view
+  const cur = $('#nav a[aria-current="page"]');
+  if (cur && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - nav.clientWidth / 3);
 }
 
 function start(id, raw) {

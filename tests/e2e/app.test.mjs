@@ -227,6 +227,9 @@ test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) lay
             // the lecture hall: the page chrome must leave the screen to the chapter
             const header = await page.$eval("header.chrome", (e) => e.getBoundingClientRect().height);
             check(header <= 0.25 * v.opts.viewport.height, `${id}: the header takes ${Math.round(header)} of ${v.opts.viewport.height} px`);
+            // and the first plot starts in the top half of the screen (introduction and try-this start folded)
+            const plotTop = await page.$eval("canvas.plot", (e) => e.getBoundingClientRect().top);
+            check(plotTop <= 0.5 * v.opts.viewport.height, `${id}: the first plot starts ${Math.round(plotTop)} px down a ${v.opts.viewport.height} px screen`);
           }
           // (a mobile viewport widens to fit overflowing content, so compare with the device width)
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - v.opts.viewport.width;
