@@ -47,6 +47,16 @@ fn main() {
                             cells.push(((k % gw) as f64, (k / gw) as f64, gw as f64, gh as f64, viridis(t)));
                         }
                     }
+                    Field::Classes { probs, classes, colors, width, height } => {
+                        let k = (*classes).max(1);
+                        for j in 0..*height {
+                            for i in 0..*width {
+                                let p = probs.get((j * width + i) * k..(j * width + i + 1) * k).unwrap_or(&[]);
+                                let c = optlab::app::training::regions::cell_rgb(p, colors, &th);
+                                cells.push((i as f64, j as f64, *width as f64, *height as f64, c));
+                            }
+                        }
+                    }
                     Field::Grid { values, width, height } => {
                         for (k, v) in values.iter().enumerate() {
                             let c = if v.is_finite() && *v < 1.0 { viridis(*v) } else { [150, 150, 150] };

@@ -427,3 +427,36 @@ fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
         let _ = std::fs::remove_file(file);
     }
 }
+
+#[test]
+fn the_map_colours_every_class_and_shades_by_confidence() {
+    use optlab::app::training::regions::class_and_confidence;
+    use optlab::app::Field;
+    let c = chapter("training").unwrap();
+    let st = state(&[("dataset", "blobs"), ("classes", "4"), ("steps", "600"), ("layers", "1")]);
+    let mut r = c.start_live(&st).unwrap();
+    to_end(r.as_mut());
+    let scene = r.scene(&st);
+    assert!(readout(&scene, "data").starts_with("Gaussian blobs: 500 points, 4 classes"));
+    let Chart::Map(m, Field::Classes { probs, classes, colors, width, height }) = &scene.charts[0].1 else { panic!("class regions") };
+    assert_eq!((*classes, colors.as_slice()), (4, [0, 1, 2, 3].as_slice()));
+    assert_eq!(probs.len(), width * height * 4);
+    for p in probs.chunks(4) {
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9 && p.iter().all(|v| (0.0..=1.0).contains(v)), "{p:?}");
+    }
+    // every point in its class's colour; every blob's centre predicted as its class, confidently
+    assert!(m.points.iter().all(|&(_, _, col, _)| col < 4));
+    assert_eq!(m.points.iter().map(|p| p.2).collect::<std::collections::BTreeSet<_>>().len(), 4);
+    let (x0, x1, y0, y1) = m.bounds;
+    for k in 0..4 {
+        let t = 2.0 * std::f64::consts::PI * k as f64 / 4.0 + std::f64::consts::PI / 4.0;
+        let (x, y) = (0.8 * t.cos(), 0.8 * t.sin());
+        let (i, j) = (((x - x0) / (x1 - x0) * *width as f64) as usize, ((y1 - y) / (y1 - y0) * *height as f64) as usize);
+        let cell = j * width + i;
+        let (class, conf) = class_and_confidence(&probs[cell * 4..cell * 4 + 4]).unwrap();
+        assert_eq!(class, k, "blob {k} at ({x:.2}, {y:.2})");
+        assert!(conf > 0.5, "blob {k}: confidence {conf}");
+    }
+    let s = svg(&scene.charts[0].1);
+    assert!(!s.contains("NaN"));
+}

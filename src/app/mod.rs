@@ -71,6 +71,10 @@ pub enum Field {
     Landscape(ProblemSpec, u64),
     /// A precomputed grid (row 0 at the top), coloured by viridis for values in [0, 1) and grey at ≥ 1.
     Grid { values: Vec<f64>, width: usize, height: usize },
+    /// Decision regions: `classes` outputs per cell (`probs[(row·width + col)·classes + k]`, row 0 at the
+    /// top), each cell in its predicted class's palette colour (`colors[k]`) shaded by confidence (see
+    /// [`training::regions`]).
+    Classes { probs: Vec<f64>, classes: usize, colors: Vec<usize>, width: usize, height: usize },
 }
 
 /// One chart of a scene.

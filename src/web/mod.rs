@@ -262,6 +262,11 @@ impl Session {
                     let hash = values.iter().fold(0xcbf29ce484222325u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x100000001b3));
                     format!("grid|{hash:x}|{width}x{height}|{w}x{h}")
                 }
+                Field::Classes { probs, classes, colors, width, height } => {
+                    // the colours depend on the theme (background and palette) too
+                    let hash = probs.iter().fold(0xcbf29ce484222325u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x100000001b3));
+                    format!("classes|{hash:x}|{classes}|{colors:?}|{:?}{:?}|{width}x{height}|{w}x{h}", th.background, th.palette)
+                }
             };
             if !fields.contains_key(&key) {
                 let buf = match field {
@@ -271,6 +276,9 @@ impl Session {
                         landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14)
                     }),
                     Field::Grid { values, width, height } => Some(grid_rgba(values, *width, *height, w, h, [150, 150, 150])),
+                    Field::Classes { probs, classes, colors, width, height } => {
+                        Some(app::training::regions::rgba(probs, *classes, colors, *width, *height, w, h, th))
+                    }
                 };
                 // the image is kept in a canvas of its own: later frames copy it with one drawImage
                 if let Some(img) = buf.and_then(|b| image_canvas(&b, w, h)) {

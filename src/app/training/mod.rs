@@ -11,6 +11,7 @@
 
 pub mod lanczos;
 pub mod live;
+pub mod regions;
 pub mod scene;
 pub mod setup;
 
@@ -58,8 +59,9 @@ impl Chapter for Training {
     }
     fn intro(&self) -> &'static str {
         "The lecture's claims about optimizers are claims about training networks. Here a small multilayer \
-         perceptron learns a 2-D data set from mini-batches, with any optimizer of the lecture; the map shows \
-         the predicted probability of class 1 with the training (●) and test (○) points. The comparison mode \
+         perceptron learns a 2-D data set from mini-batches, with any optimizer of the lecture; the map colours \
+         each region by the predicted class, deeper where the network is more confident, under the training (●) \
+         and test (○) points. The comparison mode \
          trains a second optimizer from the same initial weights on the same sequence of mini-batches, and the \
          sharpness views — λ_max of the training loss's Hessian from Hessian-vector products, and a loss slice along a \
          random filter-normalised direction (Li et al. 2018) — show how flat or sharp the reached weights are."
@@ -104,7 +106,7 @@ impl Chapter for Training {
             Control::select(
                 "dataset",
                 "data set",
-                vec![("moons", "two moons"), ("circles", "circles"), ("spirals", "two spirals"), ("xor", "XOR"), ("blobs", "two Gaussian blobs"), ("csv", "your data (CSV rows)")],
+                vec![("moons", "two moons"), ("circles", "circles"), ("spirals", "spirals"), ("xor", "XOR"), ("blobs", "Gaussian blobs"), ("csv", "your data (CSV rows)")],
                 "moons",
             ),
             Control::text("csv", "your data: x1,x2,label rows", setup::MAX_CSV_CHARS, setup::MAX_CSV_URL)
@@ -113,6 +115,9 @@ impl Chapter for Training {
                 .validate(setup::check_csv)
                 .when("dataset", vec!["csv"]),
             Control::int("n", "points (training + test)", 40, setup::MAX_APP_POINTS as i64, 500).when("dataset", GENERATED.to_vec()),
+            Control::int("classes", "classes", 2, setup::MAX_APP_CLASSES as i64, 2)
+                .help("spiral arms, or Gaussian blobs around a circle")
+                .when("dataset", vec!["spirals", "blobs"]),
             Control::range("noise", "input noise σ", 0.0, 0.5, 0.1).help("standard deviation of the Gaussian noise added to each coordinate (of your data too)"),
             Control::range("label_noise", "label noise", 0.0, 0.5, 0.0).help("fraction of training labels flipped; test labels stay clean"),
             Control::range("train_fraction", "training fraction", 0.1, 0.9, 0.5).help("the rest of the points is the test set"),
@@ -166,7 +171,7 @@ impl Chapter for Training {
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![
-            Canvas { id: "regions", label: "decision regions: predicted probability of class 1 with the training and test points", aspect: 0.85, clickable: false },
+            Canvas { id: "regions", label: "decision regions: predicted class (colour) and its confidence (shade), with the training and test points", aspect: 0.85, clickable: false },
             Canvas { id: "loss", label: "training and test loss against the step", aspect: 0.6, clickable: false },
             Canvas { id: "accuracy", label: "training and test accuracy against the step", aspect: 0.6, clickable: false },
             Canvas { id: "sharpness", label: "largest Hessian eigenvalue of the training loss against the step", aspect: 0.6, clickable: false },

@@ -13,8 +13,9 @@ use crate::plot::{LineChart, Mark, Series};
 use crate::train::groups::uses_muon;
 use crate::train::report::{TrainReport, TrainTrace};
 
-/// Palette indices of class 0 and class 1 in the map.
-pub const CLASS_COLORS: [usize; 2] = [0, 1];
+/// Palette indices of the classes on the map: the Okabe–Ito colours in order, the grey (index 6) last, so
+/// the app's 7 classes of user data each get their own colour.
+pub const CLASS_COLORS: [usize; 7] = [0, 1, 2, 3, 4, 5, 6];
 /// Palette indices of run A and run B in every chart (apart from the class colours).
 pub const RUN_COLORS: [usize; 2] = [2, 3];
 /// Native nanoseconds (see [`row_cost`]) the heat map may take per step shown: the grid side is chosen so
@@ -92,23 +93,33 @@ fn regions(run: &mut TrainingRun, view: usize) -> Chart {
         run.cache.grid_key = Some(key);
     }
     let classes = r.trainer.mlp().classes().max(1);
-    let p1: Vec<f64> = run.cache.grid.chunks(classes).map(|c| c.get(1).copied().unwrap_or(f64::NAN)).collect();
-    let values: Vec<f64> = upsample(&p1, side, MAX_GRID).into_iter().map(|p| if p.is_finite() { p.clamp(0.0, 0.999) } else { 1.0 }).collect();
+    // each class's outputs interpolated to the shown grid, then interleaved again per cell
+    let planes: Vec<Vec<f64>> = (0..classes)
+        .map(|k| upsample(&run.cache.grid.iter().skip(k).step_by(classes).copied().collect::<Vec<f64>>(), side, MAX_GRID))
+        .collect();
+    let cells = planes.first().map_or(0, Vec::len);
+    let probs: Vec<f64> = (0..cells).flat_map(|i| planes.iter().map(move |p| p[i])).collect();
     let data = r.trainer.data();
-    let color = |y: usize| CLASS_COLORS.get(y).copied().unwrap_or(y + 2);
-    let mut points: Vec<(f64, f64, usize, bool)> = data.train.x.iter().zip(&data.train.y).map(|(p, &y)| (p[0], p[1], color(y), true)).collect();
-    points.extend(data.test.x.iter().zip(&data.test.y).map(|(p, &y)| (p[0], p[1], color(y), false)));
+    let mut points: Vec<(f64, f64, usize, bool)> = data.train.x.iter().zip(&data.train.y).map(|(p, &y)| (p[0], p[1], class_color(y), true)).collect();
+    points.extend(data.test.x.iter().zip(&data.test.y).map(|(p, &y)| (p[0], p[1], class_color(y), false)));
     let label = r.trainer.spec().label.clone();
-    let from = if side < MAX_GRID { format!(" (interpolated from {side}×{side})") } else { String::new() };
+    let from = if side < MAX_GRID { format!(", interpolated from {side}×{side}") } else { String::new() };
+    let what = if r.trainer.mlp().loss == crate::train::Loss::Squared { "highest score" } else { "predicted class" };
     let map = MapChart {
-        title: format!("{label}: p(class 1){from} at step {}; ● training, ○ test", r.trainer.step()),
+        title: format!("{label} at step {}: {what} (colour), its confidence (shade{from}); ● training, ○ test", r.trainer.step()),
         x_label: "x₁".into(),
         y_label: "x₂".into(),
         bounds: (bounds.x_min, bounds.x_max, bounds.y_min, bounds.y_max),
         points,
         ..Default::default()
     };
-    Chart::Map(map, Field::Grid { values, width: MAX_GRID, height: MAX_GRID })
+    let colors = (0..classes).map(class_color).collect();
+    Chart::Map(map, Field::Classes { probs, classes, colors, width: MAX_GRID, height: MAX_GRID })
+}
+
+/// The palette index of class `y`, on the map's regions and points alike.
+pub fn class_color(y: usize) -> usize {
+    CLASS_COLORS.get(y).copied().unwrap_or(y)
 }
 
 /// Bilinear interpolation of a `side × side` grid of cell values to `out × out` cells (cell centres

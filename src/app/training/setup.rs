@@ -242,7 +242,7 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
     };
     let name = match eff.get("dataset") {
         "circles" => (DataKind::Circles, "circles"),
-        "spirals" => (DataKind::Spirals, "two spirals"),
+        "spirals" => (DataKind::Spirals, "spirals"),
         "xor" => (DataKind::Xor, "XOR"),
         "blobs" => (DataKind::Blobs, "Gaussian blobs"),
         "csv" => {
@@ -274,6 +274,9 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
         _ => (DataKind::Moons, "two moons"),
     };
     data.kind = name.0;
+    if matches!(data.kind, DataKind::Spirals | DataKind::Blobs) {
+        data.classes = eff.usize("classes").clamp(2, MAX_APP_CLASSES);
+    }
     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
     let line = format!("{}: {} points, {} classes → {n_train} training, {} test", name.1, data.n, data.classes, data.n - n_train);
     (data, line)

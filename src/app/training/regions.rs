@@ -1,0 +1,95 @@
+//! Decision regions for any number of classes: each cell of the map takes the colour of its predicted class
+//! (the palette colour of that class, as its points), blended into the background by the network's
+//! confidence, so a boundary shows as a pale band and a confident region as a deep one.
+//!
+//! **Confidence** of a cell with class probabilities `p` (k classes): `(max p − 1/k) / (1 − 1/k)`, which is 0
+//! where the network cannot tell the classes apart and 1 where it is certain. The cell's colour is
+//! `background + α·(class colour − background)` with `α` from [`ALPHA_MIN`] (no confidence) to
+//! [`ALPHA_MAX`] (certain), so the data points, drawn in the full class colour, stay visible on it.
+//! With the squared loss the outputs are scores in [0, 1], not probabilities; they are normalised to sum
+//! to 1 first (all-zero scores count as no confidence).
+
+use crate::plot::Theme;
+
+/// Share of the class colour at no confidence and at certainty.
+pub const ALPHA_MIN: f64 = 0.06;
+pub const ALPHA_MAX: f64 = 0.62;
+/// Colour of a cell without finite outputs (a diverged network).
+pub const NO_OUTPUT: [u8; 3] = [150, 150, 150];
+
+/// Predicted class and confidence of one cell's outputs (`None` when they are not finite).
+pub fn class_and_confidence(p: &[f64]) -> Option<(usize, f64)> {
+    if p.is_empty() || p.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let sum: f64 = p.iter().map(|v| v.max(0.0)).sum();
+    let k = p.len() as f64;
+    let (best, top) = p.iter().enumerate().fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) });
+    if sum <= 0.0 || k < 2.0 {
+        return Some((best, 0.0));
+    }
+    let conf = ((top.max(0.0) / sum - 1.0 / k) / (1.0 - 1.0 / k)).clamp(0.0, 1.0);
+    Some((best, conf))
+}
+
+/// The colour of one cell (see the module docs); `colors[c]` is class `c`'s palette index.
+pub fn cell_rgb(p: &[f64], colors: &[usize], th: &Theme) -> [u8; 3] {
+    let Some((c, conf)) = class_and_confidence(p) else { return NO_OUTPUT };
+    let col = th.color(colors.get(c).copied().unwrap_or(c));
+    let bg = th.background;
+    let a = ALPHA_MIN + (ALPHA_MAX - ALPHA_MIN) * conf;
+    let mix = |b: u8, f: u8| (b as f64 + a * (f as f64 - b as f64)).round().clamp(0.0, 255.0) as u8;
+    [mix(bg.0, col.0), mix(bg.1, col.1), mix(bg.2, col.2)]
+}
+
+/// RGBA pixels (`w × h`, row 0 at the top) of a `gw × gh` grid of cells with `classes` outputs each
+/// (`probs[(row·gw + col)·classes + k]`), each cell filling its share of the pixels.
+pub fn rgba(probs: &[f64], classes: usize, colors: &[usize], gw: usize, gh: usize, w: usize, h: usize, th: &Theme) -> Vec<u8> {
+    let (gw, gh, k) = (gw.max(1), gh.max(1), classes.max(1));
+    let cells: Vec<[u8; 3]> = (0..gw * gh).map(|i| probs.get(i * k..(i + 1) * k).map_or(NO_OUTPUT, |p| cell_rgb(p, colors, th))).collect();
+    let cols: Vec<usize> = (0..w).map(|px| (px * gw / w.max(1)).min(gw - 1)).collect();
+    let mut out = vec![255u8; w * h * 4];
+    for py in 0..h {
+        let row = &cells[(py * gh / h.max(1)).min(gh - 1) * gw..][..gw];
+        for (px, &i) in cols.iter().enumerate() {
+            out[(py * w + px) * 4..][..3].copy_from_slice(&row[i]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_is_zero_at_a_tie_and_one_when_certain() {
+        assert_eq!(class_and_confidence(&[0.5, 0.5]).unwrap().1, 0.0);
+        assert_eq!(class_and_confidence(&[0.0, 1.0, 0.0]), Some((1, 1.0)));
+        let (c, conf) = class_and_confidence(&[0.2, 0.2, 0.6]).unwrap();
+        assert_eq!(c, 2);
+        assert!((conf - 0.4).abs() < 1e-12, "{conf}"); // (0.6 − 1/3) / (2/3)
+        assert_eq!(class_and_confidence(&[f64::NAN, 1.0]), None);
+        assert_eq!(class_and_confidence(&[0.0, 0.0]), Some((0, 0.0)), "all-zero scores");
+    }
+
+    #[test]
+    fn a_certain_cell_takes_its_class_colour_and_a_tie_stays_near_the_background() {
+        let th = Theme::by_name("light", 1.0);
+        let colors = [0, 1, 4];
+        let certain = cell_rgb(&[0.0, 0.0, 1.0], &colors, &th);
+        let orange = th.color(4);
+        let want = |b: u8, f: u8| (b as f64 + ALPHA_MAX * (f as f64 - b as f64)).round() as u8;
+        assert_eq!(certain, [want(255, orange.0), want(255, orange.1), want(255, orange.2)]);
+        let tie = cell_rgb(&[1.0 / 3.0; 3], &colors, &th);
+        assert!(tie.iter().all(|&v| v >= 230), "{tie:?}");
+        assert_eq!(cell_rgb(&[f64::INFINITY, 0.0, 0.0], &colors, &th), NO_OUTPUT);
+        // 2 × 1 cells spread over 4 × 2 pixels: left half class 0, right half class 1
+        let px = rgba(&[1.0, 0.0, 0.0, 1.0], 2, &colors, 2, 1, 4, 2, &th);
+        assert_eq!(px.len(), 4 * 2 * 4);
+        let at = |x: usize, y: usize| [px[(y * 4 + x) * 4], px[(y * 4 + x) * 4 + 1], px[(y * 4 + x) * 4 + 2], px[(y * 4 + x) * 4 + 3]];
+        assert_eq!(at(0, 1), at(1, 0));
+        assert_ne!(at(1, 0), at(2, 0));
+        assert_eq!(at(3, 1)[3], 255);
+    }
+}
