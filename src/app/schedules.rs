@@ -300,7 +300,12 @@ impl Chapter for Schedules {
         if let Some(p) = &x_star {
             map.markers.push((p[0], p[1], "x*".into(), 3));
         }
-        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob, seed))));
+        // the finite sum is least squares, so its level sets are those of one quadratic (cheap to draw)
+        let field = match super::common::quadratic_view(built.as_ref()) {
+            Some(q) => Field::Landscape(q, 0),
+            None => Field::Landscape(prob, seed),
+        };
+        scene.charts.push(("map", Chart::Map(map, field)));
 
         let noisy = st.f64("noise") > 0.0 && st.usize("batch") < SAMPLES;
         let is_gd = matches!(opt, OptimizerSpec::Sgd(ref s) if s.momentum == 0.0);
