@@ -1,5 +1,9 @@
 // Manual harness: CPU profile of N keyboard changes in one chapter; prints self time by function.
 //   node tests/e2e/profile.mjs CHAPTER [N]
+// Wasm functions show by name only in a build that keeps them, e.g.
+//   sed 's/data-wasm-opt="3"/data-wasm-opt="0" data-keep-debug/' www/index.html > www/index-prof.html
+//   trunk build --release --dist /tmp/profdist www/index-prof.html && rm www/index-prof.html
+//   OPTLAB_DIST=/tmp/profdist node tests/e2e/profile.mjs muon
 import { serveDist, launch, open, settle } from "./harness.mjs";
 const [chapter = "minibatch", n = "20"] = process.argv.slice(2);
 const srv = await serveDist();
