@@ -244,7 +244,7 @@ pub fn draw_chart<DB: plotters::prelude::DrawingBackend>(
             // a landscape's colours are log(f − min): say so beside the map
             let mut m = m.clone();
             m.scale = Some(crate::plot::field::ColorScale {
-                label: "f (log scale)".into(),
+                label: "f (log)".into(),
                 high: "high".into(),
                 low: "low".into(),
                 extra: None,

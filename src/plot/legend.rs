@@ -108,12 +108,15 @@ pub fn header<DB: DrawingBackend>(
     }
     let keys: Vec<&Key> = keys.iter().filter(|k| !k.name.trim().is_empty()).collect();
     if !keys.is_empty() {
-        let font = th.font(0.9);
+        // a narrow chart (a phone) gets a tighter legend, so that the plot keeps its room
+        let narrow = (w as f64) < 40.0 * fp;
+        let rel = if narrow { 0.8 } else { 0.9 };
+        let font = th.font(rel);
         let measure = measure_with(font.clone());
-        let sample = (fp * 1.8).round() as i32;
+        let sample = (fp * if narrow { 1.4 } else { 1.8 }).round() as i32;
         let gap = (fp * 0.4).round() as i32;
-        let spacing = (fp * 1.2).round() as i32;
-        let row_h = (fp * 0.9 * 1.45).ceil() as i32;
+        let spacing = (fp * if narrow { 0.8 } else { 1.2 }).round() as i32;
+        let row_h = (fp * rel * 1.45).ceil() as i32;
         let right = w as i32 - margin;
         let left = left.clamp(margin, (w as i32 / 3).max(margin));
         // at most a third of the height (and four rows) goes to the legend; the rest is summarised

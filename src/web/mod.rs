@@ -271,8 +271,9 @@ impl Session {
             if !fields.contains_key(&key) {
                 let buf = match field {
                     Field::Landscape(p, seed) => p.build(*seed).ok().map(|prob| {
-                        // level sets are smooth: a sample every 1.5 CSS pixels (at least 2 device pixels), upscaled, looks the same
-                        let step = ((1.5 * dpr).round() as usize).max(2);
+                        // level sets are smooth: a sample every 2 device pixels, upscaled, looks the same (a
+                        // coarser step shows the contour lines as stairs on a HiDPI screen)
+                        let step = (dpr.round() as usize).max(2);
                         landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14)
                     }),
                     Field::Grid { values, width, height } => Some(grid_rgba(values, *width, *height, w, h, [150, 150, 150])),
