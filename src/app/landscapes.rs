@@ -88,7 +88,7 @@ impl Chapter for Landscapes {
         let lr = st.f64("lr");
         let mut runs = vec![("gradient descent".to_string(), OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() }))];
         if st.bool("newton") {
-            runs.push(("Newton".to_string(), OptimizerSpec::Newton(NewtonSpec { lr: 1.0 })));
+            runs.push(("Newton".to_string(), OptimizerSpec::Newton(NewtonSpec::default())));
         }
         let spec = spec_of(prob.clone(), vec![x, y], runs, st.usize("steps"), 0);
         let built = match spec.problem.build(0) {

@@ -71,7 +71,7 @@ pub fn racers(lrs: &[f64; 11]) -> Vec<(String, OptimizerSpec)> {
         OptimizerSpec::Lookahead(LookaheadSpec { k: 5, alpha: 0.5, inner: Box::new(OptimizerSpec::Adam(adam(lrs[7]))) }),
         OptimizerSpec::Sam(SamSpec { rho: 0.05, inner: Box::new(sgd(lrs[8], 0.0, false)), ..SamSpec::default() }),
         OptimizerSpec::Muon(Muon { lr: lrs[9], ..Muon::default() }),
-        OptimizerSpec::Newton(NewtonSpec { lr: lrs[10].min(NEWTON_MAX_LR) }),
+        OptimizerSpec::Newton(NewtonSpec { lr: lrs[10].min(NEWTON_MAX_LR), ..NewtonSpec::default() }),
     ];
     NAMES.iter().map(|n| n.to_string()).zip(specs).collect()
 }

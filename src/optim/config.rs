@@ -260,11 +260,18 @@ impl Default for Muon {
 #[serde(default, deny_unknown_fields)]
 pub struct NewtonSpec {
     pub lr: f64,
+    /// δ of the modified Newton step (see [`Newton`]); 0 is plain Newton (omitted from JSON then).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub damping: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for NewtonSpec {
     fn default() -> Self {
-        NewtonSpec { lr: 1.0 }
+        NewtonSpec { lr: 1.0, damping: 0.0 }
     }
 }
 
@@ -410,7 +417,8 @@ impl OptimizerSpec {
             }
             OptimizerSpec::Newton(c) => {
                 check_range(path, "lr", c.lr, 0.0, 10.0)?;
-                Box::new(Newton)
+                check_range(path, "damping", c.damping, 0.0, 1e6)?;
+                Box::new(Newton::new(c.damping))
             }
         };
         Ok(built)

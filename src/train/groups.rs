@@ -120,6 +120,16 @@ pub fn uses_muon(spec: &OptimizerSpec) -> bool {
     }
 }
 
+/// Newton's settings when the optimizer is Newton, directly or inside SAM / Lookahead.
+pub fn newton_of(spec: &OptimizerSpec) -> Option<&crate::optim::config::NewtonSpec> {
+    match spec {
+        OptimizerSpec::Newton(n) => Some(n),
+        OptimizerSpec::Sam(s) => newton_of(&s.inner),
+        OptimizerSpec::Lookahead(l) => newton_of(&l.inner),
+        _ => None,
+    }
+}
+
 /// Builds the network's optimizer. Every field is validated first through the core's
 /// [`OptimizerSpec::build`] (paths under `optimizer`). Without Muon the optimizer steps the whole flat
 /// vector. With Muon, SAM and Lookahead wrap [`ParamGroups`]: one Muon group per hidden-to-hidden weight

@@ -1,7 +1,7 @@
 //! The [`Trainer`]: one network, its data, its optimizer and its counters, stepped in bounded slices.
 
 use super::data::{self, BatchSampler, Bounds, Data, Points};
-use super::groups::build_optimizer;
+use super::groups::{build_optimizer, newton_of};
 use super::mlp::{Loss, Mlp, Workspace};
 use super::sharpness::{self, LossSlice, PowerOptions, Sharpness};
 use super::spec::TrainSpec;
@@ -57,6 +57,26 @@ pub struct Trainer {
     last_batch_loss: Option<f64>,
     history: Vec<Metrics>,
     diverged: Option<Diverged>,
+}
+
+/// Why plain Newton stops on a network (appended to the core's "singular" message). Measured on the
+/// default 2-8-8-2 tanh network at its initial weights, batch of 10: of the 114 eigenvalues of the batch
+/// Hessian 24 are zero to rounding (15 with the squared loss) and 42 are negative.
+pub const SINGULAR_NEWTON: &str = "a network's batch Hessian is singular: with cross-entropy, adding one vector to every row of \
+    the last layer's weights and one constant to every class's bias changes no loss (hidden width + 1 zero eigenvalues), and a \
+    batch of B points pins down few of the N directions; it is also indefinite (negative eigenvalues, so H⁻¹∇L can point uphill). \
+    Newton with damping δ > 0 takes the modified step (H + τI)⁻¹∇L, τ = max(0, δ − λ_min(H)), which is defined and goes downhill";
+
+/// The refusal of Newton's method for a network with `n` parameters (more than `max`).
+pub fn newton_too_big(n: usize, max: usize) -> String {
+    format!(
+        "Newton's method needs the N×N Hessian: with N = {n} parameters that is {} numbers from 2N = {} gradient evaluations \
+         per step, and solving with it costs O(N³) ≈ {:.1e} operations; this allows it up to N = {max} parameters (choose \
+         fewer or narrower hidden layers)",
+        n * n,
+        2 * n,
+        (n as f64).powi(3)
+    )
 }
 
 /// The initial-weights stream of a seed (the data use stream 1, the batches stream 2).
@@ -132,6 +152,10 @@ impl Trainer {
         }
         let m = &spec.model;
         let mlp = Mlp::new(2, &m.hidden, data.classes, m.activation, m.loss);
+        let n = mlp.n_params();
+        if newton_of(&spec.optimizer).is_some() && n > MAX_HESSIAN_PARAMS {
+            return Err(SpecError::new("optimizer", newton_too_big(n, MAX_HESSIAN_PARAMS)));
+        }
         let params = mlp.init(m.init, &mut init_rng(spec.seed));
         let opt = build_optimizer(&spec.optimizer, &spec.adamw, &spec.schedule, &mlp)?;
         let n = params.len();
@@ -194,7 +218,9 @@ impl Trainer {
             Ok(()) => self.params.iter().find(|v| !v.is_finite()).map(|v| format!("a parameter became {v}")),
         };
         if let Some(reason) = reason {
-            self.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})") });
+            let singular = reason.contains("singular") && newton_of(&self.spec.optimizer).is_some_and(|c| c.damping == 0.0);
+            let why = if singular { format!(". Why: {SINGULAR_NEWTON}") } else { String::new() };
+            self.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr}){why}") });
             self.record();
         }
     }

@@ -338,6 +338,23 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
             ),
         ));
     }
+    for r in run.runs.iter().filter(|r| crate::train::groups::newton_of(&r.trainer.spec().optimizer).is_some()) {
+        let n = r.trainer.mlp().n_params();
+        let shift = r.trainer.optimizer_internals().into_iter().find(|(k, _)| *k == "shift τ").and_then(|(_, v)| v.first().copied());
+        let shift = match shift {
+            Some(s) if r.trainer.step() > 0 => format!("; the last step added τ = {} to H", sig(s)),
+            _ => String::new(),
+        };
+        scene.readout.push(Readout::new(
+            format!("{}: cost of a Newton step", r.trainer.spec().label),
+            format!(
+                "N = {n} parameters: the {n}×{n} batch Hessian from {} gradients, its eigenvalues and a solve, O(N³) ≈ {} operations \
+                 (a gradient step: O(N)){shift}",
+                2 * n,
+                sig((n as f64).powi(3))
+            ),
+        ));
+    }
     let flipped = t.data().flipped.len();
     if flipped > 0 {
         scene.readout.push(Readout::new("flipped training labels", format!("{flipped} of {n_train} (label noise); test labels are clean")));

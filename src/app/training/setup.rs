@@ -3,13 +3,13 @@
 
 use super::super::controls::fmt_num;
 use super::super::{Message, State};
-use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, Rmsprop, SamSpec, Sgd};
+use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
 use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
 
 /// Optimizers of the `optimizer` and `compare` selects, `(value, label)`.
-pub const OPTIMIZERS: [(&str, &str); 9] = [
+pub const OPTIMIZERS: [(&str, &str); 10] = [
     ("sgd", "SGD"),
     ("momentum", "SGD with momentum"),
     ("adam", "Adam"),
@@ -19,7 +19,14 @@ pub const OPTIMIZERS: [(&str, &str); 9] = [
     ("sam", "SAM"),
     ("lookahead", "Lookahead"),
     ("muon", "Muon (+ AdamW)"),
+    ("newton", "Newton (damped)"),
 ];
+
+/// Most parameters for Newton's method in the app: each step forms the N×N batch Hessian from 2N gradients
+/// and takes its eigenvalues and a solve (O(N³)). Measured natively on the default 2-8-8-2 network
+/// (N = 114, B = 10): about 2.5 ms per step, most of it the 228 gradients; N = 354 took 43 ms, too long for
+/// a frame in the browser. `optlab train` allows up to [`crate::problems::MAX_HESSIAN_PARAMS`].
+pub const MAX_APP_NEWTON_PARAMS: usize = 200;
 
 /// A guided comparison: the control values it sets when picked (the controls then show them and the user
 /// may change any of them). The result shown is whatever the run gives; nothing here or in the chapter
@@ -163,6 +170,7 @@ pub fn optimizer(kind: &str, lr: f64, st: &State) -> OptimizerSpec {
                 OptimizerSpec::Lookahead(LookaheadSpec { k: st.usize("k").max(1), alpha: st.f64("alpha"), inner })
             }
         }
+        "newton" => OptimizerSpec::Newton(NewtonSpec { lr, damping: st.f64("damping") }),
         "muon" => OptimizerSpec::Muon(Muon {
             lr,
             momentum: st.f64("momentum"),
