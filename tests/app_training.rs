@@ -460,3 +460,25 @@ fn the_map_colours_every_class_and_shades_by_confidence() {
     let s = svg(&scene.charts[0].1);
     assert!(!s.contains("NaN"));
 }
+
+#[test]
+fn each_run_keeps_one_colour_with_its_test_curves_dashed() {
+    use optlab::plot::Mark;
+    let c = chapter("training").unwrap();
+    let st = state(&[("compare", "sgd"), ("steps", "200")]);
+    let mut r = c.start_live(&st).unwrap();
+    to_end(r.as_mut());
+    let scene = r.scene(&st);
+    for id in ["loss", "accuracy", "slice"] {
+        let Some((_, Chart::Lines(ch))) = scene.charts.iter().find(|(i, _)| *i == id) else { panic!("{id}") };
+        assert_eq!(ch.series.len(), 4, "{id}: training and test of two runs");
+        for s in &ch.series {
+            let (letter, kind) = s.name.split_once(' ').unwrap();
+            let want = if kind == "test" { Mark::Dashed } else { Mark::Line };
+            assert_eq!((kind == "test" || kind == "training", s.mark), (true, want), "{id}: {}", s.name);
+            let train = ch.series.iter().find(|t| t.name == format!("{letter} training")).unwrap();
+            assert_eq!(s.color, train.color, "{id}: {} shares run {letter}'s colour", s.name);
+        }
+        assert_ne!(ch.series[0].color, ch.series[2].color, "{id}: runs A and B differ");
+    }
+}
