@@ -1,6 +1,6 @@
 //! What the app's inner loops cost (criterion):
 //! - `msign/*`: Newton–Schulz (Keller Jordan's quintic, 5 steps) against the exact msign by SVD, at the
-//!   sizes of small hidden layers;
+//!   sizes of small hidden layers; at the Muon chapter's sizes, in place against ndarray's `dot`;
 //! - `adam_step/10k`: one Adam step on 10,000 parameters;
 //! - `run_200/*`: a whole 200-step run of each optimizer on the 2-D quadratic, spec parsing and validation
 //!   included — what moving a slider costs before anything is drawn.
@@ -9,7 +9,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use ndarray::Array2;
-use optlab::linalg::msign::{msign_svd, newton_schulz, NsVariant};
+use optlab::linalg::msign::{msign_svd, newton_schulz, newton_schulz_in_place, NsVariant};
 use optlab::optim::{OptimizerSpec, Oracle};
 use optlab::run::run;
 use optlab::Spec;
@@ -33,7 +33,31 @@ fn msign_kernels(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("svd", n), &m, |b, m| b.iter(|| msign_svd(black_box(m.view()))));
     }
+    // the app's Muon chapter (8×16 by default, 16×16 at most): Newton–Schulz in place, and ndarray's
+    // allocating, packing products for the same iteration as a reference
+    for (r, c) in [(8usize, 16usize), (16, 16)] {
+        let m = gaussian(r, c, 7);
+        let flat: Vec<f64> = m.iter().copied().collect();
+        let id = format!("{r}x{c}");
+        group.bench_with_input(BenchmarkId::new("keller_quintic_5_in_place", &id), &flat, |b, flat| {
+            b.iter_batched_ref(|| flat.clone(), |u| newton_schulz_in_place(u, (r, c), keller, 5, 1e-7), criterion::BatchSize::SmallInput)
+        });
+        group.bench_with_input(BenchmarkId::new("keller_quintic_5_ndarray_dot", &id), &m, |b, m| b.iter(|| ns_ndarray(black_box(m), keller, 5, 1e-7)));
+    }
     group.finish();
+}
+
+/// Newton–Schulz written with ndarray's `dot` (what `newton_schulz` was before `linalg::dense`).
+fn ns_ndarray(m: &Array2<f64>, (a, b, c): (f64, f64, f64), steps: usize, eps: f64) -> Array2<f64> {
+    let mut x = m.to_owned();
+    let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+    x /= norm + eps;
+    for _ in 0..steps {
+        let gram = x.dot(&x.t());
+        let poly = &gram * b + gram.dot(&gram) * c;
+        x = &x * a + poly.dot(&x);
+    }
+    x
 }
 
 /// Chains never call the oracle; Adam only needs the gradient it is handed.

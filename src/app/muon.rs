@@ -2,18 +2,20 @@
 //! the scalar polynomial behind it, Muon against AdamW and SGD on matrix least squares, and Muon's
 //! invariance to multiplying the loss by a constant.
 
-use super::common::{convergence, loss_chart, run_report, sig, GAP_FLOOR};
+use super::common::{convergence, loss_chart, sig, GAP_FLOOR};
 use super::{Canvas, Chapter, Chart, Control, Formula, Message, Readout, Scene, State};
+use crate::linalg::dense::matmul_into;
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
 use crate::linalg::svd::svd;
 use crate::optim::config::{Adam, Decoupled, Muon as MuonConfig, MuonScale, Sgd};
 use crate::optim::transforms::{MomentumForm, MuonMomentum, Transform};
 use crate::optim::OptimizerSpec;
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::{Problem, ProblemSpec};
-use crate::run::{Report, Trace};
+use crate::problems::{MatrixLeastSquares, Problem, ProblemSpec};
+use crate::run::{run_one, Report, Trace};
 use crate::spec::{RunSpec, Spec, X0};
 use ndarray::ArrayView2;
+use std::cell::RefCell;
 
 pub struct Muon;
 
@@ -81,6 +83,112 @@ fn spec(problem: ProblemSpec, rows: usize, features: usize, runs: Vec<(String, O
         steps,
         seed: 0,
     }
+}
+
+/// The chapter's least-squares problem with the core's arithmetic, evaluated faster: the products by
+/// [`matmul_into`] on row-major copies of `X`, `Xᵀ` and `Y` (ndarray's `dot` allocates and packs per
+/// product, which costs more than the arithmetic at 8×16×32, above all in wasm), and the residual
+/// `R = WX − Y` shared between `value` and `grad` at the same `W` (`run_one` asks for both at every
+/// iterate). The operations and their order are [`MatrixLeastSquares`]'s, so the iterates are those of
+/// `optlab run` on the chapter's spec: bit for bit in wasm; natively up to the fused multiply–adds of
+/// matrixmultiply's kernels.
+struct FastLeastSquares<'a> {
+    p: &'a MatrixLeastSquares,
+    /// `(rows, features, samples)`
+    dims: (usize, usize, usize),
+    x: Vec<f64>,
+    xt: Vec<f64>,
+    y: Vec<f64>,
+    /// `(W, R)` of the last evaluation.
+    last: RefCell<(Vec<f64>, Vec<f64>)>,
+}
+
+impl<'a> FastLeastSquares<'a> {
+    fn new(p: &'a MatrixLeastSquares) -> Self {
+        let (rows, features, n) = (p.y.nrows(), p.x.nrows(), p.x.ncols());
+        FastLeastSquares {
+            p,
+            dims: (rows, features, n),
+            x: p.x.iter().copied().collect(),
+            xt: p.x.t().iter().copied().collect(),
+            y: p.y.iter().copied().collect(),
+            last: RefCell::new((Vec::new(), vec![0.0; rows * n])),
+        }
+    }
+
+    /// Runs `f` on `R = WX − Y`, computed unless `w` is the last point asked for.
+    fn with_residual<T>(&self, w: &[f64], f: impl FnOnce(&[f64]) -> T) -> T {
+        let (rows, features, n) = self.dims;
+        let mut last = self.last.borrow_mut();
+        let (w_last, r) = &mut *last;
+        if w_last.as_slice() != w {
+            matmul_into(w, &self.x, (rows, features, n), r);
+            for (ri, yi) in r.iter_mut().zip(&self.y) {
+                *ri -= yi;
+            }
+            w_last.clear();
+            w_last.extend_from_slice(w);
+        }
+        f(r)
+    }
+}
+
+impl Problem for FastLeastSquares<'_> {
+    fn shape(&self) -> (usize, usize) {
+        self.p.shape()
+    }
+    fn value(&self, w: &[f64]) -> f64 {
+        let n = self.dims.2;
+        self.with_residual(w, |r| self.p.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64))
+    }
+    fn grad(&self, w: &[f64], out: &mut [f64]) {
+        let (rows, features, n) = self.dims;
+        self.with_residual(w, |r| matmul_into(r, &self.xt, (rows, n, features), out));
+        for o in out.iter_mut() {
+            *o /= n as f64;
+        }
+        if self.p.loss_scale != 1.0 {
+            for o in out.iter_mut() {
+                *o *= self.p.loss_scale;
+            }
+        }
+    }
+    fn hessian(&self, w: &[f64]) -> Option<ndarray::Array2<f64>> {
+        self.p.hessian(w)
+    }
+    fn minimum(&self) -> Option<f64> {
+        self.p.minimum()
+    }
+    fn smoothness(&self) -> Option<f64> {
+        self.p.smoothness()
+    }
+}
+
+/// The chapter's random matrix least squares itself (not boxed: [`FastLeastSquares`] reads its data).
+fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSquares, Message> {
+    match problem {
+        ProblemSpec::RandomMatrixLeastSquares(p) => p.build("problem", seed).map_err(|e| Message::error(e.to_string())),
+        _ => Err(Message::error("the Muon chapter needs a random matrix least-squares problem")),
+    }
+}
+
+/// [`super::common::run_report`] for one of the chapter's specs on [`FastLeastSquares`] over `lsq`, the
+/// spec's problem: the same checks and messages, the same runs.
+fn run_fast(spec: &Spec, lsq: &MatrixLeastSquares) -> Result<Report, Message> {
+    let fail = |e: crate::spec::SpecError| Message::error(format!("cannot run this setting: {e}"));
+    let shape = spec.validate().map_err(fail)?.shape();
+    let fast = FastLeastSquares::new(lsq);
+    let x0 = spec.x0.flat();
+    let runs = spec
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let opt = r.optimizer.build(shape, &format!("runs[{i}].optimizer")).map_err(fail)?;
+            Ok(run_one(&fast, opt, &x0, r, spec.label(i), spec.steps, spec.seed, false))
+        })
+        .collect::<Result<_, Message>>()?;
+    Ok(Report { runs })
 }
 
 /// The matrix Muon orthogonalises at step `t` (1-based): its momentum stage replayed over the recorded
@@ -212,14 +320,14 @@ impl Chapter for Muon {
         let lambda = st.f64("loss_scale");
         let lam_text = super::controls::fmt_num(lambda);
         let prob = problem(st, 1.0);
-        let built = match prob.build(0) {
+        let built = match build_least_squares(&prob, 0) {
             Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
+            Err(m) => {
+                scene.messages.push(m);
                 return scene;
             }
         };
-        let problem_1 = built.as_ref();
+        let problem_1 = &built;
         let l = problem_1.smoothness().unwrap_or(1.0);
         let sgd_lr = if l > 0.0 { 1.0 / l } else { 1.0 };
         let muon = muon_spec(st);
@@ -239,7 +347,7 @@ impl Chapter for Muon {
             vec![(muon_label.clone(), OptimizerSpec::Muon(muon.clone())), (adamw_label, adamw), (sgd_label, sgd.clone())],
             steps,
         );
-        let report = match run_report(&main, false) {
+        let report = match run_fast(&main, &built) {
             Ok(r) => r,
             Err(m) => {
                 scene.messages.push(m);
@@ -333,7 +441,7 @@ impl Chapter for Muon {
             Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] }
         } else {
             let s = spec(problem(st, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
-            match run_report(&s, false) {
+            match build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq)) {
                 Ok(r) => r,
                 Err(m) => {
                     scene.messages.push(m);

@@ -1,6 +1,7 @@
 //! Small linear algebra over ndarray: the matrix sign function and spectra. LU and symmetric eigenvalues
 //! come from nalgebra, which is pure Rust and runs in wasm; the SVD is our own Jacobi ([`svd`]).
 
+pub mod dense;
 pub mod msign;
 pub mod svd;
 

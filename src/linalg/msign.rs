@@ -6,6 +6,7 @@
 //! than columns so that `A` is the smaller Gram matrix (Keller Jordan's reference, in f64 here instead of
 //! bfloat16).
 
+use super::dense;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -59,20 +60,61 @@ pub fn msign(m: ArrayView2<f64>, variant: NsVariant, steps: usize, eps: f64) -> 
 }
 
 /// Newton–Schulz with coefficients `(a, b, c)`.
-pub fn newton_schulz(m: ArrayView2<f64>, (a, b, c): (f64, f64, f64), steps: usize, eps: f64) -> Array2<f64> {
-    let tall = m.nrows() > m.ncols();
-    let mut x = if tall { m.t().to_owned() } else { m.to_owned() };
+pub fn newton_schulz(m: ArrayView2<f64>, abc: (f64, f64, f64), steps: usize, eps: f64) -> Array2<f64> {
+    let mut u: Vec<f64> = m.iter().copied().collect();
+    newton_schulz_in_place(&mut u, m.dim(), abc, steps, eps);
+    Array2::from_shape_vec(m.dim(), u).expect("the input's shape")
+}
+
+/// [`newton_schulz`] on a `rows × cols` matrix stored row-major in `u`, overwritten with the result.
+///
+/// Arithmetic is the textbook form, operation for operation: `X ← M/(‖M‖_F + ε)` (on `Mᵀ` when tall), then
+/// per step `A = XXᵀ`, `P = bA + cA²` (`bA` when c = 0), `X ← aX + PX`. All scratch space is one
+/// allocation per call and the products are [`super::dense`]'s (the symmetric `A` and `A²` by halves):
+/// for the small matrices of the app, allocating and packing per product cost more than the arithmetic.
+pub fn newton_schulz_in_place(u: &mut [f64], (rows, cols): (usize, usize), (a, b, c): (f64, f64, f64), steps: usize, eps: f64) {
+    assert_eq!(u.len(), rows * cols, "newton_schulz: buffer and shape disagree");
+    let tall = rows > cols;
+    // X is p × q with p ≤ q, so that A = XXᵀ is the smaller Gram matrix
+    let (p, q) = if tall { (cols, rows) } else { (rows, cols) };
+    let mut buf = vec![0.0; 3 * p * q + 3 * p * p];
+    let (x, rest) = buf.split_at_mut(p * q);
+    let (xt, rest) = rest.split_at_mut(p * q);
+    let (px, rest) = rest.split_at_mut(p * q);
+    let (gram, rest) = rest.split_at_mut(p * p);
+    let (gram2, poly) = rest.split_at_mut(p * p);
+    if tall {
+        dense::transpose_into(u, (rows, cols), x);
+    } else {
+        x.copy_from_slice(u);
+    }
     let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
-    x /= norm + eps;
+    let scale = norm + eps;
+    for v in x.iter_mut() {
+        *v /= scale;
+    }
     for _ in 0..steps {
-        let gram = x.dot(&x.t());
-        let poly = if c == 0.0 { &gram * b } else { &gram * b + gram.dot(&gram) * c };
-        x = &x * a + poly.dot(&x);
+        dense::transpose_into(x, (p, q), xt);
+        dense::symmetric_matmul_into(x, xt, (p, q), gram);
+        if c == 0.0 {
+            for (pv, g) in poly.iter_mut().zip(gram.iter()) {
+                *pv = g * b;
+            }
+        } else {
+            dense::symmetric_matmul_into(gram, gram, (p, p), gram2);
+            for ((pv, g), g2) in poly.iter_mut().zip(gram.iter()).zip(gram2.iter()) {
+                *pv = g * b + g2 * c;
+            }
+        }
+        dense::matmul_into(poly, x, (p, p, q), px);
+        for (xv, pxv) in x.iter_mut().zip(px.iter()) {
+            *xv = *xv * a + pxv;
+        }
     }
     if tall {
-        x.reversed_axes()
+        dense::transpose_into(x, (p, q), u);
     } else {
-        x
+        u.copy_from_slice(x);
     }
 }
 
@@ -84,8 +126,12 @@ pub fn msign_svd(m: ArrayView2<f64>) -> Array2<f64> {
     let d = super::svd::svd(m);
     let smax = d.s.first().copied().unwrap_or(0.0);
     let keep = d.s.iter().take_while(|&&s| s > smax * 1e-12 && s > 0.0).count();
-    let (u, v) = (d.u.slice(ndarray::s![.., ..keep]), d.v.slice(ndarray::s![.., ..keep]));
-    u.dot(&v.t())
+    let (rows, cols) = m.dim();
+    let u: Vec<f64> = d.u.slice(ndarray::s![.., ..keep]).iter().copied().collect();
+    let vt: Vec<f64> = d.v.slice(ndarray::s![.., ..keep]).t().iter().copied().collect();
+    let mut out = vec![0.0; rows * cols];
+    dense::matmul_into(&u, &vt, (rows, keep, cols), &mut out);
+    Array2::from_shape_vec((rows, cols), out).expect("rows × cols")
 }
 
 /// The scalar map `p_k(σ)`: what `steps` iterations do to one singular value σ of the normalised input.

@@ -11,7 +11,7 @@
 //! 256×256 matrix instead of thirteen. Correctness does not depend on it: any orthogonal `V₀` gives the
 //! same answer, more slowly.
 
-use super::to_na;
+use super::dense;
 use ndarray::{Array2, ArrayView2};
 
 /// `M = U diag(s) Vᵀ` with `r = min(rows, cols)` columns in `U` and `V`, singular values largest first.
@@ -42,11 +42,16 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
         let s = vec![if scale == 0.0 { 0.0 } else { f64::NAN }; n];
         return Svd { u: Array2::eye(len).slice_move(ndarray::s![.., ..n]), s, v: Array2::eye(n) };
     }
-    let a = m.mapv(|v| v / scale);
-    let v0 = preconditioner(a.view());
-    let av = a.dot(&v0);
+    // row-major A and Aᵀ; the products go through super::dense (small matrices: no per-product allocation)
+    let a: Vec<f64> = m.iter().map(|v| v / scale).collect();
+    let mut at = vec![0.0; len * n];
+    dense::transpose_into(&a, (len, n), &mut at);
+    let v0 = preconditioner(&a, &at, (len, n));
+    let mut av = vec![0.0; len * n];
+    dense::matmul_into(&a, v0.as_slice().expect("standard layout"), (len, n, n), &mut av);
     // Columns stored contiguously: column k of A·V is cols_a[k·len..(k+1)·len].
-    let mut cols_a: Vec<f64> = av.t().iter().copied().collect();
+    let mut cols_a = vec![0.0; len * n];
+    dense::transpose_into(&av, (len, n), &mut cols_a);
     let mut cols_v: Vec<f64> = v0.t().iter().copied().collect();
     // Columns count as orthogonal at |cos| ≤ √len·ε, LAPACK's threshold (dgesvj): rounding alone leaves
     // that much, so a stricter one only spends sweeps on noise.
@@ -98,11 +103,12 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
     Svd { u, s, v }
 }
 
-/// Eigenvectors of `AᵀA` (orthogonal), or the identity if they are not finite.
-fn preconditioner(a: ArrayView2<f64>) -> Array2<f64> {
-    let n = a.ncols();
-    let gram = a.t().dot(&a);
-    let e = to_na(gram.view()).symmetric_eigen();
+/// Eigenvectors of `AᵀA` (orthogonal; standard layout), or the identity if they are not finite. `a` is
+/// row-major `len × n`, `at` its transpose.
+fn preconditioner(a: &[f64], at: &[f64], (len, n): (usize, usize)) -> Array2<f64> {
+    let mut gram = vec![0.0; n * n];
+    dense::symmetric_matmul_into(at, a, (n, len), &mut gram);
+    let e = nalgebra::DMatrix::from_row_slice(n, n, &gram).symmetric_eigen();
     let v = super::from_na(&e.eigenvectors);
     if v.iter().all(|x| x.is_finite()) {
         v

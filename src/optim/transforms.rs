@@ -5,7 +5,7 @@
 //! `lerp`), so trajectories agree with PyTorch to rounding.
 
 use super::{Optimizer, Oracle, StepError};
-use crate::linalg::msign::{msign, NsVariant};
+use crate::linalg::msign::{msign_svd, newton_schulz_in_place, NsVariant};
 
 /// One stage of an optimizer: rewrites the update `u` given the parameters `x` and this step's `lr`.
 pub trait Transform {
@@ -344,10 +344,16 @@ pub struct Orthogonalize {
 
 impl Transform for Orthogonalize {
     fn apply(&mut self, u: &mut [f64], _x: &[f64], _lr: f64) -> Result<(), StepError> {
-        let m = ndarray::ArrayView2::from_shape((self.rows, self.cols), u).expect("shape checked at build");
-        let o = msign(m, self.variant, self.steps, self.eps);
-        for (ui, oi) in u.iter_mut().zip(o.iter()) {
-            *ui = *oi;
+        match self.variant.coefficients() {
+            // in place: Muon runs Newton–Schulz at every step, on small matrices where allocations count
+            Some(abc) => newton_schulz_in_place(u, (self.rows, self.cols), abc, self.steps, self.eps),
+            None => {
+                let m = ndarray::ArrayView2::from_shape((self.rows, self.cols), u).expect("shape checked at build");
+                let o = msign_svd(m);
+                for (ui, oi) in u.iter_mut().zip(o.iter()) {
+                    *ui = *oi;
+                }
+            }
         }
         Ok(())
     }
