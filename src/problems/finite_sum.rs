@@ -68,20 +68,52 @@ impl FiniteSumSpec {
     }
 }
 
-impl FiniteSum {
-    fn residual(&self, x: &[f64], i: usize) -> f64 {
-        self.a.row(i).iter().zip(x).map(|(a, b)| a * b).sum::<f64>() - self.y[i]
-    }
+/// `aᵀx − y`.
+#[inline(always)]
+fn residual(a: &[f64], x: &[f64], y: f64) -> f64 {
+    a.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() - y
+}
 
-    fn grad_over(&self, x: &[f64], idx: impl Iterator<Item = usize>, count: usize, out: &mut [f64]) {
-        out.iter_mut().for_each(|o| *o = 0.0);
-        for i in idx {
-            let r = self.residual(x, i);
-            for (o, a) in out.iter_mut().zip(self.a.row(i)) {
-                *o += r * a;
+/// `out = (1/count)·Σ (aᵢᵀx − yᵢ)·aᵢ` over `samples`, summed in their order. In two dimensions (every
+/// chapter) the sums stay in registers: the same operations in the same order, without a store and a
+/// load of `out` per sample, which bound the general loop.
+#[inline(always)]
+fn mean_grad<'s>(samples: impl Iterator<Item = (&'s [f64], f64)>, x: &[f64], count: usize, out: &mut [f64]) {
+    match (<&[f64; 2]>::try_from(x), <&mut [f64; 2]>::try_from(&mut *out)) {
+        (Ok(x2), Ok(out2)) => {
+            let mut sum = [0.0; 2];
+            for (a, y) in samples {
+                let a: &[f64; 2] = a.try_into().expect("rows as long as x");
+                let r = residual(a, x2, y);
+                sum[0] += r * a[0];
+                sum[1] += r * a[1];
+            }
+            *out2 = sum;
+        }
+        _ => {
+            out.iter_mut().for_each(|o| *o = 0.0);
+            for (a, y) in samples {
+                let r = residual(a, x, y);
+                for (o, a) in out.iter_mut().zip(a) {
+                    *o += r * a;
+                }
             }
         }
-        out.iter_mut().for_each(|o| *o /= count as f64);
+    }
+    out.iter_mut().for_each(|o| *o /= count as f64);
+}
+
+impl FiniteSum {
+    /// The samples' rows `aᵢ`, contiguous: the loops run over these rather than over ndarray row views,
+    /// whose per-row overhead costs more than the arithmetic in two dimensions (same operations in the
+    /// same order, so the same results).
+    fn data(&self) -> (&[f64], usize) {
+        (self.a.as_slice().expect("the samples are stored row-major"), self.a.ncols())
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (&[f64], f64)> + '_ {
+        let (data, d) = self.data();
+        data.chunks_exact(d.max(1)).zip(self.y.iter().copied())
     }
 
     /// The per-sample gradient noise `(1/N)Σ‖∇fᵢ(x) − ∇f(x)‖²` at `x` (σ² of the lecture's assumption).
@@ -90,13 +122,16 @@ impl FiniteSum {
         let mut full = vec![0.0; d];
         self.grad(x, &mut full);
         let n = self.y.len();
-        (0..n)
-            .map(|i| {
-                let r = self.residual(x, i);
-                (0..d).map(|j| (r * self.a[[i, j]] - full[j]).powi(2)).sum::<f64>()
-            })
-            .sum::<f64>()
-            / n as f64
+        let spread = |a: &[f64], y: f64| {
+            let r = residual(a, x, y);
+            a.iter().zip(&full).map(|(a, f)| (r * a - f).powi(2)).sum::<f64>()
+        };
+        let total = match <&[f64; 2]>::try_from(x) {
+            // two dimensions: the same sums on fixed-size rows (unrolled)
+            Ok(_) => self.rows().map(|(a, y)| spread(<&[f64; 2]>::try_from(a).expect("rows as long as x"), y)).sum::<f64>(),
+            Err(_) => self.rows().map(|(a, y)| spread(a, y)).sum::<f64>(),
+        };
+        total / n as f64
     }
 }
 
@@ -106,10 +141,15 @@ impl Problem for FiniteSum {
     }
     fn value(&self, x: &[f64]) -> f64 {
         let n = self.y.len();
-        (0..n).map(|i| 0.5 * self.residual(x, i).powi(2)).sum::<f64>() / n as f64
+        let total = match <&[f64; 2]>::try_from(x) {
+            // two dimensions: the same sums on fixed-size rows (unrolled)
+            Ok(x2) => self.rows().map(|(a, y)| 0.5 * residual(<&[f64; 2]>::try_from(a).expect("rows as long as x"), x2, y).powi(2)).sum::<f64>(),
+            Err(_) => self.rows().map(|(a, y)| 0.5 * residual(a, x, y).powi(2)).sum::<f64>(),
+        };
+        total / n as f64
     }
     fn grad(&self, x: &[f64], out: &mut [f64]) {
-        self.grad_over(x, 0..self.y.len(), self.y.len(), out)
+        mean_grad(self.rows(), x, self.y.len(), out)
     }
     fn hessian(&self, _x: &[f64]) -> Option<Array2<f64>> {
         (self.a.ncols() <= super::MAX_HESSIAN_PARAMS).then(|| self.a.t().dot(&self.a) / self.y.len() as f64)
@@ -124,6 +164,49 @@ impl Problem for FiniteSum {
         (self.batch < self.y.len()).then(|| sample(rng, self.y.len(), self.batch).into_vec())
     }
     fn batch_grad(&self, x: &[f64], batch: &[usize], out: &mut [f64]) {
-        self.grad_over(x, batch.iter().copied(), batch.len(), out)
+        let (data, d) = self.data();
+        mean_grad(batch.iter().map(|&i| (&data[i * d..(i + 1) * d], self.y[i])), x, batch.len(), out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook loops over ndarray rows (what `FiniteSum` computed before its two-dimensional fast path).
+    fn plain(fs: &FiniteSum, x: &[f64], idx: &[usize]) -> (f64, Vec<f64>, Vec<f64>, f64) {
+        let r = |i: usize| fs.a.row(i).iter().zip(x).map(|(a, b)| a * b).sum::<f64>() - fs.y[i];
+        let n = fs.y.len();
+        let value = (0..n).map(|i| 0.5 * r(i).powi(2)).sum::<f64>() / n as f64;
+        let mean = |ids: &[usize]| {
+            let mut g = vec![0.0; x.len()];
+            for &i in ids {
+                let ri = r(i);
+                for (o, a) in g.iter_mut().zip(fs.a.row(i)) {
+                    *o += ri * a;
+                }
+            }
+            g.iter().map(|v| v / ids.len() as f64).collect::<Vec<f64>>()
+        };
+        let full = mean(&(0..n).collect::<Vec<_>>());
+        let var = (0..n).map(|i| (0..x.len()).map(|j| (r(i) * fs.a[[i, j]] - full[j]).powi(2)).sum::<f64>()).sum::<f64>() / n as f64;
+        (value, full.clone(), mean(idx), var)
+    }
+
+    #[test]
+    fn fast_paths_match_the_plain_loops_bit_for_bit() {
+        for dim in [1, 2, 3, 5] {
+            let fs = FiniteSumSpec { samples: 37, dim, noise: 0.7, batch: 5, kappa: 30.0 }.build("p", 11).unwrap();
+            let x: Vec<f64> = (0..dim).map(|j| (j as f64 * 1.3 - 0.4).sin() * 2.0).collect();
+            let idx = [3, 36, 0, 17, 3];
+            let (value, grad, batch, var) = plain(&fs, &x, &idx);
+            let (mut g, mut gb) = (vec![0.0; dim], vec![0.0; dim]);
+            fs.grad(&x, &mut g);
+            fs.batch_grad(&x, &idx, &mut gb);
+            assert_eq!(fs.value(&x).to_bits(), value.to_bits(), "value, dim {dim}");
+            assert_eq!(g, grad, "grad, dim {dim}");
+            assert_eq!(gb, batch, "batch_grad, dim {dim}");
+            assert_eq!(fs.gradient_variance(&x).to_bits(), var.to_bits(), "gradient_variance, dim {dim}");
+        }
     }
 }
