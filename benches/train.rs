@@ -68,5 +68,57 @@ fn mlp_pass(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, train_step, mlp_pass);
+/// One animation frame of the training chapter as the browser runs it at the defaults (speed 10: `advance`
+/// in slices of 8 and 2, then `scene`), and its parts: the steps alone, the heat map's grid of predictions,
+/// and the scene after the steps. A run that finishes is restarted outside the timed part.
+fn training_frame(c: &mut Criterion) {
+    use optlab::app::{chapter, controls::normalize, LiveRun};
+    use std::time::Instant;
+    let mut g = c.benchmark_group("training_frame");
+    g.measurement_time(Duration::from_secs(4)).sample_size(40);
+    let ch = chapter("training").expect("training chapter");
+    for (name, pairs) in [
+        ("defaults", vec![]),
+        ("compare_adamw", vec![("compare", "adamw")]),
+        ("relu_4x64_n1000_b128", vec![("layers", "4"), ("width", "64"), ("activation", "relu"), ("n", "1000"), ("batch_size", "128")]),
+    ] {
+        let raw = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (st, _) = normalize(&ch.controls(), &raw);
+        let mut run = ch.start_live(&st).expect("starts");
+        let mut frame = |run: &mut Box<dyn LiveRun>, parts: &str| {
+            if run.progress().0 >= run.progress().1 {
+                *run = ch.start_live(&st).expect("starts");
+            }
+            let t0 = Instant::now();
+            if parts != "scene" {
+                run.advance(8);
+                run.advance(2);
+            }
+            let t1 = Instant::now();
+            if parts != "advance" {
+                std::hint::black_box(run.scene(&st));
+            }
+            (t1 - t0, t1.elapsed())
+        };
+        for parts in ["frame", "advance"] {
+            g.bench_function(format!("{name}/{parts}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let (a, s) = frame(&mut run, parts);
+                        total += if parts == "advance" { a } else { a + s };
+                    }
+                    total
+                })
+            });
+        }
+        // the scene right after steps (its grid and spectra recomputed), timed apart from the steps
+        g.bench_function(format!("{name}/scene_after_steps"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| frame(&mut run, "frame").1).sum())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, train_step, mlp_pass, training_frame);
 criterion_main!(benches);

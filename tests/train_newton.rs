@@ -1,7 +1,7 @@
 //! Newton's method on the small network: why plain Newton stops (its batch Hessian is singular and
 //! indefinite, measured here), the damped step that trains, and the refusal of networks too big for it.
 
-use optlab::app::{chapter, controls::normalize, LiveRun};
+use optlab::app::{chapter, controls::normalize};
 use optlab::train::sharpness::{fd_hessian, hvp};
 use optlab::train::trainer::evaluate;
 use optlab::train::{Trainer, TrainSpec};

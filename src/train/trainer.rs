@@ -324,21 +324,24 @@ impl Trainer {
     /// [`predict_grid`](Self::predict_grid) into a reused buffer.
     pub fn predict_grid_into(&mut self, nx: usize, ny: usize, b: Bounds, out: &mut Vec<f64>) {
         let (nx, ny) = (nx.min(MAX_GRID_SIDE), ny.min(MAX_GRID_SIDE));
-        let k = self.mlp.classes();
-        out.clear();
-        out.reserve(nx * ny * k);
         let dx = (b.x_max - b.x_min) / nx.max(1) as f64;
         let dy = (b.y_max - b.y_min) / ny.max(1) as f64;
-        let point = |i: usize| [b.x_min + ((i % nx) as f64 + 0.5) * dx, b.y_max - ((i / nx) as f64 + 0.5) * dy];
-        let total = nx * ny;
-        let mut start = 0;
-        while start < total {
-            let end = (start + self.ws.capacity()).min(total);
-            self.ws.load((start..end).map(|i| (point(i), 0)));
+        out.clear();
+        self.predict_into((0..nx * ny).map(|i| [b.x_min + ((i % nx) as f64 + 0.5) * dx, b.y_max - ((i / nx) as f64 + 0.5) * dy]), out);
+    }
+
+    /// Appends the outputs at each point to `out` (`classes` values per point, as
+    /// [`predict_grid`](Self::predict_grid)), in chunks of the workspace's rows.
+    pub fn predict_into(&mut self, points: impl IntoIterator<Item = [f64; 2]>, out: &mut Vec<f64>) {
+        let squared = self.mlp.loss == Loss::Squared;
+        let mut points = points.into_iter().peekable();
+        while points.peek().is_some() {
+            let rows = self.ws.load(points.by_ref().take(self.ws.capacity()).map(|p| (p, 0)));
+            if rows == 0 {
+                break;
+            }
             self.mlp.pass(&self.params, &mut self.ws, None);
-            let squared = self.mlp.loss == Loss::Squared;
             out.extend(self.ws.outputs().iter().map(|&v| if squared { v.clamp(0.0, 1.0) } else { v }));
-            start = end;
         }
     }
 

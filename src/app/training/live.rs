@@ -192,13 +192,22 @@ impl Run {
         Some(point_cost)
     }
 
-    /// Works on the pending measurement until `budget` is spent (at least one unit); returns the cost.
+    /// Estimated cost of the next unit of the pending measurement.
+    fn next_unit_cost(&self) -> f64 {
+        match &self.pending {
+            Some(m) if m.lanczos.is_some() => self.hvp_cost(),
+            _ => self.slice_point_cost(),
+        }
+    }
+
+    /// Works on the pending measurement while the next unit fits in `budget` (at least one unit, so that a
+    /// measurement always moves on); returns the cost.
     fn work(&mut self, budget: f64) -> f64 {
         let mut spent = 0.0;
-        while let Some(c) = self.work_unit() {
-            spent += c;
-            if spent >= budget {
-                break;
+        while self.pending.is_some() && (spent == 0.0 || spent + self.next_unit_cost() <= budget) {
+            match self.work_unit() {
+                Some(c) => spent += c,
+                None => break,
             }
         }
         spent
@@ -220,7 +229,13 @@ impl Run {
 pub struct Cache {
     /// `(step, run index, side)` of `grid`.
     pub grid_key: Option<(usize, usize, usize)>,
+    /// The network's outputs on the coarse grid, and the map's cells (interpolated, then refined).
     pub grid: Vec<f64>,
+    pub probs: Vec<f64>,
+    /// How many boundary cells were evaluated exactly (`None`: too many for the budget).
+    pub refined: Option<usize>,
+    /// How the map was computed, for the readout.
+    pub map_note: String,
     /// The step of `spectra`.
     pub spectra_step: Option<usize>,
     /// Per run: singular values of the last update of the shown weight matrix.

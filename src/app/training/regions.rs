@@ -58,9 +58,85 @@ pub fn rgba(probs: &[f64], classes: usize, colors: &[usize], gw: usize, gh: usiz
     out
 }
 
+/// Argmax of one cell's outputs (0 for none or non-finite ones).
+fn argmax(p: &[f64]) -> usize {
+    p.iter().enumerate().fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) }).0
+}
+
+/// Where bilinear interpolation of a `side`-cell grid (cell centres aligned) reads for cell `i` of `out`:
+/// the two source cells and the weight of the second.
+fn source(i: usize, side: usize, out: usize) -> (usize, usize, f64) {
+    let x = ((i as f64 + 0.5) * side as f64 / out as f64 - 0.5).clamp(0.0, (side - 1) as f64);
+    let i0 = (x.floor() as usize).min(side - 1);
+    (i0, (i0 + 1).min(side - 1), x - i0 as f64)
+}
+
+/// Bilinear interpolation of `side × side` cells of `k` outputs each to `out × out` cells.
+pub fn upsample(v: &[f64], k: usize, side: usize, out: usize) -> Vec<f64> {
+    let mut res = Vec::with_capacity(out * out * k);
+    if side == 0 || v.len() != side * side * k {
+        return vec![f64::NAN; out * out * k];
+    }
+    for j in 0..out {
+        let (j0, j1, fy) = source(j, side, out);
+        for i in 0..out {
+            let (i0, i1, fx) = source(i, side, out);
+            for c in 0..k {
+                let at = |jj: usize, ii: usize| v[(jj * side + ii) * k + c];
+                let top = at(j0, i0) * (1.0 - fx) + at(j0, i1) * fx;
+                let bottom = at(j1, i0) * (1.0 - fx) + at(j1, i1) * fx;
+                res.push(top * (1.0 - fy) + bottom * fy);
+            }
+        }
+    }
+    res
+}
+
+/// The cells of an `out × out` map interpolated from a `side × side` grid whose source cells do not all
+/// predict the same class (or have non-finite outputs): where the interpolated class can be wrong.
+pub fn boundary_cells(coarse: &[f64], k: usize, side: usize, out: usize) -> Vec<usize> {
+    let k = k.max(1);
+    let cls: Vec<Option<usize>> = coarse.chunks(k).map(|p| p.iter().all(|v| v.is_finite()).then(|| argmax(p))).collect();
+    if cls.len() != side * side {
+        return Vec::new();
+    }
+    let mut cells = Vec::new();
+    // a source with weight 0 does not count
+    let used = |(a, b, f): (usize, usize, f64)| if f > 0.0 { (a, b) } else { (a, a) };
+    for j in 0..out {
+        let (j0, j1) = used(source(j, side, out));
+        for i in 0..out {
+            let (i0, i1) = used(source(i, side, out));
+            let c = [cls[j0 * side + i0], cls[j0 * side + i1], cls[j1 * side + i0], cls[j1 * side + i1]];
+            if c[0].is_none() || c.iter().any(|x| *x != c[0]) {
+                cells.push(j * out + i);
+            }
+        }
+    }
+    cells
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interpolation_and_the_cells_it_can_get_wrong() {
+        // 2 × 2 cells, 2 outputs: left column class 0, right column class 1
+        let coarse = [0.9, 0.1, 0.2, 0.8, 0.9, 0.1, 0.2, 0.8];
+        let fine = upsample(&coarse, 2, 2, 4);
+        assert_eq!(fine.len(), 4 * 4 * 2);
+        // corner cells copy their source; the middle columns mix both
+        assert_eq!(&fine[0..2], &[0.9, 0.1]);
+        assert!((fine[2] - (0.9 * 0.75 + 0.2 * 0.25)).abs() < 1e-12, "{}", fine[2]);
+        // every fine cell reads from both columns except the outer ones: those in the middle are boundary cells
+        let cells = boundary_cells(&coarse, 2, 2, 4);
+        assert_eq!(cells, vec![1, 2, 5, 6, 9, 10, 13, 14]);
+        // one class everywhere: no boundary; a non-finite source: its cells count
+        assert!(boundary_cells(&[0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4], 2, 2, 4).is_empty());
+        assert_eq!(boundary_cells(&[f64::NAN, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4], 2, 2, 4).len(), 9);
+        assert!(upsample(&coarse, 2, 3, 4).iter().all(|v| v.is_nan()), "wrong sizes give no colours, not a panic");
+    }
 
     #[test]
     fn confidence_is_zero_at_a_tie_and_one_when_certain() {
