@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
-  ROOT, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, canvasInfo, readoutText, chapterIds,
+  ROOT, DIST, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, canvasInfo, readoutText, chapterIds,
 } from "./harness.mjs";
 
 let srv, br, ids = [];
@@ -69,7 +69,7 @@ after(async () => {
 });
 
 test("the server hands out the wasm as application/wasm and the page ships KaTeX locally", async () => {
-  const html = readFileSync(path.join(ROOT, "dist/index.html"), "utf8");
+  const html = readFileSync(path.join(DIST, "index.html"), "utf8");
   const wasm = html.match(/[\w-]+_bg\.wasm/);
   assert.ok(wasm, "index.html names its wasm");
   const res = await fetch(srv.base + wasm[0]);
