@@ -16,7 +16,7 @@ use crate::optim::config::Sgd;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::{FiniteSum, Problem, ProblemSpec};
+use crate::problems::{sample_indices_into, FiniteSum, Problem, ProblemSpec};
 use crate::run::{run_one, Report, Trace};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -141,13 +141,15 @@ pub fn measured_batch_variance(fs: &FiniteSum, x: &[f64], b: usize, draws: usize
     fs.grad(x, &mut full);
     let mut g = vec![0.0; x.len()];
     let mut total = 0.0;
+    // rand's index sampling without its per-draw allocations (the same draws)
+    let (mut idx, mut pool) = (Vec::new(), Vec::new());
     for _ in 0..draws.max(1) {
         if 2 * b <= n {
-            let idx = rand::seq::index::sample(rng, n, b).into_vec();
+            sample_indices_into(rng, n, b, &mut idx, &mut pool);
             fs.batch_grad(x, &idx, &mut g);
         } else if b < n {
-            let out = rand::seq::index::sample(rng, n, n - b).into_vec();
-            fs.batch_grad(x, &out, &mut g);
+            sample_indices_into(rng, n, n - b, &mut idx, &mut pool);
+            fs.batch_grad(x, &idx, &mut g);
             let m = (n - b) as f64;
             for (gi, fi) in g.iter_mut().zip(&full) {
                 *gi = (n as f64 * fi - m * *gi) / b as f64;

@@ -68,6 +68,67 @@ impl FiniteSumSpec {
     }
 }
 
+/// `amount` distinct indices from `0..length` into `out`: exactly what `rand::seq::index::sample(rng,
+/// length, amount).into_vec()` returns, drawing the same numbers from `rng` (the same algorithms — Floyd's
+/// for small amounts, a partial Fisher–Yates otherwise — chosen by the same rule), without its
+/// allocations: `pool` (empty at first, then the same vector for every call) keeps the identity
+/// permutation `0..length` between calls, the partial shuffle being undone afterwards. Cases rand handles
+/// by rejection sampling (lengths of at least 44,010 with amounts of at least 163) go to rand itself.
+pub fn sample_indices_into(rng: &mut ChaCha8Rng, length: usize, amount: usize, out: &mut Vec<usize>, pool: &mut Vec<u32>) {
+    use rand::Rng;
+    assert!(amount <= length, "`amount` of samples must be less than or equal to `length`");
+    out.clear();
+    // rand's choice (seq/index.rs, rand 0.8) for lengths below 500,000
+    let inplace = if amount < 163 {
+        amount > 11 && (length as f32) < (10.0 + 1.6 * amount as f32) * amount as f32
+    } else {
+        (length as f32) < 270.0 * amount as f32
+    };
+    if length > u32::MAX as usize || length >= 500_000 || (amount >= 163 && !inplace) {
+        out.extend(sample(rng, length, amount).into_iter());
+        return;
+    }
+    let (length, amount) = (length as u32, amount as u32);
+    if inplace {
+        if pool.len() != length as usize {
+            pool.clear();
+            pool.extend(0..length);
+        }
+        for i in 0..amount {
+            let j: u32 = rng.gen_range(i..length);
+            pool.swap(i as usize, j as usize);
+            out.push(j as usize); // for now: which swap to undo
+        }
+        // backwards: position i is final once the swaps after it are undone (they touch positions > i)
+        for i in (0..amount as usize).rev() {
+            let j = out[i];
+            out[i] = pool[i] as usize;
+            pool.swap(i, j);
+        }
+    } else {
+        // Floyd's algorithm, fully shuffled below 50 (insertion), shuffled afterwards from 50
+        let shuffle_in = amount < 50;
+        for j in length - amount..length {
+            let t = rng.gen_range(0..=j) as usize;
+            if shuffle_in {
+                if let Some(pos) = out.iter().position(|&x| x == t) {
+                    out.insert(pos, j as usize);
+                    continue;
+                }
+            } else if out.contains(&t) {
+                out.push(j as usize);
+                continue;
+            }
+            out.push(t);
+        }
+        if !shuffle_in {
+            for i in (1..amount).rev() {
+                out.swap(i as usize, rng.gen_range(0..=i) as usize);
+            }
+        }
+    }
+}
+
 /// `aᵀx − y`.
 #[inline(always)]
 fn residual(a: &[f64], x: &[f64], y: f64) -> f64 {
@@ -161,7 +222,11 @@ impl Problem for FiniteSum {
         Some(self.l)
     }
     fn sample_batch(&self, rng: &mut ChaCha8Rng) -> Option<Vec<usize>> {
-        (self.batch < self.y.len()).then(|| sample(rng, self.y.len(), self.batch).into_vec())
+        (self.batch < self.y.len()).then(|| {
+            let mut batch = Vec::with_capacity(self.batch);
+            sample_indices_into(rng, self.y.len(), self.batch, &mut batch, &mut Vec::new());
+            batch
+        })
     }
     fn batch_grad(&self, x: &[f64], batch: &[usize], out: &mut [f64]) {
         let (data, d) = self.data();
@@ -191,6 +256,28 @@ mod tests {
         let full = mean(&(0..n).collect::<Vec<_>>());
         let var = (0..n).map(|i| (0..x.len()).map(|j| (r(i) * fs.a[[i, j]] - full[j]).powi(2)).sum::<f64>()).sum::<f64>() / n as f64;
         (value, full.clone(), mean(idx), var)
+    }
+
+    #[test]
+    fn sampling_matches_rand_draw_for_draw() {
+        use rand::{RngCore, SeedableRng};
+        let mut pool = Vec::new();
+        let mut out = Vec::new();
+        // both of rand's algorithms and their switches: Floyd (insertion below 50 drawn, shuffle after),
+        // the partial Fisher–Yates from 12 drawn on short lengths, rejection sampling (delegated)
+        let cases = [(1, 0), (1, 1), (5, 5), (64, 8), (64, 11), (64, 12), (256, 1), (256, 12), (256, 103), (256, 255), (256, 256), (400, 49), (4000, 50), (4000, 60), (1000, 163), (50_000, 163), (100_000, 170)];
+        for (case, &(length, amount)) in cases.iter().enumerate() {
+            for seed in 0..3u64 {
+                let mut a = ChaCha8Rng::seed_from_u64(seed * 100 + case as u64);
+                let mut b = a.clone();
+                for _ in 0..4 {
+                    let want = sample(&mut a, length, amount).into_vec();
+                    sample_indices_into(&mut b, length, amount, &mut out, &mut pool);
+                    assert_eq!(out, want, "length {length}, amount {amount}, seed {seed}");
+                }
+                assert_eq!(a.next_u64(), b.next_u64(), "the same numbers drawn: length {length}, amount {amount}");
+            }
+        }
     }
 
     #[test]

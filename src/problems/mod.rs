@@ -8,7 +8,7 @@ mod landscapes;
 mod matrix;
 mod quadratic;
 
-pub use finite_sum::FiniteSum;
+pub use finite_sum::{sample_indices_into, FiniteSum};
 pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle};
 pub use matrix::{rows_to_matrix, MatrixLeastSquares};
 pub use quadratic::Quadratic;
