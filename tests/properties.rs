@@ -443,14 +443,16 @@ proptest! {
     }
 
     /// Adam (with eps = 0) is invariant to scaling the loss by c > 0: m scales by c, √v by c. Checked on the
-    /// quadratic c·f, with every Adam flavour.
+    /// quadratic c·f, with every Adam flavour. c is a power of two, so that every product, sum and square
+    /// root scales exactly in floating point: for other c the identity holds only up to rounding, which
+    /// g/√v can amplify without bound where a gradient coordinate nears 0 (proptest found 6e-9 with β₁ = 0).
     #[test]
     fn adam_is_invariant_to_scaling_the_loss(
-        log_c in -3.0f64..3.0, seed in any::<u64>(), n in 1usize..=5,
+        k in -10i32..=10, seed in any::<u64>(), n in 1usize..=5,
         b in proptest::collection::vec(-1.0f64..1.0, 5), x0 in proptest::collection::vec(0.5f64..2.0, 5),
         lr in 0.001f64..0.1, b1 in 0.0f64..0.99, b2 in 0.9f64..0.9999, ams in any::<bool>(), bc in any::<bool>(), wd_kind in any::<bool>(),
     ) {
-        let c = 10f64.powf(log_c);
+        let c = 2f64.powi(k);
         let a = spd(n, 20.0, seed);
         let ca: Vec<Vec<f64>> = a.iter().map(|r| r.iter().map(|v| c * v).collect()).collect();
         let cb: Vec<f64> = b[..n].iter().map(|v| c * v).collect();
