@@ -12,7 +12,7 @@ use crate::optim::transforms::{MomentumForm, MuonMomentum, Transform};
 use crate::optim::OptimizerSpec;
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::{MatrixLeastSquares, Problem, ProblemSpec};
-use crate::run::{run_one, Report, Trace};
+use crate::run::{Report, Trace};
 use crate::spec::{RunSpec, Spec, X0};
 use ndarray::ArrayView2;
 use std::cell::RefCell;
@@ -176,19 +176,8 @@ fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSq
 /// spec's problem: the same checks and messages, the same runs.
 fn run_fast(spec: &Spec, lsq: &MatrixLeastSquares) -> Result<Report, Message> {
     let fail = |e: crate::spec::SpecError| Message::error(format!("cannot run this setting: {e}"));
-    let shape = spec.validate().map_err(fail)?.shape();
-    let fast = FastLeastSquares::new(lsq);
-    let x0 = spec.x0.flat();
-    let runs = spec
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let opt = r.optimizer.build(shape, &format!("runs[{i}].optimizer")).map_err(fail)?;
-            Ok(run_one(&fast, opt, &x0, r, spec.label(i), spec.steps, spec.seed, false))
-        })
-        .collect::<Result<_, Message>>()?;
-    Ok(Report { runs })
+    spec.validate().map_err(fail)?;
+    crate::run::run_on(spec, &FastLeastSquares::new(lsq), false).map_err(fail)
 }
 
 /// The matrix Muon orthogonalises at step `t` (1-based): its momentum stage replayed over the recorded
