@@ -141,15 +141,17 @@ pub fn measured_batch_variance(fs: &FiniteSum, x: &[f64], b: usize, draws: usize
     fs.grad(x, &mut full);
     let mut g = vec![0.0; x.len()];
     let mut total = 0.0;
-    // rand's index sampling without its per-draw allocations (the same draws)
+    // rand's index sampling without its per-draw allocations (the same draws), and batch gradients from
+    // the per-sample gradients at x (bit for bit FiniteSum::batch_grad)
     let (mut idx, mut pool) = (Vec::new(), Vec::new());
+    let table = fs.sample_grads(x);
     for _ in 0..draws.max(1) {
         if 2 * b <= n {
             sample_indices_into(rng, n, b, &mut idx, &mut pool);
-            fs.batch_grad(x, &idx, &mut g);
+            FiniteSum::table_batch_grad(&table, &idx, &mut g);
         } else if b < n {
             sample_indices_into(rng, n, n - b, &mut idx, &mut pool);
-            fs.batch_grad(x, &idx, &mut g);
+            FiniteSum::table_batch_grad(&table, &idx, &mut g);
             let m = (n - b) as f64;
             for (gi, fi) in g.iter_mut().zip(&full) {
                 *gi = (n as f64 * fi - m * *gi) / b as f64;

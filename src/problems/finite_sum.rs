@@ -177,6 +177,42 @@ impl FiniteSum {
         data.chunks_exact(d.max(1)).zip(self.y.iter().copied())
     }
 
+    /// The per-sample gradients `∇fᵢ(x) = (aᵢᵀx − yᵢ)·aᵢ` as a row-major `N × d` table, for callers that
+    /// take many batches at one `x`: [`Self::table_batch_grad`] on it is [`Problem::batch_grad`] at that
+    /// `x`, bit for bit (the same products, added in the same order).
+    pub fn sample_grads(&self, x: &[f64]) -> Vec<f64> {
+        let mut table = Vec::with_capacity(self.y.len() * x.len());
+        for (a, y) in self.rows() {
+            let r = residual(a, x, y);
+            table.extend(a.iter().map(|a| r * a));
+        }
+        table
+    }
+
+    /// The mean of the rows `batch` of a [`Self::sample_grads`] table (`d` columns), into `out`.
+    pub fn table_batch_grad(table: &[f64], batch: &[usize], out: &mut [f64]) {
+        let d = out.len();
+        match <&mut [f64; 2]>::try_from(&mut *out) {
+            Ok(out2) => {
+                let mut sum = [0.0; 2];
+                for &i in batch {
+                    sum[0] += table[2 * i];
+                    sum[1] += table[2 * i + 1];
+                }
+                *out2 = sum;
+            }
+            Err(_) => {
+                out.iter_mut().for_each(|o| *o = 0.0);
+                for &i in batch {
+                    for (o, t) in out.iter_mut().zip(&table[i * d..(i + 1) * d]) {
+                        *o += t;
+                    }
+                }
+            }
+        }
+        out.iter_mut().for_each(|o| *o /= batch.len() as f64);
+    }
+
     /// The per-sample gradient noise `(1/N)Σ‖∇fᵢ(x) − ∇f(x)‖²` at `x` (σ² of the lecture's assumption).
     pub fn gradient_variance(&self, x: &[f64]) -> f64 {
         let d = x.len();
@@ -293,6 +329,9 @@ mod tests {
             assert_eq!(fs.value(&x).to_bits(), value.to_bits(), "value, dim {dim}");
             assert_eq!(g, grad, "grad, dim {dim}");
             assert_eq!(gb, batch, "batch_grad, dim {dim}");
+            let mut gt = vec![0.0; dim];
+            FiniteSum::table_batch_grad(&fs.sample_grads(&x), &idx, &mut gt);
+            assert_eq!(gt, batch, "batch gradient from the table, dim {dim}");
             assert_eq!(fs.gradient_variance(&x).to_bits(), var.to_bits(), "gradient_variance, dim {dim}");
         }
     }
