@@ -85,7 +85,7 @@ pub fn sample_indices_into(rng: &mut ChaCha8Rng, length: usize, amount: usize, o
         (length as f32) < 270.0 * amount as f32
     };
     if length > u32::MAX as usize || length >= 500_000 || (amount >= 163 && !inplace) {
-        out.extend(sample(rng, length, amount).into_iter());
+        out.extend(sample(rng, length, amount));
         return;
     }
     let (length, amount) = (length as u32, amount as u32);
