@@ -32,17 +32,84 @@ pub struct Message {
     /// "info", "warn" or "error".
     pub level: &'static str,
     pub text: String,
+    /// The computed relation the text states, if it states one (see [`Claim`]).
+    #[serde(skip)]
+    pub claim: Option<Claim>,
 }
 
 impl Message {
     pub fn warn(text: impl Into<String>) -> Message {
-        Message { level: "warn", text: text.into() }
+        Message { level: "warn", text: text.into(), claim: None }
     }
     pub fn error(text: impl Into<String>) -> Message {
-        Message { level: "error", text: text.into() }
+        Message { level: "error", text: text.into(), claim: None }
     }
     pub fn info(text: impl Into<String>) -> Message {
-        Message { level: "info", text: text.into() }
+        Message { level: "info", text: text.into(), claim: None }
+    }
+    /// Records the computed relation this message states (checked by the tests: see [`Claim`]).
+    pub fn claiming(mut self, claim: Claim) -> Message {
+        self.claim = Some(claim);
+        self
+    }
+}
+
+/// A relation between two numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rel {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Rel {
+    /// The symbol shown on the page.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Rel::Lt => "<",
+            Rel::Le => "≤",
+            Rel::Gt => ">",
+            Rel::Ge => "≥",
+        }
+    }
+    /// Whether `a rel b` holds (false when either is not a number).
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Rel::Lt => a < b,
+            Rel::Le => a <= b,
+            Rel::Gt => a > b,
+            Rel::Ge => a >= b,
+        }
+    }
+}
+
+/// A relation a readout or message states between two computed numbers (`lhs rel rhs`). Every text on the
+/// page that states a relation (≤, <, >, ≥, "converges", "diverges", "flat", "levels off") carries the
+/// numbers it was derived from, so that the tests can check, over random settings, that the page never
+/// states a relation its own numbers contradict. Build texts with [`Claim::compare`] so the symbol shown is
+/// the one that holds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Claim {
+    pub lhs: f64,
+    pub rel: Rel,
+    pub rhs: f64,
+}
+
+impl Claim {
+    pub fn new(lhs: f64, rel: Rel, rhs: f64) -> Claim {
+        Claim { lhs, rel, rhs }
+    }
+    /// The relation that holds between `a` and `b`: `≤` or `>`.
+    pub fn compare(a: f64, b: f64) -> Claim {
+        Claim { lhs: a, rel: if a <= b { Rel::Le } else { Rel::Gt }, rhs: b }
+    }
+    /// Whether the stated relation holds for the numbers it was derived from.
+    pub fn holds(&self) -> bool {
+        self.rel.holds(self.lhs, self.rhs)
+    }
+    pub fn symbol(&self) -> &'static str {
+        self.rel.symbol()
     }
 }
 
@@ -53,14 +120,22 @@ pub struct Readout {
     pub value: String,
     /// "", "good" or "bad" (a diverged run).
     pub tone: &'static str,
+    /// The computed relations the value states, if it states any (see [`Claim`]).
+    #[serde(skip)]
+    pub claims: Vec<Claim>,
 }
 
 impl Readout {
     pub fn new(label: impl Into<String>, value: impl Into<String>) -> Readout {
-        Readout { label: label.into(), value: value.into(), tone: "" }
+        Readout { label: label.into(), value: value.into(), tone: "", claims: Vec::new() }
     }
     pub fn bad(label: impl Into<String>, value: impl Into<String>) -> Readout {
-        Readout { label: label.into(), value: value.into(), tone: "bad" }
+        Readout { label: label.into(), value: value.into(), tone: "bad", claims: Vec::new() }
+    }
+    /// Records a computed relation the value states (checked by the tests: see [`Claim`]).
+    pub fn claiming(mut self, claim: Claim) -> Readout {
+        self.claims.push(claim);
+        self
     }
 }
 
