@@ -22,6 +22,7 @@ pub mod optim;
 pub mod plot;
 pub mod problems;
 pub mod run;
+pub mod checks;
 pub mod spec;
 pub mod train;
 

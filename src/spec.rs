@@ -18,7 +18,7 @@ use crate::optim::OptimizerSpec;
 use crate::problems::{Problem, ProblemSpec};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub mod tagged;
+pub use crate::checks::{check_range, tagged, SpecError};
 
 /// Largest step count of a run.
 pub const MAX_STEPS: usize = 100_000;
@@ -29,35 +29,6 @@ pub const MAX_TRACE_VALUES: usize = 20_000_000;
 /// Longest run label.
 pub const MAX_LABEL: usize = 120;
 
-/// A bad value in a spec: where it is and what is allowed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpecError {
-    pub path: String,
-    pub message: String,
-}
-
-impl SpecError {
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        SpecError { path: path.into(), message: message.into() }
-    }
-}
-
-impl std::fmt::Display for SpecError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-impl std::error::Error for SpecError {}
-
-/// `path.field` must be a finite number in `[lo, hi]`.
-pub fn check_range(path: &str, field: &str, v: f64, lo: f64, hi: f64) -> Result<(), SpecError> {
-    if v.is_finite() && v >= lo && v <= hi {
-        Ok(())
-    } else {
-        Err(SpecError::new(format!("{path}.{field}"), format!("must be in [{lo}, {hi}], got {v}")))
-    }
-}
 
 /// The whole experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 use super::transforms::*;
 use super::{Lookahead, Newton, Optimizer, Sam};
 use crate::linalg::msign::NsVariant;
-use crate::spec::{check_range, SpecError};
+use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Every optimizer of the lecture, selected by `kind`.
@@ -22,7 +22,7 @@ pub enum OptimizerSpec {
     Newton(NewtonSpec),
 }
 
-/// The externally tagged twin that reads [`OptimizerSpec`] with field paths (see [`crate::spec::tagged`]).
+/// The externally tagged twin that reads [`OptimizerSpec`] with field paths (see [`crate::checks::tagged`]).
 #[derive(Deserialize)]
 #[serde(remote = "OptimizerSpec", rename_all = "snake_case")]
 enum OptimizerSpecDe {
@@ -37,7 +37,7 @@ enum OptimizerSpecDe {
     Newton(NewtonSpec),
 }
 
-impl crate::spec::tagged::ByKind for OptimizerSpec {
+impl crate::checks::tagged::ByKind for OptimizerSpec {
     const WHAT: &'static str = "an optimizer";
     fn deserialize_enum<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         OptimizerSpecDe::deserialize(d)
@@ -46,7 +46,7 @@ impl crate::spec::tagged::ByKind for OptimizerSpec {
 
 impl<'de> Deserialize<'de> for OptimizerSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::spec::tagged::deserialize(d)
+        crate::checks::tagged::deserialize(d)
     }
 }
 

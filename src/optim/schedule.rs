@@ -2,7 +2,7 @@
 //! every optimizer step, so step `t` (1-based) uses the rate after `e = t − 1` scheduler steps. Each is
 //! evaluated in PyTorch's closed form at `e`, relative to the run's base lr.
 
-use crate::spec::{check_range, SpecError};
+use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// A schedule: a multiplier curve over scheduler steps. Defaults when read: `step.gamma = 0.1`,
@@ -34,7 +34,7 @@ pub enum ScheduleSpec {
     Sequential { schedulers: Vec<ScheduleSpec>, milestones: Vec<usize> },
 }
 
-/// The externally tagged twin that reads [`ScheduleSpec`] with field paths (see [`crate::spec::tagged`]);
+/// The externally tagged twin that reads [`ScheduleSpec`] with field paths (see [`crate::checks::tagged`]);
 /// the derive checks that its fields match the enum above; the defaults live here.
 #[derive(Deserialize)]
 #[serde(remote = "ScheduleSpec", rename_all = "snake_case", deny_unknown_fields)]
@@ -67,7 +67,7 @@ enum ScheduleSpecDe {
     },
 }
 
-impl crate::spec::tagged::ByKind for ScheduleSpec {
+impl crate::checks::tagged::ByKind for ScheduleSpec {
     const WHAT: &'static str = "a schedule";
     fn deserialize_enum<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         ScheduleSpecDe::deserialize(d)
@@ -76,7 +76,7 @@ impl crate::spec::tagged::ByKind for ScheduleSpec {
 
 impl<'de> Deserialize<'de> for ScheduleSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::spec::tagged::deserialize(d)
+        crate::checks::tagged::deserialize(d)
     }
 }
 

@@ -1,6 +1,6 @@
 use super::{data_rng, Problem};
 use crate::linalg::{solve, symmetric_eigenvalues};
-use crate::spec::{check_range, SpecError};
+use crate::checks::{check_range, SpecError};
 use ndarray::Array2;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;

@@ -1,7 +1,7 @@
 //! 2-D landscapes of the lecture's "why SGD struggles" slides.
 
 use super::Problem;
-use crate::spec::{check_range, SpecError};
+use crate::checks::{check_range, SpecError};
 use ndarray::{arr2, Array2};
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,5 @@
 use super::{data_rng, Problem, MAX_HESSIAN_PARAMS, MAX_PARAMS};
-use crate::spec::{check_range, SpecError};
+use crate::checks::{check_range, SpecError};
 use ndarray::{Array2, ArrayView2};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};

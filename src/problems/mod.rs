@@ -13,7 +13,7 @@ pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle};
 pub use matrix::{rows_to_matrix, MatrixLeastSquares};
 pub use quadratic::Quadratic;
 
-use crate::spec::{check_range, SpecError};
+use crate::checks::{check_range, SpecError};
 use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -77,7 +77,7 @@ pub enum ProblemSpec {
     FiniteSum(finite_sum::FiniteSumSpec),
 }
 
-/// The externally tagged twin that reads [`ProblemSpec`] with field paths (see [`crate::spec::tagged`]).
+/// The externally tagged twin that reads [`ProblemSpec`] with field paths (see [`crate::checks::tagged`]).
 #[derive(Deserialize)]
 #[serde(remote = "ProblemSpec", rename_all = "snake_case")]
 enum ProblemSpecDe {
@@ -92,7 +92,7 @@ enum ProblemSpecDe {
     FiniteSum(finite_sum::FiniteSumSpec),
 }
 
-impl crate::spec::tagged::ByKind for ProblemSpec {
+impl crate::checks::tagged::ByKind for ProblemSpec {
     const WHAT: &'static str = "a problem";
     fn deserialize_enum<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         ProblemSpecDe::deserialize(d)
@@ -101,7 +101,7 @@ impl crate::spec::tagged::ByKind for ProblemSpec {
 
 impl<'de> Deserialize<'de> for ProblemSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::spec::tagged::deserialize(d)
+        crate::checks::tagged::deserialize(d)
     }
 }
 

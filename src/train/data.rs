@@ -7,7 +7,7 @@
 //! accuracy measures the true rule.
 
 use super::spec::{DataKind, DataSpec};
-use crate::spec::SpecError;
+use crate::checks::SpecError;
 use rand::seq::{index::sample, SliceRandom};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -5,7 +5,7 @@ use super::mlp::Mlp;
 use crate::optim::config::{Adam, Decoupled};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::{Lookahead, Optimizer, OptimizerSpec, Oracle, Sam, StepError};
-use crate::spec::SpecError;
+use crate::checks::SpecError;
 use ndarray::Array2;
 use std::ops::Range;
 

@@ -38,7 +38,7 @@ pub use sharpness::{LossSlice, PowerOptions, Sharpness};
 pub use spec::{DataKind, DataSpec, ModelSpec, TrainSpec};
 pub use trainer::{Metrics, Trainer};
 
-use crate::spec::SpecError;
+use crate::checks::SpecError;
 
 /// Most runs in one comparison.
 pub const MAX_COMPARE: usize = 8;

@@ -8,7 +8,7 @@ use super::spec::TrainSpec;
 use crate::optim::{Optimizer, Oracle};
 use crate::problems::{batch_rng, data_rng, MAX_HESSIAN_PARAMS};
 use crate::run::{Diverged, DIVERGENCE_LOSS};
-use crate::spec::SpecError;
+use crate::checks::SpecError;
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -1,0 +1,58 @@
+//! The crate's layers, checked on the source: the leaf module `checks` imports nothing of the crate, the core
+//! (`problems`, `optim`, `linalg`) never imports `spec` (the experiment spec sits above them), and only
+//! `src/web/` knows about the browser.
+
+use std::path::Path;
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// `(file, line)` of every line in `dir` containing one of `needles` (comments included: a doc link is a
+/// dependency of the reader too).
+fn offending(dir: &str, needles: &[&str]) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut files);
+    assert!(!files.is_empty(), "no files under {dir}");
+    let mut hits = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if needles.iter().any(|n| line.contains(n)) {
+                hits.push(format!("{}:{}: {}", f.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn the_checks_module_is_a_leaf() {
+    let hits = offending("src/checks", &["use crate::", "use super::super", "crate::"]);
+    // its module doc names crate::spec as the layer above; that is a mention, not an import
+    let hits: Vec<_> = hits.into_iter().filter(|h| !h.contains("//!")).collect();
+    assert!(hits.is_empty(), "src/checks must import nothing of the crate:\n{}", hits.join("\n"));
+}
+
+#[test]
+fn the_core_does_not_import_the_spec() {
+    for dir in ["src/problems", "src/optim", "src/linalg"] {
+        let hits = offending(dir, &["crate::spec"]);
+        assert!(hits.is_empty(), "{dir} imports crate::spec:\n{}", hits.join("\n"));
+    }
+}
+
+#[test]
+fn only_the_web_layer_touches_the_browser() {
+    for dir in ["src/app", "src/optim", "src/problems", "src/linalg", "src/train", "src/plot", "src/checks"] {
+        let hits = offending(dir, &["wasm_bindgen", "web_sys", "js_sys"]);
+        assert!(hits.is_empty(), "{dir} uses browser crates:\n{}", hits.join("\n"));
+    }
+}
