@@ -32,3 +32,12 @@ pub fn check_range(path: &str, field: &str, v: f64, lo: f64, hi: f64) -> Result<
         Err(SpecError::new(format!("{path}.{field}"), format!("must be in [{lo}, {hi}], got {v}")))
     }
 }
+
+/// `path.field` must be a finite number in `[0, 1)`.
+pub fn check_half_open(path: &str, field: &str, v: f64) -> Result<(), SpecError> {
+    if v.is_finite() && (0.0..1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(SpecError::new(format!("{path}.{field}"), format!("must be in [0, 1), got {v}")))
+    }
+}

@@ -1,4 +1,7 @@
 use super::{Optimizer, Oracle, StepError};
+use super::{OptimizerConfig, OptimizerSpec, Sgd};
+use crate::checks::{check_range, SpecError};
+use serde::{Deserialize, Serialize};
 
 /// Lookahead (Zhang, Lucas, Ba & Hinton 2019): k fast steps forward, one step back.
 ///
@@ -39,5 +42,40 @@ impl Optimizer for Lookahead {
             out.push(("slow", s.clone()));
         }
         out
+    }
+}
+
+// ---- configuration (the spec's `{"kind": "lookahead", …}`) and its build
+
+/// Lookahead around any optimizer (see [`Lookahead`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LookaheadSpec {
+    pub k: usize,
+    pub alpha: f64,
+    pub inner: Box<OptimizerSpec>,
+}
+
+impl Default for LookaheadSpec {
+    fn default() -> Self {
+        LookaheadSpec { k: 5, alpha: 0.5, inner: Box::new(OptimizerSpec::Sgd(Sgd::default())) }
+    }
+}
+
+
+impl OptimizerConfig for LookaheadSpec {
+    fn base_lr(&self) -> f64 {
+        self.inner.base_lr()
+    }
+
+    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let _ = (rows, cols, depth);
+        Ok({
+        check_range(path, "k", c.k as f64, 1.0, 1000.0)?;
+        check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
+        let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
+        Box::new(Lookahead::new(c.k, c.alpha, inner))
+        })
     }
 }

@@ -15,18 +15,166 @@
 //! The L2 penalty and decoupled weight decay are the *same* transform in a different place of the chain.
 //! Lookahead and SAM wrap any optimizer; Newton's method asks the objective for its Hessian.
 
+pub mod adagrad;
+pub mod adam;
 pub mod config;
-mod lookahead;
-mod newton;
-mod sam;
+pub mod lookahead;
+pub mod muon;
+pub mod newton;
+pub mod rmsprop;
+pub mod sam;
 pub mod schedule;
+pub mod sgd;
 pub mod transforms;
 
-pub use config::OptimizerSpec;
-pub use lookahead::Lookahead;
-pub use newton::Newton;
-pub use sam::{dual_ascent, Sam};
+pub use adagrad::Adagrad;
+pub use adam::{Adam, Coupled, Decoupled};
+pub use lookahead::{Lookahead, LookaheadSpec};
+pub use muon::{Muon, MuonScale};
+pub use newton::{Newton, NewtonSpec};
+pub use rmsprop::Rmsprop;
+pub use sam::{dual_ascent, Sam, SamSpec};
+pub use sgd::Sgd;
 pub use transforms::{Chain, Transform};
+
+use crate::checks::{check_range, SpecError};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// What every optimizer family's config provides (implemented beside the config, in the family's file).
+pub trait OptimizerConfig {
+    /// The base learning rate a schedule scales (a wrapper's is its inner optimizer's).
+    fn base_lr(&self) -> f64;
+    /// Validates every field (naming it by `path`) and builds the optimizer for parameters of shape
+    /// `rows × cols` (`n × 1` for vectors); `depth` is the nesting depth of wrappers so far.
+    fn build(&self, shape: (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError>;
+}
+
+/// One optimizer kind of the registry: its spec name, its label on the page, and its default config.
+#[derive(Clone, Copy, Debug)]
+pub struct Kind {
+    /// The spec's `kind` (also the CLI's and the URL's name).
+    pub kind: &'static str,
+    /// The name shown on the page.
+    pub label: &'static str,
+    /// Wraps another optimizer (`inner`).
+    pub wrapper: bool,
+    default: fn() -> OptimizerSpec,
+}
+
+impl Kind {
+    /// This kind with every field at its default.
+    pub fn default_spec(&self) -> OptimizerSpec {
+        (self.default)()
+    }
+}
+
+/// The registry: the one list of optimizer kinds. The spec enum, its field-path reader, `kind()`,
+/// [`KINDS`] (from which the CLI help, the app's selects and racers, the tests and the README table derive)
+/// all come from this one declaration; adding an optimizer is its file and one line here.
+macro_rules! optimizers {
+    ($( $(#[$doc:meta])* $variant:ident($config:ty) = $kind:literal, $label:literal, wrapper: $wrapper:literal; )*) => {
+        /// Every optimizer of the lecture, selected by `kind`.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(tag = "kind")]
+        pub enum OptimizerSpec {
+            $( $(#[$doc])* #[serde(rename = $kind)] $variant($config), )*
+        }
+
+        /// The externally tagged twin that reads [`OptimizerSpec`] with field paths (see [`crate::checks::tagged`]).
+        #[derive(Deserialize)]
+        #[serde(remote = "OptimizerSpec")]
+        enum OptimizerSpecDe {
+            $( #[serde(rename = $kind)] $variant($config), )*
+        }
+
+        /// Every optimizer kind, in the order of the lecture.
+        pub const KINDS: &[Kind] = &[
+            $( Kind { kind: $kind, label: $label, wrapper: $wrapper, default: || OptimizerSpec::$variant(Default::default()) }, )*
+        ];
+
+        impl OptimizerSpec {
+            /// The spec's `kind`.
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $( OptimizerSpec::$variant(_) => $kind, )*
+                }
+            }
+
+            fn config(&self) -> &dyn OptimizerConfig {
+                match self {
+                    $( OptimizerSpec::$variant(c) => c, )*
+                }
+            }
+        }
+    };
+}
+
+optimizers! {
+    Sgd(Sgd) = "sgd", "SGD", wrapper: false;
+    Adagrad(Adagrad) = "adagrad", "AdaGrad", wrapper: false;
+    Rmsprop(Rmsprop) = "rmsprop", "RMSProp", wrapper: false;
+    Adam(Adam<Coupled>) = "adam", "Adam", wrapper: false;
+    Adamw(Adam<Decoupled>) = "adamw", "AdamW", wrapper: false;
+    Lookahead(LookaheadSpec) = "lookahead", "Lookahead", wrapper: true;
+    Sam(SamSpec) = "sam", "SAM", wrapper: true;
+    Muon(Muon) = "muon", "Muon", wrapper: false;
+    Newton(NewtonSpec) = "newton", "Newton", wrapper: false;
+}
+
+/// Largest Newton–Schulz step count accepted.
+pub const MAX_NS_STEPS: usize = 50;
+/// Deepest nesting of wrappers (`inner` in `inner` …) accepted.
+pub const MAX_DEPTH: usize = 4;
+
+impl crate::checks::tagged::ByKind for OptimizerSpec {
+    const WHAT: &'static str = "an optimizer";
+    fn deserialize_enum<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        OptimizerSpecDe::deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for OptimizerSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::checks::tagged::deserialize(d)
+    }
+}
+
+impl OptimizerSpec {
+    /// The kind's registry entry.
+    pub fn info(&self) -> &'static Kind {
+        let k = self.kind();
+        KINDS.iter().find(|i| i.kind == k).expect("every variant is in KINDS")
+    }
+
+    /// The base learning rate the schedule scales (a wrapper's is its inner optimizer's).
+    pub fn base_lr(&self) -> f64 {
+        self.config().base_lr()
+    }
+
+    /// Validates every field (naming it by `path`) and builds the optimizer for parameters of shape
+    /// `rows × cols` (`n × 1` for vectors).
+    pub fn build(&self, shape: (usize, usize), path: &str) -> Result<Box<dyn Optimizer>, SpecError> {
+        self.build_at(shape, path, 0)
+    }
+
+    /// [`OptimizerSpec::build`] for a config nested `depth` wrappers deep.
+    pub fn build_at(&self, shape: (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        if depth > MAX_DEPTH {
+            return Err(SpecError::new(path, format!("optimizers may be nested at most {MAX_DEPTH} deep")));
+        }
+        self.config().build(shape, path, depth)
+    }
+}
+
+/// The learning rate every optimizer accepts: `[0, 1e6]`.
+pub(crate) fn check_lr(path: &str, lr: f64) -> Result<(), SpecError> {
+    check_range(path, "lr", lr, 0.0, 1e6)
+}
+
+/// The weight decay every optimizer accepts: `[0, 1e3]`.
+pub(crate) fn check_weight_decay(path: &str, wd: f64) -> Result<(), SpecError> {
+    check_range(path, "weight_decay", wd, 0.0, 1e3)
+}
 
 use ndarray::Array2;
 

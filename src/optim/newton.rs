@@ -1,4 +1,7 @@
 use super::{Optimizer, Oracle, StepError};
+use super::OptimizerConfig;
+use crate::checks::{check_range, SpecError};
+use serde::{Deserialize, Serialize};
 use crate::linalg::{solve, symmetric_eigenvalues};
 
 /// Newton's method: `x ← x − lr·(H + τI)⁻¹∇f(x)`.
@@ -100,5 +103,44 @@ mod tests {
         let (mut x, g) = ([1.0, 1.0], [1.0, 0.0]);
         assert!(Newton::new(0.0).step(&mut x, &g, 1.0, &mut q).is_err());
         assert!(Newton::new(0.01).step(&mut x, &g, 1.0, &mut q).is_ok());
+    }
+}
+
+// ---- configuration (the spec's `{"kind": "newton", …}`) and its build
+
+/// Newton's method (see [`Newton`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewtonSpec {
+    pub lr: f64,
+    /// δ of the modified Newton step (see [`Newton`]); 0 is plain Newton (omitted from JSON then).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub damping: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+impl Default for NewtonSpec {
+    fn default() -> Self {
+        NewtonSpec { lr: 1.0, damping: 0.0 }
+    }
+}
+
+
+impl OptimizerConfig for NewtonSpec {
+    fn base_lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let _ = (rows, cols, depth);
+        Ok({
+        check_range(path, "lr", c.lr, 0.0, 10.0)?;
+        check_range(path, "damping", c.damping, 0.0, 1e6)?;
+        Box::new(Newton::new(c.damping))
+        })
     }
 }

@@ -1,4 +1,7 @@
 use super::{Optimizer, Oracle, StepError};
+use super::{OptimizerConfig, OptimizerSpec, Sgd};
+use crate::checks::{check_range, SpecError};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Sharpness-Aware Minimization (Foret, Kleiner, Mobahi & Neyshabur 2021).
 ///
@@ -71,5 +74,66 @@ impl Optimizer for Sam {
         out.push(("eps_hat", self.eps_hat.clone()));
         out.push(("sam_grad", self.g_sam.clone()));
         out
+    }
+}
+
+// ---- configuration (the spec's `{"kind": "sam", …}`) and its build
+
+/// SAM around any optimizer (see [`Sam`]). `p` is a number > 1 or `"inf"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SamSpec {
+    pub rho: f64,
+    #[serde(serialize_with = "ser_p", deserialize_with = "de_p")]
+    pub p: f64,
+    pub adaptive: bool,
+    pub inner: Box<OptimizerSpec>,
+}
+
+impl Default for SamSpec {
+    fn default() -> Self {
+        SamSpec { rho: 0.05, p: 2.0, adaptive: false, inner: Box::new(OptimizerSpec::Sgd(Sgd::default())) }
+    }
+}
+
+fn ser_p<S: Serializer>(p: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if p.is_infinite() {
+        s.serialize_str("inf")
+    } else {
+        s.serialize_f64(*p)
+    }
+}
+
+fn de_p<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum P {
+        Num(f64),
+        Text(String),
+    }
+    match P::deserialize(d)? {
+        P::Num(v) => Ok(v),
+        P::Text(t) if matches!(t.as_str(), "inf" | "infinity" | "Infinity") => Ok(f64::INFINITY),
+        P::Text(t) => Err(serde::de::Error::custom(format!("p must be a number > 1 or \"inf\", got {t:?}"))),
+    }
+}
+
+
+impl OptimizerConfig for SamSpec {
+    fn base_lr(&self) -> f64 {
+        self.inner.base_lr()
+    }
+
+    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let _ = (rows, cols, depth);
+        Ok({
+        check_range(path, "rho", c.rho, 0.0, 1e3)?;
+        if c.p.is_nan() || c.p <= 1.0 {
+            return Err(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
+        }
+        let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
+        Box::new(Sam::new(c.rho, c.p, c.adaptive, inner))
+        })
     }
 }

@@ -1,0 +1,52 @@
+//! SGD with PyTorch's momentum, Nesterov, dampening and L2 weight decay: config and build (the transforms it chains, `Momentum` among them, are shared and live in [`super::transforms`]).
+
+use super::transforms::*;
+use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use crate::checks::{check_range, SpecError};
+use serde::{Deserialize, Serialize};
+
+/// `torch.optim.SGD`: `b ← μb + (1−τ)(g + wd·x)` (first step `b = g`), `x ← x − lr·b`
+/// (Nesterov: `x ← x − lr(g + μb)`). `weight_decay` is the coupled L2 penalty.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sgd {
+    pub lr: f64,
+    pub momentum: f64,
+    pub dampening: f64,
+    pub nesterov: bool,
+    pub weight_decay: f64,
+}
+
+impl Default for Sgd {
+    fn default() -> Self {
+        Sgd { lr: 1e-3, momentum: 0.0, dampening: 0.0, nesterov: false, weight_decay: 0.0 }
+    }
+}
+
+impl OptimizerConfig for Sgd {
+    fn base_lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let (c, n) = (self, rows * cols);
+        let _ = (n, depth);
+        Ok({
+        check_lr(path, c.lr)?;
+        check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
+        check_range(path, "dampening", c.dampening, 0.0, 1.0)?;
+        check_weight_decay(path, c.weight_decay)?;
+        if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
+            return Err(SpecError::new(
+                format!("{path}.nesterov"),
+                "Nesterov momentum needs momentum > 0 and dampening = 0",
+            ));
+        }
+        Box::new(Chain::new(vec![
+            Box::new(AddDecayedWeights(c.weight_decay)),
+            Box::new(Momentum::new(c.momentum, c.dampening, c.nesterov)),
+            Box::new(ScaleByLearningRate::new(0.0)),
+        ]))
+        })
+    }
+}
