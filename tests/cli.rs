@@ -346,8 +346,8 @@ fn rejects_unknown_kinds_listing_the_known_ones() {
         &["runs[0].schedule.kind", "unknown variant `onecycle`", "`cosine`", "`sequential`"],
     );
     reject_spec(
-        &on_quadratic(r#"[{"optimizer": {"kind": "lookahead", "inner": {"kind": "lion"}}}]"#),
-        &["runs[0].optimizer.inner.kind", "unknown variant `lion`", "`adamw`"],
+        &on_quadratic(r#"[{"optimizer": {"kind": "lookahead", "inner": {"kind": "adafactor"}}}]"#),
+        &["runs[0].optimizer.inner.kind", "unknown variant `adafactor`", "`adamw`"],
     );
 }
 

@@ -89,8 +89,17 @@ fn parse_steps(text: &str) -> Result<usize, String> {
 /// Largest matrix side `optlab msign` accepts.
 const MAX_MSIGN_SIDE: usize = 1024;
 
+/// The command with `optlab run --help` listing the optimizer kinds of the registry.
+fn command() -> clap::Command {
+    let kinds: Vec<String> = optlab::optim::KINDS.iter().map(|k| format!("  {:<10} {}", k.kind, k.label)).collect();
+    Cli::command().mut_subcommand("run", |c| {
+        c.after_help(format!("Optimizer kinds (runs[].optimizer.kind; defaults and conventions in the README):\n{}", kinds.join("\n")))
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = command().try_get_matches().and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
             let _ = e.print();

@@ -18,6 +18,7 @@
 pub mod adagrad;
 pub mod adam;
 pub mod config;
+pub mod lion;
 pub mod lookahead;
 pub mod muon;
 pub mod newton;
@@ -29,6 +30,7 @@ pub mod transforms;
 
 pub use adagrad::Adagrad;
 pub use adam::{Adam, Coupled, Decoupled};
+pub use lion::Lion;
 pub use lookahead::{Lookahead, LookaheadSpec};
 pub use muon::{Muon, MuonScale};
 pub use newton::{Newton, NewtonSpec};
@@ -118,6 +120,7 @@ optimizers! {
     Lookahead(LookaheadSpec) = "lookahead", "Lookahead", wrapper: true;
     Sam(SamSpec) = "sam", "SAM", wrapper: true;
     Muon(Muon) = "muon", "Muon", wrapper: false;
+    Lion(Lion) = "lion", "Lion", wrapper: false;
     Newton(NewtonSpec) = "newton", "Newton", wrapper: false;
 }
 

@@ -3,7 +3,8 @@
 
 Run from the repository root (CI never runs this; the fixtures are committed):
 
-    python3 tests/golden/gen_fixtures.py
+    python3 tests/golden/gen_fixtures.py          # all fixtures
+    python3 tests/golden/gen_fixtures.py lion     # only those whose name starts with "lion"
 
 Each fixture `tests/golden/fixtures/<name>.json` is
 
@@ -25,6 +26,7 @@ Where the numbers come from:
   ascent ρ·sign(g)|g|^{q−1}/((Σ|g|^q)^{1/p} + 1e-12) (p = inf: ρ·sign(g)).
 - Muon: Keller Jordan's reference (`muon_update`, `zeropower_via_newtonschulz5`) in float64 instead of
   bfloat16, with the coefficient sets, the exact SVD, the summed momentum and the scale rules of optlab.
+- Lion: lucidrains/lion-pytorch `update_fn` (the authors' code; torch.optim has no Lion) in float64.
 - Newton: x ← x − lr·H⁻¹∇f with the autograd Hessian and `torch.linalg.solve`.
 The objectives are written in torch and differentiated by autograd.
 
@@ -164,6 +166,7 @@ DEFAULTS = {
     "sam": dict(rho=0.05, p=2, adaptive=False),
     "muon": dict(lr=0.02, momentum=0.95, nesterov=True, ns_steps=5, ns="keller_quintic", momentum_form="ema",
                  scale="shape", weight_decay=0.0, eps=1e-7),
+    "lion": dict(lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0),
     "newton": dict(lr=1.0),
 }
 
@@ -206,6 +209,29 @@ class AdamNoBiasCorrection(torch.optim.Optimizer):
                 else:
                     denom = st["exp_avg_sq"].sqrt().add_(eps)
                 p.addcdiv_(st["exp_avg"], denom, value=-lr)
+
+
+class Lion(torch.optim.Optimizer):
+    """lucidrains/lion-pytorch `update_fn`, float64: p ← p(1 − lr·wd); update = sign(β₁·m + (1−β₁)·g);
+    p ← p − lr·update; m ← β₂·m + (1−β₂)·g."""
+
+    def __init__(self, params, lr, beta1, beta2, weight_decay):
+        super().__init__(params, dict(lr=lr, betas=(beta1, beta2), weight_decay=weight_decay))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, wd, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+            for p in group["params"]:
+                grad = p.grad
+                st = self.state[p]
+                if not st:
+                    st["exp_avg"] = torch.zeros_like(p)
+                exp_avg = st["exp_avg"]
+                p.data.mul_(1.0 - lr * wd)
+                update = exp_avg.clone().mul_(beta1).add(grad, alpha=1.0 - beta1).sign_()
+                p.add_(update, alpha=-lr)
+                exp_avg.mul_(beta2).add_(grad, alpha=1.0 - beta2)
 
 
 NS_COEFFS = {
@@ -313,6 +339,8 @@ def build_base(spec, p, problem):
     if kind == "muon":
         lecture = c.pop("lecture_decay", False)
         return Muon([p], **c, lecture_decay=lecture)
+    if kind == "lion":
+        return Lion([p], c["lr"], c["beta1"], c["beta2"], c["weight_decay"])
     if kind == "newton":
         return Newton([p], c["lr"], problem)
     raise ValueError(kind)
@@ -631,6 +659,18 @@ SAM_NOTE = ("reference: SAM re-implemented from davda54/sam (first_step/second_s
             "ρ·sign(g)|g|^(q−1)/((Σ|g|^q)^(1/p)+1e-12); base optimizers torch.optim.SGD/Adam")
 
 
+def lion_runs(lr):
+    return [
+        run("lion", {"kind": "lion", "lr": lr}),
+        run("lion beta1 0.5 beta2 0.9", {"kind": "lion", "lr": lr, "beta1": 0.5, "beta2": 0.9}),
+        run("lion weight_decay 1", {"kind": "lion", "lr": lr, "weight_decay": 1.0}),
+        run("lion beta1 0", {"kind": "lion", "lr": lr, "beta1": 0.0}),
+    ]
+
+
+LION_NOTE = "reference: lucidrains/lion-pytorch update_fn (the authors' code) in float64"
+
+
 def newton_runs():
     return [run("newton", {"kind": "newton", "lr": 1.0}), run("damped newton 0.5", {"kind": "newton", "lr": 0.5})]
 
@@ -638,10 +678,18 @@ def newton_runs():
 NEWTON_NOTE = "reference: x ← x − lr·torch.linalg.solve(H, ∇f) with H = torch.autograd.functional.hessian"
 
 
-def main():
+def main(only=None):
+    """Writes every fixture, or with `only` (a name prefix, e.g. `lion`) just those, leaving the others."""
+    global fixture
     total = 0
-    for old in OUT.glob("*.json"):
-        old.unlink()
+    if only is None:
+        for old in OUT.glob("*.json"):
+            old.unlink()
+    else:
+        write = fixture
+
+        def fixture(name, *args):
+            return write(name, *args) if name.startswith(only) else 0
     sgd_note = TORCH_OPTIM.format(cls="SGD")
     total += fixture("sgd_quad2", "quad2", 40, sgd_runs(0.05), sgd_note)
     total += fixture("sgd_quad5", "quad5", 30, sgd_runs(0.03), sgd_note)
@@ -693,6 +741,10 @@ def main():
     total += fixture("muon_vector_quad2", "quad2", 10, muon_runs(0.05),
                      MUON_NOTE + "; the 2-vector is a 2×1 column (transposed to 1×2 inside NS, shape scale √2)")
 
+    total += fixture("lion_quad2", "quad2", 40, lion_runs(0.02), LION_NOTE)
+    total += fixture("lion_rosenbrock", "rosen", 25, lion_runs(0.005), LION_NOTE)
+    total += fixture("lion_matrix", "mls_wide", 20, lion_runs(0.01), LION_NOTE)
+
     total += fixture("newton_quad2", "quad2", 5, newton_runs(), NEWTON_NOTE)
     total += fixture("newton_quad5", "quad5", 10, newton_runs(), NEWTON_NOTE)
     total += fixture("newton_rosenbrock", "rosen", 12, newton_runs(), NEWTON_NOTE)
@@ -708,4 +760,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
