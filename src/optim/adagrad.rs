@@ -4,7 +4,7 @@ use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
-use super::StepError;
+use super::{same_len, StageState, StepError};
 
 /// `torch.optim.Adagrad` (Duchi, Hazan & Singer 2011): `s ← s + g²`,
 /// `x ← x − lr/(1+(t−1)·lr_decay) · g/(√s + ε)`.
@@ -71,6 +71,21 @@ impl Transform for ScaleByAdagrad {
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         let denom = self.sum.iter().map(|s| 1.0 / (s.sqrt() + self.eps)).collect();
         vec![("accumulator", self.sum.clone()), ("step_scale", denom)]
+    }
+
+    fn state(&self) -> StageState {
+        StageState::Adagrad { sum: self.sum.clone() }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::Adagrad { sum } => {
+                same_len("adagrad", &sum, self.sum.len())?;
+                self.sum = sum;
+                Ok(())
+            }
+            other => Err(other.mismatch("AdaGrad")),
+        }
     }
 }
 

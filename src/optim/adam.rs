@@ -5,7 +5,7 @@ use super::{Optimizer, OptimizerConfig};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
 use crate::checks::check_half_open;
-use super::StepError;
+use super::{same_len, StageState, StepError};
 
 /// Marks Adam's weight decay as the coupled L2 penalty (`torch.optim.Adam`, default 0).
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -169,6 +169,23 @@ impl Transform for ScaleByAdam {
             ("second_moment", self.v.clone()),
             ("step_scale", self.scale.clone()),
         ]
+    }
+
+    fn state(&self) -> StageState {
+        StageState::Adam { t: self.t, m: self.m.clone(), v: self.v.clone(), vmax: self.vmax.clone() }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::Adam { t, m, v, vmax } => {
+                for (what, vec) in [("adam m", &m), ("adam v", &v), ("adam vmax", &vmax)] {
+                    same_len(what, vec, self.m.len())?;
+                }
+                (self.t, self.m, self.v, self.vmax) = (t, m, v, vmax);
+                Ok(())
+            }
+            other => Err(other.mismatch("Adam")),
+        }
     }
 }
 

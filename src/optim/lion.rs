@@ -2,7 +2,7 @@
 //! between the momentum and the gradient, with decoupled weight decay.
 
 use super::transforms::*;
-use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig, StepError};
+use super::{check_lr, check_weight_decay, same_len, Optimizer, OptimizerConfig, StageState, StepError};
 use crate::checks::{check_half_open, SpecError};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +73,21 @@ impl Transform for ScaleByLion {
 
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         vec![("momentum", self.m.clone())]
+    }
+
+    fn state(&self) -> StageState {
+        StageState::Lion { m: self.m.clone() }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::Lion { m } => {
+                same_len("lion", &m, self.m.len())?;
+                self.m = m;
+                Ok(())
+            }
+            other => Err(other.mismatch("Lion")),
+        }
     }
 }
 

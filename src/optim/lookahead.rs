@@ -1,4 +1,4 @@
-use super::{Optimizer, Oracle, StepError};
+use super::{OptState, Optimizer, Oracle, StepError};
 use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,21 @@ impl Optimizer for Lookahead {
             out.push(("slow", s.clone()));
         }
         out
+    }
+
+    fn state(&self) -> OptState {
+        OptState::Lookahead { t: self.t, slow: self.slow.clone(), inner: Box::new(self.inner.state()) }
+    }
+
+    fn load_state(&mut self, state: OptState) -> Result<(), StepError> {
+        match state {
+            OptState::Lookahead { t, slow, inner } => {
+                self.inner.load_state(*inner)?;
+                (self.t, self.slow) = (t, slow);
+                Ok(())
+            }
+            _ => Err(StepError("the saved state is not Lookahead's".into())),
+        }
     }
 }
 

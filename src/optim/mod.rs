@@ -211,4 +211,67 @@ pub trait Optimizer {
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         Vec::new()
     }
+
+    /// The state carried from one step to the next (PyTorch's `state_dict`), typed.
+    fn state(&self) -> OptState;
+
+    /// Loads a state saved by [`Optimizer::state`] from an optimizer built from the same spec for the same
+    /// shape: the next steps are then bit for bit those the saved optimizer would have taken. A state of
+    /// another optimizer or size is refused with the reason.
+    fn load_state(&mut self, state: OptState) -> Result<(), StepError>;
+}
+
+/// An optimizer's state between steps (see [`Optimizer::state`]): typed data, nested like the optimizer
+/// (a wrapper's state holds its inner optimizer's), serialisable with serde.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OptState {
+    /// A chain of transforms: one state per stage, in order.
+    Chain { stages: Vec<StageState> },
+    /// Lookahead: steps taken, the slow weights (set at the first step) and the inner optimizer's state.
+    Lookahead { t: usize, slow: Option<Vec<f64>>, inner: Box<OptState> },
+    /// SAM keeps nothing between steps but its inner optimizer's state.
+    Sam { inner: Box<OptState> },
+    /// Newton's method keeps nothing between steps.
+    Newton,
+    /// Parameter groups (a training's Muon + AdamW split): the step count and each group's state.
+    Groups { t: usize, groups: Vec<OptState> },
+}
+
+/// The state of one transform of a [`Chain`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum StageState {
+    /// A stage without state (weight decay, a constant scale).
+    Stateless,
+    /// Steps taken (AdaGrad's lr decay counts them).
+    LearningRate { t: u64 },
+    /// PyTorch's momentum buffer (none before the first step).
+    Momentum { buf: Option<Vec<f64>> },
+    /// AdaGrad's sum of squared gradients.
+    Adagrad { sum: Vec<f64> },
+    /// RMSProp's mean square (and mean, when centered).
+    Rms { sq: Vec<f64>, avg: Vec<f64> },
+    /// Adam's step count and moments (and AMSGrad's running maximum).
+    Adam { t: i32, m: Vec<f64>, v: Vec<f64>, vmax: Vec<f64> },
+    /// Muon's momentum buffer.
+    MuonMomentum { buf: Vec<f64> },
+    /// Lion's momentum.
+    Lion { m: Vec<f64> },
+}
+
+impl StageState {
+    /// The error for loading `self` into a stage that expects `what`.
+    pub fn mismatch(&self, what: &str) -> StepError {
+        StepError(format!("cannot load a {self:?} state into {what}").chars().take(200).collect())
+    }
+}
+
+/// Checks that a loaded vector has the optimizer's length.
+pub(crate) fn same_len(what: &str, v: &[f64], n: usize) -> Result<(), StepError> {
+    if v.len() == n {
+        Ok(())
+    } else {
+        Err(StepError(format!("{what}: the saved state has {} numbers, the optimizer {n}", v.len())))
+    }
 }

@@ -4,7 +4,7 @@ use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
-use super::{StepError, MAX_NS_STEPS};
+use super::{same_len, StageState, StepError, MAX_NS_STEPS};
 use crate::linalg::msign::{msign_svd, newton_schulz_in_place, NsVariant};
 
 /// How Muon scales `msign(U)` for a `rows × cols` matrix.
@@ -129,6 +129,21 @@ impl Transform for MuonMomentum {
 
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         vec![("momentum", self.buf.clone())]
+    }
+
+    fn state(&self) -> StageState {
+        StageState::MuonMomentum { buf: self.buf.clone() }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::MuonMomentum { buf } => {
+                same_len("muon momentum", &buf, self.buf.len())?;
+                self.buf = buf;
+                Ok(())
+            }
+            other => Err(other.mismatch("Muon's momentum")),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{Optimizer, Oracle, StepError};
+use super::{OptState, Optimizer, Oracle, StepError};
 use super::OptimizerConfig;
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,17 @@ impl Optimizer for Newton {
 
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         vec![("shift τ", vec![self.shift])]
+    }
+
+    fn state(&self) -> OptState {
+        OptState::Newton
+    }
+
+    fn load_state(&mut self, state: OptState) -> Result<(), StepError> {
+        match state {
+            OptState::Newton => Ok(()),
+            _ => Err(StepError("the saved state is not Newton's".into())),
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
-use super::StepError;
+use super::{same_len, StageState, StepError};
 
 /// `torch.optim.RMSprop` (Hinton's lecture notes, 2012): `v ← αv + (1−α)g²`, `x ← x − lr·g/(√v + ε)`;
 /// `centered` subtracts the squared mean gradient; `momentum` keeps `b ← μb + g/(√v + ε)`.
@@ -87,6 +87,22 @@ impl Transform for ScaleByRms {
 
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         vec![("second_moment", self.sq.clone()), ("step_scale", self.scale.clone())]
+    }
+
+    fn state(&self) -> StageState {
+        StageState::Rms { sq: self.sq.clone(), avg: self.avg.clone() }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::Rms { sq, avg } => {
+                same_len("rmsprop", &sq, self.sq.len())?;
+                same_len("rmsprop", &avg, self.avg.len())?;
+                (self.sq, self.avg) = (sq, avg);
+                Ok(())
+            }
+            other => Err(other.mismatch("RMSProp")),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{Optimizer, Oracle, StepError};
+use super::{OptState, Optimizer, Oracle, StepError};
 use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -74,6 +74,17 @@ impl Optimizer for Sam {
         out.push(("eps_hat", self.eps_hat.clone()));
         out.push(("sam_grad", self.g_sam.clone()));
         out
+    }
+
+    fn state(&self) -> OptState {
+        OptState::Sam { inner: Box::new(self.inner.state()) }
+    }
+
+    fn load_state(&mut self, state: OptState) -> Result<(), StepError> {
+        match state {
+            OptState::Sam { inner } => self.inner.load_state(*inner),
+            _ => Err(StepError("the saved state is not SAM's".into())),
+        }
     }
 }
 

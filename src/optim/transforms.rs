@@ -4,7 +4,7 @@
 //! arithmetic follows PyTorch's single-tensor `torch.optim` code operation by operation (including
 //! `lerp`), so trajectories agree with PyTorch to rounding.
 
-use super::{Optimizer, Oracle, StepError};
+use super::{OptState, Optimizer, Oracle, StageState, StepError};
 // the Muon stages, for the Muon chapter that replays them
 pub use super::muon::{MomentumForm, MuonMomentum};
 
@@ -14,6 +14,17 @@ pub trait Transform {
     /// Internal vectors worth plotting (see [`Optimizer::internals`]).
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         Vec::new()
+    }
+    /// The stage's state between steps.
+    fn state(&self) -> StageState {
+        StageState::Stateless
+    }
+    /// Loads a state saved by [`Transform::state`].
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::Stateless => Ok(()),
+            other => Err(other.mismatch("a stage without state")),
+        }
     }
 }
 
@@ -57,6 +68,23 @@ impl Optimizer for Chain {
         out.push(("update", self.u.clone()));
         out
     }
+
+    fn state(&self) -> OptState {
+        OptState::Chain { stages: self.stages.iter().map(|s| s.state()).collect() }
+    }
+
+    fn load_state(&mut self, state: OptState) -> Result<(), StepError> {
+        match state {
+            OptState::Chain { stages } if stages.len() == self.stages.len() => {
+                for (stage, s) in self.stages.iter_mut().zip(stages) {
+                    stage.load(s)?;
+                }
+                Ok(())
+            }
+            OptState::Chain { stages } => Err(StepError(format!("the saved chain has {} stages, this optimizer {}", stages.len(), self.stages.len()))),
+            _ => Err(StepError("the saved state is not a chain of transforms".into())),
+        }
+    }
 }
 
 /// `u ← u + wd·x`. Before a scaling stage it is the coupled L2 penalty (PyTorch's `weight_decay` in SGD,
@@ -94,6 +122,20 @@ impl Transform for ScaleByLearningRate {
             *ui *= -clr;
         }
         Ok(())
+    }
+
+    fn state(&self) -> StageState {
+        StageState::LearningRate { t: self.t }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::LearningRate { t } => {
+                self.t = t;
+                Ok(())
+            }
+            other => Err(other.mismatch("the learning-rate stage")),
+        }
     }
 }
 
@@ -148,5 +190,19 @@ impl Transform for Momentum {
 
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         self.buf.iter().map(|b| ("momentum", b.clone())).collect()
+    }
+
+    fn state(&self) -> StageState {
+        StageState::Momentum { buf: self.buf.clone() }
+    }
+
+    fn load(&mut self, state: StageState) -> Result<(), StepError> {
+        match state {
+            StageState::Momentum { buf } => {
+                self.buf = buf;
+                Ok(())
+            }
+            other => Err(other.mismatch("SGD momentum")),
+        }
     }
 }

@@ -108,6 +108,23 @@ impl Optimizer for ParamGroups {
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
         self.groups.iter().flat_map(|g| g.opt.internals()).collect()
     }
+
+    fn state(&self) -> crate::optim::OptState {
+        crate::optim::OptState::Groups { t: self.t, groups: self.groups.iter().map(|g| g.opt.state()).collect() }
+    }
+
+    fn load_state(&mut self, state: crate::optim::OptState) -> Result<(), StepError> {
+        match state {
+            crate::optim::OptState::Groups { t, groups } if groups.len() == self.groups.len() => {
+                for (g, s) in self.groups.iter_mut().zip(groups) {
+                    g.opt.load_state(s)?;
+                }
+                self.t = t;
+                Ok(())
+            }
+            _ => Err(StepError(format!("the saved state is not one of {} parameter groups", self.groups.len()))),
+        }
+    }
 }
 
 /// Whether the optimizer is Muon, directly or inside SAM / Lookahead.
