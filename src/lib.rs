@@ -9,10 +9,13 @@
 //!   Lookahead and SAM, Muon, Newton's method and PyTorch-compatible learning-rate schedules.
 //! - [`linalg`]: the matrix sign function (Newton–Schulz variants and the exact one via SVD).
 //! - [`problems`]: 2-D landscapes, quadratics, matrix least squares and a finite sum with mini-batches.
-//! - [`spec`]: the one experiment spec (JSON, JS object, URL) and its validation.
+//! - [`checks`]: spec errors and range checks, the leaf every layer validates with.
+//! - [`spec`]: the one experiment spec (JSON for the CLI, the tests and the app's "Copy spec") and its
+//!   validation.
 //! - [`run`]: spec → traces (loss, parameters, lr, gradient norm, divergence).
 //! - [`train`]: small trainings of an MLP on 2-D data with any optimizer (metrics, heat maps, sharpness).
 //! - [`analysis`]: measured vs theoretical rates, sharpness.
+//! - [`app`]: the chapters of the app as pure Rust (controls → typed parameters → runs → scene).
 //! - [`plot`]: charts generic over plotters' `DrawingBackend`.
 
 pub mod analysis;

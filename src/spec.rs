@@ -1,8 +1,10 @@
 //! The one experiment spec: what to minimise, from where, with which optimizers, for how long.
 //!
-//! JSON for the command line and the tests, a JS object for the app (serde-wasm-bindgen), and a flat query
-//! string for links. Unknown fields are rejected; missing ones take their defaults (`#[serde(default)]`),
-//! so old links keep loading. [`Spec::validate`] checks every value and names the offending field by its
+//! JSON for the command line, the tests and the golden fixtures; the app does not send it anywhere: a
+//! chapter builds its runs from its own controls (whose values travel in the link as a flat query string,
+//! see `app::controls`), and its "Copy spec" button writes the spec of those runs as JSON, which
+//! `optlab run` reproduces. Unknown fields are rejected; missing ones take their defaults
+//! (`#[serde(default)]`), so old specs keep loading. [`Spec::validate`] checks every value and names the offending field by its
 //! path (`runs[0].optimizer.beta2`) with the allowed range.
 //!
 //! ```json

@@ -7,6 +7,7 @@
 
 pub mod common;
 pub mod controls;
+pub mod params;
 mod landscapes;
 mod minibatch;
 mod momentum;
