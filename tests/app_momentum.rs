@@ -120,8 +120,17 @@ fn clicks_set_the_start_or_the_step_size_and_momentum() {
     let st = compute_raw(c, &BTreeMap::new()).0;
     let set = c.click("rates", (-1.0, 0.9), &st);
     assert_eq!(set, vec![("lr".to_string(), "0.1".to_string()), ("momentum".to_string(), "0.9".to_string())]);
-    let set = c.click("rates", (0.4873, 0.5661), &st);
-    assert_eq!(set[0], ("lr".to_string(), "3.07".to_string()));
+    // η rounded to three digits away from the optimum
+    let set = c.click("rates", (0.3, 0.3), &st);
+    assert_eq!(set, vec![("lr".to_string(), "2".to_string()), ("momentum".to_string(), "0.3".to_string())]);
+    let set = c.click("rates", (0.5873, 0.3), &st);
+    assert_eq!(set[0], ("lr".to_string(), "3.87".to_string()));
+    // next to Polyak's marker (κ = 50) the click snaps to η*, β* exactly (no rounded value reaches them)
+    let (eta, beta) = heavy_ball_optimal(1.0, 1.0 / 50.0);
+    let set = c.click("rates", (0.4873 + 0.05, 0.5661 - 0.02), &st);
+    assert_eq!(set.len(), 2);
+    assert_eq!(set[0].1.parse::<f64>().unwrap(), eta);
+    assert_eq!(set[1].1.parse::<f64>().unwrap(), beta);
     let set = c.click("map", (0.514, -1.2), &st);
     assert_eq!(set, vec![("x0".to_string(), "0.51,-1.2".to_string())]);
 }
@@ -129,7 +138,7 @@ fn clicks_set_the_start_or_the_step_size_and_momentum() {
 #[test]
 fn nesterov_with_zero_momentum_falls_back_to_gradient_descent_with_a_note() {
     let s = scene(&[("nesterov", "true"), ("momentum", "0")]);
-    assert!(s.messages.iter().any(|m| m.text.contains("Nesterov needs β > 0")));
+    assert!(s.messages.iter().any(|m| m.text.contains("Nesterov needs momentum")));
     assert!(s.messages.iter().all(|m| m.level != "error"), "{:?}", s.messages);
     let r = s.report.unwrap();
     assert_eq!(r.runs[0].loss, r.runs[1].loss);
