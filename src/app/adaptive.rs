@@ -3,7 +3,7 @@
 
 use super::common::{convergence, loss_chart, paths, run_report, sig, spec_of};
 use super::controls::fmt_num;
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Readout, Rel, Scene, State};
 use crate::optim::config::{Adagrad, Adam, Coupled, Rmsprop};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
@@ -48,6 +48,38 @@ pub fn effective_steps(trace: &Trace, lr: f64) -> Vec<Vec<f64>> {
         .unwrap_or_default()
 }
 
+/// Spread of the last quarter below which an effective step counts as levelled off.
+const LEVEL: f64 = 0.05;
+
+/// What one coordinate's effective step did over the run, in words derived from the series: over the last
+/// quarter of the steps it levelled off (max/min − 1 ≤ 5 %), rose or fell at every step, or went up and
+/// down; and the claim the words rest on when they state one.
+pub fn step_trend(series: &[f64]) -> (String, Option<Claim>) {
+    let n = series.len();
+    if n < 4 {
+        return ("too few steps to tell a trend".into(), None);
+    }
+    let tail = &series[3 * n / 4..];
+    let (lo, hi) = tail.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let spread = hi / lo - 1.0;
+    if !(spread.is_finite() && lo > 0.0) {
+        return ("—".into(), None);
+    }
+    let c = Claim::compare(spread, LEVEL);
+    if c.rel == Rel::Le {
+        return (format!("levels off (last quarter spread {} % {} {} %)", sig(100.0 * spread), c.symbol(), sig(100.0 * LEVEL)), Some(c));
+    }
+    let ratio = tail[tail.len() - 1] / tail[0];
+    let word = if tail.windows(2).all(|w| w[1] >= w[0]) {
+        "rises at every step"
+    } else if tail.windows(2).all(|w| w[1] <= w[0]) {
+        "falls at every step"
+    } else {
+        "goes up and down"
+    };
+    (format!("{word} over the last quarter (×{}, spread {} % {} {} %)", sig(ratio), sig(100.0 * spread), c.symbol(), sig(100.0 * LEVEL)), Some(c))
+}
+
 impl Chapter for Adaptive {
     fn id(&self) -> &'static str {
         "adaptive"
@@ -64,10 +96,11 @@ impl Chapter for Adaptive {
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
-            "Watch AdaGrad's effective step size in the lower chart fall step after step while RMSProp's levels off.",
-            "Turn bias correction off and compare Adam's first effective steps with and without it.",
-            "Rotate the quadratic to 45°: the valley no longer lines up with the coordinates that are rescaled.",
-            "Switch to Rosenbrock and set T = 2000: compare how far each path gets along the curved valley, and AdaGrad's effective step with the others'.",
+            "Watch the effective step sizes in the lower chart: AdaGrad's never grows (its sum of squares only increases) and stops changing once the gradients vanish, while RMSProp's, which forgets old gradients, grows as they shrink.",
+            "Set T = 2000: RMSProp's effective step levels off at 2/λ per coordinate (2 on x, 2κ = 100 on y), the edge of stability, and its loss bounces back up from below 1e-100.",
+            "Turn bias correction off: Adam's first move grows by (1−β₁)/√(1−β₂) ≈ 3.2 (see the first-move readout).",
+            "Rotate the quadratic to 45°: the valley no longer lines up with the rescaled coordinates, both get about the same effective step, and RMSProp and Adam need more steps.",
+            "Switch to Rosenbrock and set T = 2000: Adam gets furthest along the curved valley and AdaGrad least, its effective step far below the others'.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -177,10 +210,26 @@ impl Chapter for Adaptive {
             let eff = effective_steps(t, lr);
             if let (Some(first), Some(last)) = (eff.first(), eff.last()) {
                 let fmt = |v: &[f64]| v.iter().map(|e| sig(*e)).collect::<Vec<_>>().join(", ");
-                scene.readout.push(Readout::new(
+                let mut claims = Vec::new();
+                let trends: Vec<String> = ["x", "y"]
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| first.len() > *k)
+                    .map(|(k, c)| {
+                        let series: Vec<f64> = eff.iter().filter_map(|v| v.get(k).copied()).collect();
+                        let (words, claim) = step_trend(&series);
+                        claims.extend(claim);
+                        format!("{c} {words}")
+                    })
+                    .collect();
+                let mut r = Readout::new(
                     format!("{}: effective step (x, y) at step 1 → step {}", t.label, eff.len()),
-                    format!("({}) → ({})", fmt(first), fmt(last)),
-                ));
+                    format!("({}) → ({}); {}", fmt(first), fmt(last), trends.join("; ")),
+                );
+                for c in claims {
+                    r = r.claiming(c);
+                }
+                scene.readout.push(r);
             }
         }
         // each method's very first move is the same in every coordinate (ε aside): g/√(g²) = sign(g) scaled
