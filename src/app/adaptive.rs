@@ -90,7 +90,7 @@ impl Chapter for Adaptive {
     fn intro(&self) -> &'static str {
         "The sign of a gradient says which way to go; its magnitude changes wildly during training and makes a \
          single learning rate hard to tune. Adaptive methods divide each coordinate by a running estimate of its \
-         own magnitude: AdaGrad by the root of the sum of all past squared gradients (so its steps only shrink), \
+         own magnitude: AdaGrad by the root of the sum of all past squared gradients (so its steps never grow), \
          RMSProp by the root of an exponential average, and Adam additionally replaces the gradient by its \
          exponential average (momentum) and corrects both averages for their start at zero."
     }

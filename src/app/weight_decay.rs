@@ -114,8 +114,8 @@ impl Chapter for WeightDecay {
         &[
             "Set λ = 0: Adam + L2 and AdamW become one run (distance 0) and all four end points are at the minimum x* of f.",
             "Raise λ and compare the end points: SGD + L2 and Adam + L2 both end at x̃*, the minimum of the penalised f̃; AdamW ends elsewhere.",
-            "Watch the dashed path (SGD on the penalised f̃): it stays on top of SGD + L2 for every λ and η.",
-            "Switch to the isotropic quadratic and read the distance between Adam + L2 and AdamW again.",
+            "Watch the dashed path (SGD on the penalised f̃): it stays on top of SGD + L2 for every λ and η (where η is too large, the two blow up together).",
+            "Switch to the isotropic quadratic and read the distance between Adam + L2 and AdamW again: smaller than on the anisotropic one, but not 0 (Adam rescales each coordinate by its own gradient, whatever the curvature).",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
