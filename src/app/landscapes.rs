@@ -276,7 +276,8 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
                 sig(xt.abs())
             )
         } else {
-            format!("|1 − 2η| = {} {} 1, so x overshoots and grows ({} → {}) instead of settling at the saddle point (η ≥ 1 here; η < 1 walks into it){stopped}", sig(mult), Rel::Ge.symbol(), sig(x0.abs()), sig(xt.abs()))
+            let what = if mult > 1.0 { "overshoots and grows" } else { "flips sign without shrinking" };
+            format!("|1 − 2η| = {} {} 1, so x {what} ({} → {}) instead of settling at the saddle point (η ≥ 1 here; η < 1 walks into it){stopped}", sig(mult), Rel::Ge.symbol(), sig(x0.abs()), sig(xt.abs()))
         };
         let claim = if mult < 1.0 { Claim::new(mult, Rel::Lt, 1.0) } else { Claim::new(mult, Rel::Ge, 1.0) };
         return Some(Message::info(format!("Started on the x-axis: the gradient (2x, −2y) has no y-part there, so y stays 0. {how}.")).claiming(claim));
