@@ -143,3 +143,51 @@ fn nesterov_with_zero_momentum_falls_back_to_gradient_descent_with_a_note() {
     let r = s.report.unwrap();
     assert_eq!(r.runs[0].loss, r.runs[1].loss);
 }
+
+#[test]
+fn the_unrolled_sum_reproduces_the_run_and_its_weights_are_partial_sums_of_the_powers() {
+    for nesterov in ["false", "true"] {
+        for (beta, lr) in [("0.5", "1"), ("0.9", "0.3"), ("0.99", "0.05"), ("0", "1")] {
+            let s = scene(&[("momentum", beta), ("lr", lr), ("nesterov", nesterov), ("steps", "300")]);
+            // the unrolled form x₀ − η Σ wᵢ∇f(xᵢ) recomputed here from the run's iterates
+            let t = &s.report.as_ref().unwrap().runs[1];
+            let (b, eta): (f64, f64) = (beta.parse().unwrap(), lr.parse().unwrap());
+            let nag = nesterov == "true" && b > 0.0;
+            let n = t.params.len() - 1;
+            let mut x = t.params[0].clone();
+            let (kappa, angle) = (50.0f64, 30f64.to_radians());
+            // the chapter's quadratic: eigenvalues 1 and 1/κ along directions rotated by the angle
+            let (c, sn) = (angle.cos(), angle.sin());
+            let h = [[c * c + sn * sn / kappa, c * sn * (1.0 - 1.0 / kappa)], [c * sn * (1.0 - 1.0 / kappa), sn * sn + c * c / kappa]];
+            for (i, p) in t.params[..n].iter().enumerate() {
+                let age = (n - 1 - i) as i32;
+                let w = if b == 0.0 { 1.0 } else { (1.0 - b.powi(age + if nag { 2 } else { 1 })) / (1.0 - b) };
+                for k in 0..2 {
+                    x[k] -= eta * w * (h[k][0] * p[0] + h[k][1] * p[1]);
+                }
+            }
+            let last = t.params.last().unwrap();
+            let err = ((x[0] - last[0]).powi(2) + (x[1] - last[1]).powi(2)).sqrt();
+            assert!(err <= 1e-12 * (1.0 + last[0].abs() + last[1].abs()), "β = {beta}, nesterov = {nesterov}: {x:?} vs {last:?}");
+            let r = s.readout.iter().find(|r| r.label.contains("from the unrolled sum")).expect("unrolled readout");
+            let shown: f64 = r.value.split_whitespace().nth(2).unwrap().parse().unwrap();
+            assert!(shown <= 1e-12 * (1.0 + last[0].abs() + last[1].abs()), "{r:?}");
+            // the chart: weight in the move = partial sums of the weights in the step (one more for Nesterov)
+            let c = match s.charts.iter().find(|(id, _)| *id == "unrolled") {
+                Some((_, Chart::Lines(c))) => c,
+                _ => panic!("no unrolled chart"),
+            };
+            let step = &c.series[0].points;
+            let mv = &c.series[1].points;
+            let mut acc = if nag { 1.0 } else { 0.0 };
+            for (k, (age, w)) in mv.iter().enumerate() {
+                acc += step.iter().find(|p| p.0 == *age).map_or(0.0, |p| p.1 * if nag { b } else { 1.0 });
+                if b == 0.0 {
+                    assert_eq!(*w, 1.0);
+                } else {
+                    assert!((w - acc).abs() <= 1e-9 * acc, "β = {beta} age {k}: {w} vs {acc}");
+                }
+            }
+        }
+    }
+}

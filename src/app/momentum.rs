@@ -8,6 +8,7 @@ use crate::analysis::{fit_linear_rate, gd_optimal_rate, heavy_ball_optimal, heav
 use crate::optim::config::Sgd;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::{ColorScale, MapChart};
+use crate::plot::{LineChart, Mark, Series};
 use crate::problems::ProblemSpec;
 
 pub struct Momentum;
@@ -65,6 +66,32 @@ pub fn measured_rate(loss: &[f64], double: bool) -> Option<f64> {
     } else {
         fit_linear_rate(loss, 0.0, 1e-12).map(f64::sqrt)
     }
+}
+
+/// The weight of the gradient of age `k` (taken `k` steps before the last) in the total move
+/// `x_{t+1} − x₀ = −η Σᵢ wᵢ ∇f(xᵢ)`: heavy ball `(1 − β^{k+1})/(1 − β)`, PyTorch's Nesterov `(1 − β^{k+2})/(1 − β)`
+/// (its step adds `β·b_t` to the gradient, one more power); `β = 0` gives 1 for both.
+pub fn unrolled_weight(beta: f64, nesterov: bool, age: usize) -> f64 {
+    let n = age as i32 + if nesterov { 2 } else { 1 };
+    if beta == 0.0 {
+        return 1.0;
+    }
+    (1.0 - beta.powi(n)) / (1.0 - beta)
+}
+
+/// `x₀ − η Σᵢ wᵢ ∇f(xᵢ)` over a run's iterates `x₀ … x_{T−1}` (the unrolled form), to set beside `x_T`.
+fn unrolled_end(p: &dyn crate::problems::Problem, params: &[Vec<f64>], eta: f64, beta: f64, nesterov: bool) -> Option<Vec<f64>> {
+    let (first, t) = (params.first()?, params.len().checked_sub(1)?);
+    let mut x = first.clone();
+    let mut g = vec![0.0; x.len()];
+    for (i, xi) in params[..t].iter().enumerate() {
+        p.grad(xi, &mut g);
+        let w = eta * unrolled_weight(beta, nesterov, t - 1 - i);
+        for (a, b) in x.iter_mut().zip(&g) {
+            *a -= w * b;
+        }
+    }
+    Some(x)
 }
 
 /// How many times slower than the fastest cell the colour scale reaches (its yellow end).
@@ -141,6 +168,7 @@ impl Chapter for Momentum {
             "Click the (η, β) map at the marked optimum “Polyak” (a click near the marker sets η*, β* exactly) and compare the measured rate with (√κ−1)/(√κ+1).",
             "Raise β to 0.95 and watch the heavy-ball path overshoot and swing back through x* again and again, its loss rising and falling.",
             "Turn on Nesterov with β = 0.9 and compare the grey divergence region of the map with heavy ball's: it starts at a smaller η for every β > 0.",
+            "In the unrolled chart a gradient's weight in the move grows with its age towards 1/(1 − β): raise β to 0.95 and an old gradient counts 20 times, the effective step η/(1 − β) = 20η.",
             "Raise κ to 500: both optimal rates in the readout move towards 1, gradient descent's like 1 − 2/κ, heavy ball's like 1 − 2/√κ.",
         ]
     }
@@ -178,6 +206,12 @@ impl Chapter for Momentum {
             Canvas { id: "map", label: "level sets of the quadratic with the paths of gradient descent and the momentum method", aspect: 0.75, clickable: true },
             Canvas { id: "loss", label: "f − f* against step for gradient descent and the momentum method", aspect: 0.6, clickable: false },
             Canvas { id: "rates", label: "map of the linear rate over learning rate and momentum; grey where the method diverges; click to set η and β", aspect: 0.75, clickable: true },
+            Canvas {
+                id: "unrolled",
+                label: "the momentum run unrolled: the weight of each past gradient in the current step and in the total move from x₀, against its age, log scale",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 
@@ -247,6 +281,48 @@ impl Chapter for Momentum {
         rates.markers.push(((2.0 / (l + mu)).log10(), 0.03, "best GD".into(), usize::MAX));
         scene.charts.push(("rates", Chart::Map(rates, Field::Grid { values: grid, width: GRID.0, height: GRID.1 })));
 
+        // the momentum run unrolled: weights on past gradients, and the unrolled sum checked against the run
+        let hb_trace = &report.runs[1];
+        let t_len = hb_trace.params.len().saturating_sub(1);
+        let ages: Vec<usize> = (0..t_len.max(1)).collect();
+        let floor = crate::app::common::GAP_FLOOR;
+        let in_step: Vec<(f64, f64)> = ages.iter().map(|&k| (k as f64, if beta == 0.0 { if k == 0 { 1.0 } else { 0.0 } } else { beta.powi(k as i32) })).filter(|p| p.1 >= floor).collect();
+        let in_move: Vec<(f64, f64)> = ages.iter().map(|&k| (k as f64, unrolled_weight(beta, nesterov, k))).collect();
+        let limit = 1.0 / (1.0 - beta);
+        let x_end = ages.len().max(1) as f64;
+        scene.charts.push((
+            "unrolled",
+            Chart::Lines(LineChart {
+                title: format!("{name} unrolled over its {t_len} steps: weight of the gradient ∇f(x_i) by its age t − i"),
+                x_label: "age t − i of the gradient (steps before the last)".into(),
+                y_label: "weight (log)".into(),
+                y_log: true,
+                series: vec![
+                    Series::line("in the current step b_t: β^(t−i)", color, in_step),
+                    Series::line(format!("in the move x_{{t+1}} − x₀: (1 − β^(t−i+{}))/(1 − β)", if nesterov { 2 } else { 1 }), GD, in_move),
+                    Series::line("1/(1 − β): a constant gradient's step, in units of η", 3, vec![(0.0, limit), (x_end, limit)]).with_mark(Mark::Dashed),
+                ],
+                x_range: Some((0.0, x_end)),
+                ..Default::default()
+            }),
+        ));
+        let mut unrolled_readouts = Vec::new();
+        if let (Ok(built), Some(last)) = (prob.build(0), hb_trace.params.last()) {
+            if let Some(u) = unrolled_end(built.as_ref(), &hb_trace.params, lr, beta, nesterov) {
+                let err = u.iter().zip(last).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+                let scale = last.iter().map(|v| v * v).sum::<f64>().sqrt();
+                unrolled_readouts.push(Readout::new(
+                    format!("{name}: x_T from the unrolled sum x₀ − η Σ wᵢ∇f(xᵢ) vs the run's x_T (T = {t_len})"),
+                    format!("differ by {} (‖x_T‖ = {})", sig(err), sig(scale)),
+                ));
+            }
+        }
+        let after = unrolled_weight(beta, nesterov, t_len.saturating_sub(1));
+        unrolled_readouts.push(Readout::new(
+            "effective step of a constant gradient: η/(1 − β) in the limit, η·(weight of the oldest gradient) after T steps",
+            format!("η/(1 − β) = {} ({}× η); after {t_len} steps {}", sig(lr * limit), sig(limit), sig(lr * after)),
+        ));
+
         // readouts: convergence of both runs, then measured vs theoretical rates
         let theory = [rate(false, lr, 0.0, &eigs), rate(nesterov, lr, beta, &eigs)];
         for (t, rho) in report.runs.iter().zip(theory) {
@@ -289,6 +365,7 @@ impl Chapter for Momentum {
                 format!("ρ = {} at η = {}, β = {}", sig(rho_min), sig(best.0), sig(best.1)),
             ));
         }
+        scene.readout.extend(unrolled_readouts);
         scene.messages.push(Message::info(
             "Measured rate: the square root of the per-step factor fitted to log(f − f*) over the whole run (f − f* ∝ ‖x − x*‖² on a quadratic). Transients make it differ a little from ρ. Where the slowest mode's two roots coincide (at Polyak's η*, β* both modes are critically damped) the error falls like t·ρᵗ, so the readout fits (f − f*)/t² instead. A click on the rate map near the Polyak marker sets η*, β* exactly.",
         ));

@@ -77,6 +77,20 @@ fn nesterov_grey() {
     assert!(strictly > hb.len() * 9 / 10, "{strictly} of {} rows", hb.len());
 }
 
+fn unrolled() {
+    let s = scene(ID, &[("momentum", "0.95")]);
+    let c = match s.charts.iter().find(|(id, _)| *id == "unrolled") {
+        Some((_, Chart::Lines(c))) => c,
+        _ => panic!("no unrolled chart"),
+    };
+    let in_move = &c.series.iter().find(|x| x.name.starts_with("in the move")).expect("weights in the move").points;
+    // grows with age, towards 1/(1 − β) = 20, and the oldest of 150 gradients counts 20 times (to 1e-3)
+    assert!(in_move.windows(2).all(|w| w[1].1 > w[0].1 && w[1].1 < 20.0));
+    assert!((in_move.last().unwrap().1 - 20.0).abs() < 1e-2, "{:?}", in_move.last());
+    let eff = readout(&s, "effective step of a constant gradient");
+    assert_eq!(first_number(eff.value.split("η/(1 − β) = ").nth(1).unwrap()), Some(20.0), "{eff:?}");
+}
+
 fn raise_kappa() {
     for kappa in [50.0, 500.0] {
         let s = scene(ID, &[("kappa", &kappa.to_string())]);
@@ -96,5 +110,6 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Click the (η, β) map at the marked optimum", click_polyak),
     ("Raise β to 0.95", raise_beta),
     ("Turn on Nesterov with β = 0.9", nesterov_grey),
+    ("In the unrolled chart", unrolled),
     ("Raise κ to 500", raise_kappa),
 ];
