@@ -66,6 +66,36 @@ fn dashed_on_top() {
     }
 }
 
+fn momentum_chart() {
+    for beta in ["0.5", "0.9"] {
+        let s = scene(ID, &[("sgd_momentum", beta)]);
+        let chart = s
+            .charts
+            .iter()
+            .find_map(|(id, c)| match c {
+                optlab::app::Chart::Lines(c) if *id == "momentum" => Some(c),
+                _ => None,
+            })
+            .expect("momentum chart");
+        // without momentum: distance 0 (drawn at the 1e-16 floor) at every step
+        assert!(chart.series[0].points.iter().all(|p| p.1 <= 1e-16), "β = 0 runs differ");
+        assert!(chart.series[1].points.last().unwrap().1 > 0.1, "β = {beta}: the momentum runs end together");
+        let b: f64 = beta.parse().unwrap();
+        let (_, x_pen) = minima("aligned", 0.5);
+        let (_, x_hat) = minima("aligned", 0.5 * (1.0 - b));
+        let at = |label: &str| {
+            let v = &readout(&s, label).value;
+            let d = |key: &str| first_number(v.split(key).nth(1).expect(key)).expect("a distance");
+            (d("distance to x̃* = "), d("to x̂ = "))
+        };
+        let (l2_pen, _) = at(&format!("SGD (β = {}) + L2: end point", if beta == "0.5" { "0.500" } else { "0.900" }));
+        let (_, dec_hat) = at(&format!("SGD (β = {}), decoupled decay: end point", if beta == "0.5" { "0.500" } else { "0.900" }));
+        assert!(l2_pen < 1e-6 && dec_hat < 1e-6, "β = {beta}: L2 {l2_pen} from x̃*, decoupled {dec_hat} from x̂");
+        let apart = first_number(&readout(&s, "end points of L2 vs decoupled").value).unwrap();
+        assert!((apart - dist(&x_pen, &x_hat)).abs() < 2e-3, "β = {beta}: {apart} vs {}", dist(&x_pen, &x_hat));
+    }
+}
+
 fn isotropic() {
     let d = |problem: &str| first_number(&readout(&scene(ID, &[("problem", problem)]), "end points: Adam + L2 vs AdamW").value).expect("a distance");
     let (aligned, iso) = (d("aligned"), d("isotropic"));
@@ -76,5 +106,6 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Set λ = 0", zero_lambda),
     ("Raise λ and compare the end points", raise_lambda),
     ("Watch the dashed path", dashed_on_top),
+    ("In the momentum chart", momentum_chart),
     ("Switch to the isotropic quadratic", isotropic),
 ];
