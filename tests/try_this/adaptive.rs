@@ -1,6 +1,6 @@
 //! The adaptive chapter's try-this bullets as scenarios (see tests/try_this.rs).
 
-use crate::common::{readout, scene, Scenario};
+use crate::common::{first_number, readout, scene, Scenario};
 use optlab::analysis::steps_to_tolerance;
 use optlab::app::{Chart, Scene};
 
@@ -65,6 +65,38 @@ fn bias_correction() {
     assert!((predicted - 3.16).abs() < 0.01);
 }
 
+/// `(f − f* over the last tenth, RMS error of the rare weights)` per method, from the readouts.
+fn sparse(s: &Scene, method: &str) -> (f64, f64) {
+    let v = &readout(s, &format!("sparse features, {method}: best η")).value;
+    let parts: Vec<&str> = v.split("; ").collect();
+    let tail = parts[1].parse().expect("a number");
+    let rare = first_number(parts[2].split("rare ").nth(1).unwrap()).unwrap();
+    (tail, rare)
+}
+
+fn sparse_features() {
+    let s = scene(ID, &[]);
+    // the readouts are the chart's curves: the tail mean of each plotted series
+    let chart = match s.charts.iter().find(|(id, _)| *id == "sparse") {
+        Some((_, Chart::Lines(c))) => c,
+        _ => panic!("no sparse chart"),
+    };
+    for (series, method) in chart.series.iter().zip(["SGD", "AdaGrad", "Adam"]) {
+        assert!(series.name.starts_with(method));
+        let k = series.points.len() / 10;
+        let tail = series.points[series.points.len() - k..].iter().map(|p| p.1).sum::<f64>() / k as f64;
+        let shown = sparse(&s, method).0;
+        assert!((shown / tail - 1.0).abs() < 0.01, "{method}: shown {shown}, chart {tail}");
+    }
+    let (sgd, ada, adam) = (sparse(&s, "SGD"), sparse(&s, "AdaGrad"), sparse(&s, "Adam"));
+    assert!(ada.0 < 0.1 * sgd.0, "AdaGrad {} vs SGD {}", ada.0, sgd.0);
+    assert!(adam.0 < sgd.0, "Adam {} vs SGD {}", adam.0, sgd.0);
+    assert!(ada.1 < 0.5 * sgd.1, "rare weights: AdaGrad {} vs SGD {}", ada.1, sgd.1);
+    let dense = scene(ID, &[("rare", "0.9")]);
+    let (sgd, ada, adam) = (sparse(&dense, "SGD"), sparse(&dense, "AdaGrad"), sparse(&dense, "Adam"));
+    assert!(sgd.0 < ada.0 && sgd.0 < adam.0, "p = 0.9: SGD {}, AdaGrad {}, Adam {}", sgd.0, ada.0, adam.0);
+}
+
 fn rotate() {
     let aligned = scene(ID, &[]);
     let rotated = scene(ID, &[("angle", "45")]);
@@ -95,6 +127,7 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Watch the effective step sizes", watch_steps),
     ("Set T = 2000: RMSProp's effective step levels off", long_run),
     ("Turn bias correction off", bias_correction),
+    ("In the sparse-features chart", sparse_features),
     ("Rotate the quadratic to 45°", rotate),
     ("Switch to Rosenbrock and set T = 2000", rosenbrock),
 ];
