@@ -104,7 +104,7 @@ impl Chapter for Landscapes {
             "Raise κ to 200 and compare the number of gradient steps with Newton's single step.",
             "Push η above 2/L (shown in the readout) and watch the run diverge: the loss grows geometrically (measured rate above 1).",
             "Pick the saddle, set η = 0.1 and start on the x-axis (click the map at y = 0): gradient descent walks into the saddle point. Start just off the axis and it escapes along y, where f falls without bound; Newton jumps to the saddle point in one step.",
-            "Pick the plateau, start far out (click the map at (3, 0)) and lower η: the readout counts the steps until the path moves; a ten times smaller η takes several times as many.",
+            "Pick the plateau, start far out (click the map at (3, 0)) and lower η: the readout counts the steps until the path moves; a ten times smaller η takes several times as many (raise T when it reads “not within”).",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
