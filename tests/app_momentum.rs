@@ -120,8 +120,17 @@ fn clicks_set_the_start_or_the_step_size_and_momentum() {
     let st = compute_raw(c, &BTreeMap::new()).0;
     let set = c.click("rates", (-1.0, 0.9), &st);
     assert_eq!(set, vec![("lr".to_string(), "0.1".to_string()), ("momentum".to_string(), "0.9".to_string())]);
-    let set = c.click("rates", (0.4873, 0.5661), &st);
-    assert_eq!(set[0], ("lr".to_string(), "3.07".to_string()));
+    // η rounded to three digits away from the optimum
+    let set = c.click("rates", (0.3, 0.3), &st);
+    assert_eq!(set, vec![("lr".to_string(), "2".to_string()), ("momentum".to_string(), "0.3".to_string())]);
+    let set = c.click("rates", (0.5873, 0.3), &st);
+    assert_eq!(set[0], ("lr".to_string(), "3.87".to_string()));
+    // next to Polyak's marker (κ = 50) the click snaps to η*, β* exactly (no rounded value reaches them)
+    let (eta, beta) = heavy_ball_optimal(1.0, 1.0 / 50.0);
+    let set = c.click("rates", (0.4873 + 0.05, 0.5661 - 0.02), &st);
+    assert_eq!(set.len(), 2);
+    assert_eq!(set[0].1.parse::<f64>().unwrap(), eta);
+    assert_eq!(set[1].1.parse::<f64>().unwrap(), beta);
     let set = c.click("map", (0.514, -1.2), &st);
     assert_eq!(set, vec![("x0".to_string(), "0.51,-1.2".to_string())]);
 }
@@ -129,8 +138,56 @@ fn clicks_set_the_start_or_the_step_size_and_momentum() {
 #[test]
 fn nesterov_with_zero_momentum_falls_back_to_gradient_descent_with_a_note() {
     let s = scene(&[("nesterov", "true"), ("momentum", "0")]);
-    assert!(s.messages.iter().any(|m| m.text.contains("Nesterov needs β > 0")));
+    assert!(s.messages.iter().any(|m| m.text.contains("Nesterov needs momentum")));
     assert!(s.messages.iter().all(|m| m.level != "error"), "{:?}", s.messages);
     let r = s.report.unwrap();
     assert_eq!(r.runs[0].loss, r.runs[1].loss);
+}
+
+#[test]
+fn the_unrolled_sum_reproduces_the_run_and_its_weights_are_partial_sums_of_the_powers() {
+    for nesterov in ["false", "true"] {
+        for (beta, lr) in [("0.5", "1"), ("0.9", "0.3"), ("0.99", "0.05"), ("0", "1")] {
+            let s = scene(&[("momentum", beta), ("lr", lr), ("nesterov", nesterov), ("steps", "300")]);
+            // the unrolled form x₀ − η Σ wᵢ∇f(xᵢ) recomputed here from the run's iterates
+            let t = &s.report.as_ref().unwrap().runs[1];
+            let (b, eta): (f64, f64) = (beta.parse().unwrap(), lr.parse().unwrap());
+            let nag = nesterov == "true" && b > 0.0;
+            let n = t.params.len() - 1;
+            let mut x = t.params[0].clone();
+            let (kappa, angle) = (50.0f64, 30f64.to_radians());
+            // the chapter's quadratic: eigenvalues 1 and 1/κ along directions rotated by the angle
+            let (c, sn) = (angle.cos(), angle.sin());
+            let h = [[c * c + sn * sn / kappa, c * sn * (1.0 - 1.0 / kappa)], [c * sn * (1.0 - 1.0 / kappa), sn * sn + c * c / kappa]];
+            for (i, p) in t.params[..n].iter().enumerate() {
+                let age = (n - 1 - i) as i32;
+                let w = if b == 0.0 { 1.0 } else { (1.0 - b.powi(age + if nag { 2 } else { 1 })) / (1.0 - b) };
+                for k in 0..2 {
+                    x[k] -= eta * w * (h[k][0] * p[0] + h[k][1] * p[1]);
+                }
+            }
+            let last = t.params.last().unwrap();
+            let err = ((x[0] - last[0]).powi(2) + (x[1] - last[1]).powi(2)).sqrt();
+            assert!(err <= 1e-12 * (1.0 + last[0].abs() + last[1].abs()), "β = {beta}, nesterov = {nesterov}: {x:?} vs {last:?}");
+            let r = s.readout.iter().find(|r| r.label.contains("from the unrolled sum")).expect("unrolled readout");
+            let shown: f64 = r.value.split_whitespace().nth(2).unwrap().parse().unwrap();
+            assert!(shown <= 1e-12 * (1.0 + last[0].abs() + last[1].abs()), "{r:?}");
+            // the chart: weight in the move = partial sums of the weights in the step (one more for Nesterov)
+            let c = match s.charts.iter().find(|(id, _)| *id == "unrolled") {
+                Some((_, Chart::Lines(c))) => c,
+                _ => panic!("no unrolled chart"),
+            };
+            let step = &c.series[0].points;
+            let mv = &c.series[1].points;
+            let mut acc = if nag { 1.0 } else { 0.0 };
+            for (k, (age, w)) in mv.iter().enumerate() {
+                acc += step.iter().find(|p| p.0 == *age).map_or(0.0, |p| p.1 * if nag { b } else { 1.0 });
+                if b == 0.0 {
+                    assert_eq!(*w, 1.0);
+                } else {
+                    assert!((w - acc).abs() <= 1e-9 * acc, "β = {beta} age {k}: {w} vs {acc}");
+                }
+            }
+        }
+    }
 }

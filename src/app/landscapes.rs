@@ -2,13 +2,77 @@
 //! step with its cost.
 
 use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use crate::problems::Problem;
 use crate::optim::config::{NewtonSpec, Sgd};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::problems::ProblemSpec;
 
 pub struct Landscapes;
+
+/// Gradient norm at or below which an end point counts as stationary.
+const STATIONARY: f64 = 1e-6;
+/// Curvatures below this fraction of L count as flat (a plateau far out has |λ| ~ e^{−r²/2}).
+const FLAT: f64 = 1e-6;
+
+/// Eigenvalues `(λ₁ ≤ λ₂)` of a symmetric 2×2 matrix.
+fn eig2(h: &ndarray::Array2<f64>) -> Option<(f64, f64)> {
+    if h.dim() != (2, 2) {
+        return None;
+    }
+    let (a, b, d) = (h[[0, 0]], 0.5 * (h[[0, 1]] + h[[1, 0]]), h[[1, 1]]);
+    let (m, r) = ((a + d) / 2.0, (((a - d) / 2.0).powi(2) + b * b).sqrt());
+    (m.is_finite() && r.is_finite()).then_some((m - r, m + r))
+}
+
+/// What a run's end point is, from the gradient and the Hessian computed there: a minimum, a saddle point,
+/// a flat region, or not stationary yet. Returns the readout and whether the point is a saddle.
+fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout, bool)> {
+    let mut g = vec![0.0; x.len()];
+    p.grad(x, &mut g);
+    let gn = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let (lo, hi) = eig2(&p.hessian(x)?)?;
+    if !gn.is_finite() {
+        return None;
+    }
+    let label = format!("{name}: end point ({}, {})", sig(x[0]), sig(x[1]));
+    let flat_scale = FLAT * l.abs().max(1e-300);
+    let stationary = Claim::compare(gn, STATIONARY);
+    let curv = format!("Hessian eigenvalues {}, {}", sig(lo), sig(hi));
+    if stationary.rel != Rel::Le {
+        return Some((Readout::new(label, format!("not stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY))).claiming(stationary), false));
+    }
+    let big = lo.abs().max(hi.abs());
+    if big <= flat_scale {
+        let c = Claim::new(big, Rel::Le, flat_scale);
+        return Some((
+            Readout::new(label, format!("a flat region, not a minimum: ‖∇f‖ = {} {} {}, every |curvature| ≤ {} ({curv})", sig(gn), stationary.symbol(), sig(STATIONARY), sig(flat_scale)))
+                .claiming(stationary)
+                .claiming(c),
+            false,
+        ));
+    }
+    if lo < 0.0 && hi > 0.0 {
+        return Some((
+            Readout::new(label, format!("a saddle point, not a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues {} < 0 < {}", sig(gn), stationary.symbol(), sig(STATIONARY), sig(lo), sig(hi)))
+                .claiming(stationary)
+                .claiming(Claim::new(lo, Rel::Lt, 0.0))
+                .claiming(Claim::new(0.0, Rel::Lt, hi)),
+            true,
+        ));
+    }
+    if lo > 0.0 {
+        return Some((
+            Readout::new(label, format!("a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues 0 < {} ≤ {}", sig(gn), stationary.symbol(), sig(STATIONARY), sig(lo), sig(hi)))
+                .claiming(stationary)
+                .claiming(Claim::new(0.0, Rel::Lt, lo))
+                .claiming(Claim::new(lo, Rel::Le, hi)),
+            false,
+        ));
+    }
+    Some((Readout::new(label, format!("stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY))).claiming(stationary), false))
+}
 
 /// The problem chosen by the controls.
 fn problem(st: &State) -> ProblemSpec {
@@ -32,14 +96,15 @@ impl Chapter for Landscapes {
         "Plain gradient descent struggles when curvature differs a lot between directions (a high condition \
          number κ): it jitters across the steep direction while crawling along the shallow one. Plateaus and \
          saddle points have tiny gradients, so small learning rates stall there. Newton's step x − H⁻¹∇f uses \
-         the curvature and solves a quadratic in one step, but needs the Hessian: O(N²) memory and O(N³) work."
+         the curvature and solves a quadratic in one step, but needs the Hessian: O(N²) memory and O(N³) work, \
+         and it goes to the stationary point of its local quadratic model, a saddle as readily as a minimum."
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
             "Raise κ to 200 and compare the number of gradient steps with Newton's single step.",
-            "Push η above 2/L (shown in the readout) and watch the run diverge.",
-            "Pick the saddle and start on the x-axis (click the map at y = 0): gradient descent walks into the saddle.",
-            "Pick the plateau, start far out, and lower η: how many steps until the path moves?",
+            "Push η above 2/L (shown in the readout) and watch the run diverge: the loss grows geometrically (measured rate above 1).",
+            "Pick the saddle, set η = 0.1 and start on the x-axis (click the map at y = 0): gradient descent walks into the saddle point. Start just off the axis and it escapes along y, where f falls without bound; Newton jumps to the saddle point in one step.",
+            "Pick the plateau, start far out (click the map at (3, 0)) and lower η: the readout counts the steps until the path moves; a ten times smaller η takes several times as many (raise T when it reads “not within”).",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -123,6 +188,43 @@ impl Chapter for Landscapes {
             let lr_i = if i == 0 { Some(lr) } else { None };
             scene.readout.extend(convergence(t, f_star, l, lr_i));
         }
+        // what each run's end point is, from the gradient and Hessian there
+        let is_saddle = matches!(prob, ProblemSpec::Saddle(_));
+        for t in &report.runs {
+            let Some(end) = t.params.last().filter(|_| t.diverged.is_none()) else { continue };
+            if let Some((r, saddle)) = end_point(&t.label, built.as_ref(), end, l.unwrap_or(1.0)) {
+                if saddle && t.label == "Newton" {
+                    let lo = built.hessian(end).as_ref().and_then(eig2).map_or(f64::NAN, |e| e.0);
+                    scene.messages.push(
+                        Message::warn(format!(
+                            "Newton's step jumps to the stationary point of the local quadratic model, whatever its curvature: here it reached a saddle point (Hessian eigenvalue {} < 0), not a minimum. Newton's method is attracted to saddles; gradient descent is pushed away from them along negative curvature.",
+                            sig(lo)
+                        ))
+                        .claiming(Claim::new(lo, Rel::Lt, 0.0)),
+                    );
+                }
+                scene.readout.push(r);
+            }
+        }
+        if is_saddle {
+            if let Some(m) = saddle_message(&report.runs[0], lr) {
+                scene.messages.push(m);
+            }
+        }
+        if let Some(t) = report.runs.first().filter(|_| matches!(prob, ProblemSpec::Plateau(_))) {
+            // how long gradient descent takes to leave the plateau: a tenth of the way to the minimum at 0
+            let start = &t.params[0];
+            let r0 = start[0].hypot(start[1]);
+            let moved = t.params.iter().position(|p| (p[0] - start[0]).hypot(p[1] - start[1]) >= 0.1 * r0);
+            scene.readout.push(Readout::new(
+                "gradient descent: steps until it has covered a tenth of the way to the minimum",
+                match moved {
+                    Some(s) => s.to_string(),
+                    None if t.diverged.is_some() => "— (diverged first)".into(),
+                    None => format!("not within {} steps", t.steps()),
+                },
+            ));
+        }
         if let Some(l) = l {
             scene.readout.push(Readout::new("largest curvature L; stable η < 2/L", format!("L = {}, 2/L = {}", sig(l), sig(2.0 / l))));
             scene.values.push(("two_over_l".into(), sig(2.0 / l)));
@@ -152,5 +254,50 @@ impl Chapter for Landscapes {
         } else {
             Vec::new()
         }
+    }
+}
+
+/// What gradient descent does on the saddle `f = x² − y²`, from its run: `y` is multiplied by `1 + 2η`
+/// each step (negative curvature: it escapes), `x` by `1 − 2η` (it shrinks when `|1 − 2η| < 1`). Started on
+/// the x-axis, y stays exactly 0 and the run walks into the saddle point (or overshoots in x).
+fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
+    let (first, last) = (t.params.first()?, t.params.last()?);
+    let (x0, y0, xt, yt) = (first[0], first[1], last[0], last[1]);
+    let mult = (1.0 - 2.0 * lr).abs();
+    let shrink = Claim::compare(mult, 1.0);
+    let stopped = t.diverged.as_ref().map_or(String::new(), |d| format!(" (the run stopped at step {} when f passed −10¹⁰⁰: f is unbounded below)", d.step));
+    if y0 == 0.0 {
+        let how = if shrink.rel == Rel::Le && mult < 1.0 {
+            format!(
+                "|x| shrinks by |1 − 2η| = {} {} 1 per step ({} → {}): gradient descent walks into the saddle point (0, 0), a stationary point that is not a minimum; any start off the axis escapes along y",
+                sig(mult),
+                Rel::Lt.symbol(),
+                sig(x0.abs()),
+                sig(xt.abs())
+            )
+        } else {
+            let what = if mult > 1.0 { "overshoots and grows" } else { "flips sign without shrinking" };
+            format!("|1 − 2η| = {} {} 1, so x {what} ({} → {}) instead of settling at the saddle point (η ≥ 1 here; η < 1 walks into it){stopped}", sig(mult), Rel::Ge.symbol(), sig(x0.abs()), sig(xt.abs()))
+        };
+        let claim = if mult < 1.0 { Claim::new(mult, Rel::Lt, 1.0) } else { Claim::new(mult, Rel::Ge, 1.0) };
+        return Some(Message::info(format!("Started on the x-axis: the gradient (2x, −2y) has no y-part there, so y stays 0. {how}.")).claiming(claim));
+    }
+    let grew = Claim::compare(y0.abs(), yt.abs());
+    if grew.rel == Rel::Le && yt.abs() > y0.abs() {
+        let claim = Claim::new(y0.abs(), Rel::Lt, yt.abs());
+        Some(
+            Message::info(format!(
+                "Gradient descent escapes the saddle along the negative-curvature direction y: |y| is multiplied by 1 + 2η = {} each step and grew from {} to {} ({} {} {}), while f = x² − y² falls without bound{stopped}.",
+                sig(1.0 + 2.0 * lr),
+                sig(y0.abs()),
+                sig(yt.abs()),
+                sig(y0.abs()),
+                claim.symbol(),
+                sig(yt.abs())
+            ))
+            .claiming(claim),
+        )
+    } else {
+        None
     }
 }

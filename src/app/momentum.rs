@@ -8,6 +8,7 @@ use crate::analysis::{fit_linear_rate, gd_optimal_rate, heavy_ball_optimal, heav
 use crate::optim::config::Sgd;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::{ColorScale, MapChart};
+use crate::plot::{LineChart, Mark, Series};
 use crate::problems::ProblemSpec;
 
 pub struct Momentum;
@@ -33,6 +34,64 @@ fn rate(nesterov: bool, eta: f64, beta: f64, eigs: &[f64]) -> f64 {
     } else {
         heavy_ball_rate(eta, beta, eigs)
     }
+}
+
+/// Discriminant of the characteristic polynomial of the chosen method along curvature `λ` (HB:
+/// `z² − (1+β−ηλ)z + β`, NAG: `z² − (1+β)(1−ηλ)z + β(1−ηλ)`): 0 is a double root.
+fn discriminant(nesterov: bool, eta: f64, beta: f64, lam: f64) -> f64 {
+    let (p, q) = if nesterov { ((1.0 + beta) * (1.0 - eta * lam), beta * (1.0 - eta * lam)) } else { (1.0 + beta - eta * lam, beta) };
+    p * p - 4.0 * q
+}
+
+/// Whether the slowest mode behaves like a double root over `steps` steps: its two roots (real or a complex
+/// pair) differ by less than `ρ/(2T)`, so that the error falls like `t·ρᵗ` rather than `ρᵗ` over the run
+/// (at Polyak's η*, β* both modes are exactly critically damped).
+pub fn slowest_mode_is_double(nesterov: bool, eta: f64, beta: f64, eigs: &[f64], steps: usize) -> bool {
+    let rho = rate(nesterov, eta, beta, eigs);
+    rho > 0.0
+        && rho < 1.0
+        && eigs
+            .iter()
+            .filter(|&&lam| rate(nesterov, eta, beta, &[lam]) >= rho * (1.0 - 1e-12))
+            .any(|&lam| discriminant(nesterov, eta, beta, lam).abs().sqrt() * steps.max(1) as f64 <= 0.5 * rho)
+}
+
+/// The per-step factor of ‖x − x*‖ measured from a run's `f − f*` (f − f* ∝ ‖x − x*‖² on a quadratic):
+/// the plain fit of log(f − f*), or, where the slowest mode is a double root (`‖x_t‖ ~ t·ρᵗ`), the fit of
+/// log((f − f*)/t²), which compares like with like.
+pub fn measured_rate(loss: &[f64], double: bool) -> Option<f64> {
+    if double {
+        let adjusted: Vec<f64> = loss.iter().enumerate().skip(1).map(|(t, f)| if *f > 1e-12 { f / (t * t) as f64 } else { 0.0 }).collect();
+        fit_linear_rate(&adjusted, 0.0, 1e-300).map(f64::sqrt)
+    } else {
+        fit_linear_rate(loss, 0.0, 1e-12).map(f64::sqrt)
+    }
+}
+
+/// The weight of the gradient of age `k` (taken `k` steps before the last) in the total move
+/// `x_{t+1} − x₀ = −η Σᵢ wᵢ ∇f(xᵢ)`: heavy ball `(1 − β^{k+1})/(1 − β)`, PyTorch's Nesterov `(1 − β^{k+2})/(1 − β)`
+/// (its step adds `β·b_t` to the gradient, one more power); `β = 0` gives 1 for both.
+pub fn unrolled_weight(beta: f64, nesterov: bool, age: usize) -> f64 {
+    let n = age as i32 + if nesterov { 2 } else { 1 };
+    if beta == 0.0 {
+        return 1.0;
+    }
+    (1.0 - beta.powi(n)) / (1.0 - beta)
+}
+
+/// `x₀ − η Σᵢ wᵢ ∇f(xᵢ)` over a run's iterates `x₀ … x_{T−1}` (the unrolled form), to set beside `x_T`.
+fn unrolled_end(p: &dyn crate::problems::Problem, params: &[Vec<f64>], eta: f64, beta: f64, nesterov: bool) -> Option<Vec<f64>> {
+    let (first, t) = (params.first()?, params.len().checked_sub(1)?);
+    let mut x = first.clone();
+    let mut g = vec![0.0; x.len()];
+    for (i, xi) in params[..t].iter().enumerate() {
+        p.grad(xi, &mut g);
+        let w = eta * unrolled_weight(beta, nesterov, t - 1 - i);
+        for (a, b) in x.iter_mut().zip(&g) {
+            *a -= w * b;
+        }
+    }
+    Some(x)
 }
 
 /// How many times slower than the fastest cell the colour scale reaches (its yellow end).
@@ -106,15 +165,20 @@ impl Chapter for Momentum {
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
-            "Click the (η, β) map at the marked optimum “Polyak” and compare the measured rate with (√κ−1)/(√κ+1).",
-            "Raise β to 0.95 and watch the heavy-ball path overshoot and spiral.",
-            "Turn on Nesterov with β = 0.9 and compare the grey divergence region of the map with heavy ball's.",
-            "Raise κ to 500: how do the two optimal rates in the readout change?",
+            "Click the (η, β) map at the marked optimum “Polyak” (a click near the marker sets η*, β* exactly) and compare the measured rate with (√κ−1)/(√κ+1).",
+            "Raise β to 0.95 and watch the heavy-ball path overshoot and swing back through x* again and again, its loss rising and falling.",
+            "Turn on Nesterov with β = 0.9 and compare the grey divergence region of the map with heavy ball's: it starts at a smaller η for every β > 0.",
+            "In the unrolled chart a gradient's weight in the move grows with its age towards 1/(1 − β): raise β to 0.95 and an old gradient counts 20 times, the effective step η/(1 − β) = 20η.",
+            "Raise κ to 500: both optimal rates in the readout move towards 1, gradient descent's like 1 − 2/κ, heavy ball's like 1 − 2/√κ.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
             Formula { caption: "heavy ball (PyTorch SGD momentum)", tex: r"b_t = \beta\, b_{t-1} + \nabla f(x_t),\quad x_{t+1} = x_t - \eta\, b_t,\quad \eta = {lr},\ \beta = {momentum}" },
+            Formula {
+                caption: "heavy ball unrolled: the weight of each past gradient (the slide writes (1 − β^{t+1−i})/(β − 1), which is negative: the denominator is 1 − β; and the sums start at i = 0, the gradient at x₀)",
+                tex: r"b_t = \sum_{i=0}^{t}\beta^{t-i}\,\nabla f(x_i),\qquad x_{t+1} = x_0 - \eta\sum_{i=0}^{t}\frac{1-\beta^{t+1-i}}{1-\beta}\,\nabla f(x_i)",
+            },
             Formula { caption: "Nesterov (PyTorch form)", tex: r"x_{t+1} = x_t - \eta\,\big(\nabla f(x_t) + \beta\, b_t\big)" },
             Formula {
                 caption: "rate on a quadratic: largest root over the curvatures λ ∈ {μ, L}",
@@ -142,6 +206,12 @@ impl Chapter for Momentum {
             Canvas { id: "map", label: "level sets of the quadratic with the paths of gradient descent and the momentum method", aspect: 0.75, clickable: true },
             Canvas { id: "loss", label: "f − f* against step for gradient descent and the momentum method", aspect: 0.6, clickable: false },
             Canvas { id: "rates", label: "map of the linear rate over learning rate and momentum; grey where the method diverges; click to set η and β", aspect: 0.75, clickable: true },
+            Canvas {
+                id: "unrolled",
+                label: "the momentum run unrolled: the weight of each past gradient in the current step and in the total move from x₀, against its age, log scale",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 
@@ -153,7 +223,7 @@ impl Chapter for Momentum {
         let mut nesterov = st.bool("nesterov");
         if nesterov && beta <= 0.0 {
             nesterov = false;
-            scene.messages.push(Message::info("Nesterov needs β > 0; with β = 0 both methods are gradient descent"));
+            scene.messages.push(Message::info("Nesterov needs momentum: with β = 0 both methods are gradient descent"));
         }
         let (name, color) = if nesterov { ("Nesterov", NAG) } else { ("heavy ball", HB) };
         let runs = vec![
@@ -211,6 +281,48 @@ impl Chapter for Momentum {
         rates.markers.push(((2.0 / (l + mu)).log10(), 0.03, "best GD".into(), usize::MAX));
         scene.charts.push(("rates", Chart::Map(rates, Field::Grid { values: grid, width: GRID.0, height: GRID.1 })));
 
+        // the momentum run unrolled: weights on past gradients, and the unrolled sum checked against the run
+        let hb_trace = &report.runs[1];
+        let t_len = hb_trace.params.len().saturating_sub(1);
+        let ages: Vec<usize> = (0..t_len.max(1)).collect();
+        let floor = crate::app::common::GAP_FLOOR;
+        let in_step: Vec<(f64, f64)> = ages.iter().map(|&k| (k as f64, if beta == 0.0 { if k == 0 { 1.0 } else { 0.0 } } else { beta.powi(k as i32) })).filter(|p| p.1 >= floor).collect();
+        let in_move: Vec<(f64, f64)> = ages.iter().map(|&k| (k as f64, unrolled_weight(beta, nesterov, k))).collect();
+        let limit = 1.0 / (1.0 - beta);
+        let x_end = ages.len().max(1) as f64;
+        scene.charts.push((
+            "unrolled",
+            Chart::Lines(LineChart {
+                title: format!("{name} unrolled over its {t_len} steps: weight of the gradient ∇f(x_i) by its age t − i"),
+                x_label: "age t − i of the gradient (steps before the last)".into(),
+                y_label: "weight (log)".into(),
+                y_log: true,
+                series: vec![
+                    Series::line("in the current step b_t: β^(t−i)", color, in_step),
+                    Series::line(format!("in the move x_{{t+1}} − x₀: (1 − β^(t−i+{}))/(1 − β)", if nesterov { 2 } else { 1 }), GD, in_move),
+                    Series::line("1/(1 − β): a constant gradient's step, in units of η", 3, vec![(0.0, limit), (x_end, limit)]).with_mark(Mark::Dashed),
+                ],
+                x_range: Some((0.0, x_end)),
+                ..Default::default()
+            }),
+        ));
+        let mut unrolled_readouts = Vec::new();
+        if let (Ok(built), Some(last)) = (prob.build(0), hb_trace.params.last()) {
+            if let Some(u) = unrolled_end(built.as_ref(), &hb_trace.params, lr, beta, nesterov) {
+                let err = u.iter().zip(last).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+                let scale = last.iter().map(|v| v * v).sum::<f64>().sqrt();
+                unrolled_readouts.push(Readout::new(
+                    format!("{name}: x_T from the unrolled sum x₀ − η Σ wᵢ∇f(xᵢ) vs the run's x_T (T = {t_len})"),
+                    format!("differ by {} (‖x_T‖ = {})", sig(err), sig(scale)),
+                ));
+            }
+        }
+        let after = unrolled_weight(beta, nesterov, t_len.saturating_sub(1));
+        unrolled_readouts.push(Readout::new(
+            "effective step of a constant gradient: η/(1 − β) in the limit, η·(weight of the oldest gradient) after T steps",
+            format!("η/(1 − β) = {} ({}× η); after {t_len} steps {}", sig(lr * limit), sig(limit), sig(lr * after)),
+        ));
+
         // readouts: convergence of both runs, then measured vs theoretical rates
         let theory = [rate(false, lr, 0.0, &eigs), rate(nesterov, lr, beta, &eigs)];
         for (t, rho) in report.runs.iter().zip(theory) {
@@ -222,13 +334,22 @@ impl Chapter for Momentum {
                     scene.readout.push(r);
                     continue;
                 }
-                let fit = fit_linear_rate(&t.loss, 0.0, 1e-12);
+                let (eta_t, beta_t, nag_t) = if t.label == "gradient descent" { (lr, 0.0, false) } else { (lr, beta, nesterov) };
+                let double = slowest_mode_is_double(nag_t, eta_t, beta_t, &eigs, st.usize("steps"));
+                let fit = measured_rate(&t.loss, double);
+                let plain = fit_linear_rate(&t.loss, 0.0, 1e-12);
                 let verdict = if rho >= 1.0 { " (diverges)" } else { "" };
                 scene.readout.push(Readout::new(
                     format!("{}: rate of ‖x − x*‖ per step, measured vs theory", t.label),
-                    match fit {
-                        Some(q) => format!("{} (f − f* factor {}) vs ρ = {}{verdict}", sig(q.sqrt()), sig(q), sig(rho)),
-                        None => format!("— vs ρ = {}{verdict}", sig(rho)),
+                    match (fit, plain) {
+                        (Some(m), Some(q)) if double => format!(
+                            "{} (fit of (f − f*)/t²: a double root, ‖x − x*‖ ~ t·ρᵗ; plain f − f* factor {}) vs ρ = {}{verdict}",
+                            sig(m),
+                            sig(q),
+                            sig(rho)
+                        ),
+                        (Some(m), Some(q)) => format!("{} (f − f* factor {}) vs ρ = {}{verdict}", sig(m), sig(q), sig(rho)),
+                        _ => format!("— vs ρ = {}{verdict}", sig(rho)),
                     },
                 ));
             }
@@ -244,8 +365,9 @@ impl Chapter for Momentum {
                 format!("ρ = {} at η = {}, β = {}", sig(rho_min), sig(best.0), sig(best.1)),
             ));
         }
+        scene.readout.extend(unrolled_readouts);
         scene.messages.push(Message::info(
-            "Measured rate: the square root of the per-step factor fitted to log(f − f*) over the whole run (f − f* ∝ ‖x − x*‖² on a quadratic). Transients make it differ a little from ρ; at Polyak's η*, β* the two roots coincide, the error falls like t·ρᵗ, and the fit reads a slightly slower rate.",
+            "Measured rate: the square root of the per-step factor fitted to log(f − f*) over the whole run (f − f* ∝ ‖x − x*‖² on a quadratic). Transients make it differ a little from ρ. Where the slowest mode's two roots coincide (at Polyak's η*, β* both modes are critically damped) the error falls like t·ρᵗ, so the readout fits (f − f*)/t² instead. A click on the rate map near the Polyak marker sets η*, β* exactly.",
         ));
 
         for (k, v) in [
@@ -264,11 +386,21 @@ impl Chapter for Momentum {
         scene
     }
 
-    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
+    fn click(&self, canvas: &str, (x, y): (f64, f64), st: &State) -> Vec<(String, String)> {
         let r2 = |v: f64| fmt_num((v * 100.0).round() / 100.0);
         match canvas {
             "map" => vec![("x0".into(), format!("{},{}", r2(x), r2(y)))],
             "rates" => {
+                // near the marked optimum (within 3 % of the map's width and height) the click snaps to it
+                // exactly: the rate is very sensitive there (ρ jumps from 0.75 to 0.92 one percent to the right
+                // of Polyak's η* at κ = 50), and no rounded value reaches it
+                let kappa = st.f64("kappa").max(1.0);
+                let nesterov = st.bool("nesterov") && st.f64("momentum") > 0.0;
+                let (eta_m, beta_m) = if nesterov { rate_grid(true, &[1.0, 1.0 / kappa]).2 } else { heavy_ball_optimal(1.0, 1.0 / kappa) };
+                let near = ((x - eta_m.log10()) / (LOG_LR.1 - LOG_LR.0)).abs() <= 0.03 && (y - beta_m).abs() <= 0.03;
+                if near && eta_m.is_finite() && beta_m.is_finite() && (1e-3..=10.0).contains(&eta_m) && (0.0..=0.999).contains(&beta_m) {
+                    return vec![("lr".into(), format!("{eta_m}")), ("momentum".into(), format!("{beta_m}"))];
+                }
                 let eta = 10f64.powf(x.clamp(LOG_LR.0, LOG_LR.1));
                 let unit = 10f64.powi(eta.log10().floor() as i32 - 2);
                 let eta = (eta / unit).round() * unit;

@@ -14,7 +14,10 @@ use crate::plot::field::MapChart;
 use crate::plot::field::MapPath;
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::ProblemSpec;
-use crate::run::{Report, Trace};
+use crate::optim::transforms::{AddDecayedWeights, Chain, Momentum as MomentumTransform, ScaleByLearningRate};
+use crate::optim::Optimizer;
+use crate::run::{run_one, Report, Trace};
+use crate::spec::RunSpec;
 
 pub struct WeightDecay;
 
@@ -114,8 +117,9 @@ impl Chapter for WeightDecay {
         &[
             "Set λ = 0: Adam + L2 and AdamW become one run (distance 0) and all four end points are at the minimum x* of f.",
             "Raise λ and compare the end points: SGD + L2 and Adam + L2 both end at x̃*, the minimum of the penalised f̃; AdamW ends elsewhere.",
-            "Watch the dashed path (SGD on the penalised f̃): it stays on top of SGD + L2 for every λ and η.",
-            "Switch to the isotropic quadratic and read the distance between Adam + L2 and AdamW again.",
+            "Watch the dashed path (SGD on the penalised f̃): it stays on top of SGD + L2 for every λ and η (where η is too large, the two blow up together).",
+            "In the momentum chart, L2 and decoupled decay are one SGD run without momentum (distance 0); with momentum β they part: L2 ends at x̃*, decoupled at x̂, the minimum of f + (1 − β)λ/2‖x‖².",
+            "Switch to the isotropic quadratic and read the distance between Adam + L2 and AdamW again: smaller than on the anisotropic one, but not 0 (Adam rescales each coordinate by its own gradient, whatever the curvature).",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -125,8 +129,16 @@ impl Chapter for WeightDecay {
                 tex: r"\tilde f(x) = f(x) + \tfrac{\lambda}{2}\|x\|^2,\quad \nabla\tilde f = \nabla f + \lambda x,\quad \lambda = {weight_decay}",
             },
             Formula {
-                caption: "SGD: L2 and decoupled decay are one update",
+                caption: "SGD: L2 and decoupled decay are one update (the slide's λ‖x‖² gives (1 − 2ηλ); Loshchilov & Hutter's SGDW, whose decay is not multiplied by η, matches with λ' = ηλ)",
                 tex: r"x_{t+1} = x_t - \eta(\nabla f(x_t) + \lambda x_t) = (1 - {eta_lambda})\,x_t - \eta\nabla f(x_t)",
+            },
+            Formula {
+                caption: "SGD with momentum (PyTorch form, no dampening): L2 puts λx into the momentum, decoupled decay (SGDW) does not. The slide's eq. (10) keeps λx inside the momentum, so its (10)–(11) apply both; it also damps by (1 − β) and steps by m_t without η",
+                tex: r"\text{L2: } b_t = \beta b_{t-1} + \nabla f(x_t) + \lambda x_t,\ x_{t+1} = x_t - \eta b_t;\qquad \text{decoupled: } b_t = \beta b_{t-1} + \nabla f(x_t),\ x_{t+1} = x_t - \eta b_t - \eta\lambda x_t,\quad \beta = {sgd_momentum}",
+            },
+            Formula {
+                caption: "where they stop: L2 at x̃*, decoupled with momentum where the gradient, amplified 1/(1 − β) by the momentum, meets the unamplified decay",
+                tex: r"\text{L2: } \nabla f(x) + \lambda x = 0,\qquad \text{decoupled: } \nabla f(x) + (1-\beta)\lambda x = 0\ \ (\hat x = {x_hat})",
             },
             Formula {
                 caption: "Adam + L2: the decay is divided by √v̂ too",
@@ -157,6 +169,9 @@ impl Chapter for WeightDecay {
             Control::log_range("lr", "learning rate η (all four runs)", 1e-3, 3.0, 0.1)
                 .unit("η")
                 .help("the same η for every run, so ηλ, the decay per step, is the same for SGD and AdamW"),
+            Control::range("sgd_momentum", "SGD momentum β (momentum chart)", 0.0, 0.99, 0.9)
+                .unit("β")
+                .help("PyTorch SGD momentum (no dampening) for the L2 vs decoupled comparison with momentum"),
             Control::int("steps", "steps T", 1, 3000, 400),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
         ]
@@ -173,6 +188,12 @@ impl Chapter for WeightDecay {
             Canvas {
                 id: "gap",
                 label: "distance between the iterates of the two SGD runs and between Adam + L2 and AdamW, against step",
+                aspect: 0.5,
+                clickable: false,
+            },
+            Canvas {
+                id: "momentum",
+                label: "distance between SGD with the L2 penalty and SGD with decoupled weight decay, without momentum and with momentum β, against step",
                 aspect: 0.5,
                 clickable: false,
             },
@@ -300,6 +321,59 @@ impl Chapter for WeightDecay {
             }),
         ));
 
+        // SGD with momentum: L2 penalty (PyTorch's weight_decay, spec) vs decoupled decay (the same core
+        // transforms with the decay after the momentum: momentum → add_decayed_weights → scale(−η)), with
+        // β = 0 and with the chosen β.
+        let beta = st.f64("sgd_momentum");
+        let x_hat = solve2(&[[a[0][0] + (1.0 - beta) * lambda, a[0][1]], [a[1][0], a[1][1] + (1.0 - beta) * lambda]], b);
+        let built = match prob.build(0) {
+            Ok(p) => p,
+            Err(e) => {
+                scene.messages.push(Message::error(e.to_string()));
+                return scene;
+            }
+        };
+        let momentum_pair = |beta: f64| -> Option<(Trace, Trace)> {
+            let l2 = OptimizerSpec::Sgd(Sgd { lr, momentum: beta, weight_decay: lambda, ..Sgd::default() });
+            let run = RunSpec { label: String::new(), optimizer: l2.clone(), schedule: Default::default() };
+            let l2_opt = l2.build(built.shape(), "optimizer").ok()?;
+            let decoupled: Box<dyn Optimizer> = Box::new(Chain::new(vec![
+                Box::new(MomentumTransform::new(beta, 0.0, false)),
+                Box::new(AddDecayedWeights(lambda)),
+                Box::new(ScaleByLearningRate::new(0.0)),
+            ]));
+            let x0 = [x, y];
+            Some((
+                run_one(built.as_ref(), l2_opt, &x0, &run, format!("SGD (β = {}) + L2", sig(beta)), steps, 0, false),
+                run_one(built.as_ref(), decoupled, &x0, &run, format!("SGD (β = {}), decoupled decay", sig(beta)), steps, 0, false),
+            ))
+        };
+        let (plain, with_m) = match (momentum_pair(0.0), momentum_pair(beta)) {
+            (Some(p), Some(m)) => (p, m),
+            _ => {
+                scene.messages.push(Message::error("cannot run SGD with these settings"));
+                return scene;
+            }
+        };
+        let path_gap = |p: &Trace, q: &Trace| -> Vec<(f64, f64)> {
+            p.params.iter().zip(&q.params).enumerate().map(|(s, (u, v))| (s as f64, dist(u, v).max(GAP_FLOOR))).collect()
+        };
+        scene.charts.push((
+            "momentum",
+            Chart::Lines(LineChart {
+                title: "SGD: L2 penalty vs decoupled decay".into(),
+                x_label: "step t".into(),
+                y_label: "‖x_t − x'_t‖ (floor 1e-16)".into(),
+                y_log: true,
+                series: vec![
+                    Series::line("without momentum (β = 0)", SGD_L2, path_gap(&plain.0, &plain.1)),
+                    Series::line(format!("with momentum β = {}", sig(beta)), ADAMW, path_gap(&with_m.0, &with_m.1)),
+                ],
+                x_range: Some((0.0, t_end)),
+                ..Default::default()
+            }),
+        ));
+
         // Readouts.
         let end = |t: &Trace| t.params.last().cloned().unwrap_or_default();
         scene.readout.push(Readout::new(
@@ -334,10 +408,32 @@ impl Chapter for WeightDecay {
             let lr_i = if i < 2 { Some(lr) } else { None };
             scene.readout.extend(convergence(&on_pen, f_pen_star, l_pen, lr_i));
         }
+        // SGD with momentum, L2 vs decoupled
+        let max_gap = plain.0.params.iter().zip(&plain.1.params).map(|(p, q)| dist(p, q)).fold(0.0, f64::max);
+        scene.readout.push(Readout::new(
+            "SGD without momentum: L2 vs decoupled decay, largest distance between the iterates",
+            if plain.0.steps() == plain.1.steps() { format!("{} over {} steps", sig(max_gap), plain.0.steps()) } else { format!("runs stopped at different steps ({} and {})", plain.0.steps(), plain.1.steps()) },
+        ));
+        scene.readout.push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", sig(beta)), pair(&with_m.0, &with_m.1)));
+        for t in [&with_m.0, &with_m.1] {
+            let e = end(t);
+            let value = if let Some(d) = &t.diverged {
+                format!("stopped at step {}: {}", d.step, d.reason)
+            } else {
+                format!("{}, distance to x̃* = {}, to x̂ = {}", point_text(&e), sig(dist(&e, &x_pen)), sig(dist(&e, &x_hat)))
+            };
+            scene.readout.push(Readout::new(format!("{}: end point", t.label), value));
+        }
+        scene.readout.push(Readout::new(
+            "x̂: minimum of f + (1 − β)λ/2‖x‖², the fixed point of decoupled decay with momentum",
+            point_text(&x_hat),
+        ));
+        scene.values.push(("sgd_momentum".into(), sig(beta)));
+        scene.values.push(("x_hat".into(), point_text(&x_hat)));
         scene.values.push(("eta_lambda".into(), sig(lr * lambda)));
         scene.values.push(("weight_decay".into(), sig(lambda)));
         scene.messages.push(Message::info(
-            "The copied spec holds SGD + L2, Adam + L2 and AdamW on f; the dashed run is plain SGD on the quadratic with A + λI (the penalised f̃), a second spec.",
+            "The copied spec holds SGD + L2, Adam + L2 and AdamW on f; the dashed run is plain SGD on the quadratic with A + λI (the penalised f̃), a second spec. SGD with decoupled decay has no torch.optim class (PyTorch's SGD weight_decay is the L2 penalty): its runs in the momentum chart are the core's own transforms with the decay after the momentum, not in the spec.",
         ));
         scene.spec = Some(main);
         scene.report = Some(Report { runs: runs.into_iter().map(|(t, _, _)| t).collect() });

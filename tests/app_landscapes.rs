@@ -1,0 +1,51 @@
+//! The landscapes chapter: each run's end point is named from the gradient and Hessian computed there
+//! (minimum, saddle point, flat region, not stationary), and Newton reaching a saddle is flagged.
+
+use optlab::app::{chapter, compute_raw, Readout, Scene};
+use std::collections::BTreeMap;
+
+fn scene(pairs: &[(&str, &str)]) -> Scene {
+    let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    compute_raw(chapter("landscapes").expect("landscapes chapter"), &raw).1
+}
+
+fn end_point<'a>(s: &'a Scene, name: &str) -> &'a Readout {
+    s.readout.iter().find(|r| r.label.starts_with(&format!("{name}: end point"))).unwrap_or_else(|| panic!("no end point of {name}: {:?}", s.readout))
+}
+
+#[test]
+fn newton_ends_at_the_minimum_of_a_quadratic_and_at_the_saddle_of_x2_minus_y2() {
+    let s = scene(&[]);
+    let r = end_point(&s, "Newton");
+    assert!(r.value.starts_with("a minimum") && r.claims.len() == 3 && r.claims.iter().all(|c| c.holds()), "{r:?}");
+    // the smallest eigenvalue shown is μ = L/κ = 1/20
+    assert!(r.claims.iter().any(|c| (c.rhs - 0.05).abs() < 1e-12), "{r:?}");
+    assert!(!s.messages.iter().any(|m| m.text.contains("attracted to saddles")));
+    // gradient descent has not reached 1e-6 in gradient norm after 100 steps at κ = 20
+    assert!(end_point(&s, "gradient descent").value.starts_with("not stationary"));
+
+    let s = scene(&[("problem", "saddle"), ("x0", "0.7,-0.4")]);
+    assert!(end_point(&s, "Newton").value.starts_with("a saddle point"));
+    assert!(s.messages.iter().any(|m| m.level == "warn" && m.text.contains("attracted to saddles")), "{:?}", s.messages);
+}
+
+#[test]
+fn newton_on_the_plateau_goes_to_the_flat_region() {
+    // from (3, 0) the plateau's curvature along x is negative; Newton's step goes outward, to where f is flat
+    let s = scene(&[("problem", "plateau"), ("x0", "3,0")]);
+    let r = end_point(&s, "Newton");
+    assert!(r.value.starts_with("a flat region"), "{r:?}");
+    let end = s.report.as_ref().unwrap().runs[1].params.last().unwrap().clone();
+    assert!(end[0] > 3.0, "{end:?}");
+    assert!(end_point(&s, "gradient descent").value.starts_with("a minimum"));
+}
+
+#[test]
+fn on_the_saddle_axis_a_large_step_overshoots_instead_of_walking_in() {
+    let s = scene(&[("problem", "saddle"), ("x0", "-1.5,0"), ("lr", "1.6")]);
+    let m = s.messages.iter().find(|m| m.text.starts_with("Started on the x-axis")).expect("saddle message");
+    assert!(m.text.contains("overshoots and grows") && m.claim.is_some_and(|c| c.holds() && c.lhs > 1.0), "{m:?}");
+    let s = scene(&[("problem", "saddle"), ("x0", "-1.5,0"), ("lr", "0.3")]);
+    let m = s.messages.iter().find(|m| m.text.starts_with("Started on the x-axis")).expect("saddle message");
+    assert!(m.text.contains("walks into the saddle point"), "{m:?}");
+}
