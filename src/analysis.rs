@@ -92,6 +92,53 @@ pub fn gd_max_stable_lr(l: f64) -> f64 {
     2.0 / l
 }
 
+/// A method's largest stable step size on a convex quadratic whose largest curvature is `L`, when it is known
+/// in closed form: the method converges for every curvature in `(0, L]` iff `η < bound`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StabilityBound {
+    /// The method, as the page names it ("gradient descent", "heavy ball", "Nesterov").
+    pub method: &'static str,
+    /// The bound as a formula in L and the method's constants ("2/L", "2(1+β)/L").
+    pub formula: String,
+    pub bound: f64,
+}
+
+/// The stability bound of `optimizer` on a quadratic with largest curvature `l` (PyTorch's conventions):
+/// - SGD without momentum (gradient descent): `|1 − ηλ| < 1` ⇔ `η < 2/L`;
+/// - heavy ball (SGD momentum β, dampening τ): the roots of `z² − (1 + β − η(1−τ)λ)z + β` lie in the unit
+///   disc (Jury's test) ⇔ `η < 2(1+β)/((1−τ)L)`;
+/// - Nesterov (PyTorch form): `z² − (1+β)(1−ηλ)z + β(1−ηλ)` (see [`nesterov_rate`]); with `q = 1 − ηλ`,
+///   Jury's test `|βq| < 1`, `(1+β)|q| < 1 + βq` holds for `q ≥ 0` and for `q < 0` reads
+///   `ηλ < 2(1+β)/(1+2β)`, so `η < 2(1+β)/((1+2β)L)`;
+/// - L2 weight decay `wd` adds `wd` to every curvature: `L` becomes `L + wd`.
+///
+/// Every other method (adaptive methods, Muon, Lion, wrappers, Newton) has no closed-form bound of this
+/// kind: `Err` names the method.
+pub fn stability_bound(optimizer: &crate::optim::OptimizerSpec, l: f64) -> Result<StabilityBound, String> {
+    use crate::optim::OptimizerSpec;
+    match optimizer {
+        OptimizerSpec::Sgd(s) => {
+            let lw = l + s.weight_decay;
+            let wd = if s.weight_decay > 0.0 { " + λ" } else { "" };
+            let l_text = if wd.is_empty() { "L".to_string() } else { format!("(L{wd})") };
+            if s.momentum == 0.0 {
+                Ok(StabilityBound { method: "gradient descent", formula: format!("2/{l_text}"), bound: 2.0 / lw })
+            } else if s.nesterov {
+                let b = s.momentum;
+                Ok(StabilityBound { method: "Nesterov", formula: format!("2(1+β)/((1+2β){l_text})"), bound: 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * lw) })
+            } else {
+                let (b, tau) = (s.momentum, s.dampening);
+                if tau >= 1.0 {
+                    return Err("SGD with dampening 1".into());
+                }
+                let damp = if tau > 0.0 { "(1−τ)" } else { "" };
+                Ok(StabilityBound { method: "heavy ball", formula: format!("2(1+β)/({damp}{l_text})").replace("/(L)", "/L"), bound: 2.0 * (1.0 + b) / ((1.0 - tau) * lw) })
+            }
+        }
+        other => Err(other.info().label.to_string()),
+    }
+}
+
 /// Largest-magnitude eigenvalue of a symmetric operator by power iteration, from a fixed start.
 /// `hv(v, out)` computes `H·v`. Returns `(λ, iterations used)`.
 pub fn power_iteration(n: usize, mut hv: impl FnMut(&[f64], &mut [f64]), iters: usize, tol: f64) -> (f64, usize) {
@@ -191,6 +238,36 @@ mod tests {
         let measured = (peak(&norms[900..1000]) / peak(&norms[500..600])).powf(1.0 / 400.0);
         let rho = nesterov_rate(eta, beta, &[lam]);
         assert!((measured - rho).abs() < 1e-3, "{measured} vs {rho}");
+    }
+
+    #[test]
+    fn stability_bounds_are_where_the_rates_cross_one() {
+        use crate::optim::{config::Sgd, OptimizerSpec};
+        let l = 2.0;
+        for beta in [0.0, 0.1, 0.5, 0.8, 0.95] {
+            for nesterov in [false, true] {
+                if nesterov && beta == 0.0 {
+                    continue;
+                }
+                let spec = OptimizerSpec::Sgd(Sgd { lr: 0.1, momentum: beta, nesterov, ..Sgd::default() });
+                let b = stability_bound(&spec, l).unwrap();
+                let rate = |eta: f64| if nesterov { nesterov_rate(eta, beta, &[l, 0.01]) } else { heavy_ball_rate(eta, beta, &[l, 0.01]) };
+                assert!(rate(b.bound * 0.999) < 1.0, "β = {beta}, nesterov {nesterov}: {b:?}");
+                assert!(rate(b.bound * 1.001) > 1.0, "β = {beta}, nesterov {nesterov}: {b:?}");
+            }
+        }
+        // heavy ball at β = 0.8: 2(1+β)/L = 3.6 on L = 1 (the momentum chapter's example)
+        let hb = OptimizerSpec::Sgd(Sgd { lr: 3.0, momentum: 0.8, ..Sgd::default() });
+        let b = stability_bound(&hb, 1.0).unwrap();
+        assert!((b.bound - 3.6).abs() < 1e-12 && b.formula == "2(1+β)/L" && b.method == "heavy ball", "{b:?}");
+        // L2 weight decay shifts the curvatures; dampening scales the step
+        let wd = OptimizerSpec::Sgd(Sgd { lr: 0.1, weight_decay: 0.5, ..Sgd::default() });
+        assert!((stability_bound(&wd, 1.5).unwrap().bound - 1.0).abs() < 1e-12);
+        let damp = OptimizerSpec::Sgd(Sgd { lr: 0.1, momentum: 0.5, dampening: 0.5, ..Sgd::default() });
+        let b = stability_bound(&damp, 1.0).unwrap();
+        assert!((b.bound - 6.0).abs() < 1e-12, "{b:?}");
+        let adam: OptimizerSpec = serde_json::from_str(r#"{"kind": "adam"}"#).unwrap();
+        assert_eq!(stability_bound(&adam, 1.0).unwrap_err(), "Adam");
     }
 
     #[test]

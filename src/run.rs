@@ -10,6 +10,31 @@ use serde::Serialize;
 /// Magnitude of a loss treated as divergence before it overflows.
 pub const DIVERGENCE_LOSS: f64 = 1e100;
 
+/// How far a run may move away from its start before it counts as exploding: the loss more than
+/// `EXPLOSION × max(|f(x₀) − f*|, 1)` away from f* (from 0 where f* is unknown), or the parameters more than
+/// `EXPLOSION × max(‖x₀‖, 1)` from the origin. A run that converges never does either; one that diverges
+/// geometrically is stopped within a few dozen steps of leaving, instead of near overflow.
+pub const EXPLOSION: f64 = 1e6;
+
+/// Why the iterate `x` with loss `f` counts as exploding, if it does (see [`EXPLOSION`]).
+fn exploding(f: f64, x: &[f64], f_ref: f64, loss_scale: f64, x_scale: f64) -> Option<String> {
+    if (f - f_ref).abs() > EXPLOSION * loss_scale {
+        let dir = if f < f_ref { "fell" } else { "grew" };
+        return Some(format!("the loss {dir} to {} (more than 1e6 × its start's distance from {})", short(f), if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) }));
+    }
+    let n = norm(x);
+    (n > EXPLOSION * x_scale).then(|| format!("‖x‖ grew to {} (more than 1e6 × max(‖x₀‖, 1))", short(n)))
+}
+
+/// A number for a message: three significant digits.
+fn short(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:.2e}")
+    } else {
+        format!("{}", (v * 1000.0).round() / 1000.0)
+    }
+}
+
 /// Where and why a run stopped early.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Diverged {
@@ -89,8 +114,16 @@ pub fn run_on(spec: &Spec, problem: &dyn Problem, internals: bool) -> Result<Rep
     Ok(Report { runs })
 }
 
+/// ‖v‖₂, scaled by the largest entry first so that entries near 1e154 and above do not overflow the squares.
 fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+    let m = v.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+    if m == 0.0 || !m.is_finite() {
+        return m;
+    }
+    if (1e-150..1e150).contains(&m) {
+        return v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    }
+    m * v.iter().map(|x| (x / m) * (x / m)).sum::<f64>().sqrt()
 }
 
 fn first_bad(v: &[f64]) -> Option<f64> {
@@ -130,6 +163,9 @@ pub fn run_one(
     trace.loss.push(f0);
     trace.params.push(x.clone());
     trace.grad_norm.push(norm(&g));
+    let f_ref = problem.minimum().filter(|m| m.is_finite()).unwrap_or(0.0);
+    let loss_scale = (f0 - f_ref).abs().max(1.0);
+    let x_scale = norm(&x).max(1.0);
     let mut rng = batch_rng(seed);
     let mut bg = vec![0.0; x.len()];
     for t in 1..=steps {
@@ -153,6 +189,8 @@ pub fn run_one(
             Some(format!("a parameter became {v}"))
         } else if !f.is_finite() || f.abs() > DIVERGENCE_LOSS {
             Some(format!("the loss reached {f:e}"))
+        } else if let Some(why) = exploding(f, &x, f_ref, loss_scale, x_scale) {
+            Some(why)
         } else {
             first_bad(&g).map(|v| format!("the gradient became {v}"))
         };

@@ -77,7 +77,9 @@ fn a_huge_step_size_diverges_with_the_two_over_l_message() {
     let s = scene(&[("lr", "8"), ("momentum", "0.5")]);
     let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
     assert_eq!(bad.len(), 2, "{:?}", s.readout);
-    assert!(bad.iter().all(|r| r.value.contains("diverged at step") && r.value.contains("2/L = 2.00")), "{bad:?}");
+    // each run names the bound of its own method (issue 8: heavy ball's message used gradient descent's 2/L)
+    assert!(bad[0].value.contains("diverged at step") && bad[0].value.contains("gradient descent: η = 8.00 > 2/L = 2.00"), "{bad:?}");
+    assert!(bad[1].value.contains("diverged at step") && bad[1].value.contains("heavy ball: η = 8.00 > 2(1+β)/L = 3.00"), "{bad:?}");
     assert!(readout(&s, "heavy ball: rate of").contains("(diverges)"));
     // the plots keep what was computed
     let report = s.report.as_ref().unwrap();
@@ -190,4 +192,18 @@ fn the_unrolled_sum_reproduces_the_run_and_its_weights_are_partial_sums_of_the_p
             }
         }
     }
+}
+
+#[test]
+fn heavy_ball_is_stable_up_to_its_own_bound_not_gradient_descents() {
+    // β = 0.8 on L = 1: heavy ball is stable for η < 2(1+β)/L = 3.6, gradient descent only for η < 2
+    let s = scene(&[("lr", "3"), ("momentum", "0.8")]);
+    let runs = &s.report.as_ref().unwrap().runs;
+    assert!(runs[0].diverged.is_some(), "gradient descent at η = 3 > 2/L diverges");
+    assert!(runs[1].diverged.is_none(), "heavy ball at η = 3 < 3.6 converges: {:?}", runs[1].diverged);
+    assert!(runs[1].loss.last().unwrap() < &1e-6, "{:?}", runs[1].loss.last());
+    let s = scene(&[("lr", "5"), ("momentum", "0.8")]);
+    let hb = s.readout.iter().find(|r| r.label == "heavy ball" && r.tone == "bad").expect("heavy ball diverged");
+    assert!(hb.value.contains("2(1+β)/L = 3.60") && hb.claims.iter().all(|c| c.holds()), "{hb:?}");
+    assert!(!hb.value.contains("2/L = 2"), "{hb:?}");
 }

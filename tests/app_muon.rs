@@ -116,7 +116,8 @@ fn muon_ignores_the_loss_scale_and_sgd_does_not() {
     assert!(through >= 50, "{v}");
     // λ·η > 2/L: SGD on λ·f diverges and says so; the try-this names λ above 2
     let s = scene(&[("loss_scale", "2.5")]);
-    assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.starts_with("diverges: f grew")), "{:?}", s.readout);
+    // (stopped as exploding once f left 1e6 × its start's gap, or still growing at the last step)
+    assert!(s.readout.iter().any(|r| r.tone == "bad" && (r.value.starts_with("diverges: f grew") || r.value.starts_with("diverged at step"))), "{:?}", s.readout);
     let s = scene(&[("loss_scale", "10")]);
     assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.starts_with("diverged at step")), "{:?}", s.readout);
     // below 2/L it does not

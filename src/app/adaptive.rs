@@ -367,8 +367,8 @@ impl Chapter for Adaptive {
             }),
         ));
 
-        for t in &report.runs {
-            scene.readout.extend(convergence(t, f_star, l, None));
+        for (t, r) in report.runs.iter().zip(&spec.runs) {
+            scene.readout.extend(convergence(t, f_star, l, Some(&r.optimizer)));
         }
         for t in &report.runs {
             let eff = effective_steps(t, lr);

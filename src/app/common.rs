@@ -1,7 +1,7 @@
 //! Pieces the chapters share: running a spec, the loss chart, paths on a map, the convergence readout.
 
-use super::{Message, Readout};
-use crate::analysis::{fit_linear_rate, gd_max_stable_lr, steps_to_tolerance};
+use super::{Claim, Message, Readout, Rel};
+use crate::analysis::{fit_linear_rate, stability_bound, steps_to_tolerance};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapPath;
 use crate::plot::{LineChart, Series};
@@ -89,18 +89,58 @@ pub fn paths(report: &Report, colors: &[usize]) -> Vec<MapPath> {
         .collect()
 }
 
-/// "steps to tolerance", "measured rate", "final loss", and a clear divergence line.
-pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, lr: Option<f64>) -> Vec<Readout> {
+/// Why a run diverged, in the page's words: the step, the reason the run recorded, and — on a quadratic
+/// with largest curvature `smoothness` — the step-size bound *of the method that diverged* when it has one in
+/// closed form (with the computed claim `η > bound`), or that it has none. `lr` is the largest learning rate
+/// the run used (a schedule may change it).
+pub fn divergence_text(d: &crate::run::Diverged, optimizer: Option<&OptimizerSpec>, smoothness: Option<f64>, lr: f64) -> (String, Option<Claim>) {
+    let reason = d.reason.trim_end_matches(|c: char| c == '.');
+    match (optimizer, smoothness.filter(|l| *l > 0.0 && l.is_finite())) {
+        (Some(opt), Some(l)) => match stability_bound(opt, l) {
+            Ok(b) if lr > b.bound => {
+                let claim = Claim::new(lr, Rel::Gt, b.bound);
+                (format!("diverged at step {} ({}: η = {} {} {} = {})", d.step, b.method, sig(lr), claim.symbol(), b.formula, sig(b.bound)), Some(claim))
+            }
+            Ok(b) => (format!("diverged at step {}: {reason} (below {}'s bound {} on a quadratic)", d.step, b.method, b.formula), None),
+            Err(method) => (format!("diverged at step {}: {reason} (no closed-form step-size bound for {method})", d.step), None),
+        },
+        _ => (format!("diverged at step {}: {reason}", d.step), None),
+    }
+}
+
+/// "Stable on this quadratic for η below …": the method's bound (see [`stability_bound`]) and where this
+/// run's largest η is, as a computed claim; `None` when the method has no closed-form bound.
+pub fn stability_readout(optimizer: &OptimizerSpec, l: f64, lr: f64) -> Option<Readout> {
+    let b = stability_bound(optimizer, l).ok()?;
+    let claim = if lr < b.bound { Claim::new(lr, Rel::Lt, b.bound) } else { Claim::new(lr, Rel::Ge, b.bound) };
+    let verdict = if lr < b.bound { "stable" } else { "unstable" };
+    Some(
+        Readout::new(
+            format!("{} on this quadratic: stable iff η < {}", b.method, b.formula),
+            format!("η = {} {} {} = {} ({verdict}; L = {})", sig(lr), claim.symbol(), b.formula, sig(b.bound), sig(l)),
+        )
+        .claiming(claim),
+    )
+}
+
+/// The largest learning rate a run used (its optimizer's base rate before any step).
+pub fn largest_lr(trace: &Trace, optimizer: Option<&OptimizerSpec>) -> f64 {
+    trace.lr.iter().copied().fold(optimizer.map_or(f64::NAN, |o| o.base_lr()), |a, b| if a.is_nan() || b > a { b } else { a })
+}
+
+/// "steps to tolerance", "measured rate", "final loss", and a divergence line naming the bound of the method
+/// that diverged (see [`divergence_text`]). `smoothness` is the largest curvature when the problem is a
+/// quadratic (else `None`), `optimizer` the run's optimizer.
+pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, optimizer: Option<&OptimizerSpec>) -> Vec<Readout> {
     let name = &trace.label;
     let mut out = Vec::new();
     if let Some(d) = &trace.diverged {
-        let why = match (smoothness, lr) {
-            (Some(l), Some(lr)) if l > 0.0 && lr > gd_max_stable_lr(l) => {
-                format!("diverged at step {} (η = {} > 2/L = {})", d.step, sig(lr), sig(gd_max_stable_lr(l)))
-            }
-            _ => format!("diverged at step {}: {}", d.step, d.reason),
-        };
-        out.push(Readout::bad(format!("{name}"), why));
+        let (text, claim) = divergence_text(d, optimizer, smoothness, largest_lr(trace, optimizer));
+        let mut r = Readout::bad(name.to_string(), text);
+        if let Some(c) = claim {
+            r = r.claiming(c);
+        }
+        out.push(r);
     }
     let last = trace.loss.last().copied().unwrap_or(f64::NAN);
     match f_star {

@@ -184,9 +184,10 @@ impl Chapter for Landscapes {
         map.markers.push((x, y, "x₀".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
-        for (i, t) in report.runs.iter().enumerate() {
-            let lr_i = if i == 0 { Some(lr) } else { None };
-            scene.readout.extend(convergence(t, f_star, l, lr_i));
+        for (t, r) in report.runs.iter().zip(&spec.runs) {
+            // the saddle is unbounded below: no step size makes gradient descent converge there
+            let quad = if matches!(prob, ProblemSpec::Saddle(_)) { None } else { l };
+            scene.readout.extend(convergence(t, f_star, quad, Some(&r.optimizer)));
         }
         // what each run's end point is, from the gradient and Hessian there
         let is_saddle = matches!(prob, ProblemSpec::Saddle(_));

@@ -245,10 +245,9 @@ impl Chapter for Lookahead {
 
         // Readouts.
         let smooth = built.smoothness();
-        let plain_gd = matches!(&inner_spec, OptimizerSpec::Sgd(s) if s.momentum == 0.0);
-        for t in [la_t, inner_t] {
-            let lr_i = plain_gd.then(|| st.f64("lr"));
-            scene.readout.extend(convergence(t, f_star, if plain_gd { smooth } else { None }, lr_i));
+        let quad = if matches!(prob, ProblemSpec::Rosenbrock(_)) { None } else { smooth };
+        for (t, r) in [la_t, inner_t].into_iter().zip(&spec.runs) {
+            scene.readout.extend(convergence(t, f_star, quad, Some(&r.optimizer)));
         }
         if let Some((t, p)) = slow.last() {
             let f = built.value(p);
@@ -262,13 +261,11 @@ impl Chapter for Lookahead {
             "slow-weight updates",
             format!("{} (every k = {k} inner steps); the fast weights jump back by 1 − α = {} of their progress", slow.len().saturating_sub(1), sig(1.0 - alpha)),
         ));
-        if let (Some(l), OptimizerSpec::Sgd(s)) = (smooth, &inner_spec) {
-            if !matches!(prob, ProblemSpec::Rosenbrock(_)) {
-                scene.readout.push(Readout::new(
-                    "inner optimizer alone is stable on a quadratic for",
-                    format!("η < 2(1+β)/L = {} (L = {})", sig(2.0 * (1.0 + s.momentum) / l), sig(l)),
-                ));
-            }
+        if let Some(l) = quad {
+            scene.readout.extend(super::common::stability_readout(&inner_spec, l, inner_spec.base_lr()).map(|mut r| {
+                r.label = format!("inner optimizer alone: {}", r.label);
+                r
+            }));
         }
         scene.values.push(("k".into(), k.to_string()));
         scene.values.push(("alpha".into(), sig(alpha)));

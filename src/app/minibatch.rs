@@ -420,7 +420,7 @@ impl Chapter for Minibatch {
 
         // ---- readouts -------------------------------------------------------------------------------
         for t in &report.runs {
-            scene.readout.extend(convergence(t, Some(f_star), Some(l), Some(lr)));
+            scene.readout.extend(convergence(t, Some(f_star), Some(l), Some(&run.optimizer)));
         }
         if let Some(&(tt, v)) = measured.last() {
             let (a, s) = minibatch_bound_terms(l, gap0, sigma, b, tt as usize);

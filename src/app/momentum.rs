@@ -325,11 +325,11 @@ impl Chapter for Momentum {
 
         // readouts: convergence of both runs, then measured vs theoretical rates
         let theory = [rate(false, lr, 0.0, &eigs), rate(nesterov, lr, beta, &eigs)];
-        for (t, rho) in report.runs.iter().zip(theory) {
+        for ((t, rho), r_spec) in report.runs.iter().zip(theory).zip(&spec.runs) {
             // the generic "measured rate" (of f − f*) is replaced by one line that sets it beside the theory:
             // on a quadratic f − f* shrinks by ρ² per step when ‖x − x*‖ shrinks by ρ
             let rate_label = format!("{}: measured rate", t.label);
-            for r in convergence(t, Some(0.0), Some(l), Some(lr)) {
+            for r in convergence(t, Some(0.0), Some(l), Some(&r_spec.optimizer)) {
                 if r.label != rate_label {
                     scene.readout.push(r);
                     continue;

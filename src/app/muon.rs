@@ -3,7 +3,7 @@
 //! invariance to multiplying the loss by a constant.
 
 use super::common::{convergence, loss_chart, sig, GAP_FLOOR};
-use super::{Canvas, Chapter, Chart, Control, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Readout, Rel, Scene, State};
 use crate::linalg::dense::matmul_into;
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
 use crate::linalg::svd::svd;
@@ -452,12 +452,15 @@ impl Chapter for Muon {
             scene.readout.push(Readout::new(format!("Muon: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(m, &report.runs[0])));
             scene.readout.push(Readout::new(format!("SGD: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(s, &report.runs[2])));
             let grew = s.loss.last().zip(s.loss.first()).is_some_and(|(last, first)| last > first);
-            if s.diverged.is_some() || (grew && lambda * sgd_lr > 2.0 / l) {
+            // on λ·f the curvatures are λ times f's: gradient descent is stable iff λη < 2/L
+            let past = Claim::compare(lambda * sgd_lr, 2.0 / l);
+            if s.diverged.is_some() || (grew && past.rel == Rel::Gt) {
                 let what = match &s.diverged {
                     Some(d) => format!("diverged at step {}", d.step),
                     None => format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps()),
                 };
-                scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what} (λη = {} > 2/L = {})", sig(lambda * sgd_lr), sig(2.0 / l))));
+                let why = format!(" (gradient descent on λ·f: λη = {} {} 2/L = {})", sig(lambda * sgd_lr), past.symbol(), sig(2.0 / l));
+                scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what}{why}")).claiming(past));
             }
         }
         // keep the view on the runs that do not blow up: from below the smallest loss to 100 × f(W₀)
@@ -495,9 +498,8 @@ impl Chapter for Muon {
                 Readout::new(format!("after {k} Newton–Schulz steps: σ in"), format!("[{}, {}] (exact msign: all 1)", sig(lo), sig(hi)))
             });
         }
-        for (i, trace) in report.runs.iter().enumerate() {
-            let lr = [Some(muon.lr), Some(ADAMW_LR), Some(sgd_lr)][i];
-            scene.readout.extend(convergence(trace, Some(0.0), if i == 2 { Some(l) } else { None }, lr));
+        for (trace, r) in report.runs.iter().zip(&main.runs) {
+            scene.readout.extend(convergence(trace, Some(0.0), Some(l), Some(&r.optimizer)));
         }
         scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", sig(l), sig(sgd_lr))));
 

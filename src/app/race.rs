@@ -2,7 +2,7 @@
 //! of steps, each at a learning rate tuned once for that landscape (scaled together by `lr_scale`).
 
 use super::common::{bounds_for, sig, spec_of, GAP_FLOOR, TOLERANCE};
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
 use crate::analysis::{fit_linear_rate, steps_to_tolerance};
 use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
 use crate::optim::OptimizerSpec;
@@ -101,11 +101,24 @@ fn row(t: &Trace, lr: f64, f_star: Option<f64>, unbounded: bool) -> Readout {
         Some(m) => format!("final f − f* = {}", sig(last - m)),
         None => format!("final f = {}", sig(last)),
     }];
+    let mut claims = Vec::new();
     if let Some(m) = f_star {
+        let gap_max = |from: usize| t.loss[from..].iter().map(|f| f - m).fold(f64::NEG_INFINITY, f64::max);
         parts.push(match (settled(&t.loss, m), steps_to_tolerance(&t.loss, m, TOLERANCE)) {
-            (Some(s), _) => format!("f − f* ≤ 1e-6 from step {s} on"),
-            (None, Some(s)) => format!("reached f − f* ≤ 1e-6 at step {s} but left it again"),
-            (None, None) => "never within f − f* ≤ 1e-6".into(),
+            (Some(s), _) => {
+                claims.push(Claim::new(gap_max(s), Rel::Le, TOLERANCE));
+                format!("f − f* ≤ 1e-6 from step {s} on")
+            }
+            (None, Some(s)) => {
+                claims.push(Claim::new(t.loss[s] - m, Rel::Le, TOLERANCE));
+                format!("reached f − f* ≤ 1e-6 at step {s} but left it again")
+            }
+            (None, None) => {
+                let gap_min = t.loss.iter().map(|f| f - m).fold(f64::INFINITY, f64::min);
+                let c = Claim::new(gap_min, Rel::Gt, TOLERANCE);
+                claims.push(c);
+                format!("smallest f − f* = {} {} 1e-6", sig(gap_min), c.symbol())
+            }
         });
         if let Some(r) = fit_linear_rate(&t.loss, m, 1e-12) {
             parts.push(format!("rate {}/step", sig(r)));
@@ -116,9 +129,9 @@ fn row(t: &Trace, lr: f64, f_star: Option<f64>, unbounded: bool) -> Readout {
         Some(d) => {
             let why = if unbounded { "f → −∞: this landscape has no minimum".to_string() } else { d.reason.clone() };
             parts.insert(0, format!("diverged at step {} ({why})", d.step));
-            Readout::bad(t.label.clone(), parts.join(" · "))
+            claims.into_iter().fold(Readout::bad(t.label.clone(), parts.join(" · ")), Readout::claiming)
         }
-        None => Readout::new(t.label.clone(), parts.join(" · ")),
+        None => claims.into_iter().fold(Readout::new(t.label.clone(), parts.join(" · ")), Readout::claiming),
     }
 }
 

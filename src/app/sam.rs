@@ -356,7 +356,7 @@ impl Chapter for Sam {
                     sig(lambda_max(problem, &end))
                 ),
             ));
-            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, Some(lr)));
+            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, None));
         }
         for m in &minima {
             scene.readout.push(Readout::new(

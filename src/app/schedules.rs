@@ -308,10 +308,9 @@ impl Chapter for Schedules {
         scene.charts.push(("map", Chart::Map(map, field)));
 
         let noisy = st.f64("noise") > 0.0 && st.usize("batch") < SAMPLES;
-        let is_gd = matches!(opt, OptimizerSpec::Sgd(ref s) if s.momentum == 0.0);
         for (r, t) in spec.runs.iter().zip(&report.runs) {
-            let lr_i = is_gd.then(|| (1..=steps.max(1)).map(|s| r.schedule.lr(r.optimizer.base_lr(), s - 1)).fold(0.0, f64::max));
-            for mut line in convergence(t, Some(f_star), if is_gd { l } else { None }, lr_i) {
+            // a finite sum's full-batch loss is a quadratic; the bound holds for the noiseless run
+            for mut line in convergence(t, Some(f_star), if noisy { None } else { l }, Some(&r.optimizer)) {
                 // With noisy gradients the loss dips below the tolerance by chance; say what is counted.
                 if noisy {
                     line.label = line.label.replace("steps to f − f* ≤ 1e-6", "first step with f − f* ≤ 1e-6");
@@ -327,11 +326,12 @@ impl Chapter for Schedules {
                 scene.readout.push(Readout::new(format!("{}: last η_t", t.label), sig(*last)));
             }
         }
-        if let (Some(l), OptimizerSpec::Sgd(s)) = (l, &opt) {
-            scene.readout.push(Readout::new(
-                "stable η on this quadratic (no noise)",
-                format!("η < 2(1+β)/L = {} (L = {})", sig(2.0 * (1.0 + s.momentum) / l), sig(l)),
-            ));
+        if let Some(l) = l {
+            let lr_max = report.runs.iter().zip(&spec.runs).map(|(t, r)| super::common::largest_lr(t, Some(&r.optimizer))).fold(0.0, f64::max);
+            scene.readout.extend(super::common::stability_readout(&opt, l, lr_max).map(|mut r| {
+                r.label = format!("{} (without noise; largest η_t)", r.label);
+                r
+            }));
         }
         let k = match &spec.runs[0].schedule {
             ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),

@@ -405,8 +405,14 @@ impl Chapter for WeightDecay {
             let mut on_pen = t.clone();
             on_pen.label = format!("{} (on f̃)", t.label);
             on_pen.loss = t.params.iter().map(|p| built_pen.value(p)).collect();
-            let lr_i = if i < 2 { Some(lr) } else { None };
-            scene.readout.extend(convergence(&on_pen, f_pen_star, l_pen, lr_i));
+            // on f̃ (curvatures already shifted by λ) the two SGD runs are plain gradient descent; Adam + L2 is
+            // Adam on f̃; AdamW minimises no fixed f̃
+            let opt = match i {
+                0 | 1 => Some(sgd(0.0)),
+                2 => main.runs.get(1).map(|r| r.optimizer.clone()),
+                _ => None,
+            };
+            scene.readout.extend(convergence(&on_pen, f_pen_star, l_pen, opt.as_ref()));
         }
         // SGD with momentum, L2 vs decoupled
         let max_gap = plain.0.params.iter().zip(&plain.1.params).map(|(p, q)| dist(p, q)).fold(0.0, f64::max);
