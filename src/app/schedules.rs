@@ -117,10 +117,10 @@ impl Chapter for Schedules {
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
-            "Compare the two “last 10 % of steps” readouts, then set the noise σ to 0 (or B = 64) and compare them again.",
-            "Pick step decay, lower γ, and look at the loss curve around each drop of η_t.",
-            "Raise η to 1.5 and read both runs' readouts; then shorten the warm-up to 1 step.",
-            "Choose cosine annealing with T_max = 300 and follow η_t after step 300.",
+            "Compare the two “last 10 % of steps” readouts: under mini-batch noise the decaying η ends far lower. Then set the noise σ to 0 (or B = 64): both runs reach the minimum.",
+            "Pick step decay and lower γ to 0.1: after each drop of η_t the noisy loss settles at a lower level.",
+            "Raise η to 1.5: the constant run diverges on its noisy mini-batches (though below the noiseless bound in the readout), the warmed-up, decaying one does not. Then shorten the warm-up to 1 step: it diverges too.",
+            "Choose cosine annealing with T_max = 300 and follow η_t after step 300: like PyTorch's CosineAnnealingLR it rises again, back to η at step 600.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
