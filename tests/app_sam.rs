@@ -155,3 +155,22 @@ fn the_try_this_starts_do_what_the_text_says() {
     assert!(readout(&s, "plain descent: ends at").contains("the sharp minimum"));
     assert!(readout(&s, "SAM: ends at").contains("on the ridge between the wells"), "{:?}", s.readout);
 }
+
+#[test]
+fn the_sharpness_line_is_the_inner_optimizers_own_bound() {
+    // issue 8: with SGD momentum β = 0.9 at η = 0.2 the limit is 2(1+β)/η = 19, not 2/η = 10 (ηλ = 2.24 at the
+    // sharp minimum, yet stable)
+    let s = scene(&[("inner", "sgd_momentum"), ("lr", "0.2"), ("momentum", "0.9")]);
+    let chart = s.charts.iter().find_map(|(id, c)| match c {
+        optlab::app::Chart::Lines(l) if *id == "sharpness" => Some(l),
+        _ => None,
+    }).unwrap();
+    let line = chart.series.iter().find(|x| x.name.contains("/η")).expect("the dashed line");
+    assert_eq!(line.name, "2(1+β)/η");
+    assert!((line.points[0].1 - 19.0).abs() < 1e-9, "{:?}", line.points);
+    let tex = s.values.iter().find(|(k, _)| k == "rest_tex").map(|(_, v)| v.clone()).unwrap();
+    assert!(tex.contains(r"2(1+\beta)") && tex.contains("19.0"), "{tex}");
+    let s = scene(&[("lr", "0.2")]);
+    let tex = s.values.iter().find(|(k, _)| k == "rest_tex").map(|(_, v)| v.clone()).unwrap();
+    assert!(tex.contains("< 2,") && tex.contains("10.0"), "{tex}");
+}

@@ -62,6 +62,18 @@ pub fn optimizers(st: &State) -> (OptimizerSpec, OptimizerSpec) {
     (inner, sam)
 }
 
+/// The dashed line of the sharpness chart: the largest curvature at which the inner optimizer is stable,
+/// `bound·L/η` from its step-size bound on a quadratic (2/η for gradient descent, 2(1+β)/η for heavy ball).
+pub fn rest_edge(inner: &OptimizerSpec, lr: f64) -> (&'static str, f64) {
+    // the bound on η for L = 1 is the constant c of "ηλ < c"
+    let c = crate::analysis::stability_bound(inner, 1.0).map_or(2.0, |b| b.bound);
+    let name = match inner {
+        OptimizerSpec::Sgd(s) if s.momentum > 0.0 => "2(1+β)/η",
+        _ => "2/η",
+    };
+    (name, if lr > 0.0 { c / lr } else { f64::INFINITY })
+}
+
 /// SAM's ascent step at `x` exactly as the optimizer takes it (see `optim::Sam`): the dual-norm direction,
 /// in the space rescaled by `|x|` when adaptive.
 pub fn eps_hat(problem: &dyn Problem, x: &[f64], rho: f64, p: f64, adaptive: bool) -> Vec<f64> {
@@ -184,8 +196,8 @@ impl Chapter for Sam {
             "Slide “inspect step t” to follow ε̂ and its ball along SAM's path; switch p to ∞ and the ball becomes \
              a square with ε̂ at a corner.",
             "Click near (−1.5, 0.8), closer to the sharp well: SAM falls in too and keeps bouncing across it. Click \
-             near (−2.2, 1.5): SAM stalls on the ridge between the wells. First-order SAM only moves the border \
-             between the basins.",
+             near (−2.2, 1.5): SAM stalls on the ridge between the wells for the second half of the run. First-order \
+             SAM only moves the border between the basins.",
             "Raise ρ to 0.35: in “what SAM aims at”, the worst-case loss of the sharp well now lies above the flat \
              one's.",
         ]
@@ -198,7 +210,7 @@ impl Chapter for Sam {
                 tex: r"\hat\epsilon = \rho\,\mathrm{sign}(\nabla f)\,\frac{|\nabla f|^{q-1}}{\left(\|\nabla f\|_q^q\right)^{1/p}},\quad p = {p_shown}",
             },
             Formula { caption: "SAM step (two gradients)", tex: r"x_{t+1} = x_t - \eta\,\nabla f(x_t + \hat\epsilon_t),\quad \eta = {lr}" },
-            Formula { caption: "descent can rest in a minimum only if", tex: r"\eta\,\lambda_{\max}(\nabla^2 f) < 2,\quad 2/\eta = {two_over_lr}" },
+            Formula { caption: "the inner optimizer can rest in a minimum only if (its bound on a quadratic)", tex: "{rest_tex}" },
         ]
     }
     fn controls(&self) -> Vec<Control> {
@@ -294,9 +306,12 @@ impl Chapter for Sam {
         for m in &minima {
             series.push(Series::line(format!("λ_max at the {} minimum", m.name), GREY, vec![(0.0, m.lambda_max), (steps, m.lambda_max)]).with_mark(Mark::Dashed));
         }
+        // the sharpest curvature the inner optimizer can rest at: its step-size bound on a quadratic, read as a
+        // bound on λ (gradient descent ηλ < 2, heavy ball ηλ < 2(1+β))
+        let (edge_name, edge) = rest_edge(&spec.runs[0].optimizer, lr);
         let top = minima.iter().map(|m| m.lambda_max).fold(0.0, f64::max);
-        if lr > 0.0 && 2.0 / lr < 3.0 * top.max(1.0) {
-            series.push(Series::line("2/η", ORANGE, vec![(0.0, 2.0 / lr), (steps, 2.0 / lr)]).with_mark(Mark::Dashed));
+        if lr > 0.0 && edge < 3.0 * top.max(1.0) {
+            series.push(Series::line(edge_name, ORANGE, vec![(0.0, edge), (steps, edge)]).with_mark(Mark::Dashed));
         }
         scene.charts.push((
             "sharpness",
@@ -384,7 +399,13 @@ impl Chapter for Sam {
         scene.values.push(("lr".into(), sig(lr)));
         scene.values.push(("rho".into(), sig(rho)));
         scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
-        scene.values.push(("two_over_lr".into(), sig(2.0 / lr)));
+        let beta = if st.get("inner") == "sgd_momentum" { st.f64("momentum") } else { 0.0 };
+        let rest_tex = if beta > 0.0 {
+            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", sig(edge), sig(beta))
+        } else {
+            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2,\quad 2/\eta = {}", sig(edge))
+        };
+        scene.values.push(("rest_tex".into(), rest_tex));
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
