@@ -161,3 +161,25 @@ fn the_try_this_claims_hold_at_the_defaults() {
     assert!(after.iter().any(|p| p.1 < 0.5), "{after:?}");
     assert!(after.iter().any(|p| (p.1 - 1.0).abs() < 1e-3), "{after:?}");
 }
+
+#[test]
+fn the_ema_and_the_sum_give_the_same_msign_and_unnormalised_ns_blows_up() {
+    // the formula caption: from M₀ = 0 the EMA is (1−β)·sum, so msign agrees; only ε in X₀ sees the scale
+    use optlab::linalg::msign::{msign, NsVariant};
+    let s_ema = scene(&[("momentum_form", "ema"), ("nesterov", "false"), ("ns", "svd")]);
+    let s_sum = scene(&[("momentum_form", "sum"), ("nesterov", "false"), ("ns", "svd")]);
+    let (a, b) = (&s_ema.report.as_ref().unwrap().runs[0], &s_sum.report.as_ref().unwrap().runs[0]);
+    for (p, q) in a.params.iter().zip(&b.params) {
+        for (x, y) in p.iter().zip(q) {
+            assert!((x - y).abs() <= 1e-9 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+    }
+    // Newton–Schulz from X₀ = M, as the slide writes it: σ = 2 goes to 5.75 under the lecture's quintic, and on
+    let m = ndarray::arr2(&[[2.0, 0.0], [0.0, 0.5]]);
+    let one = |x: f64| x * (15.0 / 8.0 - 5.0 / 4.0 * x * x + 3.0 / 8.0 * x.powi(4));
+    assert!((one(2.0) - 5.75).abs() < 1e-12);
+    assert!(one(one(2.0)) > 1e3);
+    // with the page's normalisation the same matrix lands near its msign
+    let o = msign(m.view(), NsVariant::LectureQuintic, 5, 1e-7);
+    assert!((o[[0, 0]] - 1.0).abs() < 0.05 && o[[1, 1]] > 0.2, "{o:?}");
+}
