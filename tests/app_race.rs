@@ -90,3 +90,18 @@ fn a_huge_scale_is_reported_as_divergence() {
     let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
     assert!(bad.iter().any(|r| r.label == "SGD" && r.value.starts_with("diverged at step")), "{:?}", s.readout);
 }
+
+#[test]
+fn the_muon_formula_states_what_newton_schulz_does_to_a_column() {
+    // issue 8: "msign(v) = v/‖v‖ approximately, after Newton–Schulz" hid that five Keller steps map σ = 1 to ~0.70
+    let (_, s) = optlab::app::compute_raw(optlab::app::chapter("race").unwrap(), &Default::default());
+    let get = |k: &str| s.values.iter().find(|(n, _)| n == k).map(|(_, v)| v.parse::<f64>().unwrap()).unwrap();
+    let sigma = get("ns_sigma");
+    assert!((sigma - 0.70).abs() < 0.02, "{sigma}");
+    // and the step Muon takes on the column is √2·σ·η·v/‖v‖: measured on the racer's first step
+    let r = s.report.unwrap();
+    let muon = r.runs.iter().find(|t| t.label.starts_with("Muon")).unwrap();
+    let (x0, x1) = (&muon.params[0], &muon.params[1]);
+    let step = (x1[0] - x0[0]).hypot(x1[1] - x0[1]);
+    assert!((step / muon.lr[0] - get("ns_step")).abs() < 2e-3, "step {step} at η = {}", muon.lr[0]);
+}

@@ -21,6 +21,8 @@ mod race;
 pub mod training;
 
 pub use controls::{Control, ControlKind, State};
+/// The race table's "from step s on" (the first step from which f − f* stays within the tolerance).
+pub use race::settled as race_settled;
 
 use crate::plot::field::MapChart;
 use crate::plot::LineChart;

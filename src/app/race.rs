@@ -147,20 +147,30 @@ impl Chapter for Race {
          landscape. Each runs at a learning rate tuned once for that landscape (a grid search over 1, 2, 5 × 10^k, \
          best worst case from four starts; AdamW shares Adam's); the slider “lr scale” multiplies all of them at once, so you can see \
          which methods tolerate larger or smaller steps. Muon works on matrices; here the parameter is a 2×1 \
-         column, where msign(v) is v/‖v‖ (approximately, after Newton–Schulz): a normalised momentum step."
+         column, whose one singular value is ‖v‖: the exact msign(v) is v/‖v‖. Newton–Schulz starts at v/‖v‖ \
+         (σ = 1) and Keller Jordan's quintic, tuned to land in a band rather than on 1, takes σ = 1 to about \
+         0.70 in five steps; Muon's shape factor √max(1, rows/cols) = √2 then makes the step about 0.99·η·v/‖v‖ \
+         (the formula shows the computed values)."
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
-            "Read the table for the quadratic, then raise κ to 200 and read it again.",
-            "Move the lr scale to 3 and to 0.3: which rows turn red, which get slower?",
-            "On the saddle, click a start just above the x-axis and follow where Newton's method goes.",
-            "On Rosenbrock, compare the number of steps to tolerance with Newton's.",
+            "Read the table for the quadratic (κ = 20), then raise κ to 200: SGD, AdaGrad and RMSProp no longer reach \
+             f − f* ≤ 1e-6 within 200 steps, while momentum, Nesterov and Adam still do, a little later.",
+            "Move the lr scale to 3: SGD, Nesterov and Newton diverge (red rows). At 0.3 none diverges, but SGD no \
+             longer reaches the tolerance and Newton needs 19 steps instead of 1.",
+            "On the saddle, click a start just above the x-axis: Newton's method jumps onto the saddle point in one \
+             step (it heads for any point where the gradient vanishes), while the gradient methods slide off downhill.",
+            "On Rosenbrock, compare the number of steps to tolerance: Newton needs 5, no first-order method gets there \
+             within 200.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
             Formula { caption: "every racer's step size", tex: r"\eta_i = {lr_scale} \times \eta_i^{\text{tuned}}" },
-            Formula { caption: "Muon on a column vector", tex: r"\operatorname{msign}(v) = v/\|v\|\ \ (v \in \mathbb{R}^{2\times 1})" },
+            Formula {
+                caption: "Muon on a 2×1 column: five Keller-quintic steps from v/‖v‖, then the shape factor √2",
+                tex: r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot{ns_sigma}\,\eta = {ns_step}\,\eta",
+            },
             Formula { caption: "Newton's step", tex: r"x_{t+1} = x_t - \eta\,H(x_t)^{-1}\nabla f(x_t)" },
         ]
     }
@@ -288,6 +298,10 @@ impl Chapter for Race {
             scene.messages.push(Message::info(format!("Newton's step size is capped at {NEWTON_MAX_LR}.")));
         }
         scene.values.push(("lr_scale".into(), sig(scale)));
+        // what Newton–Schulz does to a column's one singular value σ = 1 (after the normalisation)
+        let ns_sigma = crate::linalg::msign::scalar_map(crate::linalg::msign::NsVariant::KellerQuintic, 5, 1.0);
+        scene.values.push(("ns_sigma".into(), format!("{ns_sigma:.3}")));
+        scene.values.push(("ns_step".into(), format!("{:.3}", 2f64.sqrt() * ns_sigma)));
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
