@@ -2,7 +2,6 @@
 
 use crate::common::{scene, Scenario};
 use optlab::app::{Chart, Scene};
-use optlab::problems::Problem;
 
 const ID: &str = "lookahead";
 

@@ -1,5 +1,84 @@
-//! The training chapter's try-this bullets as scenarios (see tests/try_this.rs).
+//! The training chapter's try-this bullets as scenarios (see tests/try_this.rs). The chapter is live: each
+//! scenario runs the whole training as the page does when Play is pressed.
 
-use crate::common::Scenario;
+use crate::common::{chap, Scenario};
+use optlab::app::controls::normalize;
+use optlab::app::{Chart, Scene};
+use optlab::plot::Series;
+use std::collections::BTreeMap;
 
-pub const SCENARIOS: &[Scenario] = &[];
+fn played(pairs: &[(&str, &str)]) -> Scene {
+    let c = chap("training");
+    let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (st, msgs) = normalize(&c.controls(), &raw);
+    assert!(msgs.is_empty(), "{msgs:?}");
+    let mut run = c.start_live(&st).expect("starts");
+    while run.advance(1000) > 0 {}
+    run.scene(&st)
+}
+
+fn series<'a>(s: &'a Scene, chart: &str, name: &str) -> &'a Series {
+    s.charts
+        .iter()
+        .find_map(|(id, c)| match c {
+            Chart::Lines(l) if *id == chart => l.series.iter().find(|x| x.name == name),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no series {chart}/{name}"))
+}
+
+fn last(s: &Series) -> f64 {
+    s.points.last().unwrap().1
+}
+
+fn sam_preset() {
+    let s = played(&[("preset", "sam_vs_sgd_label_noise")]);
+    let (a, b) = (last(series(&s, "accuracy", "A test")), last(series(&s, "accuracy", "B test")));
+    assert!(b > a + 3.0, "SAM ends with the higher test accuracy: {b} vs {a}");
+    let (la, lb) = (last(series(&s, "sharpness", "A λ_max")), last(series(&s, "sharpness", "B λ_max")));
+    assert!(lb >= la, "SAM's final λ_max is not the smaller one here: {lb} vs {la}");
+}
+
+fn ups(s: &Series) -> usize {
+    s.points.windows(2).filter(|w| w[1].1 > w[0].1).count()
+}
+
+fn batch_sizes() {
+    let (one, hundred) = (played(&[("batch_size", "1")]), played(&[("batch_size", "100")]));
+    let epochs = |s: &Scene| s.readout.iter().find(|r| r.label.starts_with("epochs")).map(|r| r.value.clone()).unwrap();
+    assert_eq!((epochs(&one), epochs(&hundred)), ("12".to_string(), "1000".to_string()));
+    let (u1, u100) = (ups(series(&one, "loss", "A training")), ups(series(&hundred, "loss", "A training")));
+    assert!(u1 * 10 > u100 * 13, "B = 1's training loss goes up between evaluations more often: {u1} vs {u100}");
+}
+
+fn muon_spectrum() {
+    let s = played(&[("optimizer", "muon"), ("compare", "adamw")]);
+    let spread = |name: &str| {
+        let sv: Vec<f64> = series(&s, "spectrum", name).points.iter().map(|p| p.1).collect();
+        let top = sv.iter().copied().fold(0.0, f64::max);
+        (sv.iter().filter(|v| **v > 0.5 * top).count(), sv.len())
+    };
+    let (muon, n) = spread("A step 3000");
+    let (adamw, _) = spread("B step 3000");
+    assert!(muon > adamw, "Muon's update has more singular values near its largest: {muon} vs {adamw} of {n}");
+}
+
+fn sgd_eta() {
+    let mut prev = f64::INFINITY;
+    for lr in ["0.03", "0.3", "1"] {
+        let s = played(&[("optimizer", "sgd"), ("lr", lr)]);
+        let lam = last(series(&s, "sharpness", "A λ_max"));
+        let edge = last(series(&s, "sharpness", "A 2/η"));
+        assert!(lam < edge, "η = {lr}: λ_max {lam} stays below 2/η = {edge}");
+        let loss = last(series(&s, "loss", "A training"));
+        assert!(loss < prev, "η = {lr}: the final training loss falls with η: {loss} after {prev}");
+        prev = loss;
+    }
+}
+
+pub const SCENARIOS: &[Scenario] = &[
+    ("Pick the preset “SAM vs SGD, 20% label noise”", sam_preset),
+    ("Train with B = 1 and then with B = 100", batch_sizes),
+    ("Choose Muon, compare with AdamW", muon_spectrum),
+    ("With plain SGD, raise η from 0.03 to 1", sgd_eta),
+];
