@@ -160,6 +160,10 @@ pub fn run_one(
         trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})") });
         return trace;
     }
+    if f0.abs() > DIVERGENCE_LOSS {
+        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss at x0 ({f0:e}) is already beyond ±1e100, where a run counts as diverged") });
+        return trace;
+    }
     trace.loss.push(f0);
     trace.params.push(x.clone());
     trace.grad_norm.push(norm(&g));
@@ -214,6 +218,17 @@ pub fn run_one(
     trace
 }
 
+/// A number for CSV: the shortest text that reads back to the same double, in scientific notation beyond
+/// 1e16 or below 1e-5 (Rust's plain `{}` would print 1e308 as 309 digits).
+pub fn csv_num(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-5..1e16).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// One row per step and run: `label,step,loss,lr,grad_norm,x_0,…` (`lr` is empty at step 0).
 pub fn to_csv(report: &Report) -> String {
     let n = report.runs.iter().flat_map(|r| r.params.first()).map(Vec::len).max().unwrap_or(0);
@@ -225,10 +240,10 @@ pub fn to_csv(report: &Report) -> String {
     for r in &report.runs {
         let label = format!("\"{}\"", r.label.replace('"', "\"\""));
         for (t, loss) in r.loss.iter().enumerate() {
-            let lr = if t == 0 { String::new() } else { r.lr[t - 1].to_string() };
-            out += &format!("{label},{t},{loss},{lr},{}", r.grad_norm[t]);
+            let lr = if t == 0 { String::new() } else { csv_num(r.lr[t - 1]) };
+            out += &format!("{label},{t},{},{lr},{}", csv_num(*loss), csv_num(r.grad_norm[t]));
             for v in &r.params[t] {
-                out += &format!(",{v}");
+                out += &format!(",{}", csv_num(*v));
             }
             out.push('\n');
         }

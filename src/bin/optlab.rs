@@ -176,6 +176,13 @@ fn execute(cli: Cli) -> Result<String, String> {
             if m.nrows() > MAX_MSIGN_SIDE || m.ncols() > MAX_MSIGN_SIDE {
                 return Err(format!("error: matrix: each side must be at most {MAX_MSIGN_SIDE}, got {}×{}", m.nrows(), m.ncols()));
             }
+            let big = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let relative = m.iter().map(|v| (v / big.max(f64::MIN_POSITIVE)).powi(2)).sum::<f64>().sqrt();
+            if !(big * relative).is_finite() {
+                return Err(format!(
+                    "error: matrix: its Frobenius norm ({big:e} × {relative:.3}) exceeds the largest double (1.8e308), so its singular values cannot be printed; divide it by a constant (msign is scale invariant)"
+                ));
+            }
             let out = msign(m.view(), ns.into(), steps, 1e-7);
             let json = serde_json::json!({
                 "output": out.rows().into_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),

@@ -23,6 +23,12 @@ pub fn singular_values(m: ArrayView2<f64>) -> Vec<f64> {
     if m.is_empty() {
         return Vec::new();
     }
+    // σ(M) = c·σ(M/c): entries beyond ~1e150 (or below ~1e-150) are scaled by the largest first, so the
+    // products inside the SVD neither overflow nor underflow (a σ beyond the largest double is still ∞)
+    let big = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    if big > 0.0 && big.is_finite() && !(1e-150..=1e150).contains(&big) {
+        return svd::svd((&m / big).view()).s.into_iter().map(|s| s * big).collect();
+    }
     svd::svd(m).s
 }
 

@@ -88,6 +88,18 @@ pub fn newton_schulz_in_place(u: &mut [f64], (rows, cols): (usize, usize), (a, b
     } else {
         x.copy_from_slice(u);
     }
+    // X₀ = M/(‖M‖_F + ε). Entries beyond ~1e150 (or below ~1e-150) would overflow (underflow) the squares of
+    // the norm: such a matrix is first divided by its largest entry m, and X₀ = (M/m)/(‖M/m‖_F + ε/m), the
+    // same matrix. In the usual range the arithmetic is the textbook one, operation for operation.
+    let m = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let eps = if m > 0.0 && m.is_finite() && !(1e-150..=1e150).contains(&m) {
+        for v in x.iter_mut() {
+            *v /= m;
+        }
+        eps / m
+    } else {
+        eps
+    };
     let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
     let scale = norm + eps;
     for v in x.iter_mut() {
@@ -122,6 +134,12 @@ pub fn newton_schulz_in_place(u: &mut [f64], (rows, cols): (usize, usize), (a, b
 pub fn msign_svd(m: ArrayView2<f64>) -> Array2<f64> {
     if m.is_empty() {
         return m.to_owned();
+    }
+    // msign(M) = msign(M/c): a matrix whose entries would overflow (underflow) the SVD's products is scaled
+    // by its largest entry first
+    let big = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    if big > 0.0 && big.is_finite() && !(1e-150..=1e150).contains(&big) {
+        return msign_svd((&m / big).view());
     }
     let d = super::svd::svd(m);
     let smax = d.s.first().copied().unwrap_or(0.0);

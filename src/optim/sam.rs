@@ -39,6 +39,18 @@ pub fn dual_ascent(g: &[f64], rho: f64, p: f64) -> Vec<f64> {
         return g.iter().map(|v| rho * sign(*v)).collect();
     }
     let q = p / (p - 1.0);
+    let m = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    if !(1e-100..=1e100).contains(&m) || q > 100.0 {
+        // |g|^q over- or underflows for large q (p → 1) or extreme gradients: with t = |g|/max|g| and
+        // q/p = q − 1, ρ·sign(g)|g|^{q−1}/((Σ|g|^q)^{1/p} + δ) = ρ·sign(g)·t^{q−1}/((Σt^q)^{1/p} + δ/max|g|^{q−1})
+        if m == 0.0 || !m.is_finite() {
+            return vec![0.0; g.len()];
+        }
+        let sum_q: f64 = g.iter().map(|v| (v.abs() / m).powf(q)).sum();
+        let delta = 1e-12 * (-(q - 1.0) * m.ln()).exp();
+        let denom = sum_q.powf(1.0 / p) + delta;
+        return g.iter().map(|v| rho * sign(*v) * (v.abs() / m).powf(q - 1.0) / denom).collect();
+    }
     let sum_q: f64 = g.iter().map(|v| v.abs().powf(q)).sum();
     let denom = sum_q.powf(1.0 / p) + 1e-12;
     g.iter().map(|v| rho * sign(*v) * v.abs().powf(q - 1.0) / denom).collect()
