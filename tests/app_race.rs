@@ -1,4 +1,4 @@
-//! The race chapter: all eleven optimizers run from one start with their tuned rates times `lr_scale`;
+//! The race chapter: every optimizer kind of the registry run from one start with their tuned rates times `lr_scale`;
 //! Newton solves the quadratic in one step; Muon's vector step is a normalised step; the saddle's loss lines
 //! stay on the chart; a huge scale is reported as divergence.
 
@@ -14,7 +14,17 @@ fn scene(pairs: &[(&str, &str)]) -> Scene {
     s
 }
 
-const KINDS: [&str; 11] = ["sgd", "sgd", "sgd", "adagrad", "rmsprop", "adam", "adamw", "lookahead", "sam", "muon", "newton"];
+const KINDS: [&str; 12] = ["sgd", "sgd", "sgd", "adagrad", "rmsprop", "adam", "adamw", "lookahead", "sam", "muon", "lion", "newton"];
+
+/// Every optimizer kind of the registry races (a new kind without a racer fails here).
+#[test]
+fn every_registry_kind_has_a_racer() {
+    let s = scene(&[]);
+    let raced: Vec<&str> = s.spec.as_ref().unwrap().runs.iter().map(|r| r.optimizer.kind()).collect();
+    for k in optlab::optim::KINDS {
+        assert!(raced.contains(&k.kind), "optimizer kind {} has no racer", k.kind);
+    }
+}
 
 #[test]
 fn every_optimizer_runs_from_the_same_start_for_the_same_steps() {
@@ -28,9 +38,9 @@ fn every_optimizer_runs_from_the_same_start_for_the_same_steps() {
             assert_eq!(t.params[0], vec![0.5, -0.7], "{problem} {}", t.label);
             assert!(t.steps() == 50 || t.diverged.is_some(), "{problem} {}: {} steps", t.label, t.steps());
         }
-        assert_eq!(s.readout.len(), 11, "one table row per optimizer");
+        assert_eq!(s.readout.len(), KINDS.len(), "one table row per optimizer");
         let Some((_, Chart::Lines(loss))) = s.charts.iter().find(|(id, _)| *id == "loss") else { panic!() };
-        assert_eq!(loss.series.len(), 11);
+        assert_eq!(loss.series.len(), KINDS.len());
     }
 }
 
@@ -45,7 +55,7 @@ fn lr_scale_multiplies_every_rate() {
     }
     // Newton's step is capped at 10
     let big = scene(&[("lr_scale", "100")]).spec.unwrap();
-    assert_eq!(big.runs[10].optimizer.base_lr(), 10.0);
+    assert_eq!(big.runs.last().unwrap().optimizer.base_lr(), 10.0);
 }
 
 #[test]

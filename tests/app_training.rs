@@ -522,3 +522,22 @@ fn the_map_shows_the_classes_of_an_exact_evaluation_of_every_cell() {
         }
     }
 }
+
+/// Every optimizer kind of the registry can be trained from the chapter's optimizer select (a new kind
+/// that is not offered fails here).
+#[test]
+fn every_registry_kind_is_offered_by_the_optimizer_select() {
+    use optlab::app::training::setup::{optimizer, OPTIMIZERS};
+    let mut st = optlab::app::State::default();
+    for c in optlab::app::chapter("training").unwrap().controls() {
+        st.set(c.name, c.default_text());
+    }
+    let mut offered = Vec::new();
+    for (v, _) in OPTIMIZERS {
+        let spec = optimizer(v, 0.01, &st);
+        offered.push(spec.kind());
+    }
+    for k in optlab::optim::KINDS {
+        assert!(offered.contains(&k.kind), "the training chapter does not offer {}", k.kind);
+    }
+}

@@ -4,7 +4,8 @@
 use super::common::{bounds_for, sig, spec_of, GAP_FLOOR, TOLERANCE};
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
 use crate::analysis::{fit_linear_rate, steps_to_tolerance};
-use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
+use crate::optim::config::{Adagrad, Adam, Coupled, DecayKind, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
+use crate::optim::Lion;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
@@ -14,29 +15,73 @@ use std::cmp::Ordering;
 
 pub struct Race;
 
-/// The racers, in the order of the legend and the table.
-pub const NAMES: [&str; 11] =
-    ["SGD", "momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW", "Lookahead(Adam)", "SAM(SGD)", "Muon (2×1)", "Newton"];
-
 /// Largest step size Newton's method accepts.
 const NEWTON_MAX_LR: f64 = 10.0;
 
 /// Lower edge of the loss chart when the landscape has no minimum (the saddle): below it lines are cut.
 const SADDLE_FLOOR: f64 = -10.0;
 
-/// Per-landscape learning rates, in the order of [`NAMES`], from `tune_race_rates` in the tests below: a
-/// grid search over 1, 2, 5 × 10^k ≤ 10 with the best worst case over four starts in 200 steps. AdamW runs
-/// at Adam's rate (with PyTorch's default decay 0.01), so the two differ only by the decay; Newton keeps its
-/// full step 1. The saddle has no minimum to tune for; its curvatures are ±2, twice the quadratic's largest,
-/// so it uses half the quadratic's rates (Newton's stays 1).
-fn base_lrs(problem: &str) -> [f64; 11] {
-    match problem {
-        "saddle" => [0.5, 0.25, 0.5, 1.0, 0.5, 0.25, 0.25, 0.5, 0.25, 0.01, 1.0],
-        "rosenbrock" => [0.002, 0.001, 0.0005, 2.0, 0.2, 0.5, 0.5, 1.0, 0.002, 0.02, 1.0],
-        "plateau" => [1.0, 0.2, 1.0, 0.5, 0.02, 0.5, 0.5, 0.2, 0.05, 0.02, 1.0],
-        "flat_sharp" => [0.2, 0.2, 0.1, 0.2, 0.01, 1.0, 1.0, 0.2, 0.5, 0.05, 1.0],
-        _ => [1.0, 0.5, 1.0, 2.0, 1.0, 0.5, 0.5, 1.0, 0.5, 0.02, 1.0],
-    }
+/// One racer: its name in the legend and the table, how it is built from a learning rate, and its learning
+/// rate tuned per landscape (in the order of [`LANDSCAPES`]) by `tune_race_rates` in the tests below: a grid
+/// search over 1, 2, 5 × 10^k ≤ 10 with the best worst case over four starts in 200 steps. AdamW runs at
+/// Adam's rate (with PyTorch's default decay 0.01), so the two differ only by the decay; Newton keeps its full
+/// step 1. The saddle has no minimum to tune for; its curvatures are ±2, twice the quadratic's largest, so it
+/// uses half the quadratic's rates (Newton's stays 1). One entry per racer: adding an optimizer to the race
+/// is one line here (a test fails while an optimizer kind of the registry has no racer).
+pub struct Racer {
+    pub name: &'static str,
+    pub build: fn(f64) -> OptimizerSpec,
+    pub lrs: [f64; 5],
+}
+
+/// The landscapes the learning rates were tuned for (the saddle's are derived, see [`Racer`]).
+pub const LANDSCAPES: [&str; 5] = ["conditioned_quadratic", "saddle", "rosenbrock", "plateau", "flat_sharp"];
+
+fn sgd(lr: f64, momentum: f64, nesterov: bool) -> OptimizerSpec {
+    OptimizerSpec::Sgd(Sgd { lr, momentum, nesterov, ..Sgd::default() })
+}
+
+fn adam<D: DecayKind>(lr: f64) -> Adam<D> {
+    let mut a = Adam::<D>::default();
+    a.lr = lr;
+    a
+}
+
+/// Lion's tuned rates (see [`Racer`]).
+const LION_LRS: [f64; 5] = [0.05, 0.025, 0.01, 0.05, 0.05];
+
+/// Every racer, in the order of the legend and the table.
+pub const RACERS: [Racer; 12] = [
+    Racer { name: "SGD", build: |lr| sgd(lr, 0.0, false), lrs: [1.0, 0.5, 0.002, 1.0, 0.2] },
+    Racer { name: "momentum", build: |lr| sgd(lr, 0.9, false), lrs: [0.5, 0.25, 0.001, 0.2, 0.2] },
+    Racer { name: "Nesterov", build: |lr| sgd(lr, 0.9, true), lrs: [1.0, 0.5, 0.0005, 1.0, 0.1] },
+    Racer { name: "AdaGrad", build: |lr| OptimizerSpec::Adagrad(Adagrad { lr, ..Adagrad::default() }), lrs: [2.0, 1.0, 2.0, 0.5, 0.2] },
+    Racer { name: "RMSProp", build: |lr| OptimizerSpec::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }), lrs: [1.0, 0.5, 0.2, 0.02, 0.01] },
+    Racer { name: "Adam", build: |lr| OptimizerSpec::Adam(adam::<Coupled>(lr)), lrs: [0.5, 0.25, 0.5, 0.5, 1.0] },
+    Racer { name: "AdamW", build: |lr| OptimizerSpec::Adamw(adam::<Decoupled>(lr)), lrs: [0.5, 0.25, 0.5, 0.5, 1.0] },
+    Racer {
+        name: "Lookahead(Adam)",
+        build: |lr| OptimizerSpec::Lookahead(LookaheadSpec { k: 5, alpha: 0.5, inner: Box::new(OptimizerSpec::Adam(adam::<Coupled>(lr))) }),
+        lrs: [1.0, 0.5, 1.0, 0.2, 0.2],
+    },
+    Racer {
+        name: "SAM(SGD)",
+        build: |lr| OptimizerSpec::Sam(SamSpec { rho: 0.05, inner: Box::new(sgd(lr, 0.0, false)), ..SamSpec::default() }),
+        lrs: [0.5, 0.25, 0.002, 0.05, 0.5],
+    },
+    Racer { name: "Muon (2×1)", build: |lr| OptimizerSpec::Muon(Muon { lr, ..Muon::default() }), lrs: [0.02, 0.01, 0.02, 0.02, 0.2] },
+    Racer { name: "Lion", build: |lr| OptimizerSpec::Lion(Lion { lr, ..Lion::default() }), lrs: LION_LRS },
+    Racer { name: "Newton", build: |lr| OptimizerSpec::Newton(NewtonSpec { lr: lr.min(NEWTON_MAX_LR), ..NewtonSpec::default() }), lrs: [1.0; 5] },
+];
+
+
+/// Index of Newton's racer (its step size is capped).
+const NEWTON: usize = RACERS.len() - 1;
+
+/// The tuned learning rate of every racer on `problem`.
+fn base_lrs(problem: &str) -> Vec<f64> {
+    let i = LANDSCAPES.iter().position(|l| *l == problem).unwrap_or(0);
+    RACERS.iter().map(|r| r.lrs[i]).collect()
 }
 
 fn problem(st: &State) -> ProblemSpec {
@@ -50,30 +95,9 @@ fn problem(st: &State) -> ProblemSpec {
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
 
-/// The eleven optimizers at rates `lrs` (Newton's clamped to its allowed range).
-pub fn racers(lrs: &[f64; 11]) -> Vec<(String, OptimizerSpec)> {
-    let sgd = |lr: f64, momentum: f64, nesterov: bool| OptimizerSpec::Sgd(Sgd { lr, momentum, nesterov, ..Sgd::default() });
-    let adam = |lr: f64| {
-        let mut a = Adam::<Coupled>::default();
-        a.lr = lr;
-        a
-    };
-    let mut adamw = Adam::<Decoupled>::default();
-    adamw.lr = lrs[6];
-    let specs = vec![
-        sgd(lrs[0], 0.0, false),
-        sgd(lrs[1], 0.9, false),
-        sgd(lrs[2], 0.9, true),
-        OptimizerSpec::Adagrad(Adagrad { lr: lrs[3], ..Adagrad::default() }),
-        OptimizerSpec::Rmsprop(Rmsprop { lr: lrs[4], ..Rmsprop::default() }),
-        OptimizerSpec::Adam(adam(lrs[5])),
-        OptimizerSpec::Adamw(adamw),
-        OptimizerSpec::Lookahead(LookaheadSpec { k: 5, alpha: 0.5, inner: Box::new(OptimizerSpec::Adam(adam(lrs[7]))) }),
-        OptimizerSpec::Sam(SamSpec { rho: 0.05, inner: Box::new(sgd(lrs[8], 0.0, false)), ..SamSpec::default() }),
-        OptimizerSpec::Muon(Muon { lr: lrs[9], ..Muon::default() }),
-        OptimizerSpec::Newton(NewtonSpec { lr: lrs[10].min(NEWTON_MAX_LR), ..NewtonSpec::default() }),
-    ];
-    NAMES.iter().map(|n| n.to_string()).zip(specs).collect()
+/// Every racer at its rate in `lrs` (Newton's clamped to its allowed range).
+pub fn racers(lrs: &[f64]) -> Vec<(String, OptimizerSpec)> {
+    RACERS.iter().zip(lrs).map(|(r, lr)| (r.name.to_string(), (r.build)(*lr))).collect()
 }
 
 /// Palette index and dash of racer `i`: seven colours, then the same colours dashed.
@@ -294,7 +318,7 @@ impl Chapter for Race {
         for (i, t) in report.runs.iter().enumerate() {
             scene.readout.push(row(t, spec.runs[i].optimizer.base_lr(), f_star, saddle));
         }
-        if scale * base_lrs(st.get("problem"))[10] > NEWTON_MAX_LR {
+        if scale * base_lrs(st.get("problem"))[NEWTON] > NEWTON_MAX_LR {
             scene.messages.push(Message::info(format!("Newton's step size is capped at {NEWTON_MAX_LR}.")));
         }
         scene.values.push(("lr_scale".into(), sig(scale)));
@@ -340,14 +364,14 @@ mod tests {
             let prob = problem(&st);
             let built = prob.build(0).unwrap();
             let mut best = Vec::new();
-            for i in 0..10 {
-                if i == 6 {
-                    best.push(best[5]); // AdamW at Adam's rate
+            for i in 0..NEWTON {
+                if RACERS[i].name == "AdamW" {
+                    best.push(best[i - 1]); // AdamW at Adam's rate
                     continue;
                 }
                 let mut winner: Option<(f64, f64)> = None;
                 for &lr in &grid {
-                    let mut lrs = [1.0; 11];
+                    let mut lrs = [1.0; RACERS.len()];
                     lrs[i] = lr;
                     let racer = racers(&lrs).remove(i);
                     let worst = starts

@@ -5,8 +5,6 @@
 //! `lerp`), so trajectories agree with PyTorch to rounding.
 
 use super::{OptState, Optimizer, Oracle, StageState, StepError};
-// the Muon stages, for the Muon chapter that replays them
-pub use super::muon::{MomentumForm, MuonMomentum};
 
 /// One stage of an optimizer: rewrites the update `u` given the parameters `x` and this step's `lr`.
 pub trait Transform {

@@ -149,8 +149,8 @@ impl Chapter for Training {
             Control::range("beta2", "Adam β₂", 0.9, 0.9999, 0.999).unit("β₂").when("optimizer", uses_betas),
             Control::range("weight_decay", "decoupled weight decay λ", 0.0, 0.2, 0.01)
                 .unit("λ")
-                .help("AdamW, Muon, and the AdamW part of Muon; the other optimizers run without decay")
-                .when("optimizer", vec!["adamw", "muon"]),
+                .help("AdamW, Lion, Muon, and the AdamW part of Muon; the other optimizers run without decay")
+                .when("optimizer", vec!["adamw", "muon", "lion"]),
             Control::select("inner", "optimizer inside SAM / Lookahead", vec![("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam")], "momentum")
                 .when("optimizer", vec!["sam", "lookahead"]),
             Control::log_range("rho", "SAM radius ρ", 1e-3, 1.0, 0.05).unit("ρ").when("optimizer", vec!["sam"]),

@@ -9,7 +9,7 @@ use crate::optim::OptimizerSpec;
 use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
 
 /// Optimizers of the `optimizer` and `compare` selects, `(value, label)`.
-pub const OPTIMIZERS: [(&str, &str); 10] = [
+pub const OPTIMIZERS: [(&str, &str); 11] = [
     ("sgd", "SGD"),
     ("momentum", "SGD with momentum"),
     ("adam", "Adam"),
@@ -19,6 +19,7 @@ pub const OPTIMIZERS: [(&str, &str); 10] = [
     ("sam", "SAM"),
     ("lookahead", "Lookahead"),
     ("muon", "Muon (+ AdamW)"),
+    ("lion", "Lion"),
     ("newton", "Newton (damped)"),
 ];
 
@@ -171,6 +172,7 @@ pub fn optimizer(kind: &str, lr: f64, st: &State) -> OptimizerSpec {
             }
         }
         "newton" => OptimizerSpec::Newton(NewtonSpec { lr, damping: st.f64("damping") }),
+        "lion" => OptimizerSpec::Lion(crate::optim::Lion { lr, weight_decay: st.f64("weight_decay"), ..Default::default() }),
         "muon" => OptimizerSpec::Muon(Muon {
             lr,
             momentum: st.f64("momentum"),
