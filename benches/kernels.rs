@@ -42,7 +42,9 @@ fn msign_kernels(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("keller_quintic_5_in_place", &id), &flat, |b, flat| {
             b.iter_batched_ref(|| flat.clone(), |u| newton_schulz_in_place(u, (r, c), keller, 5, 1e-7), criterion::BatchSize::SmallInput)
         });
-        group.bench_with_input(BenchmarkId::new("keller_quintic_5_ndarray_dot", &id), &m, |b, m| b.iter(|| ns_ndarray(black_box(m), keller, 5, 1e-7)));
+        group.bench_with_input(BenchmarkId::new("keller_quintic_5_ndarray_dot", &id), &m, |b, m| {
+            b.iter(|| ns_ndarray(black_box(m), keller, 5, 1e-7))
+        });
     }
     group.finish();
 }
@@ -78,9 +80,7 @@ fn adam_step(c: &mut Criterion) {
     let mut opt = spec.build((n, 1), "bench").expect("valid");
     let mut x: Vec<f64> = gaussian(n, 1, 1).into_iter().collect();
     let g: Vec<f64> = gaussian(n, 1, 2).into_iter().collect();
-    c.bench_function("adam_step/10k", |b| {
-        b.iter(|| opt.step(black_box(&mut x), black_box(&g), 1e-3, &mut NoOracle).expect("finite step"))
-    });
+    c.bench_function("adam_step/10k", |b| b.iter(|| opt.step(black_box(&mut x), black_box(&g), 1e-3, &mut NoOracle).expect("finite step")));
 }
 
 fn runs_of_200_steps(c: &mut Criterion) {

@@ -28,14 +28,26 @@ fn train_step(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(4)).sample_size(60);
     let cases = [
         ("tanh_2-8-8-2_ce_b10_sgd", 10, r#"{"model": {"hidden": [8, 8]}, "optimizer": {"kind": "sgd", "lr": 0.03}}"#),
-        ("tanh_2-8-8-2_squared_b10_sgd", 10, r#"{"model": {"hidden": [8, 8], "loss": "squared"}, "optimizer": {"kind": "sgd", "lr": 0.03}}"#),
+        (
+            "tanh_2-8-8-2_squared_b10_sgd",
+            10,
+            r#"{"model": {"hidden": [8, 8], "loss": "squared"}, "optimizer": {"kind": "sgd", "lr": 0.03}}"#,
+        ),
         ("tanh_2-8-8-2_ce_b10_adam", 10, r#"{"model": {"hidden": [8, 8]}, "optimizer": {"kind": "adam", "lr": 0.01}}"#),
         ("tanh_2-8-8-2_ce_b10_muon", 10, r#"{"model": {"hidden": [8, 8]}, "optimizer": {"kind": "muon"}}"#),
         ("relu_2-32-32-2_ce_b32_adam", 32, r#"{"model": {"hidden": [32, 32], "activation": "relu"}, "optimizer": {"kind": "adam"}}"#),
-        ("relu_2-64x4-2_ce_b64_adam", 64, r#"{"model": {"hidden": [64, 64, 64, 64], "activation": "relu"}, "optimizer": {"kind": "adam"}}"#),
+        (
+            "relu_2-64x4-2_ce_b64_adam",
+            64,
+            r#"{"model": {"hidden": [64, 64, 64, 64], "activation": "relu"}, "optimizer": {"kind": "adam"}}"#,
+        ),
     ];
     for (name, batch, model) in cases {
-        let json = model.replacen('{', &format!(r#"{{"batch_size": {batch}, "eval_every": 1000000, "data": {{"kind": "spirals", "n": 1000}}, "#), 1);
+        let json = model.replacen(
+            '{',
+            &format!(r#"{{"batch_size": {batch}, "eval_every": 1000000, "data": {{"kind": "spirals", "n": 1000}}, "#),
+            1,
+        );
         let mut t = trainer(&json);
         g.throughput(Throughput::Elements(batch));
         g.bench_function(name, |b| b.iter(|| t.step_n(1)));
@@ -48,10 +60,7 @@ fn mlp_pass(c: &mut Criterion) {
     let mut g = c.benchmark_group("mlp_pass");
     g.measurement_time(Duration::from_secs(4)).sample_size(60);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let pts = Points {
-        x: (0..10).map(|_| [rng.gen_range(-1.0..1.0), rng.gen_range(-1.0..1.0)]).collect(),
-        y: vec![0; 10],
-    };
+    let pts = Points { x: (0..10).map(|_| [rng.gen_range(-1.0..1.0), rng.gen_range(-1.0..1.0)]).collect(), y: vec![0; 10] };
     let mlp = Mlp::new(2, &[8, 8], 1, Activation::Tanh, Loss::Squared);
     let mut w = mlp.init(Init::Xavier, &mut rng);
     let mut grad = vec![0.0; w.len()];
@@ -85,7 +94,7 @@ fn training_frame(c: &mut Criterion) {
         let raw = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let (st, _) = normalize(&ch.controls(), &raw);
         let mut run = ch.start_live(&st).expect("starts");
-        let mut frame = |run: &mut Box<dyn LiveRun>, parts: &str| {
+        let frame = |run: &mut Box<dyn LiveRun>, parts: &str| {
             if run.progress().0 >= run.progress().1 {
                 *run = ch.start_live(&st).expect("starts");
             }

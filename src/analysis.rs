@@ -125,14 +125,22 @@ pub fn stability_bound(optimizer: &crate::optim::OptimizerSpec, l: f64) -> Resul
                 Ok(StabilityBound { method: "gradient descent", formula: format!("2/{l_text}"), bound: 2.0 / lw })
             } else if s.nesterov {
                 let b = s.momentum;
-                Ok(StabilityBound { method: "Nesterov", formula: format!("2(1+β)/((1+2β){l_text})"), bound: 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * lw) })
+                Ok(StabilityBound {
+                    method: "Nesterov",
+                    formula: format!("2(1+β)/((1+2β){l_text})"),
+                    bound: 2.0 * (1.0 + b) / ((1.0 + 2.0 * b) * lw),
+                })
             } else {
                 let (b, tau) = (s.momentum, s.dampening);
                 if tau >= 1.0 {
                     return Err("SGD with dampening 1".into());
                 }
                 let damp = if tau > 0.0 { "(1−τ)" } else { "" };
-                Ok(StabilityBound { method: "heavy ball", formula: format!("2(1+β)/({damp}{l_text})").replace("/(L)", "/L"), bound: 2.0 * (1.0 + b) / ((1.0 - tau) * lw) })
+                Ok(StabilityBound {
+                    method: "heavy ball",
+                    formula: format!("2(1+β)/({damp}{l_text})").replace("/(L)", "/L"),
+                    bound: 2.0 * (1.0 + b) / ((1.0 - tau) * lw),
+                })
             }
         }
         other => Err(other.info().label.to_string()),
@@ -273,11 +281,16 @@ mod tests {
     #[test]
     fn power_iteration_finds_the_top_eigenvalue() {
         let h = [[4.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 1.0]];
-        let (lam, _) = power_iteration(3, |v, out| {
-            for i in 0..3 {
-                out[i] = (0..3).map(|j| h[i][j] * v[j]).sum();
-            }
-        }, 500, 1e-13);
+        let (lam, _) = power_iteration(
+            3,
+            |v, out| {
+                for i in 0..3 {
+                    out[i] = (0..3).map(|j| h[i][j] * v[j]).sum();
+                }
+            },
+            500,
+            1e-13,
+        );
         let exact = crate::linalg::symmetric_eigenvalues(ndarray::arr2(&h).view())[0];
         assert!((lam - exact).abs() < 1e-9, "{lam} vs {exact}");
     }

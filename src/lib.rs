@@ -19,13 +19,13 @@
 //! - [`plot`]: charts generic over plotters' `DrawingBackend`.
 
 pub mod analysis;
-pub mod linalg;
 pub mod app;
+pub mod checks;
+pub mod linalg;
 pub mod optim;
 pub mod plot;
 pub mod problems;
 pub mod run;
-pub mod checks;
 pub mod spec;
 pub mod train;
 

@@ -20,7 +20,11 @@ pub const EXPLOSION: f64 = 1e6;
 fn exploding(f: f64, x: &[f64], f_ref: f64, loss_scale: f64, x_scale: f64) -> Option<String> {
     if (f - f_ref).abs() > EXPLOSION * loss_scale {
         let dir = if f < f_ref { "fell" } else { "grew" };
-        return Some(format!("the loss {dir} to {} (more than 1e6 × its start's distance from {})", short(f), if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) }));
+        return Some(format!(
+            "the loss {dir} to {} (more than 1e6 × its start's distance from {})",
+            short(f),
+            if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) }
+        ));
     }
     let n = norm(x);
     (n > EXPLOSION * x_scale).then(|| format!("‖x‖ grew to {} (more than 1e6 × max(‖x₀‖, 1))", short(n)))
@@ -161,7 +165,10 @@ pub fn run_one(
         return trace;
     }
     if f0.abs() > DIVERGENCE_LOSS {
-        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss at x0 ({f0:e}) is already beyond ±1e100, where a run counts as diverged") });
+        trace.diverged = Some(Diverged {
+            step: 0,
+            reason: format!("the loss at x0 ({f0:e}) is already beyond ±1e100, where a run counts as diverged"),
+        });
         return trace;
     }
     trace.loss.push(f0);

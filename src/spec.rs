@@ -31,7 +31,6 @@ pub const MAX_TRACE_VALUES: usize = 20_000_000;
 /// Longest run label.
 pub const MAX_LABEL: usize = 120;
 
-
 /// The whole experiment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

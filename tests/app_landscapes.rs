@@ -10,7 +10,10 @@ fn scene(pairs: &[(&str, &str)]) -> Scene {
 }
 
 fn end_point<'a>(s: &'a Scene, name: &str) -> &'a Readout {
-    s.readout.iter().find(|r| r.label.starts_with(&format!("{name}: end point"))).unwrap_or_else(|| panic!("no end point of {name}: {:?}", s.readout))
+    s.readout
+        .iter()
+        .find(|r| r.label.starts_with(&format!("{name}: end point")))
+        .unwrap_or_else(|| panic!("no end point of {name}: {:?}", s.readout))
 }
 
 #[test]

@@ -22,7 +22,13 @@ fn the_first_jump_back_starts_where_the_inner_optimizer_alone_got() {
     for inner in ["sgd_momentum", "sgd", "adam"] {
         for problem in ["conditioned_quadratic", "rosenbrock", "finite_sum"] {
             for k in ["3", "5"] {
-                let lr = if inner == "adam" { "0.05" } else if problem == "rosenbrock" { "0.001" } else { "0.3" };
+                let lr = if inner == "adam" {
+                    "0.05"
+                } else if problem == "rosenbrock" {
+                    "0.001"
+                } else {
+                    "0.3"
+                };
                 let s = scene(&[("inner", inner), ("problem", problem), ("k", k), ("lr", lr), ("alpha", "0.3")]);
                 let r = s.report.as_ref().unwrap();
                 let k: usize = k.parse().unwrap();
@@ -72,5 +78,9 @@ fn at_the_defaults_lookahead_damps_the_oscillating_heavy_ball() {
 #[test]
 fn a_diverging_inner_optimizer_is_reported() {
     let s = scene(&[("lr", "5")]);
-    assert!(s.readout.iter().any(|r| r.tone == "bad" && r.label.contains("alone") && r.value.contains("diverged at step")), "{:?}", s.readout);
+    assert!(
+        s.readout.iter().any(|r| r.tone == "bad" && r.label.contains("alone") && r.value.contains("diverged at step")),
+        "{:?}",
+        s.readout
+    );
 }

@@ -44,7 +44,8 @@ fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
 fn the_without_replacement_formula_is_exact_over_every_batch() {
     // a small finite sum; every batch of size B is equally likely under sampling without replacement
     let n = 7;
-    let spec: ProblemSpec = serde_json::from_str(&format!(r#"{{"kind": "finite_sum", "samples": {n}, "dim": 3, "noise": 0.7, "batch": 2}}"#)).unwrap();
+    let spec: ProblemSpec =
+        serde_json::from_str(&format!(r#"{{"kind": "finite_sum", "samples": {n}, "dim": 3, "noise": 0.7, "batch": 2}}"#)).unwrap();
     let p: Box<dyn Problem> = spec.build(3).unwrap();
     let x = [0.3, -1.2, 0.8];
     let mut full = vec![0.0; 3];

@@ -104,7 +104,8 @@ fn the_rate_map_is_grey_exactly_where_the_theory_diverges() {
             let beta = y1 - (j as f64 + 0.5) / h as f64 * (y1 - y0);
             for i in 0..w {
                 let eta = 10f64.powf(x0 + (i as f64 + 0.5) / w as f64 * (x1 - x0));
-                let rho = if nesterov == "true" { nesterov_rate(eta, beta, &[1.0, 0.05]) } else { heavy_ball_rate(eta, beta, &[1.0, 0.05]) };
+                let rho =
+                    if nesterov == "true" { nesterov_rate(eta, beta, &[1.0, 0.05]) } else { heavy_ball_rate(eta, beta, &[1.0, 0.05]) };
                 let v = values[j * w + i];
                 assert_eq!(v >= 1.0, rho >= 1.0, "cell ({i}, {j}) η = {eta}, β = {beta}: value {v}, ρ = {rho}");
                 grey += (v >= 1.0) as usize;

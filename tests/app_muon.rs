@@ -35,7 +35,9 @@ fn readout<'a>(s: &'a Scene, starts: &str) -> &'a str {
 
 #[test]
 fn newton_schulz_moves_each_singular_value_by_the_scalar_map() {
-    for (ns, v) in [("keller_quintic", NsVariant::KellerQuintic), ("lecture_quintic", NsVariant::LectureQuintic), ("cubic", NsVariant::Cubic)] {
+    for (ns, v) in
+        [("keller_quintic", NsVariant::KellerQuintic), ("lecture_quintic", NsVariant::LectureQuintic), ("cubic", NsVariant::Cubic)]
+    {
         for k in [0usize, 1, 5, 10] {
             for t in ["1", "40"] {
                 let ks = k.to_string();
@@ -44,7 +46,13 @@ fn newton_schulz_moves_each_singular_value_by_the_scalar_map() {
                 let (before, after) = (series(c, "before"), series(c, "after"));
                 assert_eq!(before.len(), 8, "min(rows, features) singular values");
                 for (b, a) in before.iter().zip(after) {
-                    assert!((a.1 - scalar_map(v, k, b.1).abs()).abs() < 1e-9, "{ns} k={k} t={t}: σ {} → {} vs p_k {}", b.1, a.1, scalar_map(v, k, b.1));
+                    assert!(
+                        (a.1 - scalar_map(v, k, b.1).abs()).abs() < 1e-9,
+                        "{ns} k={k} t={t}: σ {} → {} vs p_k {}",
+                        b.1,
+                        a.1,
+                        scalar_map(v, k, b.1)
+                    );
                 }
                 // the points drawn on the scalar-map chart are these pairs, and they lie in the band drawn there
                 let m = lines(&s, "scalar_map");
@@ -117,7 +125,11 @@ fn muon_ignores_the_loss_scale_and_sgd_does_not() {
     // λ·η > 2/L: SGD on λ·f diverges and says so; the try-this names λ above 2
     let s = scene(&[("loss_scale", "2.5")]);
     // (stopped as exploding once f left 1e6 × its start's gap, or still growing at the last step)
-    assert!(s.readout.iter().any(|r| r.tone == "bad" && (r.value.starts_with("diverges: f grew") || r.value.starts_with("diverged at step"))), "{:?}", s.readout);
+    assert!(
+        s.readout.iter().any(|r| r.tone == "bad" && (r.value.starts_with("diverges: f grew") || r.value.starts_with("diverged at step"))),
+        "{:?}",
+        s.readout
+    );
     let s = scene(&[("loss_scale", "10")]);
     assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.starts_with("diverged at step")), "{:?}", s.readout);
     // below 2/L it does not

@@ -65,7 +65,9 @@ fn rho_zero_is_plain_descent() {
 
 #[test]
 fn the_arrow_is_the_eps_hat_the_optimizer_used() {
-    for (p_mode, p, adaptive) in [("2", "3", "false"), ("inf", "3", "false"), ("custom", "3", "false"), ("custom", "1.5", "true"), ("2", "3", "true")] {
+    for (p_mode, p, adaptive) in
+        [("2", "3", "false"), ("inf", "3", "false"), ("custom", "3", "false"), ("custom", "1.5", "true"), ("2", "3", "true")]
+    {
         for t in ["0", "7", "150"] {
             let s = scene(&[("p_mode", p_mode), ("p", p), ("adaptive", adaptive), ("at_step", t), ("steps", "200")]);
             let Some((_, Chart::Map(m, _))) = s.charts.iter().find(|(id, _)| *id == "map") else { panic!("no map") };
@@ -76,15 +78,23 @@ fn the_arrow_is_the_eps_hat_the_optimizer_used() {
             // the optimizer's ε̂ of step t + 1 is taken at x_t
             assert_eq!(sam.params[t], vec![from.0, from.1]);
             let eps = &sam.internals.iter().find(|(n, _)| n == "eps_hat").unwrap().1[t];
-            assert!((to.0 - from.0 - eps[0]).abs() < 1e-12 && (to.1 - from.1 - eps[1]).abs() < 1e-12, "{p_mode} {p} {adaptive} t={t}: {eps:?}");
+            assert!(
+                (to.0 - from.0 - eps[0]).abs() < 1e-12 && (to.1 - from.1 - eps[1]).abs() < 1e-12,
+                "{p_mode} {p} {adaptive} t={t}: {eps:?}"
+            );
             // its p-norm is ρ (in the rescaled space for ASAM)
             let pv: f64 = match p_mode {
                 "2" => 2.0,
                 "inf" => f64::INFINITY,
                 _ => p.parse().unwrap(),
             };
-            let scaled: Vec<f64> = if adaptive == "true" { eps.iter().zip(&sam.params[t]).map(|(e, x)| e / x.abs()).collect() } else { eps.clone() };
-            let norm = if pv.is_infinite() { scaled.iter().fold(0.0f64, |a, v| a.max(v.abs())) } else { scaled.iter().map(|v| v.abs().powf(pv)).sum::<f64>().powf(1.0 / pv) };
+            let scaled: Vec<f64> =
+                if adaptive == "true" { eps.iter().zip(&sam.params[t]).map(|(e, x)| e / x.abs()).collect() } else { eps.clone() };
+            let norm = if pv.is_infinite() {
+                scaled.iter().fold(0.0f64, |a, v| a.max(v.abs()))
+            } else {
+                scaled.iter().map(|v| v.abs().powf(pv)).sum::<f64>().powf(1.0 / pv)
+            };
             assert!((norm - 0.15).abs() < 1e-9, "‖ε̂‖ = {norm}");
             // the ball is drawn through the arrow's tip and closes there
             let ball = m.paths.last().unwrap();
@@ -161,10 +171,14 @@ fn the_sharpness_line_is_the_inner_optimizers_own_bound() {
     // issue 8: with SGD momentum β = 0.9 at η = 0.2 the limit is 2(1+β)/η = 19, not 2/η = 10 (ηλ = 2.24 at the
     // sharp minimum, yet stable)
     let s = scene(&[("inner", "sgd_momentum"), ("lr", "0.2"), ("momentum", "0.9")]);
-    let chart = s.charts.iter().find_map(|(id, c)| match c {
-        optlab::app::Chart::Lines(l) if *id == "sharpness" => Some(l),
-        _ => None,
-    }).unwrap();
+    let chart = s
+        .charts
+        .iter()
+        .find_map(|(id, c)| match c {
+            optlab::app::Chart::Lines(l) if *id == "sharpness" => Some(l),
+            _ => None,
+        })
+        .unwrap();
     let line = chart.series.iter().find(|x| x.name.contains("/η")).expect("the dashed line");
     assert_eq!(line.name, "2(1+β)/η");
     assert!((line.points[0].1 - 19.0).abs() < 1e-9, "{:?}", line.points);

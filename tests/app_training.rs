@@ -69,7 +69,7 @@ fn adam_on_moons_learns_through_the_live_run() {
     assert_eq!(readout(&scene, "training samples used"), "20000");
     let acc = accuracy_of(readout(&scene, "test loss / accuracy (step 2000)"));
     assert!(acc >= 0.97, "test accuracy {acc}"); // measured 0.996
-    // and it rose: the same run's test accuracy at step 0, from the history
+                                                 // and it rose: the same run's test accuracy at step 0, from the history
     let mut r = run(&[("optimizer", "adam"), ("lr", "0.01"), ("steps", "2000")]);
     let before = r.runs[0].trainer.history()[0].test_accuracy.unwrap();
     to_end(&mut r);
@@ -189,7 +189,17 @@ fn a_preset_sets_the_controls_it_implies_and_any_of_them_can_then_change() {
 
 #[test]
 fn a_diverging_run_says_where_and_the_other_run_goes_on() {
-    let st = state(&[("optimizer", "sgd"), ("lr", "1"), ("loss", "squared"), ("layers", "2"), ("width", "32"), ("activation", "relu"), ("compare", "adam"), ("compare_lr", "0.01"), ("steps", "200")]);
+    let st = state(&[
+        ("optimizer", "sgd"),
+        ("lr", "1"),
+        ("loss", "squared"),
+        ("layers", "2"),
+        ("width", "32"),
+        ("activation", "relu"),
+        ("compare", "adam"),
+        ("compare_lr", "0.01"),
+        ("steps", "200"),
+    ]);
     let mut r = training::start(&st).unwrap();
     to_end(&mut r);
     let a = &r.runs[0].trainer;
@@ -207,7 +217,16 @@ fn a_diverging_run_says_where_and_the_other_run_goes_on() {
         assert!(!svg(chart).contains("NaN"), "{id}");
     }
     // alone, the diverged run ends the progress bar at its last step
-    let mut alone = training::start(&state(&[("optimizer", "sgd"), ("lr", "1"), ("loss", "squared"), ("layers", "2"), ("width", "32"), ("activation", "relu"), ("steps", "200")])).unwrap();
+    let mut alone = training::start(&state(&[
+        ("optimizer", "sgd"),
+        ("lr", "1"),
+        ("loss", "squared"),
+        ("layers", "2"),
+        ("width", "32"),
+        ("activation", "relu"),
+        ("steps", "200"),
+    ]))
+    .unwrap();
     to_end(&mut alone);
     assert_eq!(alone.progress(), (d, d));
 }
@@ -237,7 +256,8 @@ fn speed_and_view_do_not_restart_the_run_but_the_rest_does() {
 #[test]
 fn every_chart_of_a_comparison_renders_without_nan_and_the_map_follows_the_view() {
     let c = chapter("training").unwrap();
-    let mut st = state(&[("optimizer", "muon"), ("compare", "adamw"), ("compare_lr", "0.01"), ("steps", "300"), ("layers", "3"), ("width", "16")]);
+    let mut st =
+        state(&[("optimizer", "muon"), ("compare", "adamw"), ("compare_lr", "0.01"), ("steps", "300"), ("layers", "3"), ("width", "16")]);
     let mut r = c.start_live(&st).unwrap();
     to_end(r.as_mut());
     for view in ["first", "second"] {
@@ -291,7 +311,11 @@ fn a_frame_stays_cheap() {
     };
     let max = |v: &Vec<f64>| v.iter().cloned().fold(0.0, f64::max);
     let (ma, ms) = (med(&mut adv), med(&mut scn));
-    println!("frame at defaults: advance 10 steps median {ma:.3} ms (max {:.3}), scene median {ms:.3} ms (max {:.3})", max(&adv), max(&scn));
+    println!(
+        "frame at defaults: advance 10 steps median {ma:.3} ms (max {:.3}), scene median {ms:.3} ms (max {:.3})",
+        max(&adv),
+        max(&scn)
+    );
     assert!(ms < 200.0 && ma < 500.0);
 }
 
@@ -346,7 +370,11 @@ fn a_bad_csv_line_is_named_and_the_text_is_not_used() {
     for (text, why) in cases {
         let (st, msgs) = normalized(&[("dataset", "csv"), ("csv", &text), ("lr", "0.02")]);
         assert_eq!(msgs.len(), 1, "{msgs:?}");
-        assert!(msgs[0].starts_with("your data: x1,x2,label rows: ") && msgs[0].contains(why) && msgs[0].ends_with("(not used)"), "{}", msgs[0]);
+        assert!(
+            msgs[0].starts_with("your data: x1,x2,label rows: ") && msgs[0].contains(why) && msgs[0].ends_with("(not used)"),
+            "{}",
+            msgs[0]
+        );
         assert_eq!(st.get("csv"), "", "refused text is not used");
         assert_eq!((st.get("dataset"), st.get("lr")), ("csv", "0.02"), "nothing else is lost");
     }
@@ -389,9 +417,34 @@ fn same_metrics(app: &serde_json::Value, cli: &serde_json::Value, what: &str) ->
 fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
     let csv = three_clusters(60);
     let settings: [Vec<(&str, &str)>; 3] = [
-        vec![("optimizer", "momentum"), ("lr", "0.05"), ("compare", "sam"), ("compare_lr", "0.05"), ("label_noise", "0.1"), ("schedule", "warmup_cosine"), ("steps", "300")],
-        vec![("dataset", "csv"), ("csv", &csv), ("optimizer", "muon"), ("layers", "2"), ("width", "8"), ("compare", "adamw"), ("steps", "200"), ("batch_size", "7")],
-        vec![("dataset", "spirals"), ("activation", "relu"), ("loss", "squared"), ("optimizer", "lookahead"), ("inner", "adam"), ("schedule", "cosine"), ("steps", "250")],
+        vec![
+            ("optimizer", "momentum"),
+            ("lr", "0.05"),
+            ("compare", "sam"),
+            ("compare_lr", "0.05"),
+            ("label_noise", "0.1"),
+            ("schedule", "warmup_cosine"),
+            ("steps", "300"),
+        ],
+        vec![
+            ("dataset", "csv"),
+            ("csv", &csv),
+            ("optimizer", "muon"),
+            ("layers", "2"),
+            ("width", "8"),
+            ("compare", "adamw"),
+            ("steps", "200"),
+            ("batch_size", "7"),
+        ],
+        vec![
+            ("dataset", "spirals"),
+            ("activation", "relu"),
+            ("loss", "squared"),
+            ("optimizer", "lookahead"),
+            ("inner", "adam"),
+            ("schedule", "cosine"),
+            ("steps", "250"),
+        ],
     ];
     let c = chapter("training").unwrap();
     for pairs in settings {
@@ -407,14 +460,18 @@ fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
         let app: serde_json::Value = serde_json::from_str(&scene.export("json").unwrap()).unwrap();
         let file = std::env::temp_dir().join(format!("optlab-train-spec-{}.json", std::process::id()));
         std::fs::write(&file, &spec).unwrap();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_optlab")).args(["train", file.to_str().unwrap(), "--format", "json"]).output().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_optlab"))
+            .args(["train", file.to_str().unwrap(), "--format", "json"])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{pairs:?}: {}", String::from_utf8_lossy(&out.stderr));
         let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let (app_runs, cli_runs) = (app["runs"].as_array().unwrap(), cli["runs"].as_array().unwrap());
         assert_eq!(app_runs.len(), cli_runs.len());
         for (ra, rc) in app_runs.iter().zip(cli_runs) {
             assert_eq!(ra["label"], rc["label"]);
-            let cli_at: BTreeMap<u64, &serde_json::Value> = rc["history"].as_array().unwrap().iter().map(|m| (m["step"].as_u64().unwrap(), m)).collect();
+            let cli_at: BTreeMap<u64, &serde_json::Value> =
+                rc["history"].as_array().unwrap().iter().map(|m| (m["step"].as_u64().unwrap(), m)).collect();
             let (mut steps, mut values) = (0, 0);
             for m in ra["history"].as_array().unwrap() {
                 if let Some(cm) = cli_at.get(&m["step"].as_u64().unwrap()) {
@@ -487,10 +544,17 @@ fn each_run_keeps_one_colour_with_its_test_curves_dashed() {
 fn the_map_shows_the_classes_of_an_exact_evaluation_of_every_cell() {
     use optlab::app::training::regions::class_and_confidence;
     use optlab::app::Field;
-    let c = chapter("training").unwrap();
     for pairs in [
         vec![("steps", "3000")],
-        vec![("dataset", "spirals"), ("classes", "3"), ("layers", "3"), ("width", "32"), ("activation", "relu"), ("lr", "0.003"), ("steps", "3000")],
+        vec![
+            ("dataset", "spirals"),
+            ("classes", "3"),
+            ("layers", "3"),
+            ("width", "32"),
+            ("activation", "relu"),
+            ("lr", "0.003"),
+            ("steps", "3000"),
+        ],
         vec![("dataset", "blobs"), ("classes", "5"), ("loss", "squared"), ("steps", "1000")],
     ] {
         let st = state(&pairs);
@@ -502,7 +566,11 @@ fn the_map_shows_the_classes_of_an_exact_evaluation_of_every_cell() {
         let b = optlab::train::Bounds { x_min: x0, x_max: x1, y_min: y0, y_max: y1 };
         let exact = r.runs[0].trainer.predict_grid(*width, *width, b);
         let k = *classes;
-        let differ = probs.chunks(k).zip(exact.chunks(k)).filter(|(a, e)| class_and_confidence(a).map(|x| x.0) != class_and_confidence(e).map(|x| x.0)).count();
+        let differ = probs
+            .chunks(k)
+            .zip(exact.chunks(k))
+            .filter(|(a, e)| class_and_confidence(a).map(|x| x.0) != class_and_confidence(e).map(|x| x.0))
+            .count();
         let refined = r.cache.refined;
         let note = readout(&scene, "map").to_string();
         println!("{pairs:?}: {differ} of {} cells differ from the exact map; {note}", width * width);
@@ -510,7 +578,10 @@ fn the_map_shows_the_classes_of_an_exact_evaluation_of_every_cell() {
             // measured: 0 cells differ for the default network (31×31 grid + 370 boundary cells, where the
             // previous 51×51 interpolated map differed in 4); 5 blobs with the squared loss: 1
             Some(_) => {
-                assert!(note.contains("grid, interpolated to 64×64 cells, and exactly at the") && note.contains("cells along class boundaries"), "{note}");
+                assert!(
+                    note.contains("grid, interpolated to 64×64 cells, and exactly at the") && note.contains("cells along class boundaries"),
+                    "{note}"
+                );
                 assert!(differ * 1000 <= width * width, "{differ} cells of {} show another class than the exact map", width * width);
             }
             // a big network: too many boundary cells for the budget, so the 24×24 grid is interpolated as

@@ -95,7 +95,9 @@ fn sgd_l2_and_decoupled_decay_are_one_run_without_momentum_and_part_with_it() {
     for (beta, lambda, lr) in [("0.9", "0.5", "0.1"), ("0.5", "2", "0.05"), ("0.99", "0.2", "0.01")] {
         let s = scene(&[("sgd_momentum", beta), ("weight_decay", lambda), ("lr", lr), ("steps", "3000")]);
         let (b, l, eta): (f64, f64, f64) = (beta.parse().unwrap(), lambda.parse().unwrap(), lr.parse().unwrap());
-        let line = |label: &str| s.readout.iter().find(|r| r.label.starts_with(label)).unwrap_or_else(|| panic!("no {label}: {:?}", s.readout)).value.clone();
+        let line = |label: &str| {
+            s.readout.iter().find(|r| r.label.starts_with(label)).unwrap_or_else(|| panic!("no {label}: {:?}", s.readout)).value.clone()
+        };
         // without momentum: one run, bit for bit
         assert!(line("SGD without momentum: L2 vs decoupled").starts_with("0 over 3000 steps"));
         // with momentum: the chart's distance is that of the hand-written decoupled run and the L2 run
@@ -105,7 +107,11 @@ fn sgd_l2_and_decoupled_decay_are_one_run_without_momentum_and_part_with_it() {
         assert!(dist(end, &x_hat) < 1e-6, "β = {beta}: decoupled ends at {end:?}, x̂ = {x_hat:?}");
         let target = [3.0 * 1.5 / (3.0 + l), 0.3 * -1.5 / (0.3 + l)];
         let d: f64 = line(&format!("SGD with momentum β = {beta}")).split(' ').next().unwrap().parse().unwrap();
-        assert!((d - dist(&target, &x_hat)).abs() < 0.01 * d.max(1e-3) && d > 0.05, "β = {beta}: shown {d}, x̃* to x̂ {}", dist(&target, &x_hat));
+        assert!(
+            (d - dist(&target, &x_hat)).abs() < 0.01 * d.max(1e-3) && d > 0.05,
+            "β = {beta}: shown {d}, x̃* to x̂ {}",
+            dist(&target, &x_hat)
+        );
         let chart = s
             .charts
             .iter()

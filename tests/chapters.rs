@@ -39,7 +39,9 @@ fn every_control_survives_its_extremes_and_garbage() {
             let values: Vec<String> = match &ctl.kind {
                 ControlKind::Range { min, max, .. } => vec![min.to_string(), max.to_string(), "1e308".into(), "nan".into(), "-inf".into()],
                 ControlKind::Int { min, max, .. } => vec![min.to_string(), max.to_string(), "99999999".into(), "2.5".into()],
-                ControlKind::Select { options, .. } => options.iter().map(|(v, _)| v.to_string()).chain(["<img src=x>".to_string()]).collect(),
+                ControlKind::Select { options, .. } => {
+                    options.iter().map(|(v, _)| v.to_string()).chain(["<img src=x>".to_string()]).collect()
+                }
                 ControlKind::Toggle { .. } => vec!["true".into(), "false".into(), "maybe".into()],
                 ControlKind::Point { min, max, .. } => vec![format!("{min},{max}"), format!("{max},{min}"), "1;2".into(), "1e999,0".into()],
                 ControlKind::Text { max_chars, .. } => vec![

@@ -39,10 +39,7 @@ fn random_state(c: &dyn Chapter, rng: &mut impl Rng) -> BTreeMap<String, String>
 
 fn check(id: &str, raw: &BTreeMap<String, String>, text: &str, claims: &[Claim]) {
     let states = SYMBOLS.iter().any(|s| text.contains(s));
-    assert!(
-        !states || !claims.is_empty(),
-        "{id}: “{text}” states a relation but carries no computed claim; settings {raw:?}"
-    );
+    assert!(!states || !claims.is_empty(), "{id}: “{text}” states a relation but carries no computed claim; settings {raw:?}");
     for c in claims {
         assert!(c.holds(), "{id}: “{text}” claims {} {} {}, which is false; settings {raw:?}", c.lhs, c.symbol(), c.rhs);
         assert!(!states || text.contains(c.symbol()), "{id}: “{text}” does not show its claim's {}; settings {raw:?}", c.symbol());

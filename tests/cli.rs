@@ -47,12 +47,7 @@ fn optlab(args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn stdout_of(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "optlab failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "optlab failed ({:?}): {}", out.status.code(), String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "unexpected stderr: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).expect("utf-8 output")
 }
@@ -228,7 +223,9 @@ fn stdin_dash_reads_the_spec_from_standard_input() {
 
 #[test]
 fn matrix_problems_take_x0_as_rows_and_print_flat_params() {
-    let spec = format!(r#"{{{MLS}, "x0": [[0.5, -0.5]], "steps": 4, "runs": [{{"optimizer": {{"kind": "muon", "lr": 0.1}}}}, {{"optimizer": {{"kind": "muon", "lr": 0.1, "ns": "svd", "momentum_form": "sum", "nesterov": false, "scale": "none"}}}}]}}"#);
+    let spec = format!(
+        r#"{{{MLS}, "x0": [[0.5, -0.5]], "steps": 4, "runs": [{{"optimizer": {{"kind": "muon", "lr": 0.1}}}}, {{"optimizer": {{"kind": "muon", "lr": 0.1, "ns": "svd", "momentum_form": "sum", "nesterov": false, "scale": "none"}}}}]}}"#
+    );
     let out: Value = serde_json::from_str(&stdout_of(&run_file(&spec, &[]))).unwrap();
     for r in out["runs"].as_array().unwrap() {
         assert_eq!(r["params"][0], json!([0.5, -0.5]));
@@ -328,7 +325,10 @@ fn rejects_unknown_fields_naming_them_and_the_allowed_ones() {
         &on_quadratic(r#"[{"optimizer": {"kind": "sgd"}, "schedule": {"kind": "cosine", "t_max": 5, "warmup": 1}}]"#),
         &["runs[0].schedule.warmup", "unknown field `warmup`", "`t_max`", "`eta_min`"],
     );
-    reject_spec(r#"{"problem": {"kind": "saddle", "width": 1}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#, &["problem.width", "unknown field `width`", "no fields"]);
+    reject_spec(
+        r#"{"problem": {"kind": "saddle", "width": 1}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
+        &["problem.width", "unknown field `width`", "no fields"],
+    );
 }
 
 #[test]
@@ -353,7 +353,10 @@ fn rejects_unknown_kinds_listing_the_known_ones() {
 
 #[test]
 fn rejects_wrong_types_at_the_field() {
-    reject_spec(&on_quadratic(r#"[{"optimizer": {"kind": "sgd", "lr": "fast"}}]"#), &["runs[0].optimizer.lr", "invalid type: string \"fast\"", "f64"]);
+    reject_spec(
+        &on_quadratic(r#"[{"optimizer": {"kind": "sgd", "lr": "fast"}}]"#),
+        &["runs[0].optimizer.lr", "invalid type: string \"fast\"", "f64"],
+    );
     reject_spec(&format!("{{{Q}, {SGD}, \"steps\": \"many\"}}"), &["steps", "invalid type", "usize"]);
     reject_spec(&format!("{{{Q}, {SGD}, \"steps\": 2.5}}"), &["steps", "2.5", "usize"]);
     reject_spec(&format!("{{{Q}, {SGD}, \"seed\": -3}}"), &["seed", "-3", "u64"]);
@@ -368,7 +371,9 @@ fn rejects_wrong_types_at_the_field() {
         &["x0", "list of numbers", "list of rows"],
     );
     reject_spec(
-        &on_quadratic(r#"[{"optimizer": {"kind": "sgd"}, "schedule": {"kind": "sequential", "schedulers": [{"kind": "cosine", "t_max": "x"}, {"kind": "constant"}], "milestones": [3]}}]"#),
+        &on_quadratic(
+            r#"[{"optimizer": {"kind": "sgd"}, "schedule": {"kind": "sequential", "schedulers": [{"kind": "cosine", "t_max": "x"}, {"kind": "constant"}], "milestones": [3]}}]"#,
+        ),
         &["runs[0].schedule.schedulers[0].t_max", "usize"],
     );
     // `kind` after the fields: the object is buffered, and the message still names the field.
@@ -378,12 +383,21 @@ fn rejects_wrong_types_at_the_field() {
 #[test]
 fn rejects_missing_fields_naming_them() {
     reject_spec(&format!("{{{Q}}}"), &["missing field `runs`"]);
-    reject_spec(r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "runs": [{"optimizer": {"kind": "sgd"}}]}"#, &["missing field `x0`"]);
+    reject_spec(
+        r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
+        &["missing field `x0`"],
+    );
     reject_spec(&format!("{{\"x0\": [1, 1], {SGD}}}"), &["missing field `problem`"]);
     reject_spec(&on_quadratic(r#"[{"optimizer": {"lr": 0.1}}]"#), &["runs[0].optimizer", "missing field `kind`"]);
     reject_spec(&on_quadratic(r#"[{"label": "x"}]"#), &["runs[0]", "missing field `optimizer`"]);
-    reject_spec(&on_quadratic(r#"[{"optimizer": {"kind": "sgd"}, "schedule": {"kind": "cosine"}}]"#), &["runs[0].schedule", "missing field `t_max`"]);
-    reject_spec(r#"{"problem": {"kind": "quadratic", "b": [0, 0]}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#, &["problem", "missing field `a`"]);
+    reject_spec(
+        &on_quadratic(r#"[{"optimizer": {"kind": "sgd"}, "schedule": {"kind": "cosine"}}]"#),
+        &["runs[0].schedule", "missing field `t_max`"],
+    );
+    reject_spec(
+        r#"{"problem": {"kind": "quadratic", "b": [0, 0]}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
+        &["problem", "missing field `a`"],
+    );
 }
 
 #[test]
@@ -401,13 +415,19 @@ fn rejects_out_of_range_hyperparameters_with_the_range() {
         (r#"{"kind": "sam", "p": "two"}"#, &["runs[0].optimizer.p", "> 1", "\"inf\"", "\"two\""]),
         (r#"{"kind": "sam", "rho": -0.05}"#, &["runs[0].optimizer.rho", "[0, 1000]"]),
         (r#"{"kind": "muon", "ns_steps": 99}"#, &["runs[0].optimizer.ns_steps", "must be in [0, 50]", "got 99"]),
-        (r#"{"kind": "muon", "ns": "septic"}"#, &["runs[0].optimizer.ns", "unknown variant `septic`", "`keller_quintic`", "`lecture_quintic`", "`cubic`", "`svd`"]),
+        (
+            r#"{"kind": "muon", "ns": "septic"}"#,
+            &["runs[0].optimizer.ns", "unknown variant `septic`", "`keller_quintic`", "`lecture_quintic`", "`cubic`", "`svd`"],
+        ),
         (r#"{"kind": "muon", "momentum_form": "lecture"}"#, &["runs[0].optimizer.momentum_form", "`ema`", "`sum`"]),
         (r#"{"kind": "muon", "scale": "big"}"#, &["runs[0].optimizer.scale", "`none`", "`shape`", "`match_rms_adamw`"]),
         (r#"{"kind": "lookahead", "k": 0}"#, &["runs[0].optimizer.k", "must be in [1, 1000]", "got 0"]),
         (r#"{"kind": "lookahead", "alpha": 2}"#, &["runs[0].optimizer.alpha", "[0, 1]", "got 2"]),
         (r#"{"kind": "lookahead", "inner": {"kind": "adam", "lr": -1}}"#, &["runs[0].optimizer.inner.lr", "[0, 1000000]", "got -1"]),
-        (r#"{"kind": "sam", "inner": {"kind": "lookahead", "inner": {"kind": "sgd", "momentum": 2}}}"#, &["runs[0].optimizer.inner.inner.momentum", "[0, 1]"]),
+        (
+            r#"{"kind": "sam", "inner": {"kind": "lookahead", "inner": {"kind": "sgd", "momentum": 2}}}"#,
+            &["runs[0].optimizer.inner.inner.momentum", "[0, 1]"],
+        ),
         (r#"{"kind": "newton", "lr": 20}"#, &["runs[0].optimizer.lr", "must be in [0, 10]", "got 20"]),
         (r#"{"kind": "adagrad", "lr_decay": -1}"#, &["runs[0].optimizer.lr_decay", "[0, 1000]"]),
     ];
@@ -457,14 +477,20 @@ fn rejects_start_points_of_the_wrong_shape() {
         r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "x0": [1, 2, 3], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
         &["x0", "must be a list of 2 numbers for problem quadratic", "got a list of 3 numbers"],
     );
-    reject_spec(&format!(r#"{{{MLS}, "x0": [[1, 2, 3]], {SGD}}}"#), &["x0", "must be 1 row of 2 numbers for problem matrix_least_squares", "got 1 row of 3 numbers"]);
+    reject_spec(
+        &format!(r#"{{{MLS}, "x0": [[1, 2, 3]], {SGD}}}"#),
+        &["x0", "must be 1 row of 2 numbers for problem matrix_least_squares", "got 1 row of 3 numbers"],
+    );
     reject_spec(&format!(r#"{{{MLS}, "x0": [[1, 2], [3, 4]], {SGD}}}"#), &["x0", "1 row of 2 numbers", "got 2 rows"]);
     reject_spec(&format!(r#"{{{MLS}, "x0": [1, 2], {SGD}}}"#), &["x0", "1 row of 2 numbers", "got a list of 2 numbers"]);
     reject_spec(
         r#"{"problem": {"kind": "random_matrix_least_squares", "rows": 2, "features": 3}, "x0": [[1, 2, 3], [4, 5]], "runs": [{"optimizer": {"kind": "muon"}}]}"#,
         &["x0", "2 rows of 3 numbers", "rows of different lengths"],
     );
-    reject_spec(r#"{"problem": {"kind": "rosenbrock"}, "x0": [1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#, &["x0", "a list of 2 numbers", "got a list of 1 number"]);
+    reject_spec(
+        r#"{"problem": {"kind": "rosenbrock"}, "x0": [1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
+        &["x0", "a list of 2 numbers", "got a list of 1 number"],
+    );
 }
 
 #[test]
@@ -479,8 +505,14 @@ fn rejects_bad_problems() {
         r#"{"problem": {"kind": "finite_sum", "samples": 10, "batch": 20}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
         &["problem.batch", "must be in [1, samples = 10]", "got 20"],
     );
-    reject_spec(r#"{"problem": {"kind": "rosenbrock", "b": -1}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#, &["problem.b", "[0, 10000]", "got -1"]);
-    reject_spec(r#"{"problem": {"kind": "conditioned_quadratic", "kappa": 0.5}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#, &["problem.kappa", "[1, 1000000]", "got 0.5"]);
+    reject_spec(
+        r#"{"problem": {"kind": "rosenbrock", "b": -1}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
+        &["problem.b", "[0, 10000]", "got -1"],
+    );
+    reject_spec(
+        r#"{"problem": {"kind": "conditioned_quadratic", "kappa": 0.5}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
+        &["problem.kappa", "[1, 1000000]", "got 0.5"],
+    );
     reject_spec(
         r#"{"problem": {"kind": "matrix_least_squares", "x": [[1, 0], [0, 1]], "y": [[1, 2, 3]]}, "x0": [[0, 0]], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
         &["problem.y", "as many columns", "x has 2, y has 3"],
@@ -494,9 +526,14 @@ fn rejects_bad_sizes_of_the_experiment() {
     let many = vec![r#"{"optimizer": {"kind": "sgd"}}"#; 17].join(",");
     reject_spec(&on_quadratic(&format!("[{many}]")), &["runs", "1 to 16", "got 17"]);
     let label = "x".repeat(121);
-    reject_spec(&on_quadratic(&format!(r#"[{{"label": "{label}", "optimizer": {{"kind": "sgd"}}}}]"#)), &["runs[0].label", "at most 120 characters"]);
     reject_spec(
-        &on_quadratic(r#"[{"optimizer": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead"}}}}}}}]"#),
+        &on_quadratic(&format!(r#"[{{"label": "{label}", "optimizer": {{"kind": "sgd"}}}}]"#)),
+        &["runs[0].label", "at most 120 characters"],
+    );
+    reject_spec(
+        &on_quadratic(
+            r#"[{"optimizer": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead", "inner": {"kind": "lookahead"}}}}}}}]"#,
+        ),
         &["runs[0].optimizer", "nested at most 4 deep"],
     );
 }

@@ -45,12 +45,42 @@ fn arb_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
-        prop::sample::select(vec![0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e-300, 5e-324, 1e154, 1e300, 1.7976931348623157e308, -1e308, 1e6, 1e-12, 3.0, 100000.0, 1.0000001])
-            .prop_map(|v| json!(v)),
+        prop::sample::select(vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            2.0,
+            1e-300,
+            5e-324,
+            1e154,
+            1e300,
+            1.7976931348623157e308,
+            -1e308,
+            1e6,
+            1e-12,
+            3.0,
+            100000.0,
+            1.0000001
+        ])
+        .prop_map(|v| json!(v)),
         any::<i64>().prop_map(|v| json!(v)),
         (-1e6f64..1e6).prop_map(|v| json!(v)),
-        prop::sample::select(vec!["", "inf", "nan", "<img src=x onerror=alert(1)>", "sgd", "adam", "1e999", "-1", "keller_quintic", "svd", "quadratic"])
-            .prop_map(|s| json!(s)),
+        prop::sample::select(vec![
+            "",
+            "inf",
+            "nan",
+            "<img src=x onerror=alert(1)>",
+            "sgd",
+            "adam",
+            "1e999",
+            "-1",
+            "keller_quintic",
+            "svd",
+            "quadratic"
+        ])
+        .prop_map(|s| json!(s)),
     ];
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
@@ -80,33 +110,35 @@ fn at<'a>(v: &'a mut Value, path: &[String]) -> &'a mut Value {
 /// A template with a few of its values replaced.
 fn arb_spec() -> impl Strategy<Value = String> {
     let t = templates();
-    (0..t.len(), prop::collection::vec((any::<prop::sample::Index>(), arb_value(), 0..4u8), 1..4), any::<bool>()).prop_map(move |(i, edits, cut)| {
-        let mut v = t[i].clone();
-        for (idx, value, how) in edits {
-            let mut ps = Vec::new();
-            paths(&v, Vec::new(), &mut ps);
-            let p = idx.get(&ps).clone();
-            if p.is_empty() {
-                continue;
-            }
-            let (parent, key) = p.split_at(p.len() - 1);
-            match (how, at(&mut v, parent)) {
-                (0, Value::Object(m)) => {
-                    m.remove(&key[0]);
+    (0..t.len(), prop::collection::vec((any::<prop::sample::Index>(), arb_value(), 0..4u8), 1..4), any::<bool>()).prop_map(
+        move |(i, edits, cut)| {
+            let mut v = t[i].clone();
+            for (idx, value, how) in edits {
+                let mut ps = Vec::new();
+                paths(&v, Vec::new(), &mut ps);
+                let p = idx.get(&ps).clone();
+                if p.is_empty() {
+                    continue;
                 }
-                (1, Value::Object(m)) => {
-                    m.insert(format!("{}x", key[0]), value);
+                let (parent, key) = p.split_at(p.len() - 1);
+                match (how, at(&mut v, parent)) {
+                    (0, Value::Object(m)) => {
+                        m.remove(&key[0]);
+                    }
+                    (1, Value::Object(m)) => {
+                        m.insert(format!("{}x", key[0]), value);
+                    }
+                    _ => *at(&mut v, &p) = value,
                 }
-                _ => *at(&mut v, &p) = value,
             }
-        }
-        let text = v.to_string();
-        if cut {
-            text
-        } else {
-            text.chars().take(text.len() * 9 / 10).collect()
-        }
-    })
+            let text = v.to_string();
+            if cut {
+                text
+            } else {
+                text.chars().take(text.len() * 9 / 10).collect()
+            }
+        },
+    )
 }
 
 /// Work a spec asks for, so that the fuzzer runs only cheap ones (the caps allow far more).

@@ -44,23 +44,14 @@ impl Stats {
 /// Compares one series elementwise; the error names where it first disagrees.
 fn compare_series(what: &str, got: &[f64], want: &[Value]) -> Result<Stats, String> {
     if got.len() != want.len() {
-        return Err(format!(
-            "{what}: length {} but the fixture has {}",
-            got.len(),
-            want.len()
-        ));
+        return Err(format!("{what}: length {} but the fixture has {}", got.len(), want.len()));
     }
     let mut stats = Stats::default();
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        let b = b
-            .as_f64()
-            .ok_or_else(|| format!("{what}[{i}]: the fixture holds {b}, not a number"))?;
+        let b = b.as_f64().ok_or_else(|| format!("{what}[{i}]: the fixture holds {b}, not a number"))?;
         let err = (a - b).abs() / b.abs().max(1.0);
         if err.is_nan() || err > TOL {
-            return Err(format!(
-                "{what}[{i}]: got {a:e}, want {b:e} (|a − b| = {:e}, relative {err:e})",
-                (a - b).abs()
-            ));
+            return Err(format!("{what}[{i}]: got {a:e}, want {b:e} (|a − b| = {:e}, relative {err:e})", (a - b).abs()));
         }
         stats.values += 1;
         stats.worst = stats.worst.max(err);
@@ -73,31 +64,18 @@ fn compare_run(got: &Trace, want: &Value) -> Result<Stats, String> {
     if let Some(d) = &got.diverged {
         return Err(format!("the run stopped at step {}: {}", d.step, d.reason));
     }
-    let field = |name: &str| -> Result<&Vec<Value>, String> {
-        want[name]
-            .as_array()
-            .ok_or_else(|| format!("the fixture has no array `{name}`"))
-    };
+    let field =
+        |name: &str| -> Result<&Vec<Value>, String> { want[name].as_array().ok_or_else(|| format!("the fixture has no array `{name}`")) };
     let mut stats = Stats::default();
     stats.merge(compare_series("loss", &got.loss, field("loss")?)?);
     stats.merge(compare_series("lr", &got.lr, field("lr")?)?);
-    stats.merge(compare_series(
-        "grad_norm",
-        &got.grad_norm,
-        field("grad_norm")?,
-    )?);
+    stats.merge(compare_series("grad_norm", &got.grad_norm, field("grad_norm")?)?);
     let params = field("params")?;
     if got.params.len() != params.len() {
-        return Err(format!(
-            "params: {} iterates but the fixture has {}",
-            got.params.len(),
-            params.len()
-        ));
+        return Err(format!("params: {} iterates but the fixture has {}", got.params.len(), params.len()));
     }
     for (t, (x, w)) in got.params.iter().zip(params).enumerate() {
-        let w = w
-            .as_array()
-            .ok_or_else(|| format!("params[{t}] is not an array"))?;
+        let w = w.as_array().ok_or_else(|| format!("params[{t}] is not an array"))?;
         stats.merge(compare_series(&format!("params[{t}]"), x, w)?);
     }
     Ok(stats)
@@ -108,23 +86,14 @@ fn check_fixture(fixture: &Value) -> Result<(usize, Stats), String> {
     let spec_text = serde_json::to_string(&fixture["spec"]).map_err(|e| e.to_string())?;
     let spec = Spec::from_json(&spec_text).map_err(|e| format!("spec rejected: {e}"))?;
     let report = run(&spec).map_err(|e| format!("run failed: {e}"))?;
-    let want = fixture["expected"]["runs"]
-        .as_array()
-        .ok_or("the fixture has no expected.runs")?;
+    let want = fixture["expected"]["runs"].as_array().ok_or("the fixture has no expected.runs")?;
     if want.len() != report.runs.len() {
-        return Err(format!(
-            "{} runs, but the fixture expects {}",
-            report.runs.len(),
-            want.len()
-        ));
+        return Err(format!("{} runs, but the fixture expects {}", report.runs.len(), want.len()));
     }
     let mut stats = Stats::default();
     for (got, w) in report.runs.iter().zip(want) {
         if w["label"].as_str() != Some(got.label.as_str()) {
-            return Err(format!(
-                "run label {:?}, but the fixture expects {}",
-                got.label, w["label"]
-            ));
+            return Err(format!("run label {:?}, but the fixture expects {}", got.label, w["label"]));
         }
         let s = compare_run(got, w).map_err(|e| format!("run {:?}: {e}", got.label))?;
         stats.merge(s);
@@ -156,9 +125,7 @@ fn every_fixture_matches_pytorch() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let fixture = load(&path);
         assert!(
-            fixture["provenance"]
-                .as_str()
-                .is_some_and(|p| p.contains("torch")),
+            fixture["provenance"].as_str().is_some_and(|p| p.contains("torch")),
             "{name}: every fixture must say how it was made (provenance)"
         );
         match check_fixture(&fixture) {
@@ -173,29 +140,11 @@ fn every_fixture_matches_pytorch() {
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} fixture(s) disagree with PyTorch:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    eprintln!(
-        "golden: {fixtures} fixtures, {runs} runs, {} values, worst relative error {:e} ({worst_where})",
-        total.values, total.worst
-    );
-    assert!(
-        fixtures >= MIN_FIXTURES,
-        "only {fixtures} fixtures checked (want ≥ {MIN_FIXTURES})"
-    );
-    assert!(
-        runs >= MIN_RUNS,
-        "only {runs} runs checked (want ≥ {MIN_RUNS})"
-    );
-    assert!(
-        total.values >= MIN_VALUES,
-        "only {} values compared (want ≥ {MIN_VALUES})",
-        total.values
-    );
+    assert!(failures.is_empty(), "{} fixture(s) disagree with PyTorch:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("golden: {fixtures} fixtures, {runs} runs, {} values, worst relative error {:e} ({worst_where})", total.values, total.worst);
+    assert!(fixtures >= MIN_FIXTURES, "only {fixtures} fixtures checked (want ≥ {MIN_FIXTURES})");
+    assert!(runs >= MIN_RUNS, "only {runs} runs checked (want ≥ {MIN_RUNS})");
+    assert!(total.values >= MIN_VALUES, "only {} values compared (want ≥ {MIN_VALUES})", total.values);
 }
 
 /// Every optimizer kind, every schedule kind and every problem the issue names is covered by some fixture.
@@ -215,12 +164,7 @@ fn fixtures_cover_every_optimizer_schedule_and_problem() {
     let (mut opts, mut scheds, mut problems) = (Vec::new(), Vec::new(), Vec::new());
     for path in fixture_paths() {
         let f = load(&path);
-        problems.push(
-            f["spec"]["problem"]["kind"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        );
+        problems.push(f["spec"]["problem"]["kind"].as_str().unwrap_or_default().to_string());
         for r in f["spec"]["runs"].as_array().into_iter().flatten() {
             kinds(&r["optimizer"], &mut opts);
             if r.get("schedule").is_some() {
@@ -230,29 +174,13 @@ fn fixtures_cover_every_optimizer_schedule_and_problem() {
     }
     // the registry's kinds (tests/registry.rs also checks this, counting wrappers' inner optimizers)
     for k in optlab::optim::KINDS.iter().map(|k| k.kind) {
-        assert!(
-            opts.iter().any(|o| o == k),
-            "no golden fixture runs optimizer {k}"
-        );
+        assert!(opts.iter().any(|o| o == k), "no golden fixture runs optimizer {k}");
     }
-    for k in [
-        "constant",
-        "step",
-        "exponential",
-        "cosine",
-        "linear",
-        "sequential",
-    ] {
-        assert!(
-            scheds.iter().any(|s| s == k),
-            "no golden fixture uses schedule {k}"
-        );
+    for k in ["constant", "step", "exponential", "cosine", "linear", "sequential"] {
+        assert!(scheds.iter().any(|s| s == k), "no golden fixture uses schedule {k}");
     }
     for k in ["quadratic", "rosenbrock", "matrix_least_squares"] {
-        assert!(
-            problems.iter().any(|p| p == k),
-            "no golden fixture is on problem {k}"
-        );
+        assert!(problems.iter().any(|p| p == k), "no golden fixture is on problem {k}");
     }
 }
 
@@ -274,10 +202,7 @@ fn comparison_detects_a_perturbed_value() {
         *v = Value::from(x + rel * x.abs().max(1.0));
     };
     let e = perturb(&|r| bump(&mut r["params"][7][1], 1e-8));
-    assert!(
-        e.contains("adam amsgrad") && e.contains("params[7][1]"),
-        "{e}"
-    );
+    assert!(e.contains("adam amsgrad") && e.contains("params[7][1]"), "{e}");
     let e = perturb(&|r| bump(&mut r["loss"][3], 5e-9));
     assert!(e.contains("loss[3]"), "{e}");
     let e = perturb(&|r| bump(&mut r["lr"][0], 2e-9));

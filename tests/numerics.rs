@@ -23,7 +23,12 @@ fn msign_scales_before_squaring() {
     // the same matrix at ordinary scale gives the same answer (scale invariance survives the rescaling)
     let small = msign(arr2(&[[1.0, 1.0], [1.0, 1.0]]).view(), NsVariant::KellerQuintic, 5, 0.0);
     assert!(k.iter().zip(small.iter()).all(|(a, b)| (a - b).abs() < 1e-12));
-    for m in [arr2(&[[1e-160, 0.0], [0.0, 3e-160]]), arr2(&[[0.0, 0.0], [0.0, 0.0]]), arr2(&[[1e300, 0.0], [0.0, 1e-300]]), arr2(&[[1e200, 2e200], [3e200, -1e200]])] {
+    for m in [
+        arr2(&[[1e-160, 0.0], [0.0, 3e-160]]),
+        arr2(&[[0.0, 0.0], [0.0, 0.0]]),
+        arr2(&[[1e300, 0.0], [0.0, 1e-300]]),
+        arr2(&[[1e200, 2e200], [3e200, -1e200]]),
+    ] {
         for v in NsVariant::ALL {
             let o = msign(m.view(), v, 5, 1e-7);
             assert!(o.iter().all(|x| x.is_finite()), "{v:?} on {m:?}: {o:?}");
@@ -61,8 +66,11 @@ fn sams_dual_ascent_is_stable_as_p_goes_to_one() {
         }
     }
     // a SAM run with p = 1.0000001 is finite
-    let spec = Spec::from_json(r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "x0": [1, 1],
-        "runs": [{"optimizer": {"kind": "sam", "p": 1.0000001, "inner": {"kind": "sgd", "lr": 0.05}}}], "steps": 20}"#).unwrap();
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "x0": [1, 1],
+        "runs": [{"optimizer": {"kind": "sam", "p": 1.0000001, "inner": {"kind": "sgd", "lr": 0.05}}}], "steps": 20}"#,
+    )
+    .unwrap();
     let r = run(&spec).unwrap();
     assert!(r.runs[0].diverged.is_none() && r.runs[0].loss.iter().all(|v| v.is_finite()));
 }
@@ -89,8 +97,10 @@ fn csv_numbers_stay_short_and_read_back_exactly() {
         assert!(t.len() <= 24, "{t}");
         assert_eq!(t.parse::<f64>().unwrap(), v, "{t}");
     }
-    let spec = Spec::from_json(r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [-1e150, 0]}, "x0": [1, 1e-9],
-        "runs": [{"optimizer": {"kind": "sgd", "lr": 1e-160}}], "steps": 2}"#);
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [-1e150, 0]}, "x0": [1, 1e-9],
+        "runs": [{"optimizer": {"kind": "sgd", "lr": 1e-160}}], "steps": 2}"#,
+    );
     if let Ok(spec) = spec {
         let csv = to_csv(&run(&spec).unwrap());
         assert!(csv.lines().all(|l| l.len() < 200), "{csv}");

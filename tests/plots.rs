@@ -192,7 +192,7 @@ fn long_runs_are_decimated_per_pixel_column_keeping_extremes_and_order() {
     assert_eq!(d.iter().map(|q| q.1).fold(f64::INFINITY, f64::min), lo);
     // short or unsorted series are left alone
     assert_eq!(decimate(&p[..100], 0.0, 100.0, 500), p[..100].to_vec());
-    let zigzag = vec![(0.0, 0.0), (2.0, 1.0), (1.0, 2.0)];
+    let zigzag = [(0.0, 0.0), (2.0, 1.0), (1.0, 2.0)];
     assert_eq!(decimate(&zigzag.repeat(1000), 0.0, 2.0, 10).len(), 3000);
 }
 
@@ -208,7 +208,12 @@ fn a_colour_scale_is_drawn_beside_the_map_not_over_it() {
         Ok(f)
     })
     .unwrap();
-    m.scale = Some(ColorScale { label: "speed".into(), low: "fastest".into(), high: "slow".into(), extra: Some(("diverges".into(), [150, 150, 150])) });
+    m.scale = Some(ColorScale {
+        label: "speed".into(),
+        low: "fastest".into(),
+        high: "slow".into(),
+        extra: Some(("diverges".into(), [150, 150, 150])),
+    });
     let mut with = None;
     let svg = to_svg(600, 400, |r| {
         let f = draw_map(r, &m, &th, &mut |_| {})?;

@@ -82,7 +82,17 @@ fn quadratic(a: &[Vec<f64>], b: &[f64]) -> Value {
 fn spd(n: usize, kappa: f64, seed: u64) -> Vec<Vec<f64>> {
     let q = orthogonal(n, seed);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xabcdef);
-    let lam: Vec<f64> = (0..n).map(|i| if i == 0 { 1.0 } else if i == 1 { kappa } else { kappa.powf(rand::Rng::gen::<f64>(&mut rng)) }).collect();
+    let lam: Vec<f64> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                1.0
+            } else if i == 1 {
+                kappa
+            } else {
+                kappa.powf(rand::Rng::gen::<f64>(&mut rng))
+            }
+        })
+        .collect();
     let mut a = vec![vec![0.0; n]; n];
     for i in 0..n {
         for j in 0..=i {
@@ -684,7 +694,8 @@ fn any_schedule() -> impl Strategy<Value = Value> {
         (1usize..1000, 0.0f64..1.0).prop_map(|(s, g)| json!({"kind": "step", "step_size": s, "gamma": g})),
         (0.0f64..1.0).prop_map(|g| json!({"kind": "exponential", "gamma": g})),
         (1usize..1000, 0.0f64..1.0).prop_map(|(t, e)| json!({"kind": "cosine", "t_max": t, "eta_min": e})),
-        (0.01f64..1.0, 0.0f64..1.0, 1usize..100).prop_map(|(s, e, n)| json!({"kind": "linear", "start_factor": s, "end_factor": e, "total_iters": n})),
+        (0.01f64..1.0, 0.0f64..1.0, 1usize..100)
+            .prop_map(|(s, e, n)| json!({"kind": "linear", "start_factor": s, "end_factor": e, "total_iters": n})),
     ];
     prop_oneof![
         3 => leaf.clone(),
@@ -698,14 +709,24 @@ fn any_schedule() -> impl Strategy<Value = Value> {
 fn any_problem() -> impl Strategy<Value = (Value, Value)> {
     prop_oneof![
         Just((json!({"kind": "quadratic", "a": [[3.0, 0.5], [0.5, 1.0]], "b": [1.0, -0.25]}), json!([0.5, 0.5]))),
-        (1.0f64..1e3, -90.0f64..90.0, 0.01f64..10.0).prop_map(|(k, a, l)| (json!({"kind": "conditioned_quadratic", "kappa": k, "angle": a, "l_max": l}), json!([1.0, 1.0]))),
+        (1.0f64..1e3, -90.0f64..90.0, 0.01f64..10.0)
+            .prop_map(|(k, a, l)| (json!({"kind": "conditioned_quadratic", "kappa": k, "angle": a, "l_max": l}), json!([1.0, 1.0]))),
         (-2.0f64..2.0, 0.0f64..200.0).prop_map(|(a, b)| (json!({"kind": "rosenbrock", "a": a, "b": b}), json!([-1.0, 1.0]))),
         Just((json!({"kind": "saddle"}), json!([0.1, 0.01]))),
         (0.1f64..10.0).prop_map(|w| (json!({"kind": "plateau", "width": w}), json!([2.0, 2.0]))),
         Just((json!({"kind": "flat_sharp"}), json!([0.0, 0.0]))),
-        Just((json!({"kind": "matrix_least_squares", "x": [[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]], "y": [[1.0, 2.0, 3.0]]}), json!([[0.0, 0.0]]))),
-        (1usize..5, 1usize..5, 1.0f64..100.0).prop_map(|(r, f, k)| (json!({"kind": "random_matrix_least_squares", "rows": r, "features": f, "samples": 16, "kappa": k, "noise": 0.1}), json!(vec![vec![0.0; f]; r]))),
-        (1usize..5, 1usize..32).prop_map(|(d, b)| (json!({"kind": "finite_sum", "samples": 32, "dim": d, "noise": 0.5, "batch": b, "kappa": 4.0}), json!(vec![0.0; d]))),
+        Just((
+            json!({"kind": "matrix_least_squares", "x": [[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]], "y": [[1.0, 2.0, 3.0]]}),
+            json!([[0.0, 0.0]])
+        )),
+        (1usize..5, 1usize..5, 1.0f64..100.0).prop_map(|(r, f, k)| (
+            json!({"kind": "random_matrix_least_squares", "rows": r, "features": f, "samples": 16, "kappa": k, "noise": 0.1}),
+            json!(vec![vec![0.0; f]; r])
+        )),
+        (1usize..5, 1usize..32).prop_map(|(d, b)| (
+            json!({"kind": "finite_sum", "samples": 32, "dim": d, "noise": 0.5, "batch": b, "kappa": 4.0}),
+            json!(vec![0.0; d])
+        )),
     ]
 }
 

@@ -92,7 +92,8 @@ fn the_readme_table_lists_every_kind_with_its_defaults() {
             if name == "kind" || value.is_object() {
                 continue;
             }
-            let shown = listed.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("README row {k}: field {name} (default {value}) missing"));
+            let shown =
+                listed.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("README row {k}: field {name} (default {value}) missing"));
             assert!(same(value, &shown.1), "README row {k}: {name}={} but the default is {value}", shown.1);
         }
         for (name, value) in &listed {
@@ -101,7 +102,8 @@ fn the_readme_table_lists_every_kind_with_its_defaults() {
             }
             // a field left out of the default JSON (Newton's damping = 0) must still be a field, and its default
             let text = format!(r#"{{"kind": "{k}", "{name}": {value}}}"#);
-            let parsed: OptimizerSpec = serde_json::from_str(&text).unwrap_or_else(|e| panic!("README row {k}: {name}={value} is not a field of {k}: {e}"));
+            let parsed: OptimizerSpec =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("README row {k}: {name}={value} is not a field of {k}: {e}"));
             assert_eq!(parsed, spec, "README row {k}: {name}={value} is not the default");
         }
     }

@@ -79,20 +79,19 @@ fn final_test_accuracy(json: &str) -> f64 {
 fn every_optimizer_family_learns_two_moons() {
     // Moons: 500 points, noise 0.1, half for training; tanh 2-8-8-2, batch 10, 2000 steps, seed 0.
     let cases = [
-        (r#"{"kind": "sgd", "lr": 0.05, "momentum": 0.9}"#, 0.97),              // measured 0.988
-        (r#"{"kind": "sgd", "lr": 0.1}"#, 0.97),                                // 1.000
-        (r#"{"kind": "adam", "lr": 0.01}"#, 0.97),                              // 0.996
-        (r#"{"kind": "adamw", "lr": 0.01}"#, 0.97),                             // 0.996
-        (r#"{"kind": "rmsprop", "lr": 0.003}"#, 0.97),                          // 1.000
-        (r#"{"kind": "adagrad", "lr": 0.05}"#, 0.97),                           // 0.992
-        (r#"{"kind": "muon", "lr": 0.02}"#, 0.97),                              // 1.000 (AdamW lr 0.01)
+        (r#"{"kind": "sgd", "lr": 0.05, "momentum": 0.9}"#, 0.97), // measured 0.988
+        (r#"{"kind": "sgd", "lr": 0.1}"#, 0.97),                   // 1.000
+        (r#"{"kind": "adam", "lr": 0.01}"#, 0.97),                 // 0.996
+        (r#"{"kind": "adamw", "lr": 0.01}"#, 0.97),                // 0.996
+        (r#"{"kind": "rmsprop", "lr": 0.003}"#, 0.97),             // 1.000
+        (r#"{"kind": "adagrad", "lr": 0.05}"#, 0.97),              // 0.992
+        (r#"{"kind": "muon", "lr": 0.02}"#, 0.97),                 // 1.000 (AdamW lr 0.01)
         (r#"{"kind": "sam", "rho": 0.05, "inner": {"kind": "sgd", "lr": 0.05, "momentum": 0.9}}"#, 0.97), // 0.992
         (r#"{"kind": "lookahead", "inner": {"kind": "adam", "lr": 0.01}}"#, 0.97), // 0.996
     ];
     for (opt, want) in cases {
-        let json = format!(
-            r#"{{"data": {{"kind": "moons"}}, "optimizer": {opt}, "adamw": {{"lr": 0.01}}, "steps": 2000, "eval_every": 2000}}"#
-        );
+        let json =
+            format!(r#"{{"data": {{"kind": "moons"}}, "optimizer": {opt}, "adamw": {{"lr": 0.01}}, "steps": 2000, "eval_every": 2000}}"#);
         let acc = final_test_accuracy(&json);
         assert!(acc >= want, "{opt}: test accuracy {acc} < {want}");
     }
@@ -190,7 +189,8 @@ fn comparison_uses_identical_weights_data_and_batches() {
     // The optimizers did act differently (so the equalities above are not vacuous) …
     assert_ne!(ts[0].params(), ts[1].params());
     // … and another seed gives other weights and batches.
-    let mut other = Trainer::new(&spec(&format!(r#"{{{}, "optimizer": {{"kind": "adam"}}}}"#, base.replace("\"seed\": 5", "\"seed\": 6")))).unwrap();
+    let mut other =
+        Trainer::new(&spec(&format!(r#"{{{}, "optimizer": {{"kind": "adam"}}}}"#, base.replace("\"seed\": 5", "\"seed\": 6")))).unwrap();
     assert_ne!(other.params(), ts[1].params());
     other.step_n(1);
     let mut again = Trainer::new(&specs[1]).unwrap();
@@ -264,7 +264,8 @@ fn label_noise_flips_exactly_the_stated_fraction_of_training_labels_only() {
 #[test]
 fn every_generated_set_has_its_size_and_classes() {
     for (kind, classes) in [("moons", 2), ("circles", 2), ("spirals", 3), ("xor", 2), ("blobs", 5)] {
-        let t = Trainer::new(&spec(&format!(r#"{{"data": {{"kind": "{kind}", "n": 301, "classes": {classes}, "train_fraction": 0.7}}}}"#))).unwrap();
+        let t = Trainer::new(&spec(&format!(r#"{{"data": {{"kind": "{kind}", "n": 301, "classes": {classes}, "train_fraction": 0.7}}}}"#)))
+            .unwrap();
         let d = t.data();
         assert_eq!((d.train.len(), d.test.len(), d.classes), (211, 90, classes), "{kind}");
         for k in 0..classes {
@@ -335,8 +336,10 @@ fn csv_data_train() {
 
 #[test]
 fn power_iteration_matches_the_top_eigenvalue_of_the_hessian() {
-    let s = spec(r#"{"data": {"n": 40, "train_fraction": 1.0}, "model": {"hidden": [3], "activation": "tanh"},
-                     "optimizer": {"kind": "adam", "lr": 0.05}, "batch_size": 8}"#);
+    let s = spec(
+        r#"{"data": {"n": 40, "train_fraction": 1.0}, "model": {"hidden": [3], "activation": "tanh"},
+                     "optimizer": {"kind": "adam", "lr": 0.05}, "batch_size": 8}"#,
+    );
     let mut t = Trainer::new(&s).unwrap();
     for k in 0..3 {
         if k > 0 {

@@ -4,7 +4,7 @@
 use optlab::app::{chapter, controls::normalize};
 use optlab::train::sharpness::{fd_hessian, hvp};
 use optlab::train::trainer::evaluate;
-use optlab::train::{Trainer, TrainSpec};
+use optlab::train::{TrainSpec, Trainer};
 use std::collections::BTreeMap;
 
 fn spec(loss: &str, optimizer: &str, steps: usize) -> TrainSpec {
@@ -114,7 +114,11 @@ fn newton_refuses_a_network_too_big_with_its_cost() {
     let s = TrainSpec::from_json(r#"{"model": {"hidden": [64, 64]}, "optimizer": {"kind": "newton", "damping": 1}}"#).unwrap();
     let e = Trainer::new(&s).err().expect("refused");
     assert_eq!(e.path, "optimizer");
-    assert!(e.message.contains("N = 4482") && e.message.contains("O(N³) ≈ 9.0e10") && e.message.contains("up to N = 1024"), "{}", e.message);
+    assert!(
+        e.message.contains("N = 4482") && e.message.contains("O(N³) ≈ 9.0e10") && e.message.contains("up to N = 1024"),
+        "{}",
+        e.message
+    );
 }
 
 fn app_state(pairs: &[(&str, &str)]) -> optlab::app::State {
@@ -133,7 +137,11 @@ fn the_app_trains_with_damped_newton_and_states_its_cost() {
     while r.advance(8) > 0 {}
     let scene = r.scene(&st);
     let cost = scene.readout.iter().find(|x| x.label.ends_with("cost of a Newton step")).expect("cost line");
-    assert!(cost.value.starts_with("N = 114 parameters: the 114×114 batch Hessian from 228 gradients") && cost.value.contains("added τ = "), "{}", cost.value);
+    assert!(
+        cost.value.starts_with("N = 114 parameters: the 114×114 batch Hessian from 228 gradients") && cost.value.contains("added τ = "),
+        "{}",
+        cost.value
+    );
     assert!(scene.readout.iter().all(|x| x.tone != "bad"), "{:?}", scene.readout);
     // a network over the app's limit is refused with the reason, naming O(N³)
     let big = app_state(&[("optimizer", "newton"), ("width", "16")]);

@@ -122,7 +122,9 @@ fn render(session: &mut Session, chapter: &str, raw: &Raw, theme: &str) -> Out {
     let pairs = |key: &str, a: &str, b: &str| -> Vec<(String, String)> {
         json[key]
             .as_array()
-            .map(|xs| xs.iter().map(|x| (x[a].as_str().unwrap_or_default().to_string(), x[b].as_str().unwrap_or_default().to_string())).collect())
+            .map(|xs| {
+                xs.iter().map(|x| (x[a].as_str().unwrap_or_default().to_string(), x[b].as_str().unwrap_or_default().to_string())).collect()
+            })
             .unwrap_or_default()
     };
     let readout = pairs("readout", "label", "value");
@@ -163,7 +165,9 @@ fn other_value(ctl: &Control, current: &str) -> String {
             let step = ((max - min) / 4).max(1);
             (if d + step <= *max { d + step } else { d - step }).clamp(*min, *max).to_string()
         }
-        ControlKind::Select { options, .. } => options.iter().map(|(v, _)| v.to_string()).find(|v| v != current).unwrap_or_else(|| current.to_string()),
+        ControlKind::Select { options, .. } => {
+            options.iter().map(|(v, _)| v.to_string()).find(|v| v != current).unwrap_or_else(|| current.to_string())
+        }
         ControlKind::Toggle { .. } => (current != "true").to_string(),
         // a text box is left as it is: what it may hold is up to the chapter (e.g. CSV rows)
         ControlKind::Text { .. } => current.to_string(),
@@ -258,7 +262,10 @@ async fn every_chapter_draws_non_blank_canvases_and_a_readout() {
             console_log!("{}/{id}: {colours} colours, {:.1}% non-background, {chromatic} coloured pixels", c.id(), 100.0 * ink);
             // axes and labels alone give some grey ink; a chart with data has coloured lines or a field
             if colours < 8 || ink < 0.01 || chromatic < 300 {
-                p.push(format!("canvas {id} looks blank: {colours} colours, {:.2}% non-background, {chromatic} coloured pixels", 100.0 * ink));
+                p.push(format!(
+                    "canvas {id} looks blank: {colours} colours, {:.2}% non-background, {chromatic} coloured pixels",
+                    100.0 * ink
+                ));
             }
         }
         if c.is_live() {
@@ -555,7 +562,12 @@ async fn the_spec_and_exports_of_a_render_are_usable() {
             }
         }
         if spec.is_empty() != json.is_empty() {
-            console_log!("{}: spec {} but export {}", c.id(), if spec.is_empty() { "empty" } else { "present" }, if json.is_empty() { "empty" } else { "present" });
+            console_log!(
+                "{}: spec {} but export {}",
+                c.id(),
+                if spec.is_empty() { "empty" } else { "present" },
+                if json.is_empty() { "empty" } else { "present" }
+            );
         }
         unmount(canvases);
     })

@@ -4,13 +4,13 @@
 use super::common::{convergence, loss_chart, paths, run_report, sig, spec_of, GAP_FLOOR};
 use super::controls::fmt_num;
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use crate::optim::config::Sgd;
 use crate::optim::config::{Adagrad, Adam, Coupled, Rmsprop};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::ProblemSpec;
-use crate::optim::config::Sgd;
 use crate::problems::Problem;
+use crate::problems::ProblemSpec;
 use crate::run::{run_one, Trace};
 use crate::spec::RunSpec;
 use rand::{Rng, SeedableRng};
@@ -82,7 +82,10 @@ pub fn step_trend(series: &[f64]) -> (String, Option<Claim>) {
     } else {
         "goes up and down"
     };
-    (format!("{word} over the last quarter (×{}, spread {} % {} {} %)", sig(ratio), sig(100.0 * spread), c.symbol(), sig(100.0 * LEVEL)), Some(c))
+    (
+        format!("{word} over the last quarter (×{}, spread {} % {} {} %)", sig(ratio), sig(100.0 * spread), c.symbol(), sig(100.0 * LEVEL)),
+        Some(c),
+    )
 }
 
 /// The sparse-features problem: least squares `f(w) = (1/N)Σ ½(aᵢᵀw − yᵢ)²` over features that are ±1 (a
@@ -260,8 +263,14 @@ impl Chapter for Adaptive {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "AdaGrad", tex: r"v_t = v_{t-1} + g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \eta = {lr}" },
-            Formula { caption: "RMSProp", tex: r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \alpha = {alpha}" },
+            Formula {
+                caption: "AdaGrad",
+                tex: r"v_t = v_{t-1} + g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \eta = {lr}",
+            },
+            Formula {
+                caption: "RMSProp",
+                tex: r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \alpha = {alpha}",
+            },
             Formula {
                 caption: "Adam (PyTorch form: ε after the root)",
                 tex: r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad \beta_1 = {beta1},\ \beta_2 = {beta2}",
@@ -432,7 +441,9 @@ impl Chapter for Adaptive {
         let series: Vec<Series> = sparse_traces
             .iter()
             .zip(sparse_colors)
-            .map(|((t, _), c)| Series::line(t.label.clone(), c, t.loss.iter().enumerate().map(|(s, f)| (s as f64, f.max(GAP_FLOOR))).collect()))
+            .map(|((t, _), c)| {
+                Series::line(t.label.clone(), c, t.loss.iter().enumerate().map(|(s, f)| (s as f64, f.max(GAP_FLOOR))).collect())
+            })
             .collect();
         scene.charts.push((
             "sparse",
@@ -479,7 +490,9 @@ impl Chapter for Adaptive {
             )));
         }
 
-        for (k, v) in [("lr", lr), ("alpha", st.f64("alpha")), ("beta1", st.f64("beta1")), ("beta2", st.f64("beta2")), ("eps", st.f64("eps"))] {
+        for (k, v) in
+            [("lr", lr), ("alpha", st.f64("alpha")), ("beta1", st.f64("beta1")), ("beta2", st.f64("beta2")), ("eps", st.f64("eps"))]
+        {
             scene.values.push((k.into(), sig(v)));
         }
         scene.spec = Some(spec);
@@ -505,7 +518,10 @@ mod tests {
         let p = SparseRegression::new(0.05, 3);
         let (n, d) = (p.y.len(), p.d);
         let w: Vec<f64> = (0..d).map(|j| (j as f64 * 0.37).sin()).collect();
-        let direct = (0..n).map(|i| 0.5 * (p.rows[i * d..(i + 1) * d].iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() - p.y[i]).powi(2)).sum::<f64>() / n as f64;
+        let direct = (0..n)
+            .map(|i| 0.5 * (p.rows[i * d..(i + 1) * d].iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() - p.y[i]).powi(2))
+            .sum::<f64>()
+            / n as f64;
         assert!((p.value(&w) - direct).abs() < 1e-12 * direct.max(1.0), "{} vs {direct}", p.value(&w));
         let all: Vec<usize> = (0..n).collect();
         let (mut g, mut gb) = (vec![0.0; d], vec![0.0; d]);

@@ -58,11 +58,8 @@ pub fn loss_chart(title: &str, report: &Report, f_star: Option<f64>, colors: &[u
             Series::line(t.label.clone(), colors.get(i).copied().unwrap_or(i), pts)
         })
         .collect();
-    let markers = report
-        .runs
-        .iter()
-        .filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label))))
-        .collect();
+    let markers =
+        report.runs.iter().filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).collect();
     LineChart {
         title: title.into(),
         x_label: "step t".into(),
@@ -93,13 +90,29 @@ pub fn paths(report: &Report, colors: &[usize]) -> Vec<MapPath> {
 /// with largest curvature `smoothness` — the step-size bound *of the method that diverged* when it has one in
 /// closed form (with the computed claim `η > bound`), or that it has none. `lr` is the largest learning rate
 /// the run used (a schedule may change it).
-pub fn divergence_text(d: &crate::run::Diverged, optimizer: Option<&OptimizerSpec>, smoothness: Option<f64>, lr: f64) -> (String, Option<Claim>) {
-    let reason = d.reason.trim_end_matches(|c: char| c == '.');
+pub fn divergence_text(
+    d: &crate::run::Diverged,
+    optimizer: Option<&OptimizerSpec>,
+    smoothness: Option<f64>,
+    lr: f64,
+) -> (String, Option<Claim>) {
+    let reason = d.reason.trim_end_matches('.');
     match (optimizer, smoothness.filter(|l| *l > 0.0 && l.is_finite())) {
         (Some(opt), Some(l)) => match stability_bound(opt, l) {
             Ok(b) if lr > b.bound => {
                 let claim = Claim::new(lr, Rel::Gt, b.bound);
-                (format!("diverged at step {} ({}: η = {} {} {} = {})", d.step, b.method, sig(lr), claim.symbol(), b.formula, sig(b.bound)), Some(claim))
+                (
+                    format!(
+                        "diverged at step {} ({}: η = {} {} {} = {})",
+                        d.step,
+                        b.method,
+                        sig(lr),
+                        claim.symbol(),
+                        b.formula,
+                        sig(b.bound)
+                    ),
+                    Some(claim),
+                )
             }
             Ok(b) => (format!("diverged at step {}: {reason} (below {}'s bound {} on a quadratic)", d.step, b.method, b.formula), None),
             Err(method) => (format!("diverged at step {}: {reason} (no closed-form step-size bound for {method})", d.step), None),
@@ -151,10 +164,7 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
                 hit.map_or(format!("not within {} steps", trace.steps()), |s| s.to_string()),
             ));
             let rate = fit_linear_rate(&trace.loss, m, 1e-12);
-            out.push(Readout::new(
-                format!("{name}: measured rate"),
-                rate.map_or("—".into(), |r| format!("{} per step", sig(r))),
-            ));
+            out.push(Readout::new(format!("{name}: measured rate"), rate.map_or("—".into(), |r| format!("{} per step", sig(r)))));
             out.push(Readout::new(format!("{name}: final f − f*"), sig(last - m)));
         }
         None => out.push(Readout::new(format!("{name}: final loss"), sig(last))),

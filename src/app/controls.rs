@@ -11,9 +11,19 @@ use std::collections::BTreeMap;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlKind {
     /// A slider; `log` sliders move in log10 space.
-    Range { min: f64, max: f64, step: f64, log: bool, default: f64 },
+    Range {
+        min: f64,
+        max: f64,
+        step: f64,
+        log: bool,
+        default: f64,
+    },
     /// A whole number slider.
-    Int { min: i64, max: i64, default: i64 },
+    Int {
+        min: i64,
+        max: i64,
+        default: i64,
+    },
     /// A drop-down of `(value, label)`. An option listed in `sets` is a preset: picking it sets those
     /// `(control, value)` pairs too (the shell applies them; see [`normalize`] for links).
     Select {
@@ -22,13 +32,24 @@ pub enum ControlKind {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         sets: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
     },
-    Toggle { default: bool },
+    Toggle {
+        default: bool,
+    },
     /// A point "x, y" (set by typing or by clicking on the map).
-    Point { default: (f64, f64), min: f64, max: f64 },
+    Point {
+        default: (f64, f64),
+        min: f64,
+        max: f64,
+    },
     /// Free text in a box (a `<textarea>`), e.g. pasted CSV rows; empty by default. At most `max_chars`
     /// characters are accepted; the shell writes the text into the link only while its URL encoding has at
     /// most `url_max` characters (longer text stays in the page, and the shell says so).
-    Text { max_chars: usize, url_max: usize, rows: usize, placeholder: &'static str },
+    Text {
+        max_chars: usize,
+        url_max: usize,
+        rows: usize,
+        placeholder: &'static str,
+    },
 }
 
 /// One control. `name` is the spec field it sets (the same name in Rust, JSON, URL and the DOM).
@@ -52,16 +73,40 @@ pub struct Control {
 impl Control {
     pub fn range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
         let step = ((max - min) / 200.0).max(1e-6);
-        Control { name, label, kind: ControlKind::Range { min, max, step, log: false, default }, unit: "", help: "", when: None, validate: None }
+        Control {
+            name,
+            label,
+            kind: ControlKind::Range { min, max, step, log: false, default },
+            unit: "",
+            help: "",
+            when: None,
+            validate: None,
+        }
     }
     pub fn log_range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
-        Control { name, label, kind: ControlKind::Range { min, max, step: 0.01, log: true, default }, unit: "", help: "", when: None, validate: None }
+        Control {
+            name,
+            label,
+            kind: ControlKind::Range { min, max, step: 0.01, log: true, default },
+            unit: "",
+            help: "",
+            when: None,
+            validate: None,
+        }
     }
     pub fn int(name: &'static str, label: &'static str, min: i64, max: i64, default: i64) -> Control {
         Control { name, label, kind: ControlKind::Int { min, max, default }, unit: "", help: "", when: None, validate: None }
     }
     pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>, default: &'static str) -> Control {
-        Control { name, label, kind: ControlKind::Select { options, default, sets: Vec::new() }, unit: "", help: "", when: None, validate: None }
+        Control {
+            name,
+            label,
+            kind: ControlKind::Select { options, default, sets: Vec::new() },
+            unit: "",
+            help: "",
+            when: None,
+            validate: None,
+        }
     }
     pub fn toggle(name: &'static str, label: &'static str, default: bool) -> Control {
         Control { name, label, kind: ControlKind::Toggle { default }, unit: "", help: "", when: None, validate: None }
@@ -72,7 +117,15 @@ impl Control {
     /// A text box of `rows` lines taking at most `max_chars` characters, of which at most `url_max` (URL-encoded)
     /// travel in a link.
     pub fn text(name: &'static str, label: &'static str, max_chars: usize, url_max: usize) -> Control {
-        Control { name, label, kind: ControlKind::Text { max_chars, url_max, rows: 6, placeholder: "" }, unit: "", help: "", when: None, validate: None }
+        Control {
+            name,
+            label,
+            kind: ControlKind::Text { max_chars, url_max, rows: 6, placeholder: "" },
+            unit: "",
+            help: "",
+            when: None,
+            validate: None,
+        }
     }
     /// Makes `option` of a select a preset that also sets these `(control, value)` pairs.
     pub fn sets(mut self, option: &'static str, settings: &[(&'static str, &'static str)]) -> Control {
@@ -148,7 +201,17 @@ impl Control {
                 Ok(v) if v.is_finite() => {
                     let c = v.clamp(*min, *max);
                     if c != v {
-                        (fmt_num(c), Some(format!("{}: {} is outside [{}, {}]; using {}", self.label, shown, fmt_num(*min), fmt_num(*max), fmt_num(c))))
+                        (
+                            fmt_num(c),
+                            Some(format!(
+                                "{}: {} is outside [{}, {}]; using {}",
+                                self.label,
+                                shown,
+                                fmt_num(*min),
+                                fmt_num(*max),
+                                fmt_num(c)
+                            )),
+                        )
                     } else {
                         (raw.to_string(), None)
                     }
@@ -187,7 +250,15 @@ impl Control {
                         let (cx, cy) = (x.clamp(*min, *max), y.clamp(*min, *max));
                         let text = format!("{},{}", fmt_num(cx), fmt_num(cy));
                         if (cx, cy) != (*x, *y) {
-                            (text.clone(), Some(format!("{}: ({shown}) is outside [{}, {}]²; using ({text})", self.label, fmt_num(*min), fmt_num(*max))))
+                            (
+                                text.clone(),
+                                Some(format!(
+                                    "{}: ({shown}) is outside [{}, {}]²; using ({text})",
+                                    self.label,
+                                    fmt_num(*min),
+                                    fmt_num(*max)
+                                )),
+                            )
                         } else {
                             (text, None)
                         }
@@ -205,7 +276,10 @@ impl Control {
     fn check_text(&self, raw: &str, max_chars: usize) -> (String, Option<String>) {
         let n = raw.chars().count();
         if n > max_chars {
-            return (self.default_text(), Some(format!("{}: the text has {n} characters, more than the {max_chars} this box takes (not used)", self.label)));
+            return (
+                self.default_text(),
+                Some(format!("{}: the text has {n} characters, more than the {max_chars} this box takes (not used)", self.label)),
+            );
         }
         match self.validate.map_or(Ok(()), |f| f(raw)) {
             Ok(()) => (raw.to_string(), None),
@@ -277,7 +351,8 @@ pub fn normalize(controls: &[Control], raw: &BTreeMap<String, String>) -> (State
         }
         st.values.insert(c.name.to_string(), v);
     };
-    let presets: Vec<&Control> = controls.iter().filter(|c| matches!(&c.kind, ControlKind::Select { sets, .. } if !sets.is_empty())).collect();
+    let presets: Vec<&Control> =
+        controls.iter().filter(|c| matches!(&c.kind, ControlKind::Select { sets, .. } if !sets.is_empty())).collect();
     for c in &presets {
         check(c, &mut st);
     }
@@ -292,9 +367,10 @@ pub fn normalize(controls: &[Control], raw: &BTreeMap<String, String>) -> (State
         }
     }
     for p in &presets {
-        let held = p.settings_of(st.get(p.name)).iter().all(|(name, v)| {
-            controls.iter().find(|c| c.name == *name).is_none_or(|c| c.same_value(st.get(name), v))
-        });
+        let held = p
+            .settings_of(st.get(p.name))
+            .iter()
+            .all(|(name, v)| controls.iter().find(|c| c.name == *name).is_none_or(|c| c.same_value(st.get(name), v)));
         if !held {
             st.values.insert(p.name.to_string(), p.default_text());
         }
@@ -367,7 +443,8 @@ mod preset_tests {
     #[test]
     fn a_preset_fills_what_a_link_lacks_and_falls_back_when_a_control_differs() {
         let cs = vec![
-            Control::select("preset", "preset", vec![("custom", "custom"), ("fast", "fast")], "custom").sets("fast", &[("lr", "0.5"), ("steps", "20")]),
+            Control::select("preset", "preset", vec![("custom", "custom"), ("fast", "fast")], "custom")
+                .sets("fast", &[("lr", "0.5"), ("steps", "20")]),
             Control::log_range("lr", "η", 1e-3, 1.0, 0.1),
             Control::int("steps", "steps", 1, 100, 50),
             Control::int("seed", "seed", 0, 9, 0),

@@ -3,10 +3,10 @@
 
 use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
-use crate::problems::Problem;
 use crate::optim::config::{NewtonSpec, Sgd};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
+use crate::problems::Problem;
 use crate::problems::ProblemSpec;
 
 pub struct Landscapes;
@@ -41,37 +41,74 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
     let stationary = Claim::compare(gn, STATIONARY);
     let curv = format!("Hessian eigenvalues {}, {}", sig(lo), sig(hi));
     if stationary.rel != Rel::Le {
-        return Some((Readout::new(label, format!("not stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY))).claiming(stationary), false));
+        return Some((
+            Readout::new(label, format!("not stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY)))
+                .claiming(stationary),
+            false,
+        ));
     }
     let big = lo.abs().max(hi.abs());
     if big <= flat_scale {
         let c = Claim::new(big, Rel::Le, flat_scale);
         return Some((
-            Readout::new(label, format!("a flat region, not a minimum: ‖∇f‖ = {} {} {}, every |curvature| ≤ {} ({curv})", sig(gn), stationary.symbol(), sig(STATIONARY), sig(flat_scale)))
-                .claiming(stationary)
-                .claiming(c),
+            Readout::new(
+                label,
+                format!(
+                    "a flat region, not a minimum: ‖∇f‖ = {} {} {}, every |curvature| ≤ {} ({curv})",
+                    sig(gn),
+                    stationary.symbol(),
+                    sig(STATIONARY),
+                    sig(flat_scale)
+                ),
+            )
+            .claiming(stationary)
+            .claiming(c),
             false,
         ));
     }
     if lo < 0.0 && hi > 0.0 {
         return Some((
-            Readout::new(label, format!("a saddle point, not a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues {} < 0 < {}", sig(gn), stationary.symbol(), sig(STATIONARY), sig(lo), sig(hi)))
-                .claiming(stationary)
-                .claiming(Claim::new(lo, Rel::Lt, 0.0))
-                .claiming(Claim::new(0.0, Rel::Lt, hi)),
+            Readout::new(
+                label,
+                format!(
+                    "a saddle point, not a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues {} < 0 < {}",
+                    sig(gn),
+                    stationary.symbol(),
+                    sig(STATIONARY),
+                    sig(lo),
+                    sig(hi)
+                ),
+            )
+            .claiming(stationary)
+            .claiming(Claim::new(lo, Rel::Lt, 0.0))
+            .claiming(Claim::new(0.0, Rel::Lt, hi)),
             true,
         ));
     }
     if lo > 0.0 {
         return Some((
-            Readout::new(label, format!("a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues 0 < {} ≤ {}", sig(gn), stationary.symbol(), sig(STATIONARY), sig(lo), sig(hi)))
-                .claiming(stationary)
-                .claiming(Claim::new(0.0, Rel::Lt, lo))
-                .claiming(Claim::new(lo, Rel::Le, hi)),
+            Readout::new(
+                label,
+                format!(
+                    "a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues 0 < {} ≤ {}",
+                    sig(gn),
+                    stationary.symbol(),
+                    sig(STATIONARY),
+                    sig(lo),
+                    sig(hi)
+                ),
+            )
+            .claiming(stationary)
+            .claiming(Claim::new(0.0, Rel::Lt, lo))
+            .claiming(Claim::new(lo, Rel::Le, hi)),
             false,
         ));
     }
-    Some((Readout::new(label, format!("stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY))).claiming(stationary), false))
+    Some((
+        Readout::new(label, format!("stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY)))
+            .claiming(stationary),
+        false,
+    ))
 }
 
 /// The problem chosen by the controls.
@@ -141,7 +178,12 @@ impl Chapter for Landscapes {
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![
-            Canvas { id: "map", label: "level sets of the landscape with the paths of gradient descent and Newton's method", aspect: 0.75, clickable: true },
+            Canvas {
+                id: "map",
+                label: "level sets of the landscape with the paths of gradient descent and Newton's method",
+                aspect: 0.75,
+                clickable: true,
+            },
             Canvas { id: "loss", label: "loss against step for each method", aspect: 0.6, clickable: false },
         ]
     }
@@ -251,7 +293,14 @@ impl Chapter for Landscapes {
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
         if canvas == "map" {
-            vec![("x0".into(), format!("{},{}", super::controls::fmt_num((x * 100.0).round() / 100.0), super::controls::fmt_num((y * 100.0).round() / 100.0)))]
+            vec![(
+                "x0".into(),
+                format!(
+                    "{},{}",
+                    super::controls::fmt_num((x * 100.0).round() / 100.0),
+                    super::controls::fmt_num((y * 100.0).round() / 100.0)
+                ),
+            )]
         } else {
             Vec::new()
         }
@@ -266,7 +315,10 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
     let (x0, y0, xt, yt) = (first[0], first[1], last[0], last[1]);
     let mult = (1.0 - 2.0 * lr).abs();
     let shrink = Claim::compare(mult, 1.0);
-    let stopped = t.diverged.as_ref().map_or(String::new(), |d| format!(" (the run stopped at step {} when f passed −10¹⁰⁰: f is unbounded below)", d.step));
+    let stopped = t
+        .diverged
+        .as_ref()
+        .map_or(String::new(), |d| format!(" (the run stopped at step {} when f passed −10¹⁰⁰: f is unbounded below)", d.step));
     if y0 == 0.0 {
         let how = if shrink.rel == Rel::Le && mult < 1.0 {
             format!(
@@ -281,7 +333,10 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
             format!("|1 − 2η| = {} {} 1, so x {what} ({} → {}) instead of settling at the saddle point (η ≥ 1 here; η < 1 walks into it){stopped}", sig(mult), Rel::Ge.symbol(), sig(x0.abs()), sig(xt.abs()))
         };
         let claim = if mult < 1.0 { Claim::new(mult, Rel::Lt, 1.0) } else { Claim::new(mult, Rel::Ge, 1.0) };
-        return Some(Message::info(format!("Started on the x-axis: the gradient (2x, −2y) has no y-part there, so y stays 0. {how}.")).claiming(claim));
+        return Some(
+            Message::info(format!("Started on the x-axis: the gradient (2x, −2y) has no y-part there, so y stays 0. {how}."))
+                .claiming(claim),
+        );
     }
     let grew = Claim::compare(y0.abs(), yt.abs());
     if grew.rel == Rel::Le && yt.abs() > y0.abs() {

@@ -155,11 +155,17 @@ impl Chapter for Lookahead {
         vec![
             Canvas {
                 id: "map",
-                label: "level sets with the fast weights of Lookahead and their jumps back, its slow weights, and the inner optimizer alone",
+                label:
+                    "level sets with the fast weights of Lookahead and their jumps back, its slow weights, and the inner optimizer alone",
                 aspect: 0.75,
                 clickable: true,
             },
-            Canvas { id: "loss", label: "loss per step of Lookahead's fast and slow weights and of the inner optimizer alone", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "loss",
+                label: "loss per step of Lookahead's fast and slow weights and of the inner optimizer alone",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 
@@ -214,7 +220,12 @@ impl Chapter for Lookahead {
             paths: vec![
                 MapPath { name: la_t.label.clone(), color: FAST, points: fast.iter().map(xy).collect(), dashed: false },
                 MapPath { name: inner_t.label.clone(), color: INNER, points: inner_t.params.iter().map(xy).collect(), dashed: false },
-                MapPath { name: "Lookahead slow weights (×)".into(), color: SLOW, points: slow.iter().map(|(_, p)| xy(p)).collect(), dashed: false },
+                MapPath {
+                    name: "Lookahead slow weights (×)".into(),
+                    color: SLOW,
+                    points: slow.iter().map(|(_, p)| xy(p)).collect(),
+                    dashed: false,
+                },
             ],
             ..Default::default()
         };
@@ -228,7 +239,8 @@ impl Chapter for Lookahead {
             .collect();
         map.markers.push((x, y, "x₀".into(), usize::MAX));
         // (only those on the map: far-off coordinates overflow the chart's pixel arithmetic)
-        map.markers.extend(slow.iter().skip(1).take(MAX_SLOW_MARKS).filter(|(_, p)| on_map(p)).map(|(_, p)| (p[0], p[1], String::new(), SLOW)));
+        map.markers
+            .extend(slow.iter().skip(1).take(MAX_SLOW_MARKS).filter(|(_, p)| on_map(p)).map(|(_, p)| (p[0], p[1], String::new(), SLOW)));
         let field_seed = 0;
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), field_seed))));
 
@@ -259,7 +271,11 @@ impl Chapter for Lookahead {
         }
         scene.readout.push(Readout::new(
             "slow-weight updates",
-            format!("{} (every k = {k} inner steps); the fast weights jump back by 1 − α = {} of their progress", slow.len().saturating_sub(1), sig(1.0 - alpha)),
+            format!(
+                "{} (every k = {k} inner steps); the fast weights jump back by 1 − α = {} of their progress",
+                slow.len().saturating_sub(1),
+                sig(1.0 - alpha)
+            ),
         ));
         if let Some(l) = quad {
             scene.readout.extend(super::common::stability_readout(&inner_spec, l, inner_spec.base_lr()).map(|mut r| {

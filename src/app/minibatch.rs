@@ -173,7 +173,8 @@ fn step_cost(b: usize, n: usize) -> usize {
 /// `k` batch sizes from 1 to `n − 1`, roughly evenly spaced in log, without repeats.
 fn batch_sizes(n: usize, k: usize) -> Vec<usize> {
     let top = (n.max(2) - 1) as f64;
-    let mut out: Vec<usize> = (0..k).map(|i| top.powf(i as f64 / (k - 1).max(1) as f64).round() as usize).map(|b| b.clamp(1, n.max(2) - 1)).collect();
+    let mut out: Vec<usize> =
+        (0..k).map(|i| top.powf(i as f64 / (k - 1).max(1) as f64).round() as usize).map(|b| b.clamp(1, n.max(2) - 1)).collect();
     out.dedup();
     out
 }
@@ -208,7 +209,10 @@ impl Chapter for Minibatch {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "mini-batch SGD", tex: r"x_{t+1} = x_t - \frac{\eta}{B}\sum_{i\in\mathcal B_t}\nabla f_i(x_t),\quad B = {batch},\ \eta = {lr}" },
+            Formula {
+                caption: "mini-batch SGD",
+                tex: r"x_{t+1} = x_t - \frac{\eta}{B}\sum_{i\in\mathcal B_t}\nabla f_i(x_t),\quad B = {batch},\ \eta = {lr}",
+            },
             Formula {
                 caption: "the lecture's theorem (constants dropped)",
                 tex: r"\frac1T\sum_{t=0}^{T-1}\mathbb E\|\nabla f(x_t)\|^2 \le \mathcal O\Big(\frac{L(f(x_0)-f^*)}{T} + \frac{\sigma}{\sqrt B}\sqrt{\frac{L(f(x_0)-f^*)}{T}}\Big),\quad L = {l},\ f(x_0)-f^* = {gap0},\ \sigma = {sigma}",
@@ -238,8 +242,18 @@ impl Chapter for Minibatch {
                 aspect: 0.65,
                 clickable: false,
             },
-            Canvas { id: "variance", label: "variance of the mini-batch gradient against the batch size, measured and predicted", aspect: 0.6, clickable: false },
-            Canvas { id: "map", label: "level sets of the least-squares loss with the paths of mini-batch SGD and full-batch gradient descent", aspect: 0.75, clickable: true },
+            Canvas {
+                id: "variance",
+                label: "variance of the mini-batch gradient against the batch size, measured and predicted",
+                aspect: 0.6,
+                clickable: false,
+            },
+            Canvas {
+                id: "map",
+                label: "level sets of the least-squares loss with the paths of mini-batch SGD and full-batch gradient descent",
+                aspect: 0.75,
+                clickable: true,
+            },
         ]
     }
 
@@ -298,7 +312,10 @@ impl Chapter for Minibatch {
         drop(view);
         fs.batch = n;
         let view = QuadraticView::new(&fs);
-        let gd_trace = sgd.build(view.shape(), "runs[0].optimizer").ok().map(|o| run_one(&view, o, &x0, run, "full batch (GD)".into(), steps, seed, false));
+        let gd_trace = sgd
+            .build(view.shape(), "runs[0].optimizer")
+            .ok()
+            .map(|o| run_one(&view, o, &x0, run, "full batch (GD)".into(), steps, seed, false));
 
         // ---- rate chart -------------------------------------------------------------------------------
         let mut sum = vec![0.0; steps];
@@ -310,12 +327,17 @@ impl Chapter for Minibatch {
             }
         }
         // average over the runs that reached T (a diverged run stops contributing where it stopped)
-        let measured: Vec<(f64, f64)> = sum.iter().zip(&count).enumerate().filter(|(_, (_, c))| **c > 0).map(|(i, (s, c))| ((i + 1) as f64, s / *c as f64)).collect();
+        let measured: Vec<(f64, f64)> =
+            sum.iter().zip(&count).enumerate().filter(|(_, (_, c))| **c > 0).map(|(i, (s, c))| ((i + 1) as f64, s / *c as f64)).collect();
         // the theorem holds up to a constant C it does not give: take the smallest C for which the measured
         // curve stays under C·(both terms) over the whole run, and say where they touch
         let shape = |t: usize| {
             let (a, s) = minibatch_bound_terms(l, gap0, sigma, b, t);
-            if b < n { a + s } else { a }
+            if b < n {
+                a + s
+            } else {
+                a
+            }
         };
         let (anchor, touch) = measured
             .iter()
@@ -344,7 +366,12 @@ impl Chapter for Minibatch {
             series.push(Series::line("C·(σ/√B)·√(L(f(x₀)−f*)/T)", TERM2, term(|(_, s)| s)).with_mark(Mark::Dashed));
             series.push(Series::line("sum of both terms", SUM, term(|(a, s)| a + s)).with_mark(Mark::Dashed));
         }
-        let rate_markers = sgd_runs.iter().chain(gd_trace.iter()).filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).take(1).collect();
+        let rate_markers = sgd_runs
+            .iter()
+            .chain(gd_trace.iter())
+            .filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label))))
+            .take(1)
+            .collect();
         scene.charts.push((
             "rate",
             Chart::Lines(LineChart {
@@ -370,12 +397,19 @@ impl Chapter for Minibatch {
             5..=16 => 4 * VARIANCE_DRAWS,
             _ => VARIANCE_DRAWS,
         };
-        let measured_var: Vec<(f64, f64)> = sizes.iter().map(|&k| (k as f64, measured_batch_variance(&fs, &x0, k, draws(k), &mut rng))).collect();
+        let measured_var: Vec<(f64, f64)> =
+            sizes.iter().map(|&k| (k as f64, measured_batch_variance(&fs, &x0, k, draws(k), &mut rng))).collect();
         let fine: Vec<usize> = batch_sizes(n, 60);
         let var_series = vec![
-            Series::line("σ²(x₀)/B (with replacement)", SUM, fine.iter().map(|&k| (k as f64, sigma2_x0 / k as f64)).collect()).with_mark(Mark::Dashed),
-            Series::line("σ²(x₀)/B·(N−B)/(N−1) (without)", PRED, fine.iter().map(|&k| (k as f64, minibatch_variance(sigma2_x0, k, n))).collect()),
-            Series::line(format!("measured ({VARIANCE_DRAWS}–{} batches each)", 12 * VARIANCE_DRAWS), SGD, measured_var.clone()).with_mark(Mark::Points),
+            Series::line("σ²(x₀)/B (with replacement)", SUM, fine.iter().map(|&k| (k as f64, sigma2_x0 / k as f64)).collect())
+                .with_mark(Mark::Dashed),
+            Series::line(
+                "σ²(x₀)/B·(N−B)/(N−1) (without)",
+                PRED,
+                fine.iter().map(|&k| (k as f64, minibatch_variance(sigma2_x0, k, n))).collect(),
+            ),
+            Series::line(format!("measured ({VARIANCE_DRAWS}–{} batches each)", 12 * VARIANCE_DRAWS), SGD, measured_var.clone())
+                .with_mark(Mark::Points),
         ];
         scene.charts.push((
             "variance",

@@ -5,20 +5,20 @@
 //! (A departure from STYLE.md's "one web module per chapter": the per-chapter logic lives here, pure and
 //! testable, and `src/web/` stays a single thin adapter.)
 
+mod adaptive;
 pub mod common;
 pub mod controls;
-pub mod params;
 mod landscapes;
+mod lookahead;
 mod minibatch;
 mod momentum;
-mod adaptive;
-mod weight_decay;
-mod schedules;
-mod lookahead;
-mod sam;
 mod muon;
+pub mod params;
 mod race;
+mod sam;
+mod schedules;
 pub mod training;
+mod weight_decay;
 
 pub use controls::{Control, ControlKind, State};
 /// The race table's "from step s on" (the first step from which f − f* stays within the tolerance).
@@ -274,7 +274,19 @@ pub fn live_key(c: &dyn Chapter, st: &State) -> String {
 
 /// Every chapter, in the lecture's order.
 pub fn chapters() -> Vec<&'static dyn Chapter> {
-    vec![&minibatch::Minibatch, &landscapes::Landscapes, &momentum::Momentum, &adaptive::Adaptive, &weight_decay::WeightDecay, &schedules::Schedules, &lookahead::Lookahead, &sam::Sam, &muon::Muon, &race::Race, &training::Training]
+    vec![
+        &minibatch::Minibatch,
+        &landscapes::Landscapes,
+        &momentum::Momentum,
+        &adaptive::Adaptive,
+        &weight_decay::WeightDecay,
+        &schedules::Schedules,
+        &lookahead::Lookahead,
+        &sam::Sam,
+        &muon::Muon,
+        &race::Race,
+        &training::Training,
+    ]
 }
 
 /// The chapter with this id.
@@ -321,12 +333,7 @@ pub fn draw_chart<DB: plotters::prelude::DrawingBackend>(
         Chart::Map(m, Field::Landscape(..)) if m.scale.is_none() => {
             // a landscape's colours are log(f − min): say so beside the map
             let mut m = m.clone();
-            m.scale = Some(crate::plot::field::ColorScale {
-                label: "f (log)".into(),
-                high: "high".into(),
-                low: "low".into(),
-                extra: None,
-            });
+            m.scale = Some(crate::plot::field::ColorScale { label: "f (log)".into(), high: "high".into(), low: "low".into(), extra: None });
             crate::plot::field::draw_map(root, &m, theme, paint_field)
         }
         Chart::Map(m, _) => crate::plot::field::draw_map(root, m, theme, paint_field),

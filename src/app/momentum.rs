@@ -286,7 +286,24 @@ impl Chapter for Momentum {
         let t_len = hb_trace.params.len().saturating_sub(1);
         let ages: Vec<usize> = (0..t_len.max(1)).collect();
         let floor = crate::app::common::GAP_FLOOR;
-        let in_step: Vec<(f64, f64)> = ages.iter().map(|&k| (k as f64, if beta == 0.0 { if k == 0 { 1.0 } else { 0.0 } } else { beta.powi(k as i32) })).filter(|p| p.1 >= floor).collect();
+        let in_step: Vec<(f64, f64)> = ages
+            .iter()
+            .map(|&k| {
+                (
+                    k as f64,
+                    if beta == 0.0 {
+                        if k == 0 {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    } else {
+                        beta.powi(k as i32)
+                    },
+                )
+            })
+            .filter(|p| p.1 >= floor)
+            .collect();
         let in_move: Vec<(f64, f64)> = ages.iter().map(|&k| (k as f64, unrolled_weight(beta, nesterov, k))).collect();
         let limit = 1.0 / (1.0 - beta);
         let x_end = ages.len().max(1) as f64;
@@ -299,8 +316,13 @@ impl Chapter for Momentum {
                 y_log: true,
                 series: vec![
                     Series::line("in the current step b_t: β^(t−i)", color, in_step),
-                    Series::line(format!("in the move x_{{t+1}} − x₀: (1 − β^(t−i+{}))/(1 − β)", if nesterov { 2 } else { 1 }), GD, in_move),
-                    Series::line("1/(1 − β): a constant gradient's step, in units of η", 3, vec![(0.0, limit), (x_end, limit)]).with_mark(Mark::Dashed),
+                    Series::line(
+                        format!("in the move x_{{t+1}} − x₀: (1 − β^(t−i+{}))/(1 − β)", if nesterov { 2 } else { 1 }),
+                        GD,
+                        in_move,
+                    ),
+                    Series::line("1/(1 − β): a constant gradient's step, in units of η", 3, vec![(0.0, limit), (x_end, limit)])
+                        .with_mark(Mark::Dashed),
                 ],
                 x_range: Some((0.0, x_end)),
                 ..Default::default()
@@ -354,7 +376,10 @@ impl Chapter for Momentum {
                 ));
             }
         }
-        scene.readout.push(Readout::new("best gradient descent: (κ−1)/(κ+1) at η = 2/(L+μ)", format!("{} at η = {}", sig(gd_optimal_rate(kappa)), sig(2.0 / (l + mu)))));
+        scene.readout.push(Readout::new(
+            "best gradient descent: (κ−1)/(κ+1) at η = 2/(L+μ)",
+            format!("{} at η = {}", sig(gd_optimal_rate(kappa)), sig(2.0 / (l + mu))),
+        ));
         scene.readout.push(Readout::new(
             "best heavy ball (Polyak): (√κ−1)/(√κ+1) at η*, β*",
             format!("{} at η* = {}, β* = {}", sig(heavy_ball_optimal_rate(kappa)), sig(eta_star), sig(beta_star)),

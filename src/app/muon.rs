@@ -210,7 +210,11 @@ fn relative_gaps(a: &Trace, b: &Trace) -> Vec<f64> {
         .map(|(p, q)| {
             let d = p.iter().zip(q).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt();
             let n = q.iter().map(|y| y * y).sum::<f64>().sqrt();
-            if d == 0.0 { 0.0 } else { d / n }
+            if d == 0.0 {
+                0.0
+            } else {
+                d / n
+            }
         })
         .collect()
 }
@@ -298,13 +302,24 @@ impl Chapter for Muon {
             Control::log_range("kappa", "condition number κ of XXᵀ/n", 1.0, 1e4, 100.0).unit("κ"),
             Control::log_range("loss_scale", "loss scale λ", 1e-3, 1e3, 0.1).unit("λ").help("runs Muon and SGD again on λ·f"),
             Control::int("steps", "steps T", 1, 150, 100),
-            Control::int("at_step", "inspect step t (singular values)", 1, 150, 1).help("the momentum matrix Muon orthogonalises at step t"),
+            Control::int("at_step", "inspect step t (singular values)", 1, 150, 1)
+                .help("the momentum matrix Muon orthogonalises at step t"),
         ]
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![
-            Canvas { id: "spectrum", label: "singular values of Muon's momentum matrix before and after Newton–Schulz, and of the exact msign", aspect: 0.6, clickable: false },
-            Canvas { id: "scalar_map", label: "the Newton–Schulz polynomial applied to one singular value, on [0, 1]", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "spectrum",
+                label: "singular values of Muon's momentum matrix before and after Newton–Schulz, and of the exact msign",
+                aspect: 0.6,
+                clickable: false,
+            },
+            Canvas {
+                id: "scalar_map",
+                label: "the Newton–Schulz polynomial applied to one singular value, on [0, 1]",
+                aspect: 0.6,
+                clickable: false,
+            },
             Canvas { id: "loss", label: "loss of Muon, AdamW and SGD on matrix least squares", aspect: 0.6, clickable: false },
             Canvas { id: "scale", label: "loss of Muon and SGD on the loss and on λ times the loss", aspect: 0.6, clickable: false },
         ]
@@ -355,7 +370,9 @@ impl Chapter for Muon {
         // (a) and (b): the matrix Newton–Schulz acts on at the inspected step
         let t = st.usize("at_step").clamp(1, muon_trace.steps().max(1));
         if t != st.usize("at_step") {
-            scene.messages.push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", st.usize("at_step"))));
+            scene
+                .messages
+                .push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", st.usize("at_step"))));
         }
         let ns = variant(st);
         let k = st.usize("ns_steps");
@@ -377,13 +394,15 @@ impl Chapter for Muon {
             if smin.is_finite() {
                 // the range of p_k over the input's singular values [σ_min, σ_max]
                 let grid = (0..=400).map(|i| smin + (before[0] - smin) * i as f64 / 400.0);
-                let (lo, hi) = grid.map(|s| scalar_map(ns, k, s)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+                let (lo, hi) =
+                    grid.map(|s| scalar_map(ns, k, s)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
                 band = Some((smin, before[0], lo, hi));
             }
             spectrum = vec![before, after, exact];
         }
         let idx = |v: &[f64]| v.iter().enumerate().map(|(i, s)| ((i + 1) as f64, *s)).collect::<Vec<_>>();
-        let ns_name = if ns == NsVariant::Svd { "after: exact msign (SVD)".to_string() } else { format!("after {k} Newton–Schulz steps") };
+        let ns_name =
+            if ns == NsVariant::Svd { "after: exact msign (SVD)".to_string() } else { format!("after {k} Newton–Schulz steps") };
         let mut series = Vec::new();
         if let [before, after, exact] = spectrum.as_slice() {
             series.push(Series::line("before: σᵢ(M)/‖M‖_F", BEFORE, idx(before)).with_mark(Mark::LinePoints));
@@ -405,15 +424,29 @@ impl Chapter for Muon {
         // quadratic spacing: the quintics oscillate fastest near σ = 0
         let xs: Vec<f64> = (0..=400).map(|i| (i as f64 / 400.0).powi(2)).collect();
         let mut maps = vec![
-            Series::line(format!("p_k(σ), {}", if ns == NsVariant::Svd { "exact".into() } else { format!("k = {k}") }), MUON, xs.iter().map(|&s| (s, scalar_map(ns, k, s))).collect()),
+            Series::line(
+                format!("p_k(σ), {}", if ns == NsVariant::Svd { "exact".into() } else { format!("k = {k}") }),
+                MUON,
+                xs.iter().map(|&s| (s, scalar_map(ns, k, s))).collect(),
+            ),
             Series::line("σ (identity)", GREY, vec![(0.0, 0.0), (1.0, 1.0)]).with_mark(Mark::Dashed),
             Series::line("1", GREY, vec![(0.0, 1.0), (1.0, 1.0)]),
         ];
         if let Some((_, _, lo, hi)) = band {
-            maps.push(Series::line(format!("band [{}, {}]", sig(lo), sig(hi)), ORANGE, vec![(0.0, lo), (1.0, lo), (1.0, hi), (0.0, hi), (0.0, lo)]).with_mark(Mark::Dashed));
+            maps.push(
+                Series::line(
+                    format!("band [{}, {}]", sig(lo), sig(hi)),
+                    ORANGE,
+                    vec![(0.0, lo), (1.0, lo), (1.0, hi), (0.0, hi), (0.0, lo)],
+                )
+                .with_mark(Mark::Dashed),
+            );
         }
         if let [before, after, _] = spectrum.as_slice() {
-            maps.push(Series::line(format!("this matrix at step {t}"), BEFORE, before.iter().zip(after).map(|(a, b)| (*a, *b)).collect()).with_mark(Mark::Points));
+            maps.push(
+                Series::line(format!("this matrix at step {t}"), BEFORE, before.iter().zip(after).map(|(a, b)| (*a, *b)).collect())
+                    .with_mark(Mark::Points),
+            );
         }
         scene.charts.push((
             "scalar_map",
@@ -436,7 +469,13 @@ impl Chapter for Muon {
         let scaled: Report = if lambda == 1.0 {
             Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] }
         } else {
-            let s = spec(problem(st, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
+            let s = spec(
+                problem(st, lambda),
+                rows,
+                features,
+                vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)],
+                steps,
+            );
             match build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq)) {
                 Ok(r) => r,
                 Err(m) => {
@@ -464,7 +503,9 @@ impl Chapter for Muon {
             if s.diverged.is_some() || (grew && past.rel == Rel::Gt) {
                 let what = match &s.diverged {
                     Some(d) => format!("diverged at step {}", d.step),
-                    None => format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps()),
+                    None => {
+                        format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps())
+                    }
                 };
                 let why = format!(" (gradient descent on λ·f: λη = {} {} 2/L = {})", sig(lambda * sgd_lr), past.symbol(), sig(2.0 / l));
                 scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what}{why}")).claiming(past));

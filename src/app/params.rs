@@ -19,7 +19,9 @@ fn typed(controls: &[Control], st: &State) -> Value {
         let text = st.get(c.name);
         let v = match &c.kind {
             ControlKind::Range { .. } => text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).map_or(Value::Null, |v| json!(v)),
-            ControlKind::Int { .. } => text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).map_or(Value::Null, |v| json!(v.round() as i64)),
+            ControlKind::Int { .. } => {
+                text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).map_or(Value::Null, |v| json!(v.round() as i64))
+            }
             ControlKind::Toggle { .. } => json!(text == "true"),
             ControlKind::Point { .. } => {
                 let (x, y) = st.point(c.name);
@@ -81,7 +83,10 @@ mod tests {
     #[test]
     fn a_state_decodes_into_typed_parameters() {
         let cs = controls();
-        let raw = [("lr", "0.25"), ("steps", "7"), ("nesterov", "true"), ("x0", "0.5,3")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        let raw = [("lr", "0.25"), ("steps", "7"), ("nesterov", "true"), ("x0", "0.5,3")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
         let (st, _) = super::super::controls::normalize(&cs, &raw);
         let p: P = decode(&cs, &st).unwrap();
         assert_eq!(p, P { lr: 0.25, steps: 7, nesterov: true, x0: (0.5, 3.0), problem: Problem::Rosenbrock });

@@ -71,9 +71,12 @@ pub const RACERS: [Racer; 12] = [
     },
     Racer { name: "Muon (2×1)", build: |lr| OptimizerSpec::Muon(Muon { lr, ..Muon::default() }), lrs: [0.02, 0.01, 0.02, 0.02, 0.2] },
     Racer { name: "Lion", build: |lr| OptimizerSpec::Lion(Lion { lr, ..Lion::default() }), lrs: LION_LRS },
-    Racer { name: "Newton", build: |lr| OptimizerSpec::Newton(NewtonSpec { lr: lr.min(NEWTON_MAX_LR), ..NewtonSpec::default() }), lrs: [1.0; 5] },
+    Racer {
+        name: "Newton",
+        build: |lr| OptimizerSpec::Newton(NewtonSpec { lr: lr.min(NEWTON_MAX_LR), ..NewtonSpec::default() }),
+        lrs: [1.0; 5],
+    },
 ];
-
 
 /// Index of Newton's racer (its step size is capped).
 const NEWTON: usize = RACERS.len() - 1;
@@ -116,7 +119,6 @@ pub fn settled(loss: &[f64], f_star: f64) -> Option<usize> {
         _ => None,
     }
 }
-
 
 /// One row of the final table.
 fn row(t: &Trace, lr: f64, f_star: Option<f64>, unbounded: bool) -> Readout {
@@ -296,7 +298,8 @@ impl Chapter for Race {
                 Series::line(t.label.clone(), color, pts).with_mark(if dashed { Mark::Dashed } else { Mark::Line })
             })
             .collect();
-        let markers = report.runs.iter().filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).collect();
+        let markers =
+            report.runs.iter().filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).collect();
         scene.charts.push((
             "loss",
             Chart::Lines(LineChart {
@@ -390,7 +393,7 @@ mod tests {
                             }
                         })
                         .fold(f64::NEG_INFINITY, f64::max);
-                    if worst.is_finite() && winner.map_or(true, |(b, _)| worst < b) {
+                    if worst.is_finite() && winner.is_none_or(|(b, _)| worst < b) {
                         winner = Some((worst, lr));
                     }
                 }

@@ -58,7 +58,8 @@ fn p_text(p: f64) -> String {
 pub fn optimizers(st: &State) -> (OptimizerSpec, OptimizerSpec) {
     let momentum = if st.get("inner") == "sgd_momentum" { st.f64("momentum") } else { 0.0 };
     let inner = OptimizerSpec::Sgd(Sgd { lr: st.f64("lr"), momentum, ..Sgd::default() });
-    let sam = OptimizerSpec::Sam(SamSpec { rho: st.f64("rho"), p: p_of(st), adaptive: st.bool("adaptive"), inner: Box::new(inner.clone()) });
+    let sam =
+        OptimizerSpec::Sam(SamSpec { rho: st.f64("rho"), p: p_of(st), adaptive: st.bool("adaptive"), inner: Box::new(inner.clone()) });
     (inner, sam)
 }
 
@@ -215,8 +216,15 @@ impl Chapter for Sam {
     }
     fn controls(&self) -> Vec<Control> {
         vec![
-            Control::range("rho", "neighbourhood radius ρ", 0.0, 1.0, 0.15).unit("ρ").help("radius of the ball SAM looks for the worst loss in"),
-            Control::select("p_mode", "norm of the ball p", vec![("2", "p = 2 (SAM)"), ("inf", "p = ∞ (sign)"), ("custom", "other p")], "2"),
+            Control::range("rho", "neighbourhood radius ρ", 0.0, 1.0, 0.15)
+                .unit("ρ")
+                .help("radius of the ball SAM looks for the worst loss in"),
+            Control::select(
+                "p_mode",
+                "norm of the ball p",
+                vec![("2", "p = 2 (SAM)"), ("inf", "p = ∞ (sign)"), ("custom", "other p")],
+                "2",
+            ),
             Control::range("p", "p", 1.05, 10.0, 3.0).unit("p").help("any p in (1, 10]").when("p_mode", vec!["custom"]),
             Control::toggle("adaptive", "adaptive (ASAM: ball scaled by |x|)", false),
             Control::log_range("lr", "learning rate η", 1e-3, 1.0, 0.09).unit("η"),
@@ -232,13 +240,19 @@ impl Chapter for Sam {
         vec![
             Canvas {
                 id: "map",
-                label: "landscape with the paths of plain descent and SAM from one start, SAM's ascent step ε̂ as an arrow and its p-norm ball",
+                label:
+                    "landscape with the paths of plain descent and SAM from one start, SAM's ascent step ε̂ as an arrow and its p-norm ball",
                 aspect: 0.75,
                 clickable: true,
             },
             Canvas { id: "sharpness", label: "largest Hessian eigenvalue along each path, with 2/η", aspect: 0.6, clickable: false },
             Canvas { id: "loss", label: "loss along each path", aspect: 0.6, clickable: false },
-            Canvas { id: "robust", label: "the loss and SAM's worst-case loss over the ρ-ball along the line y = 0", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "robust",
+                label: "the loss and SAM's worst-case loss over the ρ-ball along the line y = 0",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 
@@ -284,14 +298,21 @@ impl Chapter for Sam {
         let sam_trace = &report.runs[1];
         let t = st.usize("at_step").min(sam_trace.steps());
         if t < st.usize("at_step") {
-            scene.messages.push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", st.usize("at_step"))));
+            scene
+                .messages
+                .push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", st.usize("at_step"))));
         }
         let xt = sam_trace.params.get(t).cloned().unwrap_or_else(|| vec![x, y]);
         let eps = eps_hat(problem, &xt, rho, p, adaptive);
         if rho > 0.0 && eps.iter().all(|v| v.is_finite()) {
             let tip = (xt[0] + eps[0], xt[1] + eps[1]);
             map.arrows.push(((xt[0], xt[1]), tip, SAM));
-            map.paths.push(MapPath { name: String::new(), color: SAM, points: ball((xt[0], xt[1]), (eps[0], eps[1]), rho, p, adaptive), dashed: true });
+            map.paths.push(MapPath {
+                name: String::new(),
+                color: SAM,
+                points: ball((xt[0], xt[1]), (eps[0], eps[1]), rho, p, adaptive),
+                dashed: true,
+            });
         }
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
 
@@ -301,10 +322,15 @@ impl Chapter for Sam {
             .runs
             .iter()
             .zip(colors)
-            .map(|(r, c)| Series::line(r.label.clone(), c, r.params.iter().enumerate().map(|(s, q)| (s as f64, lambda_max(problem, q))).collect()))
+            .map(|(r, c)| {
+                Series::line(r.label.clone(), c, r.params.iter().enumerate().map(|(s, q)| (s as f64, lambda_max(problem, q))).collect())
+            })
             .collect();
         for m in &minima {
-            series.push(Series::line(format!("λ_max at the {} minimum", m.name), GREY, vec![(0.0, m.lambda_max), (steps, m.lambda_max)]).with_mark(Mark::Dashed));
+            series.push(
+                Series::line(format!("λ_max at the {} minimum", m.name), GREY, vec![(0.0, m.lambda_max), (steps, m.lambda_max)])
+                    .with_mark(Mark::Dashed),
+            );
         }
         // the sharpest curvature the inner optimizer can rest at: its step-size bound on a quadratic, read as a
         // bound on λ (gradient descent ηλ < 2, heavy ball ηλ < 2(1+β))

@@ -42,10 +42,7 @@ fn schedule(st: &State) -> (ScheduleSpec, &'static str) {
         // The smooth twin of the step schedule: the same factor γ per step_size steps.
         "exponential" => (ScheduleSpec::Exponential { gamma: gamma.powf(1.0 / step_size as f64) }, "exponential decay"),
         "cosine" => (ScheduleSpec::Cosine { t_max, eta_min }, "cosine annealing"),
-        "linear" => (
-            ScheduleSpec::Linear { start_factor: 1.0, end_factor: st.f64("end_factor"), total_iters },
-            "linear decay",
-        ),
+        "linear" => (ScheduleSpec::Linear { start_factor: 1.0, end_factor: st.f64("end_factor"), total_iters }, "linear decay"),
         _ => (
             ScheduleSpec::Sequential {
                 schedulers: vec![
@@ -125,8 +122,14 @@ impl Chapter for Schedules {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "step decay (StepLR)", tex: r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor},\quad \gamma = {gamma},\ s = {step_size}" },
-            Formula { caption: "exponential decay (the same γ per s steps, smoothly)", tex: r"\eta_t = \eta\,\gamma^{t/s} = \eta\,e^{-kt},\quad k = {exp_k}" },
+            Formula {
+                caption: "step decay (StepLR)",
+                tex: r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor},\quad \gamma = {gamma},\ s = {step_size}",
+            },
+            Formula {
+                caption: "exponential decay (the same γ per s steps, smoothly)",
+                tex: r"\eta_t = \eta\,\gamma^{t/s} = \eta\,e^{-kt},\quad k = {exp_k}",
+            },
             Formula {
                 caption: "cosine annealing",
                 tex: r"\eta_t = \eta_{\min} + \tfrac12(\eta - \eta_{\min})\bigl(1 + \cos(\pi t/T_{\max})\bigr),\quad T_{\max} = {t_max}",
@@ -183,7 +186,12 @@ impl Chapter for Schedules {
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![
-            Canvas { id: "lr", label: "learning rate per step of the scheduled run and of the constant run", aspect: 0.35, clickable: false },
+            Canvas {
+                id: "lr",
+                label: "learning rate per step of the scheduled run and of the constant run",
+                aspect: 0.35,
+                clickable: false,
+            },
             Canvas {
                 id: "loss",
                 label: "loss gap per step of the scheduled run and of the constant run, on the same steps as the learning rate above",
@@ -263,7 +271,8 @@ impl Chapter for Schedules {
             }),
         ));
         let window = (steps / 20).max(1);
-        let mut loss = super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
+        let mut loss =
+            super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
         loss.x_range = Some((0.0, t_end));
         let every_step = st.bool("every_step");
         if !every_step {
@@ -318,16 +327,16 @@ impl Chapter for Schedules {
                 scene.readout.push(line);
             }
             // f − f* below 0 is rounding in f*.
-            scene.readout.push(Readout::new(
-                format!("{}: mean f − f* over the last 10 % of steps", t.label),
-                sig(tail_mean(t, f_star).max(0.0)),
-            ));
+            scene
+                .readout
+                .push(Readout::new(format!("{}: mean f − f* over the last 10 % of steps", t.label), sig(tail_mean(t, f_star).max(0.0))));
             if let Some(last) = t.lr.last() {
                 scene.readout.push(Readout::new(format!("{}: last η_t", t.label), sig(*last)));
             }
         }
         if let Some(l) = l {
-            let lr_max = report.runs.iter().zip(&spec.runs).map(|(t, r)| super::common::largest_lr(t, Some(&r.optimizer))).fold(0.0, f64::max);
+            let lr_max =
+                report.runs.iter().zip(&spec.runs).map(|(t, r)| super::common::largest_lr(t, Some(&r.optimizer))).fold(0.0, f64::max);
             scene.readout.extend(super::common::stability_readout(&opt, l, lr_max).map(|mut r| {
                 r.label = format!("{} (without noise; largest η_t)", r.label);
                 r

@@ -9,13 +9,13 @@
 use super::common::{convergence, sig, spec_of, GAP_FLOOR};
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, Decoupled, Sgd};
+use crate::optim::transforms::{AddDecayedWeights, Chain, Momentum as MomentumTransform, ScaleByLearningRate};
+use crate::optim::Optimizer;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::field::MapPath;
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::ProblemSpec;
-use crate::optim::transforms::{AddDecayedWeights, Chain, Momentum as MomentumTransform, ScaleByLearningRate};
-use crate::optim::Optimizer;
 use crate::run::{run_one, Report, Trace};
 use crate::spec::RunSpec;
 
@@ -418,9 +418,15 @@ impl Chapter for WeightDecay {
         let max_gap = plain.0.params.iter().zip(&plain.1.params).map(|(p, q)| dist(p, q)).fold(0.0, f64::max);
         scene.readout.push(Readout::new(
             "SGD without momentum: L2 vs decoupled decay, largest distance between the iterates",
-            if plain.0.steps() == plain.1.steps() { format!("{} over {} steps", sig(max_gap), plain.0.steps()) } else { format!("runs stopped at different steps ({} and {})", plain.0.steps(), plain.1.steps()) },
+            if plain.0.steps() == plain.1.steps() {
+                format!("{} over {} steps", sig(max_gap), plain.0.steps())
+            } else {
+                format!("runs stopped at different steps ({} and {})", plain.0.steps(), plain.1.steps())
+            },
         ));
-        scene.readout.push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", sig(beta)), pair(&with_m.0, &with_m.1)));
+        scene
+            .readout
+            .push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", sig(beta)), pair(&with_m.0, &with_m.1)));
         for t in [&with_m.0, &with_m.1] {
             let e = end(t);
             let value = if let Some(d) = &t.diverged {
@@ -430,10 +436,9 @@ impl Chapter for WeightDecay {
             };
             scene.readout.push(Readout::new(format!("{}: end point", t.label), value));
         }
-        scene.readout.push(Readout::new(
-            "x̂: minimum of f + (1 − β)λ/2‖x‖², the fixed point of decoupled decay with momentum",
-            point_text(&x_hat),
-        ));
+        scene
+            .readout
+            .push(Readout::new("x̂: minimum of f + (1 − β)λ/2‖x‖², the fixed point of decoupled decay with momentum", point_text(&x_hat)));
         scene.values.push(("sgd_momentum".into(), sig(beta)));
         scene.values.push(("x_hat".into(), point_text(&x_hat)));
         scene.values.push(("eta_lambda".into(), sig(lr * lambda)));

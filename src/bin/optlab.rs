@@ -80,10 +80,7 @@ impl From<Ns> for NsVariant {
 
 /// `--steps`: an integer in [0, MAX_NS_STEPS] (negative numbers reach here so the message names the range).
 fn parse_steps(text: &str) -> Result<usize, String> {
-    text.parse::<usize>()
-        .ok()
-        .filter(|k| *k <= MAX_NS_STEPS)
-        .ok_or_else(|| format!("must be an integer in [0, {MAX_NS_STEPS}]"))
+    text.parse::<usize>().ok().filter(|k| *k <= MAX_NS_STEPS).ok_or_else(|| format!("must be an integer in [0, {MAX_NS_STEPS}]"))
 }
 
 /// Largest matrix side `optlab msign` accepts.
@@ -193,4 +190,3 @@ fn execute(cli: Cli) -> Result<String, String> {
         }
     }
 }
-

@@ -2,9 +2,9 @@
 
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use super::{same_len, StageState, StepError};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
-use super::{same_len, StageState, StepError};
 
 /// `torch.optim.Adagrad` (Duchi, Hazan & Singer 2011): `s ← s + g²`,
 /// `x ← x − lr/(1+(t−1)·lr_decay) · g/(√s + ε)`.
@@ -33,16 +33,16 @@ impl OptimizerConfig for Adagrad {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-        check_lr(path, c.lr)?;
-        check_range(path, "lr_decay", c.lr_decay, 0.0, 1e3)?;
-        check_weight_decay(path, c.weight_decay)?;
-        check_range(path, "initial_accumulator_value", c.initial_accumulator_value, 0.0, 1e6)?;
-        check_range(path, "eps", c.eps, 0.0, 1.0)?;
-        Box::new(Chain::new(vec![
-            Box::new(AddDecayedWeights(c.weight_decay)),
-            Box::new(ScaleByAdagrad::new(n, c.initial_accumulator_value, c.eps)),
-            Box::new(ScaleByLearningRate::new(c.lr_decay)),
-        ]))
+            check_lr(path, c.lr)?;
+            check_range(path, "lr_decay", c.lr_decay, 0.0, 1e3)?;
+            check_weight_decay(path, c.weight_decay)?;
+            check_range(path, "initial_accumulator_value", c.initial_accumulator_value, 0.0, 1e6)?;
+            check_range(path, "eps", c.eps, 0.0, 1.0)?;
+            Box::new(Chain::new(vec![
+                Box::new(AddDecayedWeights(c.weight_decay)),
+                Box::new(ScaleByAdagrad::new(n, c.initial_accumulator_value, c.eps)),
+                Box::new(ScaleByLearningRate::new(c.lr_decay)),
+            ]))
         })
     }
 }
@@ -88,4 +88,3 @@ impl Transform for ScaleByAdagrad {
         }
     }
 }
-

@@ -1,11 +1,11 @@
 //! Adam and AdamW: one config type marked by its kind of weight decay, the build of both chains (the L2 penalty before the scaling, decoupled decay after it) and the Adam scaling stage.
 
 use super::transforms::*;
+use super::{same_len, StageState, StepError};
 use super::{Optimizer, OptimizerConfig};
+use crate::checks::check_half_open;
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
-use crate::checks::check_half_open;
-use super::{same_len, StageState, StepError};
 
 /// Marks Adam's weight decay as the coupled L2 penalty (`torch.optim.Adam`, default 0).
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
@@ -65,12 +65,8 @@ impl OptimizerConfig for Adam<Coupled> {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-        let adam = c.validated_scaling(n, path)?;
-        Box::new(Chain::new(vec![
-            Box::new(AddDecayedWeights(c.weight_decay)),
-            adam,
-            Box::new(ScaleByLearningRate::new(0.0)),
-        ]))
+            let adam = c.validated_scaling(n, path)?;
+            Box::new(Chain::new(vec![Box::new(AddDecayedWeights(c.weight_decay)), adam, Box::new(ScaleByLearningRate::new(0.0))]))
         })
     }
 }
@@ -84,12 +80,8 @@ impl OptimizerConfig for Adam<Decoupled> {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-        let adam = c.validated_scaling(n, path)?;
-        Box::new(Chain::new(vec![
-            adam,
-            Box::new(AddDecayedWeights(c.weight_decay)),
-            Box::new(ScaleByLearningRate::new(0.0)),
-        ]))
+            let adam = c.validated_scaling(n, path)?;
+            Box::new(Chain::new(vec![adam, Box::new(AddDecayedWeights(c.weight_decay)), Box::new(ScaleByLearningRate::new(0.0))]))
         })
     }
 }
@@ -141,11 +133,8 @@ impl ScaleByAdam {
 impl Transform for ScaleByAdam {
     fn apply(&mut self, u: &mut [f64], _x: &[f64], _lr: f64) -> Result<(), StepError> {
         self.t += 1;
-        let (bc1, bc2_sqrt) = if self.bias_correction {
-            (1.0 - self.beta1.powi(self.t), (1.0 - self.beta2.powi(self.t)).sqrt())
-        } else {
-            (1.0, 1.0)
-        };
+        let (bc1, bc2_sqrt) =
+            if self.bias_correction { (1.0 - self.beta1.powi(self.t), (1.0 - self.beta2.powi(self.t)).sqrt()) } else { (1.0, 1.0) };
         for i in 0..u.len() {
             let g = u[i];
             self.m[i] = lerp(self.m[i], g, 1.0 - self.beta1);
@@ -164,11 +153,7 @@ impl Transform for ScaleByAdam {
     }
 
     fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        vec![
-            ("first_moment", self.m.clone()),
-            ("second_moment", self.v.clone()),
-            ("step_scale", self.scale.clone()),
-        ]
+        vec![("first_moment", self.m.clone()), ("second_moment", self.v.clone()), ("step_scale", self.scale.clone())]
     }
 
     fn state(&self) -> StageState {
@@ -188,4 +173,3 @@ impl Transform for ScaleByAdam {
         }
     }
 }
-

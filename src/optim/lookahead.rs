@@ -27,7 +27,7 @@ impl Optimizer for Lookahead {
         let slow = self.slow.get_or_insert_with(|| x.to_vec());
         self.inner.step(x, g, lr, oracle)?;
         self.t += 1;
-        if self.t % self.k == 0 {
+        if self.t.is_multiple_of(self.k) {
             for (xi, si) in x.iter_mut().zip(slow.iter_mut()) {
                 *xi = self.alpha * *xi + (1.0 - self.alpha) * *si;
                 *si = *xi;
@@ -77,7 +77,6 @@ impl Default for LookaheadSpec {
     }
 }
 
-
 impl OptimizerConfig for LookaheadSpec {
     fn base_lr(&self) -> f64 {
         self.inner.base_lr()
@@ -87,10 +86,10 @@ impl OptimizerConfig for LookaheadSpec {
         let c = self;
         let _ = (rows, cols, depth);
         Ok({
-        check_range(path, "k", c.k as f64, 1.0, 1000.0)?;
-        check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
-        let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
-        Box::new(Lookahead::new(c.k, c.alpha, inner))
+            check_range(path, "k", c.k as f64, 1.0, 1000.0)?;
+            check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
+            let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
+            Box::new(Lookahead::new(c.k, c.alpha, inner))
         })
     }
 }

@@ -2,10 +2,10 @@
 
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
-use crate::checks::{check_range, SpecError};
-use serde::{Deserialize, Serialize};
 use super::{same_len, StageState, StepError, MAX_NS_STEPS};
+use crate::checks::{check_range, SpecError};
 use crate::linalg::msign::{msign_svd, newton_schulz_in_place, NsVariant};
+use serde::{Deserialize, Serialize};
 
 /// How Muon scales `msign(U)` for a `rows × cols` matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,23 +63,23 @@ impl OptimizerConfig for Muon {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-        check_lr(path, c.lr)?;
-        check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
-        check_range(path, "ns_steps", c.ns_steps as f64, 0.0, MAX_NS_STEPS as f64)?;
-        check_weight_decay(path, c.weight_decay)?;
-        check_range(path, "eps", c.eps, 0.0, 1.0)?;
-        let scale = match c.scale {
-            MuonScale::None => 1.0,
-            MuonScale::Shape => (1f64).max(rows as f64 / cols as f64).sqrt(),
-            MuonScale::MatchRmsAdamw => 0.2 * (rows.max(cols) as f64).sqrt(),
-        };
-        Box::new(Chain::new(vec![
-            Box::new(MuonMomentum::new(n, c.momentum, c.nesterov, c.momentum_form)),
-            Box::new(Orthogonalize { rows, cols, variant: c.ns, steps: c.ns_steps, eps: c.eps }),
-            Box::new(Scale(scale)),
-            Box::new(AddDecayedWeights(c.weight_decay)),
-            Box::new(ScaleByLearningRate::new(0.0)),
-        ]))
+            check_lr(path, c.lr)?;
+            check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
+            check_range(path, "ns_steps", c.ns_steps as f64, 0.0, MAX_NS_STEPS as f64)?;
+            check_weight_decay(path, c.weight_decay)?;
+            check_range(path, "eps", c.eps, 0.0, 1.0)?;
+            let scale = match c.scale {
+                MuonScale::None => 1.0,
+                MuonScale::Shape => (1f64).max(rows as f64 / cols as f64).sqrt(),
+                MuonScale::MatchRmsAdamw => 0.2 * (rows.max(cols) as f64).sqrt(),
+            };
+            Box::new(Chain::new(vec![
+                Box::new(MuonMomentum::new(n, c.momentum, c.nesterov, c.momentum_form)),
+                Box::new(Orthogonalize { rows, cols, variant: c.ns, steps: c.ns_steps, eps: c.eps }),
+                Box::new(Scale(scale)),
+                Box::new(AddDecayedWeights(c.weight_decay)),
+                Box::new(ScaleByLearningRate::new(0.0)),
+            ]))
         })
     }
 }

@@ -1,8 +1,8 @@
-use super::{OptState, Optimizer, Oracle, StepError};
 use super::OptimizerConfig;
+use super::{OptState, Optimizer, Oracle, StepError};
 use crate::checks::{check_range, SpecError};
-use serde::{Deserialize, Serialize};
 use crate::linalg::{solve, symmetric_eigenvalues};
+use serde::{Deserialize, Serialize};
 
 /// Newton's method: `x ← x − lr·(H + τI)⁻¹∇f(x)`.
 ///
@@ -28,9 +28,7 @@ impl Newton {
 
 impl Optimizer for Newton {
     fn step(&mut self, x: &mut [f64], g: &[f64], lr: f64, oracle: &mut dyn Oracle) -> Result<(), StepError> {
-        let mut h = oracle
-            .hessian(x)
-            .ok_or_else(|| StepError("newton needs a Hessian, and this problem has none".into()))?;
+        let mut h = oracle.hessian(x).ok_or_else(|| StepError("newton needs a Hessian, and this problem has none".into()))?;
         self.shift = 0.0;
         if self.damping > 0.0 {
             let lambda_min = symmetric_eigenvalues(h.view()).last().copied().unwrap_or(0.0);
@@ -139,7 +137,6 @@ impl Default for NewtonSpec {
     }
 }
 
-
 impl OptimizerConfig for NewtonSpec {
     fn base_lr(&self) -> f64 {
         self.lr
@@ -149,9 +146,9 @@ impl OptimizerConfig for NewtonSpec {
         let c = self;
         let _ = (rows, cols, depth);
         Ok({
-        check_range(path, "lr", c.lr, 0.0, 10.0)?;
-        check_range(path, "damping", c.damping, 0.0, 1e6)?;
-        Box::new(Newton::new(c.damping))
+            check_range(path, "lr", c.lr, 0.0, 10.0)?;
+            check_range(path, "damping", c.damping, 0.0, 1e6)?;
+            Box::new(Newton::new(c.damping))
         })
     }
 }

@@ -2,9 +2,9 @@
 
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use super::{same_len, StageState, StepError};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
-use super::{same_len, StageState, StepError};
 
 /// `torch.optim.RMSprop` (Hinton's lecture notes, 2012): `v ← αv + (1−α)g²`, `x ← x − lr·g/(√v + ε)`;
 /// `centered` subtracts the squared mean gradient; `momentum` keeps `b ← μb + g/(√v + ε)`.
@@ -34,17 +34,17 @@ impl OptimizerConfig for Rmsprop {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-        check_lr(path, c.lr)?;
-        check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
-        check_range(path, "eps", c.eps, 0.0, 1.0)?;
-        check_weight_decay(path, c.weight_decay)?;
-        check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
-        Box::new(Chain::new(vec![
-            Box::new(AddDecayedWeights(c.weight_decay)),
-            Box::new(ScaleByRms::new(n, c.alpha, c.eps, c.centered)),
-            Box::new(Momentum::new(c.momentum, 0.0, false)),
-            Box::new(ScaleByLearningRate::new(0.0)),
-        ]))
+            check_lr(path, c.lr)?;
+            check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
+            check_range(path, "eps", c.eps, 0.0, 1.0)?;
+            check_weight_decay(path, c.weight_decay)?;
+            check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
+            Box::new(Chain::new(vec![
+                Box::new(AddDecayedWeights(c.weight_decay)),
+                Box::new(ScaleByRms::new(n, c.alpha, c.eps, c.centered)),
+                Box::new(Momentum::new(c.momentum, 0.0, false)),
+                Box::new(ScaleByLearningRate::new(0.0)),
+            ]))
         })
     }
 }
@@ -105,4 +105,3 @@ impl Transform for ScaleByRms {
         }
     }
 }
-

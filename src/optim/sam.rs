@@ -141,7 +141,6 @@ fn de_p<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     }
 }
 
-
 impl OptimizerConfig for SamSpec {
     fn base_lr(&self) -> f64 {
         self.inner.base_lr()
@@ -151,12 +150,12 @@ impl OptimizerConfig for SamSpec {
         let c = self;
         let _ = (rows, cols, depth);
         Ok({
-        check_range(path, "rho", c.rho, 0.0, 1e3)?;
-        if c.p.is_nan() || c.p <= 1.0 {
-            return Err(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
-        }
-        let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
-        Box::new(Sam::new(c.rho, c.p, c.adaptive, inner))
+            check_range(path, "rho", c.rho, 0.0, 1e3)?;
+            if c.p.is_nan() || c.p <= 1.0 {
+                return Err(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
+            }
+            let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
+            Box::new(Sam::new(c.rho, c.p, c.adaptive, inner))
         })
     }
 }

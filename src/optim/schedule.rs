@@ -7,29 +7,20 @@ use serde::{Deserialize, Serialize};
 
 /// A schedule: a multiplier curve over scheduler steps. Defaults when read: `step.gamma = 0.1`,
 /// `cosine.eta_min = 0`, `linear` {start_factor: 1/3, end_factor: 1, total_iters: 5} (PyTorch's).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScheduleSpec {
     /// η_t = η.
+    #[default]
     Constant,
     /// `StepLR`: η·γ^⌊e/step_size⌋.
-    Step {
-        step_size: usize,
-        gamma: f64,
-    },
+    Step { step_size: usize, gamma: f64 },
     /// `ExponentialLR`: η·γ^e.
     Exponential { gamma: f64 },
     /// `CosineAnnealingLR`: η_min + (η − η_min)(1 + cos(πe/t_max))/2.
-    Cosine {
-        t_max: usize,
-        eta_min: f64,
-    },
+    Cosine { t_max: usize, eta_min: f64 },
     /// `LinearLR`: η·(s + (f − s)·min(e, n)/n); a warm-up when s < f, a linear decay when s > f.
-    Linear {
-        start_factor: f64,
-        end_factor: f64,
-        total_iters: usize,
-    },
+    Linear { start_factor: f64, end_factor: f64, total_iters: usize },
     /// `SequentialLR`: schedule i runs from milestone i−1 on, restarted at its own step 0.
     Sequential { schedulers: Vec<ScheduleSpec>, milestones: Vec<usize> },
 }
@@ -93,12 +84,6 @@ fn default_total_iters() -> usize {
     5
 }
 
-impl Default for ScheduleSpec {
-    fn default() -> Self {
-        ScheduleSpec::Constant
-    }
-}
-
 impl ScheduleSpec {
     /// The learning rate after `e` scheduler steps, for base rate `base`.
     pub fn lr(&self, base: f64, e: usize) -> f64 {
@@ -136,10 +121,7 @@ impl ScheduleSpec {
             }
             ScheduleSpec::Linear { start_factor, end_factor, total_iters } => {
                 if !(*start_factor > 0.0 && *start_factor <= 1.0) {
-                    return Err(SpecError::new(
-                        format!("{path}.start_factor"),
-                        format!("must be in (0, 1], got {start_factor}"),
-                    ));
+                    return Err(SpecError::new(format!("{path}.start_factor"), format!("must be in (0, 1], got {start_factor}")));
                 }
                 check_range(path, "end_factor", *end_factor, 0.0, 1.0)?;
                 check_range(path, "total_iters", *total_iters as f64, 1.0, 1e6)
@@ -159,10 +141,7 @@ impl ScheduleSpec {
                     ));
                 }
                 if milestones.windows(2).any(|w| w[0] >= w[1]) || milestones.first() == Some(&0) {
-                    return Err(SpecError::new(
-                        format!("{path}.milestones"),
-                        "must be positive and strictly increasing",
-                    ));
+                    return Err(SpecError::new(format!("{path}.milestones"), "must be positive and strictly increasing"));
                 }
                 for (i, s) in schedulers.iter().enumerate() {
                     if matches!(s, ScheduleSpec::Sequential { .. }) {

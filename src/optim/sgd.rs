@@ -32,21 +32,18 @@ impl OptimizerConfig for Sgd {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-        check_lr(path, c.lr)?;
-        check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
-        check_range(path, "dampening", c.dampening, 0.0, 1.0)?;
-        check_weight_decay(path, c.weight_decay)?;
-        if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
-            return Err(SpecError::new(
-                format!("{path}.nesterov"),
-                "Nesterov momentum needs momentum > 0 and dampening = 0",
-            ));
-        }
-        Box::new(Chain::new(vec![
-            Box::new(AddDecayedWeights(c.weight_decay)),
-            Box::new(Momentum::new(c.momentum, c.dampening, c.nesterov)),
-            Box::new(ScaleByLearningRate::new(0.0)),
-        ]))
+            check_lr(path, c.lr)?;
+            check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
+            check_range(path, "dampening", c.dampening, 0.0, 1.0)?;
+            check_weight_decay(path, c.weight_decay)?;
+            if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
+                return Err(SpecError::new(format!("{path}.nesterov"), "Nesterov momentum needs momentum > 0 and dampening = 0"));
+            }
+            Box::new(Chain::new(vec![
+                Box::new(AddDecayedWeights(c.weight_decay)),
+                Box::new(Momentum::new(c.momentum, c.dampening, c.nesterov)),
+                Box::new(ScaleByLearningRate::new(0.0)),
+            ]))
         })
     }
 }

@@ -79,7 +79,9 @@ impl Optimizer for Chain {
                 }
                 Ok(())
             }
-            OptState::Chain { stages } => Err(StepError(format!("the saved chain has {} stages, this optimizer {}", stages.len(), self.stages.len()))),
+            OptState::Chain { stages } => {
+                Err(StepError(format!("the saved chain has {} stages, this optimizer {}", stages.len(), self.stages.len())))
+            }
             _ => Err(StepError("the saved state is not a chain of transforms".into())),
         }
     }

@@ -55,7 +55,14 @@ fn fast_ln(x: f64) -> f64 {
 /// Samples `f` on a `w × h` grid over `bounds = (x0, x1, y0, y1)` (row 0 at the top, y1) every `step`
 /// pixels, and colours `log(f − min + δ)` with viridis, darkening the pixels where the level band
 /// changes so that `levels` contour lines appear. Non-finite values are drawn in the highest colour.
-pub fn landscape_rgba(f: impl Fn(f64, f64) -> f64, bounds: (f64, f64, f64, f64), w: usize, h: usize, step: usize, levels: usize) -> Vec<u8> {
+pub fn landscape_rgba(
+    f: impl Fn(f64, f64) -> f64,
+    bounds: (f64, f64, f64, f64),
+    w: usize,
+    h: usize,
+    step: usize,
+    levels: usize,
+) -> Vec<u8> {
     let step = step.max(1);
     let (gw, gh) = (w.div_ceil(step).max(1), h.div_ceil(step).max(1));
     let (x0, x1, y0, y1) = bounds;
@@ -195,7 +202,11 @@ pub fn draw_map<DB: DrawingBackend>(
     let col_max = (root.dim_in_pixel().0 as i32 / 4 - gap).max(bar_w);
     let scale_texts: Option<Vec<String>> = m.scale.as_ref().map(|sc| {
         let measure = |t: &str| root.estimate_text_size(t, &small).map(|d| d.0).unwrap_or(0);
-        [&sc.label, &sc.high, &sc.low].into_iter().chain(sc.extra.as_ref().map(|e| &e.0)).map(|t| fit_with_ellipsis(t, col_max as u32, &measure)).collect()
+        [&sc.label, &sc.high, &sc.low]
+            .into_iter()
+            .chain(sc.extra.as_ref().map(|e| &e.0))
+            .map(|t| fit_with_ellipsis(t, col_max as u32, &measure))
+            .collect()
     });
     let col_w = scale_texts.as_ref().map_or(0, |ts| {
         let width = |t: &String| root.estimate_text_size(t, &small).map(|d| d.0 as i32).unwrap_or(0);

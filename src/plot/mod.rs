@@ -198,11 +198,8 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 /// Draws a [`LineChart`] filling `root`.
 pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart, th: &Theme) -> DrawResult<Frame> {
     root.fill(&th.background).map_err(err)?;
-    let pts: Vec<Vec<(f64, f64)>> = c
-        .series
-        .iter()
-        .map(|s| s.points.iter().filter_map(|&(x, y)| Some((tx(x, c.x_log)?, tx(y, c.y_log)?))).collect())
-        .collect();
+    let pts: Vec<Vec<(f64, f64)>> =
+        c.series.iter().map(|s| s.points.iter().filter_map(|&(x, y)| Some((tx(x, c.x_log)?, tx(y, c.y_log)?))).collect()).collect();
     let all = pts.iter().flatten();
     let (mut xl, mut xh, mut yl, mut yh) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for &(x, y) in all {
@@ -224,10 +221,8 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     // Points far outside a fixed range would overflow plotters' pixel arithmetic: pin them just outside the
     // view, so lines still run off the edge in the right direction.
     let (mx, my) = ((x1 - x0) * 0.05, (y1 - y0) * 0.05);
-    let pts: Vec<Vec<(f64, f64)>> = pts
-        .into_iter()
-        .map(|p| p.into_iter().map(|(x, y)| (x.clamp(x0 - mx, x1 + mx), y.clamp(y0 - my, y1 + my))).collect())
-        .collect();
+    let pts: Vec<Vec<(f64, f64)>> =
+        pts.into_iter().map(|p| p.into_iter().map(|(x, y)| (x.clamp(x0 - mx, x1 + mx), y.clamp(y0 - my, y1 + my))).collect()).collect();
     let fp = th.font_px;
     let keys: Vec<legend::Key> = c
         .series
@@ -300,9 +295,7 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         if let Some(xv) = tx(*x, c.x_log) {
             let st = ShapeStyle::from(&th.foreground).stroke_width(1);
             chart.draw_series(DashedLineSeries::new(vec![(xv, y0), (xv, y1)], 4, 4, st)).map_err(err)?;
-            chart
-                .draw_series(std::iter::once(Text::new(label.clone(), (xv, y1), th.font(0.9))))
-                .map_err(err)?;
+            chart.draw_series(std::iter::once(Text::new(label.clone(), (xv, y1), th.font(0.9)))).map_err(err)?;
         }
     }
     let (px, py) = chart.plotting_area().get_pixel_range();

@@ -1,6 +1,6 @@
 use super::{data_rng, Problem};
-use crate::linalg::{solve, symmetric_eigenvalues};
 use crate::checks::{check_range, SpecError};
+use crate::linalg::{solve, symmetric_eigenvalues};
 use ndarray::Array2;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
@@ -47,10 +47,7 @@ impl FiniteSumSpec {
             return Err(SpecError::new(path, "samples × dim may be at most 4,000,000"));
         }
         if self.batch < 1 || self.batch > self.samples {
-            return Err(SpecError::new(
-                format!("{path}.batch"),
-                format!("must be in [1, samples = {}], got {}", self.samples, self.batch),
-            ));
+            return Err(SpecError::new(format!("{path}.batch"), format!("must be in [1, samples = {}], got {}", self.samples, self.batch)));
         }
         let (n, d) = (self.samples, self.dim);
         let mut rng = data_rng(seed);
@@ -240,7 +237,9 @@ impl Problem for FiniteSum {
         let n = self.y.len();
         let total = match <&[f64; 2]>::try_from(x) {
             // two dimensions: the same sums on fixed-size rows (unrolled)
-            Ok(x2) => self.rows().map(|(a, y)| 0.5 * residual(<&[f64; 2]>::try_from(a).expect("rows as long as x"), x2, y).powi(2)).sum::<f64>(),
+            Ok(x2) => {
+                self.rows().map(|(a, y)| 0.5 * residual(<&[f64; 2]>::try_from(a).expect("rows as long as x"), x2, y).powi(2)).sum::<f64>()
+            }
             Err(_) => self.rows().map(|(a, y)| 0.5 * residual(a, x, y).powi(2)).sum::<f64>(),
         };
         total / n as f64
@@ -301,7 +300,25 @@ mod tests {
         let mut out = Vec::new();
         // both of rand's algorithms and their switches: Floyd (insertion below 50 drawn, shuffle after),
         // the partial Fisher–Yates from 12 drawn on short lengths, rejection sampling (delegated)
-        let cases = [(1, 0), (1, 1), (5, 5), (64, 8), (64, 11), (64, 12), (256, 1), (256, 12), (256, 103), (256, 255), (256, 256), (400, 49), (4000, 50), (4000, 60), (1000, 163), (50_000, 163), (100_000, 170)];
+        let cases = [
+            (1, 0),
+            (1, 1),
+            (5, 5),
+            (64, 8),
+            (64, 11),
+            (64, 12),
+            (256, 1),
+            (256, 12),
+            (256, 103),
+            (256, 255),
+            (256, 256),
+            (400, 49),
+            (4000, 50),
+            (4000, 60),
+            (1000, 163),
+            (50_000, 163),
+            (100_000, 170),
+        ];
         for (case, &(length, amount)) in cases.iter().enumerate() {
             for seed in 0..3u64 {
                 let mut a = ChaCha8Rng::seed_from_u64(seed * 100 + case as u64);

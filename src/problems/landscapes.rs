@@ -164,20 +164,13 @@ impl FlatSharpSpec {
         check_range(path, "flat_depth", self.flat_depth, 0.0, 100.0)?;
         check_range(path, "flat_width", self.flat_width, 0.01, 10.0)?;
         check_range(path, "bowl", self.bowl, 0.0, 10.0)?;
-        Ok(FlatSharp {
-            sharp: (self.sharp_depth, self.sharp_width),
-            flat: (self.flat_depth, self.flat_width),
-            bowl: self.bowl,
-        })
+        Ok(FlatSharp { sharp: (self.sharp_depth, self.sharp_width), flat: (self.flat_depth, self.flat_width), bowl: self.bowl })
     }
 }
 
 impl FlatSharp {
     fn wells(&self, x: &[f64]) -> [(f64, [f64; 2], [[f64; 2]; 2]); 2] {
-        [
-            bump(x, SHARP_CENTER, self.sharp.1, self.sharp.0),
-            bump(x, FLAT_CENTER, self.flat.1, self.flat.0),
-        ]
+        [bump(x, SHARP_CENTER, self.sharp.1, self.sharp.0), bump(x, FLAT_CENTER, self.flat.1, self.flat.0)]
     }
 }
 
@@ -196,8 +189,6 @@ impl Problem for FlatSharp {
     }
     fn hessian(&self, x: &[f64]) -> Option<Array2<f64>> {
         let w = self.wells(x);
-        Some(Array2::from_shape_fn((2, 2), |(i, j)| {
-            (if i == j { 2.0 * self.bowl } else { 0.0 }) - w[0].2[i][j] - w[1].2[i][j]
-        }))
+        Some(Array2::from_shape_fn((2, 2), |(i, j)| (if i == j { 2.0 * self.bowl } else { 0.0 }) - w[0].2[i][j] - w[1].2[i][j]))
     }
 }

@@ -1,6 +1,6 @@
 use super::{Problem, MAX_HESSIAN_PARAMS};
-use crate::linalg::{solve, symmetric_eigenvalues, to_na};
 use crate::checks::{check_range, SpecError};
+use crate::linalg::{solve, symmetric_eigenvalues, to_na};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 

@@ -59,12 +59,7 @@ fn parse_coord(field: &str, name: &str, line: usize) -> Result<f64, CsvError> {
 }
 
 fn parse_label(field: &str, line: usize, max_classes: usize) -> Result<usize, CsvError> {
-    let bad = || {
-        err(
-            line,
-            format!("label must be an integer from 0 to {} (one per class), got {}", max_classes - 1, quoted(field)),
-        )
-    };
+    let bad = || err(line, format!("label must be an integer from 0 to {} (one per class), got {}", max_classes - 1, quoted(field)));
     if field.is_empty() || !field.bytes().all(|b| b.is_ascii_digit()) || field.len() > 3 {
         return Err(bad());
     }

@@ -2,10 +2,10 @@
 //! construction of a network's optimizer from the spec (Muon on the hidden matrices, AdamW elsewhere).
 
 use super::mlp::Mlp;
+use crate::checks::SpecError;
 use crate::optim::config::{Adam, Decoupled};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::{Lookahead, Optimizer, OptimizerSpec, Oracle, Sam, StepError};
-use crate::checks::SpecError;
 use ndarray::Array2;
 use std::ops::Range;
 

@@ -66,11 +66,5 @@ pub fn compare(specs: &[TrainSpec]) -> Result<Vec<Trainer>, SpecError> {
             ));
         }
     }
-    specs
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            Trainer::new(s).map_err(|e| SpecError::new(format!("[{i}].{}", e.path), e.message))
-        })
-        .collect()
+    specs.iter().enumerate().map(|(i, s)| Trainer::new(s).map_err(|e| SpecError::new(format!("[{i}].{}", e.path), e.message))).collect()
 }

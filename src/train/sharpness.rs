@@ -93,13 +93,7 @@ pub struct Sharpness {
 
 /// Power iteration on `v ↦ Hv − shift·v` from a random unit start; returns (Rayleigh quotient of H,
 /// iterations, converged).
-fn power(
-    hv: &mut dyn FnMut(&[f64], &mut [f64]),
-    n: usize,
-    shift: f64,
-    opts: &PowerOptions,
-    rng: &mut ChaCha8Rng,
-) -> (f64, usize, bool) {
+fn power(hv: &mut dyn FnMut(&[f64], &mut [f64]), n: usize, shift: f64, opts: &PowerOptions, rng: &mut ChaCha8Rng) -> (f64, usize, bool) {
     let mut v: Vec<f64> = (0..n).map(|_| StandardNormal.sample(rng)).collect();
     let mut w = vec![0.0; n];
     let mut lam = f64::NAN;

@@ -161,10 +161,7 @@ impl TrainSpec {
         self.data.validate()?;
         let m = &self.model;
         if m.hidden.len() > MAX_HIDDEN_LAYERS {
-            return Err(SpecError::new(
-                "model.hidden",
-                format!("at most {MAX_HIDDEN_LAYERS} hidden layers, got {}", m.hidden.len()),
-            ));
+            return Err(SpecError::new("model.hidden", format!("at most {MAX_HIDDEN_LAYERS} hidden layers, got {}", m.hidden.len())));
         }
         for (i, &w) in m.hidden.iter().enumerate() {
             check_range("model", &format!("hidden[{i}]"), w as f64, 1.0, MAX_WIDTH as f64)?;
@@ -191,18 +188,13 @@ impl DataSpec {
         match (self.kind, &self.csv) {
             (DataKind::Csv, None) => return Err(SpecError::new("data.csv", "is required when kind is \"csv\"")),
             (DataKind::Csv, Some(_)) => {}
-            (_, Some(_)) => {
-                return Err(SpecError::new("data.csv", "is only read when kind is \"csv\"; remove it or set kind to \"csv\""))
-            }
+            (_, Some(_)) => return Err(SpecError::new("data.csv", "is only read when kind is \"csv\"; remove it or set kind to \"csv\"")),
             (_, None) => check_range(p, "n", self.n as f64, 4.0, MAX_POINTS as f64)?,
         }
         match self.kind {
             DataKind::Spirals | DataKind::Blobs => check_range(p, "classes", self.classes as f64, 2.0, MAX_CLASSES as f64)?,
             DataKind::Moons | DataKind::Circles | DataKind::Xor if self.classes != 2 => {
-                return Err(SpecError::new(
-                    "data.classes",
-                    format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_lowercase(),
-                ))
+                return Err(SpecError::new("data.classes", format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_lowercase()))
             }
             _ => {}
         }

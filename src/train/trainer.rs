@@ -5,10 +5,10 @@ use super::groups::{build_optimizer, newton_of};
 use super::mlp::{Loss, Mlp, Workspace};
 use super::sharpness::{self, LossSlice, PowerOptions, Sharpness};
 use super::spec::TrainSpec;
+use crate::checks::SpecError;
 use crate::optim::{Optimizer, Oracle};
 use crate::problems::{batch_rng, data_rng, MAX_HESSIAN_PARAMS};
 use crate::run::{Diverged, DIVERGENCE_LOSS};
-use crate::checks::SpecError;
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -88,7 +88,14 @@ pub fn init_rng(seed: u64) -> ChaCha8Rng {
 
 /// Mean loss and accuracy over the rows `idx` of `pts` (all rows when `None`); with `grad`, writes the
 /// gradient of that mean loss into it.
-pub fn evaluate(mlp: &Mlp, params: &[f64], ws: &mut Workspace, pts: &Points, idx: Option<&[usize]>, mut grad: Option<&mut [f64]>) -> (f64, f64) {
+pub fn evaluate(
+    mlp: &Mlp,
+    params: &[f64],
+    ws: &mut Workspace,
+    pts: &Points,
+    idx: Option<&[usize]>,
+    mut grad: Option<&mut [f64]>,
+) -> (f64, f64) {
     let total = idx.map_or(pts.len(), <[usize]>::len);
     if let Some(g) = grad.as_deref_mut() {
         g.fill(0.0);

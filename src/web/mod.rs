@@ -6,9 +6,9 @@
 mod fast_canvas;
 
 use crate::app::{self, Chart, Field};
-use fast_canvas::FastCanvas;
 use crate::plot::field::{grid_rgba, landscape_rgba};
 use crate::plot::{Frame, Theme};
+use fast_canvas::FastCanvas;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 use serde::Serialize;
@@ -240,12 +240,8 @@ impl Session {
         let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let el = doc.get_element_by_id(&format!("cv-{chapter}-{id}")).ok_or("canvas missing")?;
         let canvas: HtmlCanvasElement = el.dyn_into().map_err(|_| "not a canvas")?;
-        let ctx: CanvasRenderingContext2d = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into().ok())
-            .ok_or("no 2d context")?;
+        let ctx: CanvasRenderingContext2d =
+            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or("no 2d context")?;
         let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?, ctx.clone());
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;

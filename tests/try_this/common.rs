@@ -30,10 +30,7 @@ pub fn check_chapter(id: &str, scenarios: &[Scenario]) {
         scenarios.len()
     );
     for (i, ((start, run), bullet)) in scenarios.iter().zip(bullets).enumerate() {
-        assert!(
-            !start.is_empty() && bullet.starts_with(start),
-            "{id}: scenario {i} names “{start}” but bullet {i} reads “{bullet}”"
-        );
+        assert!(!start.is_empty() && bullet.starts_with(start), "{id}: scenario {i} names “{start}” but bullet {i} reads “{bullet}”");
         run();
     }
 }

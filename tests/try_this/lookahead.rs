@@ -54,7 +54,7 @@ fn noisy_least_squares() {
     let f_star = p.minimum().unwrap();
     let r = s.report.as_ref().unwrap();
     // the slow weights are the fast weights at every k-th step (k = 5)
-    let slow_last = r.runs[0].params.iter().enumerate().filter(|(t, _)| t % 5 == 0).map(|(_, x)| x).last().unwrap();
+    let slow_last = r.runs[0].params.iter().enumerate().filter(|(t, _)| t % 5 == 0).map(|(_, x)| x).next_back().unwrap();
     let alone_last = r.runs[1].params.last().unwrap();
     let (a, b) = (p.value(slow_last) - f_star, p.value(alone_last) - f_star);
     assert!(a * 3.0 < b, "slow weights end at f − f* = {a}, the inner optimizer alone at {b}");

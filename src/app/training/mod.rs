@@ -44,7 +44,14 @@ fn preset_control() -> Control {
 pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
     let s = setup::setup(st);
     if s.specs.iter().any(|sp| crate::train::groups::newton_of(&sp.optimizer).is_some()) {
-        let n = crate::train::Mlp::new(2, &s.specs[0].model.hidden, s.specs[0].data.classes, s.specs[0].model.activation, s.specs[0].model.loss).n_params();
+        let n = crate::train::Mlp::new(
+            2,
+            &s.specs[0].model.hidden,
+            s.specs[0].data.classes,
+            s.specs[0].model.activation,
+            s.specs[0].model.loss,
+        )
+        .n_params();
         if n > setup::MAX_APP_NEWTON_PARAMS {
             let why = crate::train::trainer::newton_too_big(n, setup::MAX_APP_NEWTON_PARAMS);
             return Err(Message::error(format!(
@@ -107,7 +114,10 @@ impl Chapter for Training {
                 caption: "sharpness: Lanczos on Hessian-vector products",
                 tex: r"Hv \approx \frac{\nabla L(w + hv) - \nabla L(w - hv)}{2h},\ \ \lambda_{\max} = \max_{\|v\|=1} v^\top H v \approx {lambda_max}",
             },
-            Formula { caption: "loss slice (filter-normalised direction d)", tex: r"\alpha \mapsto L(w + \alpha d),\quad d_{\text{row}} = \frac{g_{\text{row}}}{\|g_{\text{row}}\|}\,\|w_{\text{row}}\|,\ g \sim \mathcal N(0, I)" },
+            Formula {
+                caption: "loss slice (filter-normalised direction d)",
+                tex: r"\alpha \mapsto L(w + \alpha d),\quad d_{\text{row}} = \frac{g_{\text{row}}}{\|g_{\text{row}}\|}\,\|w_{\text{row}}\|,\ g \sim \mathcal N(0, I)",
+            },
         ]
     }
     fn controls(&self) -> Vec<Control> {
@@ -193,11 +203,26 @@ impl Chapter for Training {
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![
-            Canvas { id: "regions", label: "decision regions: predicted class (colour) and its confidence (shade), with the training and test points", aspect: 0.85, clickable: false },
+            Canvas {
+                id: "regions",
+                label: "decision regions: predicted class (colour) and its confidence (shade), with the training and test points",
+                aspect: 0.85,
+                clickable: false,
+            },
             Canvas { id: "loss", label: "training and test loss against the step", aspect: 0.6, clickable: false },
             Canvas { id: "accuracy", label: "training and test accuracy against the step", aspect: 0.6, clickable: false },
-            Canvas { id: "sharpness", label: "largest Hessian eigenvalue of the training loss against the step", aspect: 0.6, clickable: false },
-            Canvas { id: "slice", label: "loss along a random filter-normalised direction through the current weights", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "sharpness",
+                label: "largest Hessian eigenvalue of the training loss against the step",
+                aspect: 0.6,
+                clickable: false,
+            },
+            Canvas {
+                id: "slice",
+                label: "loss along a random filter-normalised direction through the current weights",
+                aspect: 0.6,
+                clickable: false,
+            },
             Canvas { id: "spectrum", label: "singular values of the last update of a hidden weight matrix", aspect: 0.6, clickable: false },
         ]
     }

@@ -44,6 +44,7 @@ pub fn cell_rgb(p: &[f64], colors: &[usize], th: &Theme) -> [u8; 3] {
 
 /// RGBA pixels (`w × h`, row 0 at the top) of a `gw × gh` grid of cells with `classes` outputs each
 /// (`probs[(row·gw + col)·classes + k]`), each cell filling its share of the pixels.
+#[allow(clippy::too_many_arguments)] // the grid, its size, the image size and the theme: one call site, all plain sizes
 pub fn rgba(probs: &[f64], classes: usize, colors: &[usize], gw: usize, gh: usize, w: usize, h: usize, th: &Theme) -> Vec<u8> {
     let (gw, gh, k) = (gw.max(1), gh.max(1), classes.max(1));
     let cells: Vec<[u8; 3]> = (0..gw * gh).map(|i| probs.get(i * k..(i + 1) * k).map_or(NO_OUTPUT, |p| cell_rgb(p, colors, th))).collect();

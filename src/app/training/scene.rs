@@ -4,13 +4,13 @@
 //! slice), so building a scene costs little more than copying the curves.
 
 use super::live::{row_cost, TrainingRun};
+use super::regions;
 use crate::app::common::sig;
 use crate::app::{Chart, Field, Readout, Scene, State};
 use crate::linalg::singular_values;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
-use super::regions;
 use crate::train::groups::uses_muon;
 use crate::train::report::{TrainReport, TrainTrace};
 
@@ -84,7 +84,11 @@ fn report(run: &TrainingRun) -> TrainReport {
     let runs = run
         .runs
         .iter()
-        .map(|r| TrainTrace { label: r.trainer.spec().label(), history: r.trainer.history().to_vec(), diverged: r.trainer.diverged().cloned() })
+        .map(|r| TrainTrace {
+            label: r.trainer.spec().label(),
+            history: r.trainer.history().to_vec(),
+            diverged: r.trainer.diverged().cloned(),
+        })
         .collect();
     TrainReport { runs }
 }
@@ -117,7 +121,8 @@ fn regions(run: &mut TrainingRun, view: usize) -> Chart {
     let probs = run.cache.probs.clone();
     let classes = r.trainer.mlp().classes().max(1);
     let data = r.trainer.data();
-    let mut points: Vec<(f64, f64, usize, bool)> = data.train.x.iter().zip(&data.train.y).map(|(p, &y)| (p[0], p[1], class_color(y), true)).collect();
+    let mut points: Vec<(f64, f64, usize, bool)> =
+        data.train.x.iter().zip(&data.train.y).map(|(p, &y)| (p[0], p[1], class_color(y), true)).collect();
     points.extend(data.test.x.iter().zip(&data.test.y).map(|(p, &y)| (p[0], p[1], class_color(y), false)));
     let label = r.trainer.spec().label.clone();
     run.cache.map_note = match run.cache.refined {
@@ -219,14 +224,21 @@ fn slice_chart(run: &TrainingRun) -> Chart {
         let Some((step, s)) = &r.slice else { continue };
         steps.push(format!("{} at step {step}", letter(r.color)));
         let l = letter(r.color);
-        series.push(Series::line(format!("{l} training"), RUN_COLORS[r.color], s.alpha.iter().copied().zip(s.train_loss.iter().copied()).collect()));
+        series.push(Series::line(
+            format!("{l} training"),
+            RUN_COLORS[r.color],
+            s.alpha.iter().copied().zip(s.train_loss.iter().copied()).collect(),
+        ));
         if !s.test_loss.is_empty() {
             let pts = s.alpha.iter().copied().zip(s.test_loss.iter().copied()).collect();
             series.push(Series::line(format!("{l} test"), RUN_COLORS[r.color], pts).with_mark(Mark::Dashed));
         }
     }
     Chart::Lines(LineChart {
-        title: format!("loss along a random filter-normalised direction d ({})", if steps.is_empty() { "none yet".into() } else { steps.join(", ") }),
+        title: format!(
+            "loss along a random filter-normalised direction d ({})",
+            if steps.is_empty() { "none yet".into() } else { steps.join(", ") }
+        ),
         x_label: "α in L(w + α·d)".into(),
         y_label: "loss".into(),
         y_log: true,
@@ -238,7 +250,11 @@ fn slice_chart(run: &TrainingRun) -> Chart {
 fn spectrum_chart(run: &mut TrainingRun) -> Chart {
     let l = spectrum_layer(run);
     if run.cache.spectra_step != Some(run.step) || run.cache.spectra.len() != run.runs.len() {
-        run.cache.spectra = run.runs.iter().map(|r| if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) }).collect();
+        run.cache.spectra = run
+            .runs
+            .iter()
+            .map(|r| if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) })
+            .collect();
         run.cache.spectra_step = Some(run.step);
     }
     let layer = run.runs[0].trainer.mlp().layers()[l];
@@ -287,10 +303,7 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
     let n_train = t.data().train.len();
     scene.readout.push(Readout::new("optimizer steps", format!("{} of {}", run.step, run.total)));
     scene.readout.push(Readout::new(format!("epochs (complete passes over the {n_train} training points)"), t.epoch().to_string()));
-    scene.readout.push(Readout::new(
-        format!("training samples used (batch size {})", t.spec().batch_size),
-        t.samples().to_string(),
-    ));
+    scene.readout.push(Readout::new(format!("training samples used (batch size {})", t.spec().batch_size), t.samples().to_string()));
     for r in &run.runs {
         let label = r.trainer.spec().label.clone();
         if let Some(d) = r.trainer.diverged() {
@@ -322,9 +335,14 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                 } else {
                     ""
                 };
-                scene.readout.push(Readout::new(format!("{label}: λ_max at step {}", l.step), format!("{how}{}{relu}", thr.unwrap_or_default())));
+                scene
+                    .readout
+                    .push(Readout::new(format!("{label}: λ_max at step {}", l.step), format!("{how}{}{relu}", thr.unwrap_or_default())));
             }
-            None => scene.readout.push(Readout::new(format!("{label}: λ_max"), if r.measuring() { "being measured" } else { "measured from the first step on (press Play or Step)" })),
+            None => scene.readout.push(Readout::new(
+                format!("{label}: λ_max"),
+                if r.measuring() { "being measured" } else { "measured from the first step on (press Play or Step)" },
+            )),
         }
     }
     if run.runs.iter().any(|r| uses_muon(&r.trainer.spec().optimizer)) {
@@ -360,10 +378,9 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
         scene.readout.push(Readout::new("flipped training labels", format!("{flipped} of {n_train} (label noise); test labels are clean")));
     }
     if run.runs.len() > 1 {
-        scene.readout.push(Readout::new(
-            "fair comparison",
-            "both runs start from the same weights and see the same mini-batches in the same order",
-        ));
+        scene
+            .readout
+            .push(Readout::new("fair comparison", "both runs start from the same weights and see the same mini-batches in the same order"));
     }
     let lam = run.runs[0].lambdas.last().map_or(r"\text{(being measured)}".to_string(), |l| sig(l.value));
     scene.values.push(("lambda_max".into(), lam));

@@ -257,7 +257,8 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
         "blobs" => (DataKind::Blobs, "Gaussian blobs"),
         "csv" => {
             let text = eff.get("csv");
-            let parsed = if text.trim().is_empty() { None } else { Some(crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES)) };
+            let parsed =
+                if text.trim().is_empty() { None } else { Some(crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES)) };
             match parsed {
                 Some(Ok(pts)) => {
                     let classes = pts.y.iter().max().map_or(2, |m| m + 1);
@@ -271,7 +272,14 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
                     }
                     (data.kind, data.n, data.classes, data.csv) = (DataKind::Csv, pts.len(), classes, Some(text.to_string()));
                     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
-                    return (data, format!("your data: {} rows, {classes} classes → {n_train} training, {} test points", pts.len(), pts.len() - n_train));
+                    return (
+                        data,
+                        format!(
+                            "your data: {} rows, {classes} classes → {n_train} training, {} test points",
+                            pts.len(),
+                            pts.len() - n_train
+                        ),
+                    );
                 }
                 None => messages.push(Message::info(format!(
                     "“your data” is empty: paste or load x1,x2,label rows into its box (a link carries at most {MAX_CSV_URL} \
