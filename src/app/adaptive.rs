@@ -18,26 +18,50 @@ use rand_chacha::ChaCha8Rng;
 
 pub struct Adaptive;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub problem: String,
+    pub kappa: f64,
+    pub angle: f64,
+    pub lr: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub alpha: f64,
+    pub eps: f64,
+    pub bias_correction: bool,
+    pub steps: usize,
+    pub rare: f64,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Adaptive.controls(), st)
+    }
+}
+
 /// Palette indices of AdaGrad, RMSProp and Adam (the same in every chart).
 const COLORS: [usize; 3] = [0, 1, 2];
 
-fn problem(st: &State) -> ProblemSpec {
-    let json = match st.get("problem") {
+fn problem(p: &Params) -> ProblemSpec {
+    let json = match p.problem.as_str() {
         "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": st.f64("kappa"), "angle": st.f64("angle"), "l_max": 1.0}),
+        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": p.angle, "l_max": 1.0}),
     };
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
 
 /// The three optimizers with the controls' hyperparameters (PyTorch defaults for everything else).
-fn optimizers(st: &State) -> Vec<(String, OptimizerSpec)> {
-    let (lr, eps) = (st.f64("lr"), st.f64("eps"));
+fn optimizers(p: &Params) -> Vec<(String, OptimizerSpec)> {
+    let (lr, eps) = (p.lr, p.eps);
     let mut adam = Adam::<Coupled>::default();
-    (adam.lr, adam.beta1, adam.beta2, adam.eps) = (lr, st.f64("beta1"), st.f64("beta2"), eps);
-    adam.bias_correction = st.bool("bias_correction");
+    (adam.lr, adam.beta1, adam.beta2, adam.eps) = (lr, p.beta1, p.beta2, eps);
+    adam.bias_correction = p.bias_correction;
     vec![
         ("AdaGrad".into(), OptimizerSpec::Adagrad(Adagrad { lr, eps, ..Adagrad::default() })),
-        ("RMSProp".into(), OptimizerSpec::Rmsprop(Rmsprop { lr, alpha: st.f64("alpha"), eps, ..Rmsprop::default() })),
+        ("RMSProp".into(), OptimizerSpec::Rmsprop(Rmsprop { lr, alpha: p.alpha, eps, ..Rmsprop::default() })),
         ("Adam".into(), OptimizerSpec::Adam(adam)),
     ]
 }
@@ -241,6 +265,9 @@ impl Chapter for Adaptive {
     fn id(&self) -> &'static str {
         "adaptive"
     }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
     fn title(&self) -> &'static str {
         "Adaptive methods: AdaGrad, RMSProp, Adam"
     }
@@ -319,11 +346,15 @@ impl Chapter for Adaptive {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
-        let (x, y) = st.point("x0");
-        let lr = st.f64("lr");
-        let spec = spec_of(prob.clone(), vec![x, y], optimizers(st), st.usize("steps"), 0);
+        let prob = problem(p);
+        let (x, y) = p.x0;
+        let lr = p.lr;
+        let spec = spec_of(prob.clone(), vec![x, y], optimizers(p), p.steps, 0);
         let (f_star, l) = match spec.problem.build(0) {
             Ok(p) => (p.minimum(), p.smoothness()),
             Err(e) => {
@@ -406,20 +437,20 @@ impl Chapter for Adaptive {
             }
         }
         // each method's very first move is the same in every coordinate (ε aside): g/√(g²) = sign(g) scaled
-        let (b1, b2, alpha) = (st.f64("beta1"), st.f64("beta2"), st.f64("alpha"));
-        let adam_first = if st.bool("bias_correction") { lr } else { lr * (1.0 - b1) / (1.0 - b2).sqrt() };
+        let (b1, b2, alpha) = (p.beta1, p.beta2, p.alpha);
+        let adam_first = if p.bias_correction { lr } else { lr * (1.0 - b1) / (1.0 - b2).sqrt() };
         scene.readout.push(Readout::new(
             "first move per coordinate (ε aside)",
             format!(
                 "AdaGrad η = {}, RMSProp η/√(1−α) = {}, Adam {} = {}",
                 sig(lr),
                 sig(lr / (1.0 - alpha).sqrt()),
-                if st.bool("bias_correction") { "η (bias-corrected)" } else { "η(1−β₁)/√(1−β₂) (no correction)" },
+                if p.bias_correction { "η (bias-corrected)" } else { "η(1−β₁)/√(1−β₂) (no correction)" },
                 sig(adam_first)
             ),
         ));
         // AdaGrad on sparse features (the lecture: "AdaGrad originally proposed to benefit from sparse data")
-        let p_rare = st.f64("rare");
+        let p_rare = p.rare;
         // 21 runs that depend on p alone: kept between control changes (most changes leave p alone)
         thread_local! {
             static SPARSE_CACHE: std::cell::RefCell<Option<(u64, usize, Vec<(Trace, f64)>)>> = const { std::cell::RefCell::new(None) };
@@ -490,9 +521,7 @@ impl Chapter for Adaptive {
             )));
         }
 
-        for (k, v) in
-            [("lr", lr), ("alpha", st.f64("alpha")), ("beta1", st.f64("beta1")), ("beta2", st.f64("beta2")), ("eps", st.f64("eps"))]
-        {
+        for (k, v) in [("lr", lr), ("alpha", p.alpha), ("beta1", p.beta1), ("beta2", p.beta2), ("eps", p.eps)] {
             scene.values.push((k.into(), sig(v)));
         }
         scene.spec = Some(spec);

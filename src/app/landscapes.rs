@@ -11,6 +11,26 @@ use crate::problems::ProblemSpec;
 
 pub struct Landscapes;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub problem: String,
+    pub kappa: f64,
+    pub angle: f64,
+    pub lr: f64,
+    pub steps: usize,
+    pub x0: (f64, f64),
+    pub newton: bool,
+    pub n_params: f64,
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Landscapes.controls(), st)
+    }
+}
+
 /// Gradient norm at or below which an end point counts as stationary.
 const STATIONARY: f64 = 1e-6;
 /// Curvatures below this fraction of L count as flat (a plateau far out has |λ| ~ e^{−r²/2}).
@@ -112,12 +132,12 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
 }
 
 /// The problem chosen by the controls.
-fn problem(st: &State) -> ProblemSpec {
-    let json = match st.get("problem") {
+fn problem(p: &Params) -> ProblemSpec {
+    let json = match p.problem.as_str() {
         "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
         "saddle" => serde_json::json!({"kind": "saddle"}),
         "plateau" => serde_json::json!({"kind": "plateau", "width": 1.0}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": st.f64("kappa"), "angle": st.f64("angle"), "l_max": 1.0}),
+        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": p.angle, "l_max": 1.0}),
     };
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
@@ -125,6 +145,9 @@ fn problem(st: &State) -> ProblemSpec {
 impl Chapter for Landscapes {
     fn id(&self) -> &'static str {
         "landscapes"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
     }
     fn title(&self) -> &'static str {
         "Hard landscapes and Newton's step"
@@ -189,15 +212,19 @@ impl Chapter for Landscapes {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
-        let (x, y) = st.point("x0");
-        let lr = st.f64("lr");
+        let prob = problem(p);
+        let (x, y) = p.x0;
+        let lr = p.lr;
         let mut runs = vec![("gradient descent".to_string(), OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() }))];
-        if st.bool("newton") {
+        if p.newton {
             runs.push(("Newton".to_string(), OptimizerSpec::Newton(NewtonSpec::default())));
         }
-        let spec = spec_of(prob.clone(), vec![x, y], runs, st.usize("steps"), 0);
+        let spec = spec_of(prob.clone(), vec![x, y], runs, p.steps, 0);
         let built = match spec.problem.build(0) {
             Ok(p) => p,
             Err(e) => {
@@ -274,7 +301,7 @@ impl Chapter for Landscapes {
         } else {
             scene.values.push(("two_over_l".into(), "2/\\sup\\lambda_{\\max}".into()));
         }
-        let n = st.f64("n_params");
+        let n = p.n_params;
         scene.readout.push(Readout::new(
             format!("cost per step at N = {}", sig(n)),
             format!(

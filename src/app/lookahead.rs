@@ -14,6 +14,27 @@ use crate::run::Trace;
 
 pub struct Lookahead;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub problem: String,
+    pub kappa: f64,
+    pub inner: String,
+    pub lr: f64,
+    pub momentum: f64,
+    pub k: usize,
+    pub alpha: f64,
+    pub steps: usize,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Lookahead.controls(), st)
+    }
+}
+
 /// Colours: Lookahead's fast weights, its slow weights, the inner optimizer alone.
 const FAST: usize = 0;
 const SLOW: usize = 2;
@@ -25,25 +46,25 @@ const MAX_SLOW_MARKS: usize = 60;
 /// Most jump-back arrows drawn (the first ones; later jumps are short and would pile up).
 const MAX_ARROWS: usize = 12;
 
-fn problem(st: &State) -> ProblemSpec {
-    let json = match st.get("problem") {
+fn problem(p: &Params) -> ProblemSpec {
+    let json = match p.problem.as_str() {
         "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
         "finite_sum" => serde_json::json!({"kind": "finite_sum", "samples": 256, "dim": 2, "noise": 0.5, "batch": 8, "kappa": 10.0}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": st.f64("kappa"), "angle": 20.0, "l_max": 1.0}),
+        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": 20.0, "l_max": 1.0}),
     };
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
 
-fn inner(st: &State) -> (OptimizerSpec, &'static str) {
-    let lr = st.f64("lr");
-    match st.get("inner") {
+fn inner(p: &Params) -> (OptimizerSpec, &'static str) {
+    let lr = p.lr;
+    match p.inner.as_str() {
         "adam" => {
             let mut a = Adam::<Coupled>::default();
             a.lr = lr;
             (OptimizerSpec::Adam(a), "Adam")
         }
         "sgd" => (OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() }), "SGD"),
-        _ => (OptimizerSpec::Sgd(Sgd { lr, momentum: st.f64("momentum"), ..Sgd::default() }), "SGD + momentum"),
+        _ => (OptimizerSpec::Sgd(Sgd { lr, momentum: p.momentum, ..Sgd::default() }), "SGD + momentum"),
     }
 }
 
@@ -92,6 +113,9 @@ pub fn slow_points(trace: &Trace, k: usize) -> Vec<(usize, Vec<f64>)> {
 impl Chapter for Lookahead {
     fn id(&self) -> &'static str {
         "lookahead"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
     }
     fn title(&self) -> &'static str {
         "Lookahead: k steps forward, one step back"
@@ -170,18 +194,22 @@ impl Chapter for Lookahead {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
-        let (x, y) = st.point("x0");
-        let (inner_spec, inner_name) = inner(st);
-        let k = st.usize("k").max(1);
-        let alpha = st.f64("alpha");
+        let prob = problem(p);
+        let (x, y) = p.x0;
+        let (inner_spec, inner_name) = inner(p);
+        let k = p.k.max(1);
+        let alpha = p.alpha;
         let la = OptimizerSpec::Lookahead(LookaheadSpec { k, alpha, inner: Box::new(inner_spec.clone()) });
         let spec = spec_of(
             prob.clone(),
             vec![x, y],
             vec![(format!("Lookahead({inner_name}), fast weights"), la), (format!("{inner_name} alone"), inner_spec.clone())],
-            st.usize("steps"),
+            p.steps,
             0,
         );
         let built = match spec.problem.build(0) {
@@ -252,7 +280,7 @@ impl Chapter for Lookahead {
         let slow_loss: Vec<(f64, f64)> = slow.iter().map(|(t, p)| (*t as f64, gap(built.value(p)))).collect();
         let mut loss = super::common::loss_chart("loss per step", &report, f_star, &[FAST, INNER]);
         loss.series.push(Series::line("Lookahead slow weights", SLOW, slow_loss.clone()).with_mark(Mark::LinePoints));
-        loss.x_range = Some((0.0, st.usize("steps").max(1) as f64));
+        loss.x_range = Some((0.0, p.steps.max(1) as f64));
         scene.charts.push(("loss", Chart::Lines(loss)));
 
         // Readouts.
@@ -285,7 +313,7 @@ impl Chapter for Lookahead {
         }
         scene.values.push(("k".into(), k.to_string()));
         scene.values.push(("alpha".into(), sig(alpha)));
-        scene.values.push(("lr".into(), sig(st.f64("lr"))));
+        scene.values.push(("lr".into(), sig(p.lr)));
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene

@@ -23,6 +23,25 @@ use rand_chacha::ChaCha8Rng;
 
 pub struct Minibatch;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub batch: usize,
+    pub lr: f64,
+    pub noise: f64,
+    pub steps: usize,
+    pub samples: usize,
+    pub seed: usize,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Minibatch.controls(), st)
+    }
+}
+
 /// Palette: full-batch gradient descent, mini-batch SGD, the theorem's two terms and their sum, the
 /// variance predictions.
 const GD: usize = 0;
@@ -189,6 +208,9 @@ impl Chapter for Minibatch {
     fn id(&self) -> &'static str {
         "minibatch"
     }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
     fn title(&self) -> &'static str {
         "Mini-batch SGD and its rate"
     }
@@ -258,15 +280,19 @@ impl Chapter for Minibatch {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let n = st.usize("samples").max(1);
-        let mut b = st.usize("batch").max(1);
+        let n = p.samples.max(1);
+        let mut b = p.batch.max(1);
         if b > n {
             scene.messages.push(Message::warn(format!("B = {b} is more than N = {n} samples; using B = N (full batch)")));
             b = n;
         }
-        let (lr, noise, steps, seed) = (st.f64("lr"), st.f64("noise"), st.usize("steps").max(1), st.usize("seed") as u64);
-        let (x, y) = st.point("x0");
+        let (lr, noise, steps, seed) = (p.lr, p.noise, p.steps.max(1), p.seed as u64);
+        let (x, y) = p.x0;
         let x0 = vec![x, y];
         let prob = problem_spec(n, b, noise);
         let mut fs = match build(&prob, seed) {

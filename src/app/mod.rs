@@ -181,6 +181,12 @@ pub struct Scene {
 }
 
 impl Scene {
+    /// A scene with nothing but an error message (a state that could not be decoded: a bug the chapter
+    /// tests catch, shown rather than panicking).
+    pub fn error(text: impl Into<String>) -> Scene {
+        Scene { messages: vec![Message::error(text)], ..Default::default() }
+    }
+
     /// "Copy spec": pretty JSON that `optlab run` accepts, or for a training `optlab train` (one spec, or a
     /// list for a comparison); `None` when the scene has neither.
     pub fn spec_json(&self) -> Option<String> {
@@ -233,6 +239,9 @@ pub trait Chapter: Sync {
     fn try_this(&self) -> &'static [&'static str];
     fn formulas(&self) -> Vec<Formula>;
     fn controls(&self) -> Vec<Control>;
+    /// Checks the chapter's typed parameter struct against its controls (see [`params`]): `Ok` when every
+    /// control has a field of its type and every field a control.
+    fn check_params(&self) -> Result<(), String>;
     fn canvases(&self) -> Vec<Canvas>;
     /// Computes the scene for a normalised state.
     fn compute(&self, st: &State) -> Scene;

@@ -13,6 +13,25 @@ use crate::problems::ProblemSpec;
 
 pub struct Momentum;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub kappa: f64,
+    pub angle: f64,
+    pub lr: f64,
+    pub momentum: f64,
+    pub nesterov: bool,
+    pub steps: usize,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Momentum.controls(), st)
+    }
+}
+
 /// The (η, β) map: log₁₀ η from `LOG_LR.0` to `LOG_LR.1` (the lr control's range), β from 0 to 1.
 const LOG_LR: (f64, f64) = (-3.0, 1.0);
 const GRID: (usize, usize) = (120, 90);
@@ -22,8 +41,8 @@ const GD: usize = 0;
 const HB: usize = 1;
 const NAG: usize = 2;
 
-fn problem(st: &State) -> ProblemSpec {
-    let json = serde_json::json!({"kind": "conditioned_quadratic", "kappa": st.f64("kappa"), "angle": st.f64("angle"), "l_max": 1.0});
+fn problem(p: &Params) -> ProblemSpec {
+    let json = serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": p.angle, "l_max": 1.0});
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
 
@@ -153,6 +172,9 @@ impl Chapter for Momentum {
     fn id(&self) -> &'static str {
         "momentum"
     }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
     fn title(&self) -> &'static str {
         "Momentum and Nesterov"
     }
@@ -216,11 +238,15 @@ impl Chapter for Momentum {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
-        let (x, y) = st.point("x0");
-        let (lr, beta) = (st.f64("lr"), st.f64("momentum"));
-        let mut nesterov = st.bool("nesterov");
+        let prob = problem(p);
+        let (x, y) = p.x0;
+        let (lr, beta) = (p.lr, p.momentum);
+        let mut nesterov = p.nesterov;
         if nesterov && beta <= 0.0 {
             nesterov = false;
             scene.messages.push(Message::info("Nesterov needs momentum: with β = 0 both methods are gradient descent"));
@@ -230,7 +256,7 @@ impl Chapter for Momentum {
             ("gradient descent".to_string(), OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() })),
             (name.to_string(), OptimizerSpec::Sgd(Sgd { lr, momentum: beta, nesterov, ..Sgd::default() })),
         ];
-        let spec = spec_of(prob.clone(), vec![x, y], runs, st.usize("steps"), 0);
+        let spec = spec_of(prob.clone(), vec![x, y], runs, p.steps, 0);
         let report = match run_report(&spec, false) {
             Ok(r) => r,
             Err(m) => {
@@ -238,7 +264,7 @@ impl Chapter for Momentum {
                 return scene;
             }
         };
-        let kappa = st.f64("kappa").max(1.0);
+        let kappa = p.kappa.max(1.0);
         let (l, mu) = (1.0, 1.0 / kappa);
         let eigs = [l, mu];
         let colors = [GD, color];
@@ -357,7 +383,7 @@ impl Chapter for Momentum {
                     continue;
                 }
                 let (eta_t, beta_t, nag_t) = if t.label == "gradient descent" { (lr, 0.0, false) } else { (lr, beta, nesterov) };
-                let double = slowest_mode_is_double(nag_t, eta_t, beta_t, &eigs, st.usize("steps"));
+                let double = slowest_mode_is_double(nag_t, eta_t, beta_t, &eigs, p.steps);
                 let fit = measured_rate(&t.loss, double);
                 let plain = fit_linear_rate(&t.loss, 0.0, 1e-12);
                 let verdict = if rho >= 1.0 { " (diverges)" } else { "" };
@@ -412,6 +438,7 @@ impl Chapter for Momentum {
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), st: &State) -> Vec<(String, String)> {
+        let Ok(p) = &Params::of(st) else { return Vec::new() };
         let r2 = |v: f64| fmt_num((v * 100.0).round() / 100.0);
         match canvas {
             "map" => vec![("x0".into(), format!("{},{}", r2(x), r2(y)))],
@@ -419,8 +446,8 @@ impl Chapter for Momentum {
                 // near the marked optimum (within 3 % of the map's width and height) the click snaps to it
                 // exactly: the rate is very sensitive there (ρ jumps from 0.75 to 0.92 one percent to the right
                 // of Polyak's η* at κ = 50), and no rounded value reaches it
-                let kappa = st.f64("kappa").max(1.0);
-                let nesterov = st.bool("nesterov") && st.f64("momentum") > 0.0;
+                let kappa = p.kappa.max(1.0);
+                let nesterov = p.nesterov && p.momentum > 0.0;
                 let (eta_m, beta_m) = if nesterov { rate_grid(true, &[1.0, 1.0 / kappa]).2 } else { heavy_ball_optimal(1.0, 1.0 / kappa) };
                 let near = ((x - eta_m.log10()) / (LOG_LR.1 - LOG_LR.0)).abs() <= 0.03 && (y - beta_m).abs() <= 0.03;
                 if near && eta_m.is_finite() && beta_m.is_finite() && (1e-3..=10.0).contains(&eta_m) && (0.0..=0.999).contains(&beta_m) {

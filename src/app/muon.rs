@@ -20,6 +20,31 @@ use std::cell::RefCell;
 
 pub struct Muon;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub lr: f64,
+    pub momentum: f64,
+    pub nesterov: bool,
+    pub momentum_form: String,
+    pub ns: String,
+    pub ns_steps: usize,
+    pub rows: usize,
+    pub features: usize,
+    pub samples: usize,
+    pub kappa: f64,
+    pub loss_scale: f64,
+    pub steps: usize,
+    pub at_step: usize,
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Muon.controls(), st)
+    }
+}
+
 /// Palette: one colour per optimizer across the charts.
 const MUON: usize = 0;
 const ADAMW: usize = 1;
@@ -36,25 +61,25 @@ pub const ADAMW_LR: f64 = 0.1;
 const NS_EPS: f64 = 1e-7;
 
 /// The matrix problem of the controls, with its loss multiplied by `loss_scale`.
-pub fn problem(st: &State, loss_scale: f64) -> ProblemSpec {
+pub fn problem(p: &Params, loss_scale: f64) -> ProblemSpec {
     let json = serde_json::json!({
         "kind": "random_matrix_least_squares",
-        "rows": st.usize("rows"),
-        "features": st.usize("features"),
-        "samples": st.usize("samples"),
-        "kappa": st.f64("kappa"),
+        "rows": p.rows,
+        "features": p.features,
+        "samples": p.samples,
+        "kappa": p.kappa,
         "noise": 0.0,
         "loss_scale": loss_scale,
     });
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
 
-fn variant(st: &State) -> NsVariant {
-    NsVariant::parse(st.get("ns")).unwrap_or(NsVariant::KellerQuintic)
+fn variant(p: &Params) -> NsVariant {
+    NsVariant::parse(p.ns.as_str()).unwrap_or(NsVariant::KellerQuintic)
 }
 
-fn form(st: &State) -> MomentumForm {
-    if st.get("momentum_form") == "sum" {
+fn form(p: &Params) -> MomentumForm {
+    if p.momentum_form.as_str() == "sum" {
         MomentumForm::Sum
     } else {
         MomentumForm::Ema
@@ -62,14 +87,14 @@ fn form(st: &State) -> MomentumForm {
 }
 
 /// Muon as the controls set it (shape scale √max(1, rows/cols), no weight decay).
-pub fn muon_spec(st: &State) -> MuonConfig {
+pub fn muon_spec(p: &Params) -> MuonConfig {
     MuonConfig {
-        lr: st.f64("lr"),
-        momentum: st.f64("momentum"),
-        nesterov: st.bool("nesterov"),
-        ns_steps: st.usize("ns_steps"),
-        ns: variant(st),
-        momentum_form: form(st),
+        lr: p.lr,
+        momentum: p.momentum,
+        nesterov: p.nesterov,
+        ns_steps: p.ns_steps,
+        ns: variant(p),
+        momentum_form: form(p),
         scale: MuonScale::Shape,
         weight_decay: 0.0,
         eps: NS_EPS,
@@ -236,6 +261,9 @@ impl Chapter for Muon {
     fn id(&self) -> &'static str {
         "muon"
     }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
     fn title(&self) -> &'static str {
         "Muon and msign"
     }
@@ -326,11 +354,15 @@ impl Chapter for Muon {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let (rows, features) = (st.usize("rows").max(1), st.usize("features").max(1));
-        let lambda = st.f64("loss_scale");
+        let (rows, features) = (p.rows.max(1), p.features.max(1));
+        let lambda = p.loss_scale;
         let lam_text = super::controls::fmt_num(lambda);
-        let prob = problem(st, 1.0);
+        let prob = problem(p, 1.0);
         let built = match build_least_squares(&prob, 0) {
             Ok(p) => p,
             Err(m) => {
@@ -341,8 +373,8 @@ impl Chapter for Muon {
         let problem_1 = &built;
         let l = problem_1.smoothness().unwrap_or(1.0);
         let sgd_lr = if l > 0.0 { 1.0 / l } else { 1.0 };
-        let muon = muon_spec(st);
-        let steps = st.usize("steps");
+        let muon = muon_spec(p);
+        let steps = p.steps;
         let muon_label = "Muon".to_string();
         let adamw_label = format!("AdamW (η = {})", sig(ADAMW_LR));
         let sgd_label = format!("SGD (η = 1/L = {})", sig(sgd_lr));
@@ -368,14 +400,12 @@ impl Chapter for Muon {
         let muon_trace = &report.runs[0];
 
         // (a) and (b): the matrix Newton–Schulz acts on at the inspected step
-        let t = st.usize("at_step").clamp(1, muon_trace.steps().max(1));
-        if t != st.usize("at_step") {
-            scene
-                .messages
-                .push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", st.usize("at_step"))));
+        let t = p.at_step.clamp(1, muon_trace.steps().max(1));
+        if t != p.at_step {
+            scene.messages.push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", p.at_step)));
         }
-        let ns = variant(st);
-        let k = st.usize("ns_steps");
+        let ns = variant(p);
+        let k = p.ns_steps;
         let mut spectrum = Vec::new();
         let mut band = None;
         if let Some(u) = msign_input(problem_1, &muon, muon_trace, t) {
@@ -469,13 +499,8 @@ impl Chapter for Muon {
         let scaled: Report = if lambda == 1.0 {
             Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] }
         } else {
-            let s = spec(
-                problem(st, lambda),
-                rows,
-                features,
-                vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)],
-                steps,
-            );
+            let s =
+                spec(problem(p, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
             match build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq)) {
                 Ok(r) => r,
                 Err(m) => {

@@ -15,6 +15,23 @@ use std::cmp::Ordering;
 
 pub struct Race;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub problem: String,
+    pub kappa: f64,
+    pub lr_scale: f64,
+    pub steps: usize,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Race.controls(), st)
+    }
+}
+
 /// Largest step size Newton's method accepts.
 const NEWTON_MAX_LR: f64 = 10.0;
 
@@ -87,13 +104,13 @@ fn base_lrs(problem: &str) -> Vec<f64> {
     RACERS.iter().map(|r| r.lrs[i]).collect()
 }
 
-fn problem(st: &State) -> ProblemSpec {
-    let json = match st.get("problem") {
+fn problem(p: &Params) -> ProblemSpec {
+    let json = match p.problem.as_str() {
         "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
         "saddle" => serde_json::json!({"kind": "saddle"}),
         "plateau" => serde_json::json!({"kind": "plateau", "width": 1.0}),
         "flat_sharp" => serde_json::json!({"kind": "flat_sharp"}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": st.f64("kappa"), "angle": 30.0, "l_max": 1.0}),
+        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": 30.0, "l_max": 1.0}),
     };
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
@@ -165,6 +182,9 @@ impl Chapter for Race {
     fn id(&self) -> &'static str {
         "race"
     }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
     fn title(&self) -> &'static str {
         "Race: every optimizer on one landscape"
     }
@@ -230,13 +250,17 @@ impl Chapter for Race {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
-        let (x, y) = st.point("x0");
-        let scale = st.f64("lr_scale");
-        let mut lrs = base_lrs(st.get("problem"));
+        let prob = problem(p);
+        let (x, y) = p.x0;
+        let scale = p.lr_scale;
+        let mut lrs = base_lrs(p.problem.as_str());
         lrs.iter_mut().for_each(|v| *v *= scale);
-        let spec = spec_of(prob.clone(), vec![x, y], racers(&lrs), st.usize("steps"), 0);
+        let spec = spec_of(prob.clone(), vec![x, y], racers(&lrs), p.steps, 0);
         let built = match spec.problem.build(0) {
             Ok(p) => p,
             Err(e) => {
@@ -313,7 +337,7 @@ impl Chapter for Race {
                 y_log: f_star.is_some(),
                 series,
                 markers,
-                x_range: Some((0.0, st.usize("steps").max(1) as f64)),
+                x_range: Some((0.0, p.steps.max(1) as f64)),
                 ..Default::default()
             }),
         ));
@@ -321,7 +345,7 @@ impl Chapter for Race {
         for (i, t) in report.runs.iter().enumerate() {
             scene.readout.push(row(t, spec.runs[i].optimizer.base_lr(), f_star, saddle));
         }
-        if scale * base_lrs(st.get("problem"))[NEWTON] > NEWTON_MAX_LR {
+        if scale * base_lrs(p.problem.as_str())[NEWTON] > NEWTON_MAX_LR {
             scene.messages.push(Message::info(format!("Newton's step size is capped at {NEWTON_MAX_LR}.")));
         }
         scene.values.push(("lr_scale".into(), sig(scale)));
@@ -364,7 +388,7 @@ mod tests {
                 st.set(c.name, c.default_text());
             }
             st.set("problem", name);
-            let prob = problem(&st);
+            let prob = problem(&Params::of(&st).unwrap());
             let built = prob.build(0).unwrap();
             let mut best = Vec::new();
             for i in 0..NEWTON {

@@ -14,6 +14,29 @@ use std::f64::consts::PI;
 
 pub struct Sam;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub rho: f64,
+    pub p_mode: String,
+    pub p: f64,
+    pub adaptive: bool,
+    pub lr: f64,
+    pub inner: String,
+    pub momentum: f64,
+    pub steps: usize,
+    pub x0: (f64, f64),
+    pub sharp_width: f64,
+    pub at_step: usize,
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Sam.controls(), st)
+    }
+}
+
 /// Palette: plain descent, SAM, references.
 const DESCENT: usize = 0;
 const SAM: usize = 1;
@@ -23,11 +46,11 @@ const ORANGE: usize = 4;
 /// The landscape: a sharp deep well at (−1, 0) (width from the control) and a flat, shallower one at
 /// (1.5, 0) of width 1.5, with no bowl. Chosen (by a sweep over starts, ρ and η) so that the two basins
 /// meet along a diagonal where SAM's detour shows.
-pub fn problem(st: &State) -> ProblemSpec {
+pub fn problem(ps: &Params) -> ProblemSpec {
     let json = serde_json::json!({
         "kind": "flat_sharp",
         "sharp_depth": 1.0,
-        "sharp_width": st.f64("sharp_width"),
+        "sharp_width": ps.sharp_width,
         "flat_depth": 0.8,
         "flat_width": 1.5,
         "bowl": 0.0,
@@ -36,10 +59,10 @@ pub fn problem(st: &State) -> ProblemSpec {
 }
 
 /// `p` from the controls: 2, ∞ or the free value.
-pub fn p_of(st: &State) -> f64 {
-    match st.get("p_mode") {
+pub fn p_of(ps: &Params) -> f64 {
+    match ps.p_mode.as_str() {
         "inf" => f64::INFINITY,
-        "custom" => st.f64("p"),
+        "custom" => ps.p,
         _ => 2.0,
     }
 }
@@ -55,11 +78,10 @@ fn p_text(p: f64) -> String {
 }
 
 /// The inner optimizer (plain descent) and SAM around it.
-pub fn optimizers(st: &State) -> (OptimizerSpec, OptimizerSpec) {
-    let momentum = if st.get("inner") == "sgd_momentum" { st.f64("momentum") } else { 0.0 };
-    let inner = OptimizerSpec::Sgd(Sgd { lr: st.f64("lr"), momentum, ..Sgd::default() });
-    let sam =
-        OptimizerSpec::Sam(SamSpec { rho: st.f64("rho"), p: p_of(st), adaptive: st.bool("adaptive"), inner: Box::new(inner.clone()) });
+pub fn optimizers(ps: &Params) -> (OptimizerSpec, OptimizerSpec) {
+    let momentum = if ps.inner.as_str() == "sgd_momentum" { ps.momentum } else { 0.0 };
+    let inner = OptimizerSpec::Sgd(Sgd { lr: ps.lr, momentum, ..Sgd::default() });
+    let sam = OptimizerSpec::Sam(SamSpec { rho: ps.rho, p: p_of(ps), adaptive: ps.adaptive, inner: Box::new(inner.clone()) });
     (inner, sam)
 }
 
@@ -181,6 +203,9 @@ impl Chapter for Sam {
     fn id(&self) -> &'static str {
         "sam"
     }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
     fn title(&self) -> &'static str {
         "Sharpness-Aware Minimization"
     }
@@ -257,8 +282,12 @@ impl Chapter for Sam {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let ps = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
+        let prob = problem(ps);
         let built = match prob.build(0) {
             Ok(p) => p,
             Err(e) => {
@@ -267,10 +296,10 @@ impl Chapter for Sam {
             }
         };
         let problem = built.as_ref();
-        let (x, y) = st.point("x0");
-        let (rho, p, adaptive, lr) = (st.f64("rho"), p_of(st), st.bool("adaptive"), st.f64("lr"));
-        let (inner, sam) = optimizers(st);
-        let spec = spec_of(prob.clone(), vec![x, y], vec![("plain descent".into(), inner), ("SAM".into(), sam)], st.usize("steps"), 0);
+        let (x, y) = ps.x0;
+        let (rho, p, adaptive, lr) = (ps.rho, p_of(ps), ps.adaptive, ps.lr);
+        let (inner, sam) = optimizers(ps);
+        let spec = spec_of(prob.clone(), vec![x, y], vec![("plain descent".into(), inner), ("SAM".into(), sam)], ps.steps, 0);
         let report = match run_report(&spec, false) {
             Ok(r) => r,
             Err(m) => {
@@ -278,7 +307,7 @@ impl Chapter for Sam {
                 return scene;
             }
         };
-        let minima = minima(problem, st.f64("sharp_width"));
+        let minima = minima(problem, ps.sharp_width);
         let colors = [DESCENT, SAM];
 
         // the map
@@ -296,11 +325,9 @@ impl Chapter for Sam {
             map.markers.push((m.at[0], m.at[1], m.name.into(), usize::MAX));
         }
         let sam_trace = &report.runs[1];
-        let t = st.usize("at_step").min(sam_trace.steps());
-        if t < st.usize("at_step") {
-            scene
-                .messages
-                .push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", st.usize("at_step"))));
+        let t = ps.at_step.min(sam_trace.steps());
+        if t < ps.at_step {
+            scene.messages.push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", ps.at_step)));
         }
         let xt = sam_trace.params.get(t).cloned().unwrap_or_else(|| vec![x, y]);
         let eps = eps_hat(problem, &xt, rho, p, adaptive);
@@ -425,7 +452,7 @@ impl Chapter for Sam {
         scene.values.push(("lr".into(), sig(lr)));
         scene.values.push(("rho".into(), sig(rho)));
         scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
-        let beta = if st.get("inner") == "sgd_momentum" { st.f64("momentum") } else { 0.0 };
+        let beta = if ps.inner.as_str() == "sgd_momentum" { ps.momentum } else { 0.0 };
         let rest_tex = if beta > 0.0 {
             format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", sig(edge), sig(beta))
         } else {

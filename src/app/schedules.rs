@@ -15,6 +15,35 @@ use crate::run::Trace;
 
 pub struct Schedules;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub schedule: String,
+    pub optimizer: String,
+    pub lr: f64,
+    pub momentum: f64,
+    pub gamma: f64,
+    pub step_size: usize,
+    pub t_max: usize,
+    pub eta_min: f64,
+    pub total_iters: usize,
+    pub end_factor: f64,
+    pub start_factor: f64,
+    pub steps: usize,
+    pub batch: usize,
+    pub noise: f64,
+    pub seed: usize,
+    pub every_step: bool,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Schedules.controls(), st)
+    }
+}
+
 /// Colours: the scheduled run and the constant-η run.
 const SCHEDULED: usize = 0;
 const CONSTANT: usize = 6;
@@ -22,31 +51,31 @@ const CONSTANT: usize = 6;
 /// Samples of the finite sum (the batch slider's maximum).
 const SAMPLES: usize = 64;
 
-fn problem(st: &State) -> ProblemSpec {
+fn problem(p: &Params) -> ProblemSpec {
     let json = serde_json::json!({
-        "kind": "finite_sum", "samples": SAMPLES, "dim": 2, "noise": st.f64("noise"),
-        "batch": st.usize("batch").clamp(1, SAMPLES), "kappa": 10.0
+        "kind": "finite_sum", "samples": SAMPLES, "dim": 2, "noise": p.noise,
+        "batch": p.batch.clamp(1, SAMPLES), "kappa": 10.0
     });
     serde_json::from_value(json).expect("chapter builds valid problem json")
 }
 
 /// The schedule chosen by the controls, with the name shown in the legend.
-fn schedule(st: &State) -> (ScheduleSpec, &'static str) {
-    let step_size = st.usize("step_size").max(1);
-    let gamma = st.f64("gamma");
-    let t_max = st.usize("t_max").max(1);
-    let eta_min = st.f64("eta_min");
-    let total_iters = st.usize("total_iters").max(1);
-    match st.get("schedule") {
+fn schedule(p: &Params) -> (ScheduleSpec, &'static str) {
+    let step_size = p.step_size.max(1);
+    let gamma = p.gamma;
+    let t_max = p.t_max.max(1);
+    let eta_min = p.eta_min;
+    let total_iters = p.total_iters.max(1);
+    match p.schedule.as_str() {
         "step" => (ScheduleSpec::Step { step_size, gamma }, "step decay"),
         // The smooth twin of the step schedule: the same factor γ per step_size steps.
         "exponential" => (ScheduleSpec::Exponential { gamma: gamma.powf(1.0 / step_size as f64) }, "exponential decay"),
         "cosine" => (ScheduleSpec::Cosine { t_max, eta_min }, "cosine annealing"),
-        "linear" => (ScheduleSpec::Linear { start_factor: 1.0, end_factor: st.f64("end_factor"), total_iters }, "linear decay"),
+        "linear" => (ScheduleSpec::Linear { start_factor: 1.0, end_factor: p.end_factor, total_iters }, "linear decay"),
         _ => (
             ScheduleSpec::Sequential {
                 schedulers: vec![
-                    ScheduleSpec::Linear { start_factor: st.f64("start_factor").max(1e-6), end_factor: 1.0, total_iters },
+                    ScheduleSpec::Linear { start_factor: p.start_factor.max(1e-6), end_factor: 1.0, total_iters },
                     ScheduleSpec::Cosine { t_max, eta_min },
                 ],
                 milestones: vec![total_iters],
@@ -56,14 +85,14 @@ fn schedule(st: &State) -> (ScheduleSpec, &'static str) {
     }
 }
 
-fn optimizer(st: &State) -> OptimizerSpec {
-    let lr = st.f64("lr");
-    if st.get("optimizer") == "adam" {
+fn optimizer(p: &Params) -> OptimizerSpec {
+    let lr = p.lr;
+    if p.optimizer.as_str() == "adam" {
         let mut a = Adam::<Coupled>::default();
         a.lr = lr;
         OptimizerSpec::Adam(a)
     } else {
-        OptimizerSpec::Sgd(Sgd { lr, momentum: st.f64("momentum"), ..Sgd::default() })
+        OptimizerSpec::Sgd(Sgd { lr, momentum: p.momentum, ..Sgd::default() })
     }
 }
 
@@ -101,6 +130,9 @@ fn quadratic_minimiser(p: &dyn crate::problems::Problem) -> Option<Vec<f64>> {
 impl Chapter for Schedules {
     fn id(&self) -> &'static str {
         "schedules"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
     }
     fn title(&self) -> &'static str {
         "Learning-rate schedules"
@@ -208,13 +240,17 @@ impl Chapter for Schedules {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let prob = problem(st);
-        let seed = st.usize("seed") as u64;
-        let (x, y) = st.point("x0");
-        let steps = st.usize("steps");
-        let (sched, sched_name) = schedule(st);
-        let opt = optimizer(st);
+        let prob = problem(p);
+        let seed = p.seed as u64;
+        let (x, y) = p.x0;
+        let steps = p.steps;
+        let (sched, sched_name) = schedule(p);
+        let opt = optimizer(p);
         let mut spec = spec_of(
             prob.clone(),
             vec![x, y],
@@ -274,7 +310,7 @@ impl Chapter for Schedules {
         let mut loss =
             super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
         loss.x_range = Some((0.0, t_end));
-        let every_step = st.bool("every_step");
+        let every_step = p.every_step;
         if !every_step {
             loss.series.clear();
         }
@@ -316,7 +352,7 @@ impl Chapter for Schedules {
         };
         scene.charts.push(("map", Chart::Map(map, field)));
 
-        let noisy = st.f64("noise") > 0.0 && st.usize("batch") < SAMPLES;
+        let noisy = p.noise > 0.0 && p.batch < SAMPLES;
         for (r, t) in spec.runs.iter().zip(&report.runs) {
             // a finite sum's full-batch loss is a quadratic; the bound holds for the noiseless run
             for mut line in convergence(t, Some(f_star), if noisy { None } else { l }, Some(&r.optimizer)) {
@@ -344,7 +380,7 @@ impl Chapter for Schedules {
         }
         let k = match &spec.runs[0].schedule {
             ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
-            _ => sig(-st.f64("gamma").max(1e-300).ln() / st.usize("step_size").max(1) as f64),
+            _ => sig(-p.gamma.max(1e-300).ln() / p.step_size.max(1) as f64),
         };
         scene.values.push(("exp_k".into(), k));
         scene.values.push(("lr".into(), sig(opt.base_lr())));

@@ -21,6 +21,24 @@ use crate::spec::RunSpec;
 
 pub struct WeightDecay;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub problem: String,
+    pub weight_decay: f64,
+    pub lr: f64,
+    pub sgd_momentum: f64,
+    pub steps: usize,
+    pub x0: (f64, f64),
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&WeightDecay.controls(), st)
+    }
+}
+
 /// Colours, one per run, the same on every chart.
 const SGD_L2: usize = 0;
 const SGD_PENALISED: usize = 5;
@@ -28,8 +46,8 @@ const ADAM_L2: usize = 1;
 const ADAMW: usize = 2;
 
 /// `(A, x*)` of the chosen quadratic `f = ½xᵀAx − bᵀx`, `b = Ax*`.
-fn quadratic(st: &State) -> ([[f64; 2]; 2], [f64; 2]) {
-    match st.get("problem") {
+fn quadratic(p: &Params) -> ([[f64; 2]; 2], [f64; 2]) {
+    match p.problem.as_str() {
         "isotropic" => ([[1.0, 0.0], [0.0, 1.0]], [2.0, -1.0]),
         "rotated" => {
             // eigenvalues 3 and 0.3 along the diagonals
@@ -102,6 +120,9 @@ pub(super) fn fit_bounds(points: impl Iterator<Item = (f64, f64)>, aspect: f64, 
 impl Chapter for WeightDecay {
     fn id(&self) -> &'static str {
         "weight-decay"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
     }
     fn title(&self) -> &'static str {
         "L2 penalty vs decoupled weight decay"
@@ -201,13 +222,17 @@ impl Chapter for WeightDecay {
     }
 
     fn compute(&self, st: &State) -> Scene {
+        let p = &match Params::of(st) {
+            Ok(p) => p,
+            Err(e) => return Scene::error(e),
+        };
         let mut scene = Scene::default();
-        let (a, x_star) = quadratic(st);
+        let (a, x_star) = quadratic(p);
         let b = mat_vec(&a, x_star);
-        let lambda = st.f64("weight_decay");
-        let lr = st.f64("lr");
-        let steps = st.usize("steps");
-        let (x, y) = st.point("x0");
+        let lambda = p.weight_decay;
+        let lr = p.lr;
+        let steps = p.steps;
+        let (x, y) = p.x0;
         let prob = problem_spec(a, b);
         let a_pen = [[a[0][0] + lambda, a[0][1]], [a[1][0], a[1][1] + lambda]];
         let prob_pen = problem_spec(a_pen, b);
@@ -324,7 +349,7 @@ impl Chapter for WeightDecay {
         // SGD with momentum: L2 penalty (PyTorch's weight_decay, spec) vs decoupled decay (the same core
         // transforms with the decay after the momentum: momentum → add_decayed_weights → scale(−η)), with
         // β = 0 and with the chosen β.
-        let beta = st.f64("sgd_momentum");
+        let beta = p.sgd_momentum;
         let x_hat = solve2(&[[a[0][0] + (1.0 - beta) * lambda, a[0][1]], [a[1][0], a[1][1] + (1.0 - beta) * lambda]], b);
         let built = match prob.build(0) {
             Ok(p) => p,
