@@ -603,9 +603,10 @@ fn every_registry_kind_is_offered_by_the_optimizer_select() {
     for c in optlab::app::chapter("training").unwrap().controls() {
         st.set(c.name, c.default_text());
     }
+    let p = optlab::app::training::Params::of(&st).unwrap();
     let mut offered = Vec::new();
     for (v, _) in OPTIMIZERS {
-        let spec = optimizer(v, 0.01, &st);
+        let spec = optimizer(v, 0.01, &p);
         offered.push(spec.kind());
     }
     for k in optlab::optim::KINDS {

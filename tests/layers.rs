@@ -56,3 +56,15 @@ fn only_the_web_layer_touches_the_browser() {
         assert!(hits.is_empty(), "{dir} uses browser crates:\n{}", hits.join("\n"));
     }
 }
+
+#[test]
+fn chapters_read_typed_parameters_not_strings() {
+    // a chapter's settings are fields of its Params struct (checked by the compiler), never `st.f64("kappa")`
+    let hits = offending("src/app", &["st.f64(\"", "st.usize(\"", "st.bool(\"", "st.point(\"", "st.get(\"", "eff.f64(\"", "eff.get(\""]);
+    // controls.rs defines the State accessors and tests them on its own controls
+    let hits: Vec<_> = hits.into_iter().filter(|h| !h.contains("src/app/controls.rs")).collect();
+    assert!(hits.is_empty(), "string-keyed parameter lookups in src/app:\n{}", hits.join("\n"));
+    for c in optlab::app::chapters() {
+        c.check_params().unwrap_or_else(|e| panic!("{}: {e}", c.id()));
+    }
+}

@@ -20,6 +20,51 @@ use setup::{OPTIMIZERS, PRESETS};
 
 pub struct Training;
 
+/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub preset: String,
+    pub dataset: String,
+    pub csv: String,
+    pub n: usize,
+    pub classes: usize,
+    pub noise: f64,
+    pub label_noise: f64,
+    pub train_fraction: f64,
+    pub layers: usize,
+    pub width: usize,
+    pub activation: String,
+    pub loss: String,
+    pub optimizer: String,
+    pub lr: f64,
+    pub momentum: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub weight_decay: f64,
+    pub inner: String,
+    pub rho: f64,
+    pub k: usize,
+    pub alpha: f64,
+    pub ns_steps: usize,
+    pub damping: f64,
+    pub adamw_lr: f64,
+    pub compare: String,
+    pub compare_lr: f64,
+    pub schedule: String,
+    pub batch_size: usize,
+    pub steps: usize,
+    pub seed: usize,
+    pub speed: usize,
+    pub view: String,
+}
+
+impl Params {
+    pub fn of(st: &State) -> Result<Params, String> {
+        super::params::decode(&Training.controls(), st)
+    }
+}
+
 /// The generated data sets (the `n` control applies to these, not to the user's rows).
 const GENERATED: [&str; 5] = ["moons", "circles", "spirals", "xor", "blobs"];
 
@@ -43,6 +88,9 @@ fn preset_control() -> Control {
 /// Starts the run of a (normalised) state; the error names the field the controls could not make valid.
 pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
     let s = setup::setup(st);
+    if s.specs.is_empty() {
+        return Err(s.messages.into_iter().next().unwrap_or_else(|| Message::error("no run to train")));
+    }
     if s.specs.iter().any(|sp| crate::train::groups::newton_of(&sp.optimizer).is_some()) {
         let n = crate::train::Mlp::new(
             2,
@@ -72,8 +120,7 @@ impl Chapter for Training {
         "training"
     }
     fn check_params(&self) -> Result<(), String> {
-        // the training chapter reads its controls through `setup` (typed parameters not yet converted there)
-        Ok(())
+        super::params::check::<Params>(&self.controls())
     }
     fn title(&self) -> &'static str {
         "Small trainings: a network on 2-D data"

@@ -63,9 +63,13 @@ fn gd_threshold(spec: &OptimizerSpec) -> Option<f64> {
 }
 
 pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
+    let p = &match super::Params::of(st) {
+        Ok(p) => p,
+        Err(e) => return Scene::error(e),
+    };
     let mut scene = Scene { messages: run.setup.messages.clone(), ..Scene::default() };
-    let view = if st.get("view") == "second" && run.runs.len() > 1 { 1 } else { 0 };
-    if st.get("view") == "second" && run.runs.len() == 1 {
+    let view = if p.view.as_str() == "second" && run.runs.len() > 1 { 1 } else { 0 };
+    if p.view.as_str() == "second" && run.runs.len() == 1 {
         scene.messages.push(crate::app::Message::info("the map shows run A: choose a second optimizer under “compare with” to see run B"));
     }
     scene.charts.push(("regions", regions(run, view)));

@@ -3,6 +3,7 @@
 
 use super::super::controls::fmt_num;
 use super::super::{Message, State};
+use super::Params;
 use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
@@ -133,10 +134,10 @@ pub const PRESETS: [Preset; 3] = [
 ];
 
 /// A readable name of an optimizer choice, with the inner optimizer of a wrapper.
-pub fn optimizer_name(kind: &str, st: &State) -> String {
+pub fn optimizer_name(kind: &str, p: &Params) -> String {
     let name = |k: &str| OPTIMIZERS.iter().find(|(v, _)| *v == k).map_or(k.to_string(), |(_, l)| l.to_string());
     match kind {
-        "sam" | "lookahead" => format!("{} around {}", name(kind), name(st.get("inner"))),
+        "sam" | "lookahead" => format!("{} around {}", name(kind), name(p.inner.as_str())),
         _ => name(kind),
     }
 }
@@ -144,43 +145,39 @@ pub fn optimizer_name(kind: &str, st: &State) -> String {
 /// The optimizer `kind` at learning rate `lr`, its other hyperparameters from the controls of the same
 /// name (`momentum`, `beta1`, `beta2`, `weight_decay`, `rho`, `k`, `alpha`, `ns_steps`, `inner`).
 /// `weight_decay` is the decoupled decay of AdamW and Muon; the other optimizers run without decay.
-pub fn optimizer(kind: &str, lr: f64, st: &State) -> OptimizerSpec {
-    let adam = |st: &State| {
+pub fn optimizer(kind: &str, lr: f64, p: &Params) -> OptimizerSpec {
+    let adam = |p: &Params| {
         let mut a = Adam::<Coupled>::default();
-        (a.lr, a.beta1, a.beta2) = (lr, st.f64("beta1"), st.f64("beta2"));
+        (a.lr, a.beta1, a.beta2) = (lr, p.beta1, p.beta2);
         a
     };
     match kind {
         "sgd" => OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() }),
-        "momentum" => OptimizerSpec::Sgd(Sgd { lr, momentum: st.f64("momentum"), ..Sgd::default() }),
+        "momentum" => OptimizerSpec::Sgd(Sgd { lr, momentum: p.momentum, ..Sgd::default() }),
         "adamw" => {
             let mut a = Adam::<Decoupled>::default();
-            (a.lr, a.beta1, a.beta2, a.weight_decay) = (lr, st.f64("beta1"), st.f64("beta2"), st.f64("weight_decay"));
+            (a.lr, a.beta1, a.beta2, a.weight_decay) = (lr, p.beta1, p.beta2, p.weight_decay);
             OptimizerSpec::Adamw(a)
         }
         "rmsprop" => OptimizerSpec::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }),
         "adagrad" => OptimizerSpec::Adagrad(Adagrad { lr, ..Adagrad::default() }),
         "sam" | "lookahead" => {
-            let inner = match st.get("inner") {
-                "sgd" | "momentum" | "adam" => Box::new(optimizer(st.get("inner"), lr, st)),
-                _ => Box::new(optimizer("momentum", lr, st)),
+            let inner = match p.inner.as_str() {
+                "sgd" | "momentum" | "adam" => Box::new(optimizer(p.inner.as_str(), lr, p)),
+                _ => Box::new(optimizer("momentum", lr, p)),
             };
             if kind == "sam" {
-                OptimizerSpec::Sam(SamSpec { rho: st.f64("rho"), inner, ..SamSpec::default() })
+                OptimizerSpec::Sam(SamSpec { rho: p.rho, inner, ..SamSpec::default() })
             } else {
-                OptimizerSpec::Lookahead(LookaheadSpec { k: st.usize("k").max(1), alpha: st.f64("alpha"), inner })
+                OptimizerSpec::Lookahead(LookaheadSpec { k: p.k.max(1), alpha: p.alpha, inner })
             }
         }
-        "newton" => OptimizerSpec::Newton(NewtonSpec { lr, damping: st.f64("damping") }),
-        "lion" => OptimizerSpec::Lion(crate::optim::Lion { lr, weight_decay: st.f64("weight_decay"), ..Default::default() }),
-        "muon" => OptimizerSpec::Muon(Muon {
-            lr,
-            momentum: st.f64("momentum"),
-            ns_steps: st.usize("ns_steps"),
-            weight_decay: st.f64("weight_decay"),
-            ..Muon::default()
-        }),
-        _ => OptimizerSpec::Adam(adam(st)),
+        "newton" => OptimizerSpec::Newton(NewtonSpec { lr, damping: p.damping }),
+        "lion" => OptimizerSpec::Lion(crate::optim::Lion { lr, weight_decay: p.weight_decay, ..Default::default() }),
+        "muon" => {
+            OptimizerSpec::Muon(Muon { lr, momentum: p.momentum, ns_steps: p.ns_steps, weight_decay: p.weight_decay, ..Muon::default() })
+        }
+        _ => OptimizerSpec::Adam(adam(p)),
     }
 }
 
@@ -240,23 +237,23 @@ pub fn check_csv(text: &str) -> Result<(), String> {
 
 /// The data of a state, and a line describing it for the readout. The user's data (`dataset = csv`) when
 /// its box holds valid rows; two moons meanwhile, with a message saying so.
-fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
+fn data_spec(p: &Params, messages: &mut Vec<Message>) -> (DataSpec, String) {
     let mut data = DataSpec {
         kind: DataKind::Moons,
-        n: eff.usize("n").clamp(4, MAX_APP_POINTS),
-        noise: eff.f64("noise"),
-        label_noise: eff.f64("label_noise"),
-        train_fraction: eff.f64("train_fraction"),
+        n: p.n.clamp(4, MAX_APP_POINTS),
+        noise: p.noise,
+        label_noise: p.label_noise,
+        train_fraction: p.train_fraction,
         classes: 2,
         csv: None,
     };
-    let name = match eff.get("dataset") {
+    let name = match p.dataset.as_str() {
         "circles" => (DataKind::Circles, "circles"),
         "spirals" => (DataKind::Spirals, "spirals"),
         "xor" => (DataKind::Xor, "XOR"),
         "blobs" => (DataKind::Blobs, "Gaussian blobs"),
         "csv" => {
-            let text = eff.get("csv");
+            let text = p.csv.as_str();
             let parsed =
                 if text.trim().is_empty() { None } else { Some(crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES)) };
             match parsed {
@@ -293,7 +290,7 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
     };
     data.kind = name.0;
     if matches!(data.kind, DataKind::Spirals | DataKind::Blobs) {
-        data.classes = eff.usize("classes").clamp(2, MAX_APP_CLASSES);
+        data.classes = p.classes.clamp(2, MAX_APP_CLASSES);
     }
     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
     let line = format!("{}: {} points, {} classes → {n_train} training, {} test", name.1, data.n, data.classes, data.n - n_train);
@@ -303,52 +300,56 @@ fn data_spec(eff: &State, messages: &mut Vec<Message>) -> (DataSpec, String) {
 /// Builds the specs for a (normalised) state.
 pub fn setup(st: &State) -> Setup {
     let mut messages = Vec::new();
-    let (data, data_line) = data_spec(st, &mut messages);
+    let p = &match Params::of(st) {
+        Ok(p) => p,
+        Err(e) => return Setup { specs: Vec::new(), state: st.clone(), messages: vec![Message::error(e)], data_line: String::new() },
+    };
+    let (data, data_line) = data_spec(p, &mut messages);
     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
-    let mut batch_size = st.usize("batch_size").max(1);
+    let mut batch_size = p.batch_size.max(1);
     if batch_size > n_train {
         messages.push(Message::warn(format!(
             "batch size B = {batch_size} is more than the {n_train} training points; using B = {n_train} (full batch)"
         )));
         batch_size = n_train;
     }
-    let activation = match st.get("activation") {
+    let activation = match p.activation.as_str() {
         "relu" => Activation::Relu,
         "gelu" => Activation::Gelu,
         _ => Activation::Tanh,
     };
-    let loss = if st.get("loss") == "squared" { Loss::Squared } else { Loss::CrossEntropy };
-    let model = ModelSpec { hidden: vec![st.usize("width").max(1); st.usize("layers").max(1)], activation, loss, ..ModelSpec::default() };
-    let steps = st.usize("steps").max(1);
+    let loss = if p.loss.as_str() == "squared" { Loss::Squared } else { Loss::CrossEntropy };
+    let model = ModelSpec { hidden: vec![p.width.max(1); p.layers.max(1)], activation, loss, ..ModelSpec::default() };
+    let steps = p.steps.max(1);
     let mut adamw = Adam::<Decoupled>::default();
-    (adamw.lr, adamw.weight_decay) = (st.f64("adamw_lr"), st.f64("weight_decay"));
+    (adamw.lr, adamw.weight_decay) = (p.adamw_lr, p.weight_decay);
     let base = TrainSpec {
         label: String::new(),
         data,
         model,
         optimizer: OptimizerSpec::Sgd(Sgd::default()),
         adamw,
-        schedule: schedule(st.get("schedule"), steps),
+        schedule: schedule(p.schedule.as_str(), steps),
         batch_size,
         steps,
-        seed: st.usize("seed") as u64,
+        seed: p.seed as u64,
         eval_every: 1,
     };
     // about 250 records per run, fewer when one record (a forward pass over every point) is expensive
     let mlp = crate::train::Mlp::new(2, &base.model.hidden, base.data.classes, activation, loss);
     let eval_cost = base.data.n as f64 * super::live::row_cost(&mlp);
     let base = TrainSpec { eval_every: (steps / 250).max((eval_cost / super::live::EVAL_BUDGET).ceil() as usize).max(1), ..base };
-    let mut runs = vec![(st.get("optimizer").to_string(), st.f64("lr"))];
-    if st.get("compare") != "off" && OPTIMIZERS.iter().any(|(v, _)| *v == st.get("compare")) {
-        runs.push((st.get("compare").to_string(), st.f64("compare_lr")));
+    let mut runs = vec![(p.optimizer.as_str().to_string(), p.lr)];
+    if p.compare.as_str() != "off" && OPTIMIZERS.iter().any(|(v, _)| *v == p.compare.as_str()) {
+        runs.push((p.compare.as_str().to_string(), p.compare_lr));
     }
     let letters = ["A", "B"];
     let specs = runs
         .iter()
         .zip(letters)
         .map(|((kind, lr), letter)| TrainSpec {
-            label: format!("{letter} · {} (η = {})", optimizer_name(kind, st), fmt_num(*lr)),
-            optimizer: optimizer(kind, *lr, st),
+            label: format!("{letter} · {} (η = {})", optimizer_name(kind, p), fmt_num(*lr)),
+            optimizer: optimizer(kind, *lr, p),
             ..base.clone()
         })
         .collect();
