@@ -453,18 +453,38 @@ function start(id, raw) {
   render();
 }
 
-// The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls; {type: "optlab:get"} replies
-// with {type: "optlab:state"}.
+// The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls and is answered with
+// {type: "optlab:applied", state, rejected: [{name, reason}], adjusted: [{name, from, to, reason}]}: an unknown
+// name, an array or object, or a value that is no value of the control (checked by the core) is rejected and
+// the control keeps its current value; an out-of-range value is clamped. {type: "optlab:get"} replies with
+// {type: "optlab:state"}. Anything else is ignored.
 window.addEventListener("message", (e) => {
   const d = e.data;
   if (!d || typeof d !== "object" || !app.chapter) return;
-  if (d.type === "optlab:set" && d.values && typeof d.values === "object") {
+  if (d.type === "optlab:set" && d.values && typeof d.values === "object" && !Array.isArray(d.values)) {
+    const rejected = [], adjusted = [];
+    const names = new Set(app.chapter.controls.map((c) => c.name));
+    for (const name of Object.keys(d.values).slice(0, 200)) {
+      if (!names.has(name)) rejected.push({ name: String(name).slice(0, 80), reason: `${app.chapter.id} has no control of that name` });
+    }
     // presets first, so that values given beside a preset win over the ones it implies
     const given = app.chapter.controls.filter((c) => Object.hasOwn(d.values, c.name));
     given.sort((a, b) => Number(!presetOf(a, String(d.values[a.name]))) - Number(!presetOf(b, String(d.values[b.name]))));
-    for (const c of given) setValue(c, String(d.values[c.name]));
-    app.notes = [];
+    for (const c of given) {
+      const v = d.values[c.name];
+      if (v === null || v === undefined || typeof v === "object" || typeof v === "function") {
+        rejected.push({ name: c.name, reason: `${c.label}: ${Array.isArray(v) ? "a list" : "that"} is not a value of this control; kept ${app.state[c.name]}` });
+        continue;
+      }
+      const r = app.wasm.classify(app.chapter.id, c.name, String(v));
+      if (!r) continue;
+      if (r.outcome === "invalid") rejected.push({ name: c.name, reason: `${r.reason}; kept ${app.state[c.name]}` });
+      else if (r.outcome === "adjusted") { adjusted.push({ name: c.name, from: String(v).slice(0, 80), to: r.value, reason: r.reason }); setValue(c, r.value); }
+      else setValue(c, r.value);
+    }
+    app.notes = [...rejected.map((x) => ({ level: "warn", text: x.reason })), ...adjusted.map((x) => ({ level: "warn", text: x.reason }))];
     schedule();
+    if (e.source) e.source.postMessage({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, rejected, adjusted }, "*");
   } else if (d.type === "optlab:get" && e.source) {
     e.source.postMessage({ type: "optlab:state", chapter: app.chapter.id, state: app.state }, "*");
   }

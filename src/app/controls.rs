@@ -52,6 +52,15 @@ pub enum ControlKind {
     },
 }
 
+/// The outcome of [`Control::classify`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Checked {
+    Ok { value: String },
+    Adjusted { value: String, reason: String },
+    Invalid { reason: String },
+}
+
 /// One control. `name` is the spec field it sets (the same name in Rust, JSON, URL and the DOM).
 #[derive(Clone, Debug, Serialize)]
 pub struct Control {
@@ -185,6 +194,36 @@ impl Control {
             ControlKind::Toggle { default } => default.to_string(),
             ControlKind::Point { default, .. } => format!("{},{}", fmt_num(default.0), fmt_num(default.1)),
             ControlKind::Text { .. } => String::new(),
+        }
+    }
+
+    /// What a value sent to a control that already holds one does (the slide-deck API): a valid value is
+    /// taken, an out-of-range one is clamped (`Adjusted`), and one that is not a value of this control at all
+    /// (`Invalid`: not a number, not an option) leaves the current value in place, with the reason.
+    pub fn classify(&self, raw: &str) -> Checked {
+        let (value, why) = self.check(raw);
+        match why {
+            None => Checked::Ok { value },
+            Some(why) if self.is_invalid(raw) => {
+                Checked::Invalid { reason: why.split("; using the default").next().unwrap_or(&why).to_string() }
+            }
+            Some(reason) => Checked::Adjusted { value, reason },
+        }
+    }
+
+    /// Whether `raw` is no value of this control at all (as opposed to one outside its range).
+    fn is_invalid(&self, raw: &str) -> bool {
+        let raw = raw.trim();
+        let number = || raw.parse::<f64>().is_ok_and(f64::is_finite);
+        match &self.kind {
+            ControlKind::Range { .. } | ControlKind::Int { .. } => !number(),
+            ControlKind::Select { options, .. } => !options.iter().any(|(v, _)| *v == raw),
+            ControlKind::Toggle { .. } => !matches!(raw, "true" | "1" | "on" | "false" | "0" | "off"),
+            ControlKind::Point { .. } => {
+                raw.split(',').map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite())).filter(Option::is_some).count() != 2
+                    || raw.split(',').count() != 2
+            }
+            ControlKind::Text { max_chars, .. } => raw.chars().count() > *max_chars || self.validate.is_some_and(|f| f(raw).is_err()),
         }
     }
 
@@ -466,5 +505,30 @@ mod preset_tests {
         let json = serde_json::to_value(&cs[0]).unwrap();
         assert_eq!(json["kind"]["sets"], serde_json::json!([["fast", [["lr", "0.5"], ["steps", "20"]]]]));
         assert!(serde_json::to_value(&cs[1]).unwrap()["kind"].get("sets").is_none());
+    }
+}
+
+#[cfg(test)]
+mod classify_tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_value_is_invalid_an_out_of_range_one_adjusted() {
+        let lr = Control::log_range("lr", "learning rate η", 1e-3, 10.0, 0.1);
+        assert_eq!(lr.classify("0.5"), Checked::Ok { value: "0.5".into() });
+        assert!(matches!(lr.classify("1e9"), Checked::Adjusted { value, .. } if value == "10"));
+        for bad in ["abc", "NaN", "", "1e999", "<img src=x>"] {
+            assert!(
+                matches!(lr.classify(bad), Checked::Invalid { ref reason } if reason.contains("learning rate") && !reason.contains("default")),
+                "{bad}"
+            );
+        }
+        let sel = Control::select("ns", "ns", vec![("a", "A"), ("b", "B")], "a");
+        assert!(matches!(sel.classify("c"), Checked::Invalid { .. }));
+        let pt = Control::point("x0", "start", (0.0, 0.0), -5.0, 5.0);
+        assert!(matches!(pt.classify("9,1"), Checked::Adjusted { value, .. } if value == "5,1"));
+        assert!(matches!(pt.classify("1"), Checked::Invalid { .. }));
+        let t = Control::toggle("n", "n", false);
+        assert!(matches!(t.classify("maybe"), Checked::Invalid { .. }));
     }
 }

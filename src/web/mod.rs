@@ -67,6 +67,17 @@ pub fn normalize(chapter: &str, raw: JsValue) -> JsValue {
     }
 }
 
+/// The slide-deck API's check of one value for one control (see [`app::controls::Control::classify`]):
+/// `{outcome: "ok", value} | {outcome: "adjusted", value, reason} | {outcome: "invalid", reason}`,
+/// or `null` when the chapter has no such control.
+#[wasm_bindgen]
+pub fn classify(chapter: &str, name: &str, value: &str) -> JsValue {
+    match app::chapter(chapter).and_then(|c| c.controls().into_iter().find(|c| c.name == name)) {
+        Some(c) => to_js(&c.classify(value)),
+        None => JsValue::NULL,
+    }
+}
+
 #[derive(Serialize)]
 struct Rendered {
     state: BTreeMap<String, String>,

@@ -353,6 +353,22 @@ test("a slide deck drives an embedded chapter by postMessage (www/embed-example.
     await page.evaluate(() => document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", values: { bogus: 1 } }, "*"));
     await settle(frame);
     assert.equal(await frame.evaluate(() => "bogus" in window.optlab.state), false);
+    // every set is answered: invalid values keep the current one, out-of-range ones are clamped (issue 9/13)
+    const applied = await page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", (e) => { if (e.data && e.data.type === "optlab:applied") resolve(e.data); });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", values: {
+        lr: "<img src=x onerror=alert(1)>", kappa: 1e9, bogus: 1, x0: [1, 2], steps: 20, newton: { a: 1 } } }, "*");
+    }));
+    const names = (xs) => xs.map((x) => x.name).sort();
+    assert.deepEqual(names(applied.rejected), ["bogus", "lr", "newton", "x0"], JSON.stringify(applied));
+    assert.deepEqual(names(applied.adjusted), ["kappa"], JSON.stringify(applied));
+    assert.equal(applied.state.lr, "0.5", "an invalid value keeps the current one");
+    assert.equal(applied.state.steps, "20");
+    assert.ok(applied.rejected.find((x) => x.name === "lr").reason.includes("kept 0.5"));
+    await settle(frame);
+    assert.equal(await frame.evaluate(() => document.querySelectorAll("#chapter img").length), 0, "nothing injected");
+    const shown = await frame.evaluate(() => document.querySelector("#messages").textContent);
+    assert.ok(shown.includes("kept 0.5"), shown);
     await page.screenshot({ path: path.join(SCREENSHOTS, "embed-example.png") });
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
