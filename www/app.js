@@ -138,6 +138,7 @@ function controlRow(c) {
     setValue(c, v);
     app.notes = [];
     out.textContent = showValue(c, v);
+    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v)); // now, not a frame late
     schedule();
   };
   input.addEventListener(k.type === "point" ? "change" : "input", onChange);
@@ -215,6 +216,11 @@ function setValue(c, v) {
   if (preset) for (const [name, value] of preset[1]) app.state[name] = value;
 }
 
+// A slider's value as a screen reader should read it: "learning rate η = 1.05, log scale".
+function valueText(c, v) {
+  return `${c.label} = ${showValue(c, v) || v}${c.kind.type === "range" && c.kind.log ? ", log scale" : ""}`;
+}
+
 function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }
 
 function syncControls() {
@@ -234,7 +240,8 @@ function syncControls() {
     $("output", row).textContent = showValue(c, v);
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
     row.hidden = !visible || app.hide.has(c.name);
-    input.setAttribute("aria-valuetext", `${showValue(c, v) || v} ${c.unit || ""}`.trim());
+    // only sliders take aria-valuetext (a select or checkbox announces its own value)
+    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v));
   }
 }
 
@@ -302,8 +309,14 @@ function show(steps) {
   for (const line of r.readout) {
     ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
   }
+  // replaced only when its text changes, so that a screen reader does not announce the same note at every step
   const msgs = $("#messages");
-  msgs.replaceChildren(...[...app.notes, ...r.messages].map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
+  const notes = [...app.notes, ...r.messages];
+  const key = notes.map((m) => `${m.level}:${m.text}`).join("\n");
+  if (msgs.dataset.key !== key) {
+    msgs.dataset.key = key;
+    msgs.replaceChildren(...notes.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
+  }
   renderFormulas(r.values);
   updateUrl();
   app.renders += 1;
@@ -329,9 +342,15 @@ function setPlaying(on) {
   if (b) { b.textContent = on ? "Pause" : "Play"; b.setAttribute("aria-pressed", String(on)); }
   if (on) requestAnimationFrame(liveLoop);
 }
-function liveLoop() {
+// With prefers-reduced-motion the plots are redrawn twice a second instead of every frame.
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+let lastLiveDraw = 0;
+function liveLoop(now) {
   if (!app.playing || !app.chapter.live) return;
-  show(Math.max(1, Number(app.state.speed) || 10));
+  if (!reducedMotion.matches || !now || now - lastLiveDraw >= 500) {
+    lastLiveDraw = now || performance.now();
+    show(Math.max(1, Number(app.state.speed) || 10) * (reducedMotion.matches ? 30 : 1));
+  }
   if (app.playing) requestAnimationFrame(liveLoop);
 }
 function liveBar() {
@@ -373,7 +392,8 @@ function buildChapter(info) {
   const tryList = el("ul");
   for (const t of info.try_this) tryList.append(el("li", { text: t }));
   head.append(el("details", { class: "try", ...(folded ? {} : { open: "" }) }, el("summary", { text: "Try this" }), tryList));
-  const formulas = el("div", { class: "formulas" });
+  // scrollable, so reachable by keyboard
+  const formulas = el("div", { class: "formulas", tabindex: "0", role: "region", "aria-label": "formulas with the live values" });
   for (const f of info.formulas) {
     formulas.append(el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
       el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" })));
@@ -403,7 +423,7 @@ function buildChapter(info) {
     el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => copy(app.session.spec_json(), "Spec") }),
     el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
-    el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}); } }));
+    el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}, true); } }));
   const side = el("aside", { class: "side" }, formulas, controls, tools);
   if (info.live) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },
@@ -420,7 +440,7 @@ function buildNav() {
   nav.replaceChildren();
   app.infos.forEach((c, i) => {
     const a = el("a", { href: `?chapter=${c.id}`, text: `${i + 1}. ${c.title}` });
-    a.addEventListener("click", (e) => { e.preventDefault(); start(c.id, {}); });
+    a.addEventListener("click", (e) => { e.preventDefault(); start(c.id, {}, true); });
     if (app.chapter && c.id === app.chapter.id) a.setAttribute("aria-current", "page");
     nav.append(a);
   });
@@ -429,7 +449,9 @@ function buildNav() {
   if (cur && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - nav.clientWidth / 3);
 }
 
-function start(id, raw) {
+// Opens a chapter. `moveFocus` (a chapter change or Reset, not the first load) puts focus on its heading, so
+// that keyboard and screen-reader users land in the new chapter instead of on <body>.
+function start(id, raw, moveFocus = false) {
   setPlaying(false);
   const info = app.infos.find((c) => c.id === id) || app.infos[0];
   const notes = [];
@@ -451,6 +473,11 @@ function start(id, raw) {
   }
   syncControls();
   render();
+  document.title = `${info.title} · optlab`;
+  if (moveFocus) {
+    const h = $("#chapter h1");
+    if (h) { h.setAttribute("tabindex", "-1"); h.focus({ preventScroll: false }); }
+  }
 }
 
 // The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls and is answered with

@@ -627,3 +627,47 @@ test("training: Copy spec gives the `optlab train` spec that reproduces the run'
     await context.close();
   }
 });
+
+test("accessibility: slider value text, focus and title on a chapter change, quiet messages, embed heading", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await page.goto(srv.base + "?chapter=momentum");
+    await page.waitForFunction(() => document.body.dataset.ready === "true" && window.optlab.renders > 0);
+    await settle(page);
+    // aria-valuetext on sliders only, readable, and up to date at the input event
+    const misplaced = await page.$$eval("[aria-valuetext]", (xs) => xs.filter((x) => x.type !== "range").map((x) => x.name));
+    assert.deepEqual(misplaced, []);
+    const text = await page.$eval('input[name="lr"]', (e) => e.getAttribute("aria-valuetext"));
+    assert.match(text, /^learning rate η = .+, log scale$/);
+    const sameTick = await page.$eval('input[name="momentum"]', (e) => {
+      e.value = String(Number(e.value) + Number(e.step || 0.01) * 10);
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+      return [e.getAttribute("aria-valuetext"), window.optlab.state.momentum];
+    });
+    // the text names the value just set (as the slider's label rounds it), not the previous one
+    assert.ok(Math.abs(Number(sameTick[0].split("= ")[1]) - Number(sameTick[1])) < 1e-3, JSON.stringify(sameTick));
+    // the messages region is not rebuilt when its text does not change
+    await settle(page);
+    const rebuilt = await page.evaluate(async () => {
+      let n = 0;
+      new MutationObserver(() => { n += 1; }).observe(document.querySelector("#messages"), { childList: true });
+      const e = document.querySelector('input[name="kappa"]');
+      for (let i = 0; i < 5; i++) { e.value = String(Number(e.value) + 0.01); e.dispatchEvent(new Event("input", { bubbles: true })); await new Promise((r) => setTimeout(r, 60)); }
+      return n;
+    });
+    assert.equal(rebuilt, 0, "no message changed, so #messages was not rebuilt");
+    // a chapter change names the chapter in the title and moves focus to its heading
+    await page.click('#nav a[href="?chapter=sam"]');
+    await page.waitForFunction(() => window.optlab.chapter.id === "sam");
+    assert.match(await page.title(), /Sharpness-Aware Minimization · optlab/);
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), "H1");
+    assert.equal(await page.$eval(".formulas", (e) => e.getAttribute("tabindex")), "0");
+    // an embedded chapter keeps an h1
+    await page.goto(srv.base + "?chapter=muon&embed=1");
+    await page.waitForFunction(() => document.body.dataset.ready === "true" && window.optlab.renders > 0);
+    assert.equal(await page.$eval("h1", (e) => e.textContent.length > 0), true);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
