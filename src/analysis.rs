@@ -147,6 +147,68 @@ pub fn stability_bound(optimizer: &crate::optim::OptimizerSpec, l: f64) -> Resul
     }
 }
 
+/// Critical points of a random landscape in dimension N, modelled as in the random-matrix picture of
+/// high-dimensional losses (Dauphin et al. 2014, Bray & Dean 2007): the Hessian at a critical point is a
+/// random symmetric Gaussian matrix (GOE: `H = (A + Aᵀ)/2`, A with standard normal entries). For each N in
+/// `1..=n_max` and `samples` Hessians (seeded), returns `(N, share that are minima — every eigenvalue > 0,
+/// mean share of negative eigenvalues)`. The signs of the eigenvalues are counted without computing them:
+/// by Sylvester's law of inertia they are the signs of the pivots of `H = LDLᵀ` (a zero pivot, which has
+/// probability 0, counts as a saddle).
+pub fn random_critical_points(n_max: usize, samples: usize, seed: u64) -> Vec<(usize, f64, f64)> {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut h = vec![0.0; n_max * n_max];
+    (1..=n_max)
+        .map(|n| {
+            let (mut minima, mut negative) = (0usize, 0usize);
+            for _ in 0..samples {
+                for i in 0..n {
+                    for j in 0..=i {
+                        let a: f64 = StandardNormal.sample(&mut rng);
+                        // off-diagonal (A_ij + A_ji)/2 has variance 1/2; the diagonal A_ii variance 1 (GOE)
+                        let v = if i == j { a } else { a * std::f64::consts::FRAC_1_SQRT_2 };
+                        h[i * n + j] = v;
+                        h[j * n + i] = v;
+                    }
+                }
+                let neg = negative_pivots(&mut h[..n * n], n);
+                negative += neg;
+                minima += usize::from(neg == 0);
+            }
+            (n, minima as f64 / samples as f64, negative as f64 / (samples * n) as f64)
+        })
+        .collect()
+}
+
+/// Number of non-positive pivots of the LDLᵀ factorisation of the symmetric `n × n` matrix `h` (overwritten):
+/// by Sylvester's law of inertia, the number of negative eigenvalues (a zero pivot counts too).
+fn negative_pivots(h: &mut [f64], n: usize) -> usize {
+    let mut count = 0;
+    for k in 0..n {
+        let d = h[k * n + k];
+        if d <= 0.0 {
+            count += 1;
+        }
+        if d == 0.0 {
+            // a singular leading block: the remaining signs are not determined this way; count them all
+            return count + (n - k - 1);
+        }
+        for i in k + 1..n {
+            let l = h[i * n + k] / d;
+            for j in k + 1..=i {
+                h[i * n + j] -= l * h[j * n + k];
+            }
+        }
+        for i in k + 1..n {
+            for j in k + 1..i {
+                h[j * n + i] = h[i * n + j];
+            }
+        }
+    }
+    count
+}
+
 /// Largest-magnitude eigenvalue of a symmetric operator by power iteration, from a fixed start.
 /// `hv(v, out)` computes `H·v`. Returns `(λ, iterations used)`.
 pub fn power_iteration(n: usize, mut hv: impl FnMut(&[f64], &mut [f64]), iters: usize, tol: f64) -> (f64, usize) {
@@ -276,6 +338,30 @@ mod tests {
         assert!((b.bound - 6.0).abs() < 1e-12, "{b:?}");
         let adam: OptimizerSpec = serde_json::from_str(r#"{"kind": "adam"}"#).unwrap();
         assert_eq!(stability_bound(&adam, 1.0).unwrap_err(), "Adam");
+    }
+
+    #[test]
+    fn random_critical_points_become_saddles_as_the_dimension_grows() {
+        let r = random_critical_points(8, 4000, 7);
+        // N = 1: a minimum half the time; N = 2: the GOE gives P(both > 0) = (2 − √2)/4 = 0.146
+        assert!((r[0].1 - 0.5).abs() < 0.03, "{r:?}");
+        assert!((r[1].1 - (2.0 - 2f64.sqrt()) / 4.0).abs() < 0.02, "{r:?}");
+        // fewer minima at every N, and fewer than if each sign were a fair coin (2^−N) from N = 3 on
+        for w in r.windows(2) {
+            assert!(w[1].1 <= w[0].1, "{r:?}");
+        }
+        for (n, p, _) in &r[2..] {
+            assert!(*p < 0.5f64.powi(*n as i32), "N = {n}: {p}");
+        }
+        // half the curvature directions are negative on average, at every N
+        for (n, _, neg) in &r {
+            assert!((neg - 0.5).abs() < 0.03, "N = {n}: {neg}");
+        }
+        // the pivot count is the number of negative eigenvalues
+        let m = [[2.0, 1.0, 0.0], [1.0, -3.0, 0.5], [0.0, 0.5, 1.0]];
+        let mut flat: Vec<f64> = m.iter().flatten().copied().collect();
+        let eig = crate::linalg::symmetric_eigenvalues(ndarray::arr2(&m).view());
+        assert_eq!(negative_pivots(&mut flat, 3), eig.iter().filter(|e| **e < 0.0).count());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Rea
 use crate::optim::config::{NewtonSpec, Sgd};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
+use crate::plot::{LineChart, Mark, Series};
 use crate::problems::Problem;
 use crate::problems::ProblemSpec;
 
@@ -165,6 +166,7 @@ impl Chapter for Landscapes {
             "Push η above 2/L (shown in the readout) and watch the run diverge: the loss grows geometrically (measured rate above 1).",
             "Pick the saddle, set η = 0.1 and start on the x-axis (click the map at y = 0): gradient descent walks into the saddle point. Start just off the axis and it escapes along y, where f falls without bound; Newton jumps to the saddle point in one step.",
             "Pick the plateau, start far out (click the map at (3, 0)) and lower η: the readout counts the steps until the path moves; a ten times smaller η takes several times as many (raise T when it reads “not within”).",
+            "Read the last chart: at N = 1 about half of the random critical points are minima, at N = 2 about 15 %, and from N = 6 on none of 2,000: in high dimension almost every critical point is a saddle, far more often than 2^−N.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -208,6 +210,12 @@ impl Chapter for Landscapes {
                 clickable: true,
             },
             Canvas { id: "loss", label: "loss against step for each method", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "saddles",
+                label: "share of random critical points that are minima against the dimension N, with 2^−N for comparison",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 
@@ -253,6 +261,8 @@ impl Chapter for Landscapes {
         map.markers.push((x, y, "x₀".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
+        let (saddle_chart, saddle_lines) = saddles_in_high_dimension();
+        scene.charts.push(("saddles", Chart::Lines(saddle_chart)));
         for (t, r) in report.runs.iter().zip(&spec.runs) {
             // the saddle is unbounded below: no step size makes gradient descent converge there
             let quad = if matches!(prob, ProblemSpec::Saddle(_)) { None } else { l };
@@ -313,6 +323,7 @@ impl Chapter for Landscapes {
             ),
         ));
         scene.values.push(("lr".into(), sig(lr)));
+        scene.readout.extend(saddle_lines);
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
@@ -345,7 +356,7 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
     let stopped = t
         .diverged
         .as_ref()
-        .map_or(String::new(), |d| format!(" (the run stopped at step {} when f passed −10¹⁰⁰: f is unbounded below)", d.step));
+        .map_or(String::new(), |d| format!(" (the run stopped at step {}: {}; f is unbounded below)", d.step, d.reason.trim_end_matches('.')));
     if y0 == 0.0 {
         let how = if shrink.rel == Rel::Le && mult < 1.0 {
             format!(
@@ -383,4 +394,47 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
     } else {
         None
     }
+}
+
+/// Dimensions and samples of the random-critical-point view (fixed: it depends on no control).
+const SADDLE_N: usize = 12;
+const SADDLE_SAMPLES: usize = 2000;
+
+/// "Saddle points are much more common in high dimension" (the lecture), measured: the share of random
+/// critical points (GOE Hessians, see [`crate::analysis::random_critical_points`]) that are minima, for
+/// N = 1 … 12, beside 2^−N (each curvature's sign a fair coin). Computed once per session: it depends on no
+/// control.
+fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
+    static CACHE: std::sync::OnceLock<Vec<(usize, f64, f64)>> = std::sync::OnceLock::new();
+    let r = CACHE.get_or_init(|| crate::analysis::random_critical_points(SADDLE_N, SADDLE_SAMPLES, 0));
+    let floor = 0.5 / SADDLE_SAMPLES as f64;
+    let measured: Vec<(f64, f64)> = r.iter().filter(|(_, p, _)| *p > 0.0).map(|(n, p, _)| (*n as f64, *p)).collect();
+    let coin: Vec<(f64, f64)> = (1..=SADDLE_N).map(|n| (n as f64, 0.5f64.powi(n as i32))).collect();
+    let chart = LineChart {
+        title: format!("random critical points that are minima ({SADDLE_SAMPLES} GOE Hessians per N)"),
+        x_label: "dimension N".into(),
+        y_label: "share that are minima".into(),
+        y_log: true,
+        y_range: Some((floor, 1.0)),
+        series: vec![
+            Series::line("measured: every eigenvalue > 0", 0, measured).with_mark(Mark::LinePoints),
+            Series::line("2^−N (signs as fair coins)", 1, coin).with_mark(Mark::Dashed),
+        ],
+        ..Default::default()
+    };
+    let none_from = r.iter().find(|(_, p, _)| *p == 0.0).map(|(n, _, _)| *n);
+    let shares: Vec<String> = r.iter().take(4).map(|(n, p, _)| format!("N = {n}: {}", sig(*p))).collect();
+    let neg = r.iter().map(|(_, _, q)| q).sum::<f64>() / r.len() as f64;
+    let mut lines = vec![Readout::new(
+        "random critical points that are minima",
+        match none_from {
+            Some(n) => format!("{}; none of {SADDLE_SAMPLES} from N = {n} on (the rest are saddles)", shares.join(", ")),
+            None => format!("{}; at N = {SADDLE_N}: {}", shares.join(", "), sig(r.last().map_or(0.0, |x| x.1))),
+        },
+    )];
+    lines.push(Readout::new(
+        "random critical points: share of negative curvature directions",
+        format!("{} on average over N = 1 … {SADDLE_N}", sig(neg)),
+    ));
+    (chart, lines)
 }

@@ -78,9 +78,30 @@ fn plateau() {
     assert!(slower >= 5.0 * slow, "{slow}, {slower}");
 }
 
+fn saddles_in_high_dimension() {
+    let s = crate::common::scene("landscapes", &[]);
+    let chart = s
+        .charts
+        .iter()
+        .find_map(|(id, c)| match c {
+            optlab::app::Chart::Lines(l) if *id == "saddles" => Some(l),
+            _ => None,
+        })
+        .expect("the saddles chart");
+    let measured = &chart.series.iter().find(|x| x.name.starts_with("measured")).unwrap().points;
+    let at = |n: f64| measured.iter().find(|p| p.0 == n).map_or(0.0, |p| p.1);
+    assert!((at(1.0) - 0.5).abs() < 0.05, "N = 1: {}", at(1.0));
+    assert!((at(2.0) - 0.15).abs() < 0.03, "N = 2: {}", at(2.0));
+    assert!(measured.iter().all(|p| p.0 < 6.0), "none from N = 6 on: {measured:?}");
+    for p in measured.iter().filter(|p| p.0 >= 3.0) {
+        assert!(p.1 < 0.5f64.powf(p.0), "N = {}: {} is not below 2^−N", p.0, p.1);
+    }
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     ("Raise κ to 200", raise_kappa),
     ("Push η above 2/L", push_lr),
     ("Pick the saddle, set η = 0.1", saddle),
     ("Pick the plateau, start far out", plateau),
+    ("Read the last chart: at N = 1 about half", saddles_in_high_dimension),
 ];
