@@ -353,10 +353,9 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
     let (x0, y0, xt, yt) = (first[0], first[1], last[0], last[1]);
     let mult = (1.0 - 2.0 * lr).abs();
     let shrink = Claim::compare(mult, 1.0);
-    let stopped = t
-        .diverged
-        .as_ref()
-        .map_or(String::new(), |d| format!(" (the run stopped at step {}: {}; f is unbounded below)", d.step, d.reason.trim_end_matches('.')));
+    let stopped = t.diverged.as_ref().map_or(String::new(), |d| {
+        format!(" (the run stopped at step {}: {}; f is unbounded below)", d.step, d.reason.trim_end_matches('.'))
+    });
     if y0 == 0.0 {
         let how = if shrink.rel == Rel::Le && mult < 1.0 {
             format!(
