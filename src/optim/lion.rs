@@ -50,22 +50,11 @@ pub struct ScaleByLion {
     m: Vec<f64>,
 }
 
-/// `torch.sign`: 0 at 0 (`f64::signum` gives ±1 there).
-fn sign(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
-}
-
 impl Transform for ScaleByLion {
     fn apply(&mut self, u: &mut [f64], _x: &[f64], _lr: f64) -> Result<(), StepError> {
         for (ui, mi) in u.iter_mut().zip(self.m.iter_mut()) {
             let g = *ui;
-            *ui = sign(*mi * self.beta1 + g * (1.0 - self.beta1));
+            *ui = torch_sign(*mi * self.beta1 + g * (1.0 - self.beta1));
             *mi = *mi * self.beta2 + g * (1.0 - self.beta2);
         }
         Ok(())

@@ -1,3 +1,4 @@
+use super::transforms::torch_sign;
 use super::{OptState, Optimizer, Oracle, StepError};
 use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, SpecError};
@@ -36,7 +37,7 @@ pub fn dual_ascent(g: &[f64], rho: f64, p: f64) -> Vec<f64> {
         return g.iter().map(|v| v * scale).collect();
     }
     if p.is_infinite() {
-        return g.iter().map(|v| rho * sign(*v)).collect();
+        return g.iter().map(|v| rho * torch_sign(*v)).collect();
     }
     let q = p / (p - 1.0);
     let m = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
@@ -49,21 +50,11 @@ pub fn dual_ascent(g: &[f64], rho: f64, p: f64) -> Vec<f64> {
         let sum_q: f64 = g.iter().map(|v| (v.abs() / m).powf(q)).sum();
         let delta = 1e-12 * (-(q - 1.0) * m.ln()).exp();
         let denom = sum_q.powf(1.0 / p) + delta;
-        return g.iter().map(|v| rho * sign(*v) * (v.abs() / m).powf(q - 1.0) / denom).collect();
+        return g.iter().map(|v| rho * torch_sign(*v) * (v.abs() / m).powf(q - 1.0) / denom).collect();
     }
     let sum_q: f64 = g.iter().map(|v| v.abs().powf(q)).sum();
     let denom = sum_q.powf(1.0 / p) + 1e-12;
-    g.iter().map(|v| rho * sign(*v) * v.abs().powf(q - 1.0) / denom).collect()
-}
-
-fn sign(v: f64) -> f64 {
-    if v > 0.0 {
-        1.0
-    } else if v < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
+    g.iter().map(|v| rho * torch_sign(*v) * v.abs().powf(q - 1.0) / denom).collect()
 }
 
 impl Optimizer for Sam {

@@ -26,6 +26,17 @@ pub trait Transform {
     }
 }
 
+/// `torch.sign`: 0 at 0 (`f64::signum` gives ±1 there).
+pub fn torch_sign(v: f64) -> f64 {
+    if v > 0.0 {
+        1.0
+    } else if v < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
 /// `torch.lerp(start, end, w)`: PyTorch switches formula at w = 0.5 to stay exact at the ends.
 #[inline]
 pub fn lerp(start: f64, end: f64, w: f64) -> f64 {
