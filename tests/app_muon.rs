@@ -195,3 +195,11 @@ fn the_ema_and_the_sum_give_the_same_msign_and_unnormalised_ns_blows_up() {
     let o = msign(m.view(), NsVariant::LectureQuintic, 5, 1e-7);
     assert!((o[[0, 0]] - 1.0).abs() < 0.05 && o[[1, 1]] > 0.2, "{o:?}");
 }
+
+#[test]
+fn optimizer_memory_matches_the_lecture_and_is_read_from_the_state() {
+    // the lecture: "Adam: 2 states (M, V); Muon: 1 state (M)"
+    let s = scene(&[]);
+    let v = readout(&s, "optimizer memory");
+    assert_eq!(v, "SGD 0 · SGD + momentum 1 · Adam 2 · Muon 1 · Lion 1");
+}

@@ -106,3 +106,28 @@ fn a_state_of_another_optimizer_or_size_is_refused() {
     let la: OptimizerSpec = serde_json::from_str(r#"{"kind": "lookahead"}"#).unwrap();
     assert!(la.build(p.shape(), "o").unwrap().load_state(OptState::Newton).is_err());
 }
+
+#[test]
+fn optimizer_memory_is_read_from_the_state() {
+    // the lecture's memory comparison (SGD 0, momentum 1, Adam 2, Muon 1 state per parameter), measured
+    use optlab::optim::NoOracle;
+    let shape = (3, 4);
+    let per = |json: &str| {
+        let spec: OptimizerSpec = serde_json::from_str(json).unwrap();
+        let mut opt = spec.build(shape, "o").unwrap();
+        let mut x = vec![0.5; 12];
+        let g: Vec<f64> = (0..12).map(|i| i as f64 - 5.5).collect();
+        opt.step(&mut x, &g, 0.01, &mut NoOracle).unwrap();
+        opt.state().numbers_per_parameter(12)
+    };
+    assert_eq!(per(r#"{"kind": "sgd"}"#), 0.0);
+    assert_eq!(per(r#"{"kind": "sgd", "momentum": 0.9}"#), 1.0);
+    assert_eq!(per(r#"{"kind": "adam"}"#), 2.0);
+    assert_eq!(per(r#"{"kind": "adam", "amsgrad": true}"#), 3.0);
+    assert_eq!(per(r#"{"kind": "adagrad"}"#), 1.0);
+    assert_eq!(per(r#"{"kind": "rmsprop"}"#), 1.0);
+    assert_eq!(per(r#"{"kind": "rmsprop", "centered": true}"#), 2.0);
+    assert_eq!(per(r#"{"kind": "muon"}"#), 1.0);
+    assert_eq!(per(r#"{"kind": "lion"}"#), 1.0);
+    assert_eq!(per(r#"{"kind": "lookahead", "inner": {"kind": "adam"}}"#), 3.0);
+}

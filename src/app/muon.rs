@@ -575,6 +575,10 @@ impl Chapter for Muon {
             scene.readout.extend(convergence(trace, Some(0.0), Some(l), Some(&r.optimizer)));
         }
         scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", sig(l), sig(sgd_lr))));
+        scene.readout.push(Readout::new(
+            "optimizer memory: numbers kept per parameter (read from each optimizer's state after one step on W)",
+            optimizer_memory((rows, features), &muon),
+        ));
 
         let (ema, nest) = (muon.momentum_form == MomentumForm::Ema, muon.nesterov);
         let momentum_tex = match (ema, nest) {
@@ -602,4 +606,30 @@ impl Chapter for Muon {
 fn fmt_coef(v: f64) -> String {
     let s = format!("{v:.4}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The lecture's memory comparison, measured: each optimizer is built for W's shape, takes one step, and its
+/// state (see [`crate::optim::OptState`]) is counted per parameter.
+fn optimizer_memory(shape: (usize, usize), muon: &MuonConfig) -> String {
+    let n = shape.0 * shape.1;
+    let mut adam = Adam::<crate::optim::config::Coupled>::default();
+    adam.lr = 1e-3;
+    let optimizers = [
+        ("SGD", OptimizerSpec::Sgd(Sgd::default())),
+        ("SGD + momentum", OptimizerSpec::Sgd(Sgd { momentum: 0.9, ..Sgd::default() })),
+        ("Adam", OptimizerSpec::Adam(adam)),
+        ("Muon", OptimizerSpec::Muon(muon.clone())),
+        ("Lion", OptimizerSpec::Lion(crate::optim::Lion::default())),
+    ];
+    let g = vec![1.0; n];
+    optimizers
+        .iter()
+        .filter_map(|(name, spec)| {
+            let mut opt = spec.build(shape, "optimizer").ok()?;
+            let mut w = vec![0.0; n];
+            opt.step(&mut w, &g, 1e-3, &mut crate::optim::NoOracle).ok()?;
+            Some(format!("{name} {}", super::controls::fmt_num(opt.state().numbers_per_parameter(n))))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

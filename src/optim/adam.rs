@@ -157,16 +157,22 @@ impl Transform for ScaleByAdam {
     }
 
     fn state(&self) -> StageState {
-        StageState::Adam { t: self.t, m: self.m.clone(), v: self.v.clone(), vmax: self.vmax.clone() }
+        // AMSGrad's running maximum is state only with amsgrad (otherwise it is never read)
+        let vmax = if self.amsgrad { self.vmax.clone() } else { Vec::new() };
+        StageState::Adam { t: self.t, m: self.m.clone(), v: self.v.clone(), vmax }
     }
 
     fn load(&mut self, state: StageState) -> Result<(), StepError> {
         match state {
             StageState::Adam { t, m, v, vmax } => {
-                for (what, vec) in [("adam m", &m), ("adam v", &v), ("adam vmax", &vmax)] {
+                for (what, vec) in [("adam m", &m), ("adam v", &v)] {
                     same_len(what, vec, self.m.len())?;
                 }
-                (self.t, self.m, self.v, self.vmax) = (t, m, v, vmax);
+                same_len("adam vmax (amsgrad)", &vmax, if self.amsgrad { self.m.len() } else { 0 })?;
+                (self.t, self.m, self.v) = (t, m, v);
+                if self.amsgrad {
+                    self.vmax = vmax;
+                }
                 Ok(())
             }
             other => Err(other.mismatch("Adam")),

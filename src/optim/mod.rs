@@ -190,6 +190,18 @@ pub trait Oracle {
     fn hessian(&mut self, x: &[f64]) -> Option<Array2<f64>>;
 }
 
+/// An oracle for optimizers that never call back (every chain of transforms): no gradient, no Hessian.
+pub struct NoOracle;
+
+impl Oracle for NoOracle {
+    fn grad(&mut self, _x: &[f64], out: &mut [f64]) {
+        out.iter_mut().for_each(|v| *v = 0.0);
+    }
+    fn hessian(&mut self, _x: &[f64]) -> Option<Array2<f64>> {
+        None
+    }
+}
+
 /// Why a step could not be taken. The run stops there and reports it; nothing panics.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepError(pub String);
@@ -260,7 +272,37 @@ pub enum StageState {
     Lion { m: Vec<f64> },
 }
 
+impl OptState {
+    /// How many numbers per parameter the state keeps between steps (momentum buffers, moments, slow
+    /// weights; step counters aside): the optimizer's memory cost, read from its actual state.
+    pub fn numbers_per_parameter(&self, n: usize) -> f64 {
+        self.numbers() as f64 / n.max(1) as f64
+    }
+
+    fn numbers(&self) -> usize {
+        match self {
+            OptState::Chain { stages } => stages.iter().map(StageState::numbers).sum(),
+            OptState::Lookahead { slow, inner, .. } => slow.as_ref().map_or(0, Vec::len) + inner.numbers(),
+            OptState::Sam { inner } => inner.numbers(),
+            OptState::Newton => 0,
+            OptState::Groups { groups, .. } => groups.iter().map(OptState::numbers).sum(),
+        }
+    }
+}
+
 impl StageState {
+    fn numbers(&self) -> usize {
+        match self {
+            StageState::Stateless | StageState::LearningRate { .. } => 0,
+            StageState::Momentum { buf } => buf.as_ref().map_or(0, Vec::len),
+            StageState::Adagrad { sum } => sum.len(),
+            StageState::Rms { sq, avg } => sq.len() + avg.len(),
+            StageState::Adam { m, v, vmax, .. } => m.len() + v.len() + vmax.len(),
+            StageState::MuonMomentum { buf } => buf.len(),
+            StageState::Lion { m } => m.len(),
+        }
+    }
+
     /// The error for loading `self` into a stage that expects `what`.
     pub fn mismatch(&self, what: &str) -> StepError {
         StepError(format!("cannot load a {self:?} state into {what}").chars().take(200).collect())

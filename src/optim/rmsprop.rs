@@ -90,15 +90,19 @@ impl Transform for ScaleByRms {
     }
 
     fn state(&self) -> StageState {
-        StageState::Rms { sq: self.sq.clone(), avg: self.avg.clone() }
+        // the mean is state only when centered (otherwise it is never read)
+        StageState::Rms { sq: self.sq.clone(), avg: if self.centered { self.avg.clone() } else { Vec::new() } }
     }
 
     fn load(&mut self, state: StageState) -> Result<(), StepError> {
         match state {
             StageState::Rms { sq, avg } => {
                 same_len("rmsprop", &sq, self.sq.len())?;
-                same_len("rmsprop", &avg, self.avg.len())?;
-                (self.sq, self.avg) = (sq, avg);
+                same_len("rmsprop centered mean", &avg, if self.centered { self.avg.len() } else { 0 })?;
+                self.sq = sq;
+                if self.centered {
+                    self.avg = avg;
+                }
                 Ok(())
             }
             other => Err(other.mismatch("RMSProp")),
