@@ -203,3 +203,26 @@ fn optimizer_memory_matches_the_lecture_and_is_read_from_the_state() {
     let v = readout(&s, "optimizer memory");
     assert_eq!(v, "SGD 0 · SGD + momentum 1 · Adam 2 · Muon 1 · Lion 1");
 }
+
+#[test]
+fn the_msign_special_cases_and_the_spectral_bound_hold_on_the_chapters_matrices() {
+    for pairs in [
+        &[][..],
+        &[("at_step", "40"), ("ns", "svd")][..],
+        &[("rows", "16"), ("features", "4")][..],
+        &[("rows", "1"), ("features", "5")][..],
+    ] {
+        let s = scene(pairs);
+        let num = |label: &str| -> f64 {
+            let v = readout(&s, label);
+            v.split_whitespace().find_map(|w| w.parse::<f64>().ok()).unwrap_or_else(|| panic!("{v}"))
+        };
+        assert!(num("msign(M) = M(MᵀM)^(−1/2)") < 1e-10, "{pairs:?}");
+        assert!(num("msign(UVᵀ) = UVᵀ") < 1e-12, "{pairs:?}");
+        let closest = s.readout.iter().find(|r| r.label.starts_with("msign(M) is the closest")).unwrap();
+        assert!(closest.claims.iter().all(|c| c.holds()) && closest.value.contains('≤'), "{closest:?}");
+        assert!(readout(&s, "msign of M's diagonal part").starts_with("diag(sign"), "{pairs:?}");
+        let bound = s.readout.iter().find(|r| r.label.starts_with("‖ΔW x‖")).unwrap();
+        assert!(bound.value.contains('≤') && bound.claims.iter().all(|c| c.holds()), "{bound:?}");
+    }
+}

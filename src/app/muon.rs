@@ -429,6 +429,33 @@ impl Chapter for Muon {
                 band = Some((smin, before[0], lo, hi));
             }
             spectrum = vec![before, after, exact];
+            scene.readout.extend(msign_checks(m));
+        }
+        // the bound behind spectral-norm steepest descent: ‖ΔW x‖ ≤ ‖ΔW‖₂‖x‖ for every input x, on Muon's update at t
+        if let (Some(w1), Some(w0)) = (muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
+            let dw = ndarray::Array2::from_shape_fn((rows, features), |(i, j)| w1[i * features + j] - w0[i * features + j]);
+            let spec_norm = crate::linalg::singular_values(dw.view()).first().copied().unwrap_or(0.0);
+            let worst = problem_1
+                .x
+                .columns()
+                .into_iter()
+                .filter_map(|x| {
+                    let nx = x.dot(&x).sqrt();
+                    let y = dw.dot(&x);
+                    (nx > 0.0 && spec_norm > 0.0).then(|| y.dot(&y).sqrt() / (spec_norm * nx))
+                })
+                .fold(0.0, f64::max);
+            if spec_norm > 0.0 {
+                // 1 to rounding: a ΔW of rank one reaches the bound exactly
+                let c = Claim::compare(worst, 1.0 + 1e-12);
+                scene.readout.push(
+                    Readout::new(
+                        format!("‖ΔW x‖ / (‖ΔW‖₂‖x‖) over the {} data columns x, Muon's update at step {t}", problem_1.x.ncols()),
+                        format!("largest {} {} 1 to rounding (‖ΔW‖₂ = {})", sig(worst), c.symbol(), sig(spec_norm)),
+                    )
+                    .claiming(c),
+                );
+            }
         }
         let idx = |v: &[f64]| v.iter().enumerate().map(|(i, s)| ((i + 1) as f64, *s)).collect::<Vec<_>>();
         let ns_name =
@@ -632,4 +659,74 @@ fn optimizer_memory(shape: (usize, usize), muon: &MuonConfig) -> String {
         })
         .collect::<Vec<_>>()
         .join(" · ")
+}
+
+/// The msign special cases of the lecture, checked live on the momentum matrix `m` the chapter inspects:
+/// msign(M) = M(MᵀM)^(−1/2) (computed independently, by an eigendecomposition of the smaller Gram matrix),
+/// an orthogonal input is fixed, msign is the closest semi-orthogonal matrix (against 8 random ones), and a
+/// diagonal or a scalar input gives its signs.
+fn msign_checks(m: ArrayView2<f64>) -> Vec<Readout> {
+    use crate::linalg::to_na;
+    let (r, c) = m.dim();
+    let o = msign_svd(m);
+    let diff = |a: &ndarray::Array2<f64>, b: &ndarray::Array2<f64>| a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+    // (MᵀM)^(−1/2) on the range, by eigenvalues: M·G^(−1/2) with G = MᵀM, or (MMᵀ)^(−1/2)·M when wide
+    let mn = to_na(m);
+    let wide = r < c;
+    let g = if wide { &mn * mn.transpose() } else { mn.transpose() * &mn };
+    let e = g.clone().symmetric_eigen();
+    let top = e.eigenvalues.iter().copied().fold(0.0, f64::max);
+    let mut inv_sqrt = nalgebra::DMatrix::<f64>::zeros(g.nrows(), g.ncols());
+    for (k, lam) in e.eigenvalues.iter().enumerate() {
+        if *lam > top * 1e-24 {
+            let v = e.eigenvectors.column(k);
+            inv_sqrt += v * v.transpose() / lam.sqrt();
+        }
+    }
+    let polar = if wide { &inv_sqrt * &mn } else { &mn * &inv_sqrt };
+    let polar = ndarray::Array2::from_shape_fn((r, c), |(i, j)| polar[(i, j)]);
+    let fixed = msign_svd(o.view());
+    // the closest semi-orthogonal matrix: no random semi-orthogonal Q is nearer to M than msign(M)
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, StandardNormal};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let dist = |q: &ndarray::Array2<f64>| m.iter().zip(q.iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+    let nearest_random = (0..8)
+        .map(|_| {
+            let g = ndarray::Array2::from_shape_fn((r, c), |_| StandardNormal.sample(&mut rng));
+            dist(&msign_svd(g.view()))
+        })
+        .fold(f64::INFINITY, f64::min);
+    let closest = Claim::compare(dist(&o), nearest_random);
+    // a diagonal input: msign(diag(d)) = diag(sign d); a scalar: sign
+    let d = ndarray::Array2::from_shape_fn((r, c), |(i, j)| if i == j { m[[i, j]] } else { 0.0 });
+    let od = msign_svd(d.view());
+    let diag_ok = (0..r.min(c)).all(|i| m[[i, i]] == 0.0 || (od[[i, i]] - m[[i, i]].signum()).abs() < 1e-12);
+    let s = msign_svd(ndarray::arr2(&[[m[[0, 0]]]]).view())[[0, 0]];
+    vec![
+        Readout::new(
+            "msign(M) = M(MᵀM)^(−1/2), M(MᵀM)^(−1/2) by eigenvalues vs UVᵀ by SVD",
+            format!("largest entry difference {}", sig(diff(&polar, &o))),
+        ),
+        Readout::new("msign(UVᵀ) = UVᵀ: an orthogonal input is fixed", format!("largest entry difference {}", sig(diff(&fixed, &o)))),
+        Readout::new(
+            "msign(M) is the closest semi-orthogonal matrix",
+            format!(
+                "‖M − UVᵀ‖_F = {} {} {} = the nearest of 8 random semi-orthogonal matrices",
+                sig(dist(&o)),
+                closest.symbol(),
+                sig(nearest_random)
+            ),
+        )
+        .claiming(closest),
+        Readout::new(
+            "msign of M's diagonal part and of the scalar M₁₁",
+            format!(
+                "{}; msign({}) = {}",
+                if diag_ok { "diag(sign(Mᵢᵢ)), as the lecture says" } else { "not diag(sign(Mᵢᵢ))" },
+                sig(m[[0, 0]]),
+                sig(s)
+            ),
+        ),
+    ]
 }
