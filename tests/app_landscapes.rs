@@ -52,3 +52,31 @@ fn on_the_saddle_axis_a_large_step_overshoots_instead_of_walking_in() {
     let m = s.messages.iter().find(|m| m.text.starts_with("Started on the x-axis")).expect("saddle message");
     assert!(m.text.contains("walks into the saddle point"), "{m:?}");
 }
+
+#[test]
+fn newtons_convergence_near_its_limit_is_faster_than_linear() {
+    let c = optlab::app::chapter("landscapes").unwrap();
+    let raw = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (_, s) = optlab::app::compute_raw(c, &raw(&[("problem", "rosenbrock")]));
+    let line = &s.readout.iter().find(|r| r.label.starts_with("Newton's order")).unwrap().value;
+    let p: f64 = line.trim_start_matches("p ≈ ").split_whitespace().next().unwrap().parse().unwrap();
+    assert!(p > 1.4, "{line}");
+    let chart = s
+        .charts
+        .iter()
+        .find_map(|(id, ch)| match ch {
+            optlab::app::Chart::Lines(l) if *id == "order" => Some(l),
+            _ => None,
+        })
+        .unwrap();
+    let newton = &chart.series.iter().find(|x| x.name.starts_with("Newton")).unwrap().points;
+    // faster than linear: the last step shrinks the error the most, by more than 1000×
+    assert!(newton.len() >= 2, "{newton:?}");
+    let factors: Vec<f64> = newton.iter().map(|(a, b)| b - a).collect();
+    // (the early steps are far from the limit and need not shrink it at all)
+    let last = *factors.last().unwrap();
+    assert!(factors[..factors.len() - 1].iter().all(|f| last < *f) && last < -3.0, "log factors {factors:?}");
+    // on the quadratic, one step lands on x*
+    let (_, s) = optlab::app::compute_raw(c, &raw(&[]));
+    assert!(s.readout.iter().any(|r| r.value.starts_with("Newton lands on its limit in one step")));
+}

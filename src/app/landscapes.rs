@@ -211,6 +211,12 @@ impl Chapter for Landscapes {
             },
             Canvas { id: "loss", label: "loss against step for each method", aspect: 0.6, clickable: false },
             Canvas {
+                id: "order",
+                label: "Newton's error at step t+1 against its error at step t (log–log), with slopes 1 and 2",
+                aspect: 0.6,
+                clickable: false,
+            },
+            Canvas {
                 id: "saddles",
                 label: "share of random critical points that are minima against the dimension N, with 2^−N for comparison",
                 aspect: 0.6,
@@ -261,6 +267,9 @@ impl Chapter for Landscapes {
         map.markers.push((x, y, "x₀".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
+        let (order_chart, order_lines) = newton_order(&prob, (x, y));
+        scene.charts.push(("order", Chart::Lines(order_chart)));
+        scene.readout.extend(order_lines);
         let (saddle_chart, saddle_lines) = saddles_in_high_dimension();
         scene.charts.push(("saddles", Chart::Lines(saddle_chart)));
         for (t, r) in report.runs.iter().zip(&spec.runs) {
@@ -436,4 +445,68 @@ fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
         format!("{} on average over N = 1 … {SADDLE_N}", sig(neg)),
     ));
     (chart, lines)
+}
+
+/// Newton's quadratic convergence, shown: a Newton run from `start` (40 steps at most), its errors
+/// `e_t = ‖x_t − x_T‖` to the point it converges to, plotted as `(log e_t, log e_{t+1})` beside lines of
+/// slope 1 (linear convergence) and 2 (quadratic); the order `p = log(e_{t+1}/e_t) / log(e_t/e_{t−1})` from
+/// the last three errors above rounding.
+fn newton_order(prob: &ProblemSpec, start: (f64, f64)) -> (LineChart, Vec<Readout>) {
+    let spec = spec_of(prob.clone(), vec![start.0, start.1], vec![("Newton".into(), OptimizerSpec::Newton(NewtonSpec::default()))], 40, 0);
+    let mut chart = LineChart {
+        title: "Newton near its limit: e_{t+1} against e_t".into(),
+        x_label: "log₁₀ e_t".into(),
+        y_label: "log₁₀ e_{t+1}".into(),
+        ..Default::default()
+    };
+    let trace = match crate::run::run(&spec) {
+        Ok(r) => r.runs.into_iter().next(),
+        Err(_) => None,
+    };
+    let Some(t) = trace else {
+        return (chart, vec![]);
+    };
+    let limit = t.params.last().cloned().unwrap_or_default();
+    let err: Vec<f64> = t.params.iter().map(|p| (p[0] - limit[0]).hypot(p[1] - limit[1])).collect();
+    // e_t above rounding (relative to the limit's size)
+    let floor = 1e-13 * (1.0 + limit[0].hypot(limit[1]));
+    let usable: Vec<f64> = err.iter().copied().take_while(|e| *e > floor).collect();
+    let converged_pts = t.grad_norm.last().is_some_and(|g| *g < 1e-8);
+    let pts: Vec<(f64, f64)> = if converged_pts { usable.windows(2).map(|w| (w[0].log10(), w[1].log10())).collect() } else { Vec::new() };
+    let converged = t.grad_norm.last().is_some_and(|g| *g < 1e-8);
+    let line = if t.diverged.is_some() {
+        format!(
+            "Newton stopped at step {}: {}",
+            t.diverged.as_ref().map_or(0, |d| d.step),
+            t.diverged.as_ref().map_or("", |d| d.reason.as_str())
+        )
+    } else if !converged {
+        format!(
+            "Newton has not converged within {} steps (‖∇f‖ = {}), so there is no limit to measure against",
+            t.steps(),
+            sig(t.grad_norm.last().copied().unwrap_or(f64::NAN))
+        )
+    } else if usable.len() <= 1 {
+        "Newton lands on its limit in one step: a quadratic is its own quadratic model".to_string()
+    } else if usable.len() < 3 {
+        format!("Newton reaches its limit in {} steps, too few to measure an order", usable.len())
+    } else {
+        let n = usable.len();
+        let (a, b, c) = (usable[n - 3], usable[n - 2], usable[n - 1]);
+        let order = (c / b).ln() / (b / a).ln();
+        format!(
+            "p ≈ {} from its last three errors e = {}, {}, {} (linear convergence has p = 1; Newton's is quadratic, p = 2, in the limit, and a few steps only estimate it)",
+            sig(order),
+            sig(a),
+            sig(b),
+            sig(c)
+        )
+    };
+    if let Some(&(x0, y0)) = pts.first() {
+        let x1 = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        chart.series.push(Series::line("slope 1 (linear)", 2, vec![(x0, y0), (x1, y0 + (x1 - x0))]).with_mark(Mark::Dashed));
+        chart.series.push(Series::line("slope 2 (quadratic)", 3, vec![(x0, y0), (x1, y0 + 2.0 * (x1 - x0))]).with_mark(Mark::Dashed));
+    }
+    chart.series.insert(0, Series::line("Newton: (log e_t, log e_{t+1})", 1, pts).with_mark(Mark::LinePoints));
+    (chart, vec![Readout::new("Newton's order of convergence near its limit", line)])
 }
