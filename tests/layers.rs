@@ -68,3 +68,19 @@ fn chapters_read_typed_parameters_not_strings() {
         c.check_params().unwrap_or_else(|e| panic!("{}: {e}", c.id()));
     }
 }
+
+#[test]
+fn each_chapter_lives_in_the_file_its_id_names() {
+    // the convention: chapter id = file name with '-' for '_' (Rust module names cannot hold '-'), so
+    // `weight-decay` is src/app/weight_decay.rs and a chapter of several files is src/app/<name>/mod.rs
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    for c in optlab::app::chapters() {
+        let m = c.id().replace('-', "_");
+        assert!(
+            root.join(format!("{m}.rs")).exists() || root.join(&m).join("mod.rs").exists(),
+            "chapter {} has no src/app/{m}.rs or src/app/{m}/mod.rs",
+            c.id()
+        );
+        assert!(c.id().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "chapter id {} is not lowercase-with-dashes", c.id());
+    }
+}

@@ -4,7 +4,6 @@
 
 use super::common::{convergence, loss_chart, sig, GAP_FLOOR};
 use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Readout, Rel, Scene, State};
-use crate::linalg::dense::matmul_into;
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
 use crate::linalg::svd::svd;
 use crate::optim::config::{Adam, Decoupled, Muon as MuonConfig, MuonScale, Sgd};
@@ -16,7 +15,6 @@ use crate::problems::{MatrixLeastSquares, Problem, ProblemSpec};
 use crate::run::{Report, Trace};
 use crate::spec::{RunSpec, Spec, X0};
 use ndarray::ArrayView2;
-use std::cell::RefCell;
 
 pub struct Muon;
 
@@ -111,86 +109,7 @@ fn spec(problem: ProblemSpec, rows: usize, features: usize, runs: Vec<(String, O
     }
 }
 
-/// The chapter's least-squares problem with the core's arithmetic, evaluated faster: the products by
-/// [`matmul_into`] on row-major copies of `X`, `Xᵀ` and `Y` (ndarray's `dot` allocates and packs per
-/// product, which costs more than the arithmetic at 8×16×32, above all in wasm), and the residual
-/// `R = WX − Y` shared between `value` and `grad` at the same `W` (`run_one` asks for both at every
-/// iterate). The operations and their order are [`MatrixLeastSquares`]'s, so the iterates are those of
-/// `optlab run` on the chapter's spec: bit for bit in wasm; natively up to the fused multiply–adds of
-/// matrixmultiply's kernels.
-struct FastLeastSquares<'a> {
-    p: &'a MatrixLeastSquares,
-    /// `(rows, features, samples)`
-    dims: (usize, usize, usize),
-    x: Vec<f64>,
-    xt: Vec<f64>,
-    y: Vec<f64>,
-    /// `(W, R)` of the last evaluation.
-    last: RefCell<(Vec<f64>, Vec<f64>)>,
-}
-
-impl<'a> FastLeastSquares<'a> {
-    fn new(p: &'a MatrixLeastSquares) -> Self {
-        let (rows, features, n) = (p.y.nrows(), p.x.nrows(), p.x.ncols());
-        FastLeastSquares {
-            p,
-            dims: (rows, features, n),
-            x: p.x.iter().copied().collect(),
-            xt: p.x.t().iter().copied().collect(),
-            y: p.y.iter().copied().collect(),
-            last: RefCell::new((Vec::new(), vec![0.0; rows * n])),
-        }
-    }
-
-    /// Runs `f` on `R = WX − Y`, computed unless `w` is the last point asked for.
-    fn with_residual<T>(&self, w: &[f64], f: impl FnOnce(&[f64]) -> T) -> T {
-        let (rows, features, n) = self.dims;
-        let mut last = self.last.borrow_mut();
-        let (w_last, r) = &mut *last;
-        if w_last.as_slice() != w {
-            matmul_into(w, &self.x, (rows, features, n), r);
-            for (ri, yi) in r.iter_mut().zip(&self.y) {
-                *ri -= yi;
-            }
-            w_last.clear();
-            w_last.extend_from_slice(w);
-        }
-        f(r)
-    }
-}
-
-impl Problem for FastLeastSquares<'_> {
-    fn shape(&self) -> (usize, usize) {
-        self.p.shape()
-    }
-    fn value(&self, w: &[f64]) -> f64 {
-        let n = self.dims.2;
-        self.with_residual(w, |r| self.p.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64))
-    }
-    fn grad(&self, w: &[f64], out: &mut [f64]) {
-        let (rows, features, n) = self.dims;
-        self.with_residual(w, |r| matmul_into(r, &self.xt, (rows, n, features), out));
-        for o in out.iter_mut() {
-            *o /= n as f64;
-        }
-        if self.p.loss_scale != 1.0 {
-            for o in out.iter_mut() {
-                *o *= self.p.loss_scale;
-            }
-        }
-    }
-    fn hessian(&self, w: &[f64]) -> Option<ndarray::Array2<f64>> {
-        self.p.hessian(w)
-    }
-    fn minimum(&self) -> Option<f64> {
-        self.p.minimum()
-    }
-    fn smoothness(&self) -> Option<f64> {
-        self.p.smoothness()
-    }
-}
-
-/// The chapter's random matrix least squares itself (not boxed: [`FastLeastSquares`] reads its data).
+/// The chapter's random matrix least squares itself (not boxed: [`crate::problems::FastMatrixLeastSquares`] reads its data).
 fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSquares, Message> {
     match problem {
         ProblemSpec::RandomMatrixLeastSquares(p) => p.build("problem", seed).map_err(|e| Message::error(e.to_string())),
@@ -198,12 +117,12 @@ fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSq
     }
 }
 
-/// [`super::common::run_report`] for one of the chapter's specs on [`FastLeastSquares`] over `lsq`, the
+/// [`super::common::run_report`] for one of the chapter's specs on [`crate::problems::FastMatrixLeastSquares`] over `lsq`, the
 /// spec's problem: the same checks and messages, the same runs.
 fn run_fast(spec: &Spec, lsq: &MatrixLeastSquares) -> Result<Report, Message> {
     let fail = |e: crate::spec::SpecError| Message::error(format!("cannot run this setting: {e}"));
     spec.validate().map_err(fail)?;
-    crate::run::run_on(spec, &FastLeastSquares::new(lsq), false).map_err(fail)
+    crate::run::run_on(spec, &crate::problems::FastMatrixLeastSquares::new(lsq), false).map_err(fail)
 }
 
 /// The matrix Muon orthogonalises at step `t` (1-based): its momentum stage replayed over the recorded

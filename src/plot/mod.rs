@@ -6,6 +6,7 @@
 
 pub mod field;
 pub mod legend;
+pub mod regions;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,8 +1,10 @@
 use super::{data_rng, Problem, MAX_HESSIAN_PARAMS, MAX_PARAMS};
 use crate::checks::{check_range, SpecError};
+use crate::linalg::dense::matmul_into;
 use ndarray::{Array2, ArrayView2};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 
 /// Matrix least squares `f(W) = λ‖WX − Y‖²_F/(2n)` for `W` of shape rows × features, `X` features × n and
 /// `Y` rows × n, with a loss scale `λ` (`loss_scale`, 1 by default). `∇f = λ(WX − Y)Xᵀ/n`; the Hessian (W
@@ -175,6 +177,85 @@ impl RandomMatrixSpec {
         let noise = Array2::from_shape_fn((r, n), |_| self.noise * normal());
         let y = w_star.dot(&x) + noise;
         Ok(MatrixLeastSquares::new(x, y).with_loss_scale(self.loss_scale))
+    }
+}
+
+/// A matrix least-squares problem (the Muon chapter's) with the core's arithmetic, evaluated faster: the products by
+/// [`matmul_into`] on row-major copies of `X`, `Xᵀ` and `Y` (ndarray's `dot` allocates and packs per
+/// product, which costs more than the arithmetic at 8×16×32, above all in wasm), and the residual
+/// `R = WX − Y` shared between `value` and `grad` at the same `W` (`run_one` asks for both at every
+/// iterate). The operations and their order are [`MatrixLeastSquares`]'s, so the iterates are those of
+/// `optlab run` on the chapter's spec: bit for bit in wasm; natively up to the fused multiply–adds of
+/// matrixmultiply's kernels.
+pub struct FastMatrixLeastSquares<'a> {
+    p: &'a MatrixLeastSquares,
+    /// `(rows, features, samples)`
+    dims: (usize, usize, usize),
+    x: Vec<f64>,
+    xt: Vec<f64>,
+    y: Vec<f64>,
+    /// `(W, R)` of the last evaluation.
+    last: RefCell<(Vec<f64>, Vec<f64>)>,
+}
+
+impl<'a> FastMatrixLeastSquares<'a> {
+    pub fn new(p: &'a MatrixLeastSquares) -> Self {
+        let (rows, features, n) = (p.y.nrows(), p.x.nrows(), p.x.ncols());
+        FastMatrixLeastSquares {
+            p,
+            dims: (rows, features, n),
+            x: p.x.iter().copied().collect(),
+            xt: p.x.t().iter().copied().collect(),
+            y: p.y.iter().copied().collect(),
+            last: RefCell::new((Vec::new(), vec![0.0; rows * n])),
+        }
+    }
+
+    /// Runs `f` on `R = WX − Y`, computed unless `w` is the last point asked for.
+    fn with_residual<T>(&self, w: &[f64], f: impl FnOnce(&[f64]) -> T) -> T {
+        let (rows, features, n) = self.dims;
+        let mut last = self.last.borrow_mut();
+        let (w_last, r) = &mut *last;
+        if w_last.as_slice() != w {
+            matmul_into(w, &self.x, (rows, features, n), r);
+            for (ri, yi) in r.iter_mut().zip(&self.y) {
+                *ri -= yi;
+            }
+            w_last.clear();
+            w_last.extend_from_slice(w);
+        }
+        f(r)
+    }
+}
+
+impl Problem for FastMatrixLeastSquares<'_> {
+    fn shape(&self) -> (usize, usize) {
+        self.p.shape()
+    }
+    fn value(&self, w: &[f64]) -> f64 {
+        let n = self.dims.2;
+        self.with_residual(w, |r| self.p.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64))
+    }
+    fn grad(&self, w: &[f64], out: &mut [f64]) {
+        let (rows, features, n) = self.dims;
+        self.with_residual(w, |r| matmul_into(r, &self.xt, (rows, n, features), out));
+        for o in out.iter_mut() {
+            *o /= n as f64;
+        }
+        if self.p.loss_scale != 1.0 {
+            for o in out.iter_mut() {
+                *o *= self.p.loss_scale;
+            }
+        }
+    }
+    fn hessian(&self, w: &[f64]) -> Option<ndarray::Array2<f64>> {
+        self.p.hessian(w)
+    }
+    fn minimum(&self) -> Option<f64> {
+        self.p.minimum()
+    }
+    fn smoothness(&self) -> Option<f64> {
+        self.p.smoothness()
     }
 }
 

@@ -10,7 +10,7 @@ mod quadratic;
 
 pub use finite_sum::{sample_indices_into, FiniteSum};
 pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle};
-pub use matrix::{rows_to_matrix, MatrixLeastSquares};
+pub use matrix::{rows_to_matrix, FastMatrixLeastSquares, MatrixLeastSquares};
 pub use quadratic::Quadratic;
 
 use crate::checks::{check_range, SpecError};

@@ -11,7 +11,8 @@
 
 pub mod lanczos;
 pub mod live;
-pub mod regions;
+/// Decision-region images (in `plot`, where pixels are made; re-exported for the chapter and its tests).
+pub use crate::plot::regions;
 pub mod scene;
 pub mod setup;
 
