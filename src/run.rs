@@ -58,7 +58,7 @@ pub struct Trace {
     pub diverged: Option<Diverged>,
     /// Optimizer internals per step (effective step sizes, SAM's ε̂, slow weights), when asked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub internals: Vec<(String, Vec<Vec<f64>>)>,
+    pub internals: Vec<(crate::optim::Key, Vec<Vec<f64>>)>,
 }
 
 impl Trace {
@@ -214,10 +214,10 @@ pub fn run_one(
         trace.params.push(x.clone());
         trace.grad_norm.push(norm(&g));
         if record_internals {
-            for (name, v) in opt.internals() {
-                match trace.internals.iter_mut().find(|(n, _)| n == name) {
+            for (key, v) in opt.internals() {
+                match trace.internals.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, series)) => series.push(v),
-                    None => trace.internals.push((name.to_string(), vec![v])),
+                    None => trace.internals.push((key, vec![v])),
                 }
             }
         }

@@ -17,9 +17,9 @@ fn steps_series(s: &Scene, name: &str) -> Vec<(f64, f64)> {
     c.series.iter().find(|x| x.name == name).unwrap_or_else(|| panic!("no series {name}")).points.clone()
 }
 
-fn internal<'a>(s: &'a Scene, run: usize, name: &str) -> &'a Vec<Vec<f64>> {
+fn internal(s: &Scene, run: usize, what: optlab::optim::Internal) -> &Vec<Vec<f64>> {
     let t = &s.report.as_ref().unwrap().runs[run];
-    &t.internals.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no internal {name}")).1
+    &t.internals.iter().find(|(k, _)| *k == optlab::optim::Key::top(what)).unwrap_or_else(|| panic!("no internal {what:?}")).1
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn the_effective_step_is_the_factor_each_method_applies() {
             for step in 0..60 {
                 // AdaGrad and RMSProp scale the gradient at x_t, Adam its first moment m_t
                 let dir = if name == "Adam" {
-                    internal(&s, run, "first_moment")[step].clone()
+                    internal(&s, run, optlab::optim::Internal::FirstMoment)[step].clone()
                 } else {
                     let mut g = vec![0.0; 2];
                     prob.grad(&t.params[step], &mut g);

@@ -77,7 +77,7 @@ fn the_arrow_is_the_eps_hat_the_optimizer_used() {
             let t: usize = t.parse().unwrap();
             // the optimizer's ε̂ of step t + 1 is taken at x_t
             assert_eq!(sam.params[t], vec![from.0, from.1]);
-            let eps = &sam.internals.iter().find(|(n, _)| n == "eps_hat").unwrap().1[t];
+            let eps = &sam.internals.iter().find(|(k, _)| k.what == optlab::optim::Internal::EpsHat && k.depth == 0).unwrap().1[t];
             assert!(
                 (to.0 - from.0 - eps[0]).abs() < 1e-12 && (to.1 - from.1 - eps[1]).abs() < 1e-12,
                 "{p_mode} {p} {adaptive} t={t}: {eps:?}"

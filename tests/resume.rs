@@ -131,3 +131,25 @@ fn optimizer_memory_is_read_from_the_state() {
     assert_eq!(per(r#"{"kind": "lion"}"#), 1.0);
     assert_eq!(per(r#"{"kind": "lookahead", "inner": {"kind": "adam"}}"#), 3.0);
 }
+
+#[test]
+fn nested_wrappers_keep_their_internals_apart() {
+    // Lookahead inside Lookahead: two sets of slow weights, one per depth, never merged under one key
+    use optlab::optim::{Internal, Key};
+    let p = problem();
+    let spec: OptimizerSpec = serde_json::from_str(
+        r#"{"kind": "lookahead", "k": 2, "inner": {"kind": "lookahead", "k": 3, "inner": {"kind": "sgd", "lr": 0.01, "momentum": 0.9}}}"#,
+    )
+    .unwrap();
+    let mut opt = spec.build(p.shape(), "o").unwrap();
+    let mut x = vec![0.1; p.dim()];
+    steps(opt.as_mut(), p.as_ref(), &mut x, 0, 7);
+    let keys: Vec<Key> = opt.internals().into_iter().map(|(k, _)| k).collect();
+    assert!(keys.contains(&Key { what: Internal::Slow, depth: 0, group: 0 }), "{keys:?}");
+    assert!(keys.contains(&Key { what: Internal::Slow, depth: 1, group: 0 }), "{keys:?}");
+    assert!(keys.contains(&Key { what: Internal::Momentum, depth: 2, group: 0 }), "{keys:?}");
+    let mut unique = keys.clone();
+    unique.sort_by_key(|k| format!("{k:?}"));
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len(), "no two series share a key: {keys:?}");
+}

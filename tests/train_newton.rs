@@ -97,7 +97,7 @@ fn damped_newton_trains_the_network() {
     let mut shifts = Vec::new();
     for _ in 0..300 {
         t.step_n(1);
-        let s = t.optimizer_internals().into_iter().find(|(k, _)| *k == "shift τ").unwrap().1[0];
+        let s = t.optimizer_internals().into_iter().find(|(k, _)| k.what == optlab::optim::Internal::Shift).unwrap().1[0];
         shifts.push(s);
     }
     t.record();

@@ -72,7 +72,7 @@ pub fn effective_steps(trace: &Trace, lr: f64) -> Vec<Vec<f64>> {
     trace
         .internals
         .iter()
-        .find(|(n, _)| n == "step_scale")
+        .find(|(k, _)| *k == crate::optim::Key::top(crate::optim::Internal::StepScale))
         .map(|(_, per_step)| per_step.iter().map(|s| s.iter().map(|v| lr * v).collect()).collect())
         .unwrap_or_default()
 }

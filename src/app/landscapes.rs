@@ -267,7 +267,7 @@ impl Chapter for Landscapes {
         map.markers.push((x, y, "x₀".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
-        let (order_chart, order_lines) = newton_order(&prob, (x, y));
+        let (order_chart, order_lines) = newton_order(&prob, (x, y), report.runs.first());
         scene.charts.push(("order", Chart::Lines(order_chart)));
         scene.readout.extend(order_lines);
         let (saddle_chart, saddle_lines) = saddles_in_high_dimension();
@@ -451,7 +451,7 @@ fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
 /// `e_t = ‖x_t − x_T‖` to the point it converges to, plotted as `(log e_t, log e_{t+1})` beside lines of
 /// slope 1 (linear convergence) and 2 (quadratic); the order `p = log(e_{t+1}/e_t) / log(e_t/e_{t−1})` from
 /// the last three errors above rounding.
-fn newton_order(prob: &ProblemSpec, start: (f64, f64)) -> (LineChart, Vec<Readout>) {
+fn newton_order(prob: &ProblemSpec, start: (f64, f64), gd: Option<&crate::run::Trace>) -> (LineChart, Vec<Readout>) {
     let spec = spec_of(prob.clone(), vec![start.0, start.1], vec![("Newton".into(), OptimizerSpec::Newton(NewtonSpec::default()))], 40, 0);
     let mut chart = LineChart {
         title: "Newton near its limit: e_{t+1} against e_t".into(),
@@ -502,10 +502,22 @@ fn newton_order(prob: &ProblemSpec, start: (f64, f64)) -> (LineChart, Vec<Readou
             sig(c)
         )
     };
-    if let Some(&(x0, y0)) = pts.first() {
-        let x1 = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
-        chart.series.push(Series::line("slope 1 (linear)", 2, vec![(x0, y0), (x1, y0 + (x1 - x0))]).with_mark(Mark::Dashed));
-        chart.series.push(Series::line("slope 2 (quadratic)", 3, vec![(x0, y0), (x1, y0 + 2.0 * (x1 - x0))]).with_mark(Mark::Dashed));
+    // gradient descent's errors to the same limit, for contrast (linear convergence: slope 1), when it converged
+    let gd_pts: Vec<(f64, f64)> = match gd {
+        Some(g) if converged_pts && g.diverged.is_none() => {
+            let e: Vec<f64> = g.params.iter().map(|p| (p[0] - limit[0]).hypot(p[1] - limit[1])).take_while(|e| *e > floor).collect();
+            e.windows(2).map(|w| (w[0].log10(), w[1].log10())).collect()
+        }
+        _ => Vec::new(),
+    };
+    // the reference slopes start at the first point shown (at (0, 0) when there is none), so the chart always
+    // says what its axes mean
+    let (x0, y0) = pts.first().or(gd_pts.first()).copied().unwrap_or((0.0, 0.0));
+    let x1 = pts.iter().chain(&gd_pts).map(|p| p.0).fold(x0 - 4.0, f64::min);
+    chart.series.push(Series::line("slope 1 (linear)", 2, vec![(x0, y0), (x1, y0 + (x1 - x0))]).with_mark(Mark::Dashed));
+    chart.series.push(Series::line("slope 2 (quadratic)", 3, vec![(x0, y0), (x1, y0 + 2.0 * (x1 - x0))]).with_mark(Mark::Dashed));
+    if !gd_pts.is_empty() {
+        chart.series.insert(0, Series::line("gradient descent", 0, gd_pts).with_mark(Mark::Points));
     }
     chart.series.insert(0, Series::line("Newton: (log e_t, log e_{t+1})", 1, pts).with_mark(Mark::LinePoints));
     (chart, vec![Readout::new("Newton's order of convergence near its limit", line)])

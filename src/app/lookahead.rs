@@ -77,7 +77,12 @@ pub type Jump = (Vec<f64>, Vec<f64>);
 /// Returns the path and the `(v, x_t)` jumps. For α below 1e-3 the division would amplify rounding, so no
 /// jump is reconstructed.
 pub fn fast_path(trace: &Trace, k: usize, alpha: f64) -> (Vec<Vec<f64>>, Vec<Jump>) {
-    let slow = trace.internals.iter().find(|(n, _)| n == "slow").map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+    let slow = trace
+        .internals
+        .iter()
+        .find(|(k, _)| k.what == crate::optim::Internal::Slow && k.depth == 0)
+        .map(|(_, v)| v.as_slice())
+        .unwrap_or(&[]);
     let mut path = Vec::with_capacity(trace.params.len() * 2);
     let mut jumps = Vec::new();
     for (t, x) in trace.params.iter().enumerate() {
@@ -99,7 +104,12 @@ pub fn fast_path(trace: &Trace, k: usize, alpha: f64) -> (Vec<Vec<f64>>, Vec<Jum
 
 /// The slow weights at their updates: `x₀`, then every `k`-th step.
 pub fn slow_points(trace: &Trace, k: usize) -> Vec<(usize, Vec<f64>)> {
-    let slow = trace.internals.iter().find(|(n, _)| n == "slow").map(|(_, v)| v.as_slice()).unwrap_or(&[]);
+    let slow = trace
+        .internals
+        .iter()
+        .find(|(k, _)| k.what == crate::optim::Internal::Slow && k.depth == 0)
+        .map(|(_, v)| v.as_slice())
+        .unwrap_or(&[]);
     let mut out: Vec<(usize, Vec<f64>)> = trace.params.first().map(|p| vec![(0, p.clone())]).unwrap_or_default();
     for (i, s) in slow.iter().enumerate() {
         let t = i + 1;

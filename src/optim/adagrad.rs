@@ -3,6 +3,7 @@
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
 use super::{same_len, StageState, StepError};
+use super::{Internal, Key};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
 
@@ -68,9 +69,9 @@ impl Transform for ScaleByAdagrad {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
         let denom = self.sum.iter().map(|s| 1.0 / (s.sqrt() + self.eps)).collect();
-        vec![("accumulator", self.sum.clone()), ("step_scale", denom)]
+        vec![(Key::top(Internal::Accumulator), self.sum.clone()), (Key::top(Internal::StepScale), denom)]
     }
 
     fn state(&self) -> StageState {

@@ -2,6 +2,7 @@
 
 use super::transforms::*;
 use super::{same_len, StageState, StepError};
+use super::{Internal, Key};
 use super::{Optimizer, OptimizerConfig};
 use crate::checks::check_half_open;
 use crate::checks::{check_range, SpecError};
@@ -152,8 +153,12 @@ impl Transform for ScaleByAdam {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        vec![("first_moment", self.m.clone()), ("second_moment", self.v.clone()), ("step_scale", self.scale.clone())]
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        vec![
+            (Key::top(Internal::FirstMoment), self.m.clone()),
+            (Key::top(Internal::SecondMoment), self.v.clone()),
+            (Key::top(Internal::StepScale), self.scale.clone()),
+        ]
     }
 
     fn state(&self) -> StageState {

@@ -3,6 +3,7 @@
 
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, same_len, Optimizer, OptimizerConfig, StageState, StepError};
+use super::{Internal, Key};
 use crate::checks::{check_half_open, SpecError};
 use serde::{Deserialize, Serialize};
 
@@ -60,8 +61,8 @@ impl Transform for ScaleByLion {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        vec![("momentum", self.m.clone())]
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        vec![(Key::top(Internal::Momentum), self.m.clone())]
     }
 
     fn state(&self) -> StageState {

@@ -1,3 +1,4 @@
+use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
 use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, SpecError};
@@ -36,10 +37,10 @@ impl Optimizer for Lookahead {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        let mut out = self.inner.internals();
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        let mut out: Vec<(Key, Vec<f64>)> = self.inner.internals().into_iter().map(|(k, v)| (k.inner(), v)).collect();
         if let Some(s) = &self.slow {
-            out.push(("slow", s.clone()));
+            out.push((Key::top(Internal::Slow), s.clone()));
         }
         out
     }

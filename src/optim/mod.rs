@@ -190,6 +190,54 @@ pub trait Oracle {
     fn hessian(&mut self, x: &[f64]) -> Option<Array2<f64>>;
 }
 
+/// Which internal quantity of an optimizer a series is (see [`Optimizer::internals`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Internal {
+    /// A momentum buffer (SGD's, Muon's, Lion's).
+    Momentum,
+    /// AdaGrad's sum of squared gradients.
+    Accumulator,
+    /// Adam's first moment.
+    FirstMoment,
+    /// The second moment (RMSProp, Adam).
+    SecondMoment,
+    /// The per-coordinate factor the adaptive methods multiply the gradient by.
+    StepScale,
+    /// SAM's ascent step ε̂.
+    EpsHat,
+    /// The gradient SAM steps with, ∇f(x + ε̂).
+    SamGrad,
+    /// Lookahead's slow weights.
+    Slow,
+    /// A chain's final update.
+    Update,
+    /// The shift τ of damped Newton's last step.
+    Shift,
+}
+
+/// The key of an internal series: the quantity, how many wrappers deep its optimizer sits (0 is the
+/// outermost: Lookahead's slow weights are depth 0, the momentum of the optimizer inside it depth 1), and
+/// the parameter group (a training's Muon + AdamW groups), so that nested or grouped optimizers never merge
+/// two series under one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Key {
+    pub what: Internal,
+    pub depth: u8,
+    pub group: u8,
+}
+
+impl Key {
+    /// A quantity of the optimizer itself.
+    pub fn top(what: Internal) -> Key {
+        Key { what, depth: 0, group: 0 }
+    }
+    /// The same quantity seen from the wrapper around its optimizer.
+    pub fn inner(self) -> Key {
+        Key { depth: self.depth.saturating_add(1), ..self }
+    }
+}
+
 /// An oracle for optimizers that never call back (every chain of transforms): no gradient, no Hessian.
 pub struct NoOracle;
 
@@ -218,9 +266,9 @@ pub trait Optimizer {
     /// `lr` the scheduled learning rate for this step.
     fn step(&mut self, x: &mut [f64], g: &[f64], lr: f64, oracle: &mut dyn Oracle) -> Result<(), StepError>;
 
-    /// Named internal vectors after the last step, for plots (effective step sizes, SAM's ε̂, Lookahead's
-    /// slow weights). Empty by default.
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
+    /// Internal vectors after the last step, for plots (effective step sizes, SAM's ε̂, Lookahead's slow
+    /// weights), each under a typed [`Key`]. Empty by default.
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
         Vec::new()
     }
 

@@ -3,6 +3,7 @@
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
 use super::{same_len, StageState, StepError, MAX_NS_STEPS};
+use super::{Internal, Key};
 use crate::checks::{check_range, SpecError};
 use crate::linalg::msign::{msign_svd, newton_schulz_in_place, NsVariant};
 use serde::{Deserialize, Serialize};
@@ -127,8 +128,8 @@ impl Transform for MuonMomentum {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        vec![("momentum", self.buf.clone())]
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        vec![(Key::top(Internal::Momentum), self.buf.clone())]
     }
 
     fn state(&self) -> StageState {

@@ -1,4 +1,5 @@
 use super::OptimizerConfig;
+use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
 use crate::checks::{check_range, SpecError};
 use crate::linalg::{solve, symmetric_eigenvalues};
@@ -45,8 +46,8 @@ impl Optimizer for Newton {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        vec![("shift τ", vec![self.shift])]
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        vec![(Key::top(Internal::Shift), vec![self.shift])]
     }
 
     fn state(&self) -> OptState {

@@ -3,6 +3,7 @@
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
 use super::{same_len, StageState, StepError};
+use super::{Internal, Key};
 use crate::checks::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
 
@@ -85,8 +86,8 @@ impl Transform for ScaleByRms {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        vec![("second_moment", self.sq.clone()), ("step_scale", self.scale.clone())]
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        vec![(Key::top(Internal::SecondMoment), self.sq.clone()), (Key::top(Internal::StepScale), self.scale.clone())]
     }
 
     fn state(&self) -> StageState {

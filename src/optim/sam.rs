@@ -1,4 +1,5 @@
 use super::transforms::torch_sign;
+use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
 use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, SpecError};
@@ -72,10 +73,10 @@ impl Optimizer for Sam {
         self.inner.step(x, &self.g_sam, lr, oracle)
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        let mut out = self.inner.internals();
-        out.push(("eps_hat", self.eps_hat.clone()));
-        out.push(("sam_grad", self.g_sam.clone()));
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        let mut out: Vec<(Key, Vec<f64>)> = self.inner.internals().into_iter().map(|(k, v)| (k.inner(), v)).collect();
+        out.push((Key::top(Internal::EpsHat), self.eps_hat.clone()));
+        out.push((Key::top(Internal::SamGrad), self.g_sam.clone()));
         out
     }
 

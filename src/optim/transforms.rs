@@ -4,13 +4,14 @@
 //! arithmetic follows PyTorch's single-tensor `torch.optim` code operation by operation (including
 //! `lerp`), so trajectories agree with PyTorch to rounding.
 
+use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StageState, StepError};
 
 /// One stage of an optimizer: rewrites the update `u` given the parameters `x` and this step's `lr`.
 pub trait Transform {
     fn apply(&mut self, u: &mut [f64], x: &[f64], lr: f64) -> Result<(), StepError>;
     /// Internal vectors worth plotting (see [`Optimizer::internals`]).
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
         Vec::new()
     }
     /// The stage's state between steps.
@@ -72,9 +73,9 @@ impl Optimizer for Chain {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
         let mut out: Vec<_> = self.stages.iter().flat_map(|s| s.internals()).collect();
-        out.push(("update", self.u.clone()));
+        out.push((Key::top(Internal::Update), self.u.clone()));
         out
     }
 
@@ -199,8 +200,8 @@ impl Transform for Momentum {
         Ok(())
     }
 
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        self.buf.iter().map(|b| ("momentum", b.clone())).collect()
+    fn internals(&self) -> Vec<(Key, Vec<f64>)> {
+        self.buf.iter().map(|b| (Key::top(Internal::Momentum), b.clone())).collect()
     }
 
     fn state(&self) -> StageState {

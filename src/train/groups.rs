@@ -105,8 +105,12 @@ impl Optimizer for ParamGroups {
     }
 
     /// Each group's internals, in group order (the app can cut them by [`ParamGroups::groups`]).
-    fn internals(&self) -> Vec<(&'static str, Vec<f64>)> {
-        self.groups.iter().flat_map(|g| g.opt.internals()).collect()
+    fn internals(&self) -> Vec<(crate::optim::Key, Vec<f64>)> {
+        self.groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| g.opt.internals().into_iter().map(move |(k, v)| (crate::optim::Key { group: i as u8, ..k }, v)))
+            .collect()
     }
 
     fn state(&self) -> crate::optim::OptState {

@@ -314,7 +314,7 @@ impl Trainer {
         self.sampler.current()
     }
     /// The optimizer's internal vectors after the last step (see [`Optimizer::internals`]).
-    pub fn optimizer_internals(&self) -> Vec<(&'static str, Vec<f64>)> {
+    pub fn optimizer_internals(&self) -> Vec<(crate::optim::Key, Vec<f64>)> {
         self.opt.internals()
     }
 

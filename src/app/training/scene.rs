@@ -362,7 +362,12 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
     }
     for r in run.runs.iter().filter(|r| crate::train::groups::newton_of(&r.trainer.spec().optimizer).is_some()) {
         let n = r.trainer.mlp().n_params();
-        let shift = r.trainer.optimizer_internals().into_iter().find(|(k, _)| *k == "shift τ").and_then(|(_, v)| v.first().copied());
+        let shift = r
+            .trainer
+            .optimizer_internals()
+            .into_iter()
+            .find(|(k, _)| k.what == crate::optim::Internal::Shift)
+            .and_then(|(_, v)| v.first().copied());
         let shift = match shift {
             Some(s) if r.trainer.step() > 0 => format!("; the last step added τ = {} to H", sig(s)),
             _ => String::new(),
