@@ -195,7 +195,7 @@ impl Chapter for Race {
          which methods tolerate larger or smaller steps. Muon works on matrices; here the parameter is a 2×1 \
          column, whose one singular value is ‖v‖: the exact msign(v) is v/‖v‖. Newton–Schulz starts at v/‖v‖ \
          (σ = 1) and Keller Jordan's quintic, tuned to land in a band rather than on 1, takes σ = 1 to about \
-         0.70 in five steps; Muon's shape factor √max(1, rows/cols) = √2 then makes the step about 0.99·η·v/‖v‖ \
+         0.70 in five steps; Muon's shape factor √max(1, rows/cols) = √2 then makes the step about 0.985·η·v/‖v‖ \
          (the formula shows the computed values)."
     }
     fn try_this(&self) -> &'static [&'static str] {
