@@ -12,8 +12,11 @@ pub const DIVERGENCE_LOSS: f64 = 1e100;
 
 /// How far a run may move away from its start before it counts as exploding: the loss more than
 /// `EXPLOSION × max(|f(x₀) − f*|, 1)` away from f* (from 0 where f* is unknown), or the parameters more than
-/// `EXPLOSION × max(‖x₀‖, 1)` from the origin. A run that converges never does either; one that diverges
-/// geometrically is stopped within a few dozen steps of leaving, instead of near overflow.
+/// `EXPLOSION × max(‖x₀‖, 2|f(x₀) − f*|/‖∇f(x₀)‖, 1)` from the origin. The middle term is a length of the
+/// problem's own: on a convex quadratic `‖x₀ − x*‖ ≥ 2(f(x₀) − f*)/‖∇f(x₀)‖` (as `‖∇f‖·‖x − x*‖ ≥ (x − x*)ᵀA(x − x*)`),
+/// so a minimum far from the origin and from x₀ does not make a converging run "explode". A run that
+/// converges does neither; one that diverges geometrically is stopped within a few dozen steps of leaving,
+/// instead of near overflow.
 pub const EXPLOSION: f64 = 1e6;
 
 /// Why the iterate `x` with loss `f` counts as exploding, if it does (see [`EXPLOSION`]).
@@ -27,7 +30,7 @@ fn exploding(f: f64, x: &[f64], f_ref: f64, loss_scale: f64, x_scale: f64) -> Op
         ));
     }
     let n = norm(x);
-    (n > EXPLOSION * x_scale).then(|| format!("‖x‖ grew to {} (more than 1e6 × max(‖x₀‖, 1))", short(n)))
+    (n > EXPLOSION * x_scale).then(|| format!("‖x‖ grew to {} (more than 1e6 × max(‖x₀‖, 2|f(x₀) − f*|/‖∇f(x₀)‖, 1))", short(n)))
 }
 
 /// A number for a message: three significant digits.
@@ -176,7 +179,11 @@ pub fn run_one(
     trace.grad_norm.push(norm(&g));
     let f_ref = problem.minimum().filter(|m| m.is_finite()).unwrap_or(0.0);
     let loss_scale = (f0 - f_ref).abs().max(1.0);
-    let x_scale = norm(&x).max(1.0);
+    // the distance a minimum may lie from x₀ (see [`EXPLOSION`]); with ∇f(x₀) = 0 the run stays at x₀ or is
+    // moved by noise only, and ‖x₀‖ and 1 are the lengths left
+    let g0 = norm(&g);
+    let reach = if g0 > 0.0 { (f0 - f_ref).abs() / g0 * 2.0 } else { 0.0 };
+    let x_scale = norm(&x).max(if reach.is_finite() { reach } else { f64::MAX }).max(1.0);
     let mut rng = batch_rng(seed);
     let mut bg = vec![0.0; x.len()];
     for t in 1..=steps {

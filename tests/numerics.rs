@@ -106,3 +106,34 @@ fn csv_numbers_stay_short_and_read_back_exactly() {
         assert!(csv.lines().all(|l| l.len() < 200), "{csv}");
     }
 }
+
+/// A minimum far from the origin is no explosion: gradient descent below 2/L walks ‖x‖ from 0 to 1e7 and
+/// converges (before the fix the run was stopped at step 1: "‖x‖ grew to 5.00e6 (more than 1e6 × max(‖x₀‖,
+/// 1))"), while above 2/L the same problem is still stopped long before its loss nears 1e100.
+#[test]
+fn a_far_minimum_is_not_an_explosion() {
+    let spec = |a: &str, b: &str, lr: f64, steps: usize| {
+        Spec::from_json(&format!(
+            r#"{{"problem": {{"kind": "quadratic", "a": {a}, "b": {b}}}, "x0": [0, 0],
+            "runs": [{{"optimizer": {{"kind": "sgd", "lr": {lr}}}}}], "steps": {steps}}}"#
+        ))
+        .unwrap()
+    };
+    // isotropic: x* = (1e7, 0), one step of η = 0.5 halves the distance
+    let r = run(&spec("[[1, 0], [0, 1]]", "[1e7, 0]", 0.5, 60)).unwrap();
+    let t = &r.runs[0];
+    assert!(t.diverged.is_none(), "{:?}", t.diverged);
+    let end = t.params.last().unwrap();
+    assert!((end[0] - 1e7).abs() <= 1e-9 * 1e7 && end[1] == 0.0, "{end:?}");
+    // κ = 1e4, the minimum (1, 1e7) along the flat direction: slow but stable at η = 1.9e-4 < 2/L = 2e-4
+    let r = run(&spec("[[1e4, 0], [0, 1]]", "[1e4, 1e7]", 1.9e-4, 3000)).unwrap();
+    let t = &r.runs[0];
+    assert!(t.diverged.is_none(), "{:?}", t.diverged);
+    assert!(t.loss.windows(2).all(|w| w[1] <= w[0]), "gradient descent below 2/L descends");
+    // above 2/L the steep coordinate doubles its error per step: stopped as exploding, not near overflow
+    let r = run(&spec("[[1e4, 0], [0, 1]]", "[1e4, 1e7]", 3e-4, 3000)).unwrap();
+    let t = &r.runs[0];
+    let d = t.diverged.as_ref().expect("diverges above 2/L");
+    assert!(d.step < 60 && d.reason.contains("1e6"), "{d:?}");
+    assert!(t.loss.iter().all(|f| f.abs() < 1e30), "{:?}", t.loss.last());
+}
