@@ -47,6 +47,10 @@ fn short(v: f64) -> String {
 pub struct Diverged {
     pub step: usize,
     pub reason: String,
+    /// The learning rate of the step that failed (`None` when no step was taken: a bad start). Not printed
+    /// (the reason says it); the chapters compare it with the method's stability bound.
+    #[serde(skip)]
+    pub lr: Option<f64>,
 }
 
 /// Everything recorded for one run. `loss`, `params` and `grad_norm` hold one entry per iterate
@@ -164,13 +168,14 @@ pub fn run_one(
     };
     let f0 = problem.value(&x);
     if !f0.is_finite() || first_bad(&g).is_some() {
-        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})") });
+        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})"), lr: None });
         return trace;
     }
     if f0.abs() > DIVERGENCE_LOSS {
         trace.diverged = Some(Diverged {
             step: 0,
             reason: format!("the loss at x0 ({f0:e}) is already beyond ±1e100, where a run counts as diverged"),
+            lr: None,
         });
         return trace;
     }
@@ -198,7 +203,7 @@ pub fn run_one(
             None => &g,
         };
         if let Err(e) = opt.step(&mut x, step_grad, lr, &mut oracle) {
-            trace.diverged = Some(Diverged { step: t, reason: e.0 });
+            trace.diverged = Some(Diverged { step: t, reason: e.0, lr: Some(lr) });
             break;
         }
         let f = problem.value(&x);
@@ -213,7 +218,7 @@ pub fn run_one(
             first_bad(&g).map(|v| format!("the gradient became {v}"))
         };
         if let Some(reason) = reason {
-            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})") });
+            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})"), lr: Some(lr) });
             break;
         }
         trace.lr.push(lr);
