@@ -67,3 +67,23 @@ fn within_the_bound_the_line_says_so_and_without_one_it_says_there_is_none() {
     assert!(line.value.contains("no closed-form step-size bound for Adam"), "{}", line.value);
     assert!(line.claims.is_empty());
 }
+
+/// The race table names each diverged racer's own bound on the quadratic (before, its rows gave only the
+/// run's reason), and says so for racers without one.
+#[test]
+fn the_race_names_each_methods_own_bound() {
+    let c = optlab::app::chapter("race").unwrap();
+    let raw = [("lr_scale", "100")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (_, s) = optlab::app::compute_raw(c, &raw);
+    let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
+    for r in &bad {
+        assert!(r.value.starts_with("diverged at step"), "{}: {}", r.label, r.value);
+        assert!(r.claims.iter().all(|c| c.holds()), "{}: {}", r.label, r.value);
+    }
+    let sgd = bad.iter().find(|r| r.label == "SGD").expect("SGD diverges at 100× its rate");
+    assert!(sgd.value.contains("gradient descent: η = ") && sgd.value.contains("> 2/L"), "{}", sgd.value);
+    assert!(bad.iter().any(|r| r.value.contains("no closed-form step-size bound for")), "{bad:?}");
+    // Newton on the quadratic: the error is multiplied by 1 − η, stable iff η < 2
+    let n = bad.iter().find(|r| r.label == "Newton").expect("Newton at its capped rate 10 diverges");
+    assert!(n.value.contains("(Newton: η = 10.0 > 2)"), "{}", n.value);
+}

@@ -86,6 +86,15 @@ pub fn paths(report: &Report, colors: &[usize]) -> Vec<MapPath> {
         .collect()
 }
 
+/// "2/L = 2.00", or "2" for a bound that is a plain number (Newton's).
+fn bound_text(b: &crate::analysis::StabilityBound) -> String {
+    if b.formula.parse::<f64>().is_ok() {
+        b.formula.clone()
+    } else {
+        format!("{} = {}", b.formula, sig(b.bound))
+    }
+}
+
 /// Why a run diverged, in the page's words: the step, the reason the run recorded, and — on a quadratic
 /// with largest curvature `smoothness` — the step-size bound *of the method that diverged* when it has one in
 /// closed form (with the computed claim `η > bound` or `η ≤ bound`), or that it has none. `lr` is the largest
@@ -107,15 +116,7 @@ pub fn divergence_text(
             Ok(b) if lr > b.bound => {
                 let claim = Claim::new(lr, Rel::Gt, b.bound);
                 (
-                    format!(
-                        "diverged at step {} ({}: {eta} = {} {} {} = {})",
-                        d.step,
-                        b.method,
-                        sig(lr),
-                        claim.symbol(),
-                        b.formula,
-                        sig(b.bound)
-                    ),
+                    format!("diverged at step {} ({}: {eta} = {} {} {})", d.step, b.method, sig(lr), claim.symbol(), bound_text(&b)),
                     Some(claim),
                 )
             }
@@ -124,12 +125,11 @@ pub fn divergence_text(
                 let claim = Claim::new(lr, Rel::Le, b.bound);
                 (
                     format!(
-                        "diverged at step {}: {reason} ({eta} = {} {} {} = {}, within {}'s bound on a quadratic)",
+                        "diverged at step {}: {reason} ({eta} = {} {} {}, within {}'s bound on a quadratic)",
                         d.step,
                         sig(lr),
                         claim.symbol(),
-                        b.formula,
-                        sig(b.bound),
+                        bound_text(&b),
                         b.method
                     ),
                     Some(claim),
