@@ -11,26 +11,34 @@ use serde::Serialize;
 pub const DIVERGENCE_LOSS: f64 = 1e100;
 
 /// How far a run may move away from its start before it counts as exploding: the loss more than
-/// `EXPLOSION × max(|f(x₀) − f*|, 1)` away from f* (from 0 where f* is unknown), or the parameters more than
-/// `EXPLOSION × max(‖x₀‖, 2|f(x₀) − f*|/‖∇f(x₀)‖, 1)` from the origin. The middle term is a length of the
-/// problem's own: on a convex quadratic `‖x₀ − x*‖ ≥ 2(f(x₀) − f*)/‖∇f(x₀)‖` (as `‖∇f‖·‖x − x*‖ ≥ (x − x*)ᵀA(x − x*)`),
-/// so a minimum far from the origin and from x₀ does not make a converging run "explode". A run that
-/// converges does neither; one that diverges geometrically is stopped within a few dozen steps of leaving,
-/// instead of near overflow.
+/// `EXPLOSION × max(|f(x₀) − f*|, |f(x₁) − f*|, 1)` away from f* (from 0 where f* is unknown), or the
+/// parameters more than `EXPLOSION × max(‖x₀‖, ‖x₁‖, 2|f(x₀) − f*|/‖∇f(x₀)‖, 1)` from the origin.
+/// - `2|f(x₀) − f*|/‖∇f(x₀)‖` is a length of the problem's own: on a convex quadratic
+///   `‖x₀ − x*‖ ≥ 2(f(x₀) − f*)/‖∇f(x₀)‖` (as `‖∇f‖·‖x − x*‖ ≥ (x − x*)ᵀA(x − x*)`), so a minimum far from the
+///   origin and from x₀ does not make a converging run "explode";
+/// - the first step x₁ sets the scale too: an adaptive method's first step has length ≈ η whatever the
+///   gradient, so from a start near the minimum Adam at η = 100 (κ = 1e4, x₀ = (1e-3, 1e-3)) lands 1e10 ×
+///   the start's gap away and then converges; judged from x₀ alone it was stopped at step 1.
+///
+/// A run that converges does neither; one that diverges geometrically is stopped within a few dozen steps
+/// of leaving (one step later than a rule from x₀ alone), instead of near overflow.
 pub const EXPLOSION: f64 = 1e6;
 
 /// Why the iterate `x` with loss `f` counts as exploding, if it does (see [`EXPLOSION`]).
 fn exploding(f: f64, x: &[f64], f_ref: f64, loss_scale: f64, x_scale: f64) -> Option<String> {
     if (f - f_ref).abs() > EXPLOSION * loss_scale {
         let dir = if f < f_ref { "fell" } else { "grew" };
+        let from = if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) };
         return Some(format!(
-            "the loss {dir} to {} (more than 1e6 × its start's distance from {})",
+            "the loss {dir} to {} (more than 1e6 × {}, the larger of 1 and its distance from {from} at x₀ and x₁)",
             short(f),
-            if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) }
+            short(loss_scale)
         ));
     }
     let n = norm(x);
-    (n > EXPLOSION * x_scale).then(|| format!("‖x‖ grew to {} (more than 1e6 × max(‖x₀‖, 2|f(x₀) − f*|/‖∇f(x₀)‖, 1))", short(n)))
+    (n > EXPLOSION * x_scale).then(|| {
+        format!("‖x‖ grew to {} (more than 1e6 × {}, the largest of 1, ‖x₀‖, ‖x₁‖ and 2|f(x₀) − f*|/‖∇f(x₀)‖)", short(n), short(x_scale))
+    })
 }
 
 /// A number for a message: three significant digits.
@@ -183,12 +191,12 @@ pub fn run_one(
     trace.params.push(x.clone());
     trace.grad_norm.push(norm(&g));
     let f_ref = problem.minimum().filter(|m| m.is_finite()).unwrap_or(0.0);
-    let loss_scale = (f0 - f_ref).abs().max(1.0);
+    let mut loss_scale = (f0 - f_ref).abs().max(1.0);
     // the distance a minimum may lie from x₀ (see [`EXPLOSION`]); with ∇f(x₀) = 0 the run stays at x₀ or is
     // moved by noise only, and ‖x₀‖ and 1 are the lengths left
     let g0 = norm(&g);
     let reach = if g0 > 0.0 { (f0 - f_ref).abs() / g0 * 2.0 } else { 0.0 };
-    let x_scale = norm(&x).max(if reach.is_finite() { reach } else { f64::MAX }).max(1.0);
+    let mut x_scale = norm(&x).max(if reach.is_finite() { reach } else { f64::MAX }).max(1.0);
     let mut rng = batch_rng(seed);
     let mut bg = vec![0.0; x.len()];
     for t in 1..=steps {
@@ -208,6 +216,11 @@ pub fn run_one(
         }
         let f = problem.value(&x);
         problem.grad(&x, &mut g);
+        if t == 1 {
+            // the first step sets the scale too (see [`EXPLOSION`]); non-finite values are caught below
+            loss_scale = loss_scale.max((f - f_ref).abs()).min(f64::MAX);
+            x_scale = x_scale.max(norm(&x)).min(f64::MAX);
+        }
         let reason = if let Some(v) = first_bad(&x) {
             Some(format!("a parameter became {v}"))
         } else if !f.is_finite() || f.abs() > DIVERGENCE_LOSS {

@@ -137,3 +137,30 @@ fn a_far_minimum_is_not_an_explosion() {
     assert!(d.step < 60 && d.reason.contains("1e6"), "{d:?}");
     assert!(t.loss.iter().all(|f| f.abs() < 1e30), "{:?}", t.loss.last());
 }
+
+/// Adam's first step has length ≈ η whatever the gradient: from a start near the minimum it lands far above
+/// the start's loss and then converges. Judged from x₀ alone (1e6 × max(|f(x₀) − f*|, 1)) the run was stopped
+/// at step 1 as exploding for η = 100, 1e4 and 1e6; the first step now sets the scale too.
+#[test]
+fn adams_long_first_step_is_no_explosion() {
+    for lr in [100.0, 1e4, 1e6] {
+        let spec = Spec::from_json(&format!(
+            r#"{{"problem": {{"kind": "quadratic", "a": [[10000, 0], [0, 1]], "b": [0, 0]}}, "x0": [0.001, 0.001],
+            "runs": [{{"optimizer": {{"kind": "adam", "lr": {lr}}}}}], "steps": 2000}}"#
+        ))
+        .unwrap();
+        let t = &run(&spec).unwrap().runs[0];
+        assert!(t.diverged.is_none(), "η = {lr}: {:?}", t.diverged);
+        let (peak, last) = (t.loss.iter().copied().fold(0.0, f64::max), *t.loss.last().unwrap());
+        assert!(peak > 1e6 * t.loss[0] && last < 1e-60, "η = {lr}: peak {peak:e}, last {last:e}");
+    }
+    // gradient descent at η = 3 on κ = 50 (2/L = 0.04) is still stopped within a few steps
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[50, 0], [0, 1]], "b": [0, 0]}, "x0": [1, 1],
+        "runs": [{"optimizer": {"kind": "sgd", "lr": 3}}], "steps": 150}"#,
+    )
+    .unwrap();
+    let t = &run(&spec).unwrap().runs[0];
+    let d = t.diverged.as_ref().expect("diverges");
+    assert!(d.step <= 3 && d.reason.contains("more than 1e6"), "{d:?}");
+}
