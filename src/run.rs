@@ -179,6 +179,16 @@ pub fn run_one(
         trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})"), lr: None });
         return trace;
     }
+    if !norm(&g).is_finite() {
+        // every entry is finite, but their norm is beyond the largest double: it could not be printed
+        let big = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        trace.diverged = Some(Diverged {
+            step: 0,
+            reason: format!("the gradient at x0 (entries up to {big:e}) has a norm beyond the largest double (1.8e308)"),
+            lr: None,
+        });
+        return trace;
+    }
     if f0.abs() > DIVERGENCE_LOSS {
         trace.diverged = Some(Diverged {
             step: 0,
@@ -227,11 +237,13 @@ pub fn run_one(
             Some(format!("the loss reached {f:e}"))
         } else if let Some(why) = exploding(f, &x, f_ref, loss_scale, x_scale) {
             Some(why)
+        } else if let Some(v) = first_bad(&g) {
+            Some(format!("the gradient became {v}"))
         } else {
-            first_bad(&g).map(|v| format!("the gradient became {v}"))
+            (!norm(&g).is_finite()).then(|| "the gradient's norm passed the largest double (1.8e308)".to_string())
         };
         if let Some(reason) = reason {
-            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})"), lr: Some(lr) });
+            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {})", csv_num(lr)), lr: Some(lr) });
             break;
         }
         trace.lr.push(lr);

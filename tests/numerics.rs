@@ -164,3 +164,34 @@ fn adams_long_first_step_is_no_explosion() {
     let d = t.diverged.as_ref().expect("diverges");
     assert!(d.step <= 3 && d.reason.contains("more than 1e6"), "{d:?}");
 }
+
+/// Finite gradient entries whose norm is beyond the largest double: reported at step 0 like any other bad
+/// start (before: `"grad_norm":[null]` in JSON and `inf` in CSV, then a divergence at step 1); and a reason
+/// prints its learning rate short (before: `lr = 0.000…0001`, 300 digits, for 1e-300).
+#[test]
+fn a_gradient_norm_beyond_the_largest_double_is_a_bad_start() {
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]], "b": [-1e308, -1e308, -1e308, -1e308]},
+        "x0": [0, 0, 0, 0], "runs": [{"optimizer": {"kind": "sgd", "lr": 1e-300}}], "steps": 3}"#,
+    )
+    .unwrap();
+    let r = run(&spec).unwrap();
+    let d = r.runs[0].diverged.as_ref().expect("a bad start");
+    assert_eq!(d.step, 0, "{d:?}");
+    assert!(d.reason.contains("norm beyond the largest double"), "{d:?}");
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("null"), "{json}");
+    assert!(!to_csv(&r).contains("inf"), "{}", to_csv(&r));
+    // two such entries still have a finite norm (1.41e308): the run starts, and its first step overflows f
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[1, 0], [0, 1]], "b": [-1e308, -1e308]},
+        "x0": [0, 0], "runs": [{"optimizer": {"kind": "sgd", "lr": 1e-300}}], "steps": 3}"#,
+    )
+    .unwrap();
+    let r = run(&spec).unwrap();
+    let t = &r.runs[0];
+    let d = t.diverged.as_ref().expect("f overflows at step 1");
+    assert_eq!((d.step, t.grad_norm.len()), (1, 1), "{d:?}");
+    assert!(t.grad_norm[0].is_finite() && d.reason.ends_with("(lr = 1e-300)"), "{d:?}");
+    assert!(!serde_json::to_string(&r).unwrap().contains("null"));
+}
