@@ -110,10 +110,13 @@ pub struct StabilityBound {
 /// - Nesterov (PyTorch form): `z² − (1+β)(1−ηλ)z + β(1−ηλ)` (see [`nesterov_rate`]); with `q = 1 − ηλ`,
 ///   Jury's test `|βq| < 1`, `(1+β)|q| < 1 + βq` holds for `q ≥ 0` and for `q < 0` reads
 ///   `ηλ < 2(1+β)/(1+2β)`, so `η < 2(1+β)/((1+2β)L)`;
-/// - L2 weight decay `wd` adds `wd` to every curvature: `L` becomes `L + wd`.
+/// - L2 weight decay `wd` adds `wd` to every curvature: `L` becomes `L + wd`;
+/// - Newton without damping: the step `η H⁻¹∇f` multiplies the error by `1 − η` on a positive definite
+///   quadratic, whatever its curvatures: `η < 2` (with damping δ the Hessian is shifted by `max(δ − μ, 0)`,
+///   and the bound `2(L + shift)/L` needs the smallest curvature μ, which is not an argument here).
 ///
-/// Every other method (adaptive methods, Muon, Lion, wrappers, Newton) has no closed-form bound of this
-/// kind: `Err` names the method.
+/// Every other method (adaptive methods, Muon, Lion, wrappers, damped Newton) has no closed-form bound in L
+/// alone: `Err` names the method.
 pub fn stability_bound(optimizer: &crate::optim::OptimizerSpec, l: f64) -> Result<StabilityBound, String> {
     use crate::optim::OptimizerSpec;
     match optimizer {
@@ -143,6 +146,8 @@ pub fn stability_bound(optimizer: &crate::optim::OptimizerSpec, l: f64) -> Resul
                 })
             }
         }
+        OptimizerSpec::Newton(n) if n.damping == 0.0 => Ok(StabilityBound { method: "Newton", formula: "2".into(), bound: 2.0 }),
+        OptimizerSpec::Newton(_) => Err("Newton with damping".into()),
         other => Err(other.info().label.to_string()),
     }
 }
@@ -338,6 +343,21 @@ mod tests {
         assert!((b.bound - 6.0).abs() < 1e-12, "{b:?}");
         let adam: OptimizerSpec = serde_json::from_str(r#"{"kind": "adam"}"#).unwrap();
         assert_eq!(stability_bound(&adam, 1.0).unwrap_err(), "Adam");
+        // Newton: the error is multiplied by 1 − η on any positive definite quadratic, so η < 2; checked on
+        // the optimizer itself (κ = 100) just inside and just outside
+        let newton: OptimizerSpec = serde_json::from_str(r#"{"kind": "newton"}"#).unwrap();
+        assert_eq!(stability_bound(&newton, 123.0).unwrap().bound, 2.0);
+        for (eta, grows) in [(1.95, false), (2.05, true)] {
+            let spec = crate::spec::Spec::from_json(&format!(
+                r#"{{"problem": {{"kind": "quadratic", "a": [[100, 1], [1, 1]], "b": [1, 2]}}, "x0": [3, -4],
+                "runs": [{{"optimizer": {{"kind": "newton", "lr": {eta}}}}}], "steps": 400}}"#
+            ))
+            .unwrap();
+            let t = &crate::run::run(&spec).unwrap().runs[0];
+            assert_eq!(t.diverged.is_some(), grows, "η = {eta}: {:?}, last f = {:?}", t.diverged, t.loss.last());
+        }
+        let damped: OptimizerSpec = serde_json::from_str(r#"{"kind": "newton", "damping": 0.5}"#).unwrap();
+        assert!(stability_bound(&damped, 1.0).is_err());
     }
 
     #[test]

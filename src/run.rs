@@ -11,23 +11,34 @@ use serde::Serialize;
 pub const DIVERGENCE_LOSS: f64 = 1e100;
 
 /// How far a run may move away from its start before it counts as exploding: the loss more than
-/// `EXPLOSION × max(|f(x₀) − f*|, 1)` away from f* (from 0 where f* is unknown), or the parameters more than
-/// `EXPLOSION × max(‖x₀‖, 1)` from the origin. A run that converges never does either; one that diverges
-/// geometrically is stopped within a few dozen steps of leaving, instead of near overflow.
+/// `EXPLOSION × max(|f(x₀) − f*|, |f(x₁) − f*|, 1)` away from f* (from 0 where f* is unknown), or the
+/// parameters more than `EXPLOSION × max(‖x₀‖, ‖x₁‖, 2|f(x₀) − f*|/‖∇f(x₀)‖, 1)` from the origin.
+/// - `2|f(x₀) − f*|/‖∇f(x₀)‖` is a length of the problem's own: on a convex quadratic
+///   `‖x₀ − x*‖ ≥ 2(f(x₀) − f*)/‖∇f(x₀)‖` (as `‖∇f‖·‖x − x*‖ ≥ (x − x*)ᵀA(x − x*)`), so a minimum far from the
+///   origin and from x₀ does not make a converging run "explode";
+/// - the first step x₁ sets the scale too: an adaptive method's first step has length ≈ η whatever the
+///   gradient, so from a start near the minimum Adam at η = 100 (κ = 1e4, x₀ = (1e-3, 1e-3)) lands 1e10 ×
+///   the start's gap away and then converges; judged from x₀ alone it was stopped at step 1.
+///
+/// A run that converges does neither; one that diverges geometrically is stopped within a few dozen steps
+/// of leaving (one step later than a rule from x₀ alone), instead of near overflow.
 pub const EXPLOSION: f64 = 1e6;
 
 /// Why the iterate `x` with loss `f` counts as exploding, if it does (see [`EXPLOSION`]).
 fn exploding(f: f64, x: &[f64], f_ref: f64, loss_scale: f64, x_scale: f64) -> Option<String> {
     if (f - f_ref).abs() > EXPLOSION * loss_scale {
         let dir = if f < f_ref { "fell" } else { "grew" };
+        let from = if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) };
         return Some(format!(
-            "the loss {dir} to {} (more than 1e6 × its start's distance from {})",
+            "the loss {dir} to {} (more than 1e6 × {}, the larger of 1 and its distance from {from} at x₀ and x₁)",
             short(f),
-            if f_ref == 0.0 { "0".to_string() } else { format!("f* = {}", short(f_ref)) }
+            short(loss_scale)
         ));
     }
     let n = norm(x);
-    (n > EXPLOSION * x_scale).then(|| format!("‖x‖ grew to {} (more than 1e6 × max(‖x₀‖, 1))", short(n)))
+    (n > EXPLOSION * x_scale).then(|| {
+        format!("‖x‖ grew to {} (more than 1e6 × {}, the largest of 1, ‖x₀‖, ‖x₁‖ and 2|f(x₀) − f*|/‖∇f(x₀)‖)", short(n), short(x_scale))
+    })
 }
 
 /// A number for a message: three significant digits.
@@ -44,6 +55,10 @@ fn short(v: f64) -> String {
 pub struct Diverged {
     pub step: usize,
     pub reason: String,
+    /// The learning rate of the step that failed (`None` when no step was taken: a bad start). Not printed
+    /// (the reason says it); the chapters compare it with the method's stability bound.
+    #[serde(skip)]
+    pub lr: Option<f64>,
 }
 
 /// Everything recorded for one run. `loss`, `params` and `grad_norm` hold one entry per iterate
@@ -161,13 +176,24 @@ pub fn run_one(
     };
     let f0 = problem.value(&x);
     if !f0.is_finite() || first_bad(&g).is_some() {
-        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})") });
+        trace.diverged = Some(Diverged { step: 0, reason: format!("the loss or gradient at x0 is not finite (f = {f0})"), lr: None });
+        return trace;
+    }
+    if !norm(&g).is_finite() {
+        // every entry is finite, but their norm is beyond the largest double: it could not be printed
+        let big = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        trace.diverged = Some(Diverged {
+            step: 0,
+            reason: format!("the gradient at x0 (entries up to {big:e}) has a norm beyond the largest double (1.8e308)"),
+            lr: None,
+        });
         return trace;
     }
     if f0.abs() > DIVERGENCE_LOSS {
         trace.diverged = Some(Diverged {
             step: 0,
             reason: format!("the loss at x0 ({f0:e}) is already beyond ±1e100, where a run counts as diverged"),
+            lr: None,
         });
         return trace;
     }
@@ -175,8 +201,12 @@ pub fn run_one(
     trace.params.push(x.clone());
     trace.grad_norm.push(norm(&g));
     let f_ref = problem.minimum().filter(|m| m.is_finite()).unwrap_or(0.0);
-    let loss_scale = (f0 - f_ref).abs().max(1.0);
-    let x_scale = norm(&x).max(1.0);
+    let mut loss_scale = (f0 - f_ref).abs().max(1.0);
+    // the distance a minimum may lie from x₀ (see [`EXPLOSION`]); with ∇f(x₀) = 0 the run stays at x₀ or is
+    // moved by noise only, and ‖x₀‖ and 1 are the lengths left
+    let g0 = norm(&g);
+    let reach = if g0 > 0.0 { (f0 - f_ref).abs() / g0 * 2.0 } else { 0.0 };
+    let mut x_scale = norm(&x).max(if reach.is_finite() { reach } else { f64::MAX }).max(1.0);
     let mut rng = batch_rng(seed);
     let mut bg = vec![0.0; x.len()];
     for t in 1..=steps {
@@ -191,22 +221,29 @@ pub fn run_one(
             None => &g,
         };
         if let Err(e) = opt.step(&mut x, step_grad, lr, &mut oracle) {
-            trace.diverged = Some(Diverged { step: t, reason: e.0 });
+            trace.diverged = Some(Diverged { step: t, reason: e.0, lr: Some(lr) });
             break;
         }
         let f = problem.value(&x);
         problem.grad(&x, &mut g);
+        if t == 1 {
+            // the first step sets the scale too (see [`EXPLOSION`]); non-finite values are caught below
+            loss_scale = loss_scale.max((f - f_ref).abs()).min(f64::MAX);
+            x_scale = x_scale.max(norm(&x)).min(f64::MAX);
+        }
         let reason = if let Some(v) = first_bad(&x) {
             Some(format!("a parameter became {v}"))
         } else if !f.is_finite() || f.abs() > DIVERGENCE_LOSS {
             Some(format!("the loss reached {f:e}"))
         } else if let Some(why) = exploding(f, &x, f_ref, loss_scale, x_scale) {
             Some(why)
+        } else if let Some(v) = first_bad(&g) {
+            Some(format!("the gradient became {v}"))
         } else {
-            first_bad(&g).map(|v| format!("the gradient became {v}"))
+            (!norm(&g).is_finite()).then(|| "the gradient's norm passed the largest double (1.8e308)".to_string())
         };
         if let Some(reason) = reason {
-            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr})") });
+            trace.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {})", csv_num(lr)), lr: Some(lr) });
             break;
         }
         trace.lr.push(lr);

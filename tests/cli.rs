@@ -172,8 +172,9 @@ fn csv_quotes_labels() {
 
 #[test]
 fn a_diverging_run_stops_and_says_where_while_the_others_go_on() {
-    // GD with lr = 1.5 on curvature 10 multiplies x by |1 − 15| = 14 per step: the loss ½·10·14^{2t} leaves
-    // 1e6 × (f(x₀) − f*) = 5.5e6 at step 3 (196³·5 = 3.8e7), long before it would pass 1e100 (step 44).
+    // GD with lr = 1.5 on curvature 10 multiplies x by |1 − 15| = 14 per step: the loss ≈ ½·10·14^{2t} leaves
+    // 1e6 × max(f(x₀) − f*, f(x₁) − f*) = 1e6 × 980.3 at step 4 (196⁴·5 = 7.4e9; step 3: 3.8e7), long before it
+    // would pass 1e100 (step 44).
     let spec = json!({
         "problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "x0": [1.0, 1.0], "steps": 500,
         "runs": [{"label": "too fast", "optimizer": {"kind": "sgd", "lr": 1.5}}, {"label": "fine", "optimizer": {"kind": "sgd", "lr": 0.1}}],
@@ -181,10 +182,10 @@ fn a_diverging_run_stops_and_says_where_while_the_others_go_on() {
     let out = run_json(&spec);
     let bad = &out["runs"][0];
     let step = bad["diverged"]["step"].as_u64().expect("diverged.step") as usize;
-    assert_eq!(step, 3);
+    assert_eq!(step, 4);
     let reason = bad["diverged"]["reason"].as_str().expect("diverged.reason");
-    assert!(reason.contains("loss grew") && reason.contains("1e6") && reason.contains("step 3"), "{reason}");
-    // The trace stops before the bad step: x₀ … x₂, all finite.
+    assert!(reason.contains("loss grew") && reason.contains("1e6") && reason.contains("step 4"), "{reason}");
+    // The trace stops before the bad step: x₀ … x₃, all finite.
     assert_eq!(bad["loss"].as_array().unwrap().len(), step);
     assert_eq!(bad["params"].as_array().unwrap().len(), step);
     assert_eq!(bad["lr"].as_array().unwrap().len(), step - 1);

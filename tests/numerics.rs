@@ -106,3 +106,92 @@ fn csv_numbers_stay_short_and_read_back_exactly() {
         assert!(csv.lines().all(|l| l.len() < 200), "{csv}");
     }
 }
+
+/// A minimum far from the origin is no explosion: gradient descent below 2/L walks ‖x‖ from 0 to 1e7 and
+/// converges (before the fix the run was stopped at step 1: "‖x‖ grew to 5.00e6 (more than 1e6 × max(‖x₀‖,
+/// 1))"), while above 2/L the same problem is still stopped long before its loss nears 1e100.
+#[test]
+fn a_far_minimum_is_not_an_explosion() {
+    let spec = |a: &str, b: &str, lr: f64, steps: usize| {
+        Spec::from_json(&format!(
+            r#"{{"problem": {{"kind": "quadratic", "a": {a}, "b": {b}}}, "x0": [0, 0],
+            "runs": [{{"optimizer": {{"kind": "sgd", "lr": {lr}}}}}], "steps": {steps}}}"#
+        ))
+        .unwrap()
+    };
+    // isotropic: x* = (1e7, 0), one step of η = 0.5 halves the distance
+    let r = run(&spec("[[1, 0], [0, 1]]", "[1e7, 0]", 0.5, 60)).unwrap();
+    let t = &r.runs[0];
+    assert!(t.diverged.is_none(), "{:?}", t.diverged);
+    let end = t.params.last().unwrap();
+    assert!((end[0] - 1e7).abs() <= 1e-9 * 1e7 && end[1] == 0.0, "{end:?}");
+    // κ = 1e4, the minimum (1, 1e7) along the flat direction: slow but stable at η = 1.9e-4 < 2/L = 2e-4
+    let r = run(&spec("[[1e4, 0], [0, 1]]", "[1e4, 1e7]", 1.9e-4, 3000)).unwrap();
+    let t = &r.runs[0];
+    assert!(t.diverged.is_none(), "{:?}", t.diverged);
+    assert!(t.loss.windows(2).all(|w| w[1] <= w[0]), "gradient descent below 2/L descends");
+    // above 2/L the steep coordinate doubles its error per step: stopped as exploding, not near overflow
+    let r = run(&spec("[[1e4, 0], [0, 1]]", "[1e4, 1e7]", 3e-4, 3000)).unwrap();
+    let t = &r.runs[0];
+    let d = t.diverged.as_ref().expect("diverges above 2/L");
+    assert!(d.step < 60 && d.reason.contains("1e6"), "{d:?}");
+    assert!(t.loss.iter().all(|f| f.abs() < 1e30), "{:?}", t.loss.last());
+}
+
+/// Adam's first step has length ≈ η whatever the gradient: from a start near the minimum it lands far above
+/// the start's loss and then converges. Judged from x₀ alone (1e6 × max(|f(x₀) − f*|, 1)) the run was stopped
+/// at step 1 as exploding for η = 100, 1e4 and 1e6; the first step now sets the scale too.
+#[test]
+fn adams_long_first_step_is_no_explosion() {
+    for lr in [100.0, 1e4, 1e6] {
+        let spec = Spec::from_json(&format!(
+            r#"{{"problem": {{"kind": "quadratic", "a": [[10000, 0], [0, 1]], "b": [0, 0]}}, "x0": [0.001, 0.001],
+            "runs": [{{"optimizer": {{"kind": "adam", "lr": {lr}}}}}], "steps": 2000}}"#
+        ))
+        .unwrap();
+        let t = &run(&spec).unwrap().runs[0];
+        assert!(t.diverged.is_none(), "η = {lr}: {:?}", t.diverged);
+        let (peak, last) = (t.loss.iter().copied().fold(0.0, f64::max), *t.loss.last().unwrap());
+        assert!(peak > 1e6 * t.loss[0] && last < 1e-60, "η = {lr}: peak {peak:e}, last {last:e}");
+    }
+    // gradient descent at η = 3 on κ = 50 (2/L = 0.04) is still stopped within a few steps
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[50, 0], [0, 1]], "b": [0, 0]}, "x0": [1, 1],
+        "runs": [{"optimizer": {"kind": "sgd", "lr": 3}}], "steps": 150}"#,
+    )
+    .unwrap();
+    let t = &run(&spec).unwrap().runs[0];
+    let d = t.diverged.as_ref().expect("diverges");
+    assert!(d.step <= 3 && d.reason.contains("more than 1e6"), "{d:?}");
+}
+
+/// Finite gradient entries whose norm is beyond the largest double: reported at step 0 like any other bad
+/// start (before: `"grad_norm":[null]` in JSON and `inf` in CSV, then a divergence at step 1); and a reason
+/// prints its learning rate short (before: `lr = 0.000…0001`, 300 digits, for 1e-300).
+#[test]
+fn a_gradient_norm_beyond_the_largest_double_is_a_bad_start() {
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]], "b": [-1e308, -1e308, -1e308, -1e308]},
+        "x0": [0, 0, 0, 0], "runs": [{"optimizer": {"kind": "sgd", "lr": 1e-300}}], "steps": 3}"#,
+    )
+    .unwrap();
+    let r = run(&spec).unwrap();
+    let d = r.runs[0].diverged.as_ref().expect("a bad start");
+    assert_eq!(d.step, 0, "{d:?}");
+    assert!(d.reason.contains("norm beyond the largest double"), "{d:?}");
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("null"), "{json}");
+    assert!(!to_csv(&r).contains("inf"), "{}", to_csv(&r));
+    // two such entries still have a finite norm (1.41e308): the run starts, and its first step overflows f
+    let spec = Spec::from_json(
+        r#"{"problem": {"kind": "quadratic", "a": [[1, 0], [0, 1]], "b": [-1e308, -1e308]},
+        "x0": [0, 0], "runs": [{"optimizer": {"kind": "sgd", "lr": 1e-300}}], "steps": 3}"#,
+    )
+    .unwrap();
+    let r = run(&spec).unwrap();
+    let t = &r.runs[0];
+    let d = t.diverged.as_ref().expect("f overflows at step 1");
+    assert_eq!((d.step, t.grad_norm.len()), (1, 1), "{d:?}");
+    assert!(t.grad_norm[0].is_finite() && d.reason.ends_with("(lr = 1e-300)"), "{d:?}");
+    assert!(!serde_json::to_string(&r).unwrap().contains("null"));
+}

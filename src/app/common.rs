@@ -86,36 +86,60 @@ pub fn paths(report: &Report, colors: &[usize]) -> Vec<MapPath> {
         .collect()
 }
 
+/// "2/L = 2.00", or "2" for a bound that is a plain number (Newton's).
+fn bound_text(b: &crate::analysis::StabilityBound) -> String {
+    if b.formula.parse::<f64>().is_ok() {
+        b.formula.clone()
+    } else {
+        format!("{} = {}", b.formula, sig(b.bound))
+    }
+}
+
 /// Why a run diverged, in the page's words: the step, the reason the run recorded, and — on a quadratic
 /// with largest curvature `smoothness` — the step-size bound *of the method that diverged* when it has one in
-/// closed form (with the computed claim `η > bound`), or that it has none. `lr` is the largest learning rate
-/// the run used (a schedule may change it).
+/// closed form (with the computed claim `η > bound` or `η ≤ bound`), or that it has none. `lr` is the largest
+/// learning rate the run used up to the step that failed (see [`largest_lr`]); `varied` says that a schedule
+/// changed it (the text then says "largest η_t": the bound is one for a constant η). A run that failed at its
+/// start (step 0) took no step, and no step size is blamed.
 pub fn divergence_text(
     d: &crate::run::Diverged,
     optimizer: Option<&OptimizerSpec>,
     smoothness: Option<f64>,
     lr: f64,
+    varied: bool,
 ) -> (String, Option<Claim>) {
     let reason = d.reason.trim_end_matches('.');
-    match (optimizer, smoothness.filter(|l| *l > 0.0 && l.is_finite())) {
-        (Some(opt), Some(l)) => match stability_bound(opt, l) {
+    let eta = if varied { "largest η_t" } else { "η" };
+    let l = smoothness.filter(|l| *l > 0.0 && l.is_finite());
+    match (optimizer, l) {
+        (Some(opt), Some(l)) if d.step > 0 && lr.is_finite() => match stability_bound(opt, l) {
             Ok(b) if lr > b.bound => {
                 let claim = Claim::new(lr, Rel::Gt, b.bound);
                 (
+                    format!("diverged at step {} ({}: {eta} = {} {} {})", d.step, b.method, sig(lr), claim.symbol(), bound_text(&b)),
+                    Some(claim),
+                )
+            }
+            Ok(b) => {
+                // within the bound and still diverged (noise, a non-quadratic problem, a schedule): say so
+                let claim = Claim::new(lr, Rel::Le, b.bound);
+                (
                     format!(
-                        "diverged at step {} ({}: η = {} {} {} = {})",
+                        "diverged at step {}: {reason} ({eta} = {} {} {}, within {}'s bound on a quadratic)",
                         d.step,
-                        b.method,
                         sig(lr),
                         claim.symbol(),
-                        b.formula,
-                        sig(b.bound)
+                        bound_text(&b),
+                        b.method
                     ),
                     Some(claim),
                 )
             }
-            Ok(b) => (format!("diverged at step {}: {reason} (below {}'s bound {} on a quadratic)", d.step, b.method, b.formula), None),
             Err(method) => (format!("diverged at step {}: {reason} (no closed-form step-size bound for {method})", d.step), None),
+        },
+        (Some(opt), _) if d.step > 0 => match stability_bound(opt, 1.0) {
+            Err(method) => (format!("diverged at step {}: {reason} (no closed-form step-size bound for {method})", d.step), None),
+            Ok(_) => (format!("diverged at step {}: {reason}", d.step), None),
         },
         _ => (format!("diverged at step {}: {reason}", d.step), None),
     }
@@ -136,9 +160,20 @@ pub fn stability_readout(optimizer: &OptimizerSpec, l: f64, lr: f64) -> Option<R
     )
 }
 
-/// The largest learning rate a run used (its optimizer's base rate before any step).
+/// The learning rates a run used: one per step taken, then the one of the step that failed, if one did.
+fn used_lrs(trace: &Trace) -> impl Iterator<Item = f64> + '_ {
+    trace.lr.iter().copied().chain(trace.diverged.as_ref().and_then(|d| d.lr))
+}
+
+/// The largest learning rate a run used, including the step that failed (a warm-up may never reach the
+/// optimizer's base rate); the base rate when no step was taken.
 pub fn largest_lr(trace: &Trace, optimizer: Option<&OptimizerSpec>) -> f64 {
-    trace.lr.iter().copied().fold(optimizer.map_or(f64::NAN, |o| o.base_lr()), |a, b| if a.is_nan() || b > a { b } else { a })
+    let m = used_lrs(trace).fold(f64::NAN, f64::max);
+    if m.is_nan() {
+        optimizer.map_or(f64::NAN, |o| o.base_lr())
+    } else {
+        m
+    }
 }
 
 /// "steps to tolerance", "measured rate", "final loss", and a divergence line naming the bound of the method
@@ -148,7 +183,9 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
     let name = &trace.label;
     let mut out = Vec::new();
     if let Some(d) = &trace.diverged {
-        let (text, claim) = divergence_text(d, optimizer, smoothness, largest_lr(trace, optimizer));
+        let mut lrs = used_lrs(trace);
+        let varied = lrs.next().is_some_and(|first| lrs.any(|v| v != first));
+        let (text, claim) = divergence_text(d, optimizer, smoothness, largest_lr(trace, optimizer), varied);
         let mut r = Readout::bad(name.to_string(), text);
         if let Some(c) = claim {
             r = r.claiming(c);

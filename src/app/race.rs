@@ -138,7 +138,8 @@ pub fn settled(loss: &[f64], f_star: f64) -> Option<usize> {
 }
 
 /// One row of the final table.
-fn row(t: &Trace, lr: f64, f_star: Option<f64>, unbounded: bool) -> Readout {
+fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, quad: Option<f64>) -> Readout {
+    let lr = opt.base_lr();
     let last = t.loss.last().copied().unwrap_or(f64::NAN);
     let mut parts = vec![match f_star {
         Some(m) => format!("final f − f* = {}", sig(last - m)),
@@ -169,9 +170,15 @@ fn row(t: &Trace, lr: f64, f_star: Option<f64>, unbounded: bool) -> Readout {
     }
     parts.push(format!("η = {}", sig(lr)));
     match &t.diverged {
+        Some(d) if unbounded => {
+            parts.insert(0, format!("diverged at step {} (f → −∞: this landscape has no minimum)", d.step));
+            claims.into_iter().fold(Readout::bad(t.label.clone(), parts.join(" · ")), Readout::claiming)
+        }
         Some(d) => {
-            let why = if unbounded { "f → −∞: this landscape has no minimum".to_string() } else { d.reason.clone() };
-            parts.insert(0, format!("diverged at step {} ({why})", d.step));
+            // the method's own step-size bound on a quadratic (`quad` = L), or that it has none
+            let (text, claim) = super::common::divergence_text(d, Some(opt), quad, super::common::largest_lr(t, Some(opt)), false);
+            parts.insert(0, text);
+            claims.extend(claim);
             claims.into_iter().fold(Readout::bad(t.label.clone(), parts.join(" · ")), Readout::claiming)
         }
         None => claims.into_iter().fold(Readout::new(t.label.clone(), parts.join(" · ")), Readout::claiming),
@@ -343,7 +350,9 @@ impl Chapter for Race {
         ));
 
         for (i, t) in report.runs.iter().enumerate() {
-            scene.readout.push(row(t, spec.runs[i].optimizer.base_lr(), f_star, saddle));
+            let quad =
+                if matches!(prob, ProblemSpec::Quadratic(_) | ProblemSpec::ConditionedQuadratic(_)) { built.smoothness() } else { None };
+            scene.readout.push(row(t, &spec.runs[i].optimizer, f_star, saddle, quad));
         }
         if scale * base_lrs(p.problem.as_str())[NEWTON] > NEWTON_MAX_LR {
             scene.messages.push(Message::info(format!("Newton's step size is capped at {NEWTON_MAX_LR}.")));

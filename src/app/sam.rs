@@ -406,7 +406,7 @@ impl Chapter for Sam {
         ));
 
         // readouts
-        for trace in &report.runs {
+        for (trace, r) in report.runs.iter().zip(&spec.runs) {
             let end = trace.params.last().cloned().unwrap_or_else(|| vec![x, y]);
             let at = landed(&minima, &end);
             let place = match at {
@@ -424,7 +424,7 @@ impl Chapter for Sam {
                     sig(lambda_max(problem, &end))
                 ),
             ));
-            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, None));
+            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, Some(&r.optimizer)));
         }
         for m in &minima {
             scene.readout.push(Readout::new(

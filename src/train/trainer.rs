@@ -227,7 +227,7 @@ impl Trainer {
         if let Some(reason) = reason {
             let singular = reason.contains("singular") && newton_of(&self.spec.optimizer).is_some_and(|c| c.damping == 0.0);
             let why = if singular { format!(". Why: {SINGULAR_NEWTON}") } else { String::new() };
-            self.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr}){why}") });
+            self.diverged = Some(Diverged { step: t, reason: format!("{reason} at step {t} (lr = {lr}){why}"), lr: Some(lr) });
             self.record();
         }
     }
