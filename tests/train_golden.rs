@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 /// Relative tolerance (absolute below magnitude 1).
 const TOL: f64 = 1e-9;
 
-/// What the generator wrote (its output line says so): 10 files, 56 runs. The test refuses fewer.
+/// What the generator wrote (its output line says so): 10 files, 60 runs. The test refuses fewer.
 const FIXTURE_FILES: usize = 10;
-const FIXTURE_RUNS: usize = 56;
+const FIXTURE_RUNS: usize = 60;
 /// Steps of every run (the contract asks for at least 50).
 const MIN_STEPS: usize = 50;
 
@@ -167,6 +167,7 @@ fn every_training_matches_pytorch() {
         assert!(f["provenance"].as_str().is_some_and(|p| p.contains("torch")), "{name}: no provenance");
         match check_file(&f) {
             Ok((n, s)) => {
+                eprintln!("  {name}: {n} runs, {} values, worst relative error {:e}", s.values, s.worst);
                 files += 1;
                 runs += n;
                 total.merge(Stats { worst_at: format!("{name}/{}", s.worst_at), ..s });
@@ -175,7 +176,10 @@ fn every_training_matches_pytorch() {
         }
     }
     assert!(failures.is_empty(), "{} file(s) disagree with PyTorch:\n{}", failures.len(), failures.join("\n"));
-    eprintln!("train golden: {files} files, {runs} runs, {} values, worst relative error {:e} at {}", total.values, total.worst, total.worst_at);
+    eprintln!(
+        "train golden: {files} files, {runs} runs, {} values, worst relative error {:e} at {}",
+        total.values, total.worst, total.worst_at
+    );
     assert!(files >= FIXTURE_FILES, "only {files} fixture files checked (the generator wrote {FIXTURE_FILES})");
     assert!(runs >= FIXTURE_RUNS, "only {runs} runs checked (the generator wrote {FIXTURE_RUNS})");
     assert!(total.values >= FIXTURE_RUNS * MIN_STEPS * 9, "only {} values compared", total.values);
@@ -199,8 +203,7 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
             let s = &r["spec"];
             assert!(s["steps"].as_u64().unwrap() as usize >= MIN_STEPS, "{}: too short", r["name"]);
             let n_train = r["expected"]["history"][1]["samples"].as_u64().unwrap(); // = the first batch
-            let full = s["batch_size"].as_u64() == Some(n_train)
-                && r["expected"]["history"][1]["epoch"].as_u64() == Some(1);
+            let full = s["batch_size"].as_u64() == Some(n_train) && r["expected"]["history"][1]["epoch"].as_u64() == Some(1);
             let (act, loss) = (s["model"]["activation"].as_str().unwrap(), s["model"]["loss"].as_str().unwrap());
             let mut ks = Vec::new();
             kinds(&s["optimizer"], &mut ks);
@@ -303,11 +306,8 @@ fn optlab_train_prints_the_same_history() {
         let lib = serde_json::to_value(run_specs(&specs).unwrap()).unwrap();
         assert_eq!(printed, lib, "{}", path.display());
         let history: Vec<Value> = printed["runs"][0]["history"].as_array().unwrap().clone();
-        let trace: TrainTrace = TrainTrace {
-            label: String::new(),
-            history: run_specs(&specs).unwrap().runs.remove(0).history,
-            diverged: None,
-        };
+        let trace: TrainTrace =
+            TrainTrace { label: String::new(), history: run_specs(&specs).unwrap().runs.remove(0).history, diverged: None };
         assert_eq!(history.len(), trace.history.len());
         compare_history(&trace, run["expected"]["history"].as_array().unwrap()).unwrap();
     }

@@ -118,9 +118,7 @@ fn parse_rows(text: &str, max_rows: usize, max_classes: usize, dims: Option<usiz
         let fields: Vec<&str> = content.split(',').map(str::trim).collect();
         let w = match width {
             Some(w) => w,
-            None if fields.len() < 2 => {
-                return Err(err(line, format!("expected at least 2 fields x1,…,xd,label, found {}", fields.len())))
-            }
+            None if fields.len() < 2 => return Err(err(line, format!("expected at least 2 fields x1,…,xd,label, found {}", fields.len()))),
             None if fields.len() > MAX_FEATURES + 1 => {
                 return Err(err(line, format!("at most {MAX_FEATURES} feature columns and a label, found {} fields", fields.len())))
             }

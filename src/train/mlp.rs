@@ -396,8 +396,8 @@ fn back_through(d: &[f64], w: &[f64], (rows, fi, fo): (usize, usize, usize), d_p
     }
 }
 
-const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
-const GELU_K: f64 = 0.044_715;
+pub(crate) const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+pub(crate) const GELU_K: f64 = 0.044_715;
 
 #[inline]
 fn gelu(v: f64) -> f64 {

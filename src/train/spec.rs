@@ -214,7 +214,10 @@ impl TrainSpec {
                 return Err(SpecError::new("init_params", format!("at most {MAX_INIT_PARAMS} numbers, got {}", p.len())));
             }
             if let Some(i) = p.iter().position(|v| !v.is_finite() || v.abs() > MAX_INIT_ABS) {
-                return Err(SpecError::new(format!("init_params[{i}]"), format!("must be a finite number with |v| ≤ {MAX_INIT_ABS:e}, got {}", p[i])));
+                return Err(SpecError::new(
+                    format!("init_params[{i}]"),
+                    format!("must be a finite number with |v| ≤ {MAX_INIT_ABS:e}, got {}", p[i]),
+                ));
             }
         }
         self.schedule.validate("schedule")?;

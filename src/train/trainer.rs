@@ -134,17 +134,13 @@ impl Oracle for BatchOracle<'_> {
     fn grad(&mut self, x: &[f64], out: &mut [f64]) {
         evaluate(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out));
     }
-    /// By central differences of the batch gradient (see [`sharpness::fd_hessian`]), for at most
+    /// The exact batch Hessian ([`super::hessian::batch_hessian`], the R-operator), for at most
     /// `MAX_HESSIAN_PARAMS` parameters.
     fn hessian(&mut self, x: &[f64]) -> Option<Array2<f64>> {
         if x.len() > MAX_HESSIAN_PARAMS {
             return None;
         }
-        let (mlp, ws, train, batch) = (self.mlp, &mut *self.ws, self.train, self.batch);
-        let mut g = |p: &[f64], out: &mut [f64]| {
-            evaluate(mlp, p, ws, train, Some(batch), Some(out));
-        };
-        Some(sharpness::fd_hessian(&mut g, x))
+        Some(super::hessian::batch_hessian(self.mlp, x, self.train, Some(self.batch)))
     }
 }
 

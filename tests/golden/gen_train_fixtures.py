@@ -175,7 +175,7 @@ def newton(params, model, lr, damping):
     shapes = [p.shape for p in params]
     sizes = [p.numel() for p in params]
 
-    def step(closure, batch_loss_of=None):
+    def step(closure):
         theta = torch.cat([p.detach().flatten() for p in params])
         h = torch.autograd.functional.hessian(lambda t: step.batch_loss(unflatten(t)), theta)
         g = torch.cat([p.grad.flatten() for p in params])
@@ -371,7 +371,8 @@ KINDS = {
     "lookahead": [("lookahead(adam)", {"kind": "lookahead", "k": 5, "alpha": 0.5, "inner": {"kind": "adam", "lr": 0.03}}, None),
                   ("lookahead(muon)", {"kind": "lookahead", "k": 4, "alpha": 0.6, "inner": {"kind": "muon", "lr": 0.05}},
                    {"lr": 0.01})],
-    "newton": [("newton damping 1", {"kind": "newton", "lr": 0.5, "damping": 1.0}, None)],
+    "newton": [("newton damping 1", {"kind": "newton", "lr": 0.5, "damping": 1.0}, None),
+               ("newton damping 0.1", {"kind": "newton", "lr": 0.3, "damping": 0.1}, None)],
 }
 
 
@@ -399,7 +400,7 @@ def write(kind, runs):
         out.append({"name": r["name"], "spec": spec_of(r, init), "expected": expected})
     provenance = (f"tests/golden/gen_train_fixtures.py on {TODAY}; {TORCH}; data: DATA_CSV of the script (40 rows, "
                   f"3 features, 3 classes); model nn.Sequential(Linear(3,5), act, Linear(5,4), act, Linear(4,3)) "
-                  f"with torch's default init under torch.manual_seed(init_seed = 1000 + run index); batches by "
+                  f"with torch's default init under torch.manual_seed(init_seed = 1000 + the run's index in its file); batches by "
                   f"DataLoader(shuffle=False, drop_last=False); optimizer references as in the script's docstring")
     OUT.mkdir(parents=True, exist_ok=True)
     text = json.dumps({"provenance": provenance, "runs": out}, ensure_ascii=False)
