@@ -112,7 +112,7 @@ fn history_holds_the_full_training_loss_after_t_steps_and_the_loss_of_step_ts_ba
     // weights before step t (null at step 0).
     let p: Vec<f64> = (0..43).map(|i| (i as f64 * 0.61).cos() * 0.4).collect();
     let s = spec(&csv_spec(&format!(r#", "init_params": {p:?}"#)));
-    let report = run_specs(&[s.clone()]).unwrap();
+    let report = run_specs(std::slice::from_ref(&s)).unwrap();
     let h = &report.runs[0].history;
     assert_eq!(h.len(), 8);
     let t = Trainer::new(&s).unwrap();

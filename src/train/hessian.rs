@@ -19,7 +19,7 @@
 //! Cost: per row one forward and backward pass, then one R-pass per parameter, `O(rows · N²)` in all.
 
 use super::data::Points;
-use super::mlp::{Activation, Loss, Mlp, GELU_C, GELU_K};
+use super::mlp::{gelu, Activation, Loss, Mlp, GELU_C, GELU_K};
 use ndarray::Array2;
 
 /// `(σ'(z), σ''(z))` from the pre-activation `z` and the activation `a = σ(z)`.
@@ -68,7 +68,7 @@ fn forward_backward(mlp: &Mlp, w: &[f64], x: &[f64], y: usize, scale: f64) -> Ro
                 .map(|&v| match mlp.activation {
                     Activation::Tanh => v.tanh(),
                     Activation::Relu => v.max(0.0),
-                    Activation::Gelu => 0.5 * v * (1.0 + (GELU_C * (v + GELU_K * v * v * v)).tanh()),
+                    Activation::Gelu => gelu(v),
                 })
                 .collect()
         } else {

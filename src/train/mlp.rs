@@ -400,7 +400,7 @@ pub(crate) const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
 pub(crate) const GELU_K: f64 = 0.044_715;
 
 #[inline]
-fn gelu(v: f64) -> f64 {
+pub(crate) fn gelu(v: f64) -> f64 {
     0.5 * v * (1.0 + (GELU_C * (v + GELU_K * v * v * v)).tanh())
 }
 
