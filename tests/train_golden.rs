@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 /// Relative tolerance (absolute below magnitude 1).
 const TOL: f64 = 1e-9;
 
-/// What the generator wrote (its output line says so): 10 files, 60 runs. The test refuses fewer.
-const FIXTURE_FILES: usize = 10;
-const FIXTURE_RUNS: usize = 60;
+/// What the generator wrote (its output line says so): 11 files, 64 runs. The test refuses fewer.
+const FIXTURE_FILES: usize = 11;
+const FIXTURE_RUNS: usize = 64;
 /// Steps of every run (the contract asks for at least 50).
 const MIN_STEPS: usize = 50;
 
@@ -186,7 +186,7 @@ fn every_training_matches_pytorch() {
 }
 
 /// Every kind of the registry, every activation, both losses and both batch modes appear, every kind
-/// with both losses, and every run is long enough.
+/// with both losses and every activation, four schedules, and every run is long enough.
 #[test]
 fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
     fn kinds(v: &Value, out: &mut Vec<String>) {
@@ -211,6 +211,9 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
                 seen.insert(("kind+loss", format!("{k} {loss}")));
                 seen.insert(("kind+act", format!("{k} {act}")));
             }
+            if let Some(k) = s["schedule"]["kind"].as_str() {
+                seen.insert(("schedule", k.to_string()));
+            }
             seen.insert(("act", act.to_string()));
             seen.insert(("loss", loss.to_string()));
             seen.insert(("mode", if full { "full" } else { "mini" }.to_string()));
@@ -223,6 +226,10 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
         for act in ["tanh", "relu", "gelu"] {
             assert!(seen.contains(&("kind+act", format!("{k} {act}"))), "no golden training runs {k} with {act}");
         }
+    }
+    // the schedules scale each param group from its own base lr (Muon's AdamW group too)
+    for k in ["cosine", "step", "linear", "exponential"] {
+        assert!(seen.contains(&("schedule", k.to_string())), "no golden training uses schedule {k}");
     }
     for mode in ["full", "mini"] {
         assert!(seen.contains(&("mode", mode.to_string())), "no {mode}-batch golden training");

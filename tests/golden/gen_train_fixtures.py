@@ -28,7 +28,8 @@ How a run is made, in PyTorch terms:
 - one step: `loss = crit(model(xb), yb)`; `loss.backward()`; `opt.step()` (a wrapper may ask for more
   gradients on the same batch).
 
-Optimizers (the conventions of `optlab run`, pinned by tests/golden.rs; classes reused from gen_fixtures.py):
+Optimizers (the conventions of `optlab run`, pinned by tests/golden.rs; classes reused from gen_fixtures.py;
+schedules by `torch.optim.lr_scheduler` via gen_fixtures.build_schedule, one scheduler per torch optimizer):
 - SGD, Adagrad, RMSprop, Adam, AdamW: `torch.optim` itself over `model.parameters()` (elementwise, so the same
   as optlab stepping the flat vector).
 - Lion: lucidrains/lion-pytorch `update_fn` in float64 (gen_fixtures.Lion).
@@ -127,7 +128,8 @@ def flat(model):
 
 
 def base_optimizer(spec, params, adamw_spec, model, hidden_ids):
-    """(stepper(closure), the optimizer whose lr is recorded). `closure()` recomputes the batch gradient."""
+    """(stepper(closure), the torch optimizers, the first one's lr being the one optlab records).
+    `closure()` recomputes the batch gradient."""
     kind, c = spec["kind"], ref.cfg(spec)
     if kind == "sgd":
         o = torch.optim.SGD(params, lr=c["lr"], momentum=c["momentum"], dampening=c["dampening"],
@@ -158,16 +160,16 @@ def base_optimizer(spec, params, adamw_spec, model, hidden_ids):
             muon.step()
             adamw.step()
 
-        return step, muon
+        return step, [muon, adamw]
     elif kind == "newton":
-        return newton(params, model, c["lr"], spec.get("damping", 0.0)), None
+        return newton(params, model, c["lr"], spec.get("damping", 0.0)), []
     else:
         raise ValueError(kind)
 
     def step(closure):
         o.step()
 
-    return step, o
+    return step, [o]
 
 
 def newton(params, model, lr, damping):
@@ -272,7 +274,11 @@ def simulate(r):
     linears = [m for m in model if isinstance(m, nn.Linear)]
     hidden_ids = {id(m.weight) for m in linears[1:-1]}
     init = flat(model).tolist()
-    stepper, lr_owner = build(r["optimizer"], params, r.get("adamw", {}), model, hidden_ids)
+    stepper, optimizers = build(r["optimizer"], params, r.get("adamw", {}), model, hidden_ids)
+    # a scheduler per optimizer (Muon's AdamW group follows the schedule from its own base lr, as a
+    # PyTorch scheduler treats every param group), stepped once after every optimizer step
+    schedulers = [ref.build_schedule(r.get("schedule"), o) for o in optimizers]
+    schedulers = [s for s in schedulers if s is not None]
 
     def evaluate(xs, ys):
         with torch.no_grad():
@@ -311,9 +317,11 @@ def simulate(r):
 
             if is_newton:
                 find_newton_stepper(stepper).batch_loss = batch_loss
-            lr = base_lr(r["optimizer"])
+            lr = float(optimizers[0].param_groups[0]["lr"]) if optimizers else base_lr(r["optimizer"])
             loss = float(closure().detach())
             stepper(closure)
+            for s in schedulers:
+                s.step()
             step += 1
             samples += len(yb)
             if k == len(loader) - 1:
@@ -390,6 +398,8 @@ def spec_of(r, init):
     }
     if r["adamw"] is not None:
         s["adamw"] = r["adamw"]
+    if r.get("schedule") is not None:
+        s["schedule"] = r["schedule"]
     return s
 
 
@@ -408,12 +418,31 @@ def write(kind, runs):
     return len(out)
 
 
+def scheduled_runs():
+    """Learning-rate schedules (torch.optim.lr_scheduler) on four kinds, one run each."""
+    specs = [
+        ("adam cosine", {"kind": "adam", "lr": 0.03}, None, {"kind": "cosine", "t_max": 40, "eta_min": 0.001},
+         "tanh", "cross_entropy", "mini"),
+        ("sgd momentum step", {"kind": "sgd", "lr": 0.2, "momentum": 0.9}, None, {"kind": "step", "step_size": 15, "gamma": 0.5},
+         "relu", "squared", "full"),
+        ("muon linear warmup", {"kind": "muon", "lr": 0.05}, {"lr": 0.01},
+         {"kind": "linear", "start_factor": 0.1, "end_factor": 1.0, "total_iters": 20}, "gelu", "squared", "mini"),
+        ("lookahead(rmsprop) exponential", {"kind": "lookahead", "inner": {"kind": "rmsprop", "lr": 0.01}}, None,
+         {"kind": "exponential", "gamma": 0.97}, "gelu", "cross_entropy", "full"),
+    ]
+    return [dict(name=name, optimizer=opt, adamw=adamw, schedule=sched, activation=act, loss=loss, hidden=[5, 4],
+                 steps=60, save_every=20, init_seed=1000 + i, **MODES[mode])
+            for i, (name, opt, adamw, sched, act, loss, mode) in enumerate(specs)]
+
+
 def main(only=None):
     total = 0
     for kind, variants in KINDS.items():
         if only and not kind.startswith(only):
             continue
         total += write(kind, runs_for(kind, variants))
+    if not only or "schedules".startswith(only):
+        total += write("schedules", scheduled_runs())
     files = list(OUT.glob("*.json"))
     size = sum(f.stat().st_size for f in files)
     print(f"wrote {total} runs; {len(files)} files, {size / 1024:.0f} KiB in {OUT}")
