@@ -164,3 +164,24 @@ fn the_new_fields_keep_the_json_shape_and_old_specs_unchanged() {
     c.model.init_params = Some(vec![0.0; 43]);
     assert_eq!(optlab::train::compare(&[a, c]).err().unwrap().path, "[1].init_params");
 }
+
+#[test]
+fn a_784_feature_csv_trains_through_the_command_line_path() {
+    // 12 rows of a 28×28 "image" each, 3 classes: the input layer has 784 units
+    let mut text = String::new();
+    for r in 0..12 {
+        let row: Vec<String> = (0..784).map(|j| format!("{:.3}", (((r * 31 + j * 7) % 97) as f64) / 97.0)).collect();
+        text += &format!("{},{}\n", row.join(","), r % 3);
+    }
+    let json = serde_json::json!({
+        "data": {"kind": "csv", "csv": text, "noise": 0, "train_fraction": 1, "shuffle": false},
+        "model": {"hidden": [6], "activation": "relu"}, "optimizer": {"kind": "adam", "lr": 0.01},
+        "batch_size": 5, "steps": 6, "eval_every": 1
+    });
+    let specs = parse_specs(&json.to_string()).unwrap();
+    let report = run_specs(&specs).unwrap();
+    assert_eq!(report.runs[0].history.len(), 7);
+    assert!(report.runs[0].history.iter().all(|m| m.train_loss.is_finite()));
+    let t = Trainer::new(&specs[0]).unwrap();
+    assert_eq!((t.mlp().layers()[0].fan_in, t.mlp().n_params()), (784, 784 * 6 + 6 + 6 * 3 + 3));
+}
