@@ -60,7 +60,7 @@ fn mlp_pass(c: &mut Criterion) {
     let mut g = c.benchmark_group("mlp_pass");
     g.measurement_time(Duration::from_secs(4)).sample_size(60);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-    let pts = Points { x: (0..10).map(|_| [rng.gen_range(-1.0..1.0), rng.gen_range(-1.0..1.0)]).collect(), y: vec![0; 10] };
+    let pts = Points { x: (0..10).map(|_| vec![rng.gen_range(-1.0..1.0), rng.gen_range(-1.0..1.0)]).collect(), y: vec![0; 10] };
     let mlp = Mlp::new(2, &[8, 8], 1, Activation::Tanh, Loss::Squared);
     let mut w = mlp.init(Init::Xavier, &mut rng);
     let mut grad = vec![0.0; w.len()];

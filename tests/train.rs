@@ -25,7 +25,7 @@ fn norm(v: &[f64]) -> f64 {
 fn gradient_matches_finite_differences_for_every_activation_and_loss() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let pts = Points {
-        x: (0..23).map(|_| [rng.gen_range(-1.5..1.5), rng.gen_range(-1.5..1.5)]).collect(),
+        x: (0..23).map(|_| vec![rng.gen_range(-1.5..1.5), rng.gen_range(-1.5..1.5)]).collect(),
         y: (0..23).map(|_| rng.gen_range(0..3)).collect(),
     };
     for act in [Activation::Tanh, Activation::Relu, Activation::Gelu] {
@@ -366,7 +366,7 @@ fn finite_difference_hessian_matches_the_exact_hessian_of_a_linear_model() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let k = 3;
     let pts = Points {
-        x: (0..30).map(|_| [rng.gen_range(-2.0..2.0), rng.gen_range(-1.0..1.0)]).collect(),
+        x: (0..30).map(|_| vec![rng.gen_range(-2.0..2.0), rng.gen_range(-1.0..1.0)]).collect(),
         y: (0..30).map(|_| rng.gen_range(0..k)).collect(),
     };
     let mlp = Mlp::new(2, &[], k, Activation::Tanh, Loss::Squared);
@@ -377,7 +377,7 @@ fn finite_difference_hessian_matches_the_exact_hessian_of_a_linear_model() {
     };
     let h = fd_hessian(&mut grad, &w);
     let n = pts.len() as f64;
-    let feat = |p: &[f64; 2], m: usize| if m < 2 { p[m] } else { 1.0 };
+    let feat = |p: &[f64], m: usize| if m < 2 { p[m] } else { 1.0 };
     let index = |j: usize, m: usize| if m < 2 { j * 2 + m } else { 2 * k + j };
     let mut worst: f64 = 0.0;
     for j in 0..k {

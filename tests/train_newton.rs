@@ -151,3 +151,59 @@ fn the_app_trains_with_damped_newton_and_states_its_cost() {
     let scene = c.compute(&app_state(&[("optimizer", "newton"), ("lr", "1"), ("damping", "0.001")]));
     assert!(scene.readout.iter().all(|x| !x.value.contains("NaN")));
 }
+
+/// The exact batch Hessian Newton uses (R-operator) against central differences of the backpropagated
+/// gradient, for every activation and loss on a 3-feature network with biases, and against the closed form
+/// of a linear model.
+#[test]
+fn the_exact_batch_hessian_matches_finite_differences_and_the_linear_closed_form() {
+    use optlab::train::data::Points;
+    use optlab::train::hessian::batch_hessian;
+    use optlab::train::{Activation, Loss, Mlp};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let pts =
+        Points { x: (0..9).map(|_| (0..3).map(|_| rng.gen_range(-1.5..1.5)).collect()).collect(), y: (0..9).map(|i| i % 3).collect() };
+    let idx = [0, 2, 3, 5, 8];
+    for act in [Activation::Tanh, Activation::Relu, Activation::Gelu] {
+        for loss in [Loss::CrossEntropy, Loss::Squared] {
+            let mlp = Mlp::new(3, &[4, 3], 3, act, loss);
+            let w: Vec<f64> = (0..mlp.n_params()).map(|_| rng.gen_range(-0.9..0.9)).collect();
+            let exact = batch_hessian(&mlp, &w, &pts, Some(&idx));
+            let mut ws = mlp.workspace(16);
+            let mut g = |p: &[f64], out: &mut [f64]| {
+                evaluate(&mlp, p, &mut ws, &pts, Some(&idx), Some(out));
+            };
+            let fd = fd_hessian(&mut g, &w);
+            let scale = exact.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let worst = (&exact - &fd).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            eprintln!("{act:?} {loss:?}: exact vs central differences {:e} of the largest entry", worst / scale);
+            // measured: 1.4e-11 … 5.0e-11 of the largest entry (the differences' own error)
+            assert!(worst < 1e-9 * scale, "{act:?} {loss:?}: exact vs central differences differ by {worst:e} (scale {scale:e})");
+            assert!(scale > 0.05, "{act:?} {loss:?}: a Hessian of scale {scale:e} tests nothing");
+            // and the check can fail: one entry moved by 1e-6 of the scale is seen
+            let mut moved = exact.clone();
+            moved[[3, 7]] += 1e-6 * scale;
+            assert!((&moved - &fd).iter().fold(0.0f64, |m, v| m.max(v.abs())) > 1e-9 * scale);
+        }
+    }
+    // linear model, squared loss: H = I_k ⊗ mean([x; 1][x; 1]ᵀ) in the layout W (k × 3 row-major), then b
+    let k = 3;
+    let mlp = Mlp::new(3, &[], k, Activation::Tanh, Loss::Squared);
+    let w: Vec<f64> = (0..mlp.n_params()).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let h = batch_hessian(&mlp, &w, &pts, None);
+    let feat = |p: &[f64], m: usize| if m < 3 { p[m] } else { 1.0 };
+    let index = |j: usize, m: usize| if m < 3 { j * 3 + m } else { 3 * k + j };
+    let mut worst: f64 = 0.0;
+    for j in 0..k {
+        for jj in 0..k {
+            for m in 0..4 {
+                for mm in 0..4 {
+                    let want = if j == jj { pts.x.iter().map(|p| feat(p, m) * feat(p, mm)).sum::<f64>() / 9.0 } else { 0.0 };
+                    worst = worst.max((h[[index(j, m), index(jj, mm)]] - want).abs());
+                }
+            }
+        }
+    }
+    assert!(worst < 1e-14, "linear model: {worst:e}");
+}

@@ -1,10 +1,14 @@
-//! The user's own data: `x1,x2,label` rows, read as plain numbers (nothing in the text is ever evaluated).
+//! The user's own data: `x1,…,xd,label` rows, read as plain numbers (nothing in the text is ever evaluated).
 //!
-//! Accepted: one point per line, three comma-separated fields with optional spaces around them; `x1` and
-//! `x2` finite decimal numbers with `|v| ≤ 1e6`; `label` an integer in `0..MAX_CLASSES`. Blank lines and
-//! lines starting with `#` are skipped; the first data-bearing line may be a header (none of its three
-//! fields a number, e.g. `x1,x2,label`). Windows line endings are fine. The first bad line stops the parse
-//! with its 1-based line number and the reason; at least two classes must appear.
+//! Accepted: one point per line, `d + 1` comma-separated fields with optional spaces around them, the same
+//! number on every line (the first data-bearing line sets `d`, `1 ≤ d ≤ MAX_FEATURES`); `x1 … xd` finite
+//! decimal numbers with `|v| ≤ 1e6`; `label` an integer in `0..MAX_CLASSES`. Blank lines and lines starting
+//! with `#` are skipped; the first data-bearing line may be a header (none of its fields a number, e.g.
+//! `x1,x2,label`). Windows line endings are fine. The first bad line stops the parse with its 1-based line
+//! number and the reason; at least two classes must appear. Rows keep their order in the text.
+//!
+//! [`parse`] (the command line's `optlab train`) takes any `d`; [`parse_with`] (the app, which draws the
+//! plane) takes only `x1,x2,label`.
 
 /// Most data rows a CSV may hold.
 pub const MAX_ROWS: usize = 10_000;
@@ -12,8 +16,13 @@ pub const MAX_ROWS: usize = 10_000;
 pub const MAX_CLASSES: usize = 8;
 /// Largest accepted coordinate magnitude.
 pub const MAX_ABS: f64 = 1e6;
-/// Longest accepted text, in bytes (10,000 rows of ~30 characters fit with room).
+/// Longest accepted text of 2-D points ([`parse_with`]), in bytes (10,000 rows of ~30 characters fit with
+/// room).
 pub const MAX_BYTES: usize = 1_000_000;
+/// Most feature columns of a row ([`parse`]; 784 = a 28×28 image).
+pub const MAX_FEATURES: usize = 784;
+/// Longest accepted text of [`parse`], in bytes (room for a few thousand rows of 784 short numbers).
+pub const MAX_BYTES_FEATURES: usize = 32_000_000;
 
 use super::data::Points;
 
@@ -70,19 +79,35 @@ fn parse_label(field: &str, line: usize, max_classes: usize) -> Result<usize, Cs
     Ok(v)
 }
 
-/// Parses the whole text; see the module docs for what is accepted.
+/// Parses the whole text, any number of feature columns `1 ≤ d ≤ MAX_FEATURES`; see the module docs.
 pub fn parse(text: &str) -> Result<Points, CsvError> {
-    parse_with(text, MAX_ROWS, MAX_CLASSES)
+    parse_rows(text, MAX_ROWS, MAX_CLASSES, None, MAX_BYTES_FEATURES)
 }
 
-/// [`parse`] with tighter limits (e.g. the app's): at most `max_rows` data rows (the first row beyond is
-/// the bad line) and labels below `max_classes` (both capped at [`MAX_ROWS`] and [`MAX_CLASSES`]).
+/// [`parse`] for 2-D points only (`x1,x2,label`, as the app draws them), with tighter limits (e.g. the
+/// app's): at most `max_rows` data rows (the first row beyond is the bad line), labels below `max_classes`
+/// (both capped at [`MAX_ROWS`] and [`MAX_CLASSES`]) and at most [`MAX_BYTES`] bytes.
 pub fn parse_with(text: &str, max_rows: usize, max_classes: usize) -> Result<Points, CsvError> {
+    parse_rows(text, max_rows, max_classes, Some(2), MAX_BYTES)
+}
+
+/// `x1,x2,label` for 2 features, `x1,…,x5,label` for more.
+fn columns(d: usize) -> String {
+    match d {
+        1 => "x1,label".to_string(),
+        2 => "x1,x2,label".to_string(),
+        3 => "x1,x2,x3,label".to_string(),
+        _ => format!("x1,…,x{d},label"),
+    }
+}
+
+fn parse_rows(text: &str, max_rows: usize, max_classes: usize, dims: Option<usize>, max_bytes: usize) -> Result<Points, CsvError> {
     let (max_rows, max_classes) = (max_rows.min(MAX_ROWS), max_classes.clamp(2, MAX_CLASSES));
-    if text.len() > MAX_BYTES {
-        return Err(err(0, format!("the CSV text is longer than {MAX_BYTES} bytes")));
+    if text.len() > max_bytes {
+        return Err(err(0, format!("the CSV text is longer than {max_bytes} bytes")));
     }
     let mut pts = Points::default();
+    let mut width: Option<usize> = dims.map(|d| d + 1);
     let mut seen_data_line = false;
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
@@ -91,8 +116,17 @@ pub fn parse_with(text: &str, max_rows: usize, max_classes: usize) -> Result<Poi
             continue;
         }
         let fields: Vec<&str> = content.split(',').map(str::trim).collect();
-        if fields.len() != 3 {
-            return Err(err(line, format!("expected 3 fields x1,x2,label, found {}", fields.len())));
+        let w = match width {
+            Some(w) => w,
+            None if fields.len() < 2 => return Err(err(line, format!("expected at least 2 fields x1,…,xd,label, found {}", fields.len()))),
+            None if fields.len() > MAX_FEATURES + 1 => {
+                return Err(err(line, format!("at most {MAX_FEATURES} feature columns and a label, found {} fields", fields.len())))
+            }
+            None => fields.len(),
+        };
+        width = Some(w);
+        if fields.len() != w {
+            return Err(err(line, format!("expected {w} fields {}, found {}", columns(w - 1), fields.len())));
         }
         let first = !seen_data_line;
         seen_data_line = true;
@@ -102,10 +136,12 @@ pub fn parse_with(text: &str, max_rows: usize, max_classes: usize) -> Result<Poi
         if pts.len() == max_rows {
             return Err(err(line, format!("more than {max_rows} data rows")));
         }
-        let x1 = parse_coord(fields[0], "x1", line)?;
-        let x2 = parse_coord(fields[1], "x2", line)?;
-        let y = parse_label(fields[2], line, max_classes)?;
-        pts.x.push([x1, x2]);
+        let mut row = Vec::with_capacity(w - 1);
+        for (j, f) in fields[..w - 1].iter().enumerate() {
+            row.push(parse_coord(f, &format!("x{}", j + 1), line)?);
+        }
+        let y = parse_label(fields[w - 1], line, max_classes)?;
+        pts.x.push(row);
         pts.y.push(y);
     }
     if pts.is_empty() {

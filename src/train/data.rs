@@ -1,5 +1,5 @@
-//! Labelled 2-D data sets generated from the seed, their train/test split, label noise, and the seeded
-//! mini-batch sampler.
+//! Labelled data: 2-D sets generated from the seed (or the rows of a CSV, any number of features), their
+//! train/test split, label noise, and the mini-batch sampler (seeded, or in file order).
 //!
 //! Generated sets lie roughly in `[−1.5, 1.5]²`; input noise adds `N(0, noise²)` to each coordinate of
 //! every point (train and test). Label noise flips exactly `round(label_noise · n_train)` training labels,
@@ -14,10 +14,11 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
-/// Labelled points.
+/// Labelled points: `x[i]` holds point `i`'s features (2 for the generated sets, a CSV's feature columns
+/// otherwise; every row the same length).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Points {
-    pub x: Vec<[f64; 2]>,
+    pub x: Vec<Vec<f64>>,
     pub y: Vec<usize>,
 }
 
@@ -28,8 +29,12 @@ impl Points {
     pub fn is_empty(&self) -> bool {
         self.x.is_empty()
     }
+    /// Features per point (0 when there are none).
+    pub fn dim(&self) -> usize {
+        self.x.first().map_or(0, Vec::len)
+    }
     fn push(&mut self, p: [f64; 2], y: usize) {
-        self.x.push(p);
+        self.x.push(p.to_vec());
         self.y.push(y);
     }
 }
@@ -54,15 +59,24 @@ pub struct Bounds {
 }
 
 impl Data {
-    /// The smallest square-ish box around all points, padded by 10% on every side.
+    /// Features per point.
+    pub fn dim(&self) -> usize {
+        self.train.dim().max(self.test.dim())
+    }
+
+    /// The smallest square-ish box around all points' first two features, padded by 10% on every side
+    /// (`[−1, 1]` for a missing second feature).
     pub fn bounds(&self) -> Bounds {
         let pts = self.train.x.iter().chain(&self.test.x);
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for p in pts {
-            for k in 0..2 {
-                lo[k] = lo[k].min(p[k]);
-                hi[k] = hi[k].max(p[k]);
+            for (k, v) in p.iter().take(2).enumerate() {
+                lo[k] = lo[k].min(*v);
+                hi[k] = hi[k].max(*v);
             }
+        }
+        if lo[0].is_finite() && !lo[1].is_finite() {
+            (lo[1], hi[1]) = (-1.0 / 1.2, 1.0 / 1.2);
         }
         if !lo[0].is_finite() {
             return Bounds { x_min: -1.0, x_max: 1.0, y_min: -1.0, y_max: 1.0 };
@@ -72,8 +86,17 @@ impl Data {
     }
 }
 
-/// Builds the data set of a (validated) spec from the data stream of `seed`.
+/// Builds the data set of a (validated) spec from the data stream of `seed`, the train/test split drawn at
+/// random ([`build_ordered`] with `shuffle = true`).
 pub fn build(spec: &DataSpec, rng: &mut ChaCha8Rng) -> Result<Data, SpecError> {
+    build_ordered(spec, true, rng)
+}
+
+/// Builds the data set: the points (generated, or the CSV's rows in file order), input noise, then the
+/// split — with `shuffle`, a random `round(train_fraction·n)` points train and the rest test (in random
+/// order); without, the first `round(train_fraction·n)` points in their order train and the rest test
+/// (a CSV with `train_fraction = 1` and `noise = 0` is then used exactly as given) — then label noise.
+pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Result<Data, SpecError> {
     let (mut all, classes) = match spec.kind {
         DataKind::Csv => {
             let text = spec.csv.as_deref().unwrap_or("");
@@ -94,8 +117,10 @@ pub fn build(spec: &DataSpec, rng: &mut ChaCha8Rng) -> Result<Data, SpecError> {
     let n = all.len();
     let n_train = split_count(n, spec.train_fraction);
     let mut order: Vec<usize> = (0..n).collect();
-    order.shuffle(rng);
-    let pick = |idx: &[usize]| Points { x: idx.iter().map(|&i| all.x[i]).collect(), y: idx.iter().map(|&i| all.y[i]).collect() };
+    if shuffle {
+        order.shuffle(rng);
+    }
+    let pick = |idx: &[usize]| Points { x: idx.iter().map(|&i| all.x[i].clone()).collect(), y: idx.iter().map(|&i| all.y[i]).collect() };
     let mut train = pick(&order[..n_train]);
     let test = pick(&order[n_train..]);
     let n_flip = (spec.label_noise * n_train as f64).round() as usize;
@@ -181,9 +206,12 @@ fn generate(kind: DataKind, n: usize, classes: usize, rng: &mut ChaCha8Rng) -> P
 
 /// Mini-batches without replacement within an epoch: the training indices are reshuffled at the start of
 /// every epoch and cut into consecutive batches of `batch` (the last one smaller when `batch` does not
-/// divide the set, as PyTorch's `DataLoader(shuffle=True, drop_last=False)`).
+/// divide the set, as PyTorch's `DataLoader(shuffle=True, drop_last=False)`). A
+/// [`sequential`](BatchSampler::sequential) sampler never shuffles: batch `k` of every epoch is rows
+/// `[kB, (k+1)B)` (`DataLoader(shuffle=False, drop_last=False)`).
 pub struct BatchSampler {
-    rng: ChaCha8Rng,
+    /// `None`: the indices stay in order.
+    rng: Option<ChaCha8Rng>,
     order: Vec<usize>,
     batch: usize,
     pos: usize,
@@ -193,14 +221,21 @@ pub struct BatchSampler {
 
 impl BatchSampler {
     pub fn new(n: usize, batch: usize, rng: ChaCha8Rng) -> Self {
-        let mut s = BatchSampler { rng, order: (0..n).collect(), batch: batch.max(1), pos: n, epochs: 0, start: 0 };
+        let mut s = BatchSampler { rng: Some(rng), order: (0..n).collect(), batch: batch.max(1), pos: n, epochs: 0, start: 0 };
         s.reshuffle();
         s.epochs = 0;
         s
     }
 
+    /// Batches in index order, the same in every epoch.
+    pub fn sequential(n: usize, batch: usize) -> Self {
+        BatchSampler { rng: None, order: (0..n).collect(), batch: batch.max(1), pos: 0, epochs: 0, start: 0 }
+    }
+
     fn reshuffle(&mut self) {
-        self.order.shuffle(&mut self.rng);
+        if let Some(rng) = &mut self.rng {
+            self.order.shuffle(rng);
+        }
         self.pos = 0;
     }
 

@@ -5,7 +5,9 @@
 //! PyTorch's `nn.Linear.weight`, so Muon's shape factor `√max(1, rows/cols)` means what it means there.
 //!
 //! **Parameter layout.** One flat `Vec<f64>`; layer after layer, first `W_l` row-major, then `b_l`
-//! (see [`Layer`]). Any optimizer of the core steps this vector as it is.
+//! (see [`Layer`]). Any optimizer of the core steps this vector as it is. This is PyTorch's order:
+//! `torch.cat([p.flatten() for p in model.parameters()])` for `nn.Sequential(Linear, act, …, Linear)`
+//! gives the same vector, so weights move between the two without reordering.
 //!
 //! **Losses,** averaged over the rows of a batch: softmax cross-entropy `−log softmax(z)_y`, or the squared
 //! loss `½‖z − onehot(y)‖²` on the raw outputs.
@@ -111,6 +113,7 @@ pub struct PassStats {
 /// (`capacity × width`), so the hot loops run over plain slices.
 pub struct Workspace {
     capacity: usize,
+    dim: usize,
     rows: usize,
     input: Vec<f64>,
     labels: Vec<usize>,
@@ -126,12 +129,22 @@ impl Workspace {
         self.capacity
     }
 
-    /// Loads up to `capacity` labelled points as the rows of the next pass; returns the row count.
-    pub fn load(&mut self, points: impl IntoIterator<Item = ([f64; 2], usize)>) -> usize {
-        let mut r = 0;
+    /// Features per row (the network's input width).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Loads up to `capacity` labelled points (each [`dim`](Self::dim) features, e.g. `[f64; 2]` or a
+    /// `&[f64]` row) as the rows of the next pass; returns the row count.
+    ///
+    /// # Panics
+    /// If a point does not have `dim` features.
+    pub fn load<P: AsRef<[f64]>>(&mut self, points: impl IntoIterator<Item = (P, usize)>) -> usize {
+        let (mut r, d) = (0, self.dim);
         for (p, y) in points.into_iter().take(self.capacity) {
-            self.input[2 * r] = p[0];
-            self.input[2 * r + 1] = p[1];
+            let p = p.as_ref();
+            assert_eq!(p.len(), d, "a point of {} features for a network with {d} inputs", p.len());
+            self.input[d * r..d * (r + 1)].copy_from_slice(p);
             self.labels[r] = y;
             r += 1;
         }
@@ -164,6 +177,15 @@ impl Mlp {
 
     pub fn layers(&self) -> &[Layer] {
         &self.layers
+    }
+
+    /// What the parameter count is made of, for messages: `3-5-4-3 network, per layer fan_out×fan_in
+    /// weights then fan_out biases: 5×3+5 + 4×5+4 + 3×4+3`.
+    pub fn describe_params(&self) -> String {
+        let sizes: Vec<String> =
+            std::iter::once(self.layers[0].fan_in).chain(self.layers.iter().map(|l| l.fan_out)).map(|v| v.to_string()).collect();
+        let parts: Vec<String> = self.layers.iter().map(|l| format!("{}×{}+{}", l.fan_out, l.fan_in, l.fan_out)).collect();
+        format!("{} network, per layer fan_out×fan_in weights then fan_out biases: {}", sizes.join("-"), parts.join(" + "))
     }
 
     pub fn n_params(&self) -> usize {
@@ -202,13 +224,13 @@ impl Mlp {
 
     /// Buffers for passes of up to `capacity` rows.
     pub fn workspace(&self, capacity: usize) -> Workspace {
-        assert_eq!(self.layers[0].fan_in, 2, "the network's input is a 2-D point");
-        let capacity = capacity.max(1);
+        let (capacity, dim) = (capacity.max(1), self.layers[0].fan_in);
         let per_layer = || self.layers.iter().map(|l| vec![0.0; capacity * l.fan_out]).collect::<Vec<_>>();
         Workspace {
             capacity,
+            dim,
             rows: 0,
-            input: vec![0.0; capacity * 2],
+            input: vec![0.0; capacity * dim],
             labels: vec![0; capacity],
             z: per_layer(),
             a: per_layer(),
@@ -374,11 +396,11 @@ fn back_through(d: &[f64], w: &[f64], (rows, fi, fo): (usize, usize, usize), d_p
     }
 }
 
-const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
-const GELU_K: f64 = 0.044_715;
+pub(crate) const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+pub(crate) const GELU_K: f64 = 0.044_715;
 
 #[inline]
-fn gelu(v: f64) -> f64 {
+pub(crate) fn gelu(v: f64) -> f64 {
     0.5 * v * (1.0 + (GELU_C * (v + GELU_K * v * v * v)).tanh())
 }
 

@@ -1,4 +1,4 @@
-//! Small trainings: an MLP on 2-D data, trained with any optimizer of the core.
+//! Small trainings: an MLP on 2-D data (or a CSV's d features), trained with any optimizer of the core.
 //!
 //! The pieces, each usable alone:
 //! - [`mlp`]: the network over one flat parameter vector (layout table, forward/backward, init);
@@ -8,6 +8,7 @@
 //! - [`groups`]: param groups (Muon on the hidden matrices, AdamW for the rest);
 //! - [`trainer`]: [`Trainer`], stepped in bounded slices, with metrics, heat-map predictions and weights;
 //! - [`sharpness`]: λ_max by power iteration on Hessian-vector products, and filter-normalised loss slices;
+//! - [`hessian`]: the exact batch Hessian (R-operator), for Newton's method on the network;
 //! - [`report`]: whole runs for the command line (`optlab train`), as JSON or CSV.
 //!
 //! ```
@@ -26,6 +27,7 @@
 pub mod csv;
 pub mod data;
 pub mod groups;
+pub mod hessian;
 pub mod mlp;
 pub mod report;
 pub mod sharpness;
@@ -44,7 +46,8 @@ use crate::checks::SpecError;
 pub const MAX_COMPARE: usize = 8;
 
 /// Trainers for a fair comparison: the specs may differ in `label`, `optimizer`, `adamw`, `schedule`,
-/// `steps` and `eval_every` only; `data`, `model`, `batch_size` and `seed` must be equal, so every trainer
+/// `steps` and `eval_every` only; `data` (with `shuffle`), `model`, `init_params`, `batch_size` and `seed`
+/// must be equal, so every trainer
 /// starts from the same weights on the same data and draws the same sequence of batches. Errors name the
 /// differing field as `[i].field`.
 pub fn compare(specs: &[TrainSpec]) -> Result<Vec<Trainer>, SpecError> {
@@ -55,6 +58,8 @@ pub fn compare(specs: &[TrainSpec]) -> Result<Vec<Trainer>, SpecError> {
     for (i, s) in specs.iter().enumerate().skip(1) {
         let differs = [
             ("data", s.data != first.data),
+            ("data.shuffle", s.shuffle() != first.shuffle()),
+            ("init_params", s.init_params() != first.init_params()),
             ("model", s.model != first.model),
             ("batch_size", s.batch_size != first.batch_size),
             ("seed", s.seed != first.seed),

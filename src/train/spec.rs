@@ -12,6 +12,21 @@
 //!   "batch_size": 10, "steps": 2000, "seed": 0, "eval_every": 50 }
 //! ```
 //!
+//! **Reproducing a PyTorch run** (the contract the golden trainings in `tests/train_golden.rs` pin):
+//! - `init_params` (optional, top level): the initial parameters in the order of
+//!   `torch.cat([p.flatten() for p in model.parameters()])` for `nn.Sequential(Linear, act, …, Linear)`,
+//!   i.e. per layer the weight (`fan_out × fan_in`, row-major) then the bias — optlab's own layout (see
+//!   [`super::mlp`]). A wrong count is refused naming the layer sizes. Without it the weights are drawn
+//!   from the seed (`model.init`).
+//! - `data.shuffle` (default `true`): with `false` the training split is the first
+//!   `round(train_fraction·n)` rows in file order (the rest is the test set) and batch `k` of every epoch
+//!   is rows `[kB, (k+1)B)`, the last batch of an epoch smaller (`DataLoader(shuffle=False,
+//!   drop_last=False)`). With `train_fraction: 1` and `noise: 0` a CSV's rows are used exactly as given.
+//!
+//! (In Rust both live in [`ModelSpec`] as `init_params` and `shuffle`, so that code building `DataSpec`
+//! and `TrainSpec` by struct literal keeps compiling; the JSON shape above is the contract, and
+//! [`TrainSpec::init_params`] and [`TrainSpec::shuffle`] read them.)
+//!
 //! **Muon and `adamw`.** Muon is applied as in practice (Keller Jordan 2024): it trains the hidden-to-hidden
 //! weight matrices, each with its own `fan_out × fan_in` shape; the first layer's and the last layer's
 //! weights and every bias are trained by AdamW with the settings of the top-level `adamw` field
@@ -37,6 +52,10 @@ pub const MAX_WIDTH: usize = 64;
 pub const MAX_TRAIN_STEPS: usize = 1_000_000;
 /// Longest label.
 pub const MAX_LABEL: usize = 120;
+/// Most numbers in `init_params` (a 784-64-64-64-64-8 network has 63,496 parameters).
+pub const MAX_INIT_PARAMS: usize = 100_000;
+/// Largest magnitude of an initial parameter.
+pub const MAX_INIT_ABS: f64 = 1e6;
 
 /// Which data set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +86,7 @@ pub struct DataSpec {
     pub train_fraction: f64,
     /// Number of classes of `spirals` and `blobs` (moons, circles and XOR have 2; a CSV has max label + 1).
     pub classes: usize,
-    /// `x1,x2,label` rows, for `kind = "csv"` only.
+    /// `x1,…,xd,label` rows, for `kind = "csv"` only (`d` features, see [`super::csv`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub csv: Option<String>,
 }
@@ -78,8 +97,8 @@ impl Default for DataSpec {
     }
 }
 
-/// The network: hidden widths, nonlinearity, loss and initialisation. Input is 2-D; the output has one
-/// unit per class.
+/// The network: hidden widths, nonlinearity, loss and initialisation. The input has one unit per feature
+/// of the data (2 for the generated sets), the output one per class.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelSpec {
@@ -87,17 +106,31 @@ pub struct ModelSpec {
     pub activation: Activation,
     pub loss: Loss,
     pub init: Init,
+    /// The JSON spec's top-level `init_params` (see the module docs); `None` draws the weights by `init`.
+    #[serde(skip)]
+    pub init_params: Option<Vec<f64>>,
+    /// The JSON spec's `data.shuffle` (see the module docs).
+    #[serde(skip)]
+    pub shuffle: bool,
 }
 
 impl Default for ModelSpec {
     fn default() -> Self {
-        ModelSpec { hidden: vec![8, 8], activation: Activation::Tanh, loss: Loss::CrossEntropy, init: Init::Auto }
+        ModelSpec {
+            hidden: vec![8, 8],
+            activation: Activation::Tanh,
+            loss: Loss::CrossEntropy,
+            init: Init::Auto,
+            init_params: None,
+            shuffle: true,
+        }
     }
 }
 
-/// One training run.
+/// One training run. Its JSON form is [`wire::TrainSpecJson`] (the fields below, plus `init_params` and
+/// `data.shuffle`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "wire::TrainSpecJson", into = "wire::TrainSpecJson")]
 pub struct TrainSpec {
     /// Shown in plots and the command line's output; the optimizer's kind when empty.
     pub label: String,
@@ -144,6 +177,16 @@ impl TrainSpec {
         Ok(spec)
     }
 
+    /// The initial parameters in PyTorch's order, when given (JSON: top-level `init_params`).
+    pub fn init_params(&self) -> Option<&[f64]> {
+        self.model.init_params.as_deref()
+    }
+
+    /// Whether the split and the batches are drawn at random (JSON: `data.shuffle`, default `true`).
+    pub fn shuffle(&self) -> bool {
+        self.model.shuffle
+    }
+
     /// The run's label (the optimizer's kind when none was given).
     pub fn label(&self) -> String {
         if self.label.is_empty() {
@@ -165,6 +208,17 @@ impl TrainSpec {
         }
         for (i, &w) in m.hidden.iter().enumerate() {
             check_range("model", &format!("hidden[{i}]"), w as f64, 1.0, MAX_WIDTH as f64)?;
+        }
+        if let Some(p) = &m.init_params {
+            if p.len() > MAX_INIT_PARAMS {
+                return Err(SpecError::new("init_params", format!("at most {MAX_INIT_PARAMS} numbers, got {}", p.len())));
+            }
+            if let Some(i) = p.iter().position(|v| !v.is_finite() || v.abs() > MAX_INIT_ABS) {
+                return Err(SpecError::new(
+                    format!("init_params[{i}]"),
+                    format!("must be a finite number with |v| ≤ {MAX_INIT_ABS:e}, got {}", p[i]),
+                ));
+            }
         }
         self.schedule.validate("schedule")?;
         check_range("", "batch_size", self.batch_size as f64, 1.0, MAX_POINTS as f64).map_err(strip_dot)?;
@@ -199,5 +253,128 @@ impl DataSpec {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// The JSON shape of [`TrainSpec`]: its fields with `init_params` at the top level and `shuffle` in
+/// `data`. Defaults leave both out when written, so specs without them read and write as before.
+pub mod wire {
+    use super::*;
+
+    fn is_true(b: &bool) -> bool {
+        *b
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct DataSpecJson {
+        pub kind: DataKind,
+        pub n: usize,
+        pub noise: f64,
+        pub label_noise: f64,
+        pub train_fraction: f64,
+        pub classes: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub csv: Option<String>,
+        #[serde(skip_serializing_if = "is_true")]
+        pub shuffle: bool,
+    }
+
+    impl Default for DataSpecJson {
+        fn default() -> Self {
+            let d = DataSpec::default();
+            DataSpecJson {
+                kind: d.kind,
+                n: d.n,
+                noise: d.noise,
+                label_noise: d.label_noise,
+                train_fraction: d.train_fraction,
+                classes: d.classes,
+                csv: d.csv,
+                shuffle: true,
+            }
+        }
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub struct TrainSpecJson {
+        pub label: String,
+        pub data: DataSpecJson,
+        pub model: ModelSpec,
+        pub optimizer: OptimizerSpec,
+        pub adamw: Adam<Decoupled>,
+        pub schedule: ScheduleSpec,
+        pub batch_size: usize,
+        pub steps: usize,
+        pub seed: u64,
+        pub eval_every: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub init_params: Option<Vec<f64>>,
+    }
+
+    impl Default for TrainSpecJson {
+        fn default() -> Self {
+            TrainSpec::default().into()
+        }
+    }
+
+    impl From<TrainSpecJson> for TrainSpec {
+        fn from(j: TrainSpecJson) -> TrainSpec {
+            let d = j.data;
+            let mut model = j.model;
+            model.init_params = j.init_params;
+            model.shuffle = d.shuffle;
+            TrainSpec {
+                label: j.label,
+                data: DataSpec {
+                    kind: d.kind,
+                    n: d.n,
+                    noise: d.noise,
+                    label_noise: d.label_noise,
+                    train_fraction: d.train_fraction,
+                    classes: d.classes,
+                    csv: d.csv,
+                },
+                model,
+                optimizer: j.optimizer,
+                adamw: j.adamw,
+                schedule: j.schedule,
+                batch_size: j.batch_size,
+                steps: j.steps,
+                seed: j.seed,
+                eval_every: j.eval_every,
+            }
+        }
+    }
+
+    impl From<TrainSpec> for TrainSpecJson {
+        fn from(s: TrainSpec) -> TrainSpecJson {
+            let mut model = s.model;
+            let (init_params, shuffle) = (model.init_params.take(), std::mem::replace(&mut model.shuffle, true));
+            let d = s.data;
+            TrainSpecJson {
+                label: s.label,
+                data: DataSpecJson {
+                    kind: d.kind,
+                    n: d.n,
+                    noise: d.noise,
+                    label_noise: d.label_noise,
+                    train_fraction: d.train_fraction,
+                    classes: d.classes,
+                    csv: d.csv,
+                    shuffle,
+                },
+                model,
+                optimizer: s.optimizer,
+                adamw: s.adamw,
+                schedule: s.schedule,
+                batch_size: s.batch_size,
+                steps: s.steps,
+                seed: s.seed,
+                eval_every: s.eval_every,
+                init_params,
+            }
+        }
     }
 }

@@ -29,9 +29,12 @@ pub struct Metrics {
     pub samples: usize,
     /// Learning rate of the last step (of the main group with Muon); `None` at step 0.
     pub lr: Option<f64>,
-    /// Mean loss on the last step's batch, at the weights before that step; `None` at step 0.
+    /// Mean loss on the batch of step `step` (the `step`-th update), at the weights before that update,
+    /// i.e. after `step − 1` steps: PyTorch's `loss.item()` of that iteration. `None` (JSON `null`) at
+    /// step 0, where no batch has been used yet.
     pub batch_loss: Option<f64>,
-    /// Mean loss and accuracy on the (possibly label-noised) training set.
+    /// Mean loss and accuracy on the whole (possibly label-noised) training set at the weights after
+    /// `step` steps.
     pub train_loss: f64,
     pub train_accuracy: f64,
     /// On the clean test set; `None` when there is none (`train_fraction = 1`).
@@ -108,8 +111,8 @@ pub fn evaluate(
     while start < total {
         let end = (start + ws.capacity()).min(total);
         match idx {
-            Some(idx) => ws.load(idx[start..end].iter().map(|&i| (pts.x[i], pts.y[i]))),
-            None => ws.load((start..end).map(|i| (pts.x[i], pts.y[i]))),
+            Some(idx) => ws.load(idx[start..end].iter().map(|&i| (&pts.x[i][..], pts.y[i]))),
+            None => ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i]))),
         };
         let s = mlp.pass(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)));
         loss += s.loss_sum;
@@ -131,17 +134,13 @@ impl Oracle for BatchOracle<'_> {
     fn grad(&mut self, x: &[f64], out: &mut [f64]) {
         evaluate(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out));
     }
-    /// By central differences of the batch gradient (see [`sharpness::fd_hessian`]), for at most
+    /// The exact batch Hessian ([`super::hessian::batch_hessian`], the R-operator), for at most
     /// `MAX_HESSIAN_PARAMS` parameters.
     fn hessian(&mut self, x: &[f64]) -> Option<Array2<f64>> {
         if x.len() > MAX_HESSIAN_PARAMS {
             return None;
         }
-        let (mlp, ws, train, batch) = (self.mlp, &mut *self.ws, self.train, self.batch);
-        let mut g = |p: &[f64], out: &mut [f64]| {
-            evaluate(mlp, p, ws, train, Some(batch), Some(out));
-        };
-        Some(sharpness::fd_hessian(&mut g, x))
+        Some(super::hessian::batch_hessian(self.mlp, x, self.train, Some(self.batch)))
     }
 }
 
@@ -149,7 +148,7 @@ impl Trainer {
     /// Validates the spec, generates the data, draws the initial weights and builds the optimizer.
     pub fn new(spec: &TrainSpec) -> Result<Trainer, SpecError> {
         spec.validate()?;
-        let data = data::build(&spec.data, &mut data_rng(spec.seed))?;
+        let data = data::build_ordered(&spec.data, spec.shuffle(), &mut data_rng(spec.seed))?;
         let n_train = data.train.len();
         if spec.batch_size > n_train {
             return Err(SpecError::new(
@@ -158,18 +157,28 @@ impl Trainer {
             ));
         }
         let m = &spec.model;
-        let mlp = Mlp::new(2, &m.hidden, data.classes, m.activation, m.loss);
+        let mlp = Mlp::new(data.dim(), &m.hidden, data.classes, m.activation, m.loss);
         let n = mlp.n_params();
         if newton_of(&spec.optimizer).is_some() && n > MAX_HESSIAN_PARAMS {
             return Err(SpecError::new("optimizer", newton_too_big(n, MAX_HESSIAN_PARAMS)));
         }
-        let params = mlp.init(m.init, &mut init_rng(spec.seed));
+        let params = match spec.init_params() {
+            Some(p) if p.len() != n => {
+                return Err(SpecError::new("init_params", format!("expected {n} numbers ({}), got {}", mlp.describe_params(), p.len())))
+            }
+            Some(p) => p.to_vec(),
+            None => mlp.init(m.init, &mut init_rng(spec.seed)),
+        };
         let opt = build_optimizer(&spec.optimizer, &spec.adamw, &spec.schedule, &mlp)?;
         let n = params.len();
         let mut t = Trainer {
             spec: spec.clone(),
             ws: mlp.workspace(CHUNK),
-            sampler: BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed)),
+            sampler: if spec.shuffle() {
+                BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed))
+            } else {
+                BatchSampler::sequential(n_train, spec.batch_size)
+            },
             mlp,
             params,
             grad: vec![0.0; n],
@@ -337,9 +346,10 @@ impl Trainer {
         self.predict_into((0..nx * ny).map(|i| [b.x_min + ((i % nx) as f64 + 0.5) * dx, b.y_max - ((i / nx) as f64 + 0.5) * dy]), out);
     }
 
-    /// Appends the outputs at each point to `out` (`classes` values per point, as
-    /// [`predict_grid`](Self::predict_grid)), in chunks of the workspace's rows.
-    pub fn predict_into(&mut self, points: impl IntoIterator<Item = [f64; 2]>, out: &mut Vec<f64>) {
+    /// Appends the outputs at each point (as many features as the data have: `[f64; 2]` for the plane)
+    /// to `out` (`classes` values per point, as [`predict_grid`](Self::predict_grid)), in chunks of the
+    /// workspace's rows.
+    pub fn predict_into<P: AsRef<[f64]>>(&mut self, points: impl IntoIterator<Item = P>, out: &mut Vec<f64>) {
         let squared = self.mlp.loss == Loss::Squared;
         let mut points = points.into_iter().peekable();
         while points.peek().is_some() {
