@@ -244,7 +244,7 @@ pub fn quadratic_view(p: &dyn crate::problems::Problem) -> Option<ProblemSpec> {
     let h = p.hessian(&zero)?;
     let a: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| 0.5 * (h[[i, j]] + h[[j, i]])).collect()).collect();
     let b: Vec<f64> = g.iter().map(|v| -v).collect();
-    serde_json::from_value(serde_json::json!({"kind": "quadratic", "a": a, "b": b})).ok().filter(|q: &ProblemSpec| q.build(0).is_ok())
+    Some(ProblemSpec::quadratic(a, b)).filter(|q| q.build(0).is_ok())
 }
 
 #[cfg(test)]
@@ -253,8 +253,7 @@ mod tests {
 
     #[test]
     fn a_finite_sums_quadratic_view_has_its_level_sets() {
-        let spec: ProblemSpec =
-            serde_json::from_value(serde_json::json!({"kind": "finite_sum", "samples": 64, "dim": 2, "noise": 0.7})).unwrap();
+        let spec = ProblemSpec::FiniteSum(crate::problems::FiniteSumSpec { samples: 64, noise: 0.7, ..Default::default() });
         let fs = spec.build(3).unwrap();
         let q = quadratic_view(fs.as_ref()).expect("least squares is quadratic").build(0).unwrap();
         let pts = [[0.0, 0.0], [1.0, -2.0], [-3.0, 0.5], [0.25, 4.0]];
@@ -263,7 +262,7 @@ mod tests {
             assert!((df - dq).abs() <= 1e-10 * df.abs().max(1.0), "{p:?}: {df} vs {dq}");
         }
         // a problem that is not quadratic would be misdrawn; Rosenbrock's Hessian at 0 is not its landscape
-        let rb: ProblemSpec = serde_json::from_value(serde_json::json!({"kind": "rosenbrock"})).unwrap();
+        let rb = ProblemSpec::rosenbrock();
         let r = rb.build(0).unwrap();
         let rq = quadratic_view(r.as_ref()).unwrap().build(0).unwrap();
         assert!(((r.value(&[1.0, 1.0]) - r.value(&[0.0, 0.0])) - (rq.value(&[1.0, 1.0]) - rq.value(&[0.0, 0.0]))).abs() > 0.5);

@@ -9,7 +9,7 @@ use crate::optim::config::{SamSpec, Sgd};
 use crate::optim::{dual_ascent, OptimizerSpec};
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::{Problem, ProblemSpec};
+use crate::problems::{FlatSharpSpec, Problem, ProblemSpec};
 use std::f64::consts::PI;
 
 pub struct Sam;
@@ -47,15 +47,7 @@ const ORANGE: usize = 4;
 /// (1.5, 0) of width 1.5, with no bowl. Chosen (by a sweep over starts, ρ and η) so that the two basins
 /// meet along a diagonal where SAM's detour shows.
 pub fn problem(ps: &Params) -> ProblemSpec {
-    let json = serde_json::json!({
-        "kind": "flat_sharp",
-        "sharp_depth": 1.0,
-        "sharp_width": ps.sharp_width,
-        "flat_depth": 0.8,
-        "flat_width": 1.5,
-        "bowl": 0.0,
-    });
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::FlatSharp(FlatSharpSpec { sharp_depth: 1.0, sharp_width: ps.sharp_width, flat_depth: 0.8, flat_width: 1.5, bowl: 0.0 })
 }
 
 /// `p` from the controls: 2, ∞ or the free value.

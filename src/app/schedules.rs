@@ -10,7 +10,7 @@ use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::ProblemSpec;
+use crate::problems::{FiniteSumSpec, ProblemSpec};
 use crate::run::Trace;
 
 pub struct Schedules;
@@ -52,11 +52,7 @@ const CONSTANT: usize = 6;
 const SAMPLES: usize = 64;
 
 fn problem(p: &Params) -> ProblemSpec {
-    let json = serde_json::json!({
-        "kind": "finite_sum", "samples": SAMPLES, "dim": 2, "noise": p.noise,
-        "batch": p.batch.clamp(1, SAMPLES), "kappa": 10.0
-    });
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::FiniteSum(FiniteSumSpec { samples: SAMPLES, dim: 2, noise: p.noise, batch: p.batch.clamp(1, SAMPLES), kappa: 10.0 })
 }
 
 /// The schedule chosen by the controls, with the name shown in the legend.

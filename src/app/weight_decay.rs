@@ -59,7 +59,7 @@ fn quadratic(p: &Params) -> ([[f64; 2]; 2], [f64; 2]) {
 }
 
 fn problem_spec(a: [[f64; 2]; 2], b: [f64; 2]) -> ProblemSpec {
-    serde_json::from_value(serde_json::json!({"kind": "quadratic", "a": a, "b": b})).expect("chapter builds valid problem json")
+    ProblemSpec::quadratic(a.iter().map(|r| r.to_vec()).collect(), b.to_vec())
 }
 
 fn mat_vec(a: &[[f64; 2]; 2], x: [f64; 2]) -> [f64; 2] {
