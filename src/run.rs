@@ -120,17 +120,48 @@ pub fn run_with(spec: &Spec, internals: bool) -> Result<Report, SpecError> {
 /// Runs every run of a spec on `problem`: the spec's own (see [`run_with`]), or one computing the same
 /// function faster (the Muon chapter's least squares).
 pub fn run_on(spec: &Spec, problem: &dyn Problem, internals: bool) -> Result<Report, SpecError> {
+    run_on_with_progress(spec, problem, internals, &mut |_| {})
+}
+
+/// [`run_on`], calling `progress` after every step of every run with the number of steps done so far over
+/// all runs (a run that stops early counts its remaining steps as done).
+pub fn run_on_with_progress(
+    spec: &Spec,
+    problem: &dyn Problem,
+    internals: bool,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Report, SpecError> {
     let x0 = spec.x0.flat();
-    let runs = spec
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let opt = r.optimizer.build(problem.shape(), &format!("runs[{i}].optimizer"))?;
-            Ok(run_one(problem, opt, &x0, r, spec.label(i), spec.steps, spec.seed, internals))
-        })
-        .collect::<Result<_, SpecError>>()?;
+    let mut runs = Vec::with_capacity(spec.runs.len());
+    for (i, r) in spec.runs.iter().enumerate() {
+        let opt = r.optimizer.build(problem.shape(), &format!("runs[{i}].optimizer"))?;
+        let before = i * spec.steps;
+        let trace = run_steps(problem, opt, &x0, r, spec.label(i), spec.steps, spec.seed, internals, &mut |t| progress(before + t));
+        progress(before + spec.steps);
+        runs.push(trace);
+    }
     Ok(Report { runs })
+}
+
+/// Estimated native nanoseconds of running every run of `spec` on `problem` (its built problem): per step
+/// the optimizer's gradients, Hessians and own arithmetic ([`crate::optim::StepCost`]) plus what the run loop
+/// records (the loss and the full gradient's norm), with the problem's oracle costs from
+/// [`crate::problems::ProblemSpec::cost`].
+pub fn work(spec: &Spec, problem: &dyn Problem) -> f64 {
+    let n = problem.dim();
+    let pc = spec.problem.cost(n);
+    let step_grad = pc.batch_gradient.unwrap_or(pc.gradient);
+    spec.runs
+        .iter()
+        .map(|r| {
+            let c = r.optimizer.cost(problem.shape());
+            // the run loop's own gradient serves a deterministic step's first gradient; a stochastic step draws
+            // a batch gradient besides
+            let extra = (c.gradients - 1.0).max(0.0) * step_grad + pc.batch_gradient.unwrap_or(0.0);
+            let per_step = pc.value + pc.gradient + extra + c.hessians * pc.hessian + c.own + 2.0 * n as f64;
+            spec.steps as f64 * per_step
+        })
+        .sum()
 }
 
 /// ‖v‖₂, scaled by the largest entry first so that entries near 1e154 and above do not overflow the squares.
@@ -153,6 +184,21 @@ fn first_bad(v: &[f64]) -> Option<f64> {
 #[allow(clippy::too_many_arguments)]
 pub fn run_one(
     problem: &dyn Problem,
+    opt: Box<dyn Optimizer>,
+    x0: &[f64],
+    run: &RunSpec,
+    label: String,
+    steps: usize,
+    seed: u64,
+    record_internals: bool,
+) -> Trace {
+    run_steps(problem, opt, x0, run, label, steps, seed, record_internals, &mut |_| {})
+}
+
+/// [`run_one`], calling `progress(t)` after step `t`.
+#[allow(clippy::too_many_arguments)]
+fn run_steps(
+    problem: &dyn Problem,
     mut opt: Box<dyn Optimizer>,
     x0: &[f64],
     run: &RunSpec,
@@ -160,6 +206,7 @@ pub fn run_one(
     steps: usize,
     seed: u64,
     record_internals: bool,
+    progress: &mut dyn FnMut(usize),
 ) -> Trace {
     let base_lr = run.optimizer.base_lr();
     let mut x = x0.to_vec();
@@ -258,6 +305,7 @@ pub fn run_one(
                 }
             }
         }
+        progress(t);
     }
     trace
 }

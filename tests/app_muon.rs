@@ -226,3 +226,43 @@ fn the_msign_special_cases_and_the_spectral_bound_hold_on_the_chapters_matrices(
         assert!(bound.value.contains('≤') && bound.claims.iter().all(|c| c.holds()), "{bound:?}");
     }
 }
+
+/// The chapter reads the matrix Muon orthogonalised from the optimizer's recorded internals
+/// (`Internal::MsignInput`); it must be what Muon's momentum stage fed Newton–Schulz, which a replay of the
+/// momentum over the recorded iterates recomputes independently.
+#[test]
+fn the_recorded_msign_input_is_the_momentum_muon_orthogonalised() {
+    use optlab::optim::muon::{MomentumForm, MuonMomentum};
+    use optlab::optim::transforms::Transform;
+    use optlab::optim::OptimizerSpec;
+    use optlab::problems::{ProblemSpec, RandomMatrixSpec};
+    use optlab::run::run_with;
+    use optlab::spec::{RunSpec, Spec, X0};
+    let problem = ProblemSpec::RandomMatrixLeastSquares(RandomMatrixSpec { rows: 4, features: 6, samples: 20, ..Default::default() });
+    let built = problem.build(0).unwrap();
+    for form in [MomentumForm::Ema, MomentumForm::Sum] {
+        for nesterov in [false, true] {
+            let mut muon = optlab::optim::config::Muon::default();
+            (muon.lr, muon.momentum, muon.nesterov, muon.momentum_form) = (0.05, 0.9, nesterov, form);
+            let spec = Spec {
+                problem: problem.clone(),
+                x0: X0::Matrix(vec![vec![0.0; 6]; 4]),
+                runs: vec![RunSpec { label: "muon".into(), optimizer: OptimizerSpec::Muon(muon.clone()), schedule: Default::default() }],
+                steps: 12,
+                seed: 0,
+            };
+            let trace = &run_with(&spec, true).unwrap().runs[0];
+            let mut stage = MuonMomentum::new(24, muon.momentum, nesterov, form);
+            let mut u = vec![0.0; 24];
+            for t in 1..=12 {
+                built.grad(&trace.params[t - 1], &mut u);
+                stage.apply(&mut u, &trace.params[t - 1], muon.lr).unwrap();
+                let recorded = optlab::app::msign_input(trace, t).expect("recorded at every step");
+                let worst = recorded.iter().zip(&u).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                assert!(worst <= 1e-12 * u.iter().map(|v| v.abs()).fold(1e-300, f64::max), "{form:?} nesterov {nesterov} t {t}: {worst}");
+            }
+            assert_eq!(optlab::app::msign_input(trace, 13), None, "no step 13");
+            assert_eq!(optlab::app::msign_input(trace, 0), None, "steps are 1-based");
+        }
+    }
+}

@@ -583,3 +583,38 @@ fn rejects_bad_msign_input() {
     let wide = format!("[[{}]]", vec!["1"; 1025].join(","));
     msign_rejects(&wide, &[], &["matrix", "at most 1024", "1×1025"]);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// work limit (issue 9 §4): valid specs that would run for minutes to days are refused with the estimate
+// and the flag that lifts the limit, before any work is done
+
+/// The issue's examples of valid input that ran for tens of minutes or days, each refused in one line.
+#[test]
+fn specs_past_the_work_limit_are_refused_with_the_estimate_and_the_flag() {
+    let sam = json!({"kind": "sam", "inner": {"kind": "sam", "inner": {"kind": "sgd", "lr": 0.01}}});
+    let finite_sum = json!({"problem": {"kind": "finite_sum", "samples": 100000, "dim": 40, "batch": 32}, "x0": vec![0.0; 40],
+        "runs": vec![json!({"optimizer": sam}); 16], "steps": 20000});
+    let err = assert_rejected(&run_file(&finite_sum.to_string(), &[]), &["estimated", "min of computation", "--no-limit", "limit of 60 s"]);
+    // the estimate is in the hour range the issue measured (≈ 39 min), not a blanket refusal
+    let minutes: f64 = err.split("estimated ").nth(1).and_then(|s| s.split(" min").next()).and_then(|s| s.parse().ok()).expect("minutes");
+    assert!((10.0..=200.0).contains(&minutes), "{err}");
+    let train = json!({"steps": 1000000, "eval_every": 1, "data": {"n": 10000}});
+    let f = TempFile::new(&train.to_string());
+    assert_rejected(&optlab(&["train", f.path()], None), &["estimated", "--no-limit"]);
+    let muon = json!({"steps": 1000000, "batch_size": 5000, "data": {"n": 10000}, "model": {"hidden": [64, 64, 64, 64], "activation": "gelu"},
+        "optimizer": {"kind": "sam", "inner": {"kind": "muon", "ns": "svd"}}});
+    let f = TempFile::new(&muon.to_string());
+    assert_rejected(&optlab(&["train", f.path()], None), &["days of computation", "--no-limit"]);
+}
+
+/// `--no-limit` changes nothing for a small spec, and a small spec is never refused.
+#[test]
+fn no_limit_runs_the_same() {
+    let spec = three_runs(50).to_string();
+    let plain = stdout_of(&run_file(&spec, &[]));
+    assert_eq!(stdout_of(&run_file(&spec, &["--no-limit"])), plain);
+    let train = json!({"steps": 200}).to_string();
+    let f = TempFile::new(&train);
+    let plain = stdout_of(&optlab(&["train", f.path()], None));
+    assert_eq!(stdout_of(&optlab(&["train", f.path(), "--no-limit"], None)), plain);
+}

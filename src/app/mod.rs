@@ -22,6 +22,7 @@ mod weight_decay;
 
 pub use controls::{Control, ControlKind, State};
 /// The race table's "from step s on" (the first step from which f − f* stays within the tolerance).
+pub use muon::msign_input;
 pub use race::settled as race_settled;
 
 use crate::plot::field::MapChart;

@@ -7,11 +7,10 @@ use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Readout, R
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
 use crate::linalg::svd::svd;
 use crate::optim::config::{Adam, Decoupled, Muon as MuonConfig, MuonScale, Sgd};
-use crate::optim::muon::{MomentumForm, MuonMomentum};
-use crate::optim::transforms::Transform;
+use crate::optim::muon::MomentumForm;
 use crate::optim::OptimizerSpec;
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::{MatrixLeastSquares, Problem, ProblemSpec};
+use crate::problems::{MatrixLeastSquares, Problem, ProblemSpec, RandomMatrixSpec};
 use crate::run::{Report, Trace};
 use crate::spec::{RunSpec, Spec, X0};
 use ndarray::ArrayView2;
@@ -60,16 +59,14 @@ const NS_EPS: f64 = 1e-7;
 
 /// The matrix problem of the controls, with its loss multiplied by `loss_scale`.
 pub fn problem(p: &Params, loss_scale: f64) -> ProblemSpec {
-    let json = serde_json::json!({
-        "kind": "random_matrix_least_squares",
-        "rows": p.rows,
-        "features": p.features,
-        "samples": p.samples,
-        "kappa": p.kappa,
-        "noise": 0.0,
-        "loss_scale": loss_scale,
-    });
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::RandomMatrixLeastSquares(RandomMatrixSpec {
+        rows: p.rows,
+        features: p.features,
+        samples: p.samples,
+        kappa: p.kappa,
+        noise: 0.0,
+        loss_scale,
+    })
 }
 
 fn variant(p: &Params) -> NsVariant {
@@ -118,27 +115,22 @@ fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSq
 }
 
 /// [`super::common::run_report`] for one of the chapter's specs on [`crate::problems::FastMatrixLeastSquares`] over `lsq`, the
-/// spec's problem: the same checks and messages, the same runs.
-fn run_fast(spec: &Spec, lsq: &MatrixLeastSquares) -> Result<Report, Message> {
+/// spec's problem: the same checks and messages, the same runs; with `internals`, each trace records its
+/// optimizer's internals at every step.
+fn run_fast(spec: &Spec, lsq: &MatrixLeastSquares, internals: bool) -> Result<Report, Message> {
     let fail = |e: crate::spec::SpecError| Message::error(format!("cannot run this setting: {e}"));
     spec.validate().map_err(fail)?;
-    crate::run::run_on(spec, &crate::problems::FastMatrixLeastSquares::new(lsq), false).map_err(fail)
+    crate::run::run_on(spec, &crate::problems::FastMatrixLeastSquares::new(lsq), internals).map_err(fail)
 }
 
-/// The matrix Muon orthogonalises at step `t` (1-based): its momentum stage replayed over the recorded
-/// iterates, so the arithmetic is the optimizer's own.
-pub fn msign_input(problem: &dyn Problem, muon: &MuonConfig, trace: &Trace, t: usize) -> Option<Vec<f64>> {
+/// The matrix Muon orthogonalised at step `t` (1-based), as its momentum stage recorded it
+/// ([`crate::optim::Internal::MsignInput`]; the trace must have been run with internals).
+pub fn msign_input(trace: &Trace, t: usize) -> Option<Vec<f64>> {
     if t == 0 || t > trace.steps() {
         return None;
     }
-    let n = problem.dim();
-    let mut stage = MuonMomentum::new(n, muon.momentum, muon.nesterov, muon.momentum_form);
-    let mut u = vec![0.0; n];
-    for w in &trace.params[..t] {
-        problem.grad(w, &mut u);
-        stage.apply(&mut u, w, muon.lr).ok()?;
-    }
-    Some(u)
+    let key = crate::optim::Key::top(crate::optim::Internal::MsignInput);
+    trace.internals.iter().find(|(k, _)| *k == key).and_then(|(_, series)| series.get(t - 1)).cloned()
 }
 
 /// `f(W_t)` of the unscaled problem for a run on the λ-scaled one.
@@ -309,7 +301,13 @@ impl Chapter for Muon {
             vec![(muon_label.clone(), OptimizerSpec::Muon(muon.clone())), (adamw_label, adamw), (sgd_label, sgd.clone())],
             steps,
         );
-        let report = match run_fast(&main, &built) {
+        // Muon's run records its internals (the matrix msign received at each step); the others do not need to
+        let (muon_run, others) =
+            (Spec { runs: main.runs[..1].to_vec(), ..main.clone() }, Spec { runs: main.runs[1..].to_vec(), ..main.clone() });
+        let report = match run_fast(&muon_run, &built, true).and_then(|mut r| {
+            r.runs.extend(run_fast(&others, &built, false)?.runs);
+            Ok(r)
+        }) {
             Ok(r) => r,
             Err(m) => {
                 scene.messages.push(m);
@@ -327,7 +325,7 @@ impl Chapter for Muon {
         let k = p.ns_steps;
         let mut spectrum = Vec::new();
         let mut band = None;
-        if let Some(u) = msign_input(problem_1, &muon, muon_trace, t) {
+        if let Some(u) = msign_input(muon_trace, t) {
             let m = ArrayView2::from_shape((rows, features), &u).expect("problem shape");
             let fro = u.iter().map(|v| v * v).sum::<f64>().sqrt();
             // σᵢ of the normalised input, and what each output does to its right singular vector vᵢ:
@@ -447,7 +445,7 @@ impl Chapter for Muon {
         } else {
             let s =
                 spec(problem(p, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
-            match build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq)) {
+            match build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false)) {
                 Ok(r) => r,
                 Err(m) => {
                     scene.messages.push(m);

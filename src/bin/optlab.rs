@@ -11,7 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use optlab::linalg::msign::{msign, NsVariant};
 use optlab::linalg::singular_values;
 use optlab::optim::config::MAX_NS_STEPS;
-use optlab::run::{run, to_csv};
+use optlab::run::to_csv;
 use optlab::spec::{parse_json, Spec, SpecError};
 use std::io::Read;
 use std::process::ExitCode;
@@ -31,6 +31,9 @@ enum Command {
         spec: String,
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Run even when the estimated work passes the limit (about one minute).
+        #[arg(long)]
+        no_limit: bool,
     },
     /// Train a small network on 2-D data (a training spec, or a JSON list of specs for a fair comparison)
     /// and print the metrics recorded every `eval_every` steps.
@@ -39,6 +42,9 @@ enum Command {
         spec: String,
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
+        /// Train even when the estimated work passes the limit (about one minute).
+        #[arg(long)]
+        no_limit: bool,
     },
     /// Orthogonalise a matrix (a JSON list of rows) by Newton–Schulz or exactly by SVD.
     Msign {
@@ -144,23 +150,95 @@ fn read_input(path: &str) -> Result<String, String> {
     Ok(text)
 }
 
+/// Largest estimated work (native nanoseconds of the cost model) `run` and `train` start without `--no-limit`.
+const WORK_LIMIT_NS: f64 = 60e9;
+
+/// Refuses work past [`WORK_LIMIT_NS`] unless `no_limit`, with the estimate and the flag that lifts the limit.
+fn check_work(ns: f64, no_limit: bool) -> Result<(), String> {
+    if no_limit || ns <= WORK_LIMIT_NS {
+        return Ok(());
+    }
+    Err(format!(
+        "error: this spec needs an estimated {} of computation ({ns:.1e} ns by the cost model, one multiply-add ≈ 1 ns), \
+         more than the limit of {}; make it smaller (steps, runs, sizes) or pass --no-limit to run it anyway",
+        duration(ns / 1e9),
+        duration(WORK_LIMIT_NS / 1e9)
+    ))
+}
+
+/// `seconds` as a short readable duration: "45 s", "12 min", "3.5 h", "1.6 days".
+fn duration(seconds: f64) -> String {
+    if seconds < 90.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 5400.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3600.0)
+    } else {
+        format!("{:.1} days", seconds / 86_400.0)
+    }
+}
+
+/// A progress bar with an ETA on stderr, drawn only when stderr is a terminal and the work has taken more
+/// than two seconds (never in the `--format` output).
+struct Progress {
+    start: std::time::Instant,
+    drawn: Option<std::time::Instant>,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        Progress { start: std::time::Instant::now(), drawn: None, terminal: std::io::stderr().is_terminal() }
+    }
+
+    fn update(&mut self, fraction: f64) {
+        let elapsed = self.start.elapsed().as_secs_f64();
+        if !self.terminal || elapsed < 2.0 || self.drawn.is_some_and(|d| d.elapsed().as_secs_f64() < 0.25) {
+            return;
+        }
+        let f = fraction.clamp(0.0, 1.0);
+        let filled = (f * 30.0).round() as usize;
+        let eta = if f > 0.0 { duration(elapsed * (1.0 - f) / f) } else { "?".into() };
+        eprint!("\r[{}{}] {:>3.0}%  ETA {eta}   ", "#".repeat(filled), ".".repeat(30 - filled), f * 100.0);
+        self.drawn = Some(std::time::Instant::now());
+    }
+
+    fn finish(&mut self) {
+        if self.drawn.is_some() {
+            eprint!("\r{}\r", " ".repeat(60));
+        }
+    }
+}
+
 fn spec_err(e: SpecError) -> String {
     format!("error: {e}")
 }
 
 fn execute(cli: Cli) -> Result<String, String> {
     match cli.command {
-        Command::Run { spec, format } => {
+        Command::Run { spec, format, no_limit } => {
             let spec = Spec::from_json(&read_input(&spec)?).map_err(spec_err)?;
-            let report = run(&spec).map_err(spec_err)?;
+            let problem = spec.validate().map_err(spec_err)?;
+            check_work(optlab::run::work(&spec, problem.as_ref()), no_limit)?;
+            let total = (spec.steps * spec.runs.len()).max(1) as f64;
+            let mut bar = Progress::new();
+            let report = optlab::run::run_on_with_progress(&spec, problem.as_ref(), false, &mut |done| bar.update(done as f64 / total))
+                .map_err(spec_err)?;
+            bar.finish();
             Ok(match format {
                 Format::Json => serde_json::to_string(&report).expect("finite numbers serialise") + "\n",
                 Format::Csv => to_csv(&report),
             })
         }
-        Command::Train { spec, format } => {
+        Command::Train { spec, format, no_limit } => {
             let specs = optlab::train::report::parse_specs(&read_input(&spec)?).map_err(spec_err)?;
-            let report = optlab::train::report::run_specs(&specs).map_err(spec_err)?;
+            let trainers = optlab::train::report::trainers(&specs).map_err(spec_err)?;
+            check_work(trainers.iter().map(optlab::train::cost::remaining_work).sum(), no_limit)?;
+            let mut bar = Progress::new();
+            let report = optlab::train::report::run_trainers(trainers, &mut |f| bar.update(f));
+            bar.finish();
             Ok(match format {
                 Format::Json => serde_json::to_string(&report).expect("metrics serialise") + "\n",
                 Format::Csv => optlab::train::report::to_csv(&report),

@@ -93,4 +93,10 @@ impl OptimizerConfig for LookaheadSpec {
             Box::new(Lookahead::new(c.k, c.alpha, inner))
         })
     }
+
+    /// The inner optimizer's step plus the slow weights' update (every `k` steps).
+    fn cost(&self, shape: (usize, usize)) -> super::StepCost {
+        let inner = self.inner.cost(shape);
+        super::StepCost { own: inner.own + 3.0 * (shape.0 * shape.1) as f64 / self.k.max(1) as f64, ..inner }
+    }
 }

@@ -49,6 +49,29 @@ pub trait OptimizerConfig {
     /// Validates every field (naming it by `path`) and builds the optimizer for parameters of shape
     /// `rows × cols` (`n × 1` for vectors); `depth` is the nesting depth of wrappers so far.
     fn build(&self, shape: (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError>;
+    /// The work of one step on parameters of `shape`, for the work estimate of `optlab run` (see [`StepCost`]).
+    /// The default is one gradient and a few element-wise passes.
+    fn cost(&self, (rows, cols): (usize, usize)) -> StepCost {
+        StepCost { gradients: 1.0, hessians: 0.0, own: ELEMENTWISE * (rows * cols) as f64 }
+    }
+}
+
+/// Estimated nanoseconds per parameter of an element-wise optimizer step (a few passes over the vectors).
+pub const ELEMENTWISE: f64 = 10.0;
+/// Estimated nanoseconds per multiply-add in a dense matrix product (ndarray's blocked, vectorised kernel;
+/// calibrated by `examples/work_calibration.rs`: Muon on 64×128 least squares).
+pub const GEMM_NS: f64 = 0.1;
+/// Estimated nanoseconds per multiply-add in a dense factorisation (nalgebra's LU and symmetric eigenvalues;
+/// calibrated on Newton with 256 parameters).
+pub const FACTOR_NS: f64 = 0.4;
+
+/// What one optimizer step costs: how many gradients and Hessians of the objective it asks for, and its own
+/// arithmetic in estimated native nanoseconds (one multiply-add ≈ 1 ns, as in the training chapter's model).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepCost {
+    pub gradients: f64,
+    pub hessians: f64,
+    pub own: f64,
 }
 
 /// One optimizer kind of the registry: its spec name, its label on the page, and its default config.
@@ -154,6 +177,11 @@ impl OptimizerSpec {
         self.config().base_lr()
     }
 
+    /// The work of one step on parameters of `shape` (see [`StepCost`]).
+    pub fn cost(&self, shape: (usize, usize)) -> StepCost {
+        self.config().cost(shape)
+    }
+
     /// Validates every field (naming it by `path`) and builds the optimizer for parameters of shape
     /// `rows × cols` (`n × 1` for vectors).
     pub fn build(&self, shape: (usize, usize), path: &str) -> Result<Box<dyn Optimizer>, SpecError> {
@@ -214,6 +242,9 @@ pub enum Internal {
     Update,
     /// The shift τ of damped Newton's last step.
     Shift,
+    /// The matrix Muon's Newton–Schulz stage received at the last step: the momentum, Nesterov-combined with the
+    /// gradient when `nesterov` is on.
+    MsignInput,
 }
 
 /// The key of an internal series: the quantity, how many wrappers deep its optimizer sits (0 is the

@@ -83,6 +83,17 @@ impl OptimizerConfig for Muon {
             ]))
         })
     }
+
+    /// Newton–Schulz on the `m × M` matrix (m the shorter side): per iteration `A = XXᵀ` (m²M), `B = bA + cA²`
+    /// (m³) and `BX` (m²M) multiply-adds; the exact variant's SVD about 20·m²M.
+    fn cost(&self, (rows, cols): (usize, usize)) -> super::StepCost {
+        let (m, big) = (rows.min(cols) as f64, rows.max(cols) as f64);
+        let ns = match self.ns.coefficients() {
+            Some(_) => super::GEMM_NS * self.ns_steps as f64 * (2.0 * m * m * big + m.powi(3)),
+            None => super::FACTOR_NS * 20.0 * m * m * big,
+        };
+        super::StepCost { gradients: 1.0, hessians: 0.0, own: ns + super::ELEMENTWISE * m * big }
+    }
 }
 
 /// How Muon accumulates momentum.
@@ -101,11 +112,13 @@ pub struct MuonMomentum {
     pub nesterov: bool,
     pub form: MomentumForm,
     buf: Vec<f64>,
+    /// What the stage passed on at the last step (the input of msign), kept for [`Internal::MsignInput`].
+    out: Vec<f64>,
 }
 
 impl MuonMomentum {
     pub fn new(n: usize, beta: f64, nesterov: bool, form: MomentumForm) -> Self {
-        MuonMomentum { beta, nesterov, form, buf: vec![0.0; n] }
+        MuonMomentum { beta, nesterov, form, buf: vec![0.0; n], out: vec![0.0; n] }
     }
 }
 
@@ -125,11 +138,13 @@ impl Transform for MuonMomentum {
                 }
             }
         }
+        self.out.clear();
+        self.out.extend_from_slice(u);
         Ok(())
     }
 
     fn internals(&self) -> Vec<(Key, Vec<f64>)> {
-        vec![(Key::top(Internal::Momentum), self.buf.clone())]
+        vec![(Key::top(Internal::Momentum), self.buf.clone()), (Key::top(Internal::MsignInput), self.out.clone())]
     }
 
     fn state(&self) -> StageState {

@@ -152,4 +152,12 @@ impl OptimizerConfig for NewtonSpec {
             Box::new(Newton::new(c.damping))
         })
     }
+
+    /// One Hessian, an LU solve (⅔N³) and, when damped, the symmetric eigenvalues (about 4/3·N³ for the
+    /// tridiagonal reduction).
+    fn cost(&self, (rows, cols): (usize, usize)) -> super::StepCost {
+        let n = (rows * cols) as f64;
+        let eig = if self.damping > 0.0 { 4.0 / 3.0 } else { 0.0 };
+        super::StepCost { gradients: 1.0, hessians: 1.0, own: super::FACTOR_NS * (2.0 / 3.0 + eig) * n.powi(3) + super::ELEMENTWISE * n }
+    }
 }

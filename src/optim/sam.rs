@@ -150,4 +150,10 @@ impl OptimizerConfig for SamSpec {
             Box::new(Sam::new(c.rho, c.p, c.adaptive, inner))
         })
     }
+
+    /// The inner optimizer's step at the perturbed point plus the gradient at the point itself.
+    fn cost(&self, shape: (usize, usize)) -> super::StepCost {
+        let inner = self.inner.cost(shape);
+        super::StepCost { gradients: inner.gradients + 1.0, own: inner.own + super::ELEMENTWISE * (shape.0 * shape.1) as f64, ..inner }
+    }
 }

@@ -24,6 +24,7 @@
 //! (stream 3) and the batch order (stream 2). Nothing random depends on the optimizer, which is what makes
 //! [`compare`] fair.
 
+pub mod cost;
 pub mod csv;
 pub mod data;
 pub mod groups;

@@ -34,21 +34,41 @@ pub fn parse_specs(text: &str) -> Result<Vec<TrainSpec>, SpecError> {
 /// Runs every spec to its `steps` with [`compare`](super::compare)'s guarantees (a single spec is a
 /// comparison of one).
 pub fn run_specs(specs: &[TrainSpec]) -> Result<TrainReport, SpecError> {
-    let mut trainers = super::compare(specs).map_err(|e| {
+    Ok(run_trainers(trainers(specs)?, &mut |_| {}))
+}
+
+/// The trainers of validated specs, at step 0 (see [`super::compare`]); their
+/// [`remaining_work`](super::cost::remaining_work) is the estimate `optlab train` checks.
+pub fn trainers(specs: &[TrainSpec]) -> Result<Vec<super::Trainer>, SpecError> {
+    super::compare(specs).map_err(|e| {
         if specs.len() == 1 {
             SpecError::new(e.path.trim_start_matches("[0].").to_string(), e.message)
         } else {
             e
         }
-    })?;
+    })
+}
+
+/// Runs every trainer to its `steps`, calling `progress` with the fraction of the estimated work done
+/// after every slice of at most 100 steps.
+pub fn run_trainers(mut trainers: Vec<super::Trainer>, progress: &mut dyn FnMut(f64)) -> TrainReport {
+    let total: f64 = trainers.iter().map(super::cost::remaining_work).sum::<f64>().max(1.0);
+    let mut done = 0.0;
     let runs = trainers
         .iter_mut()
         .map(|t| {
+            let start = super::cost::remaining_work(t);
+            while t.step() < t.spec().steps && t.diverged().is_none() {
+                t.step_n((t.spec().steps - t.step()).min(100));
+                progress((done + start - super::cost::remaining_work(t)) / total);
+            }
             t.run_to_end();
+            done += start;
+            progress(done / total);
             TrainTrace { label: t.spec().label(), history: t.history().to_vec(), diverged: t.diverged().cloned() }
         })
         .collect();
-    Ok(TrainReport { runs })
+    TrainReport { runs }
 }
 
 fn opt(v: Option<f64>) -> String {

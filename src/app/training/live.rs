@@ -17,7 +17,7 @@ use super::setup::Setup;
 use crate::train::mlp::Workspace;
 use crate::train::sharpness::{self, LossSlice};
 use crate::train::trainer::{evaluate, CHUNK};
-use crate::train::{Mlp, Trainer};
+use crate::train::Trainer;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -43,33 +43,11 @@ pub const START_NOISE: f64 = 0.3;
 pub const SLICE_POINTS: usize = 21;
 pub const SLICE_RADIUS: f64 = 1.0;
 
-/// Estimated native nanoseconds of a forward pass of one row: a multiply-add costs about 1 ns in these
-/// small products, an evaluation of tanh or GELU about 20 (ReLU about 1), and so does each softmax
-/// exponential (measured: 0.46 µs per row for the default 2-8-8-2 tanh network). A backward pass costs
-/// about twice a forward one.
-pub fn row_cost(mlp: &Mlp) -> f64 {
-    let layers = mlp.layers();
-    let macs: usize = layers.iter().map(|l| l.fan_in * l.fan_out).sum();
-    let units: usize = layers.iter().take(layers.len().saturating_sub(1)).map(|l| l.fan_out).sum();
-    let act = match mlp.activation {
-        crate::train::Activation::Relu => 1.0,
-        _ => 20.0,
-    };
-    (macs as f64 + act * units as f64 + 20.0 * mlp.classes() as f64).max(1.0)
-}
+pub use crate::train::cost::row_cost;
 
-/// Estimated native nanoseconds of one training step of a run: a forward and backward pass over the batch;
-/// for Newton also the 2N batch gradients of its Hessian and about 3N³ for its eigenvalues and the solve
-/// (measured: 2.5 ms per step for N = 114, B = 10).
+/// [`crate::train::cost::step_cost`] of a run.
 pub fn step_cost(r: &Run) -> f64 {
-    let t = &r.trainer;
-    let grad = 3.0 * t.spec().batch_size as f64 * row_cost(t.mlp());
-    if crate::train::groups::newton_of(&t.spec().optimizer).is_some() {
-        let n = t.mlp().n_params() as f64;
-        grad * (1.0 + 2.0 * n) + 3.0 * n.powi(3)
-    } else {
-        grad
-    }
+    crate::train::cost::step_cost(r.trainer.spec(), r.trainer.mlp())
 }
 
 /// One λ_max measurement.
