@@ -82,3 +82,35 @@ fn a_huge_rate_is_reported_as_divergence() {
     let s = scene(&[("lr", "3"), ("schedule", "step")]);
     assert!(s.readout.iter().any(|r| r.tone == "bad" && r.value.contains("diverged at step")), "{:?}", s.readout);
 }
+
+/// The two-well landscape: the sharp well is the poor minimum (higher f, curvature above the limit of
+/// SGD + momentum at η = 0.5) and the wide one the good minimum; the readouts name where each run ends, and
+/// the schedule's limit is taken at its largest rate.
+#[test]
+fn two_wells_poor_sharp_and_good_wide() {
+    let (_, s) = compute_raw(
+        chapter("schedules").unwrap(),
+        &[("landscape", "two_wells"), ("x0", "-1.3,0.5"), ("lr", "0.5")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    );
+    let spec = s.spec.as_ref().unwrap();
+    let p = spec.problem.build(0).unwrap();
+    let value = |label: &str| s.readout.iter().find(|r| r.label == label).unwrap_or_else(|| panic!("no {label}")).value.clone();
+    assert!(value("poor (sharp) minimum").contains("λ_max = 15.1"), "{}", value("poor (sharp) minimum"));
+    // f and the Hessian at the two minima, recomputed
+    let (poor, good) = ([-0.98587, 0.0], [1.3607, 0.0]);
+    let mut g = vec![0.0; 2];
+    for m in [poor, good] {
+        p.grad(&m, &mut g);
+        assert!(g[0].abs() < 1e-2 && g[1].abs() < 1e-9, "{m:?}: {g:?}"); // (positions to 5 digits)
+    }
+    assert!(p.value(&poor) > p.value(&good) + 0.2);
+    let lam = |x: [f64; 2]| optlab::linalg::symmetric_eigenvalues(p.hessian(&x).unwrap().view())[0];
+    assert!(lam(poor) > 2.0 * 1.9 / 0.5 && lam(good) < 2.0 * 1.9 / 0.5, "{} {}", lam(poor), lam(good));
+    // the runs' ends as the readouts say
+    let runs = &s.report.as_ref().unwrap().runs;
+    assert!(value(&format!("{}: ends in", runs[0].label)).starts_with("the good (wide) minimum"));
+    assert!(value(&format!("{}: ends in", runs[1].label)).starts_with("the poor (sharp) minimum"));
+    // a warm-up schedule's largest rate is the base rate (the limit is stated there, not at the tiny start)
+    let lim = s.readout.iter().find(|r| r.label.starts_with(&runs[0].label) && r.label.contains("largest rate")).unwrap();
+    assert!((lim.claims[0].rhs - 2.0 * 1.9 / 0.5).abs() < 1e-9, "{lim:?}");
+}

@@ -19,6 +19,8 @@ pub struct Schedules;
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    pub landscape: String,
+    pub const_lr: f64,
     pub schedule: String,
     pub optimizer: String,
     pub lr: f64,
@@ -123,6 +125,174 @@ fn quadratic_minimiser(p: &dyn crate::problems::Problem) -> Option<Vec<f64>> {
     Some(x.into_iter().map(|v| -v).collect()).filter(|v: &Vec<f64>| v.len() >= 2 && v.iter().all(|c| c.is_finite()))
 }
 
+/// The non-convex landscape: the SAM chapter's two Gaussian wells in a shallow bowl, set so that the well
+/// at (−1, 0) is narrow and shallow (a poor minimum, curvature ≈ 0.6/0.2² = 15) and the one at (1.5, 0) is
+/// wide and deep (the good one, curvature ≈ 1).
+pub const TWO_WELLS: (f64, f64, f64, f64, f64) = (0.6, 0.2, 1.0, 1.0, 0.05);
+
+fn two_wells_problem() -> ProblemSpec {
+    let (sharp_depth, sharp_width, flat_depth, flat_width, bowl) = TWO_WELLS;
+    ProblemSpec::FlatSharp(crate::problems::FlatSharpSpec { sharp_depth, sharp_width, flat_depth, flat_width, bowl })
+}
+
+/// The schedule from the large base rate against a small constant rate on the two wells: which minimum each
+/// run ends in, and whether the poor minimum's curvature lets each rate rest there (the inner optimizer's
+/// resting limit, see the SAM chapter).
+fn two_wells(p: &Params) -> Scene {
+    use super::sam::{landed, minima};
+    use super::{Claim, Rel};
+    use crate::analysis::stability_bound;
+    let mut scene = Scene::default();
+    let prob = two_wells_problem();
+    let built = match prob.build(0) {
+        Ok(p) => p,
+        Err(e) => {
+            scene.messages.push(Message::error(e.to_string()));
+            return scene;
+        }
+    };
+    let (x, y) = p.x0;
+    let steps = p.steps;
+    let (sched, sched_name) = schedule(p);
+    let opt = optimizer(p);
+    let const_lr = p.const_lr;
+    let constant = match &opt {
+        OptimizerSpec::Sgd(s) => OptimizerSpec::Sgd(Sgd { lr: const_lr, ..s.clone() }),
+        OptimizerSpec::Adam(a) => {
+            let mut a = a.clone();
+            a.lr = const_lr;
+            OptimizerSpec::Adam(a)
+        }
+        other => other.clone(),
+    };
+    let mut spec = spec_of(
+        prob.clone(),
+        vec![x, y],
+        vec![
+            (format!("{sched_name} from η = {}", sig(opt.base_lr())), opt.clone()),
+            (format!("constant η = {}", sig(const_lr)), constant.clone()),
+        ],
+        steps,
+        0,
+    );
+    spec.runs[0].schedule = sched;
+    let report = match super::common::run_report(&spec, false) {
+        Ok(r) => r,
+        Err(m) => {
+            scene.messages.push(m);
+            return scene;
+        }
+    };
+    let wells = minima(built.as_ref(), TWO_WELLS.1);
+    let f_star = wells.iter().map(|m| m.f).fold(f64::INFINITY, f64::min);
+    let colors = [SCHEDULED, CONSTANT];
+    let t_end = steps.max(1) as f64;
+    let rates: Vec<Vec<f64>> =
+        spec.runs.iter().map(|r| (1..=steps).map(|s| r.schedule.lr(r.optimizer.base_lr(), s - 1)).collect()).collect();
+    let lr_max = rates.iter().flatten().copied().fold(0.0, f64::max).max(1e-12);
+    let lr_series = rates
+        .iter()
+        .zip(&report.runs)
+        .zip(colors)
+        .map(|((r, t), c)| Series::line(t.label.clone(), c, r.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v)).collect()))
+        .collect();
+    scene.charts.push((
+        "lr",
+        Chart::Lines(LineChart {
+            title: "learning rate η_t (step t uses η_t)".into(),
+            x_label: "step t".into(),
+            y_label: "η_t".into(),
+            y_range: Some((0.0, lr_max * 1.05)),
+            series: lr_series,
+            x_range: Some((0.0, t_end)),
+            ..Default::default()
+        }),
+    ));
+    let mut loss =
+        super::common::loss_chart("f − f* per step (f* of the wide, good minimum)", &report, f_star.is_finite().then_some(f_star), &colors);
+    loss.x_range = Some((0.0, t_end));
+    scene.charts.push(("loss", Chart::Lines(loss)));
+    let mut map = MapChart {
+        title: "both paths on the two wells".into(),
+        x_label: "x₁".into(),
+        y_label: "x₂".into(),
+        bounds: super::common::bounds_for(&prob, (x, y)),
+        paths: super::common::paths(&report, &colors),
+        ..Default::default()
+    };
+    map.markers.push((x, y, "x₀".into(), usize::MAX));
+    for m in &wells {
+        map.markers.push((m.at[0], m.at[1], if m.name == "sharp" { "poor (sharp)".into() } else { "good (wide)".into() }, usize::MAX));
+    }
+    scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob, 0))));
+
+    for (i, t) in report.runs.iter().enumerate() {
+        let end = t.params.last().cloned().unwrap_or_else(|| vec![x, y]);
+        let place = match landed(&wells, &end) {
+            Some(m) if m.name == "sharp" => "the poor (sharp) minimum",
+            Some(_) => "the good (wide) minimum",
+            None => "neither minimum",
+        };
+        scene.readout.push(Readout::new(
+            format!("{}: ends in", t.label),
+            // f − f* below 0 is rounding in f*
+            format!(
+                "{place} at ({}, {}); f − f* = {}",
+                sig(end[0]),
+                sig(end[1]),
+                sig((t.loss.last().copied().unwrap_or(f64::NAN) - f_star).max(0.0))
+            ),
+        ));
+        scene
+            .readout
+            .extend(t.diverged.as_ref().map(|d| Readout::bad(t.label.clone(), format!("diverged at step {}: {}", d.step, d.reason))));
+        // can this run's largest rate rest in the poor minimum?
+        let top = rates[i].iter().copied().fold(0.0, f64::max);
+        let at_top = match &spec.runs[i].optimizer {
+            OptimizerSpec::Sgd(s) => OptimizerSpec::Sgd(Sgd { lr: top, ..s.clone() }),
+            other => other.clone(),
+        };
+        // the limit on the curvature λ at rate η: the method's bound on η for L = 1, divided by η
+        let limit = stability_bound(&at_top, 1.0).ok().filter(|_| top > 0.0).map(|b| (b.bound / top, b.formula.replace('L', "η")));
+        if limit.is_none() {
+            scene.readout.push(Readout::new(
+                format!("{}: the poor minimum", t.label),
+                "no fixed curvature limit for this optimizer: it rescales its step per coordinate",
+            ));
+        }
+        if let (Some(sharp), Some((lim, name))) = (wells.iter().find(|m| m.name == "sharp"), limit) {
+            let c = if sharp.lambda_max < lim {
+                Claim::new(sharp.lambda_max, Rel::Lt, lim)
+            } else {
+                Claim::new(sharp.lambda_max, Rel::Ge, lim)
+            };
+            let word = if c.rel == Rel::Lt { "it can rest there" } else { "too sharp to rest in at that rate" };
+            scene.readout.push(
+                Readout::new(
+                    format!("{}: the poor minimum at its largest rate η = {}", t.label, sig(top)),
+                    format!("λ_max = {} {} {name} = {} ({word})", sig(sharp.lambda_max), c.symbol(), sig(lim)),
+                )
+                .claiming(c),
+            );
+        }
+    }
+    for m in &wells {
+        scene.readout.push(Readout::new(
+            if m.name == "sharp" { "poor (sharp) minimum" } else { "good (wide) minimum" },
+            format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
+        ));
+    }
+    let k = match &spec.runs[0].schedule {
+        ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
+        _ => sig(-p.gamma.max(1e-300).ln() / p.step_size.max(1) as f64),
+    };
+    scene.values.push(("exp_k".into(), k));
+    scene.values.push(("lr".into(), sig(opt.base_lr())));
+    scene.spec = Some(spec);
+    scene.report = Some(report);
+    scene
+}
+
 impl Chapter for Schedules {
     fn id(&self) -> &'static str {
         "schedules"
@@ -138,7 +308,9 @@ impl Chapter for Schedules {
          whose size grows with η. A schedule lowers η over time — in steps, exponentially, along a cosine or a \
          line — so early steps are large and late steps average the noise away; a warm-up starts small and \
          ramps up first, which guards against unstable early steps. The top chart is the schedule η_t; below it, \
-         on the same steps, the loss of a run that uses it and of a run at the constant base rate η."
+         on the same steps, the loss of a run that uses it and of a run at the constant base rate η. On the \
+         two-well landscape a large rate cannot rest in a minimum sharper than its limit, so a schedule that starts \
+         large can leave a sharp, poor minimum that a small constant rate stays in."
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
@@ -146,6 +318,9 @@ impl Chapter for Schedules {
             "Pick step decay and lower γ to 0.1: after each drop of η_t the noisy loss settles at a lower level.",
             "Raise η to 1.5: the constant run diverges on its noisy mini-batches (though below the noiseless bound in the readout), the warmed-up, decaying one does not. Then shorten the warm-up to 1 step: it diverges too.",
             "Choose cosine annealing with T_max = 300 and follow η_t after step 300: like PyTorch's CosineAnnealingLR it rises again, back to η at step 600.",
+            "Switch to the two wells, start in the poor minimum at (−0.99, 0.01) and set η to 0.5: the warm-up leaves \
+             it once η_t passes the poor minimum's limit 2(1+β)/λ_max, and the run ends in the wide, good minimum; the \
+             constant η = 0.02 stays. With η = 0.2, below the limit, the schedule stays too; with Adam both stay.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -172,7 +347,14 @@ impl Chapter for Schedules {
     fn controls(&self) -> Vec<Control> {
         let decay = vec!["step", "exponential"];
         let cosine = vec!["cosine", "warmup_cosine"];
+        let lsq = vec!["least_squares"];
         vec![
+            Control::select(
+                "landscape",
+                "landscape",
+                vec![("least_squares", "noisy least squares (mini-batches)"), ("two_wells", "two wells: a sharp poor minimum, a wide good one")],
+                "least_squares",
+            ),
             Control::select(
                 "schedule",
                 "schedule",
@@ -204,11 +386,16 @@ impl Chapter for Schedules {
             Control::range("end_factor", "final factor b of the linear decay", 0.0, 1.0, 0.0).when("schedule", vec!["linear"]),
             Control::log_range("start_factor", "warm-up start factor a", 1e-3, 1.0, 0.01).when("schedule", vec!["warmup_cosine"]),
             Control::int("steps", "steps T", 1, 3000, 1000),
-            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 64 is the full batch: no gradient noise"),
-            Control::range("noise", "label noise σ", 0.0, 3.0, 0.5).unit("σ"),
-            Control::int("seed", "seed (data and batches)", 0, 9999, 0),
+            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 64 is the full batch: no gradient noise").when("landscape", lsq.clone()),
+            Control::range("noise", "label noise σ", 0.0, 3.0, 0.5).unit("σ").when("landscape", lsq.clone()),
+            Control::int("seed", "seed (data and batches)", 0, 9999, 0).when("landscape", lsq.clone()),
             Control::toggle("every_step", "also draw the loss at every step", false)
-                .help("the loss chart shows the mean over a window of T/20 steps; this adds the noisy per-step values"),
+                .help("the loss chart shows the mean over a window of T/20 steps; this adds the noisy per-step values")
+                .when("landscape", lsq),
+            Control::log_range("const_lr", "η of the constant run", 1e-4, 3.0, 0.02)
+                .unit("η")
+                .help("on the two wells the constant run keeps a small rate of its own, against the schedule from the large base rate")
+                .when("landscape", vec!["two_wells"]),
             Control::point("x0", "start x₀", (-2.5, 2.5), -10.0, 10.0),
         ]
     }
@@ -228,7 +415,7 @@ impl Chapter for Schedules {
             },
             Canvas {
                 id: "map",
-                label: "level sets of the full loss around its minimum with the second half of both paths",
+                label: "level sets with the paths: on least squares the second half of both paths around the minimum, on the two wells both whole paths",
                 aspect: 0.75,
                 clickable: false,
             },
@@ -240,6 +427,9 @@ impl Chapter for Schedules {
             Ok(p) => p,
             Err(e) => return Scene::error(e),
         };
+        if p.landscape == "two_wells" {
+            return two_wells(p);
+        }
         let mut scene = Scene::default();
         let prob = problem(p);
         let seed = p.seed as u64;

@@ -67,4 +67,37 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Pick step decay and lower γ to 0.1", step_decay),
     ("Raise η to 1.5", large_eta),
     ("Choose cosine annealing with T_max = 300", cosine_restarts),
+    ("Switch to the two wells, start in the poor minimum", two_wells),
 ];
+
+/// Distance from `p` to the point `q`.
+fn dist(p: &[f64], q: [f64; 2]) -> f64 {
+    (p[0] - q[0]).hypot(p[1] - q[1])
+}
+
+fn two_wells() {
+    // the minima of the landscape (the chapter's numbers are checked in tests/app_schedules.rs)
+    let (poor, good) = ([-0.986, 0.0], [1.362, 0.0]);
+    let at = |lr: &str, opt: &str| scene("schedules", &[("landscape", "two_wells"), ("x0", "-0.99,0.01"), ("lr", lr), ("optimizer", opt)]);
+    let s = at("0.5", "sgd");
+    let r = s.report.as_ref().unwrap();
+    let (sched, constant) = (&r.runs[0], &r.runs[1]);
+    assert!(dist(sched.params.last().unwrap(), good) < 0.01, "scheduled ends at {:?}", sched.params.last());
+    assert!(dist(constant.params.last().unwrap(), poor) < 0.01, "constant ends at {:?}", constant.params.last());
+    // the poor minimum's limit for SGD + momentum (β = 0.9) from its curvature in the readout's claim
+    let limit_readout = s.readout.iter().find(|x| x.label.contains("the poor minimum at its largest rate")).unwrap();
+    let lambda = limit_readout.claims[0].lhs;
+    let eta_limit = 2.0 * 1.9 / lambda;
+    // it stays while η_t is below the limit and leaves only after η_t passed it
+    let passed = sched.lr.iter().position(|v| *v > eta_limit).expect("η_t passes the limit");
+    let left = sched.params.iter().position(|p| dist(p, poor) > 0.6).expect("it leaves the poor minimum");
+    assert!(left > passed, "left at step {left}, η_t passed {eta_limit} at step {passed}");
+    assert!(sched.params[..=passed].iter().all(|p| dist(p, poor) < 0.05), "moved before η_t passed the limit");
+    // η = 0.2 < limit: the schedule stays; Adam: both stay
+    for (lr, opt) in [("0.2", "sgd"), ("0.5", "adam")] {
+        assert!(0.2 < eta_limit);
+        for t in &at(lr, opt).report.as_ref().unwrap().runs {
+            assert!(dist(t.params.last().unwrap(), poor) < 0.01, "{opt} η = {lr}: {} ends at {:?}", t.label, t.params.last());
+        }
+    }
+}
