@@ -266,3 +266,29 @@ fn the_recorded_msign_input_is_the_momentum_muon_orthogonalised() {
         }
     }
 }
+
+/// The lecture's weight-decay term (issue 8 §3): with λ_wd > 0 every Muon step is
+/// W_t = W_{t−1} − η(s·NS(M_t) + λ_wd W_{t−1}), recomputed here from the trace and the recorded momentum
+/// matrix; the readout's claim holds, and λ_wd = 0 takes a different path.
+#[test]
+fn muon_weight_decay_is_the_lectures_lambda_w_term() {
+    use optlab::linalg::msign::msign;
+    let (rows, cols, lr, wd) = (8usize, 16usize, 0.1, 0.1);
+    let s = scene(&[("weight_decay", "0.1"), ("at_step", "50")]);
+    let trace = &s.report.as_ref().unwrap().runs[0];
+    for t in [1usize, 2, 10, 50, 100] {
+        let m = optlab::app::msign_input(trace, t).expect("recorded");
+        let o = msign(ndarray::ArrayView2::from_shape((rows, cols), &m).unwrap(), NsVariant::KellerQuintic, 5, 1e-7);
+        let (w0, w1) = (&trace.params[t - 1], &trace.params[t]);
+        for i in 0..rows * cols {
+            let expect = w0[i] - lr * (o.as_slice().unwrap()[i] + wd * w0[i]);
+            assert!((w1[i] - expect).abs() <= 1e-13, "t {t} entry {i}: {} vs {expect}", w1[i]);
+        }
+    }
+    let r = s.readout.iter().find(|r| r.label.starts_with("Muon's step 50 with weight decay")).expect("weight-decay readout");
+    assert!(r.claims.len() == 1 && r.claims[0].holds() && r.value.contains("the same to rounding"), "{r:?}");
+    let plain = scene(&[("at_step", "50")]);
+    assert!(plain.readout.iter().all(|r| !r.label.contains("weight decay")), "no readout at λ_wd = 0");
+    let (a, b) = (trace.params.last().unwrap(), plain.report.as_ref().unwrap().runs[0].params.last().unwrap());
+    assert!(a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max) > 1e-3, "λ_wd changes the path");
+}

@@ -32,6 +32,7 @@ pub struct Params {
     pub samples: usize,
     pub kappa: f64,
     pub loss_scale: f64,
+    pub weight_decay: f64,
     pub steps: usize,
     pub at_step: usize,
 }
@@ -81,7 +82,7 @@ fn form(p: &Params) -> MomentumForm {
     }
 }
 
-/// Muon as the controls set it (shape scale √max(1, rows/cols), no weight decay).
+/// Muon as the controls set it (shape scale √max(1, rows/cols), decoupled weight decay λ_wd).
 pub fn muon_spec(p: &Params) -> MuonConfig {
     MuonConfig {
         lr: p.lr,
@@ -91,7 +92,7 @@ pub fn muon_spec(p: &Params) -> MuonConfig {
         ns: variant(p),
         momentum_form: form(p),
         scale: MuonScale::Shape,
-        weight_decay: 0.0,
+        weight_decay: p.weight_decay,
         eps: NS_EPS,
     }
 }
@@ -204,7 +205,10 @@ impl Chapter for Muon {
                 caption: "momentum ({momentum_form}); the EMA and the lecture's sum give the same msign: from M₀ = 0 the EMA is (1−β) × the sum, and msign(cM) = msign(M) (only ε in X₀ sees the scale)",
                 tex: "{momentum_tex}",
             },
-            Formula { caption: "Muon step", tex: r"W_t = W_{t-1} - \eta\,s\,\mathrm{msign}(M_t),\quad \eta = {lr},\ s = {shape_scale}" },
+            Formula {
+                caption: "Muon step (the lecture's, with its weight-decay term λ_wd W and Keller Jordan's shape scale s)",
+                tex: r"W_t = W_{t-1} - \eta\,\bigl(s\,\mathrm{msign}(M_t) + \lambda_{wd} W_{t-1}\bigr),\quad \eta = {lr},\ s = {shape_scale},\ \lambda_{wd} = {weight_decay}",
+            },
             Formula { caption: "matrix sign", tex: r"M = U\Sigma V^\top \ \Rightarrow\ \mathrm{msign}(M) = UV^\top = \mathrm{msign}(\lambda M)" },
             Formula {
                 caption: "Newton–Schulz ({ns_name}); the lecture starts at X₀ = M, the page (like Keller Jordan's code) divides by ‖M‖_F first: the polynomials are built for singular values in (0, 1] (unnormalised, the lecture's quintic sends σ = 2 to 5.75 and grows without bound from there)",
@@ -240,6 +244,9 @@ impl Chapter for Muon {
             Control::int("samples", "samples n", 4, 64, 32),
             Control::log_range("kappa", "condition number κ of XXᵀ/n", 1.0, 1e4, 100.0).unit("κ"),
             Control::log_range("loss_scale", "loss scale λ", 1e-3, 1e3, 0.1).unit("λ").help("runs Muon and SGD again on λ·f"),
+            Control::range("weight_decay", "weight decay λ_wd (Muon)", 0.0, 0.2, 0.0)
+                .unit("λ_wd")
+                .help("the lecture's λW term: W ← W − η(s·msign(M) + λ_wd·W)"),
             Control::int("steps", "steps T", 1, 150, 100),
             Control::int("at_step", "inspect step t (singular values)", 1, 150, 1)
                 .help("the momentum matrix Muon orthogonalises at step t"),
@@ -347,6 +354,33 @@ impl Chapter for Muon {
             }
             spectrum = vec![before, after, exact];
             scene.readout.extend(msign_checks(m));
+            // the lecture's weight-decay term: Muon's step at t against −η(s·NS(M_t) + λ_wd W_{t−1}) computed here
+            if muon.weight_decay > 0.0 {
+                if let (Some(w1), Some(w0)) = (muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
+                    let o = msign(m, ns, k, NS_EPS);
+                    let s_shape = (1f64).max(rows as f64 / features as f64).sqrt();
+                    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
+                    let dw: Vec<f64> = w1.iter().zip(w0).map(|(a, b)| a - b).collect();
+                    let err =
+                        norm(&mut dw.iter().zip(o.iter()).zip(w0).map(|((d, oi), w)| d + muon.lr * (s_shape * oi + muon.weight_decay * w)));
+                    let (decay, step) = (norm(&mut w0.iter().map(|w| muon.lr * muon.weight_decay * w)), norm(&mut dw.iter().copied()));
+                    let c = Claim::compare(err, 1e-12 * step.max(f64::MIN_POSITIVE));
+                    let agree = if c.holds() && c.rel == Rel::Le { "the same to rounding" } else { "different" };
+                    scene.readout.push(
+                        Readout::new(
+                            format!("Muon's step {t} with weight decay λ_wd = {}", sig(muon.weight_decay)),
+                            format!(
+                                "‖ηλ_wd W_{{t−1}}‖_F = {} of ‖ΔW‖_F = {}; ‖ΔW + η(s·NS(M_t) + λ_wd W_{{t−1}})‖_F = {} {} 1e-12·‖ΔW‖_F ({agree})",
+                                sig(decay),
+                                sig(step),
+                                sig(err),
+                                c.symbol()
+                            ),
+                        )
+                        .claiming(c),
+                    );
+                }
+            }
         }
         // the bound behind spectral-norm steepest descent: ‖ΔW x‖ ≤ ‖ΔW‖₂‖x‖ for every input x, on Muon's update at t
         if let (Some(w1), Some(w0)) = (muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
@@ -534,6 +568,7 @@ impl Chapter for Muon {
         scene.values.push(("momentum_tex".into(), momentum_tex.replace("{momentum}", &sig(muon.momentum))));
         scene.values.push(("momentum_form".into(), if ema { "EMA".into() } else { "sum, as in the lecture".into() }));
         scene.values.push(("lr".into(), sig(muon.lr)));
+        scene.values.push(("weight_decay".into(), sig(muon.weight_decay)));
         scene.values.push(("shape_scale".into(), sig((1f64).max(rows as f64 / features as f64).sqrt())));
         scene.values.push(("ns_name".into(), ns.name().replace('_', " ")));
         scene.values.push((
