@@ -159,7 +159,8 @@ fn full_batch_has_no_noise_term_and_a_large_batch_is_clamped() {
 #[test]
 fn a_huge_learning_rate_diverges_and_says_so() {
     let s = scene(&[("lr", "10")]);
-    let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad").collect();
+    // the runs of the rate chart (the sampling chart's runs have their own readouts)
+    let bad: Vec<_> = s.readout.iter().filter(|r| r.tone == "bad" && !r.label.ends_with(" sampling")).collect();
     assert!(!bad.is_empty(), "{:?}", s.readout);
     assert!(bad.iter().all(|r| r.value.contains("diverged at step") && r.value.contains("> 2/L")), "{bad:?}");
     let c = lines(&s, "rate");
@@ -179,4 +180,61 @@ fn the_map_shows_both_paths_and_the_minimum() {
     assert!(((fs.value(&p) - fs.value(&r)) - (quad.value(&p) - quad.value(&r))).abs() < 1e-10);
     let (_, _, label, _) = m.markers.iter().find(|mk| mk.2 == "x*").unwrap();
     assert_eq!(label, "x*");
+}
+
+/// Arbitrary sampling (issue 8 §3): the estimator vᵢ∇fᵢ with vᵢ = 1/(N pᵢ) is unbiased for both
+/// samplings, uniform sampling's noise is the per-sample σ²(x), and importance sampling (pᵢ ∝ Lᵢ) makes every
+/// sample's step curvature vᵢLᵢ the mean L̄.
+#[test]
+fn importance_sampling_is_unbiased_and_evens_the_curvature() {
+    use optlab::problems::{FiniteSumSpec, Problem};
+    let fs = FiniteSumSpec { samples: 60, dim: 3, noise: 0.7, batch: 1, kappa: 10.0 }.build("p", 4).unwrap();
+    let l = fs.sample_smoothness();
+    let n = l.len() as f64;
+    let mean = l.iter().sum::<f64>() / n;
+    let importance: Vec<f64> = l.iter().map(|li| li / (mean * n)).collect();
+    let uniform = vec![1.0 / n; l.len()];
+    let x = [0.3, -1.2, 2.0];
+    let mut full = vec![0.0; 3];
+    fs.grad(&x, &mut full);
+    let table = fs.sample_grads(&x);
+    for probs in [&uniform, &importance] {
+        let mut est = [0.0; 3];
+        for (i, p) in probs.iter().enumerate() {
+            for j in 0..3 {
+                est[j] += p * table[i * 3 + j] / (n * p);
+            }
+        }
+        for j in 0..3 {
+            assert!((est[j] - full[j]).abs() <= 1e-12 * full[j].abs().max(1.0), "E[v∇fᵢ] = {est:?}, ∇f = {full:?}");
+        }
+    }
+    let (sigma2, noise) = (fs.gradient_variance(&x), fs.sampled_noise(&uniform, &x));
+    assert!((sigma2 - noise).abs() <= 1e-12 * sigma2, "uniform noise {noise} vs σ² {sigma2}");
+    for (li, p) in l.iter().zip(&importance) {
+        assert!((li / (n * p) - mean).abs() <= 1e-12 * mean, "vᵢLᵢ = {} vs L̄ = {mean}", li / (n * p));
+    }
+    // a seeded run is reproducible and starts at f(x₀)
+    let run = |seed| fs.sgd_with_sampling(&importance, &x, 0.05, 200, &mut optlab::problems::batch_rng(seed));
+    let (a, b) = (run(1), run(1));
+    assert_eq!(a, b);
+    assert!((a[0] - fs.value(&x)).abs() <= 1e-12 * a[0] && a.len() == 201);
+    assert!(a[200] < a[0], "converges at a small step: {} → {}", a[0], a[200]);
+}
+
+/// The chapter's sampling section: its relations are claims that hold, and at the defaults importance
+/// sampling's tail is below uniform sampling's.
+#[test]
+fn the_sampling_chart_compares_what_it_measured() {
+    for pairs in [vec![], vec![("uneven", "1")], vec![("uneven", "100"), ("lr", "0.05")], vec![("noise", "0")]] {
+        let s = scene(&pairs);
+        let chart = s.charts.iter().find(|(id, _)| *id == "sampling").expect("sampling chart");
+        assert!(matches!(chart.1, Chart::Lines(ref c) if !c.series.is_empty()), "{pairs:?}: an empty chart");
+        for r in &s.readout {
+            assert!(r.claims.iter().all(|c| c.holds()), "{pairs:?}: {r:?}");
+        }
+    }
+    let s = scene(&[]);
+    let tail = s.readout.iter().find(|r| r.label == "mean f − f* over the last 10 % of steps").expect("tails");
+    assert!(tail.value.starts_with("importance") && tail.claims[0].lhs < tail.claims[0].rhs / 100.0, "{tail:?}");
 }

@@ -34,6 +34,7 @@ pub struct Params {
     pub samples: usize,
     pub seed: usize,
     pub x0: (f64, f64),
+    pub uneven: f64,
 }
 
 impl Params {
@@ -64,6 +65,114 @@ const VARIANCE_SIZES: usize = 12;
 
 fn problem_spec(samples: usize, batch: usize, noise: f64) -> ProblemSpec {
     ProblemSpec::FiniteSum(FiniteSumSpec { samples, dim: 2, noise, batch, kappa: 10.0 })
+}
+
+/// Batch seeds averaged in the sampling comparison.
+const SAMPLING_SEEDS: u64 = 8;
+/// Palette of the sampling comparison: uniform, importance.
+const UNIFORM: usize = 1;
+const IMPORTANCE: usize = 2;
+
+/// Uniform vs importance sampling (the lecture's stochastic reformulation with one sample per step) on the
+/// chapter's data with every tenth sample's row and label multiplied by √`uneven` (its `Lᵢ = ‖aᵢ‖²` by
+/// `uneven`): the loss of both, averaged over [`SAMPLING_SEEDS`] seeds at the chapter's η, and readouts of
+/// the per-sample curvatures, the gradient noise at x* and the tails.
+fn sampling_section(fs: &FiniteSum, uneven: f64, x0: &[f64], lr: f64, steps: usize, seed: u64) -> (LineChart, Vec<Readout>) {
+    let s = uneven.sqrt();
+    let (mut a, mut y) = (fs.a.clone(), fs.y.clone());
+    for i in (0..y.len()).step_by(10) {
+        a.row_mut(i).mapv_inplace(|v| v * s);
+        y[i] *= s;
+    }
+    let data = FiniteSum::from_data(a, y, 1);
+    let l = data.sample_smoothness();
+    let n = l.len();
+    let (l_max, l_mean) = (l.iter().copied().fold(0.0, f64::max), l.iter().sum::<f64>() / n as f64);
+    let uniform = vec![1.0 / n as f64; n];
+    let importance: Vec<f64> = l.iter().map(|li| li / (l_mean * n as f64)).collect();
+    let f_star = data.minimum().unwrap_or(0.0);
+    let x_star = data.minimizer().unwrap_or_else(|| vec![0.0; x0.len()]);
+    let mut series = Vec::new();
+    let mut readouts = Vec::new();
+    let mut tails = Vec::new();
+    for (name, probs, color) in [("uniform", &uniform, UNIFORM), ("importance pᵢ ∝ Lᵢ", &importance, IMPORTANCE)] {
+        let runs: Vec<Vec<f64>> = (0..SAMPLING_SEEDS)
+            .map(|r| data.sgd_with_sampling(probs, x0, lr, steps, &mut crate::problems::batch_rng(seed * SAMPLING_SEEDS + r)))
+            .collect();
+        let diverged = runs.iter().filter(|t| t.len() < steps + 1).count();
+        let whole: Vec<&Vec<f64>> = runs.iter().filter(|t| t.len() == steps + 1).collect();
+        if whole.is_empty() {
+            // every run exploded: draw the first seed's loss up to its explosion, so the chart still shows it
+            series.push(Series::line(
+                format!("{name} (seed 1 of {SAMPLING_SEEDS}, diverged at step {})", runs[0].len()),
+                color,
+                runs[0].iter().enumerate().map(|(t, v)| (t as f64, (v - f_star).max(super::common::GAP_FLOOR))).collect(),
+            ));
+        }
+        if !whole.is_empty() {
+            let mean: Vec<f64> =
+                (0..=steps).map(|t| whole.iter().map(|r| (r[t] - f_star).max(0.0)).sum::<f64>() / whole.len() as f64).collect();
+            let tail = &mean[steps - steps / 10..];
+            tails.push((name, tail.iter().sum::<f64>() / tail.len() as f64));
+            series.push(Series::line(
+                format!("{name} ({} seeds)", whole.len()),
+                color,
+                mean.iter().enumerate().map(|(t, v)| (t as f64, v.max(super::common::GAP_FLOOR))).collect(),
+            ));
+        }
+        if diverged > 0 {
+            // one step along aᵢ multiplies that component of the error by 1 − ηvᵢLᵢ: past 2 it grows
+            let top = l.iter().zip(probs.iter()).map(|(li, p)| lr * li / (n as f64 * p)).fold(0.0, f64::max);
+            let c = Claim::compare(top, 2.0);
+            let why = if c.rel == Rel::Gt { format!("; a step's curvature ηvᵢLᵢ reaches {} > 2", sig(top)) } else { String::new() };
+            let first = runs.iter().filter(|t| t.len() < steps + 1).map(|t| t.len()).min().unwrap_or(0);
+            let mut r = Readout::bad(
+                format!("{name} sampling"),
+                format!(
+                    "diverged in {diverged} of {SAMPLING_SEEDS} runs, first at step {first} (the loss grew past 1e6 × max(f(x₀), 1)){why}"
+                ),
+            );
+            if c.rel == Rel::Gt {
+                r = r.claiming(c);
+            }
+            readouts.push(r);
+        }
+    }
+    readouts.push(Readout::new(
+        "per-sample curvature Lᵢ = ‖aᵢ‖² (every tenth sample ×uneven)",
+        format!(
+            "L_max = {}, mean L̄ = {}: a uniform step's curvature ηvᵢLᵢ reaches ηL_max = {}; with pᵢ ∝ Lᵢ (vᵢ = L̄/Lᵢ) it is ηL̄ = {} for every i",
+            sig(l_max),
+            sig(l_mean),
+            sig(lr * l_max),
+            sig(lr * l_mean)
+        ),
+    ));
+    let (nu, ni) = (data.sampled_noise(&uniform, &x_star), data.sampled_noise(&importance, &x_star));
+    let c = Claim::compare(ni, nu);
+    readouts.push(
+        Readout::new("gradient noise at x*, E‖vᵢ∇fᵢ(x*)‖²", format!("importance {} {} uniform {}", sig(ni), c.symbol(), sig(nu)))
+            .claiming(c),
+    );
+    if let [(name, v)] = tails[..] {
+        readouts.push(Readout::new("mean f − f* over the last 10 % of steps", format!("{name}: {} (the other diverged)", sig(v))));
+    }
+    if let [(a_name, a), (b_name, b)] = tails[..] {
+        let c = Claim::compare(b, a);
+        readouts.push(
+            Readout::new("mean f − f* over the last 10 % of steps", format!("{b_name}: {} {} {a_name}: {}", sig(b), c.symbol(), sig(a)))
+                .claiming(c),
+        );
+    }
+    let chart = LineChart {
+        title: format!("uniform vs importance sampling, one sample per step, η = {} (mean of f − f* over seeds)", sig(lr)),
+        x_label: "step t".into(),
+        y_label: "f(x_t) − f*".into(),
+        y_log: true,
+        series,
+        ..Default::default()
+    };
+    (chart, readouts)
 }
 
 /// Builds the finite sum itself (not boxed: the chapter needs its data and its per-sample variance).
@@ -226,6 +335,7 @@ impl Chapter for Minibatch {
             "Set the label noise σ to 0 and look at the variance chart: the gradients still scatter away from x* (start at x* and the scatter vanishes).",
             "Raise B towards N in the variance chart: the measured points follow (N−B)/(N−1), not just 1/B.",
             "Lower η at fixed B and T: the running mean first ends lower (a lower noise floor), then higher once the transient no longer decays within T steps (see the noise-floor readout).",
+            "On the sampling chart, every tenth sample is 10× steeper: importance sampling (pᵢ ∝ Lᵢ) ends over 100× lower than uniform sampling at the default η. Set η = 0.05 and the uneven factor to 100: uniform sampling diverges, while importance sampling (ηL̄ = 0.62 < 2) stays stable and its loss falls to its noise floor.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -253,6 +363,8 @@ impl Chapter for Minibatch {
             Control::int("samples", "samples N", 16, 512, 256),
             Control::int("seed", "seed (data and batches)", 0, 9999, 0),
             Control::point("x0", "start x₀ (click the map)", (-3.0, 3.0), -10.0, 10.0),
+            Control::log_range("uneven", "uneven samples: every tenth Lᵢ ×", 1.0, 100.0, 10.0)
+                .help("for the sampling chart: every tenth sample's row is scaled so that its curvature Lᵢ = ‖aᵢ‖² grows by this factor"),
         ]
     }
     fn canvases(&self) -> Vec<Canvas> {
@@ -274,6 +386,12 @@ impl Chapter for Minibatch {
                 label: "level sets of the least-squares loss with the paths of mini-batch SGD and full-batch gradient descent",
                 aspect: 0.75,
                 clickable: true,
+            },
+            Canvas {
+                id: "sampling",
+                label: "loss of SGD with one sample per step under uniform and importance sampling (probabilities proportional to each sample's curvature)",
+                aspect: 0.6,
+                clickable: false,
             },
         ]
     }
@@ -553,6 +671,10 @@ impl Chapter for Minibatch {
                 if seeds > 1 { "s" } else { "" }
             )));
         }
+
+        let (chart, readouts) = sampling_section(&fs, p.uneven, &x0, lr, steps, seed);
+        scene.charts.push(("sampling", Chart::Lines(chart)));
+        scene.readout.extend(readouts);
 
         for (k, v) in [("batch", b.to_string()), ("lr", sig(lr)), ("l", sig(l)), ("gap0", sig(gap0)), ("sigma", sig(sigma))] {
             scene.values.push((k.into(), v));

@@ -56,12 +56,7 @@ impl FiniteSumSpec {
         let a = Array2::from_shape_fn((n, d), |(_, j)| scale(j) * normal());
         let x_star: Vec<f64> = (0..d).map(|_| normal()).collect();
         let y: Vec<f64> = (0..n).map(|i| (0..d).map(|j| a[[i, j]] * x_star[j]).sum::<f64>() + self.noise * normal()).collect();
-        let gram = a.t().dot(&a) / n as f64;
-        let l = symmetric_eigenvalues(gram.view()).first().copied().unwrap_or(0.0);
-        let mut fs = FiniteSum { a, y, batch: self.batch, f_star: 0.0, l };
-        let aty: Vec<f64> = (0..d).map(|j| (0..n).map(|i| fs.a[[i, j]] * fs.y[i]).sum::<f64>() / n as f64).collect();
-        fs.f_star = solve(gram.view(), &aty).map_or(0.0, |x| fs.value(&x));
-        Ok(fs)
+        Ok(FiniteSum::from_data(a, y, self.batch))
     }
 }
 
@@ -162,6 +157,89 @@ fn mean_grad<'s>(samples: impl Iterator<Item = (&'s [f64], f64)>, x: &[f64], cou
 }
 
 impl FiniteSum {
+    /// The finite sum of the rows `a` (N × d) with labels `y`, mini-batches of `batch`; its smoothness and
+    /// minimum are computed here.
+    pub fn from_data(a: Array2<f64>, y: Vec<f64>, batch: usize) -> FiniteSum {
+        let n = a.nrows();
+        let gram = a.t().dot(&a) / n.max(1) as f64;
+        let l = symmetric_eigenvalues(gram.view()).first().copied().unwrap_or(0.0);
+        let mut fs = FiniteSum { a, y, batch, f_star: 0.0, l };
+        fs.f_star = fs.minimizer().map_or(0.0, |x| fs.value(&x));
+        fs
+    }
+
+    /// The least-squares solution `x* = (AᵀA)⁻¹Aᵀy` (`None` when `AᵀA` is singular).
+    pub fn minimizer(&self) -> Option<Vec<f64>> {
+        let (n, d) = self.a.dim();
+        let gram = self.a.t().dot(&self.a) / n.max(1) as f64;
+        let aty: Vec<f64> = (0..d).map(|j| (0..n).map(|i| self.a[[i, j]] * self.y[i]).sum::<f64>() / n.max(1) as f64).collect();
+        solve(gram.view(), &aty)
+    }
+
+    /// The smoothness constant of each sample, `Lᵢ = ‖aᵢ‖²`.
+    pub fn sample_smoothness(&self) -> Vec<f64> {
+        self.rows().map(|(a, _)| a.iter().map(|v| v * v).sum()).collect()
+    }
+
+    /// SGD with arbitrary sampling, the lecture's stochastic reformulation with one sample per step: draw `i`
+    /// with probability `probs[i]` and step `x ← x − η·vᵢ∇fᵢ(x)` with `vᵢ = 1/(N·pᵢ)`, so that
+    /// `E[vᵢ∇fᵢ(x)] = ∇f(x)` (uniform sampling is `pᵢ = 1/N`, `vᵢ = 1`). Returns `f(x_t)` for `t = 0..=steps`,
+    /// shorter when the run explodes: the loss stops being finite or passes 1e6 × max(f(x₀), 1) (the run
+    /// loop's rule, see `run::EXPLOSION`; the loss of least squares is never negative).
+    pub fn sgd_with_sampling(&self, probs: &[f64], x0: &[f64], lr: f64, steps: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+        use rand::Rng;
+        let n = self.y.len();
+        let mut cumulative = Vec::with_capacity(n);
+        let mut acc = 0.0;
+        for p in probs {
+            acc += p;
+            cumulative.push(acc);
+        }
+        let (data, d) = self.data();
+        // f(x) = ½xᵀGx − cᵀx + ½‖y‖²/N with G = AᵀA/N, c = Aᵀy/N: O(d²) per step instead of O(N·d)
+        let nf = n.max(1) as f64;
+        let g: Vec<f64> = (0..d * d).map(|k| self.rows().map(|(a, _)| a[k / d] * a[k % d]).sum::<f64>() / nf).collect();
+        let c: Vec<f64> = (0..d).map(|j| self.rows().map(|(a, y)| a[j] * y).sum::<f64>() / nf).collect();
+        let yy = self.y.iter().map(|y| y * y).sum::<f64>() / (2.0 * nf);
+        let value = |x: &[f64]| {
+            let quad: f64 = (0..d).map(|i| x[i] * (0..d).map(|j| g[i * d + j] * x[j]).sum::<f64>()).sum();
+            0.5 * quad - c.iter().zip(x).map(|(c, x)| c * x).sum::<f64>() + yy
+        };
+        let mut x = x0.to_vec();
+        let mut out = Vec::with_capacity(steps + 1);
+        out.push(value(&x));
+        let limit = 1e6 * out[0].max(1.0);
+        for _ in 0..steps {
+            let u: f64 = rng.gen::<f64>() * acc;
+            let i = cumulative.partition_point(|c| *c <= u).min(n - 1);
+            let a = &data[i * d..(i + 1) * d];
+            let step = lr / (n as f64 * probs[i]) * residual(a, &x, self.y[i]);
+            for (xj, aj) in x.iter_mut().zip(a) {
+                *xj -= step * aj;
+            }
+            let f = value(&x);
+            if !f.is_finite() || f > limit {
+                break;
+            }
+            out.push(f);
+        }
+        out
+    }
+
+    /// The noise of the sampled gradient at `x`: `E‖vᵢ∇fᵢ(x) − ∇f(x)‖² = Σᵢ pᵢ‖∇fᵢ(x)/(N pᵢ) − ∇f(x)‖²`.
+    pub fn sampled_noise(&self, probs: &[f64], x: &[f64]) -> f64 {
+        let n = self.y.len() as f64;
+        let mut full = vec![0.0; x.len()];
+        self.grad(x, &mut full);
+        self.rows()
+            .zip(probs)
+            .map(|((a, y), p)| {
+                let r = residual(a, x, y) / (n * p);
+                p * a.iter().zip(&full).map(|(a, f)| (r * a - f).powi(2)).sum::<f64>()
+            })
+            .sum()
+    }
+
     /// The samples' rows `aᵢ`, contiguous: the loops run over these rather than over ndarray row views,
     /// whose per-row overhead costs more than the arithmetic in two dimensions (same operations in the
     /// same order, so the same results).

@@ -96,4 +96,21 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Set the label noise σ to 0", zero_label_noise),
     ("Raise B towards N", raise_b_towards_n),
     ("Lower η at fixed B and T", lower_lr),
+    ("On the sampling chart, every tenth sample is 10× steeper", sampling),
 ];
+
+fn sampling() {
+    let tails = |s: &Scene| readout(s, "mean f − f* over the last 10 % of steps").claims.clone();
+    let s = scene(ID, &[]);
+    let c = &tails(&s)[0];
+    assert!(c.holds() && c.lhs * 100.0 < c.rhs, "importance {} vs uniform {}", c.lhs, c.rhs);
+    let s = scene(ID, &[("lr", "0.05"), ("uneven", "100")]);
+    assert!(readout(&s, "uniform sampling").value.contains("diverged in 8 of 8"), "{:?}", s.readout);
+    assert!(s.readout.iter().all(|r| !r.label.starts_with("importance")), "importance sampling diverged: {:?}", s.readout);
+    let curv = readout(&s, "per-sample curvature");
+    assert!(curv.value.contains("ηL̄ = 0.62"), "{}", curv.value);
+    let last = lines(&s, "sampling").series.iter().find(|x| x.name.starts_with("importance")).expect("importance series").points.clone();
+    let tail = &last[last.len() - last.len() / 10..];
+    let tail_max = tail.iter().map(|p| p.1).fold(0.0, f64::max);
+    assert!(tail_max < last[0].1 / 2.0, "importance sampling's loss falls and stays down: {:?} → tail max {tail_max}", last[0]);
+}
