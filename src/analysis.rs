@@ -269,6 +269,103 @@ pub fn running_mean(values: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// A run of [`lbfgs`]: the iterates, their losses and gradient norms, and the function evaluations spent
+/// (line search included).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LbfgsTrace {
+    pub params: Vec<Vec<f64>>,
+    pub loss: Vec<f64>,
+    pub grad_norm: Vec<f64>,
+    pub evaluations: usize,
+    /// Why the run stopped before `steps` (converged, or left the finite numbers), if it did.
+    pub stopped: Option<String>,
+}
+
+/// L-BFGS with memory `m` (Nocedal & Wright, Algorithm 7.4: the two-loop recursion with the initial scaling
+/// `γ = sᵀy/yᵀy`) and a weak Wolfe line search from the unit step (`c₁ = 1e-4`, `c₂ = 0.9`, bisection and
+/// doubling, at most 61 trials; each trial is one value and one gradient). A pair with `sᵀy ≤ 1e-12·‖s‖‖y‖` is not stored (the update would lose positive definiteness);
+/// a direction that is not a descent direction is replaced by −∇f and the memory cleared. Stops when
+/// ‖∇f‖ ≤ `tol`, after `steps` steps, or when the loss or iterate stops being finite (e.g. on a landscape
+/// that is unbounded below).
+pub fn lbfgs(problem: &dyn crate::problems::Problem, x0: &[f64], m: usize, steps: usize, tol: f64) -> LbfgsTrace {
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let n = x0.len();
+    let mut x = x0.to_vec();
+    let mut g = vec![0.0; n];
+    problem.grad(&x, &mut g);
+    let mut f = problem.value(&x);
+    let mut out = LbfgsTrace { params: vec![x.clone()], loss: vec![f], grad_norm: vec![dot(&g, &g).sqrt()], evaluations: 1, stopped: None };
+    let mut mem: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> = std::collections::VecDeque::new();
+    for _ in 0..steps {
+        if *out.grad_norm.last().unwrap_or(&0.0) <= tol {
+            out.stopped = Some(format!("‖∇f‖ ≤ {tol:e}"));
+            break;
+        }
+        // the two-loop recursion: d = −H_k ∇f
+        let mut q = g.clone();
+        let mut alphas = Vec::with_capacity(mem.len());
+        for (s, y, rho) in mem.iter().rev() {
+            let a = rho * dot(s, &q);
+            q.iter_mut().zip(y).for_each(|(qi, yi)| *qi -= a * yi);
+            alphas.push(a);
+        }
+        let gamma = mem.back().map_or(1.0, |(s, y, _)| dot(s, y) / dot(y, y));
+        let mut r: Vec<f64> = q.iter().map(|v| gamma * v).collect();
+        for ((s, y, rho), a) in mem.iter().zip(alphas.iter().rev()) {
+            let b = rho * dot(y, &r);
+            r.iter_mut().zip(s).for_each(|(ri, si)| *ri += (a - b) * si);
+        }
+        let mut d: Vec<f64> = r.iter().map(|v| -v).collect();
+        let mut slope = dot(&g, &d);
+        if slope.is_nan() || slope >= 0.0 {
+            mem.clear();
+            d = g.iter().map(|v| -v).collect();
+            slope = -dot(&g, &g);
+        }
+        // weak Wolfe line search by bisection (Lewis & Overton): sufficient decrease (c₁ = 1e-4) and curvature
+        // (c₂ = 0.9), which keeps sᵀy > 0 on non-convex landscapes
+        let (mut lo, mut hi, mut t) = (0.0f64, f64::INFINITY, 1.0f64);
+        let mut next = x.clone();
+        let mut f_next = f;
+        let mut g_next = vec![0.0; n];
+        for _ in 0..=60 {
+            next.iter_mut().zip(&x).zip(&d).for_each(|((ni, xi), di)| *ni = xi + t * di);
+            f_next = problem.value(&next);
+            problem.grad(&next, &mut g_next);
+            out.evaluations += 1;
+            if f_next.is_nan() || f_next > f + 1e-4 * t * slope {
+                hi = t;
+            } else if dot(&g_next, &d) < 0.9 * slope {
+                lo = t;
+            } else {
+                break;
+            }
+            t = if hi.is_finite() { 0.5 * (lo + hi) } else { 2.0 * lo };
+            if !t.is_finite() || t > 1e30 {
+                break;
+            }
+        }
+        if !f_next.is_finite() || next.iter().any(|v| !v.is_finite()) || g_next.iter().any(|v| !v.is_finite()) {
+            out.stopped = Some("the loss or the iterate stopped being finite".into());
+            break;
+        }
+        let s: Vec<f64> = next.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = g_next.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if sy > 1e-12 * dot(&s, &s).sqrt() * dot(&y, &y).sqrt() {
+            if mem.len() == m.max(1) {
+                mem.pop_front();
+            }
+            mem.push_back((s, y, 1.0 / sy));
+        }
+        (x, g, f) = (next, g_next, f_next);
+        out.params.push(x.clone());
+        out.loss.push(f);
+        out.grad_norm.push(dot(&g, &g).sqrt());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

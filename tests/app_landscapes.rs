@@ -80,3 +80,74 @@ fn newtons_convergence_near_its_limit_is_faster_than_linear() {
     let (_, s) = optlab::app::compute_raw(c, &raw(&[]));
     assert!(s.readout.iter().any(|r| r.value.starts_with("Newton lands on its limit in one step")));
 }
+
+/// The quasi-Newton comparison (issue 8 §3): L-BFGS on the order chart with its steps and evaluations;
+/// a longer memory needs fewer steps on Rosenbrock; on the saddle it says it did not converge.
+#[test]
+fn lbfgs_is_compared_with_newton() {
+    let run = |pairs: &[(&str, &str)]| {
+        let (_, s) = optlab::app::compute_raw(
+            optlab::app::chapter("landscapes").unwrap(),
+            &pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        );
+        s
+    };
+    let steps = |s: &optlab::app::Scene| -> usize {
+        let r = s.readout.iter().find(|r| r.label.starts_with("L-BFGS")).expect("L-BFGS readout");
+        r.value
+            .split("after ")
+            .nth(1)
+            .and_then(|v| v.split(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{}", r.value))
+    };
+    let s5 = run(&[("problem", "rosenbrock")]);
+    let s1 = run(&[("problem", "rosenbrock"), ("lbfgs_m", "1")]);
+    assert!(steps(&s5) < steps(&s1), "m = 5: {} steps, m = 1: {}", steps(&s5), steps(&s1));
+    let order = s5.charts.iter().find(|(id, _)| *id == "order").unwrap();
+    assert!(
+        matches!(order.1, optlab::app::Chart::Lines(ref c) if c.series.iter().any(|x| x.name == "L-BFGS (m = 5)" && x.points.len() >= 3))
+    );
+    let saddle = run(&[("problem", "saddle")]);
+    let r = saddle.readout.iter().find(|r| r.label.starts_with("L-BFGS")).unwrap();
+    assert!(r.value.contains("not converged") || r.value.contains("stopped"), "{}", r.value);
+    let cost = s5.readout.iter().find(|r| r.label.starts_with("cost per step")).unwrap();
+    assert!(cost.value.contains("4mN = 2.00e7") && cost.value.contains("2mN = 1.00e7"), "{}", cost.value);
+}
+
+/// L-BFGS itself: Armijo keeps the loss non-increasing, it reaches Rosenbrock's minimum (1, 1) and an
+/// 8-dimensional quadratic's minimizer, and gives up without a panic on a landscape unbounded below.
+#[test]
+fn lbfgs_converges_and_never_increases_the_loss() {
+    use optlab::analysis::lbfgs;
+    use optlab::problems::ProblemSpec;
+    let rb = ProblemSpec::rosenbrock().build(0).unwrap();
+    let t = lbfgs(rb.as_ref(), &[-1.2, 1.0], 5, 200, 1e-10);
+    assert!(t.loss.windows(2).all(|w| w[1] <= w[0]), "loss increased");
+    let end = t.params.last().unwrap();
+    assert!((end[0] - 1.0).abs() < 1e-8 && (end[1] - 1.0).abs() < 1e-8, "{end:?}");
+    let n: usize = 8;
+    let a: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    if i == j {
+                        1.0 + i as f64
+                    } else if i.abs_diff(j) == 1 {
+                        0.3
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let q = ProblemSpec::quadratic(a, vec![1.0; n]).build(0).unwrap();
+    let t = lbfgs(q.as_ref(), &vec![0.0; n], 10, 200, 1e-12);
+    let mut g = vec![0.0; n];
+    q.grad(t.params.last().unwrap(), &mut g);
+    assert!(g.iter().map(|v| v * v).sum::<f64>().sqrt() <= 1e-12, "{g:?}");
+    let s = ProblemSpec::saddle().build(0).unwrap();
+    let t = lbfgs(s.as_ref(), &[1.0, 1e-3], 5, 3000, 1e-10);
+    assert!(t.loss.iter().all(|f| f.is_finite()) && *t.loss.last().unwrap() < -1e6, "{:?}", t.loss.last());
+}

@@ -24,6 +24,7 @@ pub struct Params {
     pub x0: (f64, f64),
     pub newton: bool,
     pub n_params: f64,
+    pub lbfgs_m: usize,
 }
 
 impl Params {
@@ -198,6 +199,8 @@ impl Chapter for Landscapes {
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
             Control::toggle("newton", "show Newton's method", true),
             Control::log_range("n_params", "model size N (cost comparison)", 1e2, 1e10, 1e6).unit("parameters"),
+            Control::int("lbfgs_m", "L-BFGS memory m (quasi-Newton, on the order chart)", 1, 20, 5)
+                .help("pairs (s, y) kept to approximate the inverse Hessian: about 4mN operations and 2mN numbers per step"),
         ]
     }
     fn canvases(&self) -> Vec<Canvas> {
@@ -266,7 +269,7 @@ impl Chapter for Landscapes {
         map.markers.push((x, y, "x₀".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
-        let (order_chart, order_lines) = newton_order(&prob, (x, y), report.runs.first());
+        let (order_chart, order_lines) = newton_order(&prob, (x, y), report.runs.first(), p.lbfgs_m);
         scene.charts.push(("order", Chart::Lines(order_chart)));
         scene.readout.extend(order_lines);
         let (saddle_chart, saddle_lines) = saddles_in_high_dimension();
@@ -320,11 +323,15 @@ impl Chapter for Landscapes {
             scene.values.push(("two_over_l".into(), "2/\\sup\\lambda_{\\max}".into()));
         }
         let n = p.n_params;
+        let m = p.lbfgs_m as f64;
         scene.readout.push(Readout::new(
             format!("cost per step at N = {}", sig(n)),
             format!(
-                "gradient ≈ {} operations; Newton ≈ N³ = {} operations and N² = {} stored numbers ({} bytes)",
+                "gradient ≈ {} operations; L-BFGS (m = {}) ≈ 4mN = {} operations and 2mN = {} stored numbers; Newton ≈ N³ = {} operations and N² = {} stored numbers ({} bytes)",
                 sig(n),
+                p.lbfgs_m,
+                sig(4.0 * m * n),
+                sig(2.0 * m * n),
                 sig(n.powi(3)),
                 sig(n * n),
                 sig(8.0 * n * n)
@@ -450,7 +457,7 @@ fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
 /// `e_t = ‖x_t − x_T‖` to the point it converges to, plotted as `(log e_t, log e_{t+1})` beside lines of
 /// slope 1 (linear convergence) and 2 (quadratic); the order `p = log(e_{t+1}/e_t) / log(e_t/e_{t−1})` from
 /// the last three errors above rounding.
-fn newton_order(prob: &ProblemSpec, start: (f64, f64), gd: Option<&crate::run::Trace>) -> (LineChart, Vec<Readout>) {
+fn newton_order(prob: &ProblemSpec, start: (f64, f64), gd: Option<&crate::run::Trace>, m: usize) -> (LineChart, Vec<Readout>) {
     let spec = spec_of(prob.clone(), vec![start.0, start.1], vec![("Newton".into(), OptimizerSpec::Newton(NewtonSpec::default()))], 40, 0);
     let mut chart = LineChart {
         title: "Newton near its limit: e_{t+1} against e_t".into(),
@@ -519,5 +526,42 @@ fn newton_order(prob: &ProblemSpec, start: (f64, f64), gd: Option<&crate::run::T
         chart.series.insert(0, Series::line("gradient descent", 0, gd_pts).with_mark(Mark::Points));
     }
     chart.series.insert(0, Series::line("Newton: (log e_t, log e_{t+1})", 1, pts).with_mark(Mark::LinePoints));
-    (chart, vec![Readout::new("Newton's order of convergence near its limit", line)])
+    let mut lines = vec![Readout::new("Newton's order of convergence near its limit", line)];
+    // quasi-Newton: L-BFGS with memory m from the same start, errors to its own limit
+    if let Ok(built) = prob.build(0) {
+        let q = crate::analysis::lbfgs(built.as_ref(), &[start.0, start.1], m, 100, 1e-10);
+        let converged = q.grad_norm.last().is_some_and(|g| *g <= 1e-10);
+        let newton_steps = t.grad_norm.iter().position(|g| *g <= 1e-10);
+        let last_g = q.grad_norm.last().copied().unwrap_or(f64::NAN);
+        let text = if converged {
+            let lim = q.params.last().cloned().unwrap_or_default();
+            let e: Vec<f64> = q.params.iter().map(|p| (p[0] - lim[0]).hypot(p[1] - lim[1])).take_while(|e| *e > floor).collect();
+            let qpts: Vec<(f64, f64)> = e.windows(2).map(|w| (w[0].log10(), w[1].log10())).collect();
+            if !qpts.is_empty() {
+                chart.series.insert(1, Series::line(format!("L-BFGS (m = {m})"), 4, qpts).with_mark(Mark::LinePoints));
+            }
+            format!(
+                "‖∇f‖ ≤ 1e-10 after {} steps and {} function evaluations (Newton: {}); each step costs O(mN), not O(N³)",
+                q.loss.len() - 1,
+                q.evaluations,
+                newton_steps.map_or("not within 40 steps".to_string(), |s| format!("{s} step{}", if s == 1 { "" } else { "s" }))
+            )
+        } else {
+            match &q.stopped {
+                Some(why) => format!("stopped after {} steps: {why}", q.loss.len() - 1),
+                None => format!(
+                    "‖∇f‖ = {} and f = {} after {} steps: not converged",
+                    sig(q.grad_norm.last().copied().unwrap_or(f64::NAN)),
+                    sig(q.loss.last().copied().unwrap_or(f64::NAN)),
+                    q.loss.len() - 1
+                ),
+            }
+        };
+        let mut r = Readout::new(format!("L-BFGS (m = {m}, weak Wolfe line search) from x₀"), text);
+        if converged {
+            r = r.claiming(Claim::new(last_g, Rel::Le, 1e-10));
+        }
+        lines.push(r);
+    }
+    (chart, lines)
 }
