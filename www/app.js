@@ -19,6 +19,7 @@ const el = (tag, attrs = {}, ...kids) => {
 const app = {
   wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
   embed: false, theme: "auto", pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control
   notes: [],
@@ -139,7 +140,7 @@ function controlRow(c) {
     app.notes = [];
     out.textContent = showValue(c, v);
     if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v)); // now, not a frame late
-    schedule();
+    changed();
   };
   input.addEventListener(k.type === "point" ? "change" : "input", onChange);
   return row;
@@ -177,7 +178,7 @@ function textRow(c, id) {
     app.state[c.name] = text;
     app.notes = [];
     out.textContent = showValue(c, text);
-    schedule();
+    changed();
   };
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => commit(input.value), 400); });
   input.addEventListener("change", () => commit(input.value));
@@ -294,6 +295,9 @@ function schedule() {
 
 function render() { show(null); }
 
+// A change of the state (by hand, link, click or message): redraw once, and tell the parent once it is drawn.
+function changed() { app.announce = true; schedule(); }
+
 // Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
 function show(steps) {
   const t0 = performance.now();
@@ -322,9 +326,11 @@ function show(steps) {
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
   $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms`;
-  if (window.parent !== window) {
+  // one "rendered" per change (not per redraw: a resize or a training frame is no change of the state)
+  if (app.announce && window.parent !== window) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
   }
+  app.announce = false;
 }
 
 // Live chapters (training): play / pause / step / reset, advancing in bounded slices per animation frame.
@@ -411,7 +417,7 @@ function buildChapter(info) {
         const rect = canvas.getBoundingClientRect();
         const k = canvas.width / rect.width;
         const upd = app.session.click(info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state);
-        if (Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; schedule(); }
+        if (Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
       });
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
@@ -472,6 +478,7 @@ function start(id, raw, moveFocus = false) {
     Object.assign($(".text-status", row), { className: "text-status error", textContent: `${why} The text from the link is kept in the box.` });
   }
   syncControls();
+  app.announce = true;
   render();
   document.title = `${info.title} · optlab`;
   if (moveFocus) {
@@ -480,42 +487,51 @@ function start(id, raw, moveFocus = false) {
   }
 }
 
-// The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls and is answered with
-// {type: "optlab:applied", state, rejected: [{name, reason}], adjusted: [{name, from, to, reason}]}: an unknown
-// name, an array or object, or a value that is no value of the control (checked by the core) is rejected and
-// the control keeps its current value; an out-of-range value is clamped. {type: "optlab:get"} replies with
-// {type: "optlab:state"}. Anything else is ignored.
-window.addEventListener("message", (e) => {
+// The slide-deck API (README, "Embedding in slides"). Only two shapes are accepted; anything else is ignored:
+//   {type: "optlab:set", values: {name: value, …}} sets controls and is answered (to its sender) with
+//     {type: "optlab:applied", chapter, state, rejected: [{name, reason}], adjusted: [{name, from, to, reason}]}:
+//     an unknown name, an array or object, or a value that is no value of the control (checked by the core,
+//     Control::classify) is rejected and the control keeps its current value; an out-of-range value is clamped;
+//   {type: "optlab:get"} is answered with {type: "optlab:state", chapter, state}.
+// The listener exists before the wasm starts (the page posts {type: "optlab:ready"} to its parent then);
+// messages that arrive earlier wait in `early` and are applied once the chapter is shown.
+const early = [];
+const plainObject = (v) => !!v && typeof v === "object" && !Array.isArray(v);
+function onMessage(e) {
   const d = e.data;
-  if (!d || typeof d !== "object" || !app.chapter) return;
-  if (d.type === "optlab:set" && d.values && typeof d.values === "object" && !Array.isArray(d.values)) {
-    const rejected = [], adjusted = [];
-    const names = new Set(app.chapter.controls.map((c) => c.name));
-    for (const name of Object.keys(d.values).slice(0, 200)) {
-      if (!names.has(name)) rejected.push({ name: String(name).slice(0, 80), reason: `${app.chapter.id} has no control of that name` });
-    }
-    // presets first, so that values given beside a preset win over the ones it implies
-    const given = app.chapter.controls.filter((c) => Object.hasOwn(d.values, c.name));
-    given.sort((a, b) => Number(!presetOf(a, String(d.values[a.name]))) - Number(!presetOf(b, String(d.values[b.name]))));
-    for (const c of given) {
-      const v = d.values[c.name];
-      if (v === null || v === undefined || typeof v === "object" || typeof v === "function") {
-        rejected.push({ name: c.name, reason: `${c.label}: ${Array.isArray(v) ? "a list" : "that"} is not a value of this control; kept ${app.state[c.name]}` });
-        continue;
-      }
-      const r = app.wasm.classify(app.chapter.id, c.name, String(v));
-      if (!r) continue;
-      if (r.outcome === "invalid") rejected.push({ name: c.name, reason: `${r.reason}; kept ${app.state[c.name]}` });
-      else if (r.outcome === "adjusted") { adjusted.push({ name: c.name, from: String(v).slice(0, 80), to: r.value, reason: r.reason }); setValue(c, r.value); }
-      else setValue(c, r.value);
-    }
-    app.notes = [...rejected.map((x) => ({ level: "warn", text: x.reason })), ...adjusted.map((x) => ({ level: "warn", text: x.reason }))];
-    schedule();
-    if (e.source) e.source.postMessage({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, rejected, adjusted }, "*");
-  } else if (d.type === "optlab:get" && e.source) {
-    e.source.postMessage({ type: "optlab:state", chapter: app.chapter.id, state: app.state }, "*");
+  if (!plainObject(d)) return;
+  const set = d.type === "optlab:set" && plainObject(d.values);
+  if (!set && d.type !== "optlab:get") return;
+  if (!app.chapter) { if (early.length < 100) early.push(e); return; }
+  const reply = (m) => { if (e.source) e.source.postMessage(m, "*"); };
+  if (!set) { reply({ type: "optlab:state", chapter: app.chapter.id, state: { ...app.state } }); return; }
+  const rejected = [], adjusted = [];
+  const names = new Set(app.chapter.controls.map((c) => c.name));
+  for (const name of Object.keys(d.values).slice(0, 200)) {
+    if (!names.has(name)) rejected.push({ name: String(name).slice(0, 80), reason: `${app.chapter.id} has no control of that name` });
   }
-});
+  // presets first, so that values given beside a preset win over the ones it implies
+  const given = app.chapter.controls.filter((c) => Object.hasOwn(d.values, c.name));
+  given.sort((a, b) => Number(!presetOf(a, String(d.values[a.name]))) - Number(!presetOf(b, String(d.values[b.name]))));
+  for (const c of given) {
+    const v = d.values[c.name];
+    if (v === null || v === undefined || typeof v === "object" || typeof v === "function") {
+      rejected.push({ name: c.name, reason: `${c.label}: ${Array.isArray(v) ? "a list" : "that"} is not a value of this control; kept ${app.state[c.name]}` });
+      continue;
+    }
+    const r = app.wasm.classify(app.chapter.id, c.name, String(v));
+    if (!r) continue;
+    if (r.outcome === "invalid") rejected.push({ name: c.name, reason: `${r.reason}; kept ${app.state[c.name]}` });
+    else if (r.outcome === "adjusted") { adjusted.push({ name: c.name, from: String(v).slice(0, 80), to: r.value, reason: r.reason }); setValue(c, r.value); }
+    else setValue(c, r.value);
+  }
+  // the page says what it did not take as asked (until the next change by hand)
+  app.notes = [...rejected, ...adjusted].map((x) => ({ level: "warn", text: x.reason }));
+  reply({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, rejected, adjusted });
+  changed();
+}
+window.addEventListener("message", onMessage);
+if (window.parent !== window) window.parent.postMessage({ type: "optlab:ready" }, "*");
 
 function boot() {
   app.wasm = window.wasmBindings;
@@ -527,13 +543,16 @@ function boot() {
   app.hide = new Set((raw.hide || "").split(",").map((s) => s.trim()).filter(Boolean));
   document.body.classList.toggle("embed", app.embed);
   applyTheme();
-  $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); schedule(); });
+  $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); changed(); });
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { applyTheme(); schedule(); });
-  new ResizeObserver(() => schedule()).observe($("#chapter"));
+  // the canvases' sizes follow the chapter's width only: a height change (a message appearing) needs no redraw
+  let width = -1;
+  new ResizeObserver(([en]) => { if (en.contentRect.width !== width) { width = en.contentRect.width; schedule(); } }).observe($("#chapter"));
   const controls = {};
   for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
   start(raw.chapter, controls);
   document.body.dataset.ready = "true";
+  for (const e of early.splice(0)) onMessage(e);
 }
 
 if (window.wasmBindings) boot();
