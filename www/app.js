@@ -555,5 +555,21 @@ function boot() {
   for (const e of early.splice(0)) onMessage(e);
 }
 
-if (window.wasmBindings) boot();
-else window.addEventListener("TrunkApplicationStarted", boot, { once: true });
+// This file is the page's only script besides KaTeX (the Content-Security-Policy in index.html allows no
+// inline script): Trunk writes the tag that loads it, with the names of the wasm-bindgen glue and the wasm
+// (Trunk.toml, pattern_script), and the wasm is started here, after the message listener above exists.
+async function load() {
+  const tag = document.querySelector("script[data-js][data-wasm]");
+  try {
+    if (!tag) throw new Error("the page does not name its WebAssembly (build it with `trunk build --release`)");
+    const bindings = await import(new URL(tag.dataset.js, document.baseURI).href);
+    await bindings.default({ module_or_path: new URL(tag.dataset.wasm, document.baseURI) });
+    window.wasmBindings = bindings;
+  } catch (err) {
+    const p = $("#loading");
+    if (p) Object.assign(p, { className: "msg error", textContent: `The optimizers could not be loaded: ${err && err.message ? err.message : err}` });
+    return;
+  }
+  boot();
+}
+load();
