@@ -104,6 +104,14 @@ function showValue(c, v) {
   return v;
 }
 
+// What a screen reader says for a slider: "η = 1.05, log scale", "rotation: 30 °", "steps T: 150".
+const SYMBOL = /^[\p{L}][\p{L}\p{N}₀-₉′*]{0,2}$/u;
+function valueText(c, v) {
+  const shown = showValue(c, v) || String(v);
+  const said = SYMBOL.test(c.unit) ? `${c.unit} = ${shown}` : `${c.label}: ${shown}${c.unit ? " " + c.unit : ""}`;
+  return c.kind.type === "range" && c.kind.log ? `${said}, log scale` : said;
+}
+
 function controlRow(c) {
   const id = `ctl-${c.name}`;
   const k = c.kind;
@@ -241,8 +249,10 @@ function syncControls() {
     $("output", row).textContent = showValue(c, v);
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
     row.hidden = !visible || app.hide.has(c.name);
-    // only sliders take aria-valuetext (a select or checkbox announces its own value)
-    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v));
+    if (input.type === "range") {
+      const said = valueText(c, v);
+      if (input.getAttribute("aria-valuetext") !== said) input.setAttribute("aria-valuetext", said);
+    }
   }
 }
 
@@ -313,14 +323,15 @@ function show(steps) {
   for (const line of r.readout) {
     ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
   }
-  // replaced only when its text changes, so that a screen reader does not announce the same note at every step
+  // replaced only when the text changes: a live region that is rewritten is announced again
+  const all = [...app.notes, ...r.messages];
+  const said = all.map((m) => `${m.level}|${m.text}`).join("\n");
   const msgs = $("#messages");
-  const notes = [...app.notes, ...r.messages];
-  const key = notes.map((m) => `${m.level}:${m.text}`).join("\n");
-  if (msgs.dataset.key !== key) {
-    msgs.dataset.key = key;
-    msgs.replaceChildren(...notes.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
+  if (msgs.dataset.said !== said) {
+    msgs.dataset.said = said;
+    msgs.replaceChildren(...all.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
   }
+  announceResult(r.readout[0]);
   renderFormulas(r.values);
   updateUrl();
   app.renders += 1;
@@ -331,6 +342,17 @@ function show(steps) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
   }
   app.announce = false;
+}
+
+// One concise result line for screen readers (the first readout line), said once the controls are still.
+let resultTimer = 0;
+function announceResult(line) {
+  clearTimeout(resultTimer);
+  resultTimer = setTimeout(() => {
+    const p = $("#result");
+    const text = line ? `${line.label}: ${line.value}` : "";
+    if (p && p.textContent !== text) p.textContent = text;
+  }, 700);
 }
 
 // Live chapters (training): play / pause / step / reset, advancing in bounded slices per animation frame.
@@ -348,14 +370,19 @@ function setPlaying(on) {
   if (b) { b.textContent = on ? "Pause" : "Play"; b.setAttribute("aria-pressed", String(on)); }
   if (on) requestAnimationFrame(liveLoop);
 }
-// With prefers-reduced-motion the plots are redrawn twice a second instead of every frame.
+// With prefers-reduced-motion: reduce, the run still advances every frame but its plots (and progress) are
+// drawn only twice a second, and at the end.
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
-let lastLiveDraw = 0;
+let lastDrawn = 0;
 function liveLoop(now) {
   if (!app.playing || !app.chapter.live) return;
-  if (!reducedMotion.matches || !now || now - lastLiveDraw >= 500) {
-    lastLiveDraw = now || performance.now();
-    show(Math.max(1, Number(app.state.speed) || 10) * (reducedMotion.matches ? 30 : 1));
+  const steps = Math.max(1, Number(app.state.speed) || 10);
+  if (reducedMotion.matches && now - lastDrawn < 500) {
+    const p = app.session.advance(app.chapter.id, app.state, steps, 10);
+    if (p && p[0] >= p[1]) show(0);
+  } else {
+    lastDrawn = now;
+    show(steps);
   }
   if (app.playing) requestAnimationFrame(liveLoop);
 }
@@ -393,7 +420,7 @@ function buildChapter(info) {
   // plots; elsewhere they start open (applyTheme keeps this in step with the theme).
   const folded = effectiveTheme() === "projector";
   const head = el("section", { class: "intro" },
-    el("h1", { text: info.title }),
+    el("h1", { id: "chapter-title", tabindex: "-1", text: info.title }),
     el("details", { class: "about", ...(folded ? {} : { open: "" }) }, el("summary", { text: "About this chapter" }), el("p", { text: info.intro })));
   const tryList = el("ul");
   for (const t of info.try_this) tryList.append(el("li", { text: t }));
@@ -434,6 +461,7 @@ function buildChapter(info) {
   if (info.live) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },
     el("div", { id: "messages", role: "status", "aria-live": "polite" }),
+    el("p", { id: "result", class: "visually-hidden", "aria-live": "polite" }),
     plots,
     el("h2", { text: "Convergence" }),
     el("dl", { id: "readout", class: "readout" }),
@@ -478,13 +506,10 @@ function start(id, raw, moveFocus = false) {
     Object.assign($(".text-status", row), { className: "text-status error", textContent: `${why} The text from the link is kept in the box.` });
   }
   syncControls();
+  document.title = `${info.title} · optlab`;
+  if (moveFocus) $("#chapter-title").focus();
   app.announce = true;
   render();
-  document.title = `${info.title} · optlab`;
-  if (moveFocus) {
-    const h = $("#chapter h1");
-    if (h) { h.setAttribute("tabindex", "-1"); h.focus({ preventScroll: false }); }
-  }
 }
 
 // The slide-deck API (README, "Embedding in slides"). Only two shapes are accepted; anything else is ignored:
@@ -526,7 +551,9 @@ function onMessage(e) {
     else setValue(c, r.value);
   }
   // the page says what it did not take as asked (until the next change by hand)
-  app.notes = [...rejected, ...adjusted].map((x) => ({ level: "warn", text: x.reason }));
+  // the page says what it did not take as asked, in one line (until the next change by hand)
+  const why = [...rejected, ...adjusted].map((x) => x.reason);
+  app.notes = why.length ? [{ level: "warn", text: `From the slides: ${why.join("; ")}.` }] : [];
   reply({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, rejected, adjusted });
   changed();
 }

@@ -130,13 +130,20 @@ impl Session {
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
     /// A live chapter shows its run as it stands (starting a new one when a control that matters changed).
     pub fn render(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0)
+        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0, true)
     }
 
     /// Advances a live chapter's run by at most `steps` steps or `budget_ms` milliseconds (whichever comes
     /// first, in slices, so a frame never freezes), then draws it.
     pub fn tick(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms)
+        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms, true)
+    }
+
+    /// Like [`Session::tick`] without drawing: advances a live chapter's run and returns its progress
+    /// `[done, requested]` (null for a chapter that is not live). With `prefers-reduced-motion`, the shell
+    /// advances the run every frame but draws it only a few times a second.
+    pub fn advance(&mut self, chapter: &str, raw: JsValue, steps: usize, budget_ms: f64) -> JsValue {
+        self.advance_and_draw(chapter, raw, "light", 1.0, steps, budget_ms, false)
     }
 
     /// Drops the live run, so the next render starts afresh.
@@ -171,8 +178,12 @@ impl Session {
 }
 
 impl Session {
-    fn advance_and_draw(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
+    #[allow(clippy::too_many_arguments)]
+    fn advance_and_draw(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64, draw: bool) -> JsValue {
         let Some(c) = app::chapter(chapter) else {
+            if !draw {
+                return JsValue::NULL;
+            }
             return to_js(&Rendered {
                 state: BTreeMap::new(),
                 readout: vec![],
@@ -212,10 +223,16 @@ impl Session {
                         }
                     }
                     progress = Some(run.progress());
+                    if !draw {
+                        return to_js(&progress);
+                    }
                     run.scene(&st)
                 }
+                None if !draw => return JsValue::NULL,
                 None => app::Scene::default(),
             }
+        } else if !draw {
+            return JsValue::NULL;
         } else {
             c.compute(&st)
         };
