@@ -2,7 +2,9 @@
 // state in the URL, and asks the core to compute and draw on every change (at most once per frame).
 // No optimizer math lives here. Text from the URL is only ever shown as text (textContent), never run.
 
-const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide"]);
+import { fitPlots, fitControls, embedStrip } from "./fit.js";
+
+const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide", "layout"]);
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -18,7 +20,7 @@ const el = (tag, attrs = {}, ...kids) => {
 
 const app = {
   wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
-  embed: false, theme: "auto", pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  embed: false, layout: "", theme: "auto", pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control
@@ -67,6 +69,7 @@ function writeUrl() {
   if (app.embed) q.set("embed", "1");
   if (app.theme !== "auto") q.set("theme", app.theme);
   if (app.hide.size) q.set("hide", [...app.hide].join(","));
+  if (app.layout) q.set("layout", app.layout);
   for (const c of app.chapter.controls) if (!tooLongForLink(c, app.state[c.name])) q.set(c.name, app.state[c.name]);
   const search = "?" + queryText(q);
   if (search !== location.search) history.replaceState(null, "", search);
@@ -233,13 +236,15 @@ function valueText(c, v) {
 function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }
 
 function syncControls() {
+  let shown = false; // whether a control appeared or disappeared (an embed then lays out its controls again)
   for (const c of app.chapter.controls) {
     const row = $(`.control[data-name="${c.name}"]`);
     if (!row) continue;
     if (c.kind.type === "text") {
       syncText(c, row, app.state[c.name]);
       $("output", row).textContent = showValue(c, app.state[c.name]);
-      row.hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
+      const hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
+      if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
       continue;
     }
     const input = $("input,select", row);
@@ -248,12 +253,14 @@ function syncControls() {
     else if (document.activeElement !== input) input.value = toSlider(c, v);
     $("output", row).textContent = showValue(c, v);
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
-    row.hidden = !visible || app.hide.has(c.name);
+    const hidden = !visible || app.hide.has(c.name);
+    if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
     if (input.type === "range") {
       const said = valueText(c, v);
       if (input.getAttribute("aria-valuetext") !== said) input.setAttribute("aria-valuetext", said);
     }
   }
+  if (shown && app.embed) fitControls();
 }
 
 // A live value in TeX: "1.00e-8" is written 1.00×10⁻⁸ (KaTeX would set "e" as a variable and "-" as a minus).
@@ -287,6 +294,8 @@ function renderFormulas(values) {
 
 function sizeCanvases() {
   const dpr = window.devicePixelRatio || 1;
+  // an embed fits its plots into the frame's height too (fit.js)
+  if (app.embed && fitPlots($(".plots"), dpr)) return dpr;
   for (const cv of document.querySelectorAll("canvas.plot")) {
     const w = Math.max(200, cv.clientWidth);
     const h = Math.round(w * Number(cv.dataset.aspect || 0.6));
@@ -458,7 +467,8 @@ function buildChapter(info) {
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}, true); } }));
   const side = el("aside", { class: "side" }, formulas, controls, tools);
-  if (info.live) side.prepend(liveBar());
+  const strip = app.embed ? embedStrip(side, info.live ? liveBar() : null) : null;
+  if (info.live && !strip) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },
     el("div", { id: "messages", role: "status", "aria-live": "polite" }),
     el("p", { id: "result", class: "visually-hidden", "aria-live": "polite" }),
@@ -466,7 +476,8 @@ function buildChapter(info) {
     el("h2", { text: "Convergence" }),
     el("dl", { id: "readout", class: "readout" }),
     el("p", { id: "timing", class: "timing" }));
-  main.append(head, el("div", { class: "layout" }, side, results));
+  main.append(head, ...(strip ? [strip] : []), el("div", { class: "layout" }, side, results));
+  if (app.embed) { observer.disconnect(); observer.observe(plots); observer.observe(main); }
 }
 
 function buildNav() {
@@ -496,6 +507,8 @@ function start(id, raw, moveFocus = false) {
   app.notes = [...notes, ...n.messages];
   buildNav();
   buildChapter(info);
+  syncControls();
+  fitControls();
   // a link's text that the core refused stays in its box as a draft, with the reason, so it can be fixed
   for (const c of info.controls) {
     if (c.kind.type !== "text" || raw[c.name] === undefined || raw[c.name] === app.state[c.name]) continue;
@@ -560,6 +573,21 @@ function onMessage(e) {
 window.addEventListener("message", onMessage);
 if (window.parent !== window) window.parent.postMessage({ type: "optlab:ready" }, "*");
 
+// The canvases' sizes follow the chapter's width only (a height change, e.g. a message appearing, needs no
+// redraw); in an embed they follow the plots' box, whose size changes only with the frame or the controls row.
+const seen = new WeakMap();
+const observer = new ResizeObserver((entries) => {
+  let redraw = false;
+  for (const en of entries) {
+    const key = app.embed ? `${en.contentRect.width}x${en.contentRect.height}` : String(en.contentRect.width);
+    if (seen.get(en.target) === key) continue;
+    seen.set(en.target, key);
+    if (app.embed && en.target.id === "chapter") fitControls();
+    redraw = true;
+  }
+  if (redraw) schedule();
+});
+
 function boot() {
   app.wasm = window.wasmBindings;
   app.session = new app.wasm.Session();
@@ -568,13 +596,13 @@ function boot() {
   app.embed = raw.embed === "1" || raw.embed === "true";
   app.theme = ["light", "dark", "projector", "auto"].includes(raw.theme) ? raw.theme : "auto";
   app.hide = new Set((raw.hide || "").split(",").map((s) => s.trim()).filter(Boolean));
+  app.layout = app.embed && raw.layout === "plots" ? "plots" : "";
   document.body.classList.toggle("embed", app.embed);
+  document.body.classList.toggle("plots-only", app.layout === "plots");
   applyTheme();
   $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); changed(); });
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { applyTheme(); schedule(); });
-  // the canvases' sizes follow the chapter's width only: a height change (a message appearing) needs no redraw
-  let width = -1;
-  new ResizeObserver(([en]) => { if (en.contentRect.width !== width) { width = en.contentRect.width; schedule(); } }).observe($("#chapter"));
+  if (!app.embed) observer.observe($("#chapter"));
   const controls = {};
   for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
   start(raw.chapter, controls);
