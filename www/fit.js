@@ -60,7 +60,7 @@ export function embedStrip(side, liveBar) {
   return strip;
 }
 
-/** Compact row or drawer: the row when it takes at most ~30% of the height (and holds no text box). Called
+/** Compact row or drawer: the row when it takes at most a quarter of the height (and holds no text box). Called
  * when the chapter is built, the frame resized, or the set of visible controls changed; not per render. */
 export function fitControls() {
   const body = document.body;
@@ -69,7 +69,7 @@ export function fitControls() {
   if (!side) return;
   body.classList.remove("drawer");
   const text = [...side.querySelectorAll(".control.text")].some((r) => !r.hidden);
-  const drawer = text || side.offsetHeight > Math.max(90, innerHeight * 0.3);
+  const drawer = text || side.offsetHeight > Math.max(90, innerHeight * 0.25);
   body.classList.toggle("drawer", drawer);
   if (!drawer) body.classList.remove("drawer-open");
   const b = document.querySelector(".drawer-toggle");

@@ -149,11 +149,13 @@ test("an embed has an h1 naming the chapter; the formulas box is reachable by ke
     const h1 = page.getByRole("heading", { level: 1 });
     assert.equal(await h1.count(), 1);
     assert.equal(await h1.textContent(), await page.evaluate(() => window.optlab.chapter.title));
+    // a phone-width page, where the formulas box scrolls sideways: Tab from the top reaches it
+    await page.setViewportSize({ width: 390, height: 800 });
+    await open(page, srv.base, "?chapter=muon");
     const box = page.getByRole("region", { name: "Formulas" });
     assert.equal(await box.getAttribute("tabindex"), "0");
-    // Tab from the top reaches it
     let reached = false;
-    for (let i = 0; i < 30 && !reached; i++) {
+    for (let i = 0; i < 40 && !reached; i++) {
       await page.keyboard.press("Tab");
       reached = await page.evaluate(() => document.activeElement.classList.contains("formulas"));
     }
