@@ -107,14 +107,6 @@ function showValue(c, v) {
   return v;
 }
 
-// What a screen reader says for a slider: "η = 1.05, log scale", "rotation: 30 °", "steps T: 150".
-const SYMBOL = /^[\p{L}][\p{L}\p{N}₀-₉′*]{0,2}$/u;
-function valueText(c, v) {
-  const shown = showValue(c, v) || String(v);
-  const said = SYMBOL.test(c.unit) ? `${c.unit} = ${shown}` : `${c.label}: ${shown}${c.unit ? " " + c.unit : ""}`;
-  return c.kind.type === "range" && c.kind.log ? `${said}, log scale` : said;
-}
-
 function controlRow(c) {
   const id = `ctl-${c.name}`;
   const k = c.kind;
@@ -228,9 +220,12 @@ function setValue(c, v) {
   if (preset) for (const [name, value] of preset[1]) app.state[name] = value;
 }
 
-// A slider's value as a screen reader should read it: "learning rate η = 1.05, log scale".
+// A slider's value as a screen reader should read it: "learning rate η = 1.05, log scale", "rotation = 30 °"
+// (a unit that is the control's symbol, such as η, is not repeated after the value).
+const SYMBOL = /^[\p{L}][\p{L}\p{N}₀-₉′_*]{0,5}$/u;
 function valueText(c, v) {
-  return `${c.label} = ${showValue(c, v) || v}${c.kind.type === "range" && c.kind.log ? ", log scale" : ""}`;
+  const unit = c.unit && !SYMBOL.test(c.unit) ? ` ${c.unit}` : "";
+  return `${c.label} = ${showValue(c, v) || v}${unit}${c.kind.type === "range" && c.kind.log ? ", log scale" : ""}`;
 }
 
 function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }

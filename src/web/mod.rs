@@ -179,7 +179,16 @@ impl Session {
 
 impl Session {
     #[allow(clippy::too_many_arguments)]
-    fn advance_and_draw(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64, draw: bool) -> JsValue {
+    fn advance_and_draw(
+        &mut self,
+        chapter: &str,
+        raw: JsValue,
+        theme: &str,
+        dpr: f64,
+        steps: usize,
+        budget_ms: f64,
+        draw: bool,
+    ) -> JsValue {
         let Some(c) = app::chapter(chapter) else {
             if !draw {
                 return JsValue::NULL;

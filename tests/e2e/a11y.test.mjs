@@ -84,9 +84,9 @@ test("sliders say their value as text at once; other inputs carry no aria-valuet
       steps.dispatchEvent(new Event("input", { bubbles: true }));
       return [lr.getAttribute("aria-valuetext"), steps.getAttribute("aria-valuetext")];
     });
-    assert.deepEqual(said, ["η = 1.05, log scale", "steps T: 120"]);
+    assert.deepEqual(said, ["learning rate η = 1.05, log scale", "steps T = 120"]);
     await settle(page);
-    assert.equal(await page.getAttribute('input[name="lr"]', "aria-valuetext"), "η = 1.05, log scale", "the render keeps it");
+    assert.equal(await page.getAttribute('input[name="lr"]', "aria-valuetext"), "learning rate η = 1.05, log scale", "the render keeps it");
   } finally {
     await context.close();
   }
