@@ -4,7 +4,7 @@
 
 import { fitPlots, fitControls, embedStrip } from "./fit.js";
 
-const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide", "layout"]);
+const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide", "layout", "scale"]);
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -20,7 +20,12 @@ const el = (tag, attrs = {}, ...kids) => {
 
 const app = {
   wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
-  embed: false, layout: "", theme: "auto", pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  embed: false, layout: "", theme: "auto",
+  // extra resolution of the canvases' backing store, for a page shown enlarged by a CSS transform (a reveal.js
+  // slide at 1920×1080 is scaled 1.44×): canvases get devicePixelRatio × scale device pixels per CSS pixel
+  scale: 1,
+  linkRaw: {}, // the control values of the link that opened the page (a deck's set with reset: true starts here)
+  pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control
@@ -70,6 +75,7 @@ function writeUrl() {
   if (app.theme !== "auto") q.set("theme", app.theme);
   if (app.hide.size) q.set("hide", [...app.hide].join(","));
   if (app.layout) q.set("layout", app.layout);
+  if (app.scale !== 1) q.set("scale", String(app.scale));
   for (const c of app.chapter.controls) if (!tooLongForLink(c, app.state[c.name])) q.set(c.name, app.state[c.name]);
   const search = "?" + queryText(q);
   if (search !== location.search) history.replaceState(null, "", search);
@@ -287,8 +293,22 @@ function renderFormulas(values) {
   }
 }
 
+// The scale a link or a message asks for: a number in [SCALE_MIN, SCALE_MAX]. Returns {value} (with `reason`
+// when it was clamped) or {reason} when it is no number (the caller keeps the current scale).
+const SCALE_MIN = 0.5, SCALE_MAX = 4;
+function readScale(v) {
+  const shown = String(v).slice(0, 40);
+  const x = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(x)) return { reason: `scale: “${shown}” is not a number` };
+  const c = Math.min(SCALE_MAX, Math.max(SCALE_MIN, x));
+  return c === x ? { value: x } : { value: c, reason: `scale: ${shown} is outside [${SCALE_MIN}, ${SCALE_MAX}]; using ${c}` };
+}
+
+// Device pixels per CSS pixel of the canvases: the screen's ratio times the page's scale, at most 4 (memory).
+function pixelRatio() { return Math.min(4, (window.devicePixelRatio || 1) * app.scale); }
+
 function sizeCanvases() {
-  const dpr = window.devicePixelRatio || 1;
+  const dpr = pixelRatio();
   // an embed fits its plots into the frame's height too (fit.js)
   if (app.embed && fitPlots($(".plots"), dpr)) return dpr;
   for (const cv of document.querySelectorAll("canvas.plot")) {
@@ -520,12 +540,19 @@ function start(id, raw, moveFocus = false) {
   render();
 }
 
-// The slide-deck API (README, "Embedding in slides"). Only two shapes are accepted; anything else is ignored:
-//   {type: "optlab:set", values: {name: value, …}} sets controls and is answered (to its sender) with
-//     {type: "optlab:applied", chapter, state, rejected: [{name, reason}], adjusted: [{name, from, to, reason}]}:
-//     an unknown name, an array or object, or a value that is no value of the control (checked by the core,
-//     Control::classify) is rejected and the control keeps its current value; an out-of-range value is clamped;
-//   {type: "optlab:get"} is answered with {type: "optlab:state", chapter, state}.
+// The slide-deck API (README, "Embedding in slides"). Only these shapes are accepted; anything else is ignored:
+//   {type: "optlab:set", values: {name: value, …}, scale?, reset?} sets controls and is answered (to its sender)
+//     with {type: "optlab:applied", chapter, state, scale, rejected: [{name, reason}], adjusted: [{name, from, to,
+//     reason}]}: an unknown name, an array or object, or a value that is no value of the control (checked by the
+//     core, Control::classify) is rejected and the control keeps its current value; an out-of-range value is
+//     clamped. `reset: true` first returns to the state of the frame's own link, so a deck can send the whole
+//     state of a slide (the values of every fragment shown so far) and land on the same view however it got
+//     there. `scale` multiplies the canvases' resolution (see app.scale). `values` may be left out when
+//     `scale` or `reset` is given;
+//   {type: "optlab:get"} is answered with {type: "optlab:state", chapter, state, scale};
+//   {type: "optlab:snapshot"} is answered, once the chapter is drawn, with {type: "optlab:snapshot", chapter,
+//     state, png, width, height, alt}: the plots as one PNG (a data: URL) of width × height CSS pixels, and their
+//     text alternatives (for a printed deck).
 // The listener exists before the wasm starts (the page posts {type: "optlab:ready"} to its parent then);
 // messages that arrive earlier wait in `early` and are applied once the chapter is shown.
 const early = [];
@@ -533,21 +560,33 @@ const plainObject = (v) => !!v && typeof v === "object" && !Array.isArray(v);
 function onMessage(e) {
   const d = e.data;
   if (!plainObject(d)) return;
-  const set = d.type === "optlab:set" && plainObject(d.values);
-  if (!set && d.type !== "optlab:get") return;
+  const set = d.type === "optlab:set" &&
+    (plainObject(d.values) || (d.values === undefined && (Object.hasOwn(d, "scale") || d.reset === true)));
+  if (!set && d.type !== "optlab:get" && d.type !== "optlab:snapshot") return;
   if (!app.chapter) { if (early.length < 100) early.push(e); return; }
   const reply = (m) => { if (e.source) e.source.postMessage(m, "*"); };
-  if (!set) { reply({ type: "optlab:state", chapter: app.chapter.id, state: { ...app.state } }); return; }
+  if (d.type === "optlab:get") { reply({ type: "optlab:state", chapter: app.chapter.id, state: { ...app.state }, scale: app.scale }); return; }
+  if (d.type === "optlab:snapshot") { whenDrawn(() => reply(snapshot())); return; }
+  const values = d.values || {};
   const rejected = [], adjusted = [];
+  if (d.reset === true) app.state = app.wasm.normalize(app.chapter.id, app.linkRaw).state;
+  if (Object.hasOwn(d, "scale")) {
+    const r = readScale(d.scale);
+    if (r.value === undefined) rejected.push({ name: "scale", reason: `${r.reason}; kept ${app.scale}` });
+    else {
+      if (r.reason) adjusted.push({ name: "scale", from: String(d.scale).slice(0, 40), to: String(r.value), reason: r.reason });
+      app.scale = r.value;
+    }
+  }
   const names = new Set(app.chapter.controls.map((c) => c.name));
-  for (const name of Object.keys(d.values).slice(0, 200)) {
+  for (const name of Object.keys(values).slice(0, 200)) {
     if (!names.has(name)) rejected.push({ name: String(name).slice(0, 80), reason: `${app.chapter.id} has no control of that name` });
   }
   // presets first, so that values given beside a preset win over the ones it implies
-  const given = app.chapter.controls.filter((c) => Object.hasOwn(d.values, c.name));
-  given.sort((a, b) => Number(!presetOf(a, String(d.values[a.name]))) - Number(!presetOf(b, String(d.values[b.name]))));
+  const given = app.chapter.controls.filter((c) => Object.hasOwn(values, c.name));
+  given.sort((a, b) => Number(!presetOf(a, String(values[a.name]))) - Number(!presetOf(b, String(values[b.name]))));
   for (const c of given) {
-    const v = d.values[c.name];
+    const v = values[c.name];
     if (v === null || v === undefined || typeof v === "object" || typeof v === "function") {
       rejected.push({ name: c.name, reason: `${c.label}: ${Array.isArray(v) ? "a list" : "that"} is not a value of this control; kept ${app.state[c.name]}` });
       continue;
@@ -558,13 +597,61 @@ function onMessage(e) {
     else if (r.outcome === "adjusted") { adjusted.push({ name: c.name, from: String(v).slice(0, 80), to: r.value, reason: r.reason }); setValue(c, r.value); }
     else setValue(c, r.value);
   }
-  // the page says what it did not take as asked (until the next change by hand)
+  if (d.reset === true) syncControls();
   // the page says what it did not take as asked, in one line (until the next change by hand)
   const why = [...rejected, ...adjusted].map((x) => x.reason);
   app.notes = why.length ? [{ level: "warn", text: `From the slides: ${why.join("; ")}.` }] : [];
-  reply({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, rejected, adjusted });
+  reply({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, scale: app.scale, rejected, adjusted });
   changed();
 }
+
+// Calls `fn` once no redraw is waiting.
+function whenDrawn(fn) {
+  if (!app.pending) fn();
+  else requestAnimationFrame(() => whenDrawn(fn));
+}
+
+// The plots as one PNG, laid out as on the page, on the page's background (for a printed deck).
+function snapshot() {
+  const plots = $(".plots");
+  const box = plots.getBoundingClientRect();
+  const k = pixelRatio();
+  const out = document.createElement("canvas");
+  out.width = Math.max(1, Math.round(box.width * k));
+  out.height = Math.max(1, Math.round(box.height * k));
+  const ctx = out.getContext("2d");
+  ctx.fillStyle = getComputedStyle(document.body).backgroundColor || "#fff";
+  ctx.fillRect(0, 0, out.width, out.height);
+  const alt = [];
+  for (const cv of plots.querySelectorAll("canvas.plot")) {
+    const r = cv.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    ctx.drawImage(cv, (r.left - box.left) * k, (r.top - box.top) * k, r.width * k, r.height * k);
+    const desc = cv.getAttribute("aria-describedby") && document.getElementById(cv.getAttribute("aria-describedby"));
+    alt.push(desc ? desc.textContent : cv.getAttribute("aria-label") || "");
+  }
+  return { type: "optlab:snapshot", chapter: app.chapter.id, state: { ...app.state }, png: out.toDataURL("image/png"),
+    width: Math.round(box.width), height: Math.round(box.height), alt: alt.filter(Boolean).join(" ") };
+}
+
+// Keys in an embed: the ones the chapter does not use go to the deck ({type: "optlab:key", key, keyCode,
+// shiftKey}), so that a presenter's remote and the arrows still move the slides. PageUp/PageDown always (a remote
+// sends them); Space and the arrows when focus is on no control (the page, a plot: a focused slider keeps its
+// arrows, a button its Space); Escape (unless it closes the controls drawer) also returns focus to the deck.
+const FORWARDED = { " ": 32, PageUp: 33, PageDown: 34, Escape: 27, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39, ArrowDown: 40 };
+const USES_KEYS = "input, select, textarea, button, summary, a[href], [contenteditable], .formulas";
+function onKey(e) {
+  if (!app.embed || window.parent === window || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (!Object.hasOwn(FORWARDED, e.key)) return;
+  const t = document.activeElement;
+  const onControl = !!t && t !== document.body && t.matches(USES_KEYS);
+  if (!["PageUp", "PageDown", "Escape"].includes(e.key) && onControl) return;
+  e.preventDefault();
+  if (e.key === "Escape" && t && t !== document.body) t.blur();
+  window.parent.postMessage({ type: "optlab:key", key: e.key, keyCode: FORWARDED[e.key], shiftKey: e.shiftKey }, "*");
+}
+document.addEventListener("keydown", onKey);
+
 window.addEventListener("message", onMessage);
 if (window.parent !== window) window.parent.postMessage({ type: "optlab:ready" }, "*");
 
@@ -600,7 +687,15 @@ function boot() {
   if (!app.embed) observer.observe($("#chapter"));
   const controls = {};
   for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
+  app.linkRaw = { ...controls };
+  let scaleNote = null;
+  if (raw.scale !== undefined) {
+    const r = readScale(raw.scale);
+    app.scale = r.value === undefined ? 1 : r.value;
+    if (r.reason) scaleNote = { level: "warn", text: r.value === undefined ? `${r.reason}; using 1` : r.reason };
+  }
   start(raw.chapter, controls);
+  if (scaleNote) { app.notes.push(scaleNote); render(); }
   document.body.dataset.ready = "true";
   for (const e of early.splice(0)) onMessage(e);
 }

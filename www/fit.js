@@ -51,7 +51,8 @@ export function embedStrip(side, liveBar) {
   };
   button.addEventListener("click", () => open(!document.body.classList.contains("drawer-open")));
   side.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && document.body.classList.contains("drawer")) { open(false); button.focus(); }
+    // (preventDefault: this Escape is used here, not passed on to a slide deck)
+    if (e.key === "Escape" && document.body.classList.contains("drawer-open")) { e.preventDefault(); open(false); button.focus(); }
   });
   const strip = document.createElement("div");
   strip.className = "embed-strip";

@@ -163,3 +163,131 @@ test("messages of other shapes are ignored without error or answer", async () =>
     await d.context.close();
   }
 });
+
+/** Device pixels per CSS pixel of every plot canvas of `frame`. */
+const ratios = (frame) => frame.$$eval("canvas.plot", (cs) => cs.map((c) => ({ id: c.id, w: c.width, css: c.getBoundingClientRect().width, h: c.height, cssH: c.getBoundingClientRect().height })));
+
+test("scale (link and message) multiplies the canvases' backing store; bad scales are said and refused or clamped", async () => {
+  const d = await deck("?embed=1&chapter=momentum&scale=1.44");
+  try {
+    const rs = await ratios(d.frame);
+    assert.ok(rs.length >= 2, JSON.stringify(rs));
+    for (const r of rs) {
+      // rounded to whole device pixels: within one pixel of 1.44 × the CSS size
+      assert.ok(Math.abs(r.w - 1.44 * r.css) <= 1 && Math.abs(r.h - 1.44 * r.cssH) <= 1, JSON.stringify(r));
+    }
+    let a = await d.set({ lr: 0.3 });
+    assert.equal(a.scale, 1.44, "a set without scale keeps it");
+    a = await d.page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", function h(e) { if (e.data.type === "optlab:applied") { removeEventListener("message", h); resolve(e.data); } });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", scale: 2 }, "*");
+    }));
+    assert.deepEqual([a.scale, a.rejected, a.adjusted, a.state.lr], [2, [], [], "0.3"]);
+    await settle(d.frame);
+    for (const r of await ratios(d.frame)) assert.ok(Math.abs(r.w - 2 * r.css) <= 1, JSON.stringify(r));
+    a = await d.set({ lr: 0.2 }).then(() => d.page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", function h(e) { if (e.data.type === "optlab:applied") { removeEventListener("message", h); resolve(e.data); } });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", values: {}, scale: 99 }, "*");
+    })));
+    assert.equal(a.scale, 4);
+    assert.deepEqual(a.adjusted.map((x) => [x.name, x.from, x.to]), [["scale", "99", "4"]]);
+    a = await d.page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", function h(e) { if (e.data.type === "optlab:applied") { removeEventListener("message", h); resolve(e.data); } });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", values: {}, scale: "big" }, "*");
+    }));
+    assert.equal(a.scale, 4, "a scale that is no number keeps the current one");
+    assert.match(a.rejected[0].reason, /scale: “big” is not a number; kept 4/);
+    assert.deepEqual(d.errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await d.context.close();
+  }
+  const bad = await deck("?embed=1&chapter=momentum&scale=abc");
+  try {
+    assert.match(await bad.frame.textContent("#messages"), /scale: “abc” is not a number; using 1/);
+    for (const r of await ratios(bad.frame)) assert.ok(Math.abs(r.w - r.css) <= 1, JSON.stringify(r));
+  } finally {
+    await bad.context.close();
+  }
+});
+
+test("set with reset: true starts from the frame's own link, so a deck can send a slide's whole state", async () => {
+  const d = await deck("?embed=1&chapter=momentum&lr=0.4");
+  try {
+    await d.set({ momentum: 0.5, steps: 60 });
+    const a = await d.page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", function h(e) { if (e.data.type === "optlab:applied") { removeEventListener("message", h); resolve(e.data); } });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:set", reset: true, values: { steps: 30 } }, "*");
+    }));
+    const fresh = await d.frame.evaluate(() => window.wasmBindings.normalize("momentum", { lr: "0.4" }).state);
+    assert.deepEqual(a.state, { ...fresh, steps: "30" }, "the link's lr, the default momentum, the sent steps");
+    await settle(d.frame);
+    assert.equal(await d.frame.$eval('input[name="steps"]', (e) => e.value), "30");
+  } finally {
+    await d.context.close();
+  }
+});
+
+test("snapshot: the drawn plots as one PNG with their text alternatives", async () => {
+  const d = await deck("?embed=1&chapter=momentum");
+  try {
+    await d.set({ lr: 0.25 });
+    const s = await d.page.evaluate(() => new Promise((resolve) => {
+      addEventListener("message", function h(e) { if (e.data.type === "optlab:snapshot") { removeEventListener("message", h); resolve(e.data); } });
+      document.querySelector("iframe").contentWindow.postMessage({ type: "optlab:snapshot" }, "*");
+    }));
+    assert.equal(s.state.lr, "0.25");
+    assert.match(s.png, /^data:image\/png;base64,/);
+    assert.ok(s.width > 300 && s.height > 200, `${s.width}×${s.height}`);
+    const colours = await d.page.evaluate(async (src) => {
+      const img = new Image(); img.src = src; await img.decode();
+      const c = document.createElement("canvas"); c.width = img.width; c.height = img.height;
+      const ctx = c.getContext("2d"); ctx.drawImage(img, 0, 0);
+      const px = ctx.getImageData(0, 0, c.width, c.height).data; const seen = new Set();
+      for (let i = 0; i < px.length; i += 4 * 7) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+      return seen.size;
+    }, s.png);
+    assert.ok(colours > 50, `${colours} colours: not blank`);
+    assert.ok(s.alt.length > 20, s.alt);
+  } finally {
+    await d.context.close();
+  }
+});
+
+test("keys the chapter does not use go to the deck; a focused slider keeps its arrows; Escape returns focus", async () => {
+  const d = await deck("?embed=1&chapter=momentum");
+  try {
+    const keys = async () => (await d.got()).filter((m) => m.type === "optlab:key").map((m) => m.key);
+    // focus on the page (a click on a plot that sets nothing): the arrows, Space, PageDown, Escape go out
+    await d.frame.click("body", { position: { x: 2, y: 2 } });
+    for (const k of ["ArrowRight", "ArrowLeft", "Space", "PageDown", "PageUp"]) await d.frame.press("body", k);
+    await d.page.waitForFunction(() => window.__got.filter((m) => m.type === "optlab:key").length >= 5);
+    assert.deepEqual(await keys(), ["ArrowRight", "ArrowLeft", " ", "PageDown", "PageUp"]);
+    const k0 = (await d.got()).find((m) => m.type === "optlab:key");
+    assert.deepEqual(k0, { type: "optlab:key", key: "ArrowRight", keyCode: 39, shiftKey: false });
+    // a focused slider keeps its arrows (no message, the value moves) but not PageDown (a presenter's remote)
+    const slider = '.controls input[name="momentum"]';
+    await d.frame.focus(slider);
+    const v0 = await d.frame.$eval(slider, (e) => e.value);
+    await d.frame.press(slider, "ArrowRight");
+    await settle(d.frame);
+    assert.notEqual(await d.frame.$eval(slider, (e) => e.value), v0, "the slider moved");
+    assert.equal((await keys()).length, 5, "→ on a slider is not forwarded");
+    const v1 = await d.frame.$eval(slider, (e) => e.value);
+    await d.frame.press(slider, "PageDown");
+    await d.page.waitForFunction(() => window.__got.filter((m) => m.type === "optlab:key").length >= 6);
+    assert.equal(await d.frame.$eval(slider, (e) => e.value), v1, "PageDown went to the deck, not the slider");
+    // Escape: forwarded, and the slider loses focus
+    await d.frame.press(slider, "Escape");
+    await d.page.waitForFunction(() => window.__got.filter((m) => m.type === "optlab:key").length >= 7);
+    assert.deepEqual((await keys()).slice(5), ["PageDown", "Escape"]);
+    assert.equal(await d.frame.evaluate(() => document.activeElement === document.body), true);
+    // a focused control keeps Space
+    await d.frame.focus(slider);
+    await d.frame.press(slider, "Space");
+    await quiet(d.frame);
+    assert.equal((await keys()).length, 7, "Space on a control is the control's");
+    assert.deepEqual(d.errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await d.context.close();
+  }
+});
