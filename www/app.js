@@ -511,7 +511,8 @@ function buildNav() {
 
 // Opens a chapter. `moveFocus` (a chapter change or Reset, not the first load) puts focus on its heading, so
 // that keyboard and screen-reader users land in the new chapter instead of on <body>.
-function start(id, raw, moveFocus = false) {
+// `draw` false leaves the first drawing to the caller (boot, when a deck's message is already waiting).
+function start(id, raw, moveFocus = false, draw = true) {
   setPlaying(false);
   const info = app.infos.find((c) => c.id === id) || app.infos[0];
   const notes = [];
@@ -537,7 +538,7 @@ function start(id, raw, moveFocus = false) {
   document.title = `${info.title} · optlab`;
   if (moveFocus) $("#chapter-title").focus();
   app.announce = true;
-  render();
+  if (draw) render();
 }
 
 // The slide-deck API (README, "Embedding in slides"). Only these shapes are accepted; anything else is ignored:
@@ -694,10 +695,14 @@ function boot() {
     app.scale = r.value === undefined ? 1 : r.value;
     if (r.reason) scaleNote = { level: "warn", text: r.value === undefined ? `${r.reason}; using 1` : r.reason };
   }
-  start(raw.chapter, controls);
-  if (scaleNote) { app.notes.push(scaleNote); render(); }
+  // a deck's messages sent before the wasm started are applied before the first drawing, so that a frame that
+  // reveal.js reloads draws (and says optlab:rendered) once, at the deck's state
+  const waiting = early.splice(0);
+  start(raw.chapter, controls, false, waiting.length === 0);
+  if (scaleNote) app.notes.push(scaleNote);
   document.body.dataset.ready = "true";
-  for (const e of early.splice(0)) onMessage(e);
+  for (const e of waiting) onMessage(e);
+  if (scaleNote && !waiting.length) render();
 }
 
 // This file is the page's only script besides KaTeX (the Content-Security-Policy in index.html allows no
