@@ -356,6 +356,7 @@ function show(steps) {
     msgs.replaceChildren(...all.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
   }
   announceResult(r.readout[0]);
+  describePlots(r.descriptions);
   renderFormulas(r.values);
   updateUrl();
   app.renders += 1;
@@ -366,6 +367,15 @@ function show(steps) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
   }
   app.announce = false;
+}
+
+// Each plot's text alternative (what it shows now, from the core: Chart::describe), in a hidden paragraph the
+// canvas names with aria-describedby; rewritten only when its text changes.
+function describePlots(descriptions) {
+  for (const [id, text] of descriptions || []) {
+    const p = document.getElementById(`desc-${app.chapter.id}-${id}`);
+    if (p && p.textContent !== text) p.textContent = text;
+  }
 }
 
 // One concise result line for screen readers (the first readout line), said once the controls are still.
@@ -461,6 +471,7 @@ function buildChapter(info) {
   for (const cv of info.canvases) {
     const canvas = el("canvas", {
       id: `cv-${info.id}-${cv.id}`, class: "plot", role: "img", "aria-label": cv.label, "data-aspect": cv.aspect,
+      "aria-describedby": `desc-${info.id}-${cv.id}`,
     });
     if (cv.clickable) {
       canvas.classList.add("clickable");
@@ -473,7 +484,8 @@ function buildChapter(info) {
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
       onclick: () => canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); }) });
-    plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png)));
+    plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
+      el("p", { id: `desc-${info.id}-${cv.id}`, class: "visually-hidden" })));
   }
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),

@@ -84,6 +84,8 @@ struct Rendered {
     readout: Vec<app::Readout>,
     messages: Vec<app::Message>,
     values: Vec<(String, String)>,
+    /// `(canvas id, what its chart shows now)`: the canvases' text alternatives.
+    descriptions: Vec<(String, String)>,
     /// Milliseconds spent computing the scene and drawing it.
     compute_ms: f64,
     draw_ms: f64,
@@ -198,6 +200,7 @@ impl Session {
                 readout: vec![],
                 messages: vec![app::Message::error(format!("no chapter “{chapter}”"))],
                 values: vec![],
+                descriptions: vec![],
                 compute_ms: 0.0,
                 draw_ms: 0.0,
                 draw_parts: vec![],
@@ -263,6 +266,7 @@ impl Session {
             readout: scene.readout.clone(),
             messages: scene.messages.clone(),
             values: scene.values.clone(),
+            descriptions: scene.charts.iter().map(|(id, chart)| (id.to_string(), chart.describe())).collect(),
             compute_ms: t1 - t0,
             draw_ms: t2 - t1,
             draw_parts,

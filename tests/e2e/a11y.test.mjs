@@ -182,3 +182,35 @@ test("with prefers-reduced-motion, a training run advances but redraws about twi
     await context.close();
   }
 });
+
+test("every plot has a text alternative that says what it shows now (aria-describedby), and it follows the controls", async () => {
+  const context = await br.browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    for (const id of ids) {
+      await open(page, srv.base, `?chapter=${id}`);
+      const alts = await page.$$eval("canvas.plot", (cs) => cs.map((c) => {
+        const d = document.getElementById(c.getAttribute("aria-describedby") || "");
+        return { id: c.id, text: d ? d.textContent : null, inFigure: !!d && d.closest("figure") === c.closest("figure") };
+      }));
+      assert.ok(alts.length > 0, id);
+      for (const a of alts) {
+        // numbers read from the chart (or, before a training has run, that there are none yet)
+        assert.ok(a.text && a.text.length > 30 && /\d|yet\./.test(a.text), `${a.id}: ${a.text}`);
+        assert.ok(a.inFigure, a.id);
+        assert.doesNotMatch(a.text, /NaN|undefined/, a.id);
+      }
+    }
+    await open(page, srv.base, "?chapter=momentum&lr=0.1");
+    const before = await page.$$eval("canvas.plot", (cs) => cs.map((c) => document.getElementById(c.getAttribute("aria-describedby")).textContent));
+    console.log(before.join("\n"));
+    await page.$eval('input[name="lr"]', (e) => { e.value = String(Math.log10(0.3)); e.dispatchEvent(new Event("input", { bubbles: true })); });
+    await settle(page);
+    const afterTexts = await page.$$eval("canvas.plot", (cs) => cs.map((c) => document.getElementById(c.getAttribute("aria-describedby")).textContent));
+    assert.ok(afterTexts.filter((t, i) => t !== before[i]).length >= 2, "the texts follow η");
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
