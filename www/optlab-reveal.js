@@ -181,6 +181,18 @@
         const section = page.querySelector("section");
         if (!section) continue;
         const frames = [...section.querySelectorAll("iframe[data-optlab]")].filter((f) => f.closest("section") === section);
+        // a background frame: drawn at the page's size into the page's background
+        const bgUrl = section.getAttribute("data-background-iframe");
+        const bgBox = section.hasAttribute("data-optlab-background") && bgUrl && page.querySelector(".slide-background");
+        if (bgBox) {
+          const holder = document.createElement("iframe"); // an empty stand-in for the frame, replaced below
+          holder.setAttribute("data-optlab-src", bgUrl);
+          holder.id = "background";
+          holder.style.cssText = "position: absolute; left: 0; top: 0; width: 100%; height: 100%";
+          for (const old of bgBox.querySelectorAll("iframe")) old.remove();
+          bgBox.append(holder);
+          frames.push(holder);
+        }
         for (const frame of frames) {
           const url = frameUrl(frame);
           if (!url) continue;
@@ -207,6 +219,7 @@
           node.dataset.optlabValues = JSON.stringify(values);
           node.style.cssText = frame.style.cssText;
           Object.assign(node.style, { width: `${w}px`, height: `${h}px`, objectFit: "contain" });
+          if (frame.id === "background") { node.removeAttribute("id"); node.classList.add("optlab-background"); }
           frame.replaceWith(node);
         }
       }

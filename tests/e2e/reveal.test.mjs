@@ -247,17 +247,19 @@ test("print view: every frame becomes a non-blank picture of its state on its pa
     await page.waitForFunction(() => document.documentElement.dataset.optlabPrint === "done", null, { timeout: 180000 });
     const pics = await page.$$eval("img.optlab-print, div.optlab-print", (xs) => xs.map((x) => ({
       tag: x.tagName, id: x.id, values: JSON.parse(x.dataset.optlabValues), state: x.dataset.optlabState ? JSON.parse(x.dataset.optlabState) : null,
-      src: x.tagName === "IMG" ? x.src : "", alt: x.alt || x.textContent, page: [...document.querySelectorAll(".pdf-page")].indexOf(x.closest(".pdf-page")),
+      src: x.tagName === "IMG" ? x.src : "", background: x.classList.contains("optlab-background"), natural: x.naturalWidth || 0, alt: x.alt || x.textContent, page: [...document.querySelectorAll(".pdf-page")].indexOf(x.closest(".pdf-page")),
     })));
     // momentum: the page before any fragment and one per fragment; the two-up slide: 3 pages × 2 frames
-    const ids = pics.map((p) => p.id);
-    assert.deepEqual(ids, ["mom", "mom", "mom", "mom", "left", "right", "left", "right", "left", "right"], JSON.stringify(pics.map((p) => [p.id, p.tag, p.alt.slice(0, 80)])));
+    const ids = pics.map((p) => p.id || (p.background ? "background" : "?"));
+    assert.deepEqual(ids, ["mom", "mom", "mom", "mom", "left", "right", "left", "right", "left", "right", "background"], JSON.stringify(pics.map((p) => [p.id, p.tag, p.alt.slice(0, 80)])));
     assert.ok(pics.every((p) => p.tag === "IMG"), "every frame drawn");
     const mom = pics.filter((p) => p.id === "mom").map((p) => [p.state.momentum, p.state.lr, p.state.steps]);
     const lr = pics[0].state.lr;
     assert.deepEqual(mom, [[pics[0].state.momentum, lr, "80"], ["0.5", lr, "80"], ["0.9", lr, "80"], ["0.9", "0.05", "80"]]);
     assert.deepEqual(pics.filter((p) => p.id === "left").map((p) => p.state.ns_steps), ["5", "2", "2"]);
     assert.deepEqual(pics.filter((p) => p.id === "right").map((p) => p.state.rho), ["0.15", "0.15", "0.4"]);
+    assert.equal(pics.at(-1).state.rho, "0.3", "the background frame at its slide's state");
+    assert.ok(pics.at(-1).natural >= 2 * 1200, `the background picture fills the page: ${pics.at(-1).natural} px wide at 2×`);
     // non-blank: many colours in each picture
     for (const p of pics) {
       const colours = await page.evaluate(async (src) => {
@@ -273,9 +275,13 @@ test("print view: every frame becomes a non-blank picture of its state on its pa
     }
     assert.equal(await page.locator(".pdf-page iframe[data-optlab]").count(), 0, "no frame is left to print blank");
     await page.screenshot({ path: path.join(SCREENSHOTS, "reveal-print.png"), fullPage: true });
+    await page.locator(".pdf-page").nth(3).screenshot({ path: path.join(SCREENSHOTS, "reveal-print-page4.png") });
+    await page.locator(".pdf-page").nth(8).screenshot({ path: path.join(SCREENSHOTS, "reveal-print-page9.png") });
     const pdf = await page.pdf({ width: "1280px", height: "720px", printBackground: true });
     const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
-    assert.ok(pages >= 10, `${pages} PDF pages`);
+    const want = await page.locator(".pdf-page").count();
+    assert.equal(want, 10, "title, 4 momentum, 3 two-up, background, end");
+    assert.equal(pages, want, `${pages} PDF pages`);
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
     await context.close();
