@@ -82,3 +82,30 @@ fn a_diverging_setting_says_where_and_why() {
     assert_eq!(bad.len(), 1, "{:?}", scene.readout);
     assert!(bad[0].value.contains("diverged at step") && bad[0].value.contains("2/L = 2.00"), "{:?}", bad[0]);
 }
+
+#[test]
+fn every_chart_has_a_text_alternative_that_follows_its_data() {
+    for c in chapters() {
+        let (_, scene) = compute_raw(c, &BTreeMap::new());
+        for (id, chart) in &scene.charts {
+            let d = chart.describe();
+            let title = match chart {
+                Chart::Lines(l) => &l.title,
+                Chart::Map(m, _) => &m.title,
+            };
+            assert!(d.starts_with(title.as_str()) && d.len() > title.len() + 20, "{}/{id}: {d}", c.id());
+            assert!(!d.contains("NaN") && !d.contains("undefined"), "{}/{id}: {d}", c.id());
+            // the text names numbers read from the chart
+            // (or, before a training has run, that there is nothing yet)
+            assert!(d.chars().any(|ch| ch.is_ascii_digit()) || d.contains("yet."), "{}/{id}: {d}", c.id());
+        }
+    }
+    // it changes with the controls, as the picture does
+    let c = optlab::app::chapter("momentum").unwrap();
+    let describe = |lr: &str| -> Vec<String> {
+        compute_raw(c, &raw(&[("lr", lr.to_string())])).1.charts.iter().map(|(_, ch)| ch.describe()).collect()
+    };
+    let (a, b) = (describe("0.1"), describe("0.3"));
+    assert_eq!(a.len(), b.len());
+    assert!(a.iter().zip(&b).filter(|(x, y)| x != y).count() >= 2, "{a:?}\n{b:?}");
+}

@@ -573,3 +573,23 @@ async fn the_spec_and_exports_of_a_render_are_usable() {
     })
     .await;
 }
+
+/// The slide-deck `set`'s check through the wasm API, with the texts the shell makes of the values a deck
+/// sends (String(NaN), a point that is no point, an out-of-range number, an unknown name): invalid ones are
+/// named with the reason (the shell keeps the current value), out-of-range ones are clamped with the reason.
+#[wasm_bindgen_test]
+fn classify_judges_the_values_a_deck_sends() {
+    use optlab::web::classify;
+    let out = |name: &str, v: &str| from_js(classify("momentum", name, v));
+    assert_eq!(out("lr", "0.5"), serde_json::json!({"outcome": "ok", "value": "0.5"}));
+    for (name, v) in [("lr", "NaN"), ("lr", "abc"), ("x0", "abc"), ("x0", "1"), ("steps", "1,2")] {
+        let o = out(name, v);
+        assert_eq!(o["outcome"], "invalid", "{name}={v}: {o}");
+        assert!(!o["reason"].as_str().unwrap().contains("default"), "{o}");
+    }
+    let o = out("momentum", "5");
+    assert_eq!((o["outcome"].as_str(), o["value"].as_str()), (Some("adjusted"), Some("0.999")), "{o}");
+    assert!(o["reason"].as_str().unwrap().contains("outside"), "{o}");
+    assert!(classify("momentum", "bogus", "1").is_null());
+    assert!(classify("no-such-chapter", "lr", "1").is_null());
+}

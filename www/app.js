@@ -2,7 +2,9 @@
 // state in the URL, and asks the core to compute and draw on every change (at most once per frame).
 // No optimizer math lives here. Text from the URL is only ever shown as text (textContent), never run.
 
-const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide"]);
+import { fitPlots, fitControls, embedStrip } from "./fit.js";
+
+const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide", "layout", "scale"]);
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -18,7 +20,13 @@ const el = (tag, attrs = {}, ...kids) => {
 
 const app = {
   wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
-  embed: false, theme: "auto", pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  embed: false, layout: "", theme: "auto",
+  // extra resolution of the canvases' backing store, for a page shown enlarged by a CSS transform (a reveal.js
+  // slide at 1920×1080 is scaled 1.44×): canvases get devicePixelRatio × scale device pixels per CSS pixel
+  scale: 1,
+  linkRaw: {}, // the control values of the link that opened the page (a deck's set with reset: true starts here)
+  pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control
   notes: [],
@@ -66,6 +74,8 @@ function writeUrl() {
   if (app.embed) q.set("embed", "1");
   if (app.theme !== "auto") q.set("theme", app.theme);
   if (app.hide.size) q.set("hide", [...app.hide].join(","));
+  if (app.layout) q.set("layout", app.layout);
+  if (app.scale !== 1) q.set("scale", String(app.scale));
   for (const c of app.chapter.controls) if (!tooLongForLink(c, app.state[c.name])) q.set(c.name, app.state[c.name]);
   const search = "?" + queryText(q);
   if (search !== location.search) history.replaceState(null, "", search);
@@ -139,7 +149,7 @@ function controlRow(c) {
     app.notes = [];
     out.textContent = showValue(c, v);
     if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v)); // now, not a frame late
-    schedule();
+    changed();
   };
   input.addEventListener(k.type === "point" ? "change" : "input", onChange);
   return row;
@@ -177,7 +187,7 @@ function textRow(c, id) {
     app.state[c.name] = text;
     app.notes = [];
     out.textContent = showValue(c, text);
-    schedule();
+    changed();
   };
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => commit(input.value), 400); });
   input.addEventListener("change", () => commit(input.value));
@@ -216,21 +226,26 @@ function setValue(c, v) {
   if (preset) for (const [name, value] of preset[1]) app.state[name] = value;
 }
 
-// A slider's value as a screen reader should read it: "learning rate η = 1.05, log scale".
+// A slider's value as a screen reader should read it: "learning rate η = 1.05, log scale", "rotation = 30 °"
+// (a unit that is the control's symbol, such as η, is not repeated after the value).
+const SYMBOL = /^[\p{L}][\p{L}\p{N}₀-₉′_*]{0,5}$/u;
 function valueText(c, v) {
-  return `${c.label} = ${showValue(c, v) || v}${c.kind.type === "range" && c.kind.log ? ", log scale" : ""}`;
+  const unit = c.unit && !SYMBOL.test(c.unit) ? ` ${c.unit}` : "";
+  return `${c.label} = ${showValue(c, v) || v}${unit}${c.kind.type === "range" && c.kind.log ? ", log scale" : ""}`;
 }
 
 function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(0) : String(x); }
 
 function syncControls() {
+  let shown = false; // whether a control appeared or disappeared (an embed then lays out its controls again)
   for (const c of app.chapter.controls) {
     const row = $(`.control[data-name="${c.name}"]`);
     if (!row) continue;
     if (c.kind.type === "text") {
       syncText(c, row, app.state[c.name]);
       $("output", row).textContent = showValue(c, app.state[c.name]);
-      row.hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
+      const hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
+      if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
       continue;
     }
     const input = $("input,select", row);
@@ -239,10 +254,14 @@ function syncControls() {
     else if (document.activeElement !== input) input.value = toSlider(c, v);
     $("output", row).textContent = showValue(c, v);
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
-    row.hidden = !visible || app.hide.has(c.name);
-    // only sliders take aria-valuetext (a select or checkbox announces its own value)
-    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v));
+    const hidden = !visible || app.hide.has(c.name);
+    if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
+    if (input.type === "range") {
+      const said = valueText(c, v);
+      if (input.getAttribute("aria-valuetext") !== said) input.setAttribute("aria-valuetext", said);
+    }
   }
+  if (shown && app.embed) fitControls();
 }
 
 // A live value in TeX: "1.00e-8" is written 1.00×10⁻⁸ (KaTeX would set "e" as a variable and "-" as a minus).
@@ -274,8 +293,24 @@ function renderFormulas(values) {
   }
 }
 
+// The scale a link or a message asks for: a number in [SCALE_MIN, SCALE_MAX]. Returns {value} (with `reason`
+// when it was clamped) or {reason} when it is no number (the caller keeps the current scale).
+const SCALE_MIN = 0.5, SCALE_MAX = 4;
+function readScale(v) {
+  const shown = String(v).slice(0, 40);
+  const x = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(x)) return { reason: `scale: “${shown}” is not a number` };
+  const c = Math.min(SCALE_MAX, Math.max(SCALE_MIN, x));
+  return c === x ? { value: x } : { value: c, reason: `scale: ${shown} is outside [${SCALE_MIN}, ${SCALE_MAX}]; using ${c}` };
+}
+
+// Device pixels per CSS pixel of the canvases: the screen's ratio times the page's scale, at most 4 (memory).
+function pixelRatio() { return Math.min(4, (window.devicePixelRatio || 1) * app.scale); }
+
 function sizeCanvases() {
-  const dpr = window.devicePixelRatio || 1;
+  const dpr = pixelRatio();
+  // an embed fits its plots into the frame's height too (fit.js)
+  if (app.embed && fitPlots($(".plots"), dpr)) return dpr;
   for (const cv of document.querySelectorAll("canvas.plot")) {
     const w = Math.max(200, cv.clientWidth);
     const h = Math.round(w * Number(cv.dataset.aspect || 0.6));
@@ -294,6 +329,9 @@ function schedule() {
 
 function render() { show(null); }
 
+// A change of the state (by hand, link, click or message): redraw once, and tell the parent once it is drawn.
+function changed() { app.announce = true; schedule(); }
+
 // Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
 function show(steps) {
   const t0 = performance.now();
@@ -309,22 +347,46 @@ function show(steps) {
   for (const line of r.readout) {
     ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
   }
-  // replaced only when its text changes, so that a screen reader does not announce the same note at every step
+  // replaced only when the text changes: a live region that is rewritten is announced again
+  const all = [...app.notes, ...r.messages];
+  const said = all.map((m) => `${m.level}|${m.text}`).join("\n");
   const msgs = $("#messages");
-  const notes = [...app.notes, ...r.messages];
-  const key = notes.map((m) => `${m.level}:${m.text}`).join("\n");
-  if (msgs.dataset.key !== key) {
-    msgs.dataset.key = key;
-    msgs.replaceChildren(...notes.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
+  if (msgs.dataset.said !== said) {
+    msgs.dataset.said = said;
+    msgs.replaceChildren(...all.map((m) => el("p", { class: `msg ${m.level}`, text: m.text })));
   }
+  announceResult(r.readout[0]);
+  describePlots(r.descriptions);
   renderFormulas(r.values);
   updateUrl();
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
   $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms`;
-  if (window.parent !== window) {
+  // one "rendered" per change (not per redraw: a resize or a training frame is no change of the state)
+  if (app.announce && window.parent !== window) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
   }
+  app.announce = false;
+}
+
+// Each plot's text alternative (what it shows now, from the core: Chart::describe), in a hidden paragraph the
+// canvas names with aria-describedby; rewritten only when its text changes.
+function describePlots(descriptions) {
+  for (const [id, text] of descriptions || []) {
+    const p = document.getElementById(`desc-${app.chapter.id}-${id}`);
+    if (p && p.textContent !== text) p.textContent = text;
+  }
+}
+
+// One concise result line for screen readers (the first readout line), said once the controls are still.
+let resultTimer = 0;
+function announceResult(line) {
+  clearTimeout(resultTimer);
+  resultTimer = setTimeout(() => {
+    const p = $("#result");
+    const text = line ? `${line.label}: ${line.value}` : "";
+    if (p && p.textContent !== text) p.textContent = text;
+  }, 700);
 }
 
 // Live chapters (training): play / pause / step / reset, advancing in bounded slices per animation frame.
@@ -342,14 +404,19 @@ function setPlaying(on) {
   if (b) { b.textContent = on ? "Pause" : "Play"; b.setAttribute("aria-pressed", String(on)); }
   if (on) requestAnimationFrame(liveLoop);
 }
-// With prefers-reduced-motion the plots are redrawn twice a second instead of every frame.
+// With prefers-reduced-motion: reduce, the run still advances every frame but its plots (and progress) are
+// drawn only twice a second, and at the end.
 const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
-let lastLiveDraw = 0;
+let lastDrawn = 0;
 function liveLoop(now) {
   if (!app.playing || !app.chapter.live) return;
-  if (!reducedMotion.matches || !now || now - lastLiveDraw >= 500) {
-    lastLiveDraw = now || performance.now();
-    show(Math.max(1, Number(app.state.speed) || 10) * (reducedMotion.matches ? 30 : 1));
+  const steps = Math.max(1, Number(app.state.speed) || 10);
+  if (reducedMotion.matches && now - lastDrawn < 500) {
+    const p = app.session.advance(app.chapter.id, app.state, steps, 10);
+    if (p && p[0] >= p[1]) show(0);
+  } else {
+    lastDrawn = now;
+    show(steps);
   }
   if (app.playing) requestAnimationFrame(liveLoop);
 }
@@ -387,7 +454,7 @@ function buildChapter(info) {
   // plots; elsewhere they start open (applyTheme keeps this in step with the theme).
   const folded = effectiveTheme() === "projector";
   const head = el("section", { class: "intro" },
-    el("h1", { text: info.title }),
+    el("h1", { id: "chapter-title", tabindex: "-1", text: info.title }),
     el("details", { class: "about", ...(folded ? {} : { open: "" }) }, el("summary", { text: "About this chapter" }), el("p", { text: info.intro })));
   const tryList = el("ul");
   for (const t of info.try_this) tryList.append(el("li", { text: t }));
@@ -404,6 +471,7 @@ function buildChapter(info) {
   for (const cv of info.canvases) {
     const canvas = el("canvas", {
       id: `cv-${info.id}-${cv.id}`, class: "plot", role: "img", "aria-label": cv.label, "data-aspect": cv.aspect,
+      "aria-describedby": `desc-${info.id}-${cv.id}`,
     });
     if (cv.clickable) {
       canvas.classList.add("clickable");
@@ -411,12 +479,13 @@ function buildChapter(info) {
         const rect = canvas.getBoundingClientRect();
         const k = canvas.width / rect.width;
         const upd = app.session.click(info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state);
-        if (Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; schedule(); }
+        if (Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
       });
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
       onclick: () => canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); }) });
-    plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png)));
+    plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
+      el("p", { id: `desc-${info.id}-${cv.id}`, class: "visually-hidden" })));
   }
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
@@ -425,14 +494,17 @@ function buildChapter(info) {
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}, true); } }));
   const side = el("aside", { class: "side" }, formulas, controls, tools);
-  if (info.live) side.prepend(liveBar());
+  const strip = app.embed ? embedStrip(side, info.live ? liveBar() : null) : null;
+  if (info.live && !strip) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },
     el("div", { id: "messages", role: "status", "aria-live": "polite" }),
+    el("p", { id: "result", class: "visually-hidden", "aria-live": "polite" }),
     plots,
     el("h2", { text: "Convergence" }),
     el("dl", { id: "readout", class: "readout" }),
     el("p", { id: "timing", class: "timing" }));
-  main.append(head, el("div", { class: "layout" }, side, results));
+  main.append(head, ...(strip ? [strip] : []), el("div", { class: "layout" }, side, results));
+  if (app.embed) { observer.disconnect(); observer.observe(plots); observer.observe(main); }
 }
 
 function buildNav() {
@@ -451,7 +523,8 @@ function buildNav() {
 
 // Opens a chapter. `moveFocus` (a chapter change or Reset, not the first load) puts focus on its heading, so
 // that keyboard and screen-reader users land in the new chapter instead of on <body>.
-function start(id, raw, moveFocus = false) {
+// `draw` false leaves the first drawing to the caller (boot, when a deck's message is already waiting).
+function start(id, raw, moveFocus = false, draw = true) {
   setPlaying(false);
   const info = app.infos.find((c) => c.id === id) || app.infos[0];
   const notes = [];
@@ -462,6 +535,8 @@ function start(id, raw, moveFocus = false) {
   app.notes = [...notes, ...n.messages];
   buildNav();
   buildChapter(info);
+  syncControls();
+  fitControls();
   // a link's text that the core refused stays in its box as a draft, with the reason, so it can be fixed
   for (const c of info.controls) {
     if (c.kind.type !== "text" || raw[c.name] === undefined || raw[c.name] === app.state[c.name]) continue;
@@ -472,49 +547,140 @@ function start(id, raw, moveFocus = false) {
     Object.assign($(".text-status", row), { className: "text-status error", textContent: `${why} The text from the link is kept in the box.` });
   }
   syncControls();
-  render();
   document.title = `${info.title} · optlab`;
-  if (moveFocus) {
-    const h = $("#chapter h1");
-    if (h) { h.setAttribute("tabindex", "-1"); h.focus({ preventScroll: false }); }
-  }
+  if (moveFocus) $("#chapter-title").focus();
+  app.announce = true;
+  if (draw) render();
 }
 
-// The slide-deck API: {type: "optlab:set", values: {name: value}} sets controls and is answered with
-// {type: "optlab:applied", state, rejected: [{name, reason}], adjusted: [{name, from, to, reason}]}: an unknown
-// name, an array or object, or a value that is no value of the control (checked by the core) is rejected and
-// the control keeps its current value; an out-of-range value is clamped. {type: "optlab:get"} replies with
-// {type: "optlab:state"}. Anything else is ignored.
-window.addEventListener("message", (e) => {
+// The slide-deck API (README, "Embedding in slides"). Only these shapes are accepted; anything else is ignored:
+//   {type: "optlab:set", values: {name: value, …}, scale?, reset?} sets controls and is answered (to its sender)
+//     with {type: "optlab:applied", chapter, state, scale, rejected: [{name, reason}], adjusted: [{name, from, to,
+//     reason}]}: an unknown name, an array or object, or a value that is no value of the control (checked by the
+//     core, Control::classify) is rejected and the control keeps its current value; an out-of-range value is
+//     clamped. `reset: true` first returns to the state of the frame's own link, so a deck can send the whole
+//     state of a slide (the values of every fragment shown so far) and land on the same view however it got
+//     there. `scale` multiplies the canvases' resolution (see app.scale). `values` may be left out when
+//     `scale` or `reset` is given;
+//   {type: "optlab:get"} is answered with {type: "optlab:state", chapter, state, scale};
+//   {type: "optlab:snapshot"} is answered, once the chapter is drawn, with {type: "optlab:snapshot", chapter,
+//     state, png, width, height, alt}: the plots as one PNG (a data: URL) of width × height CSS pixels, and their
+//     text alternatives (for a printed deck).
+// The listener exists before the wasm starts (the page posts {type: "optlab:ready"} to its parent then);
+// messages that arrive earlier wait in `early` and are applied once the chapter is shown.
+const early = [];
+const plainObject = (v) => !!v && typeof v === "object" && !Array.isArray(v);
+function onMessage(e) {
   const d = e.data;
-  if (!d || typeof d !== "object" || !app.chapter) return;
-  if (d.type === "optlab:set" && d.values && typeof d.values === "object" && !Array.isArray(d.values)) {
-    const rejected = [], adjusted = [];
-    const names = new Set(app.chapter.controls.map((c) => c.name));
-    for (const name of Object.keys(d.values).slice(0, 200)) {
-      if (!names.has(name)) rejected.push({ name: String(name).slice(0, 80), reason: `${app.chapter.id} has no control of that name` });
+  if (!plainObject(d)) return;
+  const set = d.type === "optlab:set" &&
+    (plainObject(d.values) || (d.values === undefined && (Object.hasOwn(d, "scale") || d.reset === true)));
+  if (!set && d.type !== "optlab:get" && d.type !== "optlab:snapshot") return;
+  if (!app.chapter) { if (early.length < 100) early.push(e); return; }
+  const reply = (m) => { if (e.source) e.source.postMessage(m, "*"); };
+  if (d.type === "optlab:get") { reply({ type: "optlab:state", chapter: app.chapter.id, state: { ...app.state }, scale: app.scale }); return; }
+  if (d.type === "optlab:snapshot") { whenDrawn(() => reply(snapshot())); return; }
+  const values = d.values || {};
+  const rejected = [], adjusted = [];
+  if (d.reset === true) app.state = app.wasm.normalize(app.chapter.id, app.linkRaw).state;
+  if (Object.hasOwn(d, "scale")) {
+    const r = readScale(d.scale);
+    if (r.value === undefined) rejected.push({ name: "scale", reason: `${r.reason}; kept ${app.scale}` });
+    else {
+      if (r.reason) adjusted.push({ name: "scale", from: String(d.scale).slice(0, 40), to: String(r.value), reason: r.reason });
+      app.scale = r.value;
     }
-    // presets first, so that values given beside a preset win over the ones it implies
-    const given = app.chapter.controls.filter((c) => Object.hasOwn(d.values, c.name));
-    given.sort((a, b) => Number(!presetOf(a, String(d.values[a.name]))) - Number(!presetOf(b, String(d.values[b.name]))));
-    for (const c of given) {
-      const v = d.values[c.name];
-      if (v === null || v === undefined || typeof v === "object" || typeof v === "function") {
-        rejected.push({ name: c.name, reason: `${c.label}: ${Array.isArray(v) ? "a list" : "that"} is not a value of this control; kept ${app.state[c.name]}` });
-        continue;
-      }
-      const r = app.wasm.classify(app.chapter.id, c.name, String(v));
-      if (!r) continue;
-      if (r.outcome === "invalid") rejected.push({ name: c.name, reason: `${r.reason}; kept ${app.state[c.name]}` });
-      else if (r.outcome === "adjusted") { adjusted.push({ name: c.name, from: String(v).slice(0, 80), to: r.value, reason: r.reason }); setValue(c, r.value); }
-      else setValue(c, r.value);
-    }
-    app.notes = [...rejected.map((x) => ({ level: "warn", text: x.reason })), ...adjusted.map((x) => ({ level: "warn", text: x.reason }))];
-    schedule();
-    if (e.source) e.source.postMessage({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, rejected, adjusted }, "*");
-  } else if (d.type === "optlab:get" && e.source) {
-    e.source.postMessage({ type: "optlab:state", chapter: app.chapter.id, state: app.state }, "*");
   }
+  const names = new Set(app.chapter.controls.map((c) => c.name));
+  for (const name of Object.keys(values).slice(0, 200)) {
+    if (!names.has(name)) rejected.push({ name: String(name).slice(0, 80), reason: `${app.chapter.id} has no control of that name` });
+  }
+  // presets first, so that values given beside a preset win over the ones it implies
+  const given = app.chapter.controls.filter((c) => Object.hasOwn(values, c.name));
+  given.sort((a, b) => Number(!presetOf(a, String(values[a.name]))) - Number(!presetOf(b, String(values[b.name]))));
+  for (const c of given) {
+    const v = values[c.name];
+    if (v === null || v === undefined || typeof v === "object" || typeof v === "function") {
+      rejected.push({ name: c.name, reason: `${c.label}: ${Array.isArray(v) ? "a list" : "that"} is not a value of this control; kept ${app.state[c.name]}` });
+      continue;
+    }
+    const r = app.wasm.classify(app.chapter.id, c.name, String(v));
+    if (!r) continue;
+    if (r.outcome === "invalid") rejected.push({ name: c.name, reason: `${r.reason}; kept ${app.state[c.name]}` });
+    else if (r.outcome === "adjusted") { adjusted.push({ name: c.name, from: String(v).slice(0, 80), to: r.value, reason: r.reason }); setValue(c, r.value); }
+    else setValue(c, r.value);
+  }
+  if (d.reset === true) syncControls();
+  // the page says what it did not take as asked, in one line (until the next change by hand)
+  const why = [...rejected, ...adjusted].map((x) => x.reason);
+  app.notes = why.length ? [{ level: "warn", text: `From the slides: ${why.join("; ")}.` }] : [];
+  reply({ type: "optlab:applied", chapter: app.chapter.id, state: { ...app.state }, scale: app.scale, rejected, adjusted });
+  changed();
+}
+
+// Calls `fn` once no redraw is waiting.
+function whenDrawn(fn) {
+  if (!app.pending) fn();
+  else requestAnimationFrame(() => whenDrawn(fn));
+}
+
+// The plots as one PNG, laid out as on the page, on the page's background (for a printed deck).
+function snapshot() {
+  const plots = $(".plots");
+  const box = plots.getBoundingClientRect();
+  const k = pixelRatio();
+  const out = document.createElement("canvas");
+  out.width = Math.max(1, Math.round(box.width * k));
+  out.height = Math.max(1, Math.round(box.height * k));
+  const ctx = out.getContext("2d");
+  ctx.fillStyle = getComputedStyle(document.body).backgroundColor || "#fff";
+  ctx.fillRect(0, 0, out.width, out.height);
+  const alt = [];
+  for (const cv of plots.querySelectorAll("canvas.plot")) {
+    const r = cv.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    ctx.drawImage(cv, (r.left - box.left) * k, (r.top - box.top) * k, r.width * k, r.height * k);
+    const desc = cv.getAttribute("aria-describedby") && document.getElementById(cv.getAttribute("aria-describedby"));
+    alt.push(desc ? desc.textContent : cv.getAttribute("aria-label") || "");
+  }
+  return { type: "optlab:snapshot", chapter: app.chapter.id, state: { ...app.state }, png: out.toDataURL("image/png"),
+    width: Math.round(box.width), height: Math.round(box.height), alt: alt.filter(Boolean).join(" ") };
+}
+
+// Keys in an embed: the ones the chapter does not use go to the deck ({type: "optlab:key", key, keyCode,
+// shiftKey}), so that a presenter's remote and the arrows still move the slides. PageUp/PageDown always (a remote
+// sends them); Space and the arrows when focus is on no control (the page, a plot: a focused slider keeps its
+// arrows, a button its Space); Escape (unless it closes the controls drawer) also returns focus to the deck.
+const FORWARDED = { " ": 32, PageUp: 33, PageDown: 34, Escape: 27, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39, ArrowDown: 40 };
+const USES_KEYS = "input, select, textarea, button, summary, a[href], [contenteditable], .formulas";
+function onKey(e) {
+  if (!app.embed || window.parent === window || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (!Object.hasOwn(FORWARDED, e.key)) return;
+  const t = document.activeElement;
+  const onControl = !!t && t !== document.body && t.matches(USES_KEYS);
+  if (!["PageUp", "PageDown", "Escape"].includes(e.key) && onControl) return;
+  e.preventDefault();
+  if (e.key === "Escape" && t && t !== document.body) t.blur();
+  window.parent.postMessage({ type: "optlab:key", key: e.key, keyCode: FORWARDED[e.key], shiftKey: e.shiftKey }, "*");
+}
+document.addEventListener("keydown", onKey);
+
+window.addEventListener("message", onMessage);
+if (window.parent !== window) window.parent.postMessage({ type: "optlab:ready" }, "*");
+
+// The canvases' sizes follow the chapter's width only (a height change, e.g. a message appearing, needs no
+// redraw); in an embed they follow the plots' box, whose size changes only with the frame or the controls row.
+const seen = new WeakMap();
+const observer = new ResizeObserver((entries) => {
+  let redraw = false;
+  for (const en of entries) {
+    const key = app.embed ? `${en.contentRect.width}x${en.contentRect.height}` : String(en.contentRect.width);
+    if (seen.get(en.target) === key) continue;
+    seen.set(en.target, key);
+    if (app.embed && en.target.id === "chapter") fitControls();
+    redraw = true;
+  }
+  if (redraw) schedule();
 });
 
 function boot() {
@@ -525,16 +691,47 @@ function boot() {
   app.embed = raw.embed === "1" || raw.embed === "true";
   app.theme = ["light", "dark", "projector", "auto"].includes(raw.theme) ? raw.theme : "auto";
   app.hide = new Set((raw.hide || "").split(",").map((s) => s.trim()).filter(Boolean));
+  app.layout = app.embed && raw.layout === "plots" ? "plots" : "";
   document.body.classList.toggle("embed", app.embed);
+  document.body.classList.toggle("plots-only", app.layout === "plots");
   applyTheme();
-  $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); schedule(); });
+  $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); changed(); });
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { applyTheme(); schedule(); });
-  new ResizeObserver(() => schedule()).observe($("#chapter"));
+  if (!app.embed) observer.observe($("#chapter"));
   const controls = {};
   for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
-  start(raw.chapter, controls);
+  app.linkRaw = { ...controls };
+  let scaleNote = null;
+  if (raw.scale !== undefined) {
+    const r = readScale(raw.scale);
+    app.scale = r.value === undefined ? 1 : r.value;
+    if (r.reason) scaleNote = { level: "warn", text: r.value === undefined ? `${r.reason}; using 1` : r.reason };
+  }
+  // a deck's messages sent before the wasm started are applied before the first drawing, so that a frame that
+  // reveal.js reloads draws (and says optlab:rendered) once, at the deck's state
+  const waiting = early.splice(0);
+  start(raw.chapter, controls, false, waiting.length === 0);
+  if (scaleNote) app.notes.push(scaleNote);
   document.body.dataset.ready = "true";
+  for (const e of waiting) onMessage(e);
+  if (scaleNote && !waiting.length) render();
 }
 
-if (window.wasmBindings) boot();
-else window.addEventListener("TrunkApplicationStarted", boot, { once: true });
+// This file is the page's only script besides KaTeX (the Content-Security-Policy in index.html allows no
+// inline script): Trunk writes the tag that loads it, with the names of the wasm-bindgen glue and the wasm
+// (Trunk.toml, pattern_script), and the wasm is started here, after the message listener above exists.
+async function load() {
+  const tag = document.querySelector("script[data-js][data-wasm]");
+  try {
+    if (!tag) throw new Error("the page does not name its WebAssembly (build it with `trunk build --release`)");
+    const bindings = await import(new URL(tag.dataset.js, document.baseURI).href);
+    await bindings.default({ module_or_path: new URL(tag.dataset.wasm, document.baseURI) });
+    window.wasmBindings = bindings;
+  } catch (err) {
+    const p = $("#loading");
+    if (p) Object.assign(p, { className: "msg error", textContent: `The optimizers could not be loaded: ${err && err.message ? err.message : err}` });
+    return;
+  }
+  boot();
+}
+load();

@@ -163,6 +163,16 @@ pub enum Chart {
     Map(MapChart, Field),
 }
 
+impl Chart {
+    /// What the chart shows now, in words, from its data (the canvas's text alternative).
+    pub fn describe(&self) -> String {
+        match self {
+            Chart::Lines(c) => crate::plot::describe::describe_lines(c),
+            Chart::Map(m, _) => crate::plot::describe::describe_map(m),
+        }
+    }
+}
+
 /// Everything a chapter shows for one state.
 #[derive(Clone, Debug, Default)]
 pub struct Scene {

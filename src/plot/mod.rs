@@ -4,6 +4,7 @@
 //! Log axes are drawn by plotting `log10(v)` on a linear axis with `10^k` labels, so every chart has one
 //! coordinate type. Non-finite points are dropped before drawing (a diverged run keeps what it computed).
 
+pub mod describe;
 pub mod field;
 pub mod legend;
 pub mod regions;

@@ -84,6 +84,8 @@ struct Rendered {
     readout: Vec<app::Readout>,
     messages: Vec<app::Message>,
     values: Vec<(String, String)>,
+    /// `(canvas id, what its chart shows now)`: the canvases' text alternatives.
+    descriptions: Vec<(String, String)>,
     /// Milliseconds spent computing the scene and drawing it.
     compute_ms: f64,
     draw_ms: f64,
@@ -130,13 +132,20 @@ impl Session {
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
     /// A live chapter shows its run as it stands (starting a new one when a control that matters changed).
     pub fn render(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0)
+        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0, true)
     }
 
     /// Advances a live chapter's run by at most `steps` steps or `budget_ms` milliseconds (whichever comes
     /// first, in slices, so a frame never freezes), then draws it.
     pub fn tick(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms)
+        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms, true)
+    }
+
+    /// Like [`Session::tick`] without drawing: advances a live chapter's run and returns its progress
+    /// `[done, requested]` (null for a chapter that is not live). With `prefers-reduced-motion`, the shell
+    /// advances the run every frame but draws it only a few times a second.
+    pub fn advance(&mut self, chapter: &str, raw: JsValue, steps: usize, budget_ms: f64) -> JsValue {
+        self.advance_and_draw(chapter, raw, "light", 1.0, steps, budget_ms, false)
     }
 
     /// Drops the live run, so the next render starts afresh.
@@ -171,13 +180,27 @@ impl Session {
 }
 
 impl Session {
-    fn advance_and_draw(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
+    #[allow(clippy::too_many_arguments)]
+    fn advance_and_draw(
+        &mut self,
+        chapter: &str,
+        raw: JsValue,
+        theme: &str,
+        dpr: f64,
+        steps: usize,
+        budget_ms: f64,
+        draw: bool,
+    ) -> JsValue {
         let Some(c) = app::chapter(chapter) else {
+            if !draw {
+                return JsValue::NULL;
+            }
             return to_js(&Rendered {
                 state: BTreeMap::new(),
                 readout: vec![],
                 messages: vec![app::Message::error(format!("no chapter “{chapter}”"))],
                 values: vec![],
+                descriptions: vec![],
                 compute_ms: 0.0,
                 draw_ms: 0.0,
                 draw_parts: vec![],
@@ -212,10 +235,16 @@ impl Session {
                         }
                     }
                     progress = Some(run.progress());
+                    if !draw {
+                        return to_js(&progress);
+                    }
                     run.scene(&st)
                 }
+                None if !draw => return JsValue::NULL,
                 None => app::Scene::default(),
             }
+        } else if !draw {
+            return JsValue::NULL;
         } else {
             c.compute(&st)
         };
@@ -237,6 +266,7 @@ impl Session {
             readout: scene.readout.clone(),
             messages: scene.messages.clone(),
             values: scene.values.clone(),
+            descriptions: scene.charts.iter().map(|(id, chart)| (id.to_string(), chart.describe())).collect(),
             compute_ms: t1 - t0,
             draw_ms: t2 - t1,
             draw_parts,

@@ -339,6 +339,12 @@ test("a slide deck drives an embedded chapter by postMessage (www/embed-example.
     await page.keyboard.press("ArrowRight"); // fragment 2: lr 0.5
     await frame.waitForFunction(() => window.optlab.state.lr === "0.5", null, { timeout: 10000 });
     await settle(frame);
+    // ← undoes fragment 2 (the deck sends the state of the fragments shown so far), → shows it again
+    await page.keyboard.press("ArrowLeft");
+    await frame.waitForFunction(() => window.optlab.state.lr === "1.6" && window.optlab.state.kappa === "100", null, { timeout: 10000 });
+    await page.keyboard.press("ArrowRight");
+    await frame.waitForFunction(() => window.optlab.state.lr === "0.5", null, { timeout: 10000 });
+    await settle(frame);
 
     // the embed tells its parent about every render, and answers optlab:get
     await page.waitForFunction(() => window.__got.some((d) => d.type === "optlab:rendered" && d.state.lr === "0.5"));
