@@ -380,6 +380,22 @@ async function copy(text, what) {
   }
 }
 
+// "PyTorch": the exporter's script (or its one-line refusal) as text in the side panel, and on the clipboard.
+function torchScript() {
+  const box = $("#torch-box"), note = $("#torch-note"), text = $("#torch-text");
+  box.hidden = false; box.open = true;
+  try {
+    text.value = app.session.torch_script();
+    text.hidden = false;
+    note.textContent = `${text.value.split("\n").length} lines; save as a .py file and run it with python3 (torch only).`;
+    navigator.clipboard.writeText(text.value).then(() => { note.textContent += " Copied to the clipboard."; },
+      () => { note.textContent += " Select the text below to copy it."; });
+  } catch (e) {
+    text.hidden = true;
+    note.textContent = `No PyTorch script: ${String(e)}`;
+  }
+}
+
 function buildChapter(info) {
   const main = $("#chapter");
   main.replaceChildren();
@@ -421,10 +437,14 @@ function buildChapter(info) {
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
     el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => copy(app.session.spec_json(), "Spec") }),
+    el("button", { type: "button", text: "PyTorch", title: "a Python script (torch only, float64) that reruns this state and prints what the spec's optlab command prints", onclick: () => torchScript() }),
     el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}, true); } }));
-  const side = el("aside", { class: "side" }, formulas, controls, tools);
+  const torchBox = el("details", { id: "torch-box", class: "torch-box", hidden: "" },
+    el("summary", { text: "PyTorch script" }), el("p", { id: "torch-note", class: "hint" }),
+    el("textarea", { id: "torch-text", class: "copybox", readonly: "", "aria-label": "PyTorch script" }));
+  const side = el("aside", { class: "side" }, formulas, controls, tools, torchBox);
   if (info.live) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },
     el("div", { id: "messages", role: "status", "aria-live": "polite" }),

@@ -198,6 +198,17 @@ impl Scene {
         }
     }
 
+    /// "PyTorch": the spec of [`Scene::spec_json`] as a self-contained torch script (see [`crate::export`]);
+    /// `None` when the scene has no spec, the exporter's message when it cannot write one.
+    pub fn torch_script(&self) -> Option<Result<String, String>> {
+        let res = match (&self.spec, &self.train) {
+            (Some(s), _) => crate::export::export_run(s),
+            (None, Some((specs, _))) => crate::export::export_train(specs),
+            (None, None) => return None,
+        };
+        Some(res.map_err(|e| e.to_string()))
+    }
+
     /// "Export": the traces as "csv" or JSON, in the formats of `optlab run` (or `optlab train`).
     pub fn export(&self, format: &str) -> Option<String> {
         match (&self.report, &self.train) {

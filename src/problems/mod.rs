@@ -9,7 +9,7 @@ mod matrix;
 mod quadratic;
 
 pub use finite_sum::{sample_indices_into, FiniteSum};
-pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle};
+pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle, FLAT_CENTER, SHARP_CENTER};
 pub use matrix::{rows_to_matrix, FastMatrixLeastSquares, MatrixLeastSquares};
 pub use quadratic::Quadratic;
 

@@ -164,6 +164,15 @@ impl Session {
         self.last.as_ref().and_then(|(_, s)| s.spec_json()).unwrap_or_default()
     }
 
+    /// The last render's spec as a PyTorch script (see [`app::Scene::torch_script`]); throws the exporter's
+    /// one-line message when it cannot write one.
+    pub fn torch_script(&self) -> Result<String, String> {
+        match self.last.as_ref().and_then(|(_, s)| s.torch_script()) {
+            Some(r) => r,
+            None => Err("this chapter shows no run or training to export".into()),
+        }
+    }
+
     /// The traces of the last render as "json" or "csv" (see [`app::Scene::export`]).
     pub fn export(&self, format: &str) -> String {
         self.last.as_ref().and_then(|(_, s)| s.export(format)).unwrap_or_default()
