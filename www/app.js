@@ -294,6 +294,16 @@ function schedule() {
 
 function render() { show(null); }
 
+// A data file the state needs (e.g. the digits), fetched once when a view asks for it, never at start-up.
+function loadAsset(name) {
+  app.assets ??= {};
+  if (app.assets[name]) return;
+  app.assets[name] = fetch(`assets/${name}`)
+    .then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); return res.arrayBuffer(); })
+    .then((buf) => { app.session.provide_asset(name, new Uint8Array(buf)); schedule(); })
+    .catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
+}
+
 // Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
 function show(steps) {
   const t0 = performance.now();
@@ -302,6 +312,7 @@ function show(steps) {
     ? app.session.tick(app.chapter.id, app.state, effectiveTheme(), dpr, steps, 10)
     : app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
   if (r.progress) showProgress(r.progress);
+  if (r.asset) loadAsset(r.asset);
   app.state = Object.assign({}, app.state, r.state);
   syncControls();
   const ro = $("#readout");

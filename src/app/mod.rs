@@ -273,6 +273,11 @@ pub trait Chapter: Sync {
     fn live_ignores(&self) -> &'static [&'static str] {
         &[]
     }
+    /// A data file this state needs and the core does not hold yet (a name under `assets/`): the shell fetches
+    /// it and hands it over with `Session::provide_asset`, so such data never weighs on the first load.
+    fn asset(&self, _st: &State) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A computation spread over many frames (see [`Chapter::is_live`]).

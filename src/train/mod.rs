@@ -26,6 +26,7 @@
 
 pub mod csv;
 pub mod data;
+pub mod digits;
 pub mod groups;
 pub mod hessian;
 pub mod mlp;

@@ -94,6 +94,9 @@ struct Rendered {
     /// For a live chapter: `[steps done, steps requested]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<(usize, usize)>,
+    /// A data file under `assets/` the state needs and the core lacks (see [`app::Chapter::asset`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asset: Option<String>,
 }
 
 fn now() -> f64 {
@@ -137,6 +140,16 @@ impl Session {
     /// first, in slices, so a frame never freezes), then draws it.
     pub fn tick(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
         self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms)
+    }
+
+    /// Hands a fetched data file (see [`app::Chapter::asset`]) to the core; throws why it is unusable.
+    pub fn provide_asset(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        match name {
+            crate::train::digits::ASSET => crate::train::digits::provide(bytes).map_err(|e| format!("{name}: {e}"))?,
+            _ => return Err(format!("no data file called {name}")),
+        }
+        self.live = None;
+        Ok(())
     }
 
     /// Drops the live run, so the next render starts afresh.
@@ -192,6 +205,7 @@ impl Session {
                 draw_parts: vec![],
                 fields_computed: self.fields_computed,
                 progress: None,
+                asset: None,
             });
         };
         let t0 = now();
@@ -251,6 +265,7 @@ impl Session {
             draw_parts,
             fields_computed: self.fields_computed,
             progress,
+            asset: c.asset(&st).map(str::to_string),
         };
         self.last = Some((chapter.to_string(), scene));
         to_js(&out)

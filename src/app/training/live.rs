@@ -240,6 +240,9 @@ pub struct Cache {
     pub spectra_step: Option<usize>,
     /// Per run: singular values of the last update of the shown weight matrix.
     pub spectra: Vec<Vec<f64>>,
+    /// `(step, run index)` of `test_pred`: the predicted class of every test point (inputs of d > 2).
+    pub pred_key: Option<(usize, usize)>,
+    pub test_pred: Vec<usize>,
 }
 
 /// The live run of the training chapter.
