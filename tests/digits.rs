@@ -94,3 +94,40 @@ fn the_digits_preset_uses_the_sweep_and_shows_the_digits_view() {
     assert_eq!(specs.len(), 2);
     assert_eq!(specs[0].model.hidden, vec![64, 64]);
 }
+
+/// The data box: a CSV of 64 features trains (confusion view with images), and a 784-column CSV of 1,000
+/// rows (about 2–3 million characters) is refused with a message naming the cap, the rest of the state kept.
+#[test]
+fn wide_csv_rows_in_the_data_box() {
+    use optlab::app::{chapter, compute_raw, Chart, Field};
+    let c = chapter("training").unwrap();
+    let pts = digits::get().unwrap();
+    let mut text = String::new();
+    for (x, y) in pts.x.iter().zip(&pts.y).filter(|(_, &y)| y < 3).take(150) {
+        let row: Vec<String> = x.iter().map(|v| format!("{}", (v * 16.0).round())).collect();
+        text += &format!("{},{y}\n", row.join(","));
+    }
+    let raw: std::collections::BTreeMap<String, String> =
+        [("dataset", "csv"), ("csv", text.as_str()), ("steps", "60"), ("layers", "1"), ("width", "16")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    let (_, scene) = compute_raw(c, &raw);
+    assert!(scene.messages.iter().all(|m| m.level != "error"), "{:?}", scene.messages);
+    let data = scene.readout.iter().find(|r| r.label == "data").unwrap();
+    assert!(data.value.contains("150 rows of 64 features, 3 classes"), "{}", data.value);
+    let (_, chart) = scene.charts.iter().find(|(id, _)| *id == "regions").unwrap();
+    assert!(matches!(chart, Chart::Map(m, Field::Grid { .. }) if m.title.contains("confusion matrix")));
+
+    let row: String = (0..784).map(|i| ((i * 37) % 256).to_string()).collect::<Vec<_>>().join(",");
+    let big: String = (0..1000).map(|i| format!("{row},{}\n", i % 3)).collect();
+    let raw: std::collections::BTreeMap<String, String> =
+        [("dataset", "csv"), ("csv", big.as_str()), ("lr", "0.02")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (st, msgs) = optlab::app::controls::normalize(&c.controls(), &raw);
+    let msg = msgs.iter().map(|m| m.text.clone()).collect::<Vec<_>>().join("\n");
+    assert!(
+        msg.contains(&format!("the text has {} characters, more than the 100000 this box takes (not used)", big.chars().count())),
+        "{msg}"
+    );
+    assert_eq!((st.get("csv"), st.get("lr")), ("", "0.02"), "the refused text is not used; the rest stays");
+}

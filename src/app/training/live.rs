@@ -32,6 +32,11 @@ pub const STEP_BUDGET: f64 = 4e6;
 pub const EVAL_BUDGET: f64 = 1e6;
 /// Measurement work per call of `advance`, after its steps (at least one unit when one is pending).
 pub const MEASURE_BUDGET: f64 = 1.5e6;
+/// Largest estimated cost of one unit of measurement (a Hessian-vector product: two gradients over the
+/// whole training set) for which λ_max and the loss slice are measured at all: a unit cannot be split, so
+/// a bigger one (the 64-64-64-10 network on 1,348 digits: about 107 ms natively) would freeze a frame. The
+/// presets on 2-D data stay below it (the 3×32 networks on 250 points: about 6 ms).
+pub const MAX_MEASURE_UNIT: f64 = 20e6;
 /// Lanczos: at most this many Hessian-vector products per measurement; converged when the residual is at
 /// most [`LANCZOS_TOL`] relative to λ_max.
 pub const MAX_PRODUCTS: usize = 40;
@@ -100,6 +105,8 @@ pub struct Run {
     pub color: usize,
     pub lambdas: Vec<Lambda>,
     pub slice: Option<(usize, LossSlice)>,
+    /// λ_max and the slice are not measured: one unit of it costs more than [`MAX_MEASURE_UNIT`].
+    pub measure_skipped: bool,
     ritz: Option<Vec<f64>>,
     pending: Option<Measure>,
     ws: Workspace,
@@ -109,11 +116,11 @@ pub struct Run {
 impl Run {
     fn new(trainer: Trainer, color: usize) -> Run {
         let ws = trainer.mlp().workspace(CHUNK);
-        Run { trainer, color, lambdas: Vec::new(), slice: None, ritz: None, pending: None, ws, hvp_buf: Vec::new() }
+        Run { trainer, color, lambdas: Vec::new(), slice: None, measure_skipped: false, ritz: None, pending: None, ws, hvp_buf: Vec::new() }
     }
 
     /// Estimated cost of one Hessian-vector product (two gradients over the training set).
-    fn hvp_cost(&self) -> f64 {
+    pub fn hvp_cost(&self) -> f64 {
         6.0 * self.trainer.data().train.len() as f64 * row_cost(self.trainer.mlp())
     }
 
@@ -127,6 +134,10 @@ impl Run {
     /// or the run diverged.
     fn checkpoint(&mut self, seed: u64) {
         self.trainer.record();
+        if self.hvp_cost() > MAX_MEASURE_UNIT {
+            self.measure_skipped = true;
+            return;
+        }
         if self.pending.is_some() || self.trainer.diverged().is_some() {
             return;
         }

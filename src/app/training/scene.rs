@@ -165,7 +165,9 @@ pub const MAX_SHOWN_ERRORS: usize = 40;
 /// right, in a grid of 4 columns. One field image; its readout lines give the numbers.
 fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> Chart {
     let r = &mut run.runs[view];
-    let key = (r.trainer.step(), view);
+    // the predictions are refreshed with the metrics (every `eval_every` steps, and at the end)
+    let at = r.trainer.history().last().map_or(0, |m| m.step);
+    let key = (at, view);
     if run.cache.pred_key != Some(key) {
         let k = r.trainer.mlp().classes().max(1);
         let test = r.trainer.data().test.x.clone();
@@ -230,7 +232,7 @@ fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> 
             }
         })
         .collect();
-    readout.push(Readout::new(format!("{label}: per-class test accuracy (step {})", r.trainer.step()), per_class.join(" · ")));
+    readout.push(Readout::new(format!("{label}: per-class test accuracy (step {at})"), per_class.join(" · ")));
     let worst = (0..k)
         .flat_map(|t| (0..k).filter(move |&p| p != t).map(move |p| (t, p)))
         .max_by_key(|&(t, p)| (m[t * k + p], std::cmp::Reverse((t, p))))
@@ -262,8 +264,7 @@ fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> 
         )
     } else {
         format!(
-            "{label}, step {}: confusion matrix ({correct} of {n} test inputs correct; rows true, columns predicted) and {} misclassified inputs",
-            r.trainer.step(),
+            "{label}, step {at}: confusion matrix ({correct} of {n} test inputs correct; rows true, columns predicted) and {} misclassified inputs",
             shown.len()
         )
     };
@@ -371,7 +372,15 @@ fn slice_chart(run: &TrainingRun) -> Chart {
     Chart::Lines(LineChart {
         title: format!(
             "loss along a random filter-normalised direction d ({})",
-            if steps.is_empty() { "none yet".into() } else { steps.join(", ") }
+            if steps.is_empty() {
+                if run.runs.iter().any(|r| r.measure_skipped) {
+                    "not measured for this network and data, see the readout".into()
+                } else {
+                    "none yet".into()
+                }
+            } else {
+                steps.join(", ")
+            }
         ),
         x_label: "α in L(w + α·d)".into(),
         y_label: "loss".into(),
@@ -383,7 +392,14 @@ fn slice_chart(run: &TrainingRun) -> Chart {
 
 fn spectrum_chart(run: &mut TrainingRun) -> Chart {
     let l = spectrum_layer(run);
-    if run.cache.spectra_step != Some(run.step) || run.cache.spectra.len() != run.runs.len() {
+    // recomputed at most once per evaluation interval (and at the end): two SVDs of a 64×64 update every frame
+    // would cost the digits view a dropped frame
+    let every = run.runs[0].trainer.spec().eval_every.max(1);
+    let due = match run.cache.spectra_step {
+        None => true,
+        Some(s) => run.step != s && (run.step >= s + every || run.stopped()),
+    };
+    if due || run.cache.spectra.len() != run.runs.len() {
         run.cache.spectra = run
             .runs
             .iter()
@@ -473,6 +489,16 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                     .readout
                     .push(Readout::new(format!("{label}: λ_max at step {}", l.step), format!("{how}{}{relu}", thr.unwrap_or_default())));
             }
+            None if r.measure_skipped => scene.readout.push(Readout::new(
+                format!("{label}: λ_max and the loss slice"),
+                format!(
+                    "not measured here: one Hessian-vector product (two gradients over the {} training points) takes about {} ms \
+                     natively, more than a frame allows (the limit is {} ms)",
+                    r.trainer.data().train.len(),
+                    sig(r.hvp_cost() / 1e6),
+                    sig(super::live::MAX_MEASURE_UNIT / 1e6)
+                ),
+            )),
             None => scene.readout.push(Readout::new(
                 format!("{label}: λ_max"),
                 if r.measuring() { "being measured" } else { "measured from the first step on (press Play or Step)" },
