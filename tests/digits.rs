@@ -131,3 +131,29 @@ fn wide_csv_rows_in_the_data_box() {
     );
     assert_eq!((st.get("csv"), st.get("lr")), ("", "0.02"), "the refused text is not used; the rest stays");
 }
+
+/// An evaluation spread over calls (the live page's, so that 1,797 images never take a whole frame) gives
+/// the metrics of an evaluation at once, bit for bit.
+#[test]
+fn a_deferred_evaluation_gives_the_same_metrics() {
+    let spec = r#"{"data": {"kind": "digits", "train_fraction": 0.75, "noise": 0},
+        "model": {"hidden": [16, 16], "activation": "relu"}, "optimizer": {"kind": "muon", "lr": 0.02},
+        "batch_size": 32, "steps": 60, "eval_every": 10, "seed": 3}"#;
+    let spec = &optlab::train::report::parse_specs(spec).unwrap()[0];
+    let mut at_once = optlab::train::Trainer::new(spec).unwrap();
+    at_once.run_to_end();
+    let mut spread = optlab::train::Trainer::new(spec).unwrap();
+    spread.defer_evaluation(Some(300));
+    let mut calls = 0;
+    while spread.step() < 60 {
+        spread.step_n(1);
+        spread.eval_work();
+        calls += 1;
+    }
+    spread.record();
+    assert!(spread.evaluating(), "the last evaluation is still going on");
+    spread.finish_evaluation();
+    assert_eq!(calls, 60);
+    assert_eq!(spread.history(), at_once.history());
+    assert_eq!(spread.history().len(), 7);
+}

@@ -45,18 +45,21 @@ test("the digits load only for the digits view, train live and report steps to 9
 
     // train to the end, sampling the work done per frame (compute + draw) as the shell measures it
     await page.click("#play");
-    const frames = [];
+    const frames = [], edges = [];
     const deadline = Date.now() + 240000;
     for (;;) {
       const s = await page.evaluate(() => ({ r: window.optlab.lastRender, p: [document.querySelector("#progress").value, document.querySelector("#progress").max] }));
-      if (s.r) frames.push(s.r.total_ms);
+      // frames while training (the first frame builds both networks and evaluates them, the last finishes the
+      // final evaluation: one-off frames, reported apart)
+      if (s.r && s.p[0] > 0 && s.p[0] < s.p[1]) frames.push(s.r.total_ms);
+      else if (s.r) edges.push(s.r.total_ms);
       if (s.p[0] >= s.p[1] && s.p[1] > 1) break;
       assert.ok(Date.now() < deadline, "the run finishes");
       await page.waitForTimeout(100);
     }
     await settle(page);
     frames.sort((a, b) => a - b);
-    console.log(`digits view: ${frames.length} frames sampled, median ${frames[frames.length >> 1].toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms of work per frame`);
+    console.log(`digits view: ${frames.length} frames sampled while training, median ${frames[frames.length >> 1].toFixed(1)} ms, 95th percentile ${frames[Math.floor(0.95 * (frames.length - 1))].toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms of work per frame (${frames.filter((x) => x > 16.7).length} over 16.7 ms); at the start and end: ${edges.map((x) => x.toFixed(1)).join(", ")} ms`);
 
     const text = await readoutText(page);
     assert.match(text, /per-class test accuracy/);

@@ -32,6 +32,9 @@ pub const STEP_BUDGET: f64 = 4e6;
 pub const EVAL_BUDGET: f64 = 1e6;
 /// Measurement work per call of `advance`, after its steps (at least one unit when one is pending).
 pub const MEASURE_BUDGET: f64 = 1.5e6;
+/// Native nanoseconds of evaluation (the metrics over every point) per call of `advance`; an evaluation
+/// costing more is spread over calls (see [`crate::train::Trainer::defer_evaluation`]).
+pub const EVAL_SLICE: f64 = 3e6;
 /// Largest estimated cost of one unit of measurement (a Hessian-vector product: two gradients over the
 /// whole training set) for which λ_max and the loss slice are measured at all: a unit cannot be split, so
 /// a bigger one (the 64-64-64-10 network on 1,348 digits: about 107 ms natively) would freeze a frame. The
@@ -253,6 +256,9 @@ pub struct Cache {
     pub spectra: Vec<Vec<f64>>,
     /// `(step, run index)` of `test_pred`: the predicted class of every test point (inputs of d > 2).
     pub pred_key: Option<(usize, usize)>,
+    /// The step at which each run's spectrum was taken, and the run whose spectrum is due next frame.
+    pub spectra_steps: Vec<usize>,
+    pub spectra_pending: Option<usize>,
     pub test_pred: Vec<usize>,
 }
 
@@ -275,7 +281,16 @@ pub struct TrainingRun {
 impl TrainingRun {
     pub fn new(trainers: Vec<Trainer>, setup: Setup) -> TrainingRun {
         let total = setup.specs[0].steps;
-        let runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i)).collect();
+        let mut runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i)).collect();
+        // an evaluation over every point that would not fit a frame is spread over frames (the digits: 1,797
+        // images through a 64-64-64-10 network, about 24 ms natively per run)
+        for r in &mut runs {
+            let rows = r.trainer.data().train.len() + r.trainer.data().test.len();
+            let cost = row_cost(r.trainer.mlp());
+            if rows as f64 * cost > EVAL_SLICE {
+                r.trainer.defer_evaluation(Some(((EVAL_SLICE / cost) as usize).max(1)));
+            }
+        }
         let step_cost: f64 = runs.iter().map(step_cost).sum();
         TrainingRun {
             runs,
@@ -317,6 +332,7 @@ impl TrainingRun {
     pub fn finish_measurements(&mut self) {
         for r in &mut self.runs {
             r.finish();
+            r.trainer.finish_evaluation();
         }
     }
 
@@ -350,10 +366,12 @@ impl super::super::LiveRun for TrainingRun {
             // nothing will call us again: finish what a diverged run left and record the end
             for r in &mut self.runs {
                 r.trainer.record();
+                r.trainer.finish_evaluation();
                 r.finish();
             }
         } else {
             for r in &mut self.runs {
+                r.trainer.eval_work();
                 r.work(MEASURE_BUDGET);
             }
         }

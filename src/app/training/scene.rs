@@ -169,6 +169,13 @@ fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> 
     let at = r.trainer.history().last().map_or(0, |m| m.step);
     let key = (at, view);
     if run.cache.pred_key != Some(key) {
+        if let Some((step, pred)) = r.trainer.test_predictions().filter(|(s, _)| *s == at) {
+            // the spread-out evaluation of that step already predicted every test row
+            run.cache.test_pred = pred.to_vec();
+            run.cache.pred_key = Some((step, view));
+        }
+    }
+    if run.cache.pred_key != Some(key) {
         let k = r.trainer.mlp().classes().max(1);
         let test = r.trainer.data().test.x.clone();
         let mut out = Vec::with_capacity(test.len() * k);
@@ -399,13 +406,27 @@ fn spectrum_chart(run: &mut TrainingRun) -> Chart {
         None => true,
         Some(s) => run.step != s && (run.step >= s + every || run.stopped()),
     };
-    if due || run.cache.spectra.len() != run.runs.len() {
-        run.cache.spectra = run
-            .runs
-            .iter()
-            .map(|r| if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) })
-            .collect();
-        run.cache.spectra_step = Some(run.step);
+    if run.cache.spectra.len() != run.runs.len() {
+        run.cache.spectra = vec![Vec::new(); run.runs.len()];
+        run.cache.spectra_steps = vec![0; run.runs.len()];
+    }
+    if due || run.cache.spectra_pending.is_some() {
+        // one run's SVD per frame: the runs' spectra are taken on consecutive frames (each labelled with its step)
+        let i = run.cache.spectra_pending.unwrap_or(0);
+        let r = &run.runs[i];
+        run.cache.spectra[i] = if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) };
+        run.cache.spectra_steps[i] = r.trainer.step();
+        run.cache.spectra_pending = (i + 1 < run.runs.len()).then_some(i + 1);
+        if due {
+            run.cache.spectra_step = Some(run.step);
+        }
+        if run.stopped() {
+            for (j, r) in run.runs.iter().enumerate().skip(i + 1) {
+                run.cache.spectra[j] = if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) };
+                run.cache.spectra_steps[j] = r.trainer.step();
+            }
+            run.cache.spectra_pending = None;
+        }
     }
     let layer = run.runs[0].trainer.mlp().layers()[l];
     let series = run
@@ -414,7 +435,8 @@ fn spectrum_chart(run: &mut TrainingRun) -> Chart {
         .zip(&run.cache.spectra)
         .map(|(r, s)| {
             let pts = s.iter().enumerate().filter(|(_, v)| v.is_finite() && **v > 0.0).map(|(i, v)| ((i + 1) as f64, *v)).collect();
-            Series::line(format!("{} step {}", letter(r.color), r.trainer.step()), RUN_COLORS[r.color], pts).with_mark(Mark::LinePoints)
+            let at = run.cache.spectra_steps.get(r.color).copied().unwrap_or(0);
+            Series::line(format!("{} step {at}", letter(r.color)), RUN_COLORS[r.color], pts).with_mark(Mark::LinePoints)
         })
         .collect();
     Chart::Lines(LineChart {
