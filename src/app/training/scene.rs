@@ -420,7 +420,9 @@ fn spectrum_chart(run: &mut TrainingRun) -> Chart {
         if due {
             run.cache.spectra_step = Some(run.step);
         }
-        if run.stopped() {
+        // small matrices (up to 32×32: well under a millisecond) take every run's at once
+        let layer = run.runs[0].trainer.mlp().layers()[l];
+        if run.stopped() || layer.fan_in * layer.fan_out <= 1024 {
             for (j, r) in run.runs.iter().enumerate().skip(i + 1) {
                 run.cache.spectra[j] = if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) };
                 run.cache.spectra_steps[j] = r.trainer.step();
