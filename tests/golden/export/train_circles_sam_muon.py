@@ -609,7 +609,7 @@ def train(label, build, steps, eval_every):
                 if isinstance(o, Newton):
                     o.loss_of_flat = newton_loss(model, xb, yb)
             lr = float(optimizers[0].param_groups[0]["lr"])
-            loss = float(batch_loss_of())
+            loss = float(batch_loss_of().detach())
             stepper.step(batch_loss_of)
             for s in schedulers:
                 s.step()
