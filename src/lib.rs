@@ -14,6 +14,7 @@
 //!   validation.
 //! - [`run`]: spec → traces (loss, parameters, lr, gradient norm, divergence).
 //! - [`train`]: small trainings of an MLP on 2-D data with any optimizer (metrics, heat maps, sharpness).
+//! - [`export`]: "Copy as PyTorch": a run or training spec as a self-contained torch script.
 //! - [`analysis`]: measured vs theoretical rates, sharpness.
 //! - [`app`]: the chapters of the app as pure Rust (controls → typed parameters → runs → scene).
 //! - [`plot`]: charts generic over plotters' `DrawingBackend`.
@@ -21,6 +22,7 @@
 pub mod analysis;
 pub mod app;
 pub mod checks;
+pub mod export;
 pub mod linalg;
 pub mod optim;
 pub mod plot;

@@ -350,7 +350,7 @@ fn your_csv_rows_are_trained_on_and_the_readout_says_what_they_are() {
     assert_eq!(r.runs[0].trainer.mlp().classes(), 3, "one output per class");
     to_end(&mut r);
     let scene = r.scene(&st);
-    assert_eq!(readout(&scene, "data"), "your data: 90 rows, 3 classes → 45 training, 45 test points");
+    assert_eq!(readout(&scene, "data"), "your data: 90 rows of 2 features, 3 classes → 45 training, 45 test points");
     let acc = accuracy_of(readout(&scene, "test loss / accuracy (step 400)"));
     assert!(acc >= 0.95, "three separated clusters: test accuracy {acc}");
     assert!(scene.messages.is_empty(), "{:?}", scene.messages);
@@ -371,7 +371,7 @@ fn a_bad_csv_line_is_named_and_the_text_is_not_used() {
         let (st, msgs) = normalized(&[("dataset", "csv"), ("csv", &text), ("lr", "0.02")]);
         assert_eq!(msgs.len(), 1, "{msgs:?}");
         assert!(
-            msgs[0].starts_with("your data: x1,x2,label rows: ") && msgs[0].contains(why) && msgs[0].ends_with("(not used)"),
+            msgs[0].starts_with("your data: x1,…,xd,label rows: ") && msgs[0].contains(why) && msgs[0].ends_with("(not used)"),
             "{}",
             msgs[0]
         );

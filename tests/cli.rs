@@ -618,3 +618,26 @@ fn no_limit_runs_the_same() {
     let plain = stdout_of(&optlab(&["train", f.path()], None));
     assert_eq!(stdout_of(&optlab(&["train", f.path(), "--no-limit"], None)), plain);
 }
+
+/// `optlab export-torch`: a run spec and a training spec (file or stdin) give the exporter's script; bad
+/// input is exit 2 with one line.
+#[test]
+fn export_torch_writes_the_script_and_rejects_bad_input() {
+    let run_spec =
+        json!({"problem": {"kind": "rosenbrock"}, "x0": [-1.2, 1.0], "runs": [{"optimizer": {"kind": "adam", "lr": 0.01}}], "steps": 5});
+    let f = TempFile::new(&run_spec.to_string());
+    let script = stdout_of(&optlab(&["export-torch", f.path()], None));
+    assert_eq!(script, optlab::export::export_json(&run_spec.to_string(), None).unwrap());
+    assert!(script.contains("torch.optim.Adam(params, lr=0.01") && script.contains("def f(x, idx=None)"), "{script}");
+    let train = r#"{"data": {"kind": "moons", "n": 40}, "model": {"hidden": [4]}, "steps": 3, "batch_size": 8}"#;
+    let script = stdout_of(&optlab(&["export-torch", "-"], Some(train)));
+    assert!(script.contains("nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2)") && script.contains("ORDERS = ["), "{script}");
+    // the same text forced to be read as a run spec fails on the run spec's fields
+    assert_rejected(&optlab(&["export-torch", "--kind", "run", "-"], Some(train)), &["error: "]);
+    assert_rejected(
+        &optlab(&["export-torch", "-"], Some(r#"{"data": {"kind": "moons"}, "optimizer": {"kind": "adam", "lr": -1}}"#)),
+        &["optimizer.lr"],
+    );
+    assert_rejected(&optlab(&["export-torch", "-"], Some("{not json")), &["not valid JSON"]);
+    assert_rejected(&optlab(&["export-torch", "/nonexistent/spec.json"], None), &["cannot read"]);
+}

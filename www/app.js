@@ -332,6 +332,16 @@ function render() { show(null); }
 // A change of the state (by hand, link, click or message): redraw once, and tell the parent once it is drawn.
 function changed() { app.announce = true; schedule(); }
 
+// A data file the state needs (e.g. the digits), fetched once when a view asks for it, never at start-up.
+function loadAsset(name) {
+  app.assets ??= {};
+  if (app.assets[name]) return;
+  app.assets[name] = fetch(`assets/${name}`)
+    .then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); return res.arrayBuffer(); })
+    .then((buf) => { app.session.provide_asset(name, new Uint8Array(buf)); schedule(); })
+    .catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
+}
+
 // Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
 function show(steps) {
   const t0 = performance.now();
@@ -340,6 +350,7 @@ function show(steps) {
     ? app.session.tick(app.chapter.id, app.state, effectiveTheme(), dpr, steps, 10)
     : app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
   if (r.progress) showProgress(r.progress);
+  if (r.asset) loadAsset(r.asset);
   app.state = Object.assign({}, app.state, r.state);
   syncControls();
   const ro = $("#readout");
@@ -447,6 +458,22 @@ async function copy(text, what) {
   }
 }
 
+// "PyTorch": the exporter's script (or its one-line refusal) as text in the side panel, and on the clipboard.
+function torchScript() {
+  const box = $("#torch-box"), note = $("#torch-note"), text = $("#torch-text");
+  box.hidden = false; box.open = true;
+  try {
+    text.value = app.session.torch_script();
+    text.hidden = false;
+    note.textContent = `${text.value.split("\n").length} lines; save as a .py file and run it with python3 (torch only).`;
+    navigator.clipboard.writeText(text.value).then(() => { note.textContent += " Copied to the clipboard."; },
+      () => { note.textContent += " Select the text below to copy it."; });
+  } catch (e) {
+    text.hidden = true;
+    note.textContent = `No PyTorch script: ${String(e)}`;
+  }
+}
+
 function buildChapter(info) {
   const main = $("#chapter");
   main.replaceChildren();
@@ -490,10 +517,14 @@ function buildChapter(info) {
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
     el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => copy(app.session.spec_json(), "Spec") }),
+    el("button", { type: "button", text: "PyTorch", title: "a Python script (torch only, float64) that reruns this state and prints what the spec's optlab command prints", onclick: () => torchScript() }),
     el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
     el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}, true); } }));
-  const side = el("aside", { class: "side" }, formulas, controls, tools);
+  const torchBox = el("details", { id: "torch-box", class: "torch-box", hidden: "" },
+    el("summary", { text: "PyTorch script" }), el("p", { id: "torch-note", class: "hint" }),
+    el("textarea", { id: "torch-text", class: "copybox", readonly: "", "aria-label": "PyTorch script" }));
+  const side = el("aside", { class: "side" }, formulas, controls, tools, torchBox);
   const strip = app.embed ? embedStrip(side, info.live ? liveBar() : null) : null;
   if (info.live && !strip) side.prepend(liveBar());
   const results = el("section", { class: "results", "aria-label": "results" },

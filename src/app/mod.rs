@@ -209,6 +209,17 @@ impl Scene {
         }
     }
 
+    /// "PyTorch": the spec of [`Scene::spec_json`] as a self-contained torch script (see [`crate::export`]);
+    /// `None` when the scene has no spec, the exporter's message when it cannot write one.
+    pub fn torch_script(&self) -> Option<Result<String, String>> {
+        let res = match (&self.spec, &self.train) {
+            (Some(s), _) => crate::export::export_run(s),
+            (None, Some((specs, _))) => crate::export::export_train(specs),
+            (None, None) => return None,
+        };
+        Some(res.map_err(|e| e.to_string()))
+    }
+
     /// "Export": the traces as "csv" or JSON, in the formats of `optlab run` (or `optlab train`).
     pub fn export(&self, format: &str) -> Option<String> {
         match (&self.report, &self.train) {
@@ -272,6 +283,11 @@ pub trait Chapter: Sync {
     /// Controls whose change does not restart the live run (e.g. the speed).
     fn live_ignores(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// A data file this state needs and the core does not hold yet (a name under `assets/`): the shell fetches
+    /// it and hands it over with `Session::provide_asset`, so such data never weighs on the first load.
+    fn asset(&self, _st: &State) -> Option<&'static str> {
+        None
     }
 }
 

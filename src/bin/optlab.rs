@@ -3,6 +3,7 @@
 //! - `optlab run SPEC.json [--format json|csv]`
 //! - `optlab train SPEC.json [--format json|csv]` (one training spec, or a JSON list of them for a fair
 //!   comparison)
+//! - `optlab export-torch SPEC.json [--kind run|train]` (a PyTorch script that reruns the spec)
 //! - `optlab msign MATRIX.json [--ns keller_quintic|lecture_quintic|cubic|svd] [--steps K]`
 //!
 //! Bad input prints one line on stderr naming the field and what is allowed, and exits with code 2.
@@ -46,6 +47,16 @@ enum Command {
         #[arg(long)]
         no_limit: bool,
     },
+    /// Write a self-contained PyTorch script (float64, no optlab) that reruns a run or training spec and
+    /// prints the same JSON as `optlab run` / `optlab train`.
+    ExportTorch {
+        /// The spec (JSON); `-` reads standard input.
+        spec: String,
+        /// Which command the spec is for; by default a JSON list, or an object without `problem`, `x0` and
+        /// `runs`, is a training spec.
+        #[arg(long, value_enum)]
+        kind: Option<ExportKind>,
+    },
     /// Orthogonalise a matrix (a JSON list of rows) by Newton–Schulz or exactly by SVD.
     Msign {
         /// The matrix (JSON list of rows); `-` reads standard input.
@@ -62,6 +73,12 @@ enum Command {
 enum Format {
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportKind {
+    Run,
+    Train,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -243,6 +260,13 @@ fn execute(cli: Cli) -> Result<String, String> {
                 Format::Json => serde_json::to_string(&report).expect("metrics serialise") + "\n",
                 Format::Csv => optlab::train::report::to_csv(&report),
             })
+        }
+        Command::ExportTorch { spec, kind } => {
+            let kind = kind.map(|k| match k {
+                ExportKind::Run => optlab::export::SpecKind::Run,
+                ExportKind::Train => optlab::export::SpecKind::Train,
+            });
+            optlab::export::export_json(&read_input(&spec)?, kind).map_err(spec_err)
         }
         Command::Msign { matrix, ns, steps } => {
             let rows: Vec<Vec<f64>> = parse_json(&read_input(&matrix)?)

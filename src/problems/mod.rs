@@ -12,7 +12,7 @@ mod quadratic;
 pub use finite_sum::FiniteSumSpec;
 pub use finite_sum::{sample_indices_into, FiniteSum};
 pub use landscapes::{Empty, FlatSharpSpec, PlateauSpec, RosenbrockSpec};
-pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle};
+pub use landscapes::{FlatSharp, Plateau, Rosenbrock, Saddle, FLAT_CENTER, SHARP_CENTER};
 pub use matrix::{rows_to_matrix, FastMatrixLeastSquares, MatrixLeastSquares};
 pub use matrix::{MatrixSpec, RandomMatrixSpec};
 pub use quadratic::Quadratic;

@@ -91,6 +91,11 @@ pub fn parse_with(text: &str, max_rows: usize, max_classes: usize) -> Result<Poi
     parse_rows(text, max_rows, max_classes, Some(2), MAX_BYTES)
 }
 
+/// [`parse`] with caps on rows and classes (the app's data box: any `d ≤ MAX_FEATURES`).
+pub fn parse_any_with(text: &str, max_rows: usize, max_classes: usize) -> Result<Points, CsvError> {
+    parse_rows(text, max_rows, max_classes, None, MAX_BYTES_FEATURES)
+}
+
 /// `x1,x2,label` for 2 features, `x1,…,x5,label` for more.
 fn columns(d: usize) -> String {
     match d {

@@ -104,6 +104,10 @@ pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Re
             let classes = pts.y.iter().max().map_or(0, |m| m + 1);
             (pts, classes)
         }
+        DataKind::Digits => {
+            let pts = super::digits::get().ok_or_else(|| SpecError::new("data.kind", "the digits are not loaded yet"))?;
+            (pts.clone(), 10)
+        }
         kind => (generate(kind, spec.n, spec.classes, rng), spec.classes),
     };
     if spec.noise > 0.0 {
@@ -199,7 +203,7 @@ fn generate(kind: DataKind, n: usize, classes: usize, rng: &mut ChaCha8Rng) -> P
                 pts.push([0.8 * t.cos() + 0.2 * dx, 0.8 * t.sin() + 0.2 * dy], c);
             }
         }
-        DataKind::Csv => unreachable!("CSV data is parsed, not generated"),
+        DataKind::Csv | DataKind::Digits => unreachable!("CSV data and the digits are read, not generated"),
     }
     pts
 }

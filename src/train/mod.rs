@@ -27,6 +27,7 @@
 pub mod cost;
 pub mod csv;
 pub mod data;
+pub mod digits;
 pub mod groups;
 pub mod hessian;
 pub mod mlp;

@@ -69,6 +69,9 @@ pub enum DataKind {
     Blobs,
     /// The text in `csv` (see [`super::csv`]).
     Csv,
+    /// The 1,797 8×8 handwritten digits (see [`super::digits`]): 64 features in [0, 1], 10 classes; `n` and
+    /// `classes` are not read.
+    Digits,
 }
 
 /// The data: a generated set of `n` points (or the rows of `csv`), input noise, label noise on the
@@ -243,6 +246,7 @@ impl DataSpec {
             (DataKind::Csv, None) => return Err(SpecError::new("data.csv", "is required when kind is \"csv\"")),
             (DataKind::Csv, Some(_)) => {}
             (_, Some(_)) => return Err(SpecError::new("data.csv", "is only read when kind is \"csv\"; remove it or set kind to \"csv\"")),
+            (DataKind::Digits, None) => {}
             (_, None) => check_range(p, "n", self.n as f64, 4.0, MAX_POINTS as f64)?,
         }
         match self.kind {

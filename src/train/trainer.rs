@@ -60,6 +60,26 @@ pub struct Trainer {
     last_batch_loss: Option<f64>,
     history: Vec<Metrics>,
     diverged: Option<Diverged>,
+    /// With `Some`, [`Trainer::record`] does not evaluate at once: it snapshots the weights and the
+    /// evaluation proceeds in slices of this many rows through [`Trainer::eval_work`] (the live page, so
+    /// that evaluating a big set never takes a whole frame). `None`: at once (the command line, tests).
+    deferred_rows: Option<usize>,
+    pending_eval: Option<PendingEval>,
+    /// The step of the last deferred evaluation and its predicted class of every test row.
+    last_test_pred: Option<(usize, Vec<usize>)>,
+}
+
+/// An evaluation of the weights after some step, spread over several calls (see [`Trainer::eval_work`]).
+struct PendingEval {
+    /// The metrics with the losses and accuracies still to fill in.
+    base: Metrics,
+    params: Vec<f64>,
+    /// Rows done so far over the training set then the test set, and the sums.
+    done: usize,
+    train: (f64, usize),
+    test: (f64, usize),
+    /// The predicted class of every test row (for a confusion matrix without another pass).
+    test_pred: Vec<usize>,
 }
 
 /// Why plain Newton stops on a network (appended to the core's "singular" message). Measured on the
@@ -191,6 +211,9 @@ impl Trainer {
             last_batch_loss: None,
             history: Vec::new(),
             diverged: None,
+            deferred_rows: None,
+            pending_eval: None,
+            last_test_pred: None,
         };
         t.record();
         Ok(t)
@@ -241,13 +264,104 @@ impl Trainer {
         }
     }
 
-    /// Evaluates and appends the current metrics to the history (once per step).
+    /// Evaluates and appends the current metrics to the history (once per step). In deferred mode (see
+    /// [`Trainer::defer_evaluation`]) it starts the evaluation instead, finishing a previous one first.
     pub fn record(&mut self) {
-        if self.history.last().is_some_and(|m| m.step == self.step) {
+        let pending_step = self.pending_eval.as_ref().map(|p| p.base.step);
+        if self.history.last().is_some_and(|m| m.step == self.step) || pending_step == Some(self.step) {
             return;
         }
-        let m = self.metrics();
-        self.history.push(m);
+        if self.deferred_rows.is_none() {
+            let m = self.metrics();
+            self.history.push(m);
+            return;
+        }
+        self.finish_evaluation();
+        let base = Metrics {
+            step: self.step,
+            epoch: self.sampler.epochs(),
+            samples: self.samples,
+            lr: self.last_lr,
+            batch_loss: self.last_batch_loss,
+            train_loss: f64::NAN,
+            train_accuracy: f64::NAN,
+            test_loss: None,
+            test_accuracy: None,
+        };
+        self.pending_eval =
+            Some(PendingEval { base, params: self.params.clone(), done: 0, train: (0.0, 0), test: (0.0, 0), test_pred: Vec::new() });
+    }
+
+    /// Spreads every later evaluation over calls of [`Trainer::eval_work`] of `rows` rows each (`None`:
+    /// evaluate at once, the default). The numbers are those of an evaluation at once.
+    pub fn defer_evaluation(&mut self, rows: Option<usize>) {
+        self.finish_evaluation();
+        self.deferred_rows = rows.map(|r| r.max(1));
+    }
+
+    /// Whether an evaluation is in progress.
+    pub fn evaluating(&self) -> bool {
+        self.pending_eval.is_some()
+    }
+
+    /// Works on a deferred evaluation for one slice of rows; appends its metrics when it is complete.
+    pub fn eval_work(&mut self) {
+        let Some(rows) = self.deferred_rows else { return };
+        let Some(p) = self.pending_eval.as_mut() else { return };
+        let (n_train, n_test) = (self.data.train.len(), self.data.test.len());
+        let mut left = rows;
+        while left > 0 && p.done < n_train + n_test {
+            let (pts, start, total, acc) = if p.done < n_train {
+                (&self.data.train, p.done, n_train, &mut p.train)
+            } else {
+                (&self.data.test, p.done - n_train, n_test, &mut p.test)
+            };
+            // whole chunks as [`evaluate`] cuts them, so the sums are added in the same order
+            let end = (start + self.ws.capacity()).min(total);
+            self.ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i])));
+            let s = self.mlp.pass(&p.params, &mut self.ws, None);
+            acc.0 += s.loss_sum;
+            acc.1 += s.correct;
+            if p.done >= n_train {
+                let out = self.ws.outputs();
+                p.test_pred.extend(out.rows().into_iter().map(|r| (0..r.len()).fold(0, |b, j| if r[j] > r[b] { j } else { b })));
+            }
+            left = left.saturating_sub(end - start);
+            p.done += end - start;
+        }
+        if p.done >= n_train + n_test {
+            let p = self.pending_eval.take().expect("checked");
+            let mean = |(sum, correct): (f64, usize), n: usize| {
+                if n == 0 {
+                    (f64::NAN, f64::NAN)
+                } else {
+                    (sum / n as f64, correct as f64 / n as f64)
+                }
+            };
+            let (train_loss, train_accuracy) = mean(p.train, n_train);
+            let (test_loss, test_accuracy) = mean(p.test, n_test);
+            let some = |v: f64| (n_test > 0).then_some(v);
+            self.last_test_pred = Some((p.base.step, p.test_pred));
+            self.history.push(Metrics {
+                train_loss,
+                train_accuracy,
+                test_loss: some(test_loss),
+                test_accuracy: some(test_accuracy),
+                ..p.base
+            });
+        }
+    }
+
+    /// The predicted class of every test row at the step of the last deferred evaluation, when there was one.
+    pub fn test_predictions(&self) -> Option<(usize, &[usize])> {
+        self.last_test_pred.as_ref().map(|(s, p)| (*s, &p[..]))
+    }
+
+    /// Completes a deferred evaluation at once (e.g. when the run ends).
+    pub fn finish_evaluation(&mut self) {
+        while self.pending_eval.is_some() {
+            self.eval_work();
+        }
     }
 
     /// Evaluates the current weights on the whole training and test sets.

@@ -96,6 +96,9 @@ struct Rendered {
     /// For a live chapter: `[steps done, steps requested]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     progress: Option<(usize, usize)>,
+    /// A data file under `assets/` the state needs and the core lacks (see [`app::Chapter::asset`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asset: Option<String>,
 }
 
 fn now() -> f64 {
@@ -148,6 +151,16 @@ impl Session {
         self.advance_and_draw(chapter, raw, "light", 1.0, steps, budget_ms, false)
     }
 
+    /// Hands a fetched data file (see [`app::Chapter::asset`]) to the core; throws why it is unusable.
+    pub fn provide_asset(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        match name {
+            crate::train::digits::ASSET => crate::train::digits::provide(bytes).map_err(|e| format!("{name}: {e}"))?,
+            _ => return Err(format!("no data file called {name}")),
+        }
+        self.live = None;
+        Ok(())
+    }
+
     /// Drops the live run, so the next render starts afresh.
     pub fn reset_live(&mut self) {
         self.live = None;
@@ -171,6 +184,15 @@ impl Session {
     /// training (see [`app::Scene::spec_json`]); an empty string when there is none.
     pub fn spec_json(&self) -> String {
         self.last.as_ref().and_then(|(_, s)| s.spec_json()).unwrap_or_default()
+    }
+
+    /// The last render's spec as a PyTorch script (see [`app::Scene::torch_script`]); throws the exporter's
+    /// one-line message when it cannot write one.
+    pub fn torch_script(&self) -> Result<String, String> {
+        match self.last.as_ref().and_then(|(_, s)| s.torch_script()) {
+            Some(r) => r,
+            None => Err("this chapter shows no run or training to export".into()),
+        }
     }
 
     /// The traces of the last render as "json" or "csv" (see [`app::Scene::export`]).
@@ -206,6 +228,7 @@ impl Session {
                 draw_parts: vec![],
                 fields_computed: self.fields_computed,
                 progress: None,
+                asset: None,
             });
         };
         let t0 = now();
@@ -272,6 +295,7 @@ impl Session {
             draw_parts,
             fields_computed: self.fields_computed,
             progress,
+            asset: c.asset(&st).map(str::to_string),
         };
         self.last = Some((chapter.to_string(), scene));
         to_js(&out)

@@ -512,7 +512,7 @@ test("your data: CSV rows typed or loaded from a file train, a bad line is named
     await page.fill('textarea[name="csv"]', good);
     await page.waitForFunction((g) => window.optlab.state.csv === g, good, { timeout: 10000 });
     await settle(page);
-    assert.equal(await dataLine(), "your data: 90 rows, 3 classes → 45 training, 45 test points");
+    assert.equal(await dataLine(), "your data: 90 rows of 2 features, 3 classes → 45 training, 45 test points");
     assert.equal(new URL(page.url()).searchParams.get("csv"), good, "the rows travel in the link");
     assert.match(new URL(page.url()).search, /csv=x1,x2,label%0A/, "commas stay readable in the link");
     assert.equal(await page.textContent('.control[data-name="csv"] output'), "91 lines");
@@ -528,7 +528,7 @@ test("your data: CSV rows typed or loaded from a file train, a bad line is named
     assert.equal(await page.$$eval(".text-status *", (e) => e.length), 0, "shown as text, no markup");
     assert.equal(await page.evaluate(() => window.hacked), undefined);
     assert.deepEqual(await page.evaluate(() => ({ ...window.optlab.state })), before, "nothing else is lost");
-    assert.equal(await dataLine(), "your data: 90 rows, 3 classes → 45 training, 45 test points");
+    assert.equal(await dataLine(), "your data: 90 rows of 2 features, 3 classes → 45 training, 45 test points");
     assert.ok((await page.inputValue('textarea[name="csv"]')).includes("<img"), "the draft stays in the box to be fixed");
 
     // a file's text goes into the box and is checked at once
@@ -536,7 +536,7 @@ test("your data: CSV rows typed or loaded from a file train, a bad line is named
     await page.setInputFiles('.control[data-name="csv"] input[type="file"]', { name: "mine.csv", mimeType: "text/csv", buffer: Buffer.from(fileRows.join("\n")) });
     await page.waitForFunction(() => window.optlab.state.csv.startsWith("# two classes"), null, { timeout: 10000 });
     await settle(page);
-    assert.equal(await dataLine(), "your data: 8 rows, 2 classes → 4 training, 4 test points");
+    assert.equal(await dataLine(), "your data: 8 rows of 2 features, 2 classes → 4 training, 4 test points");
     assert.equal(await page.textContent(".text-status"), "", "the error is gone");
 
     // too long for a link: kept in the page, left out of the link, and said so
@@ -546,7 +546,7 @@ test("your data: CSV rows typed or loaded from a file train, a bad line is named
     await settle(page);
     assert.match(await page.textContent(".text-note"), /Too long to share by link \(\d+ characters once encoded; a link carries at most 8000\)/);
     assert.equal(new URL(page.url()).searchParams.get("csv"), null, "not in the link");
-    assert.equal(await dataLine(), "your data: 900 rows, 2 classes → 450 training, 450 test points");
+    assert.equal(await dataLine(), "your data: 900 rows of 2 features, 2 classes → 450 training, 450 test points");
     await page.screenshot({ path: path.join(SCREENSHOTS, "training-csv.png"), fullPage: true });
     assert.deepEqual(errors.filter((e) => !ignorable(e)), [], "no page errors");
   } finally {

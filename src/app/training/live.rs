@@ -32,6 +32,14 @@ pub const STEP_BUDGET: f64 = 4e6;
 pub const EVAL_BUDGET: f64 = 1e6;
 /// Measurement work per call of `advance`, after its steps (at least one unit when one is pending).
 pub const MEASURE_BUDGET: f64 = 1.5e6;
+/// Native nanoseconds of evaluation (the metrics over every point) per call of `advance`; an evaluation
+/// costing more is spread over calls (see [`crate::train::Trainer::defer_evaluation`]).
+pub const EVAL_SLICE: f64 = 3e6;
+/// Largest estimated cost of one unit of measurement (a Hessian-vector product: two gradients over the
+/// whole training set) for which λ_max and the loss slice are measured at all: a unit cannot be split, so
+/// a bigger one (the 64-64-64-10 network on 1,348 digits: about 107 ms natively) would freeze a frame. The
+/// presets on 2-D data stay below it (the 3×32 networks on 250 points: about 6 ms).
+pub const MAX_MEASURE_UNIT: f64 = 20e6;
 /// Lanczos: at most this many Hessian-vector products per measurement; converged when the residual is at
 /// most [`LANCZOS_TOL`] relative to λ_max.
 pub const MAX_PRODUCTS: usize = 40;
@@ -78,6 +86,8 @@ pub struct Run {
     pub color: usize,
     pub lambdas: Vec<Lambda>,
     pub slice: Option<(usize, LossSlice)>,
+    /// λ_max and the slice are not measured: one unit of it costs more than [`MAX_MEASURE_UNIT`].
+    pub measure_skipped: bool,
     ritz: Option<Vec<f64>>,
     pending: Option<Measure>,
     ws: Workspace,
@@ -87,11 +97,11 @@ pub struct Run {
 impl Run {
     fn new(trainer: Trainer, color: usize) -> Run {
         let ws = trainer.mlp().workspace(CHUNK);
-        Run { trainer, color, lambdas: Vec::new(), slice: None, ritz: None, pending: None, ws, hvp_buf: Vec::new() }
+        Run { trainer, color, lambdas: Vec::new(), slice: None, measure_skipped: false, ritz: None, pending: None, ws, hvp_buf: Vec::new() }
     }
 
     /// Estimated cost of one Hessian-vector product (two gradients over the training set).
-    fn hvp_cost(&self) -> f64 {
+    pub fn hvp_cost(&self) -> f64 {
         6.0 * self.trainer.data().train.len() as f64 * row_cost(self.trainer.mlp())
     }
 
@@ -105,6 +115,10 @@ impl Run {
     /// or the run diverged.
     fn checkpoint(&mut self, seed: u64) {
         self.trainer.record();
+        if self.hvp_cost() > MAX_MEASURE_UNIT {
+            self.measure_skipped = true;
+            return;
+        }
         if self.pending.is_some() || self.trainer.diverged().is_some() {
             return;
         }
@@ -218,6 +232,12 @@ pub struct Cache {
     pub spectra_step: Option<usize>,
     /// Per run: singular values of the last update of the shown weight matrix.
     pub spectra: Vec<Vec<f64>>,
+    /// `(step, run index)` of `test_pred`: the predicted class of every test point (inputs of d > 2).
+    pub pred_key: Option<(usize, usize)>,
+    /// The step at which each run's spectrum was taken, and the run whose spectrum is due next frame.
+    pub spectra_steps: Vec<usize>,
+    pub spectra_pending: Option<usize>,
+    pub test_pred: Vec<usize>,
 }
 
 /// The live run of the training chapter.
@@ -239,7 +259,16 @@ pub struct TrainingRun {
 impl TrainingRun {
     pub fn new(trainers: Vec<Trainer>, setup: Setup) -> TrainingRun {
         let total = setup.specs[0].steps;
-        let runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i)).collect();
+        let mut runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i)).collect();
+        // an evaluation over every point that would not fit a frame is spread over frames (the digits: 1,797
+        // images through a 64-64-64-10 network, about 24 ms natively per run)
+        for r in &mut runs {
+            let rows = r.trainer.data().train.len() + r.trainer.data().test.len();
+            let cost = row_cost(r.trainer.mlp());
+            if rows as f64 * cost > EVAL_SLICE {
+                r.trainer.defer_evaluation(Some(((EVAL_SLICE / cost) as usize).max(1)));
+            }
+        }
         let step_cost: f64 = runs.iter().map(step_cost).sum();
         TrainingRun {
             runs,
@@ -281,6 +310,7 @@ impl TrainingRun {
     pub fn finish_measurements(&mut self) {
         for r in &mut self.runs {
             r.finish();
+            r.trainer.finish_evaluation();
         }
     }
 
@@ -314,10 +344,12 @@ impl super::super::LiveRun for TrainingRun {
             // nothing will call us again: finish what a diverged run left and record the end
             for r in &mut self.runs {
                 r.trainer.record();
+                r.trainer.finish_evaluation();
                 r.finish();
             }
         } else {
             for r in &mut self.runs {
+                r.trainer.eval_work();
                 r.work(MEASURE_BUDGET);
             }
         }

@@ -69,8 +69,10 @@ impl Params {
 /// The generated data sets (the `n` control applies to these, not to the user's rows).
 const GENERATED: [&str; 5] = ["moons", "circles", "spirals", "xor", "blobs"];
 
-const HELP_CSV: &str = "one point per line: two numbers and a class label 0–6 (a header line and # comments are skipped); \
-                        at most 1000 rows; input noise, label noise and the split apply to them too";
+const HELP_CSV: &str = "one point per line: d numbers (1 ≤ d ≤ 784) and a class label 0–6 (a header line and # comments are \
+                        skipped); at most 1000 rows and 100,000 characters (a 784-column CSV of 1,000 rows is about 2–3 million: \
+                        give it to `optlab train`); input noise, label noise and the split apply to them too; d = 2 draws the \
+                        plane, larger d a confusion matrix and, for square d, the misclassified inputs as images";
 
 /// Steps [`Chapter::compute`] trains before drawing (the live page trains as far as asked).
 pub const COMPUTE_STEPS: usize = 100;
@@ -92,15 +94,13 @@ pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
     if s.specs.is_empty() {
         return Err(s.messages.into_iter().next().unwrap_or_else(|| Message::error("no run to train")));
     }
-    if s.specs.iter().any(|sp| crate::train::groups::newton_of(&sp.optimizer).is_some()) {
-        let n = crate::train::Mlp::new(
-            2,
-            &s.specs[0].model.hidden,
-            s.specs[0].data.classes,
-            s.specs[0].model.activation,
-            s.specs[0].model.loss,
-        )
-        .n_params();
+    let newton = s.specs.iter().any(|sp| crate::train::groups::newton_of(&sp.optimizer).is_some());
+    let trainers = crate::train::compare(&s.specs).map_err(|e| {
+        let e = if s.specs.len() == 1 { format!("{}: {}", e.path.trim_start_matches("[0]."), e.message) } else { e.to_string() };
+        Message::error(format!("cannot train this setting: {e}"))
+    })?;
+    if newton {
+        let n = trainers[0].mlp().n_params();
         if n > setup::MAX_APP_NEWTON_PARAMS {
             let why = crate::train::trainer::newton_too_big(n, setup::MAX_APP_NEWTON_PARAMS);
             return Err(Message::error(format!(
@@ -109,10 +109,6 @@ pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
             )));
         }
     }
-    let trainers = crate::train::compare(&s.specs).map_err(|e| {
-        let e = if s.specs.len() == 1 { format!("{}: {}", e.path.trim_start_matches("[0]."), e.message) } else { e.to_string() };
-        Message::error(format!("cannot train this setting: {e}"))
-    })?;
     Ok(live::TrainingRun::new(trainers, s))
 }
 
@@ -182,10 +178,18 @@ impl Chapter for Training {
             Control::select(
                 "dataset",
                 "data set",
-                vec![("moons", "two moons"), ("circles", "circles"), ("spirals", "spirals"), ("xor", "XOR"), ("blobs", "Gaussian blobs"), ("csv", "your data (CSV rows)")],
+                vec![
+                    ("moons", "two moons"),
+                    ("circles", "circles"),
+                    ("spirals", "spirals"),
+                    ("xor", "XOR"),
+                    ("blobs", "Gaussian blobs"),
+                    ("digits", "handwritten digits 8×8 (UCI)"),
+                    ("csv", "your data (CSV rows)"),
+                ],
                 "moons",
             ),
-            Control::text("csv", "your data: x1,x2,label rows", setup::MAX_CSV_CHARS, setup::MAX_CSV_URL)
+            Control::text("csv", "your data: x1,…,xd,label rows", setup::MAX_CSV_CHARS, setup::MAX_CSV_URL)
                 .placeholder("x1,x2,label\n0.5,-1.2,0\n1.1,0.3,1\n…")
                 .help(HELP_CSV)
                 .validate(setup::check_csv)
@@ -257,7 +261,8 @@ impl Chapter for Training {
         vec![
             Canvas {
                 id: "regions",
-                label: "decision regions: predicted class (colour) and its confidence (shade), with the training and test points",
+                label: "decision regions: predicted class (colour) and its confidence (shade), with the training and test points; \
+                        for inputs of more than 2 features, the confusion matrix on the test set and the misclassified inputs as images",
                 aspect: 0.85,
                 clickable: false,
             },
@@ -299,5 +304,9 @@ impl Chapter for Training {
     }
     fn live_ignores(&self) -> &'static [&'static str] {
         &["speed", "view"]
+    }
+    fn asset(&self, st: &State) -> Option<&'static str> {
+        let digits = st.values.get("dataset").is_some_and(|d| d == "digits");
+        (digits && !crate::train::digits::loaded()).then_some(crate::train::digits::ASSET)
     }
 }

@@ -72,13 +72,20 @@ pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
     if p.view.as_str() == "second" && run.runs.len() == 1 {
         scene.messages.push(crate::app::Message::info("the map shows run A: choose a second optimizer under “compare with” to see run B"));
     }
-    scene.charts.push(("regions", regions(run, view)));
+    let dim = run.runs[0].trainer.data().dim();
+    let mut extra = Vec::new();
+    if dim == 2 {
+        scene.charts.push(("regions", regions(run, view)));
+    } else {
+        scene.charts.push(("regions", confusion(run, view, &mut extra)));
+    }
     scene.charts.push(("loss", curves(run, true)));
     scene.charts.push(("accuracy", curves(run, false)));
     scene.charts.push(("sharpness", sharpness_chart(run)));
     scene.charts.push(("slice", slice_chart(run)));
     scene.charts.push(("spectrum", spectrum_chart(run)));
     readout(run, &mut scene);
+    scene.readout.append(&mut extra);
     scene.train = Some((run.setup.specs.clone(), report(run)));
     scene
 }
@@ -147,6 +154,137 @@ fn regions(run: &mut TrainingRun, view: usize) -> Chart {
     };
     let colors = (0..classes).map(class_color).collect();
     Chart::Map(map, Field::Classes { probs, classes, colors, width: MAX_GRID, height: MAX_GRID })
+}
+
+/// Most misclassified test inputs drawn as images beside the confusion matrix.
+pub const MAX_SHOWN_ERRORS: usize = 40;
+
+/// For inputs of d > 2 features (no plane to draw): the confusion matrix of the shown run on the test set
+/// (rows: true class, columns: predicted; each row coloured by the fraction of that class, viridis), and
+/// when d is a square (8×8 digits, 28×28 images) the first misclassified test inputs drawn as images to its
+/// right, in a grid of 4 columns. One field image; its readout lines give the numbers.
+fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> Chart {
+    let r = &mut run.runs[view];
+    // the predictions are refreshed with the metrics (every `eval_every` steps, and at the end)
+    let at = r.trainer.history().last().map_or(0, |m| m.step);
+    let key = (at, view);
+    if run.cache.pred_key != Some(key) {
+        if let Some((step, pred)) = r.trainer.test_predictions().filter(|(s, _)| *s == at) {
+            // the spread-out evaluation of that step already predicted every test row
+            run.cache.test_pred = pred.to_vec();
+            run.cache.pred_key = Some((step, view));
+        }
+    }
+    if run.cache.pred_key != Some(key) {
+        let k = r.trainer.mlp().classes().max(1);
+        let test = r.trainer.data().test.x.clone();
+        let mut out = Vec::with_capacity(test.len() * k);
+        r.trainer.predict_into(test.iter(), &mut out);
+        run.cache.test_pred = out.chunks(k).map(|p| (0..k).fold(0, |best, j| if p[j] > p[best] { j } else { best })).collect();
+        run.cache.pred_key = Some(key);
+    }
+    let data = r.trainer.data();
+    let k = data.classes.max(1);
+    let (truth, pred) = (&data.test.y, &run.cache.test_pred);
+    let mut m = vec![0usize; k * k];
+    for (&t, &p) in truth.iter().zip(pred) {
+        m[t * k + p.min(k - 1)] += 1;
+    }
+    let d = data.dim();
+    let side = (d as f64).sqrt().round() as usize;
+    let square = side * side == d && side >= 2;
+    let errors: Vec<usize> = (0..truth.len()).filter(|&i| truth[i] != pred[i]).collect();
+    let shown: Vec<usize> = if square { errors.iter().copied().take(MAX_SHOWN_ERRORS).collect() } else { Vec::new() };
+    // the image: the k×k matrix, each cell `cell` pixels wide; then a grey gap; then the error images
+    let cell = if square { side } else { 1 };
+    let cols = 4;
+    let tile = side + 1;
+    let rows_img = shown.len().div_ceil(cols);
+    let width = k * cell + if shown.is_empty() { 0 } else { cell.max(1) + cols * tile };
+    let height = (k * cell).max(rows_img * tile);
+    let mut values = vec![1.0; width * height]; // ≥ 1 is grey (background)
+    for t in 0..k {
+        let total = (0..k).map(|p| m[t * k + p]).sum::<usize>().max(1);
+        for p in 0..k {
+            let v = (m[t * k + p] as f64 / total as f64).min(0.999);
+            for yy in 0..cell {
+                for xx in 0..cell {
+                    values[(t * cell + yy) * width + p * cell + xx] = v;
+                }
+            }
+        }
+    }
+    let x0 = k * cell + cell.max(1);
+    for (n, &i) in shown.iter().enumerate() {
+        let (gx, gy) = (x0 + (n % cols) * tile, (n / cols) * tile);
+        let img = &data.test.x[i];
+        let (lo, hi) = img.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        for yy in 0..side {
+            for xx in 0..side {
+                values[(gy + yy) * width + gx + xx] = ((img[yy * side + xx] - lo) / span).clamp(0.0, 0.999);
+            }
+        }
+    }
+    let label = r.trainer.spec().label.clone();
+    let correct: usize = (0..k).map(|c| m[c * k + c]).sum();
+    let n = truth.len();
+    let per_class: Vec<String> = (0..k)
+        .map(|c| {
+            let total: usize = (0..k).map(|p| m[c * k + p]).sum();
+            if total == 0 {
+                format!("{c}: —")
+            } else {
+                format!("{c}: {}", pct(m[c * k + c] as f64 / total as f64))
+            }
+        })
+        .collect();
+    readout.push(Readout::new(format!("{label}: per-class test accuracy (step {at})"), per_class.join(" · ")));
+    let worst = (0..k)
+        .flat_map(|t| (0..k).filter(move |&p| p != t).map(move |p| (t, p)))
+        .max_by_key(|&(t, p)| (m[t * k + p], std::cmp::Reverse((t, p))))
+        .filter(|&(t, p)| m[t * k + p] > 0);
+    readout.push(Readout::new(
+        format!("{label}: misclassified test inputs"),
+        match worst {
+            Some((t, p)) => format!(
+                "{} of {n} ({}); the most frequent confusion: true {t} predicted as {p}, {} times{}",
+                errors.len(),
+                pct(errors.len() as f64 / n.max(1) as f64),
+                m[t * k + p],
+                if shown.is_empty() {
+                    String::new()
+                } else {
+                    let pairs: Vec<String> = shown.iter().map(|&i| format!("{}→{}", truth[i], pred[i])).collect();
+                    format!("; drawn right of the matrix (true→predicted, row by row): {}", pairs.join(" "))
+                }
+            ),
+            None if n == 0 => "no test set (training fraction 1)".into(),
+            None => format!("none of {n}"),
+        },
+    ));
+    let title = if shown.is_empty() {
+        format!(
+            "{label}, step {}: confusion matrix on the {n} test inputs ({} correct); rows true class, columns predicted",
+            r.trainer.step(),
+            correct
+        )
+    } else {
+        format!(
+            "{label}, step {at}: confusion matrix ({correct} of {n} test inputs correct; rows true, columns predicted) and {} misclassified inputs",
+            shown.len()
+        )
+    };
+    let map = MapChart {
+        title,
+        x_label: "predicted class 0 … 9 (left); misclassified test images (right)".into(),
+        y_label: "true class (0 at the top)".into(),
+        bounds: (0.0, width as f64, 0.0, height as f64),
+        scale: Some(crate::plot::field::ColorScale { label: "fraction of the row".into(), low: "0".into(), high: "1".into(), extra: None }),
+        ..Default::default()
+    };
+    run.cache.map_note = format!("confusion matrix of {label} on the test set (inputs have {d} features, so there is no plane to draw)");
+    Chart::Map(map, Field::Grid { values, width, height })
 }
 
 /// The palette index of class `y`, on the map's regions and points alike.
@@ -241,7 +379,15 @@ fn slice_chart(run: &TrainingRun) -> Chart {
     Chart::Lines(LineChart {
         title: format!(
             "loss along a random filter-normalised direction d ({})",
-            if steps.is_empty() { "none yet".into() } else { steps.join(", ") }
+            if steps.is_empty() {
+                if run.runs.iter().any(|r| r.measure_skipped) {
+                    "not measured for this network and data, see the readout".into()
+                } else {
+                    "none yet".into()
+                }
+            } else {
+                steps.join(", ")
+            }
         ),
         x_label: "α in L(w + α·d)".into(),
         y_label: "loss".into(),
@@ -253,13 +399,36 @@ fn slice_chart(run: &TrainingRun) -> Chart {
 
 fn spectrum_chart(run: &mut TrainingRun) -> Chart {
     let l = spectrum_layer(run);
-    if run.cache.spectra_step != Some(run.step) || run.cache.spectra.len() != run.runs.len() {
-        run.cache.spectra = run
-            .runs
-            .iter()
-            .map(|r| if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) })
-            .collect();
-        run.cache.spectra_step = Some(run.step);
+    // recomputed at most once per evaluation interval (and at the end): two SVDs of a 64×64 update every frame
+    // would cost the digits view a dropped frame
+    let every = run.runs[0].trainer.spec().eval_every.max(1);
+    let due = match run.cache.spectra_step {
+        None => true,
+        Some(s) => run.step != s && (run.step >= s + every || run.stopped()),
+    };
+    if run.cache.spectra.len() != run.runs.len() {
+        run.cache.spectra = vec![Vec::new(); run.runs.len()];
+        run.cache.spectra_steps = vec![0; run.runs.len()];
+    }
+    if due || run.cache.spectra_pending.is_some() {
+        // one run's SVD per frame: the runs' spectra are taken on consecutive frames (each labelled with its step)
+        let i = run.cache.spectra_pending.unwrap_or(0);
+        let r = &run.runs[i];
+        run.cache.spectra[i] = if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) };
+        run.cache.spectra_steps[i] = r.trainer.step();
+        run.cache.spectra_pending = (i + 1 < run.runs.len()).then_some(i + 1);
+        if due {
+            run.cache.spectra_step = Some(run.step);
+        }
+        // small matrices (up to 32×32: well under a millisecond) take every run's at once
+        let layer = run.runs[0].trainer.mlp().layers()[l];
+        if run.stopped() || layer.fan_in * layer.fan_out <= 1024 {
+            for (j, r) in run.runs.iter().enumerate().skip(i + 1) {
+                run.cache.spectra[j] = if r.trainer.step() == 0 { Vec::new() } else { nonzero_singular_values(r.trainer.weight_update(l)) };
+                run.cache.spectra_steps[j] = r.trainer.step();
+            }
+            run.cache.spectra_pending = None;
+        }
     }
     let layer = run.runs[0].trainer.mlp().layers()[l];
     let series = run
@@ -268,7 +437,8 @@ fn spectrum_chart(run: &mut TrainingRun) -> Chart {
         .zip(&run.cache.spectra)
         .map(|(r, s)| {
             let pts = s.iter().enumerate().filter(|(_, v)| v.is_finite() && **v > 0.0).map(|(i, v)| ((i + 1) as f64, *v)).collect();
-            Series::line(format!("{} step {}", letter(r.color), r.trainer.step()), RUN_COLORS[r.color], pts).with_mark(Mark::LinePoints)
+            let at = run.cache.spectra_steps.get(r.color).copied().unwrap_or(0);
+            Series::line(format!("{} step {at}", letter(r.color)), RUN_COLORS[r.color], pts).with_mark(Mark::LinePoints)
         })
         .collect();
     Chart::Lines(LineChart {
@@ -343,6 +513,16 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                     .readout
                     .push(Readout::new(format!("{label}: λ_max at step {}", l.step), format!("{how}{}{relu}", thr.unwrap_or_default())));
             }
+            None if r.measure_skipped => scene.readout.push(Readout::new(
+                format!("{label}: λ_max and the loss slice"),
+                format!(
+                    "not measured here: one Hessian-vector product (two gradients over the {} training points) takes about {} ms \
+                     natively, more than a frame allows (the limit is {} ms)",
+                    r.trainer.data().train.len(),
+                    sig(r.hvp_cost() / 1e6),
+                    sig(super::live::MAX_MEASURE_UNIT / 1e6)
+                ),
+            )),
             None => scene.readout.push(Readout::new(
                 format!("{label}: λ_max"),
                 if r.measuring() { "being measured" } else { "measured from the first step on (press Play or Step)" },
@@ -385,6 +565,25 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
     let flipped = t.data().flipped.len();
     if flipped > 0 {
         scene.readout.push(Readout::new("flipped training labels", format!("{flipped} of {n_train} (label noise); test labels are clean")));
+    }
+    if t.data().classes >= 10 || t.spec().data.kind == crate::train::DataKind::Digits {
+        let target = super::setup::DIGITS_TARGET;
+        for r in &run.runs {
+            let h = r.trainer.history();
+            let reached = h.iter().find(|m| m.test_accuracy.is_some_and(|a| a >= target));
+            let every = r.trainer.spec().eval_every;
+            scene.readout.push(Readout::new(
+                format!("{}: steps to {} test accuracy", r.trainer.spec().label, pct(target)),
+                match reached {
+                    Some(m) => format!("{} (first evaluation at or above it; test accuracy measured every {every} steps)", m.step),
+                    None => format!(
+                        "not reached in {} steps (best so far {})",
+                        r.trainer.step(),
+                        pct(h.iter().filter_map(|m| m.test_accuracy).fold(0.0, f64::max))
+                    ),
+                },
+            ));
+        }
     }
     if run.runs.len() > 1 {
         scene

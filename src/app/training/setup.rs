@@ -52,7 +52,10 @@ pub struct Preset {
 /// - Muon vs AdamW on spirals with a 3×32 GELU network (smooth, so that λ_max by finite differences is
 ///   well defined; with ReLU both learn too): AdamW η = 0.01 (0.025; 0.029 at 0.003), Muon η = 0.01
 ///   (0.0176; 0.0182 at 0.02) with its AdamW part at 0.01.
-pub const PRESETS: [Preset; 3] = [
+/// - Muon vs AdamW on the 8×8 digits: MLP 64-64-64-10 (ReLU), batches of 64, 1,500 steps; η of each from
+///   the committed sweep `examples/digits_sweep.rs` (output in `docs/digits_sweep.txt`): the lowest mean
+///   training loss after 1,500 steps over seeds 100–102, the test set unused. See [`DIGITS_MUON_LR`].
+pub const PRESETS: [Preset; 4] = [
     Preset {
         id: "sam_vs_sgd_label_noise",
         label: "SAM vs SGD, 20% label noise",
@@ -104,6 +107,33 @@ pub const PRESETS: [Preset; 3] = [
         ],
     },
     Preset {
+        id: "muon_vs_adamw_digits",
+        label: "Muon vs AdamW on handwritten digits (8×8)",
+        settings: &[
+            ("dataset", "digits"),
+            ("noise", "0"),
+            ("label_noise", "0"),
+            ("train_fraction", "0.75"),
+            ("layers", "2"),
+            ("width", "64"),
+            ("activation", "relu"),
+            ("loss", "cross_entropy"),
+            ("optimizer", "muon"),
+            ("lr", DIGITS_MUON_LR),
+            ("momentum", "0.95"),
+            ("ns_steps", "5"),
+            ("adamw_lr", DIGITS_ADAMW_LR),
+            ("weight_decay", "0.01"),
+            ("compare", "adamw"),
+            ("compare_lr", DIGITS_ADAMW_LR),
+            ("beta1", "0.9"),
+            ("beta2", "0.999"),
+            ("schedule", "constant"),
+            ("batch_size", "64"),
+            ("steps", "1500"),
+        ],
+    },
+    Preset {
         id: "muon_vs_adamw",
         label: "Muon vs AdamW on the hidden layers",
         settings: &[
@@ -132,6 +162,14 @@ pub const PRESETS: [Preset; 3] = [
         ],
     },
 ];
+
+/// Muon's η and AdamW's η (also Muon's AdamW part) of the digits preset, chosen by `examples/digits_sweep.rs`
+/// (see [`PRESETS`]; `tests/digits.rs` checks these equal the choice printed in `docs/digits_sweep.txt`).
+pub const DIGITS_MUON_LR: &str = "0.02";
+pub const DIGITS_ADAMW_LR: &str = "0.01";
+
+/// The target test accuracy whose first step the digits view reports for each run.
+pub const DIGITS_TARGET: f64 = 0.97;
 
 /// A readable name of an optimizer choice, with the inner optimizer of a wrapper.
 pub fn optimizer_name(kind: &str, p: &Params) -> String {
@@ -232,7 +270,14 @@ pub fn check_csv(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Ok(());
     }
-    crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES).map(|_| ()).map_err(|e| e.to_string())
+    parse_app(text).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// The app's reading of the data box: `x1,…,xd,label` rows (1 ≤ d ≤ 784; d = 2 draws the plane, larger d a
+/// confusion matrix and, for square d, the misclassified inputs as images), at most [`MAX_APP_ROWS`] rows
+/// and [`MAX_APP_CLASSES`] classes.
+pub fn parse_app(text: &str) -> Result<crate::train::Points, crate::train::csv::CsvError> {
+    crate::train::csv::parse_any_with(text, MAX_APP_ROWS, MAX_APP_CLASSES)
 }
 
 /// The data of a state, and a line describing it for the readout. The user's data (`dataset = csv`) when
@@ -252,10 +297,24 @@ fn data_spec(p: &Params, messages: &mut Vec<Message>) -> (DataSpec, String) {
         "spirals" => (DataKind::Spirals, "spirals"),
         "xor" => (DataKind::Xor, "XOR"),
         "blobs" => (DataKind::Blobs, "Gaussian blobs"),
+        "digits" => {
+            if crate::train::digits::loaded() {
+                (data.kind, data.n, data.classes) = (DataKind::Digits, crate::train::digits::IMAGES, 10);
+                let n_train = crate::train::data::split_count(data.n, data.train_fraction);
+                let line = format!(
+                    "8×8 handwritten digits (UCI optdigits, Alpaydin & Kaynak 1998, CC BY 4.0): {} images of 64 pixels, 10 classes → \
+                     {n_train} training, {} test",
+                    data.n,
+                    data.n - n_train
+                );
+                return (data, line);
+            }
+            messages.push(Message::info(DIGITS_LOADING));
+            return (data, String::new());
+        }
         "csv" => {
             let text = p.csv.as_str();
-            let parsed =
-                if text.trim().is_empty() { None } else { Some(crate::train::csv::parse_with(text, MAX_APP_ROWS, MAX_APP_CLASSES)) };
+            let parsed = if text.trim().is_empty() { None } else { Some(parse_app(text)) };
             match parsed {
                 Some(Ok(pts)) => {
                     let classes = pts.y.iter().max().map_or(2, |m| m + 1);
@@ -272,8 +331,9 @@ fn data_spec(p: &Params, messages: &mut Vec<Message>) -> (DataSpec, String) {
                     return (
                         data,
                         format!(
-                            "your data: {} rows, {classes} classes → {n_train} training, {} test points",
+                            "your data: {} rows of {} features, {classes} classes → {n_train} training, {} test points",
                             pts.len(),
+                            pts.dim(),
                             pts.len() - n_train
                         ),
                     );
@@ -297,6 +357,9 @@ fn data_spec(p: &Params, messages: &mut Vec<Message>) -> (DataSpec, String) {
     (data, line)
 }
 
+/// What the chapter says while the digits are being fetched (no run starts until they are there).
+pub const DIGITS_LOADING: &str = "loading the 8×8 handwritten digits (a separate 59 KB file, fetched only for this data set)…";
+
 /// Builds the specs for a (normalised) state.
 pub fn setup(st: &State) -> Setup {
     let mut messages = Vec::new();
@@ -305,6 +368,9 @@ pub fn setup(st: &State) -> Setup {
         Err(e) => return Setup { specs: Vec::new(), state: st.clone(), messages: vec![Message::error(e)], data_line: String::new() },
     };
     let (data, data_line) = data_spec(p, &mut messages);
+    if p.dataset.as_str() == "digits" && data.kind != DataKind::Digits {
+        return Setup { specs: Vec::new(), state: st.clone(), messages, data_line };
+    }
     let n_train = crate::train::data::split_count(data.n, data.train_fraction);
     let mut batch_size = p.batch_size.max(1);
     if batch_size > n_train {
@@ -336,7 +402,12 @@ pub fn setup(st: &State) -> Setup {
         eval_every: 1,
     };
     // about 250 records per run, fewer when one record (a forward pass over every point) is expensive
-    let mlp = crate::train::Mlp::new(2, &base.model.hidden, base.data.classes, activation, loss);
+    let dim = match base.data.kind {
+        DataKind::Digits => crate::train::digits::PIXELS,
+        DataKind::Csv => base.data.csv.as_deref().and_then(|t| crate::train::csv::parse(t).ok()).map_or(2, |pts| pts.dim()),
+        _ => 2,
+    };
+    let mlp = crate::train::Mlp::new(dim, &base.model.hidden, base.data.classes, activation, loss);
     let eval_cost = base.data.n as f64 * super::live::row_cost(&mlp);
     let base = TrainSpec { eval_every: (steps / 250).max((eval_cost / super::live::EVAL_BUDGET).ceil() as usize).max(1), ..base };
     let mut runs = vec![(p.optimizer.as_str().to_string(), p.lr)];

@@ -1,0 +1,66 @@
+//! "Copy as PyTorch": a run spec (what `optlab run` takes) or a training spec (what `optlab train` takes)
+//! as a self-contained Python script — torch only, float64, no optlab — that rebuilds the problem or the
+//! network, the start point or the initial weights, the data and the batch order, the optimizer and its
+//! schedule (`torch.optim`, `torch.optim.lr_scheduler`, and the float64 reference code of Lion, Muon,
+//! Newton, SAM and Lookahead written out in the script), runs it and prints the JSON that
+//! `optlab run --format json` / `optlab train --format json` print for the same spec.
+//!
+//! What optlab draws from the seed (random data, the batches of a finite sum, a shuffled batch order, the
+//! initial weights) is written into the script as numbers, so the script needs no optlab and no
+//! reimplementation of its random streams. The text depends on the spec alone (no clock, no versions),
+//! so the same spec always gives the same bytes: `tests/export_torch.rs` holds exported scripts with
+//! the output torch printed when they ran, and checks both.
+
+mod code;
+mod run;
+mod train;
+
+pub use code::{optimizer_code, py_num, schedule_code};
+
+use crate::spec::{Spec, SpecError};
+
+/// The reference classes every script carries (see the module docs).
+pub const REFERENCE: &str = include_str!("reference.py");
+
+/// Most numbers a script may write out (data, batches, weights); past it the export is refused.
+pub const MAX_EXPORT_NUMBERS: usize = 4_000_000;
+
+/// Which command a spec is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecKind {
+    /// `optlab run`: a problem, a start point and runs.
+    Run,
+    /// `optlab train`: one training spec, or a JSON list of them.
+    Train,
+}
+
+/// Tells a run spec from a training spec: a JSON list, or an object without `problem`, `x0` and `runs`,
+/// is a training (the same rule as the page's spec box: a run spec always has `problem`).
+pub fn detect(text: &str) -> SpecKind {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        return SpecKind::Train;
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) if ["problem", "x0", "runs"].iter().any(|k| m.contains_key(*k)) => SpecKind::Run,
+        _ => SpecKind::Train,
+    }
+}
+
+/// The script for a spec given as JSON, its kind detected by [`detect`] unless given.
+pub fn export_json(text: &str, kind: Option<SpecKind>) -> Result<String, SpecError> {
+    match kind.unwrap_or_else(|| detect(text)) {
+        SpecKind::Run => export_run(&Spec::from_json(text)?),
+        SpecKind::Train => export_train(&crate::train::report::parse_specs(text)?),
+    }
+}
+
+/// The script for a run spec (see the module docs).
+pub fn export_run(spec: &Spec) -> Result<String, SpecError> {
+    run::script(spec)
+}
+
+/// The script for a training spec, or a fair comparison of several (see the module docs).
+pub fn export_train(specs: &[crate::train::TrainSpec]) -> Result<String, SpecError> {
+    train::script(specs)
+}

@@ -1,0 +1,232 @@
+//! The script of a training spec (or a fair comparison): the data split as optlab made it, the network
+//! with its initial weights, the batch order, one `build` per run, and the loop of `optlab train` (see
+//! [`crate::train::Trainer`]).
+
+use super::code::{optimizer_code, py_floats, py_int_rows, py_ints, py_rows, py_str};
+use super::{MAX_EXPORT_NUMBERS, REFERENCE};
+use crate::problems::batch_rng;
+use crate::spec::SpecError;
+use crate::train::data::BatchSampler;
+use crate::train::groups::uses_muon;
+use crate::train::{Activation, Loss, TrainSpec};
+use std::fmt::Write;
+
+/// Every epoch's order of the training rows that optlab's seeded sampler uses within `steps` steps (the last
+/// one cut where the run ends).
+fn epoch_orders(n_train: usize, batch: usize, seed: u64, steps: usize) -> Result<Vec<Vec<usize>>, SpecError> {
+    let mut sampler = BatchSampler::new(n_train, batch, batch_rng(seed));
+    let mut orders: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut count = 0usize;
+    for _ in 0..steps {
+        let b = sampler.next_batch();
+        count += b.len();
+        if count > MAX_EXPORT_NUMBERS {
+            return Err(SpecError::new(
+                "steps",
+                format!("the shuffled batch order of {steps} steps is too long to write into a script (more than {MAX_EXPORT_NUMBERS} indices); lower steps or set data.shuffle to false"),
+            ));
+        }
+        let last = orders.last_mut().expect("one order");
+        last.extend_from_slice(b);
+        if last.len() == n_train {
+            orders.push(Vec::new());
+        }
+    }
+    if orders.last().is_some_and(Vec::is_empty) {
+        orders.pop();
+    }
+    Ok(orders)
+}
+
+const LOOP: &str = r#"
+
+def make_model():
+    model = nn.Sequential(*LAYERS)
+    torch.nn.utils.vector_to_parameters(torch.tensor(INIT), model.parameters())
+    return model
+
+
+def train(label, build, steps, eval_every):
+    """optlab's training loop (src/train/trainer.rs): at every step the batch loss before the update, one
+    optimizer step (a wrapper may ask for more gradients of the same batch), the schedulers stepped; the
+    metrics over the whole training and test splits at step 0, every `eval_every` steps and at the end."""
+    model = make_model()
+    params = list(model.parameters())
+    stepper, optimizers, schedulers = build(model, params)
+    history = []
+    state = {"step": 0, "epoch": 0, "samples": 0, "lr": None, "batch_loss": None}
+
+    def evaluate(x, y):
+        with torch.no_grad():
+            z = model(x)
+            return float(criterion(z, y)), float((z.argmax(1) == y).double().mean())
+
+    def record():
+        if history and history[-1]["step"] == state["step"]:
+            return
+        train_loss, train_accuracy = evaluate(X_TRAIN, Y_TRAIN)
+        test_loss, test_accuracy = evaluate(X_TEST, Y_TEST) if len(Y_TEST) else (None, None)
+        history.append({**state, "train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
+                        "test_accuracy": test_accuracy})
+
+    record()
+    diverged = None
+    epoch_index = 0
+    dataset = TensorDataset(X_TRAIN, Y_TRAIN)
+    while state["step"] < steps and diverged is None:
+        if ORDERS is None:
+            loader = DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=False, drop_last=False)
+        else:
+            loader = DataLoader(dataset, batch_size=BATCH_SIZE, sampler=ORDERS[epoch_index], drop_last=False)
+        epoch_index += 1
+        seen = 0
+        for xb, yb in loader:
+            if state["step"] == steps:
+                break
+
+            def batch_loss_of(xb=xb, yb=yb):
+                model.zero_grad()
+                loss = criterion(model(xb), yb)
+                loss.backward()
+                return loss
+
+            for o in optimizers:
+                if isinstance(o, Newton):
+                    o.loss_of_flat = newton_loss(model, xb, yb)
+            lr = float(optimizers[0].param_groups[0]["lr"])
+            loss = float(batch_loss_of().detach())
+            stepper.step(batch_loss_of)
+            for s in schedulers:
+                s.step()
+            seen += len(yb)
+            state.update(step=state["step"] + 1, samples=state["samples"] + len(yb), lr=lr, batch_loss=loss)
+            if seen == len(Y_TRAIN):
+                state["epoch"] += 1
+            bad = not math.isfinite(loss) or abs(loss) > 1e100 or not all(torch.isfinite(p).all() for p in params)
+            if bad:
+                diverged = {"step": state["step"], "reason": f"the batch loss reached {loss} at step {state['step']} (lr = {lr})"}
+                break
+            if state["step"] % eval_every == 0:
+                record()
+    record()
+    return {"label": label, "history": history, "diverged": diverged}
+
+
+def newton_loss(model, xb, yb):
+    """The batch loss as a function of all parameters flattened (for Newton's autograd Hessian)."""
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+    sizes = [p.numel() for p in model.parameters()]
+
+    def loss_of_flat(theta):
+        pieces = {n: t.reshape(s) for n, t, s in zip(names, torch.split(theta, sizes), shapes)}
+        return criterion(torch.func.functional_call(model, pieces, (xb,)), yb)
+
+    return loss_of_flat
+
+
+print(json.dumps({"runs": [train(*r) for r in RUNS]}))
+"#;
+
+/// The whole script.
+pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
+    let trainers = crate::train::compare(specs).map_err(|e| {
+        if specs.len() == 1 {
+            SpecError::new(e.path.trim_start_matches("[0].").to_string(), e.message)
+        } else {
+            e
+        }
+    })?;
+    let first = &specs[0];
+    let t = &trainers[0];
+    let data = t.data();
+    let mlp = t.mlp();
+    let d = data.dim();
+    let written = (data.train.len() + data.test.len()) * (d + 1) + t.params().len();
+    if written > MAX_EXPORT_NUMBERS {
+        return Err(SpecError::new(
+            "data",
+            format!("the data and the weights would write {written} numbers into the script (at most {MAX_EXPORT_NUMBERS})"),
+        ));
+    }
+    let max_steps = specs.iter().map(|s| s.steps).max().unwrap_or(0);
+    let orders = if first.shuffle() { Some(epoch_orders(data.train.len(), first.batch_size, first.seed, max_steps)?) } else { None };
+
+    let mut s = String::new();
+    s += "#!/usr/bin/env python3\n";
+    let _ = writeln!(
+        s,
+        "\"\"\"Exported by `optlab export-torch` from a training spec ({} run(s), {} training and {} test rows of {d} \
+         features, {} classes, seed {}).\n",
+        specs.len(),
+        data.train.len(),
+        data.test.len(),
+        data.classes,
+        first.seed
+    );
+    s += "PyTorch in float64, no optlab: prints the JSON of `optlab train --format json` for the same spec, which\n\
+          optlab's own numbers match to about 1e-9. Run: python3 this_file.py\n\"\"\"\n\n";
+    s += REFERENCE;
+    s += "\nfrom torch.utils.data import DataLoader, TensorDataset  # noqa: E402\n";
+    s += "\n\n# ----------------------------------------------------------------------------------------------------------\n";
+    s += "# The data, split into training and test rows as optlab split it (after its input and label noise)\n\n";
+    let _ = writeln!(s, "X_TRAIN = torch.tensor({}).reshape(-1, {d})", py_rows(&data.train.x));
+    let _ = writeln!(s, "Y_TRAIN = torch.tensor({}, dtype=torch.long)", py_ints(&data.train.y));
+    let _ = writeln!(s, "X_TEST = torch.tensor({}).reshape(-1, {d})", py_rows(&data.test.x));
+    let _ = writeln!(s, "Y_TEST = torch.tensor({}, dtype=torch.long)", py_ints(&data.test.y));
+    let _ = writeln!(s, "BATCH_SIZE = {}", first.batch_size);
+    match &orders {
+        None => s += "ORDERS = None  # data.shuffle = false: every epoch takes the rows in order (DataLoader(shuffle=False))\n",
+        Some(o) => {
+            let _ =
+                writeln!(s, "# optlab's shuffled order of the training rows in each epoch (seed {}), cut into batches in turn", first.seed);
+            let _ = writeln!(s, "ORDERS = {}", py_int_rows(o));
+        }
+    }
+    s += "\n\n# ----------------------------------------------------------------------------------------------------------\n";
+    s += "# The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])\n\n";
+    let act = match first.model.activation {
+        Activation::Tanh => "nn.Tanh()",
+        Activation::Relu => "nn.ReLU()",
+        Activation::Gelu => "nn.GELU(approximate=\"tanh\")",
+    };
+    let mut layers = Vec::new();
+    let last = mlp.layers().len() - 1;
+    for (l, layer) in mlp.layers().iter().enumerate() {
+        layers.push(format!("nn.Linear({}, {})", layer.fan_in, layer.fan_out));
+        if l < last {
+            layers.push(act.to_string());
+        }
+    }
+    let _ = writeln!(s, "LAYERS = [{}]", layers.join(", "));
+    let _ = writeln!(s, "INIT = {}", py_floats(t.params()));
+    match first.model.loss {
+        Loss::CrossEntropy => s += "criterion = nn.CrossEntropyLoss()\n",
+        Loss::Squared => {
+            s += "\n\ndef criterion(z, y):\n    \"\"\"½‖z − onehot(y)‖² per row, averaged.\"\"\"\n    \
+                  return 0.5 * ((z - nn.functional.one_hot(y, z.shape[1]).double()) ** 2).sum(1).mean()\n"
+        }
+    }
+    s += "\n\n# ----------------------------------------------------------------------------------------------------------\n";
+    s += "# The runs: each `build` makes the optimizer (and its schedulers, stepped once after every step)\n";
+    for (i, spec) in specs.iter().enumerate() {
+        let _ = writeln!(s, "\n\ndef build_{i}(model, params):");
+        let _ = writeln!(s, "    \"\"\"Run {i}: {}.\"\"\"", spec.optimizer.kind());
+        let muon = uses_muon(&spec.optimizer);
+        if muon {
+            s += "    linears = [m for m in model if isinstance(m, nn.Linear)]\n";
+            s += "    hidden_ids = {id(m.weight) for m in linears[1:-1]}\n";
+            s += "    hidden = [p for p in params if id(p) in hidden_ids]\n";
+            s += "    rest = [p for p in params if id(p) not in hidden_ids]\n";
+        }
+        s += &optimizer_code(&spec.optimizer, &spec.schedule, muon.then_some(&spec.adamw));
+    }
+    let runs: Vec<String> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, sp)| format!("    ({}, build_{i}, {}, {}),\n", py_str(&sp.label()), sp.steps, sp.eval_every))
+        .collect();
+    let _ = write!(s, "\n\nRUNS = [\n{}]\n", runs.concat());
+    s += LOOP;
+    Ok(s)
+}
