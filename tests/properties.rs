@@ -499,7 +499,10 @@ proptest! {
         })).remove(0);
         let t1 = run_on(1.0);
         let tl = run_on(lambda.sqrt());
-        assert_params_close(&t1, &tl, 1e-8);
+        // exact for the SVD; a Newton–Schulz polynomial sees M/‖M‖ rounded differently for each λ, and where a
+        // singular value of the momentum is tiny its image is sensitive, so those last-bit differences grow
+        // over the steps (found: 3e-7 relative at step 16, keller_quintic, a 3×2 W, kept in the regressions)
+        assert_params_close(&t1, &tl, if ns == "svd" { 1e-8 } else { 1e-5 });
     }
 
     /// Adam with β₁ = 0 and no bias correction is RMSProp with α = β₂: m = g, v ← β₂v + (1−β₂)g², and the
