@@ -112,8 +112,20 @@
         send(section, frame);
       } else if (d.type === "optlab:key" && typeof d.key === "string" && Object.hasOwn(KEYS, d.key)) {
         // focus back to the deck, then the key as if it had been pressed here
-        if (document.activeElement === frame) frame.blur();
-        window.focus();
+        const toDeck = () => {
+          if (document.activeElement !== frame) return;
+          frame.blur();
+          if (document.activeElement === frame) {
+            // Chromium can keep focus in a frame it was asked to blur: give it to the deck's element instead
+            const root = deck.getRevealElement();
+            if (!root.hasAttribute("tabindex")) root.setAttribute("tabindex", "-1");
+            root.focus({ preventScroll: true });
+          }
+          window.focus();
+        };
+        toDeck();
+        // again once the key's own events in the frame are over (they can take focus back)
+        setTimeout(toDeck, 50);
         if (d.key === " " && d.shiftKey === true) deck.prev();
         else deck.triggerKey(KEYS[d.key]);
       }

@@ -199,8 +199,8 @@ impl Chapter for Landscapes {
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
             Control::toggle("newton", "show Newton's method", true),
             Control::log_range("n_params", "model size N (cost comparison)", 1e2, 1e10, 1e6).unit("parameters"),
-            Control::int("lbfgs_m", "L-BFGS memory m (quasi-Newton, on the order chart)", 1, 20, 5)
-                .help("pairs (s, y) kept to approximate the inverse Hessian: about 4mN operations and 2mN numbers per step"),
+            Control::int("lbfgs_m", "L-BFGS memory m", 1, 20, 5)
+                .help("quasi-Newton on the order chart: pairs (s, y) kept to approximate the inverse Hessian, about 4mN operations and 2mN numbers per step"),
         ]
     }
     fn canvases(&self) -> Vec<Canvas> {

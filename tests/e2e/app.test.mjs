@@ -295,6 +295,8 @@ test("embed mode hides the page chrome and the hidden controls", async () => {
     assert.equal(await page.locator("header.chrome").isVisible(), false, "header hidden");
     assert.equal(await page.locator("footer.chrome").isVisible(), false, "footer hidden");
     assert.equal(await page.locator(".intro").isVisible(), false, "intro hidden");
+    // fit mode may put the controls in a drawer (when the row would take over a quarter of the height): open it
+    if (await page.$eval("body", (b) => b.classList.contains("drawer"))) await page.click(".drawer-toggle");
     assert.equal(await page.locator('.control[data-name="kappa"]').isVisible(), false, "kappa hidden");
     assert.equal(await page.locator('.control[data-name="lr"]').isVisible(), true, "lr still shown");
     for (const c of await canvasInfo(page)) assertDrawn(c, 1);
