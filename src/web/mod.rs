@@ -325,11 +325,7 @@ fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<HtmlCanvasElement> {
 /// short warm-up. For the speed harness (`tests/e2e/bench.mjs`), not the UI.
 #[wasm_bindgen]
 pub fn bench_training_us_per_sample(steps: usize) -> f64 {
-    let spec = crate::train::TrainSpec::from_json(
-        r#"{"data": {"kind": "circles", "n": 500}, "model": {"hidden": [8, 8], "activation": "tanh"},
-            "optimizer": {"kind": "sgd", "lr": 0.03}, "batch_size": 10, "steps": 1000000, "eval_every": 1000000}"#,
-    );
-    let Ok(spec) = spec else { return f64::NAN };
+    let spec = crate::train::TrainSpec::playground_bench();
     let Ok(mut t) = crate::train::Trainer::new(&spec) else { return f64::NAN };
     t.step_n(50);
     let t0 = now();
