@@ -226,7 +226,7 @@ impl Session {
         let mut draw_parts = Vec::with_capacity(scene.charts.len());
         for (id, chart) in &scene.charts {
             let t = now();
-            if let Err(e) = self.draw(chapter, id, chart, &th, dpr) {
+            if let Err(e) = self.draw(chapter, id, chart, &th, (theme, dpr)) {
                 scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
             }
             draw_parts.push((id.to_string(), now() - t));
@@ -247,13 +247,21 @@ impl Session {
         to_js(&out)
     }
 
-    fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, dpr: f64) -> Result<(), String> {
+    fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, (theme, dpr): (&str, f64)) -> Result<(), String> {
         let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let el = doc.get_element_by_id(&format!("cv-{chapter}-{id}")).ok_or("canvas missing")?;
         let canvas: HtmlCanvasElement = el.dyn_into().map_err(|_| "not a canvas")?;
+        // A canvas whose chart, size and theme are those it last showed keeps its pixels (the signature
+        // lives on the element, so a rebuilt chapter's fresh canvas is always drawn).
+        let signature = format!("{:x}|{}x{}|{theme}|{dpr}", chart.fingerprint(), canvas.width(), canvas.height());
+        if canvas.get_attribute("data-drawn").as_deref() == Some(signature.as_str()) && self.frames.contains_key(&format!("{chapter}/{id}"))
+        {
+            return Ok(());
+        }
+        let _ = canvas.remove_attribute("data-drawn");
         let ctx: CanvasRenderingContext2d =
             canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or("no 2d context")?;
-        let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?, ctx.clone());
+        let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas backend")?, ctx.clone());
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;
         let computed = &mut self.fields_computed;
@@ -304,6 +312,7 @@ impl Session {
         let frame = app::draw_chart(&root, chart, th, &mut paint)?;
         root.present().map_err(|e| format!("{e:?}"))?;
         self.frames.insert(format!("{chapter}/{id}"), frame);
+        let _ = canvas.set_attribute("data-drawn", &signature);
         Ok(())
     }
 }
