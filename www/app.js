@@ -265,13 +265,27 @@ function renderFormulas(values) {
     const target = $(".tex", f);
     if (window.katex) {
       try {
-        window.katex.render(tex, target, { throwOnError: false, trust: false, displayMode: false });
+        target.replaceChildren(...typeset(tex));
         f.dataset.shown = tex;
         continue;
       } catch (e) { /* fall through */ }
     }
     target.textContent = tex;
   }
+}
+
+// KaTeX's output by TeX string, cloned on reuse: a slider moved back and forth, or a chapter opened again,
+// shows strings already typeset (typesetting costs ~1 ms a formula, a clone a few µs).
+const texCache = new Map();
+function typeset(tex) {
+  let node = texCache.get(tex);
+  if (!node) {
+    node = document.createElement("span");
+    window.katex.render(tex, node, { throwOnError: false, trust: false, displayMode: false });
+    if (texCache.size >= 500) texCache.clear();
+    texCache.set(tex, node);
+  }
+  return [...node.cloneNode(true).childNodes];
 }
 
 function sizeCanvases() {

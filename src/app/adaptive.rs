@@ -46,11 +46,10 @@ impl Params {
 const COLORS: [usize; 3] = [0, 1, 2];
 
 fn problem(p: &Params) -> ProblemSpec {
-    let json = match p.problem.as_str() {
-        "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": p.angle, "l_max": 1.0}),
-    };
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    match p.problem.as_str() {
+        "rosenbrock" => ProblemSpec::rosenbrock(),
+        _ => ProblemSpec::conditioned(p.kappa, p.angle, 1.0),
+    }
 }
 
 /// The three optimizers with the controls' hyperparameters (PyTorch defaults for everything else).

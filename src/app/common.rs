@@ -244,7 +244,7 @@ pub fn quadratic_view(p: &dyn crate::problems::Problem) -> Option<ProblemSpec> {
     let h = p.hessian(&zero)?;
     let a: Vec<Vec<f64>> = (0..d).map(|i| (0..d).map(|j| 0.5 * (h[[i, j]] + h[[j, i]])).collect()).collect();
     let b: Vec<f64> = g.iter().map(|v| -v).collect();
-    serde_json::from_value(serde_json::json!({"kind": "quadratic", "a": a, "b": b})).ok().filter(|q: &ProblemSpec| q.build(0).is_ok())
+    ProblemSpec::quadratic(a, b).filter(|q| q.build(0).is_ok())
 }
 
 #[cfg(test)]

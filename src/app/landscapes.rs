@@ -134,13 +134,12 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
 
 /// The problem chosen by the controls.
 fn problem(p: &Params) -> ProblemSpec {
-    let json = match p.problem.as_str() {
-        "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
-        "saddle" => serde_json::json!({"kind": "saddle"}),
-        "plateau" => serde_json::json!({"kind": "plateau", "width": 1.0}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": p.angle, "l_max": 1.0}),
-    };
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    match p.problem.as_str() {
+        "rosenbrock" => ProblemSpec::rosenbrock(),
+        "saddle" => ProblemSpec::saddle(),
+        "plateau" => ProblemSpec::plateau(1.0),
+        _ => ProblemSpec::conditioned(p.kappa, p.angle, 1.0),
+    }
 }
 
 impl Chapter for Landscapes {

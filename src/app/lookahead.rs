@@ -47,12 +47,11 @@ const MAX_SLOW_MARKS: usize = 60;
 const MAX_ARROWS: usize = 12;
 
 fn problem(p: &Params) -> ProblemSpec {
-    let json = match p.problem.as_str() {
-        "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
-        "finite_sum" => serde_json::json!({"kind": "finite_sum", "samples": 256, "dim": 2, "noise": 0.5, "batch": 8, "kappa": 10.0}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": 20.0, "l_max": 1.0}),
-    };
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    match p.problem.as_str() {
+        "rosenbrock" => ProblemSpec::rosenbrock(),
+        "finite_sum" => ProblemSpec::finite_sum(256, 2, 0.5, 8, 10.0),
+        _ => ProblemSpec::conditioned(p.kappa, 20.0, 1.0),
+    }
 }
 
 fn inner(p: &Params) -> (OptimizerSpec, &'static str) {

@@ -63,8 +63,7 @@ const VARIANCE_DRAWS: usize = 150;
 const VARIANCE_SIZES: usize = 12;
 
 fn problem_spec(samples: usize, batch: usize, noise: f64) -> ProblemSpec {
-    let json = serde_json::json!({"kind": "finite_sum", "samples": samples, "dim": 2, "noise": noise, "batch": batch, "kappa": 10.0});
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::finite_sum(samples, 2, noise, batch, 10.0)
 }
 
 /// Builds the finite sum itself (not boxed: the chapter needs its data and its per-sample variance).
@@ -459,7 +458,7 @@ impl Chapter for Minibatch {
         if let Some(gd) = gd_trace.clone() {
             report.runs.push(gd);
         }
-        let quad: Option<ProblemSpec> = serde_json::from_value(serde_json::json!({"kind": "quadratic", "a": g, "b": c})).ok();
+        let quad = ProblemSpec::quadratic(g, c);
         let on_path = report.runs.iter().filter(|t| t.diverged.is_none()).flat_map(|t| t.params.iter().map(|p| (p[0], p[1])));
         let bounds = bounds_around([(x, y), (x_star[0], x_star[1])].into_iter().chain(on_path));
         let mut map = MapChart {

@@ -42,8 +42,7 @@ const HB: usize = 1;
 const NAG: usize = 2;
 
 fn problem(p: &Params) -> ProblemSpec {
-    let json = serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": p.angle, "l_max": 1.0});
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::conditioned(p.kappa, p.angle, 1.0)
 }
 
 /// Rate of the chosen momentum method (`β = 0` is gradient descent for both).

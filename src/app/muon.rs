@@ -60,16 +60,7 @@ const NS_EPS: f64 = 1e-7;
 
 /// The matrix problem of the controls, with its loss multiplied by `loss_scale`.
 pub fn problem(p: &Params, loss_scale: f64) -> ProblemSpec {
-    let json = serde_json::json!({
-        "kind": "random_matrix_least_squares",
-        "rows": p.rows,
-        "features": p.features,
-        "samples": p.samples,
-        "kappa": p.kappa,
-        "noise": 0.0,
-        "loss_scale": loss_scale,
-    });
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::random_matrix(p.rows, p.features, p.samples, p.kappa, 0.0, loss_scale)
 }
 
 fn variant(p: &Params) -> NsVariant {

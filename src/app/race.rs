@@ -105,14 +105,13 @@ fn base_lrs(problem: &str) -> Vec<f64> {
 }
 
 fn problem(p: &Params) -> ProblemSpec {
-    let json = match p.problem.as_str() {
-        "rosenbrock" => serde_json::json!({"kind": "rosenbrock"}),
-        "saddle" => serde_json::json!({"kind": "saddle"}),
-        "plateau" => serde_json::json!({"kind": "plateau", "width": 1.0}),
-        "flat_sharp" => serde_json::json!({"kind": "flat_sharp"}),
-        _ => serde_json::json!({"kind": "conditioned_quadratic", "kappa": p.kappa, "angle": 30.0, "l_max": 1.0}),
-    };
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    match p.problem.as_str() {
+        "rosenbrock" => ProblemSpec::rosenbrock(),
+        "saddle" => ProblemSpec::saddle(),
+        "plateau" => ProblemSpec::plateau(1.0),
+        "flat_sharp" => ProblemSpec::flat_sharp(None),
+        _ => ProblemSpec::conditioned(p.kappa, 30.0, 1.0),
+    }
 }
 
 /// Every racer at its rate in `lrs` (Newton's clamped to its allowed range).

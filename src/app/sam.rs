@@ -47,15 +47,7 @@ const ORANGE: usize = 4;
 /// (1.5, 0) of width 1.5, with no bowl. Chosen (by a sweep over starts, ρ and η) so that the two basins
 /// meet along a diagonal where SAM's detour shows.
 pub fn problem(ps: &Params) -> ProblemSpec {
-    let json = serde_json::json!({
-        "kind": "flat_sharp",
-        "sharp_depth": 1.0,
-        "sharp_width": ps.sharp_width,
-        "flat_depth": 0.8,
-        "flat_width": 1.5,
-        "bowl": 0.0,
-    });
-    serde_json::from_value(json).expect("chapter builds valid problem json")
+    ProblemSpec::flat_sharp(Some((1.0, ps.sharp_width, 0.8, 1.5, 0.0)))
 }
 
 /// `p` from the controls: 2, ∞ or the free value.

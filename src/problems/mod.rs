@@ -77,6 +77,50 @@ pub enum ProblemSpec {
     FiniteSum(finite_sum::FiniteSumSpec),
 }
 
+/// The chapters' problems, built as values rather than read from JSON (so that the wasm does not carry
+/// the JSON reader for them); each equals what its JSON form reads to (`tests` below).
+impl ProblemSpec {
+    /// `{"kind": "conditioned_quadratic", "kappa", "angle", "l_max"}`.
+    pub fn conditioned(kappa: f64, angle: f64, l_max: f64) -> ProblemSpec {
+        ProblemSpec::ConditionedQuadratic(quadratic::ConditionedSpec { kappa, angle, l_max })
+    }
+    /// `{"kind": "rosenbrock"}` (a = 1, b = 100).
+    pub fn rosenbrock() -> ProblemSpec {
+        ProblemSpec::Rosenbrock(landscapes::RosenbrockSpec::default())
+    }
+    /// `{"kind": "saddle"}`.
+    pub fn saddle() -> ProblemSpec {
+        ProblemSpec::Saddle(landscapes::Empty {})
+    }
+    /// `{"kind": "plateau", "width"}`.
+    pub fn plateau(width: f64) -> ProblemSpec {
+        ProblemSpec::Plateau(landscapes::PlateauSpec { width })
+    }
+    /// `{"kind": "flat_sharp", …}`: `None` for the defaults.
+    pub fn flat_sharp(f: Option<(f64, f64, f64, f64, f64)>) -> ProblemSpec {
+        ProblemSpec::FlatSharp(match f {
+            None => landscapes::FlatSharpSpec::default(),
+            Some((sharp_depth, sharp_width, flat_depth, flat_width, bowl)) => {
+                landscapes::FlatSharpSpec { sharp_depth, sharp_width, flat_depth, flat_width, bowl }
+            }
+        })
+    }
+    /// `{"kind": "finite_sum", "samples", "dim", "noise", "batch", "kappa"}`.
+    pub fn finite_sum(samples: usize, dim: usize, noise: f64, batch: usize, kappa: f64) -> ProblemSpec {
+        ProblemSpec::FiniteSum(finite_sum::FiniteSumSpec { samples, dim, noise, batch, kappa })
+    }
+    /// `{"kind": "random_matrix_least_squares", …}`.
+    pub fn random_matrix(rows: usize, features: usize, samples: usize, kappa: f64, noise: f64, loss_scale: f64) -> ProblemSpec {
+        ProblemSpec::RandomMatrixLeastSquares(matrix::RandomMatrixSpec { rows, features, samples, kappa, noise, loss_scale })
+    }
+    /// `{"kind": "quadratic", "a", "b"}`; `None` when a number is not finite (JSON has no such numbers, so
+    /// that form could not be read either).
+    pub fn quadratic(a: Vec<Vec<f64>>, b: Vec<f64>) -> Option<ProblemSpec> {
+        let finite = a.iter().flatten().chain(&b).all(|v| v.is_finite());
+        finite.then_some(ProblemSpec::Quadratic(quadratic::QuadraticSpec { a, b }))
+    }
+}
+
 /// The externally tagged twin that reads [`ProblemSpec`] with field paths (see [`crate::checks::tagged`]).
 #[derive(Deserialize)]
 #[serde(remote = "ProblemSpec", rename_all = "snake_case")]
@@ -163,4 +207,44 @@ pub fn batch_rng(seed: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(2);
     rng
+}
+
+#[cfg(test)]
+mod constructor_tests {
+    use super::ProblemSpec;
+    use serde_json::json;
+
+    fn read(v: serde_json::Value) -> ProblemSpec {
+        serde_json::from_value(v).expect("valid problem json")
+    }
+
+    #[test]
+    fn each_constructor_equals_its_json_form() {
+        assert_eq!(
+            ProblemSpec::conditioned(7.5, -30.0, 1.0),
+            read(json!({"kind": "conditioned_quadratic", "kappa": 7.5, "angle": -30.0, "l_max": 1.0}))
+        );
+        assert_eq!(ProblemSpec::rosenbrock(), read(json!({"kind": "rosenbrock"})));
+        assert_eq!(ProblemSpec::saddle(), read(json!({"kind": "saddle"})));
+        assert_eq!(ProblemSpec::plateau(1.0), read(json!({"kind": "plateau", "width": 1.0})));
+        assert_eq!(ProblemSpec::flat_sharp(None), read(json!({"kind": "flat_sharp"})));
+        assert_eq!(
+            ProblemSpec::flat_sharp(Some((1.0, 0.3, 0.8, 1.5, 0.0))),
+            read(json!({"kind": "flat_sharp", "sharp_depth": 1.0, "sharp_width": 0.3, "flat_depth": 0.8, "flat_width": 1.5, "bowl": 0.0}))
+        );
+        assert_eq!(
+            ProblemSpec::finite_sum(256, 2, 0.5, 8, 10.0),
+            read(json!({"kind": "finite_sum", "samples": 256, "dim": 2, "noise": 0.5, "batch": 8, "kappa": 10.0}))
+        );
+        assert_eq!(
+            ProblemSpec::random_matrix(8, 16, 64, 100.0, 0.0, 2.5),
+            read(
+                json!({"kind": "random_matrix_least_squares", "rows": 8, "features": 16, "samples": 64, "kappa": 100.0, "noise": 0.0, "loss_scale": 2.5})
+            )
+        );
+        let (a, b) = (vec![vec![2.0, 0.5], vec![0.5, 1.0]], vec![1.0, -1.0]);
+        assert_eq!(ProblemSpec::quadratic(a.clone(), b.clone()), Some(read(json!({"kind": "quadratic", "a": a, "b": b}))));
+        assert_eq!(ProblemSpec::quadratic(vec![vec![f64::NAN]], vec![0.0]), None);
+        assert!(serde_json::from_value::<ProblemSpec>(json!({"kind": "quadratic", "a": [[f64::NAN]], "b": [0.0]})).is_err());
+    }
 }

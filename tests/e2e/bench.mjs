@@ -143,6 +143,7 @@ function instrument() {
   const timed = (f, key) => (...a) => { const t = performance.now(); try { return f(...a); } finally { window.__bench[key] += performance.now() - t; } };
   s.render = timed(s.render.bind(s), "wasm");
   s.tick = timed(s.tick.bind(s), "wasm");
+  // KaTeX typesetting (the shell calls katex.render only for strings it has not typeset before)
   if (window.katex) window.katex.render = timed(window.katex.render.bind(window.katex), "katex");
 }
 
