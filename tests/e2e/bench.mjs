@@ -246,8 +246,10 @@ async function trainSpeed(br, base) {
     });
     const ours = median(r.ours), theirs = median(r.theirs);
     const ratios = r.ours.map((o, k) => r.theirs[k] / o);
-    const out = { optlab_us: ours, tfp_us: theirs, ratio: theirs / ours, ratio_per_pair_median: median(ratios), runs: r };
-    check("training per sample vs TF Playground", out.ratio, B.train_ratio, out.ratio >= B.train_ratio, "×", true);
+    // the budget uses the median of the per-pair ratios: each pair ran back to back, so a change of the
+    // machine's load between pairs cancels (the ratio of the two medians is printed beside it)
+    const out = { optlab_us: ours, tfp_us: theirs, ratio_of_medians: theirs / ours, ratio: median(ratios), runs: r };
+    check("training per sample vs TF Playground (median of 9 back-to-back pairs)", out.ratio, B.train_ratio, out.ratio >= B.train_ratio, "×", true);
     return out;
   } finally {
     await ctx.close();
@@ -451,7 +453,7 @@ if (results.controls) {
 if (results.train) {
   const t = results.train;
   console.log(`## Training speed (2-8-8 tanh, batch 10, SGD; 9 interleaved pairs of 50,000 samples each)`);
-  console.log(`optlab ${f3(t.optlab_us)} µs per sample, TF Playground's engine ${f3(t.tfp_us)} µs → ${f2(t.ratio)}× (median of per-pair ratios ${f2(t.ratio_per_pair_median)}×; budget ≥ ${B.train_ratio}×)\n`);
+  console.log(`optlab ${f3(t.optlab_us)} µs per sample, TF Playground's engine ${f3(t.tfp_us)} µs (medians; their ratio ${f2(t.ratio_of_medians)}×); median of the per-pair ratios ${f2(t.ratio)}× (budget ≥ ${B.train_ratio}×)\n`);
 }
 if (results.live) {
   const l = results.live;
