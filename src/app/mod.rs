@@ -171,6 +171,71 @@ impl Chart {
             Chart::Map(m, _) => crate::plot::describe::describe_map(m),
         }
     }
+
+    /// A 64-bit FNV-1a hash of everything the chart draws (texts, ranges, every point, the field), so that
+    /// the browser adapter redraws a canvas only when its chart changed: while a training plays, or when a
+    /// control moves one chart of several, the others keep their pixels.
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        match self {
+            Chart::Lines(c) => {
+                h.text(&c.title).text(&c.x_label).text(&c.y_label).word(c.x_log as u64 | (c.y_log as u64) << 1);
+                h.text(&format!("{:?}{:?}{:?}", c.x_range, c.y_range, c.markers));
+                for s in &c.series {
+                    h.text(&s.name).text(&format!("{:?}", s.mark)).word(s.color as u64).pairs(&s.points);
+                }
+            }
+            Chart::Map(m, field) => {
+                h.text(&m.title).text(&m.x_label).text(&m.y_label).text(&format!("{:?}{:?}{:?}", m.bounds, m.markers, m.arrows));
+                h.text(&format!("{:?}", m.scale));
+                for p in &m.paths {
+                    h.text(&p.name).word(p.color as u64 | (p.dashed as u64) << 32).pairs(&p.points);
+                }
+                for &(x, y, c, filled) in &m.points {
+                    h.word(x.to_bits()).word(y.to_bits()).word(c as u64 | (filled as u64) << 32);
+                }
+                match field {
+                    Field::Landscape(p, seed) => {
+                        h.text(&format!("{p:?}")).word(*seed);
+                    }
+                    Field::Grid { values, width, height } => {
+                        h.floats(values).word(*width as u64).word(*height as u64);
+                    }
+                    Field::Classes { probs, classes, colors, width, height } => {
+                        h.floats(probs).word(*classes as u64).text(&format!("{colors:?}")).word(*width as u64).word(*height as u64);
+                    }
+                }
+            }
+        }
+        h.0
+    }
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn word(&mut self, v: u64) -> &mut Self {
+        self.0 = (self.0 ^ v).wrapping_mul(0x0000_0100_0000_01b3);
+        self
+    }
+    fn text(&mut self, s: &str) -> &mut Self {
+        for b in s.bytes() {
+            self.word(b as u64);
+        }
+        self.word(0xff)
+    }
+    fn floats(&mut self, v: &[f64]) -> &mut Self {
+        for x in v {
+            self.word(x.to_bits());
+        }
+        self.word(v.len() as u64)
+    }
+    fn pairs(&mut self, v: &[(f64, f64)]) -> &mut Self {
+        for (x, y) in v {
+            self.word(x.to_bits()).word(y.to_bits());
+        }
+        self.word(v.len() as u64)
+    }
 }
 
 /// Everything a chapter shows for one state.
@@ -385,4 +450,43 @@ pub fn compute_raw(c: &dyn Chapter, raw: &std::collections::BTreeMap<String, Str
     all.append(&mut scene.messages);
     scene.messages = all;
     (st, scene)
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_fingerprint_changes_with_anything_drawn_and_only_then() {
+        let c = chapter("momentum").expect("momentum");
+        let st = controls::normalize(&c.controls(), &Default::default()).0;
+        let scene = chapter("momentum").unwrap().compute(&st);
+        let again = chapter("momentum").unwrap().compute(&st);
+        assert!(!scene.charts.is_empty());
+        let mut moved_any = false;
+        for ((id, a), (_, b)) in scene.charts.iter().zip(&again.charts) {
+            assert_eq!(a.fingerprint(), b.fingerprint(), "{id}: same state, same fingerprint");
+            let mut c = a.clone();
+            let moved = match &mut c {
+                Chart::Lines(l) => l.series.iter_mut().flat_map(|s| s.points.iter_mut()).next().map(|p| p.1 += 1e-12),
+                Chart::Map(m, _) => m.paths.iter_mut().flat_map(|s| s.points.iter_mut()).next().map(|p| p.0 += 1e-12),
+            };
+            moved_any |= moved.is_some();
+            if moved.is_some() {
+                assert_ne!(a.fingerprint(), c.fingerprint(), "{id}: a moved point changes it");
+            }
+            let mut d = a.clone();
+            match &mut d {
+                Chart::Lines(l) => l.title.push('!'),
+                Chart::Map(m, _) => m.title.push('!'),
+            }
+            assert_ne!(a.fingerprint(), d.fingerprint(), "{id}: a changed title changes it");
+        }
+        assert!(moved_any, "some chart has a point to move");
+        // another state of a control that moves the charts gives other fingerprints
+        let raw = [("lr".to_string(), "0.3".to_string())].into_iter().collect();
+        let st2 = controls::normalize(&c.controls(), &raw).0;
+        let other = chapter("momentum").unwrap().compute(&st2);
+        assert!(scene.charts.iter().zip(&other.charts).any(|((_, a), (_, b))| a.fingerprint() != b.fingerprint()));
+    }
 }

@@ -4,6 +4,7 @@
 pub mod dense;
 pub mod msign;
 pub mod svd;
+pub mod timing;
 
 use nalgebra::DMatrix;
 use ndarray::{Array2, ArrayView2};

@@ -242,3 +242,42 @@ pub fn batch_rng(seed: u64) -> ChaCha8Rng {
     rng.set_stream(2);
     rng
 }
+
+#[cfg(test)]
+mod constructor_tests {
+    use super::ProblemSpec;
+    use serde_json::json;
+
+    fn read(v: serde_json::Value) -> ProblemSpec {
+        serde_json::from_value(v).expect("valid problem json")
+    }
+
+    #[test]
+    fn each_constructor_equals_its_json_form() {
+        assert_eq!(
+            ProblemSpec::conditioned(7.5, -30.0),
+            read(json!({"kind": "conditioned_quadratic", "kappa": 7.5, "angle": -30.0, "l_max": 1.0}))
+        );
+        assert_eq!(ProblemSpec::rosenbrock(), read(json!({"kind": "rosenbrock"})));
+        assert_eq!(ProblemSpec::saddle(), read(json!({"kind": "saddle"})));
+        assert_eq!(ProblemSpec::plateau(1.0), read(json!({"kind": "plateau", "width": 1.0})));
+        assert_eq!(ProblemSpec::FlatSharp(super::FlatSharpSpec::default()), read(json!({"kind": "flat_sharp"})));
+        assert_eq!(
+            ProblemSpec::FlatSharp(super::FlatSharpSpec { sharp_depth: 1.0, sharp_width: 0.3, flat_depth: 0.8, flat_width: 1.5, bowl: 0.0 }),
+            read(json!({"kind": "flat_sharp", "sharp_depth": 1.0, "sharp_width": 0.3, "flat_depth": 0.8, "flat_width": 1.5, "bowl": 0.0}))
+        );
+        assert_eq!(
+            ProblemSpec::FiniteSum(super::FiniteSumSpec { samples: 256, dim: 2, noise: 0.5, batch: 8, kappa: 10.0 }),
+            read(json!({"kind": "finite_sum", "samples": 256, "dim": 2, "noise": 0.5, "batch": 8, "kappa": 10.0}))
+        );
+        assert_eq!(
+            ProblemSpec::RandomMatrixLeastSquares(super::RandomMatrixSpec { rows: 8, features: 16, samples: 64, kappa: 100.0, noise: 0.0, loss_scale: 2.5 }),
+            read(
+                json!({"kind": "random_matrix_least_squares", "rows": 8, "features": 16, "samples": 64, "kappa": 100.0, "noise": 0.0, "loss_scale": 2.5})
+            )
+        );
+        let (a, b) = (vec![vec![2.0, 0.5], vec![0.5, 1.0]], vec![1.0, -1.0]);
+        assert_eq!(ProblemSpec::quadratic(a.clone(), b.clone()), read(json!({"kind": "quadratic", "a": a, "b": b})));
+        assert!(serde_json::from_value::<ProblemSpec>(json!({"kind": "quadratic", "a": [[f64::NAN]], "b": [0.0]})).is_err());
+    }
+}

@@ -153,6 +153,24 @@ pub struct TrainSpec {
     pub eval_every: usize,
 }
 
+impl TrainSpec {
+    /// The speed bench's training (`bench_training_us_per_sample` in the browser): TensorFlow Playground's
+    /// set-up — circles, 500 points, a 2-8-8 tanh network, SGD with lr 0.03, batches of 10 — with
+    /// evaluation switched off. Built as a struct, not parsed from JSON text, so that the wasm does not
+    /// carry the JSON text parser for it (226 KB of code before gzip).
+    pub fn playground_bench() -> TrainSpec {
+        TrainSpec {
+            data: DataSpec { kind: DataKind::Circles, n: 500, ..DataSpec::default() },
+            model: ModelSpec { hidden: vec![8, 8], activation: Activation::Tanh, ..ModelSpec::default() },
+            optimizer: OptimizerSpec::Sgd(crate::optim::sgd::Sgd { lr: 0.03, ..Default::default() }),
+            batch_size: 10,
+            steps: 1_000_000,
+            eval_every: 1_000_000,
+            ..TrainSpec::default()
+        }
+    }
+}
+
 impl Default for TrainSpec {
     fn default() -> Self {
         let mut adam = Adam::<crate::optim::config::Coupled>::default();
@@ -380,5 +398,17 @@ pub mod wire {
                 init_params,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bench_training_is_the_playground_set_up_its_json_describes() {
+        let json = r#"{"data": {"kind": "circles", "n": 500}, "model": {"hidden": [8, 8], "activation": "tanh"},
+            "optimizer": {"kind": "sgd", "lr": 0.03}, "batch_size": 10, "steps": 1000000, "eval_every": 1000000}"#;
+        let spec = super::TrainSpec::playground_bench();
+        assert_eq!(spec, super::TrainSpec::from_json(json).expect("valid"));
+        assert!(spec.validate().is_ok());
     }
 }

@@ -278,7 +278,7 @@ impl Session {
         let mut draw_parts = Vec::with_capacity(scene.charts.len());
         for (id, chart) in &scene.charts {
             let t = now();
-            if let Err(e) = self.draw(chapter, id, chart, &th, dpr) {
+            if let Err(e) = self.draw(chapter, id, chart, &th, (theme, dpr)) {
                 scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
             }
             draw_parts.push((id.to_string(), now() - t));
@@ -301,13 +301,21 @@ impl Session {
         to_js(&out)
     }
 
-    fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, dpr: f64) -> Result<(), String> {
+    fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, (theme, dpr): (&str, f64)) -> Result<(), String> {
         let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let el = doc.get_element_by_id(&format!("cv-{chapter}-{id}")).ok_or("canvas missing")?;
         let canvas: HtmlCanvasElement = el.dyn_into().map_err(|_| "not a canvas")?;
+        // A canvas whose chart, size and theme are those it last showed keeps its pixels (the signature
+        // lives on the element, so a rebuilt chapter's fresh canvas is always drawn).
+        let signature = format!("{:x}|{}x{}|{theme}|{dpr}", chart.fingerprint(), canvas.width(), canvas.height());
+        if canvas.get_attribute("data-drawn").as_deref() == Some(signature.as_str()) && self.frames.contains_key(&format!("{chapter}/{id}"))
+        {
+            return Ok(());
+        }
+        let _ = canvas.remove_attribute("data-drawn");
         let ctx: CanvasRenderingContext2d =
             canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or("no 2d context")?;
-        let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas).ok_or("canvas backend")?, ctx.clone());
+        let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas backend")?, ctx.clone());
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;
         let computed = &mut self.fields_computed;
@@ -358,6 +366,7 @@ impl Session {
         let frame = app::draw_chart(&root, chart, th, &mut paint)?;
         root.present().map_err(|e| format!("{e:?}"))?;
         self.frames.insert(format!("{chapter}/{id}"), frame);
+        let _ = canvas.set_attribute("data-drawn", &signature);
         Ok(())
     }
 }
@@ -379,15 +388,36 @@ fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<HtmlCanvasElement> {
 /// short warm-up. For the speed harness (`tests/e2e/bench.mjs`), not the UI.
 #[wasm_bindgen]
 pub fn bench_training_us_per_sample(steps: usize) -> f64 {
-    let spec = crate::train::TrainSpec::from_json(
-        r#"{"data": {"kind": "circles", "n": 500}, "model": {"hidden": [8, 8], "activation": "tanh"},
-            "optimizer": {"kind": "sgd", "lr": 0.03}, "batch_size": 10, "steps": 1000000, "eval_every": 1000000}"#,
-    );
-    let Ok(spec) = spec else { return f64::NAN };
+    let spec = crate::train::TrainSpec::playground_bench();
     let Ok(mut t) = crate::train::Trainer::new(&spec) else { return f64::NAN };
     t.step_n(50);
     let t0 = now();
     t.step_n(steps.max(1));
     let dt = now() - t0;
     dt * 1000.0 / (steps.max(1) * 10) as f64
+}
+
+/// Median milliseconds of `reps` runs of kernel `kind` ("ns5" or "svd", see [`crate::linalg::timing`]) on
+/// the seeded n × n matrix, after one warm-up run; NaN for an unknown kind. For the speed bench.
+#[wasm_bindgen]
+pub fn bench_kernel_ms(kind: &str, n: usize, reps: usize) -> f64 {
+    let m = crate::linalg::timing::input(n);
+    if crate::linalg::timing::run(kind, &m).is_none() {
+        return f64::NAN;
+    }
+    let mut t: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let t0 = now();
+            std::hint::black_box(crate::linalg::timing::run(kind, std::hint::black_box(&m)));
+            now() - t0
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[t.len() / 2]
+}
+
+/// Bytes of wasm linear memory (it only grows): the speed bench's memory figure.
+#[wasm_bindgen]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
 }

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -674,6 +674,46 @@ test("accessibility: slider value text, focus and title on a chapter change, qui
     await page.goto(srv.base + "?chapter=muon&embed=1");
     await page.waitForFunction(() => document.body.dataset.ready === "true" && window.optlab.renders > 0);
     assert.equal(await page.$eval("h1", (e) => e.textContent.length > 0), true);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404", async () => {
+  // katex.min.js, katex.min.css and a few woff2 fonts (scripts/katex.mjs), not KaTeX's whole dist folder
+  const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  const shipped = walk(path.join(DIST, "katex")).map((f) => path.relative(path.join(DIST, "katex"), f));
+  assert.ok(shipped.includes("katex.min.js") && shipped.includes("katex.min.css"), shipped.join(", "));
+  const other = shipped.filter((f) => !/^katex\.min\.(js|css)$/.test(f) && !/^fonts\/KaTeX_[\w-]+\.woff2$/.test(f));
+  assert.deepEqual(other, [], "only katex.min.js, katex.min.css and woff2 fonts");
+  assert.ok(shipped.length <= 12, `${shipped.length} KaTeX files shipped`);
+  const { context, page, errors } = await newPage();
+  try {
+    const from = srv.requests.length;
+    for (const id of ids) {
+      await open(page, srv.base, `?chapter=${encodeURIComponent(id)}`);
+      // every option of every select once (they change which formulas and symbols show)
+      await page.evaluate(async () => {
+        const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        for (const s of document.querySelectorAll(".controls select")) {
+          for (let i = 0; i < s.options.length; i++) { s.selectedIndex = i; s.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
+        }
+        await document.fonts.ready;
+      });
+      const f = await page.evaluate(() => ({
+        formulas: document.querySelectorAll(".formula").length,
+        typeset: document.querySelectorAll(".formula .tex .katex").length,
+        errors: document.querySelectorAll(".katex-error").length,
+        failedFonts: [...document.fonts].filter((x) => x.status === "error").map((x) => x.family),
+        loadedFonts: [...document.fonts].filter((x) => x.status === "loaded").length,
+      }));
+      assert.ok(f.formulas > 0 && f.typeset === f.formulas && f.errors === 0, `${id}: ${JSON.stringify(f)}`);
+      assert.deepEqual(f.failedFonts, [], `${id}: fonts that failed to load`);
+      assert.ok(f.loadedFonts >= 2, `${id}: KaTeX's fonts loaded (${f.loadedFonts})`);
+    }
+    const missing = srv.requests.slice(from).filter((r) => r.status !== 200 && !/favicon\.ico/.test(r.path)).map((r) => r.path);
+    assert.deepEqual(missing, [], "requests answered 404");
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
     await context.close();
