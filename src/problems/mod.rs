@@ -263,7 +263,13 @@ mod constructor_tests {
         assert_eq!(ProblemSpec::plateau(1.0), read(json!({"kind": "plateau", "width": 1.0})));
         assert_eq!(ProblemSpec::FlatSharp(super::FlatSharpSpec::default()), read(json!({"kind": "flat_sharp"})));
         assert_eq!(
-            ProblemSpec::FlatSharp(super::FlatSharpSpec { sharp_depth: 1.0, sharp_width: 0.3, flat_depth: 0.8, flat_width: 1.5, bowl: 0.0 }),
+            ProblemSpec::FlatSharp(super::FlatSharpSpec {
+                sharp_depth: 1.0,
+                sharp_width: 0.3,
+                flat_depth: 0.8,
+                flat_width: 1.5,
+                bowl: 0.0
+            }),
             read(json!({"kind": "flat_sharp", "sharp_depth": 1.0, "sharp_width": 0.3, "flat_depth": 0.8, "flat_width": 1.5, "bowl": 0.0}))
         );
         assert_eq!(
@@ -271,7 +277,14 @@ mod constructor_tests {
             read(json!({"kind": "finite_sum", "samples": 256, "dim": 2, "noise": 0.5, "batch": 8, "kappa": 10.0}))
         );
         assert_eq!(
-            ProblemSpec::RandomMatrixLeastSquares(super::RandomMatrixSpec { rows: 8, features: 16, samples: 64, kappa: 100.0, noise: 0.0, loss_scale: 2.5 }),
+            ProblemSpec::RandomMatrixLeastSquares(super::RandomMatrixSpec {
+                rows: 8,
+                features: 16,
+                samples: 64,
+                kappa: 100.0,
+                noise: 0.0,
+                loss_scale: 2.5
+            }),
             read(
                 json!({"kind": "random_matrix_least_squares", "rows": 8, "features": 16, "samples": 64, "kappa": 100.0, "noise": 0.0, "loss_scale": 2.5})
             )
