@@ -135,6 +135,19 @@ fn two_wells_problem() -> ProblemSpec {
     ProblemSpec::FlatSharp(crate::problems::FlatSharpSpec { sharp_depth, sharp_width, flat_depth, flat_width, bowl })
 }
 
+/// The chart of η_t per step for the runs' series, from 0 to a little above the largest rate.
+fn lr_chart(series: Vec<Series>, lr_max: f64, t_end: f64) -> LineChart {
+    LineChart {
+        title: "learning rate η_t (step t uses η_t)".into(),
+        x_label: "step t".into(),
+        y_label: "η_t".into(),
+        y_range: Some((0.0, lr_max * 1.05)),
+        series,
+        x_range: Some((0.0, t_end)),
+        ..Default::default()
+    }
+}
+
 /// The schedule from the large base rate against a small constant rate on the two wells: which minimum each
 /// run ends in, and whether the poor minimum's curvature lets each rate rest there (the inner optimizer's
 /// resting limit, see the SAM chapter).
@@ -196,18 +209,7 @@ fn two_wells(p: &Params) -> Scene {
         .zip(colors)
         .map(|((r, t), c)| Series::line(t.label.clone(), c, r.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v)).collect()))
         .collect();
-    scene.charts.push((
-        "lr",
-        Chart::Lines(LineChart {
-            title: "learning rate η_t (step t uses η_t)".into(),
-            x_label: "step t".into(),
-            y_label: "η_t".into(),
-            y_range: Some((0.0, lr_max * 1.05)),
-            series: lr_series,
-            x_range: Some((0.0, t_end)),
-            ..Default::default()
-        }),
-    ));
+    scene.charts.push(("lr", Chart::Lines(lr_chart(lr_series, lr_max, t_end))));
     let mut loss =
         super::common::loss_chart("f − f* per step (f* of the wide, good minimum)", &report, f_star.is_finite().then_some(f_star), &colors);
     loss.x_range = Some((0.0, t_end));
@@ -480,18 +482,7 @@ impl Chapter for Schedules {
             .flat_map(|r| (1..=steps).map(move |s| r.schedule.lr(r.optimizer.base_lr(), s - 1)))
             .fold(0.0, f64::max)
             .max(1e-12);
-        scene.charts.push((
-            "lr",
-            Chart::Lines(LineChart {
-                title: "learning rate η_t (step t uses η_t)".into(),
-                x_label: "step t".into(),
-                y_label: "η_t".into(),
-                y_range: Some((0.0, lr_max * 1.05)),
-                series: lr_series,
-                x_range: Some((0.0, t_end)),
-                ..Default::default()
-            }),
-        ));
+        scene.charts.push(("lr", Chart::Lines(lr_chart(lr_series, lr_max, t_end))));
         let window = (steps / 20).max(1);
         let mut loss =
             super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
