@@ -160,19 +160,24 @@ impl FiniteSum {
     /// The finite sum of the rows `a` (N × d) with labels `y`, mini-batches of `batch`; its smoothness and
     /// minimum are computed here.
     pub fn from_data(a: Array2<f64>, y: Vec<f64>, batch: usize) -> FiniteSum {
-        let n = a.nrows();
-        let gram = a.t().dot(&a) / n.max(1) as f64;
-        let l = symmetric_eigenvalues(gram.view()).first().copied().unwrap_or(0.0);
-        let mut fs = FiniteSum { a, y, batch, f_star: 0.0, l };
-        fs.f_star = fs.minimizer().map_or(0.0, |x| fs.value(&x));
+        let mut fs = FiniteSum { a, y, batch, f_star: 0.0, l: 0.0 };
+        let (gram, aty) = fs.normal_equations();
+        fs.l = symmetric_eigenvalues(gram.view()).first().copied().unwrap_or(0.0);
+        fs.f_star = solve(gram.view(), &aty).map_or(0.0, |x| fs.value(&x));
         fs
+    }
+
+    /// `(AᵀA/N, Aᵀy/N)`: the loss is `½xᵀGx − cᵀx + ½‖y‖²/N` with these `G` and `c`.
+    fn normal_equations(&self) -> (Array2<f64>, Vec<f64>) {
+        let (n, d) = self.a.dim();
+        let gram = self.a.t().dot(&self.a) / n.max(1) as f64;
+        let aty: Vec<f64> = (0..d).map(|j| (0..n).map(|i| self.a[[i, j]] * self.y[i]).sum::<f64>() / n.max(1) as f64).collect();
+        (gram, aty)
     }
 
     /// The least-squares solution `x* = (AᵀA)⁻¹Aᵀy` (`None` when `AᵀA` is singular).
     pub fn minimizer(&self) -> Option<Vec<f64>> {
-        let (n, d) = self.a.dim();
-        let gram = self.a.t().dot(&self.a) / n.max(1) as f64;
-        let aty: Vec<f64> = (0..d).map(|j| (0..n).map(|i| self.a[[i, j]] * self.y[i]).sum::<f64>() / n.max(1) as f64).collect();
+        let (gram, aty) = self.normal_equations();
         solve(gram.view(), &aty)
     }
 
@@ -196,13 +201,11 @@ impl FiniteSum {
             cumulative.push(acc);
         }
         let (data, d) = self.data();
-        // f(x) = ½xᵀGx − cᵀx + ½‖y‖²/N with G = AᵀA/N, c = Aᵀy/N: O(d²) per step instead of O(N·d)
-        let nf = n.max(1) as f64;
-        let g: Vec<f64> = (0..d * d).map(|k| self.rows().map(|(a, _)| a[k / d] * a[k % d]).sum::<f64>() / nf).collect();
-        let c: Vec<f64> = (0..d).map(|j| self.rows().map(|(a, y)| a[j] * y).sum::<f64>() / nf).collect();
-        let yy = self.y.iter().map(|y| y * y).sum::<f64>() / (2.0 * nf);
+        // f(x) = ½xᵀGx − cᵀx + ½‖y‖²/N (see normal_equations): O(d²) per step instead of O(N·d)
+        let (g, c) = self.normal_equations();
+        let yy = self.y.iter().map(|y| y * y).sum::<f64>() / (2.0 * n.max(1) as f64);
         let value = |x: &[f64]| {
-            let quad: f64 = (0..d).map(|i| x[i] * (0..d).map(|j| g[i * d + j] * x[j]).sum::<f64>()).sum();
+            let quad: f64 = (0..d).map(|i| x[i] * (0..d).map(|j| g[[i, j]] * x[j]).sum::<f64>()).sum();
             0.5 * quad - c.iter().zip(x).map(|(c, x)| c * x).sum::<f64>() + yy
         };
         let mut x = x0.to_vec();
