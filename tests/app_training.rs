@@ -598,14 +598,14 @@ fn the_map_shows_the_classes_of_an_exact_evaluation_of_every_cell() {
 /// that is not offered fails here).
 #[test]
 fn every_registry_kind_is_offered_by_the_optimizer_select() {
-    use optlab::app::training::setup::{optimizer, OPTIMIZERS};
+    use optlab::app::training::setup::{optimizer, optimizers};
     let mut st = optlab::app::State::default();
     for c in optlab::app::chapter("training").unwrap().controls() {
         st.set(c.name, c.default_text());
     }
     let p = optlab::app::training::Params::of(&st).unwrap();
     let mut offered = Vec::new();
-    for (v, _) in OPTIMIZERS {
+    for (v, _) in optimizers() {
         let spec = optimizer(v, 0.01, &p);
         offered.push(spec.kind());
     }

@@ -17,7 +17,7 @@ pub mod scene;
 pub mod setup;
 
 use super::{Canvas, Chapter, Control, Formula, LiveRun, Message, Scene, State};
-use setup::{OPTIMIZERS, PRESETS};
+use setup::{optimizers, PRESETS};
 
 pub struct Training;
 
@@ -169,8 +169,8 @@ impl Chapter for Training {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        let opt_options = OPTIMIZERS.to_vec();
-        let compare_options: Vec<(&str, &str)> = std::iter::once(("off", "off")).chain(OPTIMIZERS).collect();
+        let opt_options = optimizers();
+        let compare_options: Vec<(&str, &str)> = std::iter::once(("off", "off")).chain(optimizers()).collect();
         let uses_momentum = vec!["momentum", "muon", "sam", "lookahead"];
         let uses_betas = vec!["adam", "adamw", "sam", "lookahead"];
         vec![
@@ -215,8 +215,8 @@ impl Chapter for Training {
             Control::range("beta2", "Adam β₂", 0.9, 0.9999, 0.999).unit("β₂").when("optimizer", uses_betas),
             Control::range("weight_decay", "decoupled weight decay λ", 0.0, 0.2, 0.01)
                 .unit("λ")
-                .help("AdamW, Lion, Muon, and the AdamW part of Muon; the other optimizers run without decay")
-                .when("optimizer", vec!["adamw", "muon", "lion"]),
+                .help("the decoupled decay (multiplied by η, applied to the weights) of the optimizers that have one, and of Muon's AdamW part; the others run without decay")
+                .when("optimizer", setup::with_decoupled_decay()),
             Control::select("inner", "optimizer inside SAM / Lookahead", vec![("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam")], "momentum")
                 .when("optimizer", vec!["sam", "lookahead"]),
             Control::log_range("rho", "SAM radius ρ", 1e-3, 1.0, 0.05).unit("ρ").when("optimizer", vec!["sam"]),
@@ -239,7 +239,7 @@ impl Chapter for Training {
                 .help("run B starts from the same weights and sees the same batches; its other hyperparameters are the controls of the same name"),
             Control::log_range("compare_lr", "learning rate η (run B)", 1e-4, 1.0, 0.05).unit("η").when(
                 "compare",
-                OPTIMIZERS.iter().map(|(v, _)| *v).collect(),
+                optimizers().iter().map(|(v, _)| *v).collect(),
             ),
             Control::select(
                 "schedule",
@@ -253,7 +253,7 @@ impl Chapter for Training {
             Control::int("speed", "speed", 1, 200, 10).unit("steps per frame").help("how many steps each animation frame trains (at most ~10 ms of work)"),
             Control::select("view", "map shows", vec![("first", "run A"), ("second", "run B")], "first").when(
                 "compare",
-                OPTIMIZERS.iter().map(|(v, _)| *v).collect(),
+                optimizers().iter().map(|(v, _)| *v).collect(),
             ),
         ]
     }
