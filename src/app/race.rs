@@ -2,13 +2,15 @@
 //! of steps, each at a learning rate tuned once for that landscape (scaled together by `lr_scale`).
 
 use super::common::{bounds_for, sig, spec_of, GAP_FLOOR, TOLERANCE};
-use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::analysis::{fit_linear_rate, steps_to_tolerance};
 use crate::optim::{OptimizerSpec, RACE_LANDSCAPES};
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
+use crate::problems::Problem;
 use crate::problems::{FlatSharpSpec, ProblemSpec};
-use crate::run::Trace;
+use crate::run::{Report, Trace};
+use crate::spec::Spec;
 use std::cmp::Ordering;
 
 pub struct Race;
@@ -120,103 +122,35 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
     }
 }
 
-impl Chapter for Race {
-    fn id(&self) -> &'static str {
-        "race"
-    }
-    fn check_params(&self) -> Result<(), String> {
-        super::params::check::<Params>(&self.controls())
-    }
-    fn title(&self) -> &'static str {
-        "Race: every optimizer on one landscape"
-    }
-    fn intro(&self) -> &'static str {
-        "All the optimizers of the lecture start from the same point and take the same number of steps on one \
-         landscape. Each runs at a learning rate tuned once for that landscape (a grid search over 1, 2, 5 × 10^k, \
-         best worst case from four starts; AdamW shares Adam's); the slider “lr scale” multiplies all of them at once, so you can see \
-         which methods tolerate larger or smaller steps. Muon works on matrices; here the parameter is a 2×1 \
-         column, whose one singular value is ‖v‖: the exact msign(v) is v/‖v‖. Newton–Schulz starts at v/‖v‖ \
-         (σ = 1) and Keller Jordan's quintic, tuned to land in a band rather than on 1, takes σ = 1 to about \
-         0.70 in five steps; Muon's shape factor √max(1, rows/cols) = √2 then makes the step about 0.985·η·v/‖v‖ \
-         (the formula shows the computed values)."
-    }
-    fn try_this(&self) -> &'static [&'static str] {
-        &[
-            "Read the table for the quadratic (κ = 20), then raise κ to 200: SGD, AdaGrad and RMSProp no longer reach \
-             f − f* ≤ 1e-6 within 200 steps, while momentum, Nesterov and Adam still do, a little later.",
-            "Move the lr scale to 3: SGD, Nesterov and Newton diverge (red rows). At 0.3 none diverges, but SGD no \
-             longer reaches the tolerance and Newton needs 19 steps instead of 1.",
-            "On the saddle, click a start just above the x-axis: Newton's method jumps onto the saddle point in one \
-             step (it heads for any point where the gradient vanishes), while the gradient methods slide off downhill.",
-            "On Rosenbrock, compare the number of steps to tolerance: Newton needs 5, no first-order method gets there \
-             within 200.",
-        ]
-    }
-    fn formulas(&self) -> Vec<Formula> {
-        vec![
-            Formula { caption: "every racer's step size", tex: r"\eta_i = {lr_scale} \times \eta_i^{\text{tuned}}" },
-            Formula {
-                caption: "Muon on a 2×1 column: five Keller-quintic steps from v/‖v‖, then the shape factor √2",
-                tex: r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot{ns_sigma}\,\eta = {ns_step}\,\eta",
-            },
-            Formula { caption: "Newton's step", tex: r"x_{t+1} = x_t - \eta\,H(x_t)^{-1}\nabla f(x_t)" },
-        ]
-    }
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            Control::select(
-                "problem",
-                "landscape",
-                vec![
-                    ("conditioned_quadratic", "ill-conditioned quadratic"),
-                    ("rosenbrock", "Rosenbrock valley"),
-                    ("saddle", "saddle x² − y²"),
-                    ("plateau", "plateau"),
-                    ("flat_sharp", "flat and sharp minima"),
-                ],
-                "conditioned_quadratic",
-            ),
-            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 20.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
-            Control::log_range("lr_scale", "lr scale (all optimizers)", 0.01, 100.0, 1.0)
-                .unit("×")
-                .help("multiplies every optimizer's tuned learning rate (Newton's is capped at 10)"),
-            Control::int("steps", "steps T", 1, 500, 200),
-            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
-    }
-    fn canvases(&self) -> Vec<Canvas> {
-        vec![
-            Canvas { id: "map", label: "level sets of the landscape with the path of every optimizer", aspect: 0.75, clickable: true },
-            Canvas { id: "loss", label: "loss per step of every optimizer", aspect: 0.7, clickable: false },
-        ]
+/// What the chapter computes: every racer from one start at its tuned rate times the scale.
+pub struct Runs {
+    pub spec: Spec,
+    pub report: Report,
+    pub problem: Box<dyn Problem>,
+}
+
+impl Model for Race {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
     }
 
-    fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
+    fn runs(p: &Params) -> Result<Runs, Message> {
+        let lrs: Vec<f64> = base_lrs(p.problem.as_str()).iter().map(|v| v * p.lr_scale).collect();
+        let spec = spec_of(problem(p), vec![p.x0.0, p.x0.1], racers(&lrs), p.steps, 0);
+        let built = spec.problem.build(0).map_err(|e| Message::error(e.to_string()))?;
+        let report = super::common::run_report(&spec, false)?;
+        Ok(Runs { spec, report, problem: built })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
         let mut scene = Scene::default();
-        let prob = problem(p);
+        let Runs { spec, report, problem: built } = r;
+        let prob = spec.problem.clone();
         let (x, y) = p.x0;
         let scale = p.lr_scale;
-        let mut lrs = base_lrs(p.problem.as_str());
-        lrs.iter_mut().for_each(|v| *v *= scale);
-        let spec = spec_of(prob.clone(), vec![x, y], racers(&lrs), p.steps, 0);
-        let built = match spec.problem.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let report = match super::common::run_report(&spec, false) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
         let f_star = built.minimum();
 
         let bounds = bounds_for(&prob, (x, y));
@@ -302,6 +236,82 @@ impl Chapter for Race {
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
+    }
+}
+
+impl Chapter for Race {
+    fn id(&self) -> &'static str {
+        "race"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
+    fn title(&self) -> &'static str {
+        "Race: every optimizer on one landscape"
+    }
+    fn intro(&self) -> &'static str {
+        "All the optimizers of the lecture start from the same point and take the same number of steps on one \
+         landscape. Each runs at a learning rate tuned once for that landscape (a grid search over 1, 2, 5 × 10^k, \
+         best worst case from four starts; AdamW shares Adam's); the slider “lr scale” multiplies all of them at once, so you can see \
+         which methods tolerate larger or smaller steps. Muon works on matrices; here the parameter is a 2×1 \
+         column, whose one singular value is ‖v‖: the exact msign(v) is v/‖v‖. Newton–Schulz starts at v/‖v‖ \
+         (σ = 1) and Keller Jordan's quintic, tuned to land in a band rather than on 1, takes σ = 1 to about \
+         0.70 in five steps; Muon's shape factor √max(1, rows/cols) = √2 then makes the step about 0.985·η·v/‖v‖ \
+         (the formula shows the computed values)."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Read the table for the quadratic (κ = 20), then raise κ to 200: SGD, AdaGrad and RMSProp no longer reach \
+             f − f* ≤ 1e-6 within 200 steps, while momentum, Nesterov and Adam still do, a little later.",
+            "Move the lr scale to 3: SGD, Nesterov and Newton diverge (red rows). At 0.3 none diverges, but SGD no \
+             longer reaches the tolerance and Newton needs 19 steps instead of 1.",
+            "On the saddle, click a start just above the x-axis: Newton's method jumps onto the saddle point in one \
+             step (it heads for any point where the gradient vanishes), while the gradient methods slide off downhill.",
+            "On Rosenbrock, compare the number of steps to tolerance: Newton needs 5, no first-order method gets there \
+             within 200.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula { caption: "every racer's step size", tex: r"\eta_i = {lr_scale} \times \eta_i^{\text{tuned}}" },
+            Formula {
+                caption: "Muon on a 2×1 column: five Keller-quintic steps from v/‖v‖, then the shape factor √2",
+                tex: r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot{ns_sigma}\,\eta = {ns_step}\,\eta",
+            },
+            Formula { caption: "Newton's step", tex: r"x_{t+1} = x_t - \eta\,H(x_t)^{-1}\nabla f(x_t)" },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            Control::select(
+                "problem",
+                "landscape",
+                vec![
+                    ("conditioned_quadratic", "ill-conditioned quadratic"),
+                    ("rosenbrock", "Rosenbrock valley"),
+                    ("saddle", "saddle x² − y²"),
+                    ("plateau", "plateau"),
+                    ("flat_sharp", "flat and sharp minima"),
+                ],
+                "conditioned_quadratic",
+            ),
+            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 20.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
+            Control::log_range("lr_scale", "lr scale (all optimizers)", 0.01, 100.0, 1.0)
+                .unit("×")
+                .help("multiplies every optimizer's tuned learning rate (Newton's is capped at 10)"),
+            Control::int("steps", "steps T", 1, 500, 200),
+            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas { id: "map", label: "level sets of the landscape with the path of every optimizer", aspect: 0.75, clickable: true },
+            Canvas { id: "loss", label: "loss per step of every optimizer", aspect: 0.7, clickable: false },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        super::compute_model::<Race>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
