@@ -184,7 +184,6 @@ fn two_wells(p: &Params, r: Landscape) -> Scene {
     let prob = spec.problem.clone();
     let (x, y) = p.x0;
     let steps = p.steps;
-    let opt = spec.runs[0].optimizer.clone();
     let wells = minima(built.as_ref(), TWO_WELLS.1);
     let f_star = wells.iter().map(|m| m.f).fold(f64::INFINITY, f64::min);
     let colors = [SCHEDULED, CONSTANT];
@@ -271,12 +270,18 @@ fn two_wells(p: &Params, r: Landscape) -> Scene {
             format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
         ));
     }
+    finish(scene, p, spec, report)
+}
+
+/// The formulas' values both views share (the exponential schedule's rate k, the base η), and the spec and
+/// report to copy.
+fn finish(mut scene: Scene, p: &Params, spec: Spec, report: crate::run::Report) -> Scene {
     let k = match &spec.runs[0].schedule {
         ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
         _ => sig(-p.gamma.max(1e-300).ln() / p.step_size.max(1) as f64),
     };
     scene.values.push(("exp_k".into(), k));
-    scene.values.push(("lr".into(), sig(opt.base_lr())));
+    scene.values.push(("lr".into(), sig(spec.runs[0].optimizer.base_lr())));
     scene.spec = Some(spec);
     scene.report = Some(report);
     scene
@@ -399,15 +404,7 @@ impl Model for Schedules {
                 r
             }));
         }
-        let k = match &spec.runs[0].schedule {
-            ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
-            _ => sig(-p.gamma.max(1e-300).ln() / p.step_size.max(1) as f64),
-        };
-        scene.values.push(("exp_k".into(), k));
-        scene.values.push(("lr".into(), sig(opt.base_lr())));
-        scene.spec = Some(spec);
-        scene.report = Some(report);
-        scene
+        finish(scene, p, spec, report)
     }
 }
 
