@@ -5,7 +5,7 @@
 //! [`SAMPLE_MS`] (the browser's clock is coarsened to 0.1 ms or so, so one call of a 16×16 kernel cannot
 //! be timed alone), then take [`SAMPLES`] samples of that batch; the figure is the median per call.
 
-use crate::app::timed::{Measured, Request};
+use crate::app::timed::{ns_flops, svd_flops, Measured, Request};
 use crate::linalg::timing::{input_shape, msign_once};
 use ndarray::Array2;
 
@@ -15,17 +15,23 @@ pub const SAMPLE_MS: f64 = 1.0;
 pub const SAMPLES: usize = 7;
 /// Most calls in one sample.
 const MAX_CALLS: usize = 1 << 16;
+/// Most floating-point operations (by [`crate::app::timed`]'s counts) in one sample: about 10–20 ms of work,
+/// so that a clock that does not advance (a virtual-time headless browser) or is coarsened to 100 ms (a
+/// fingerprinting-resistant one) cannot make the calibration batch grow into a long freeze.
+const MAX_SAMPLE_FLOPS: f64 = 2e7;
 
 struct Kernel {
     svd: bool,
     calls: usize,
+    max_calls: usize,
     calibrated: bool,
     samples: Vec<f64>,
 }
 
 impl Kernel {
-    fn new(svd: bool) -> Kernel {
-        Kernel { svd, calls: 1, calibrated: false, samples: Vec::new() }
+    fn new(svd: bool, flops: f64) -> Kernel {
+        let max_calls = ((MAX_SAMPLE_FLOPS / flops.max(1.0)) as usize).clamp(1, MAX_CALLS);
+        Kernel { svd, calls: 1, max_calls, calibrated: false, samples: Vec::new() }
     }
     fn done(&self) -> bool {
         self.samples.len() >= SAMPLES
@@ -73,7 +79,8 @@ impl Timer {
             return;
         }
         let m = input_shape(r.rows, r.cols);
-        self.current = Some((r, m, [Kernel::new(false), Kernel::new(true)]));
+        let (nf, sf) = (ns_flops(r.rows, r.cols, r.variant, r.steps), svd_flops(r.rows, r.cols));
+        self.current = Some((r, m, [Kernel::new(false, nf), Kernel::new(true, sf)]));
     }
 
     /// Times for about `budget_ms` (at least one sample), with `now()` the browser's clock in ms.
@@ -87,8 +94,8 @@ impl Timer {
             }
             let took = now() - start;
             if !k.calibrated {
-                if took < SAMPLE_MS && k.calls < MAX_CALLS {
-                    k.calls *= 2;
+                if took < SAMPLE_MS && k.calls < k.max_calls {
+                    k.calls = (2 * k.calls).min(k.max_calls);
                 } else {
                     k.calibrated = true;
                 }
