@@ -17,6 +17,7 @@ pub mod params;
 mod race;
 mod sam;
 mod schedules;
+pub mod timed;
 pub mod training;
 mod weight_decay;
 
@@ -380,6 +381,11 @@ pub trait Chapter: Sync {
     /// A data file this state needs and the core does not hold yet (a name under `assets/`): the shell fetches
     /// it and hands it over with `Session::provide_asset`, so such data never weighs on the first load.
     fn asset(&self, _st: &State) -> Option<&'static str> {
+        None
+    }
+    /// Kernels the browser times at this state's sizes, off the critical path (see [`timed`]); the web
+    /// layer adds [`timed::readouts`] to the readout. None by default.
+    fn timed_kernels(&self, _st: &State) -> Option<timed::Request> {
         None
     }
 }

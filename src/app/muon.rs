@@ -271,6 +271,16 @@ impl Chapter for Muon {
         ]
     }
 
+    /// Newton–Schulz (the chapter's coefficients and k; Keller's quintic with k = 5 when it uses the SVD) and
+    /// the exact SVD on a matrix of W's shape, timed in the browser (see [`super::timed`]).
+    fn timed_kernels(&self, st: &State) -> Option<super::timed::Request> {
+        let p = Params::of(st).ok()?;
+        let (variant, steps) = match variant(&p) {
+            NsVariant::Svd => (NsVariant::KellerQuintic, 5),
+            v => (v, p.ns_steps),
+        };
+        Some(super::timed::Request { rows: p.rows, cols: p.features, variant, steps })
+    }
     fn compute(&self, st: &State) -> Scene {
         let p = &match Params::of(st) {
             Ok(p) => p,

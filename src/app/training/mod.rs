@@ -7,8 +7,10 @@
 //!
 //! - [`setup`]: controls → presets → [`crate::train::TrainSpec`]s;
 //! - [`live`]: the runs in lockstep, checkpoints with λ_max and the loss slice;
-//! - [`scene`]: the charts and the readout.
+//! - [`scene`]: the charts and the readout;
+//! - [`bound`]: SAM's generalisation bound (Theorem 2) for the final weights, its terms against ρ.
 
+pub mod bound;
 pub mod lanczos;
 pub mod live;
 /// Decision-region images (in `plot`, where pixels are made; re-exported for the chapter and its tests).
@@ -137,6 +139,7 @@ impl Chapter for Training {
             "Train with B = 1 and then with B = 100 for the same 3000 steps: B = 1 sees 12 epochs and its training loss goes up between evaluations more often (about 1.7× as often); B = 100 sees 1000 epochs.",
             "Choose Muon, compare with AdamW, and look at the singular values of the last update of W₂: Muon's are closer to equal (more of them near the largest).",
             "With plain SGD, raise η from 0.03 to 1: the training loss after the same steps falls, and λ_max stays below the dashed line 2/η.",
+            "Let the default training finish and read SAM's bound (Theorem 2) against ρ: at ρ = 0.001 the training loss plus the flatness term is still below the test loss, so there the theorem holds only through the unspecified h(‖θ‖²/ρ²); from ρ = 0.1 on it is already above it, and the flatness term grows with ρ.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -281,6 +284,12 @@ impl Chapter for Training {
                 clickable: false,
             },
             Canvas { id: "spectrum", label: "singular values of the last update of a hidden weight matrix", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "bound",
+                label: "SAM's generalisation bound for the trained network: training loss, training loss plus the flatness term, and test loss against the radius ρ",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 
