@@ -229,8 +229,9 @@ impl Progress {
     }
 }
 
+/// Every problem of the spec on its own line, `error: path: message`, in the order the validator found them.
 fn spec_err(e: SpecError) -> String {
-    format!("error: {e}")
+    e.lines().iter().map(|l| format!("error: {l}")).collect::<Vec<_>>().join("\n")
 }
 
 fn execute(cli: Cli) -> Result<String, String> {
