@@ -196,8 +196,8 @@ function textRow(c, id) {
   // A paste is checked before it reaches the box: the textarea's own insertion and layout are what froze the
   // page (a 4.3 MB paste 2.2 s, a 100,000-character one of 5,000 lines ~60 ms; tests/e2e/paste.mjs). Text that
   // would make the box longer than it takes is refused at once; a large paste (LARGE_PASTE characters or more)
-  // goes in only when the core accepts the result, and then without the editing command (setRangeText), with
-  // the check in a task of its own.
+  // goes in only when the core accepts the result (at most its row cap of lines, which the browser lays out
+  // in a few ms), so the one that would be refused anyway never costs the layout.
   input.addEventListener("paste", (e) => {
     const pasted = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
     const start = input.selectionStart, end = input.selectionEnd;
@@ -209,16 +209,12 @@ function textRow(c, id) {
       return;
     }
     if (pasted.length < LARGE_PASTE) return; // the browser inserts it as typed text
-    e.preventDefault();
     const text = input.value.slice(0, start) + pasted + input.value.slice(end);
     const n = app.wasm.normalize(app.chapter.id, { [c.name]: text });
     if (n.messages.length) {
+      e.preventDefault();
       say("error", `Not pasted: ${n.messages.map((m) => m.text).join(" ")} The last valid text stays in use.`);
-      return;
     }
-    input.setRangeText(pasted, start, end, "end");
-    clearTimeout(timer);
-    timer = setTimeout(() => commit(input.value), 0);
   });
   input.addEventListener("change", () => commit(input.value));
   file.addEventListener("change", async () => {

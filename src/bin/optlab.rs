@@ -6,7 +6,8 @@
 //! - `optlab export-torch SPEC.json [--kind run|train]` (a PyTorch script that reruns the spec)
 //! - `optlab msign MATRIX.json [--ns keller_quintic|lecture_quintic|cubic|svd] [--steps K]`
 //!
-//! Bad input prints one line on stderr naming the field and what is allowed, and exits with code 2.
+//! Bad input prints one line per problem on stderr (every problem the validator finds), each naming the field
+//! and what is allowed, and exits with code 2.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use optlab::linalg::msign::{msign, NsVariant};

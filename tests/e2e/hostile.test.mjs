@@ -196,6 +196,48 @@ test("hostile CSV text: the exact status under the box, the last valid rows and 
   }
 });
 
+test("a paste the box would refuse never reaches it (no layout of megabytes): the exact status, the box and state unchanged", async () => {
+  const context = await br.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: srv.base });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    const good = "0,0,0\n1,1,1\n0,1,0\n1,0,1";
+    await open(page, srv.base, `?chapter=training&dataset=csv&lr=0.02&csv=${encodeURIComponent(good)}`);
+    const box = 'textarea[name="csv"]';
+    const status = '.control[data-name="csv"] .text-status';
+    const row = (i, d) => [...Array.from({ length: d }, (_, j) => ((i * 31 + j * 7) % 17) / 16), i % 2].join(",");
+    const wide = Array.from({ length: 1000 }, (_, i) => row(i, 784)).join("\n"); // 1,000 × 784: MBs
+    const tall = Array.from({ length: 5000 }, (_, i) => row(i, 2)).join("\n"); // under the size cap, over the row cap
+    const valid = Array.from({ length: 1000 }, (_, i) => row(i, 2)).join("\n"); // at the row cap
+    const cases = [
+      [wide, `Not pasted: the box would hold ${wide.length} characters, more than the 100000 it takes; larger data sets train with the command line (optlab train). The last valid text stays in use.`],
+      [tall, "Not pasted: your data: x1,…,xd,label rows: line 1001: more than 1000 data rows (not used) The last valid text stays in use."],
+    ];
+    for (const [text, want] of cases) {
+      await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+      await page.fill(box, "");
+      await page.click(box);
+      await page.keyboard.press("Control+V");
+      await page.waitForFunction(([s]) => document.querySelector(s).textContent !== "", [status], { timeout: 10000 });
+      assert.equal(await page.textContent(status), want);
+      assert.equal(await page.inputValue(box), "", "nothing went into the box");
+      assert.equal(await page.evaluate(() => window.optlab.state.csv), good, "the last valid rows stay in use");
+    }
+    // a valid paste at the row cap goes in and becomes the data
+    await page.evaluate((t) => navigator.clipboard.writeText(t), valid);
+    await page.fill(box, "");
+    await page.click(box);
+    await page.keyboard.press("Control+V");
+    await page.waitForFunction((v) => window.optlab.state.csv === v, valid, { timeout: 10000 });
+    assert.equal(await page.inputValue(box), valid);
+    assert.equal(await page.textContent(status), "");
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("a Rust panic shows a banner with the message and 'Reload this state', which reloads the same settings", async () => {
   const { context, page, errors, dialogs } = await watchedPage();
   try {
