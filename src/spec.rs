@@ -107,8 +107,10 @@ impl<'de> Deserialize<'de> for X0 {
                 Raw::Matrix(m) => X0::Matrix(m),
             })
             .map_err(|e| {
-                // A missing `x0` arrives here too; keep serde's "missing field `x0`" for it.
-                if e.to_string().starts_with("missing field") {
+                // A missing `x0` arrives here too; keep serde's "missing field `x0`" for it, and the JSON
+                // reader's "number out of range" for a number past the largest double (`1e999`).
+                let text = e.to_string();
+                if text.starts_with("missing field") || text.starts_with("number out of range") {
                     e
                 } else {
                     serde::de::Error::custom("must be a list of numbers, or a list of rows of numbers for a matrix problem")

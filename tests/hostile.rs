@@ -89,7 +89,7 @@ fn hostile_run_specs_get_their_exact_messages() {
         (run_spec(Q, "[1, 2, 3]", SGD, ""), &["x0: must be a list of 2 numbers for problem quadratic, got a list of 3 numbers"]),
         (run_spec(Q, "[[1, 2], [3]]", SGD, ""), &["x0: must be a list of 2 numbers for problem quadratic, got rows of different lengths (row 0 has 2, row 1 has 1)"]),
         (run_spec(Q, r#"["1", 2]"#, SGD, ""), &["x0: must be a list of numbers, or a list of rows of numbers for a matrix problem at line 1 column 85"]),
-        (run_spec(Q, "[1e999, 2]", SGD, ""), &["x0[0]: must be a list of numbers, or a list of rows of numbers for a matrix problem at line 1 column 85"]),
+        (run_spec(Q, "[1e999, 2]", SGD, ""), &["x0[0]: not valid JSON: number out of range at line 1 column 83 (a number may be at most about 1.8e308 in size)"]),
         (run_spec(r#"{"kind": "quadratic", "a": [[2, 1], [0, 1]], "b": [0, 0]}"#, X, SGD, ""), &["problem.a: must be symmetric, but a[1][0] = 0 and a[0][1] = 1"]),
         (run_spec(r#"{"kind": "quadratic", "a": [[1, 0], [0, -1]], "b": [0, 0]}"#, X, SGD, ""), &["problem.a: must be positive definite (all eigenvalues > 0)"]),
         (run_spec(r#"{"kind": "conditioned_quadratic", "kappa": 0}"#, X, SGD, ""), &["problem.kappa: must be in [1, 1000000], got 0"]),

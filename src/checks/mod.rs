@@ -140,3 +140,30 @@ pub fn check_half_open(path: &str, field: &str, v: f64) -> Result<(), SpecError>
         Err(SpecError::new(format!("{path}.{field}"), format!("must be in [0, 1), got {}", shown(v))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_keep_every_error_in_order_flattened_and_stop_nothing_until_finish() {
+        let mut pr = Problems::new();
+        assert!(pr.check(check_range("opt", "lr", 0.1, 0.0, 1.0)));
+        assert!(!pr.check(check_range("opt", "lr", -1.0, 0.0, 1.0)));
+        // a nested validator's own list is flattened into this one, in place
+        let nested = SpecError::join(vec![SpecError::new("opt.inner.a", "x"), SpecError::new("opt.inner.b", "y")]);
+        assert_eq!(pr.take::<()>(Err(nested.expect("two problems"))), None);
+        pr.push(SpecError::new("steps", "z"));
+        let e = pr.finish().expect_err("three problems");
+        assert_eq!(e.count(), 4);
+        assert_eq!(e.lines(), ["opt.lr: must be in [0, 1], got -1", "opt.inner.a: x", "opt.inner.b: y", "steps: z"]);
+        assert!(e.also.iter().all(|p| p.also.is_empty()), "the rest hold no lists of their own");
+        assert_eq!(e.to_string(), e.lines().join("; "));
+        let e = e.map_paths(|p| format!("[2].{p}"));
+        assert_eq!(e.all().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["[2].opt.lr", "[2].opt.inner.a", "[2].opt.inner.b", "[2].steps"]);
+        assert_eq!(Problems::new().finish(), Ok(()));
+        assert_eq!(SpecError::join(Vec::new()), None);
+        assert_eq!(shown(1e300), "1e300");
+        assert_eq!(shown(123456.5), "123456.5");
+    }
+}
