@@ -20,7 +20,7 @@ use crate::optim::OptimizerSpec;
 use crate::problems::{Problem, ProblemSpec};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use crate::checks::{check_range, tagged, SpecError};
+pub use crate::checks::{check_range, tagged, Problems, SpecError};
 
 /// Largest step count of a run.
 pub const MAX_STEPS: usize = 100_000;
@@ -107,8 +107,10 @@ impl<'de> Deserialize<'de> for X0 {
                 Raw::Matrix(m) => X0::Matrix(m),
             })
             .map_err(|e| {
-                // A missing `x0` arrives here too; keep serde's "missing field `x0`" for it.
-                if e.to_string().starts_with("missing field") {
+                // A missing `x0` arrives here too; keep serde's "missing field `x0`" for it, and the JSON
+                // reader's "number out of range" for a number past the largest double (`1e999`).
+                let text = e.to_string();
+                if text.starts_with("missing field") || text.starts_with("number out of range") {
                     e
                 } else {
                     serde::de::Error::custom("must be a list of numbers, or a list of rows of numbers for a matrix problem")
@@ -120,37 +122,50 @@ impl<'de> Deserialize<'de> for X0 {
 impl Spec {
     /// Parses JSON and validates it. Errors name the field path.
     pub fn from_json(text: &str) -> Result<Spec, SpecError> {
+        // serde would read a list as the struct's fields in order, and then complain about its length
+        if text.trim_start().starts_with('[') {
+            return Err(SpecError::new("spec", "must be a JSON object {\"problem\": …, \"x0\": […], \"runs\": […]}, got a list"));
+        }
         let spec: Spec = parse_json(text)?;
         spec.validate()?;
         Ok(spec)
     }
 
-    /// Checks the whole spec and returns the built problem.
+    /// Checks the whole spec and returns the built problem. Every problem found is reported at once (see
+    /// [`SpecError::all`]), in the order of the spec's fields: problem, x0, runs (label, optimizer, schedule of
+    /// each), steps. When the problem cannot be built, the runs' optimizers are checked (their fields do not depend
+    /// on the shape) for one parameter, so that a huge `x0` allocates nothing.
     pub fn validate(&self) -> Result<Box<dyn Problem>, SpecError> {
-        if self.steps > MAX_STEPS {
-            return Err(SpecError::new("steps", format!("must be in [0, {MAX_STEPS}], got {}", self.steps)));
+        let mut pr = Problems::new();
+        let problem = pr.take(self.problem.build(self.seed));
+        let shape = problem.as_ref().map(|p| p.shape());
+        if let Some(shape) = shape {
+            pr.check(self.check_x0(shape));
         }
         if self.runs.is_empty() || self.runs.len() > MAX_RUNS {
-            return Err(SpecError::new("runs", format!("must hold 1 to {MAX_RUNS} runs, got {}", self.runs.len())));
+            pr.push(SpecError::new("runs", format!("must hold 1 to {MAX_RUNS} runs, got {}", self.runs.len())));
         }
-        let problem = self.problem.build(self.seed)?;
-        let shape = problem.shape();
-        self.check_x0(shape)?;
-        let n = shape.0 * shape.1;
-        if (self.steps + 1).saturating_mul(n + 3).saturating_mul(self.runs.len()) > MAX_TRACE_VALUES {
-            return Err(SpecError::new(
-                "steps",
-                format!("steps × parameters × runs is too large (at most {MAX_TRACE_VALUES} values); lower steps"),
-            ));
-        }
-        for (i, run) in self.runs.iter().enumerate() {
-            if run.label.chars().count() > MAX_LABEL {
-                return Err(SpecError::new(format!("runs[{i}].label"), format!("must be at most {MAX_LABEL} characters")));
+        let opt_shape = shape.unwrap_or((1, 1));
+        for (i, run) in self.runs.iter().enumerate().take(MAX_RUNS) {
+            let len = run.label.chars().count();
+            if len > MAX_LABEL {
+                pr.push(SpecError::new(format!("runs[{i}].label"), format!("must be at most {MAX_LABEL} characters, got {len}")));
             }
-            run.optimizer.build(shape, &format!("runs[{i}].optimizer"))?;
-            run.schedule.validate(&format!("runs[{i}].schedule"))?;
+            pr.check(run.optimizer.build(opt_shape, &format!("runs[{i}].optimizer")).map(|_| ()));
+            pr.check(run.schedule.validate(&format!("runs[{i}].schedule")));
         }
-        Ok(problem)
+        if self.steps > MAX_STEPS {
+            pr.push(SpecError::new("steps", format!("must be in [0, {MAX_STEPS}], got {}", self.steps)));
+        } else if let Some((rows, cols)) = shape {
+            let n = rows * cols;
+            if (self.steps + 1).saturating_mul(n + 3).saturating_mul(self.runs.len()) > MAX_TRACE_VALUES {
+                pr.push(SpecError::new(
+                    "steps",
+                    format!("steps × parameters × runs is too large (at most {MAX_TRACE_VALUES} values); lower steps"),
+                ));
+            }
+        }
+        pr.finish_with(problem)
     }
 
     fn check_x0(&self, (rows, cols): (usize, usize)) -> Result<(), SpecError> {
@@ -191,6 +206,16 @@ impl Spec {
     }
 }
 
+/// serde's Rust type names in a message as what a spec's author writes ("expected usize" → "expected a whole
+/// number ≥ 0").
+fn plain_types(message: &str) -> String {
+    message
+        .replace("expected usize", "expected a whole number ≥ 0")
+        .replace("expected u64", "expected a whole number ≥ 0")
+        .replace("expected u32", "expected a whole number ≥ 0")
+        .replace("expected f64", "expected a number")
+}
+
 /// Parses any serde type from JSON, naming the failing field by its path.
 pub fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, SpecError> {
     let de = &mut serde_json::Deserializer::from_str(text);
@@ -200,9 +225,11 @@ pub fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, SpecErr
         // A half-read key shows as `?`; the line and column then locate the error.
         let path = if path == "." || path.is_empty() || path.contains('?') { "spec".to_string() } else { path };
         if inner.is_syntax() || inner.is_eof() {
-            return SpecError::new(path, format!("not valid JSON: {inner}"));
+            let hint =
+                if inner.to_string().starts_with("number out of range") { " (a number may be at most about 1.8e308 in size)" } else { "" };
+            return SpecError::new(path, format!("not valid JSON: {inner}{hint}"));
         }
-        SpecError::new(path, inner.to_string())
+        SpecError::new(path, plain_types(&inner.to_string()))
     })?;
     // Text after the one JSON value is an error, not something to ignore.
     de.end().map_err(|e| SpecError::new("spec", format!("not valid JSON: {e}")))?;

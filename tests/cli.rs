@@ -1,6 +1,6 @@
 //! The `optlab` command line, run as a user runs it: the built binary, spec files in a temporary
-//! directory or on standard input, and its output parsed back. Bad input must give exit code 2 and exactly
-//! one line on stderr, `error: <field path>: <what is allowed>`, and never a panic.
+//! directory or on standard input, and its output parsed back. Bad input must give exit code 2 and one
+//! line on stderr per problem found (one for most inputs), `error: <field path>: <what is allowed>`, and never a panic.
 
 use serde_json::{json, Value};
 use std::io::Write;
@@ -356,16 +356,16 @@ fn rejects_unknown_kinds_listing_the_known_ones() {
 fn rejects_wrong_types_at_the_field() {
     reject_spec(
         &on_quadratic(r#"[{"optimizer": {"kind": "sgd", "lr": "fast"}}]"#),
-        &["runs[0].optimizer.lr", "invalid type: string \"fast\"", "f64"],
+        &["runs[0].optimizer.lr", "invalid type: string \"fast\"", "expected a number"],
     );
-    reject_spec(&format!("{{{Q}, {SGD}, \"steps\": \"many\"}}"), &["steps", "invalid type", "usize"]);
-    reject_spec(&format!("{{{Q}, {SGD}, \"steps\": 2.5}}"), &["steps", "2.5", "usize"]);
-    reject_spec(&format!("{{{Q}, {SGD}, \"seed\": -3}}"), &["seed", "-3", "u64"]);
+    reject_spec(&format!("{{{Q}, {SGD}, \"steps\": \"many\"}}"), &["steps", "invalid type", "expected a whole number ≥ 0"]);
+    reject_spec(&format!("{{{Q}, {SGD}, \"steps\": 2.5}}"), &["steps", "2.5", "expected a whole number ≥ 0"]);
+    reject_spec(&format!("{{{Q}, {SGD}, \"seed\": -3}}"), &["seed", "-3", "expected a whole number ≥ 0"]);
     reject_spec(&on_quadratic(r#"{"optimizer": {"kind": "sgd"}}"#), &["runs", "expected a sequence"]);
     reject_spec(&on_quadratic(r#"[{"optimizer": "sgd"}]"#), &["runs[0].optimizer", "\"kind\""]);
     reject_spec(
         r#"{"problem": {"kind": "quadratic", "a": [[10, "x"], [0, 1]], "b": [0, 0]}, "x0": [1, 1], "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
-        &["problem.a[0][1]", "invalid type", "f64"],
+        &["problem.a[0][1]", "invalid type", "expected a number"],
     );
     reject_spec(
         r#"{"problem": {"kind": "quadratic", "a": [[10, 0], [0, 1]], "b": [0, 0]}, "x0": "origin", "runs": [{"optimizer": {"kind": "sgd"}}]}"#,
@@ -375,7 +375,7 @@ fn rejects_wrong_types_at_the_field() {
         &on_quadratic(
             r#"[{"optimizer": {"kind": "sgd"}, "schedule": {"kind": "sequential", "schedulers": [{"kind": "cosine", "t_max": "x"}, {"kind": "constant"}], "milestones": [3]}}]"#,
         ),
-        &["runs[0].schedule.schedulers[0].t_max", "usize"],
+        &["runs[0].schedule.schedulers[0].t_max", "expected a whole number ≥ 0"],
     );
     // `kind` after the fields: the object is buffered, and the message still names the field.
     reject_spec(&on_quadratic(r#"[{"optimizer": {"lr": "fast", "kind": "sgd"}}]"#), &["runs[0].optimizer", "lr: invalid type"]);
@@ -640,4 +640,94 @@ fn export_torch_writes_the_script_and_rejects_bad_input() {
     );
     assert_rejected(&optlab(&["export-torch", "-"], Some("{not json")), &["not valid JSON"]);
     assert_rejected(&optlab(&["export-torch", "/nonexistent/spec.json"], None), &["cannot read"]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// several bad fields: every one reported, one line each, in the spec's field order
+
+/// stderr of a rejected spec as its lines (exit 2, nothing on stdout, every line `error: …`).
+fn rejected_lines(out: &Output) -> Vec<String> {
+    let err = String::from_utf8(out.stderr.clone()).expect("utf-8 stderr");
+    assert_eq!(out.status.code(), Some(2), "exit code for {err:?}");
+    assert!(out.stdout.is_empty(), "stdout should be empty");
+    assert!(err.ends_with('\n'), "{err:?}");
+    err.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_run_spec_with_several_bad_fields_names_every_one_on_its_own_line() {
+    let spec = json!({
+        "problem": {"kind": "conditioned_quadratic", "kappa": 0.5, "angle": 400, "l_max": 1},
+        "x0": [1, 1, 1],
+        "runs": [
+            {"label": "a", "optimizer": {"kind": "adam", "lr": -1, "beta2": 1.5}},
+            {"optimizer": {"kind": "sam", "rho": -0.1, "p": 1, "inner": {"kind": "sgd", "lr": 0.1, "momentum": 2}},
+             "schedule": {"kind": "cosine", "t_max": 0, "eta_min": -1}}
+        ],
+        "steps": 1000000
+    });
+    let want = [
+        "error: problem.kappa: must be in [1, 1000000], got 0.5",
+        "error: problem.angle: must be in [-360, 360], got 400",
+        "error: runs[0].optimizer.lr: must be in [0, 1000000], got -1",
+        "error: runs[0].optimizer.beta2: must be in [0, 1), got 1.5",
+        "error: runs[1].optimizer.rho: must be in [0, 1000], got -0.1",
+        "error: runs[1].optimizer.p: must be > 1 or \"inf\", got 1",
+        "error: runs[1].optimizer.inner.momentum: must be in [0, 1], got 2",
+        "error: runs[1].schedule.t_max: must be in [1, 1000000], got 0",
+        "error: runs[1].schedule.eta_min: must be in [0, 1000000], got -1",
+        "error: steps: must be in [0, 100000], got 1000000",
+    ];
+    let lines = rejected_lines(&run_file(&spec.to_string(), &[]));
+    assert_eq!(lines, want);
+    // The same spec again gives the same lines in the same order.
+    assert_eq!(rejected_lines(&run_file(&spec.to_string(), &[])), want);
+    // Fixing one field removes exactly its line.
+    let mut fixed = spec.clone();
+    fixed["runs"][0]["optimizer"]["lr"] = json!(0.01);
+    let lines = rejected_lines(&run_file(&fixed.to_string(), &[]));
+    assert_eq!(lines.len(), want.len() - 1);
+    assert!(!lines.iter().any(|l| l.contains("runs[0].optimizer.lr")));
+}
+
+#[test]
+fn a_valid_problem_with_a_wrong_x0_and_bad_runs_reports_them_together() {
+    let spec = json!({
+        "problem": {"kind": "rosenbrock"},
+        "x0": [1, 2, 3],
+        "runs": [{"optimizer": {"kind": "sgd", "lr": 0.1, "nesterov": true}, "label": "x".repeat(121)}]
+    });
+    assert_eq!(
+        rejected_lines(&run_file(&spec.to_string(), &[])),
+        [
+            "error: x0: must be a list of 2 numbers for problem rosenbrock, got a list of 3 numbers",
+            "error: runs[0].label: must be at most 120 characters, got 121",
+            "error: runs[0].optimizer.nesterov: Nesterov momentum needs momentum > 0 and dampening = 0",
+        ]
+    );
+}
+
+#[test]
+fn a_training_spec_with_several_bad_fields_names_every_one_on_its_own_line() {
+    let spec = json!({
+        "data": {"kind": "moons", "noise": -1, "classes": 3},
+        "model": {"hidden": [8, 0]},
+        "optimizer": {"kind": "adam", "lr": 1e9},
+        "schedule": {"kind": "step", "step_size": 0, "gamma": 20},
+        "batch_size": 0,
+        "steps": 10
+    });
+    let f = TempFile::new(&spec.to_string());
+    assert_eq!(
+        rejected_lines(&optlab(&["train", f.path()], None)),
+        [
+            "error: data.noise: must be in [0, 10], got -1",
+            "error: data.classes: moons has 2 classes; got 3",
+            "error: model.hidden[1]: must be in [1, 64], got 0",
+            "error: optimizer.lr: must be in [0, 1000000], got 1000000000",
+            "error: schedule.step_size: must be in [1, 1000000], got 0",
+            "error: schedule.gamma: must be in [0, 10], got 20",
+            "error: batch_size: must be in [1, 10000], got 0",
+        ]
+    );
 }

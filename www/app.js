@@ -158,6 +158,9 @@ function controlRow(c) {
 // A text box (e.g. CSV rows) with a button that loads a file's text into it. The core checks the text
 // (`normalize`) a moment after typing stops, or at once for a file: valid text becomes the state; otherwise
 // the error is shown under the box (as text) and the last valid text stays in use, so nothing else is lost.
+// Pastes of at least this many characters into a text box are checked by the core before they go in (textRow).
+const LARGE_PASTE = 20000;
+
 function textRow(c, id) {
   const k = c.kind;
   const input = el("textarea", { id, name: c.name, rows: k.rows, placeholder: k.placeholder, spellcheck: "false",
@@ -190,6 +193,29 @@ function textRow(c, id) {
     changed();
   };
   input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => commit(input.value), 400); });
+  // A paste is checked before it reaches the box: the textarea's own insertion and layout are what froze the
+  // page (a 4.3 MB paste 2.2 s, a 100,000-character one of 5,000 lines ~60 ms; tests/e2e/paste.mjs). Text that
+  // would make the box longer than it takes is refused at once; a large paste (LARGE_PASTE characters or more)
+  // goes in only when the core accepts the result (at most its row cap of lines, which the browser lays out
+  // in a few ms), so the one that would be refused anyway never costs the layout.
+  input.addEventListener("paste", (e) => {
+    const pasted = e.clipboardData ? e.clipboardData.getData("text/plain") : "";
+    const start = input.selectionStart, end = input.selectionEnd;
+    const total = input.value.length - (end - start) + pasted.length;
+    if (total > k.max_chars) {
+      e.preventDefault();
+      say("error", `Not pasted: the box would hold ${total} characters, more than the ${k.max_chars} it takes; larger data sets ` +
+        "train with the command line (optlab train). The last valid text stays in use.");
+      return;
+    }
+    if (pasted.length < LARGE_PASTE) return; // the browser inserts it as typed text
+    const text = input.value.slice(0, start) + pasted + input.value.slice(end);
+    const n = app.wasm.normalize(app.chapter.id, { [c.name]: text });
+    if (n.messages.length) {
+      e.preventDefault();
+      say("error", `Not pasted: ${n.messages.map((m) => m.text).join(" ")} The last valid text stays in use.`);
+    }
+  });
   input.addEventListener("change", () => commit(input.value));
   file.addEventListener("change", async () => {
     const f = file.files && file.files[0];
@@ -336,7 +362,7 @@ function sizeCanvases() {
 }
 
 function schedule() {
-  if (app.pending) return;
+  if (app.pending || app.panicked) return;
   app.pending = true;
   requestAnimationFrame(() => { app.pending = false; render(); });
 }
@@ -358,6 +384,7 @@ function loadAsset(name) {
 
 // Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
 function show(steps) {
+  if (app.panicked) return;
   const t0 = performance.now();
   const dpr = sizeCanvases();
   const r = steps
@@ -749,6 +776,28 @@ const observer = new ResizeObserver((entries) => {
   }
   if (redraw) schedule();
 });
+
+// A Rust panic (src/web's panic hook dispatches "optlab:panic" with the panic's message; the console has its
+// cause) or any other WebAssembly trap leaves the core unusable: stop drawing, write the state into the link
+// at once, and show a banner (text only) whose button reloads that link, so nothing the user set is lost.
+function showPanic(message) {
+  const first = !app.panicked;
+  app.panicked = true;
+  app.playing = false;
+  try { writeUrl(); } catch (e) { /* the link keeps the state it last held */ }
+  if (!first) return; // the trap that follows a panic keeps the panic's message
+  const reload = () => { try { writeUrl(); } catch (e) { /* as above */ } location.reload(); };
+  document.body.prepend(el("div", { id: "panic", class: "panic", role: "alert" },
+    el("p", { text: "optlab hit an internal error and stopped drawing. Everything you set is kept in this page's link: " +
+      "reload it to continue from the same state, and please report the message below together with the link." }),
+    el("pre", { id: "panic-message", text: String(message) }),
+    el("button", { type: "button", id: "panic-reload", text: "Reload this state", onclick: reload })));
+  $("#panic-reload").focus();
+}
+window.addEventListener("optlab:panic", (e) => showPanic(e.detail));
+const isTrap = (err) => typeof WebAssembly !== "undefined" && err instanceof WebAssembly.RuntimeError;
+window.addEventListener("error", (e) => { if (isTrap(e.error)) showPanic(`WebAssembly stopped: ${e.error.message}`); });
+window.addEventListener("unhandledrejection", (e) => { if (isTrap(e.reason)) showPanic(`WebAssembly stopped: ${e.reason.message}`); });
 
 function boot() {
   app.wasm = window.wasmBindings;

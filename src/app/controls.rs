@@ -234,6 +234,15 @@ impl Control {
         }
         let raw = raw.trim();
         let shown: String = raw.chars().take(40).collect();
+        let shown = if shown.len() < raw.len() { format!("{shown}…") } else { shown };
+        // a number too large for a double (`1e999`) parses as infinite
+        let what = |whole: &str| {
+            if raw.parse::<f64>().is_ok_and(|v| v.is_infinite()) {
+                format!("a finite {whole}")
+            } else {
+                format!("a {whole}")
+            }
+        };
         let bad = |why: String| (self.default_text(), Some(format!("{}: {why}; using the default {}", self.label, self.default_text())));
         match &self.kind {
             ControlKind::Range { min, max, .. } => match raw.parse::<f64>() {
@@ -255,18 +264,20 @@ impl Control {
                         (raw.to_string(), None)
                     }
                 }
-                _ => bad(format!("“{shown}” is not a number")),
+                _ => bad(format!("“{shown}” is not {} in [{}, {}]", what("number"), fmt_num(*min), fmt_num(*max))),
             },
             ControlKind::Int { min, max, .. } => match raw.parse::<f64>() {
                 Ok(v) if v.is_finite() => {
                     let r = v.round().clamp(*min as f64, *max as f64) as i64;
-                    if r as f64 != v {
+                    if v.fract() == 0.0 && r as f64 != v {
+                        (r.to_string(), Some(format!("{}: {} is outside [{min}, {max}]; using {r}", self.label, shown)))
+                    } else if r as f64 != v {
                         (r.to_string(), Some(format!("{}: {} is not a whole number in [{min}, {max}]; using {r}", self.label, shown)))
                     } else {
                         (r.to_string(), None)
                     }
                 }
-                _ => bad(format!("“{shown}” is not a whole number")),
+                _ => bad(format!("“{shown}” is not {} in [{min}, {max}]", what("whole number"))),
             },
             ControlKind::Select { options, .. } => {
                 if options.iter().any(|(v, _)| *v == raw) {
@@ -302,7 +313,7 @@ impl Control {
                             (text, None)
                         }
                     }
-                    _ => bad(format!("“{shown}” is not two numbers “x,y”")),
+                    _ => bad(format!("“{shown}” is not two finite numbers “x,y” in [{}, {}]", fmt_num(*min), fmt_num(*max))),
                 }
             }
         }

@@ -6,7 +6,8 @@
 //! - `optlab export-torch SPEC.json [--kind run|train]` (a PyTorch script that reruns the spec)
 //! - `optlab msign MATRIX.json [--ns keller_quintic|lecture_quintic|cubic|svd] [--steps K]`
 //!
-//! Bad input prints one line on stderr naming the field and what is allowed, and exits with code 2.
+//! Bad input prints one line per problem on stderr (every problem the validator finds), each naming the field
+//! and what is allowed, and exits with code 2.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use optlab::linalg::msign::{msign, NsVariant};
@@ -229,8 +230,9 @@ impl Progress {
     }
 }
 
+/// Every problem of the spec on its own line, `error: path: message`, in the order the validator found them.
 fn spec_err(e: SpecError) -> String {
-    format!("error: {e}")
+    e.lines().iter().map(|l| format!("error: {l}")).collect::<Vec<_>>().join("\n")
 }
 
 fn execute(cli: Cli) -> Result<String, String> {

@@ -4,7 +4,7 @@ use super::transforms::*;
 use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{same_len, StageState, StepError};
 use super::{Internal, Key};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// `torch.optim.Adagrad` (Duchi, Hazan & Singer 2011): `s ← s + g²`,
@@ -34,11 +34,13 @@ impl OptimizerConfig for Adagrad {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-            check_lr(path, c.lr)?;
-            check_range(path, "lr_decay", c.lr_decay, 0.0, 1e3)?;
-            check_weight_decay(path, c.weight_decay)?;
-            check_range(path, "initial_accumulator_value", c.initial_accumulator_value, 0.0, 1e6)?;
-            check_range(path, "eps", c.eps, 0.0, 1.0)?;
+            let mut pr = Problems::new();
+            pr.check(check_lr(path, c.lr));
+            pr.check(check_range(path, "lr_decay", c.lr_decay, 0.0, 1e3));
+            pr.check(check_weight_decay(path, c.weight_decay));
+            pr.check(check_range(path, "initial_accumulator_value", c.initial_accumulator_value, 0.0, 1e6));
+            pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
+            pr.finish()?;
             Box::new(Chain::new(vec![
                 Box::new(AddDecayedWeights(c.weight_decay)),
                 Box::new(ScaleByAdagrad::new(n, c.initial_accumulator_value, c.eps)),

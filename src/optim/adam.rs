@@ -5,7 +5,7 @@ use super::{same_len, StageState, StepError};
 use super::{Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{Internal, Key};
 use crate::checks::check_half_open;
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// Marks Adam's weight decay as the coupled L2 penalty (`torch.optim.Adam`, default 0).
@@ -89,11 +89,13 @@ impl OptimizerConfig for Adam<Decoupled> {
 
 impl<D: DecayKind> Adam<D> {
     fn validated_scaling(&self, n: usize, path: &str) -> Result<Box<dyn Transform>, SpecError> {
-        check_range(path, "lr", self.lr, 0.0, 1e6)?;
-        check_half_open(path, "beta1", self.beta1)?;
-        check_half_open(path, "beta2", self.beta2)?;
-        check_range(path, "eps", self.eps, 0.0, 1.0)?;
-        check_range(path, "weight_decay", self.weight_decay, 0.0, 1e3)?;
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "lr", self.lr, 0.0, 1e6));
+        pr.check(check_half_open(path, "beta1", self.beta1));
+        pr.check(check_half_open(path, "beta2", self.beta2));
+        pr.check(check_range(path, "eps", self.eps, 0.0, 1.0));
+        pr.check(check_range(path, "weight_decay", self.weight_decay, 0.0, 1e3));
+        pr.finish()?;
         Ok(Box::new(ScaleByAdam::new(n, self.beta1, self.beta2, self.eps, self.amsgrad, self.bias_correction)))
     }
 }

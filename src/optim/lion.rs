@@ -4,7 +4,7 @@
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, same_len, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer, StageState, StepError};
 use super::{Internal, Key};
-use crate::checks::{check_half_open, SpecError};
+use crate::checks::{check_half_open, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// Lion, in the form of the authors' PyTorch code (lucidrains/lion-pytorch `update_fn`, and `optax.lion`):
@@ -32,10 +32,12 @@ impl OptimizerConfig for Lion {
     }
 
     fn build(&self, (rows, cols): (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        check_lr(path, self.lr)?;
-        check_half_open(path, "beta1", self.beta1)?;
-        check_half_open(path, "beta2", self.beta2)?;
-        check_weight_decay(path, self.weight_decay)?;
+        let mut pr = Problems::new();
+        pr.check(check_lr(path, self.lr));
+        pr.check(check_half_open(path, "beta1", self.beta1));
+        pr.check(check_half_open(path, "beta2", self.beta2));
+        pr.check(check_weight_decay(path, self.weight_decay));
+        pr.finish()?;
         Ok(Box::new(Chain::new(vec![
             Box::new(ScaleByLion { beta1: self.beta1, beta2: self.beta2, m: vec![0.0; rows * cols] }),
             Box::new(AddDecayedWeights(self.weight_decay)),

@@ -1,7 +1,7 @@
 use super::{Adam, Family, OptimizerConfig, OptimizerSpec, Racer, Sgd};
 use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// Lookahead (Zhang, Lucas, Ba & Hinton 2019): k fast steps forward, one step back.
@@ -87,9 +87,11 @@ impl OptimizerConfig for LookaheadSpec {
         let c = self;
         let _ = (rows, cols, depth);
         Ok({
-            check_range(path, "k", c.k as f64, 1.0, 1000.0)?;
-            check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
-            let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
+            let mut pr = Problems::new();
+            pr.check(check_range(path, "k", c.k as f64, 1.0, 1000.0));
+            pr.check(check_range(path, "alpha", c.alpha, 0.0, 1.0));
+            let inner = pr.take(c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1));
+            let inner = pr.finish_with(inner)?;
             Box::new(Lookahead::new(c.k, c.alpha, inner))
         })
     }

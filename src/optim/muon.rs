@@ -4,7 +4,7 @@ use super::transforms::*;
 use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{same_len, StageState, StepError, MAX_NS_STEPS};
 use super::{Internal, Key};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use crate::linalg::msign::{msign_svd, newton_schulz_in_place, NsVariant};
 use serde::{Deserialize, Serialize};
 
@@ -64,11 +64,13 @@ impl OptimizerConfig for Muon {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-            check_lr(path, c.lr)?;
-            check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
-            check_range(path, "ns_steps", c.ns_steps as f64, 0.0, MAX_NS_STEPS as f64)?;
-            check_weight_decay(path, c.weight_decay)?;
-            check_range(path, "eps", c.eps, 0.0, 1.0)?;
+            let mut pr = Problems::new();
+            pr.check(check_lr(path, c.lr));
+            pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
+            pr.check(check_range(path, "ns_steps", c.ns_steps as f64, 0.0, MAX_NS_STEPS as f64));
+            pr.check(check_weight_decay(path, c.weight_decay));
+            pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
+            pr.finish()?;
             let scale = match c.scale {
                 MuonScale::None => 1.0,
                 MuonScale::Shape => (1f64).max(rows as f64 / cols as f64).sqrt(),

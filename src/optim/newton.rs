@@ -1,7 +1,7 @@
 use super::{Family, OptimizerConfig, OptimizerSpec, Racer};
 use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use crate::linalg::{solve, symmetric_eigenvalues};
 use serde::{Deserialize, Serialize};
 
@@ -147,8 +147,10 @@ impl OptimizerConfig for NewtonSpec {
         let c = self;
         let _ = (rows, cols, depth);
         Ok({
-            check_range(path, "lr", c.lr, 0.0, 10.0)?;
-            check_range(path, "damping", c.damping, 0.0, 1e6)?;
+            let mut pr = Problems::new();
+            pr.check(check_range(path, "lr", c.lr, 0.0, 10.0));
+            pr.check(check_range(path, "damping", c.damping, 0.0, 1e6));
+            pr.finish()?;
             Box::new(Newton::new(c.damping))
         })
     }

@@ -4,7 +4,7 @@ use super::transforms::*;
 use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{same_len, StageState, StepError};
 use super::{Internal, Key};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// `torch.optim.RMSprop` (Hinton's lecture notes, 2012): `v ← αv + (1−α)g²`, `x ← x − lr·g/(√v + ε)`;
@@ -35,11 +35,13 @@ impl OptimizerConfig for Rmsprop {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-            check_lr(path, c.lr)?;
-            check_range(path, "alpha", c.alpha, 0.0, 1.0)?;
-            check_range(path, "eps", c.eps, 0.0, 1.0)?;
-            check_weight_decay(path, c.weight_decay)?;
-            check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
+            let mut pr = Problems::new();
+            pr.check(check_lr(path, c.lr));
+            pr.check(check_range(path, "alpha", c.alpha, 0.0, 1.0));
+            pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
+            pr.check(check_weight_decay(path, c.weight_decay));
+            pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
+            pr.finish()?;
             Box::new(Chain::new(vec![
                 Box::new(AddDecayedWeights(c.weight_decay)),
                 Box::new(ScaleByRms::new(n, c.alpha, c.eps, c.centered)),

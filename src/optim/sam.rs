@@ -2,7 +2,7 @@ use super::transforms::torch_sign;
 use super::{Family, OptimizerConfig, OptimizerSpec, Racer, Sgd};
 use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Sharpness-Aware Minimization (Foret, Kleiner, Mobahi & Neyshabur 2021).
@@ -142,11 +142,13 @@ impl OptimizerConfig for SamSpec {
         let c = self;
         let _ = (rows, cols, depth);
         Ok({
-            check_range(path, "rho", c.rho, 0.0, 1e3)?;
+            let mut pr = Problems::new();
+            pr.check(check_range(path, "rho", c.rho, 0.0, 1e3));
             if c.p.is_nan() || c.p <= 1.0 {
-                return Err(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
+                pr.push(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
             }
-            let inner = c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1)?;
+            let inner = pr.take(c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1));
+            let inner = pr.finish_with(inner)?;
             Box::new(Sam::new(c.rho, c.p, c.adaptive, inner))
         })
     }

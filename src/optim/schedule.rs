@@ -2,7 +2,7 @@
 //! every optimizer step, so step `t` (1-based) uses the rate after `e = t − 1` scheduler steps. Each is
 //! evaluated in PyTorch's closed form at `e`, relative to the run's base lr.
 
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// A schedule: a multiplier curve over scheduler steps. Defaults when read: `step.gamma = 0.1`,
@@ -111,20 +111,26 @@ impl ScheduleSpec {
         match self {
             ScheduleSpec::Constant => Ok(()),
             ScheduleSpec::Step { step_size, gamma } => {
-                check_range(path, "step_size", *step_size as f64, 1.0, 1e6)?;
-                check_range(path, "gamma", *gamma, 0.0, 10.0)
+                let mut pr = Problems::new();
+                pr.check(check_range(path, "step_size", *step_size as f64, 1.0, 1e6));
+                pr.check(check_range(path, "gamma", *gamma, 0.0, 10.0));
+                pr.finish()
             }
             ScheduleSpec::Exponential { gamma } => check_range(path, "gamma", *gamma, 0.0, 10.0),
             ScheduleSpec::Cosine { t_max, eta_min } => {
-                check_range(path, "t_max", *t_max as f64, 1.0, 1e6)?;
-                check_range(path, "eta_min", *eta_min, 0.0, 1e6)
+                let mut pr = Problems::new();
+                pr.check(check_range(path, "t_max", *t_max as f64, 1.0, 1e6));
+                pr.check(check_range(path, "eta_min", *eta_min, 0.0, 1e6));
+                pr.finish()
             }
             ScheduleSpec::Linear { start_factor, end_factor, total_iters } => {
+                let mut pr = Problems::new();
                 if !(*start_factor > 0.0 && *start_factor <= 1.0) {
-                    return Err(SpecError::new(format!("{path}.start_factor"), format!("must be in (0, 1], got {start_factor}")));
+                    pr.push(SpecError::new(format!("{path}.start_factor"), format!("must be in (0, 1], got {start_factor}")));
                 }
-                check_range(path, "end_factor", *end_factor, 0.0, 1.0)?;
-                check_range(path, "total_iters", *total_iters as f64, 1.0, 1e6)
+                pr.check(check_range(path, "end_factor", *end_factor, 0.0, 1.0));
+                pr.check(check_range(path, "total_iters", *total_iters as f64, 1.0, 1e6));
+                pr.finish()
             }
             ScheduleSpec::Sequential { schedulers, milestones } => {
                 if schedulers.is_empty() {
@@ -143,13 +149,15 @@ impl ScheduleSpec {
                 if milestones.windows(2).any(|w| w[0] >= w[1]) || milestones.first() == Some(&0) {
                     return Err(SpecError::new(format!("{path}.milestones"), "must be positive and strictly increasing"));
                 }
+                let mut pr = Problems::new();
                 for (i, s) in schedulers.iter().enumerate() {
                     if matches!(s, ScheduleSpec::Sequential { .. }) {
-                        return Err(SpecError::new(format!("{path}.schedulers[{i}]"), "cannot itself be sequential"));
+                        pr.push(SpecError::new(format!("{path}.schedulers[{i}]"), "cannot itself be sequential"));
+                    } else {
+                        pr.check(s.validate(&format!("{path}.schedulers[{i}]")));
                     }
-                    s.validate(&format!("{path}.schedulers[{i}]"))?;
                 }
-                Ok(())
+                pr.finish()
             }
         }
     }

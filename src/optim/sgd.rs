@@ -2,7 +2,7 @@
 
 use super::transforms::*;
 use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// `torch.optim.SGD`: `b ← μb + (1−τ)(g + wd·x)` (first step `b = g`), `x ← x − lr·b`
@@ -32,13 +32,15 @@ impl OptimizerConfig for Sgd {
         let (c, n) = (self, rows * cols);
         let _ = (n, depth);
         Ok({
-            check_lr(path, c.lr)?;
-            check_range(path, "momentum", c.momentum, 0.0, 1.0)?;
-            check_range(path, "dampening", c.dampening, 0.0, 1.0)?;
-            check_weight_decay(path, c.weight_decay)?;
+            let mut pr = Problems::new();
+            pr.check(check_lr(path, c.lr));
+            pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
+            pr.check(check_range(path, "dampening", c.dampening, 0.0, 1.0));
+            pr.check(check_weight_decay(path, c.weight_decay));
             if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
-                return Err(SpecError::new(format!("{path}.nesterov"), "Nesterov momentum needs momentum > 0 and dampening = 0"));
+                pr.push(SpecError::new(format!("{path}.nesterov"), "Nesterov momentum needs momentum > 0 and dampening = 0"));
             }
+            pr.finish()?;
             Box::new(Chain::new(vec![
                 Box::new(AddDecayedWeights(c.weight_decay)),
                 Box::new(Momentum::new(c.momentum, c.dampening, c.nesterov)),

@@ -1,5 +1,5 @@
 use super::{data_rng, Problem};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use crate::linalg::{solve, symmetric_eigenvalues};
 use ndarray::Array2;
 use rand::seq::index::sample;
@@ -39,15 +39,17 @@ pub const MAX_SAMPLES: usize = 100_000;
 
 impl FiniteSumSpec {
     pub fn build(&self, path: &str, seed: u64) -> Result<FiniteSum, SpecError> {
-        check_range(path, "samples", self.samples as f64, 1.0, MAX_SAMPLES as f64)?;
-        check_range(path, "dim", self.dim as f64, 1.0, 256.0)?;
-        check_range(path, "noise", self.noise, 0.0, 1e3)?;
-        check_range(path, "kappa", self.kappa, 1.0, 1e6)?;
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "samples", self.samples as f64, 1.0, MAX_SAMPLES as f64));
+        pr.check(check_range(path, "dim", self.dim as f64, 1.0, 256.0));
+        pr.check(check_range(path, "noise", self.noise, 0.0, 1e3));
+        pr.check(check_range(path, "kappa", self.kappa, 1.0, 1e6));
+        if self.batch < 1 || self.batch > self.samples {
+            pr.push(SpecError::new(format!("{path}.batch"), format!("must be in [1, samples = {}], got {}", self.samples, self.batch)));
+        }
+        pr.finish()?;
         if self.samples * self.dim > 4_000_000 {
             return Err(SpecError::new(path, "samples × dim may be at most 4,000,000"));
-        }
-        if self.batch < 1 || self.batch > self.samples {
-            return Err(SpecError::new(format!("{path}.batch"), format!("must be in [1, samples = {}], got {}", self.samples, self.batch)));
         }
         let (n, d) = (self.samples, self.dim);
         let mut rng = data_rng(seed);

@@ -1,7 +1,7 @@
 //! 2-D landscapes of the lecture's "why SGD struggles" slides.
 
 use super::Problem;
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use ndarray::{arr2, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -159,11 +159,13 @@ impl Default for FlatSharpSpec {
 
 impl FlatSharpSpec {
     pub fn build(&self, path: &str) -> Result<FlatSharp, SpecError> {
-        check_range(path, "sharp_depth", self.sharp_depth, 0.0, 100.0)?;
-        check_range(path, "sharp_width", self.sharp_width, 0.01, 10.0)?;
-        check_range(path, "flat_depth", self.flat_depth, 0.0, 100.0)?;
-        check_range(path, "flat_width", self.flat_width, 0.01, 10.0)?;
-        check_range(path, "bowl", self.bowl, 0.0, 10.0)?;
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "sharp_depth", self.sharp_depth, 0.0, 100.0));
+        pr.check(check_range(path, "sharp_width", self.sharp_width, 0.01, 10.0));
+        pr.check(check_range(path, "flat_depth", self.flat_depth, 0.0, 100.0));
+        pr.check(check_range(path, "flat_width", self.flat_width, 0.01, 10.0));
+        pr.check(check_range(path, "bowl", self.bowl, 0.0, 10.0));
+        pr.finish()?;
         Ok(FlatSharp { sharp: (self.sharp_depth, self.sharp_width), flat: (self.flat_depth, self.flat_width), bowl: self.bowl })
     }
 }

@@ -1,5 +1,5 @@
 use super::{data_rng, Problem, MAX_HESSIAN_PARAMS, MAX_PARAMS};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use crate::linalg::dense::matmul_into;
 use ndarray::{Array2, ArrayView2};
 use rand_distr::{Distribution, StandardNormal};
@@ -123,8 +123,11 @@ pub const LOSS_SCALE_RANGE: (f64, f64) = (1e-8, 1e8);
 
 impl MatrixSpec {
     pub fn build(&self, path: &str) -> Result<MatrixLeastSquares, SpecError> {
-        let x = matrix_from_rows(&format!("{path}.x"), &self.x)?;
-        let y = matrix_from_rows(&format!("{path}.y"), &self.y)?;
+        let mut pr = Problems::new();
+        let x = pr.take(matrix_from_rows(&format!("{path}.x"), &self.x));
+        let y = pr.take(matrix_from_rows(&format!("{path}.y"), &self.y));
+        pr.check(check_range(path, "loss_scale", self.loss_scale, LOSS_SCALE_RANGE.0, LOSS_SCALE_RANGE.1));
+        let (x, y) = pr.finish_with(x.zip(y))?;
         if x.ncols() != y.ncols() {
             return Err(SpecError::new(
                 format!("{path}.y"),
@@ -134,7 +137,6 @@ impl MatrixSpec {
         if x.nrows() * y.nrows() > MAX_PARAMS || x.len() + y.len() > 4 * MAX_PARAMS {
             return Err(SpecError::new(path, format!("is too large: W may have at most {MAX_PARAMS} entries")));
         }
-        check_range(path, "loss_scale", self.loss_scale, LOSS_SCALE_RANGE.0, LOSS_SCALE_RANGE.1)?;
         Ok(MatrixLeastSquares::new(x, y).with_loss_scale(self.loss_scale))
     }
 }
@@ -162,12 +164,14 @@ impl Default for RandomMatrixSpec {
 
 impl RandomMatrixSpec {
     pub fn build(&self, path: &str, seed: u64) -> Result<MatrixLeastSquares, SpecError> {
-        check_range(path, "rows", self.rows as f64, 1.0, 256.0)?;
-        check_range(path, "features", self.features as f64, 1.0, 256.0)?;
-        check_range(path, "samples", self.samples as f64, 1.0, 4096.0)?;
-        check_range(path, "kappa", self.kappa, 1.0, 1e8)?;
-        check_range(path, "noise", self.noise, 0.0, 1e3)?;
-        check_range(path, "loss_scale", self.loss_scale, LOSS_SCALE_RANGE.0, LOSS_SCALE_RANGE.1)?;
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "rows", self.rows as f64, 1.0, 256.0));
+        pr.check(check_range(path, "features", self.features as f64, 1.0, 256.0));
+        pr.check(check_range(path, "samples", self.samples as f64, 1.0, 4096.0));
+        pr.check(check_range(path, "kappa", self.kappa, 1.0, 1e8));
+        pr.check(check_range(path, "noise", self.noise, 0.0, 1e3));
+        pr.check(check_range(path, "loss_scale", self.loss_scale, LOSS_SCALE_RANGE.0, LOSS_SCALE_RANGE.1));
+        pr.finish()?;
         let mut rng = data_rng(seed);
         let (r, f, n) = (self.rows, self.features, self.samples);
         let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };

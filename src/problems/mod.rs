@@ -18,7 +18,7 @@ pub use matrix::{MatrixSpec, RandomMatrixSpec};
 pub use quadratic::Quadratic;
 pub use quadratic::{ConditionedSpec, QuadraticSpec};
 
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -205,8 +205,10 @@ impl ProblemSpec {
             ProblemSpec::Quadratic(s) => Box::new(s.build(p)?),
             ProblemSpec::ConditionedQuadratic(s) => Box::new(s.build(p)?),
             ProblemSpec::Rosenbrock(s) => {
-                check_range(p, "a", s.a, -1e3, 1e3)?;
-                check_range(p, "b", s.b, 0.0, 1e4)?;
+                let mut pr = Problems::new();
+                pr.check(check_range(p, "a", s.a, -1e3, 1e3));
+                pr.check(check_range(p, "b", s.b, 0.0, 1e4));
+                pr.finish()?;
                 Box::new(Rosenbrock { a: s.a, b: s.b })
             }
             ProblemSpec::Saddle(_) => Box::new(Saddle),

@@ -1,5 +1,5 @@
 use super::{Problem, MAX_HESSIAN_PARAMS};
-use crate::checks::{check_range, SpecError};
+use crate::checks::{check_range, Problems, SpecError};
 use crate::linalg::{solve, symmetric_eigenvalues, to_na};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
@@ -136,9 +136,11 @@ impl Default for ConditionedSpec {
 
 impl ConditionedSpec {
     pub fn build(&self, path: &str) -> Result<Quadratic, SpecError> {
-        check_range(path, "kappa", self.kappa, 1.0, 1e6)?;
-        check_range(path, "angle", self.angle, -360.0, 360.0)?;
-        check_range(path, "l_max", self.l_max, 1e-6, 1e6)?;
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "kappa", self.kappa, 1.0, 1e6));
+        pr.check(check_range(path, "angle", self.angle, -360.0, 360.0));
+        pr.check(check_range(path, "l_max", self.l_max, 1e-6, 1e6));
+        pr.finish()?;
         let (s, c) = self.angle.to_radians().sin_cos();
         let (l1, l2) = (self.l_max, self.l_max / self.kappa);
         let a = ndarray::arr2(&[[c * c * l1 + s * s * l2, c * s * (l1 - l2)], [c * s * (l1 - l2), s * s * l1 + c * c * l2]]);

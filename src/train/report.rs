@@ -26,7 +26,7 @@ pub fn parse_specs(text: &str) -> Result<Vec<TrainSpec>, SpecError> {
     let specs = if text.trim_start().starts_with('[') { parse_json(text)? } else { vec![parse_json::<TrainSpec>(text)?] };
     let list = specs.len() > 1;
     for (i, s) in specs.iter().enumerate() {
-        s.validate().map_err(|e| if list { SpecError::new(format!("[{i}].{}", e.path), e.message) } else { e })?;
+        s.validate().map_err(|e| if list { e.map_paths(|p| format!("[{i}].{p}")) } else { e })?;
     }
     Ok(specs)
 }

@@ -36,6 +36,7 @@
 
 use super::csv::MAX_CLASSES;
 use super::mlp::{Activation, Init, Loss};
+use crate::checks::Problems;
 use crate::optim::config::{Adam, Decoupled};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
@@ -217,35 +218,42 @@ impl TrainSpec {
         }
     }
 
-    /// Checks everything that does not need the data (the optimizer is checked when the trainer builds it).
+    /// Checks everything that does not need the data, and reports every problem found at once. The optimizer's
+    /// fields are checked here too (built for one parameter); the trainer builds it again for the network.
     pub fn validate(&self) -> Result<(), SpecError> {
-        if self.label.chars().count() > MAX_LABEL {
-            return Err(SpecError::new("label", format!("must be at most {MAX_LABEL} characters")));
+        let mut pr = Problems::new();
+        let len = self.label.chars().count();
+        if len > MAX_LABEL {
+            pr.push(SpecError::new("label", format!("must be at most {MAX_LABEL} characters, got {len}")));
         }
-        self.data.validate()?;
+        pr.check(self.data.validate());
         let m = &self.model;
         if m.hidden.len() > MAX_HIDDEN_LAYERS {
-            return Err(SpecError::new("model.hidden", format!("at most {MAX_HIDDEN_LAYERS} hidden layers, got {}", m.hidden.len())));
-        }
-        for (i, &w) in m.hidden.iter().enumerate() {
-            check_range("model", &format!("hidden[{i}]"), w as f64, 1.0, MAX_WIDTH as f64)?;
+            pr.push(SpecError::new("model.hidden", format!("at most {MAX_HIDDEN_LAYERS} hidden layers, got {}", m.hidden.len())));
+        } else {
+            for (i, &w) in m.hidden.iter().enumerate() {
+                pr.check(check_range("model", &format!("hidden[{i}]"), w as f64, 1.0, MAX_WIDTH as f64));
+            }
         }
         if let Some(p) = &m.init_params {
             if p.len() > MAX_INIT_PARAMS {
-                return Err(SpecError::new("init_params", format!("at most {MAX_INIT_PARAMS} numbers, got {}", p.len())));
-            }
-            if let Some(i) = p.iter().position(|v| !v.is_finite() || v.abs() > MAX_INIT_ABS) {
-                return Err(SpecError::new(
+                pr.push(SpecError::new("init_params", format!("at most {MAX_INIT_PARAMS} numbers, got {}", p.len())));
+            } else if let Some(i) = p.iter().position(|v| !v.is_finite() || v.abs() > MAX_INIT_ABS) {
+                pr.push(SpecError::new(
                     format!("init_params[{i}]"),
-                    format!("must be a finite number with |v| ≤ {MAX_INIT_ABS:e}, got {}", p[i]),
+                    format!("must be a finite number with |v| ≤ {MAX_INIT_ABS:e}, got {}", crate::checks::shown(p[i])),
                 ));
             }
         }
-        self.schedule.validate("schedule")?;
-        check_range("", "batch_size", self.batch_size as f64, 1.0, MAX_POINTS as f64).map_err(strip_dot)?;
-        check_range("", "steps", self.steps as f64, 0.0, MAX_TRAIN_STEPS as f64).map_err(strip_dot)?;
-        check_range("", "eval_every", self.eval_every as f64, 1.0, MAX_TRAIN_STEPS as f64).map_err(strip_dot)?;
-        Ok(())
+        pr.check(self.optimizer.build((1, 1), "optimizer").map(|_| ()));
+        if super::groups::uses_muon(&self.optimizer) {
+            pr.check(OptimizerSpec::Adamw(self.adamw.clone()).build((1, 1), "adamw").map(|_| ()));
+        }
+        pr.check(self.schedule.validate("schedule"));
+        pr.check(check_range("", "batch_size", self.batch_size as f64, 1.0, MAX_POINTS as f64).map_err(strip_dot));
+        pr.check(check_range("", "steps", self.steps as f64, 0.0, MAX_TRAIN_STEPS as f64).map_err(strip_dot));
+        pr.check(check_range("", "eval_every", self.eval_every as f64, 1.0, MAX_TRAIN_STEPS as f64).map_err(strip_dot));
+        pr.finish()
     }
 }
 
@@ -257,24 +265,29 @@ fn strip_dot(mut e: SpecError) -> SpecError {
 impl DataSpec {
     pub fn validate(&self) -> Result<(), SpecError> {
         let p = "data";
-        check_range(p, "noise", self.noise, 0.0, 10.0)?;
-        check_range(p, "label_noise", self.label_noise, 0.0, 1.0)?;
-        check_range(p, "train_fraction", self.train_fraction, 0.01, 1.0)?;
+        let mut pr = Problems::new();
+        pr.check(check_range(p, "noise", self.noise, 0.0, 10.0));
+        pr.check(check_range(p, "label_noise", self.label_noise, 0.0, 1.0));
+        pr.check(check_range(p, "train_fraction", self.train_fraction, 0.01, 1.0));
         match (self.kind, &self.csv) {
-            (DataKind::Csv, None) => return Err(SpecError::new("data.csv", "is required when kind is \"csv\"")),
+            (DataKind::Csv, None) => pr.push(SpecError::new("data.csv", "is required when kind is \"csv\"")),
             (DataKind::Csv, Some(_)) => {}
-            (_, Some(_)) => return Err(SpecError::new("data.csv", "is only read when kind is \"csv\"; remove it or set kind to \"csv\"")),
+            (_, Some(_)) => pr.push(SpecError::new("data.csv", "is only read when kind is \"csv\"; remove it or set kind to \"csv\"")),
             (DataKind::Digits, None) => {}
-            (_, None) => check_range(p, "n", self.n as f64, 4.0, MAX_POINTS as f64)?,
+            (_, None) => {
+                pr.check(check_range(p, "n", self.n as f64, 4.0, MAX_POINTS as f64));
+            }
         }
         match self.kind {
-            DataKind::Spirals | DataKind::Blobs => check_range(p, "classes", self.classes as f64, 2.0, MAX_CLASSES as f64)?,
+            DataKind::Spirals | DataKind::Blobs => {
+                pr.check(check_range(p, "classes", self.classes as f64, 2.0, MAX_CLASSES as f64));
+            }
             DataKind::Moons | DataKind::Circles | DataKind::Xor if self.classes != 2 => {
-                return Err(SpecError::new("data.classes", format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_lowercase()))
+                pr.push(SpecError::new("data.classes", format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_lowercase()))
             }
             _ => {}
         }
-        Ok(())
+        pr.finish()
     }
 }
 

@@ -20,7 +20,29 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    // A panic goes to the console with its cause (console_error_panic_hook) and to the page as the event
+    // `optlab:panic`, whose handler (www/app.js) stops drawing and shows a banner with "Reload this state".
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        report_panic(&info.to_string());
+    }));
+}
+
+/// Dispatches `optlab:panic` on the window with the panic's message as `detail` (a string).
+fn report_panic(message: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&JsValue::from_str(message));
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("optlab:panic", &init) {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+/// Panics on purpose, for the end-to-end test of the panic banner (tests/e2e/hostile.test.mjs). Only script
+/// running in the page can call it: no URL key, control or message reaches it.
+#[wasm_bindgen]
+pub fn debug_panic(message: &str) {
+    panic!("debug_panic: {message}");
 }
 
 fn to_js<T: Serialize>(v: &T) -> JsValue {

@@ -98,7 +98,8 @@ pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
     }
     let newton = s.specs.iter().any(|sp| crate::train::groups::newton_of(&sp.optimizer).is_some());
     let trainers = crate::train::compare(&s.specs).map_err(|e| {
-        let e = if s.specs.len() == 1 { format!("{}: {}", e.path.trim_start_matches("[0]."), e.message) } else { e.to_string() };
+        let e = if s.specs.len() == 1 { e.map_paths(|p| p.trim_start_matches("[0].").to_string()) } else { e };
+        let e = e.lines().join("; ");
         Message::error(format!("cannot train this setting: {e}"))
     })?;
     if newton {
