@@ -239,9 +239,9 @@ fn hostile_link_values_get_their_exact_message_and_keep_every_other_value() {
         ("momentum", "x0", "1,<script>", &["warn: start x₀ (click the map): “1,<script>” is not two finite numbers “x,y” in [-5, 5]; using the default -1.5,1"]),
         ("momentum", "x0", "1e999,0", &["warn: start x₀ (click the map): “1e999,0” is not two finite numbers “x,y” in [-5, 5]; using the default -1.5,1"]),
         ("race", "problem", "<img src=x onerror=alert(1)>", &["warn: landscape: “<img src=x onerror=alert(1)>” is not one of conditioned_quadratic, rosenbrock, saddle, plateau, flat_sharp; using the default conditioned_quadratic"]),
-        ("training", "optimizer", "constructor", &["warn: optimizer (run A): “constructor” is not one of sgd, momentum, adam, adamw, rmsprop, adagrad, sam, lookahead, muon, lion, newton; using the default adam"]),
+        ("training", "optimizer", "constructor", &["warn: optimizer (run A): “constructor” is not one of sgd, momentum, adagrad, rmsprop, adam, adamw, lookahead, sam, muon, lion, newton; using the default adam"]),
         ("training", "layers", "99", &["warn: hidden layers: 99 is outside [1, 4]; using 4"]),
-        ("training", "optimizer", "<script>alert(1)</script>", &["warn: optimizer (run A): “<script>alert(1)</script>” is not one of sgd, momentum, adam, adamw, rmsprop, adagrad, sam, lookahead, muon, lion, newton; using the default adam"]),
+        ("training", "optimizer", "<script>alert(1)</script>", &["warn: optimizer (run A): “<script>alert(1)</script>” is not one of sgd, momentum, adagrad, rmsprop, adam, adamw, lookahead, sam, muon, lion, newton; using the default adam"]),
     ];
     let rows: Vec<_> = rows
         .into_iter()

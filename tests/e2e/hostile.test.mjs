@@ -63,7 +63,7 @@ const LINKS = [
   { q: `?chapter=training&optimizer=constructor&layers=99&steps=123`, keep: { steps: "123", layers: "4" },
     want: [
       "hidden layers: 99 is outside [1, 4]; using 4",
-      "optimizer (run A): “constructor” is not one of sgd, momentum, adam, adamw, rmsprop, adagrad, sam, lookahead, muon, lion, newton; using the default adam",
+      "optimizer (run A): “constructor” is not one of sgd, momentum, adagrad, rmsprop, adam, adamw, lookahead, sam, muon, lion, newton; using the default adam",
     ] },
 ];
 
