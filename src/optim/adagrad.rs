@@ -30,23 +30,21 @@ impl OptimizerConfig for Adagrad {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        let (c, n) = (self, rows * cols);
-        let _ = (n, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_lr(path, c.lr));
-            pr.check(check_range(path, "lr_decay", c.lr_decay, 0.0, 1e3));
-            pr.check(check_weight_decay(path, c.weight_decay));
-            pr.check(check_range(path, "initial_accumulator_value", c.initial_accumulator_value, 0.0, 1e6));
-            pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
-            pr.finish()?;
-            Box::new(Chain::new(vec![
-                Box::new(AddDecayedWeights(c.weight_decay)),
-                Box::new(ScaleByAdagrad::new(n, c.initial_accumulator_value, c.eps)),
-                Box::new(ScaleByLearningRate::new(c.lr_decay)),
-            ]))
-        })
+    fn build(&self, (rows, cols): (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let n = rows * cols;
+        let mut pr = Problems::new();
+        pr.check(check_lr(path, c.lr));
+        pr.check(check_range(path, "lr_decay", c.lr_decay, 0.0, 1e3));
+        pr.check(check_weight_decay(path, c.weight_decay));
+        pr.check(check_range(path, "initial_accumulator_value", c.initial_accumulator_value, 0.0, 1e6));
+        pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
+        pr.finish()?;
+        Ok(Box::new(Chain::new(vec![
+            Box::new(AddDecayedWeights(c.weight_decay)),
+            Box::new(ScaleByAdagrad::new(n, c.initial_accumulator_value, c.eps)),
+            Box::new(ScaleByLearningRate::new(c.lr_decay)),
+        ])))
     }
 }
 

@@ -62,13 +62,11 @@ impl OptimizerConfig for Adam<Coupled> {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        let (c, n) = (self, rows * cols);
-        let _ = (n, depth);
-        Ok({
-            let adam = c.validated_scaling(n, path)?;
-            Box::new(Chain::new(vec![Box::new(AddDecayedWeights(c.weight_decay)), adam, Box::new(ScaleByLearningRate::new(0.0))]))
-        })
+    fn build(&self, (rows, cols): (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let n = rows * cols;
+        let adam = c.validated_scaling(n, path)?;
+        Ok(Box::new(Chain::new(vec![Box::new(AddDecayedWeights(c.weight_decay)), adam, Box::new(ScaleByLearningRate::new(0.0))])))
     }
 }
 
@@ -77,13 +75,11 @@ impl OptimizerConfig for Adam<Decoupled> {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        let (c, n) = (self, rows * cols);
-        let _ = (n, depth);
-        Ok({
-            let adam = c.validated_scaling(n, path)?;
-            Box::new(Chain::new(vec![adam, Box::new(AddDecayedWeights(c.weight_decay)), Box::new(ScaleByLearningRate::new(0.0))]))
-        })
+    fn build(&self, (rows, cols): (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let n = rows * cols;
+        let adam = c.validated_scaling(n, path)?;
+        Ok(Box::new(Chain::new(vec![adam, Box::new(AddDecayedWeights(c.weight_decay)), Box::new(ScaleByLearningRate::new(0.0))])))
     }
 }
 

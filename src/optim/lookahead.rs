@@ -85,15 +85,12 @@ impl OptimizerConfig for LookaheadSpec {
 
     fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
         let c = self;
-        let _ = (rows, cols, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_range(path, "k", c.k as f64, 1.0, 1000.0));
-            pr.check(check_range(path, "alpha", c.alpha, 0.0, 1.0));
-            let inner = pr.take(c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1));
-            let inner = pr.finish_with(inner)?;
-            Box::new(Lookahead::new(c.k, c.alpha, inner))
-        })
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "k", c.k as f64, 1.0, 1000.0));
+        pr.check(check_range(path, "alpha", c.alpha, 0.0, 1.0));
+        let inner = pr.take(c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1));
+        let inner = pr.finish_with(inner)?;
+        Ok(Box::new(Lookahead::new(c.k, c.alpha, inner)))
     }
 
     /// The inner optimizer's step plus the slow weights' update (every `k` steps).

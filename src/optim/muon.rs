@@ -60,30 +60,28 @@ impl OptimizerConfig for Muon {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        let (c, n) = (self, rows * cols);
-        let _ = (n, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_lr(path, c.lr));
-            pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
-            pr.check(check_range(path, "ns_steps", c.ns_steps as f64, 0.0, MAX_NS_STEPS as f64));
-            pr.check(check_weight_decay(path, c.weight_decay));
-            pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
-            pr.finish()?;
-            let scale = match c.scale {
-                MuonScale::None => 1.0,
-                MuonScale::Shape => (1f64).max(rows as f64 / cols as f64).sqrt(),
-                MuonScale::MatchRmsAdamw => 0.2 * (rows.max(cols) as f64).sqrt(),
-            };
-            Box::new(Chain::new(vec![
-                Box::new(MuonMomentum::new(n, c.momentum, c.nesterov, c.momentum_form)),
-                Box::new(Orthogonalize { rows, cols, variant: c.ns, steps: c.ns_steps, eps: c.eps }),
-                Box::new(Scale(scale)),
-                Box::new(AddDecayedWeights(c.weight_decay)),
-                Box::new(ScaleByLearningRate::new(0.0)),
-            ]))
-        })
+    fn build(&self, (rows, cols): (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let n = rows * cols;
+        let mut pr = Problems::new();
+        pr.check(check_lr(path, c.lr));
+        pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
+        pr.check(check_range(path, "ns_steps", c.ns_steps as f64, 0.0, MAX_NS_STEPS as f64));
+        pr.check(check_weight_decay(path, c.weight_decay));
+        pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
+        pr.finish()?;
+        let scale = match c.scale {
+            MuonScale::None => 1.0,
+            MuonScale::Shape => (1f64).max(rows as f64 / cols as f64).sqrt(),
+            MuonScale::MatchRmsAdamw => 0.2 * (rows.max(cols) as f64).sqrt(),
+        };
+        Ok(Box::new(Chain::new(vec![
+            Box::new(MuonMomentum::new(n, c.momentum, c.nesterov, c.momentum_form)),
+            Box::new(Orthogonalize { rows, cols, variant: c.ns, steps: c.ns_steps, eps: c.eps }),
+            Box::new(Scale(scale)),
+            Box::new(AddDecayedWeights(c.weight_decay)),
+            Box::new(ScaleByLearningRate::new(0.0)),
+        ])))
     }
 
     /// Newton–Schulz on the `m × M` matrix (m the shorter side): per iteration `A = XXᵀ` (m²M), `B = bA + cA²`

@@ -143,16 +143,13 @@ impl OptimizerConfig for NewtonSpec {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+    fn build(&self, _shape: (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
         let c = self;
-        let _ = (rows, cols, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_range(path, "lr", c.lr, 0.0, 10.0));
-            pr.check(check_range(path, "damping", c.damping, 0.0, 1e6));
-            pr.finish()?;
-            Box::new(Newton::new(c.damping))
-        })
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "lr", c.lr, 0.0, 10.0));
+        pr.check(check_range(path, "damping", c.damping, 0.0, 1e6));
+        pr.finish()?;
+        Ok(Box::new(Newton::new(c.damping)))
     }
 
     /// One Hessian, an LU solve (⅔N³) and, when damped, the symmetric eigenvalues (about 4/3·N³ for the

@@ -31,24 +31,22 @@ impl OptimizerConfig for Rmsprop {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        let (c, n) = (self, rows * cols);
-        let _ = (n, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_lr(path, c.lr));
-            pr.check(check_range(path, "alpha", c.alpha, 0.0, 1.0));
-            pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
-            pr.check(check_weight_decay(path, c.weight_decay));
-            pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
-            pr.finish()?;
-            Box::new(Chain::new(vec![
-                Box::new(AddDecayedWeights(c.weight_decay)),
-                Box::new(ScaleByRms::new(n, c.alpha, c.eps, c.centered)),
-                Box::new(Momentum::new(c.momentum, 0.0, false)),
-                Box::new(ScaleByLearningRate::new(0.0)),
-            ]))
-        })
+    fn build(&self, (rows, cols): (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let n = rows * cols;
+        let mut pr = Problems::new();
+        pr.check(check_lr(path, c.lr));
+        pr.check(check_range(path, "alpha", c.alpha, 0.0, 1.0));
+        pr.check(check_range(path, "eps", c.eps, 0.0, 1.0));
+        pr.check(check_weight_decay(path, c.weight_decay));
+        pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
+        pr.finish()?;
+        Ok(Box::new(Chain::new(vec![
+            Box::new(AddDecayedWeights(c.weight_decay)),
+            Box::new(ScaleByRms::new(n, c.alpha, c.eps, c.centered)),
+            Box::new(Momentum::new(c.momentum, 0.0, false)),
+            Box::new(ScaleByLearningRate::new(0.0)),
+        ])))
     }
 }
 

@@ -140,17 +140,14 @@ impl OptimizerConfig for SamSpec {
 
     fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
         let c = self;
-        let _ = (rows, cols, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_range(path, "rho", c.rho, 0.0, 1e3));
-            if c.p.is_nan() || c.p <= 1.0 {
-                pr.push(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
-            }
-            let inner = pr.take(c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1));
-            let inner = pr.finish_with(inner)?;
-            Box::new(Sam::new(c.rho, c.p, c.adaptive, inner))
-        })
+        let mut pr = Problems::new();
+        pr.check(check_range(path, "rho", c.rho, 0.0, 1e3));
+        if c.p.is_nan() || c.p <= 1.0 {
+            pr.push(SpecError::new(format!("{path}.p"), format!("must be > 1 or \"inf\", got {}", c.p)));
+        }
+        let inner = pr.take(c.inner.build_at((rows, cols), &format!("{path}.inner"), depth + 1));
+        let inner = pr.finish_with(inner)?;
+        Ok(Box::new(Sam::new(c.rho, c.p, c.adaptive, inner)))
     }
 
     /// The inner optimizer's step at the perturbed point plus the gradient at the point itself.

@@ -28,25 +28,22 @@ impl OptimizerConfig for Sgd {
         self.lr
     }
 
-    fn build(&self, (rows, cols): (usize, usize), path: &str, depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
-        let (c, n) = (self, rows * cols);
-        let _ = (n, depth);
-        Ok({
-            let mut pr = Problems::new();
-            pr.check(check_lr(path, c.lr));
-            pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
-            pr.check(check_range(path, "dampening", c.dampening, 0.0, 1.0));
-            pr.check(check_weight_decay(path, c.weight_decay));
-            if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
-                pr.push(SpecError::new(format!("{path}.nesterov"), "Nesterov momentum needs momentum > 0 and dampening = 0"));
-            }
-            pr.finish()?;
-            Box::new(Chain::new(vec![
-                Box::new(AddDecayedWeights(c.weight_decay)),
-                Box::new(Momentum::new(c.momentum, c.dampening, c.nesterov)),
-                Box::new(ScaleByLearningRate::new(0.0)),
-            ]))
-        })
+    fn build(&self, _shape: (usize, usize), path: &str, _depth: usize) -> Result<Box<dyn Optimizer>, SpecError> {
+        let c = self;
+        let mut pr = Problems::new();
+        pr.check(check_lr(path, c.lr));
+        pr.check(check_range(path, "momentum", c.momentum, 0.0, 1.0));
+        pr.check(check_range(path, "dampening", c.dampening, 0.0, 1.0));
+        pr.check(check_weight_decay(path, c.weight_decay));
+        if c.nesterov && (c.momentum <= 0.0 || c.dampening != 0.0) {
+            pr.push(SpecError::new(format!("{path}.nesterov"), "Nesterov momentum needs momentum > 0 and dampening = 0"));
+        }
+        pr.finish()?;
+        Ok(Box::new(Chain::new(vec![
+            Box::new(AddDecayedWeights(c.weight_decay)),
+            Box::new(Momentum::new(c.momentum, c.dampening, c.nesterov)),
+            Box::new(ScaleByLearningRate::new(0.0)),
+        ])))
     }
 }
 
