@@ -503,7 +503,7 @@ if (results.memory) {
   const m = results.memory;
   const mm = (x) => `JS heap ${f2(x.js_heap_mb)} MB, wasm ${f2(x.wasm_mb)} MB (${f2(x.live_mb)} MB live)`;
   console.log(`## Memory (soak: ${m.changes} random control changes over the chapters after a warm-up of ${m.warmup}, seed ${m.seed}, ${f1(m.seconds)} s)`);
-  console.log(`at boot: ${mm(m.boot)}; at rest after the warm-up (first chapter, Reset): ${mm(m.start)}; at rest at the end: ${mm(m.end)}`);
+  console.log(`at boot: ${mm(m.boot)}; at rest after the warm-up (every chapter at its defaults): ${mm(m.start)}; at rest at the end: ${mm(m.end)}`);
   console.log("every tenth: " + m.series.map((x) => `${x.changes}: wasm ${f2(x.wasm_mb)} MB, live ${f2(x.live_mb)} (peak ${f2(x.peak_mb)}), JS ${f2(x.js_heap_mb)}`).join("; "));
   console.log(`end vs start: JS heap ${(100 * m.js_growth).toFixed(1)} %, wasm memory ${(100 * m.wasm_growth).toFixed(1)} %, wasm bytes live at rest ${(100 * m.live_growth).toFixed(1)} % (budget ±${100 * B.memory_growth} %); most wasm bytes live at once ${f2(m.peak_mb)} MB\n`);
 }
