@@ -334,16 +334,19 @@ function readScale(v) {
 function pixelRatio() { return Math.min(4, (window.devicePixelRatio || 1) * app.scale); }
 
 // KaTeX's output by TeX string, cloned on reuse: a slider moved back and forth, or a chapter opened again,
-// shows strings already typeset (typesetting costs ~1 ms a formula, a clone a few µs).
+// shows strings already typeset (typesetting costs ~1 ms a formula, a clone a few µs). At most 500 strings,
+// the least recently used dropped first (a Map keeps insertion order), so the heap levels off instead of
+// swinging with a full clear.
 const texCache = new Map();
 function typeset(tex) {
   let node = texCache.get(tex);
-  if (!node) {
+  if (node) texCache.delete(tex);
+  else {
     node = document.createElement("span");
     window.katex.render(tex, node, { throwOnError: false, trust: false, displayMode: false });
-    if (texCache.size >= 500) texCache.clear();
-    texCache.set(tex, node);
+    if (texCache.size >= 500) texCache.delete(texCache.keys().next().value);
   }
+  texCache.set(tex, node);
   return [...node.cloneNode(true).childNodes];
 }
 

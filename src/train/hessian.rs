@@ -33,7 +33,7 @@ fn derivatives(act: Activation, z: f64, a: f64) -> (f64, f64) {
         Activation::Gelu => {
             let u1 = GELU_C * (1.0 + 3.0 * GELU_K * z * z);
             let u2 = 6.0 * GELU_C * GELU_K * z;
-            let t = (GELU_C * (z + GELU_K * z * z * z)).tanh();
+            let t = super::mlp::tanh(GELU_C * (z + GELU_K * z * z * z));
             let s = 1.0 - t * t;
             (0.5 * (1.0 + t) + 0.5 * z * s * u1, s * u1 - z * t * s * u1 * u1 + 0.5 * z * s * u2)
         }
@@ -66,7 +66,7 @@ fn forward_backward(mlp: &Mlp, w: &[f64], x: &[f64], y: usize, scale: f64) -> Ro
         let al = if l < last {
             zl.iter()
                 .map(|&v| match mlp.activation {
-                    Activation::Tanh => v.tanh(),
+                    Activation::Tanh => super::mlp::tanh(v),
                     Activation::Relu => v.max(0.0),
                     Activation::Gelu => gelu(v),
                 })

@@ -3,8 +3,12 @@
 //! (`<canvas id="cv-CHAPTER-CANVAS">`, sized by the shell in device pixels) and maps clicks back to data
 //! coordinates. Dense fields are rendered into a pixel buffer and shown with one `putImageData`.
 
+mod alloc;
 mod fast_canvas;
 mod measure;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
 
 use crate::app::{self, Chart, Field};
 use crate::plot::field::{grid_rgba, landscape_rgba};
@@ -280,12 +284,19 @@ impl Session {
             });
         };
         let t0 = now();
+        if draw {
+            // the last scene is replaced below: freed first, so the old and the new scene are never both live
+            self.last = None;
+        }
         let (st, mut msgs) = app::controls::normalize(&c.controls(), &raw_state(&raw));
         let mut progress = None;
         let mut scene = if c.is_live() {
             let key = app::live_key(c, &st);
             let fresh = !matches!(&self.live, Some((ch, k, _)) if ch == chapter && *k == key);
             if fresh {
+                // the old run goes before the new one is built, so the two are never in memory at once (wasm
+                // memory only grows, to the most ever live)
+                self.live = None;
                 self.live = match c.start_live(&st) {
                     Ok(run) => Some((chapter.to_string(), key, run)),
                     Err(m) => {
@@ -473,4 +484,15 @@ pub fn bench_kernel_ms(kind: &str, n: usize, reps: usize) -> f64 {
 #[wasm_bindgen]
 pub fn wasm_memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
+/// The allocator's counters, `[bytes live, most bytes live at once since the last reset, allocations so
+/// far]` (see `web/alloc.rs`); with `reset_peak` the peak restarts from what is live now. For the bench.
+#[wasm_bindgen]
+pub fn wasm_heap_stats(reset_peak: bool) -> Vec<f64> {
+    let s = alloc::stats();
+    if reset_peak {
+        alloc::reset_peak();
+    }
+    s.to_vec()
 }
