@@ -3,7 +3,9 @@
 //!
 //! Per kernel (Newton–Schulz, then the SVD): calibrate a batch of calls that lasts at least
 //! [`SAMPLE_MS`] (the browser's clock is coarsened to 0.1 ms or so, so one call of a 16×16 kernel cannot
-//! be timed alone), then take [`SAMPLES`] samples of that batch; the figure is the median per call.
+//! be timed alone), then take [`SAMPLES`] samples of that batch; the figure is the median per call. When the
+//! median sample is under half of [`SAMPLE_MS`] (a calibration cut short by a pause of the machine), the batch
+//! is doubled and sampled again, up to a cap of counted operations per sample.
 
 use crate::app::timed::{ns_flops, svd_flops, Measured, Request};
 use crate::linalg::timing::{input_shape, msign_once};
@@ -36,10 +38,15 @@ impl Kernel {
     fn done(&self) -> bool {
         self.samples.len() >= SAMPLES
     }
-    fn median(&self) -> f64 {
+    /// Median milliseconds of one sample (a batch of `calls` calls).
+    fn raw_median(&self) -> f64 {
         let mut s = self.samples.clone();
         s.sort_by(f64::total_cmp);
-        s.get(s.len() / 2).map_or(f64::NAN, |v| v / self.calls as f64)
+        s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
+    }
+    /// Median milliseconds per call.
+    fn median(&self) -> f64 {
+        self.raw_median() / self.calls as f64
     }
 }
 
@@ -101,6 +108,12 @@ impl Timer {
                 }
             } else {
                 k.samples.push(took);
+                // a calibration cut short by a pause (another process, a garbage collection) leaves batches too
+                // short for the coarse clock, whose samples then read 0: double the batch and sample again
+                if k.done() && k.raw_median() < 0.5 * SAMPLE_MS && k.calls < k.max_calls {
+                    k.calls = (2 * k.calls).min(k.max_calls);
+                    k.samples.clear();
+                }
             }
             if now() - t0 >= budget_ms {
                 break;

@@ -27,6 +27,15 @@ async function newPage(opts = VIEW) {
 
 /** A live chapter (a training) starts at step 0: press Play, as a user would, and let the run finish, so
  * its charts have data and two pages of one state show the same finished run. */
+/** A readout text without its lines of times measured in this browser (the Muon chapter's msign costs): those
+ * differ from page to page by nature, everything else a link must reproduce exactly. */
+function reproducible(text) {
+  const xs = text.split(" | ");
+  const out = [];
+  for (let i = 0; i + 1 < xs.length; i += 2) if (!xs[i].includes("measured in this browser")) out.push(xs[i], xs[i + 1]);
+  return out.join(" | ");
+}
+
 async function prime(page) {
   if (!(await page.evaluate(() => !!window.optlab.chapter.live))) return;
   const finished = () => page.evaluate(() => { const p = document.querySelector("#progress"); return p.value >= p.max && p.max > 1; });
@@ -181,7 +190,7 @@ test("every chapter opens, draws, reacts to a slider, and its link reproduces th
         await open(again, "", url1.href);
         await prime(again);
         assert.deepEqual(await again.evaluate(() => ({ ...window.optlab.state })), state1, "same state");
-        assert.equal(await readoutText(again), ro1, "same readout");
+        assert.equal(reproducible(await readoutText(again)), reproducible(ro1), "same readout (times measured in the browser aside)");
         const after2 = await canvasInfo(again);
         assert.deepEqual(after2.map((c) => c.hash), after.map((c) => c.hash), "same pixels");
         const texts = (pg) => pg.$$eval("#messages .msg", (ps) => ps.map((p) => `${p.className}: ${p.textContent}`));

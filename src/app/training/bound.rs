@@ -50,8 +50,22 @@ fn letter(r: &Run) -> &'static str {
 pub fn chart(run: &TrainingRun) -> Chart {
     let mut series = Vec::new();
     let mut steps = Vec::new();
+    let mut waiting = Vec::new();
     for r in &run.runs {
-        let Some(b) = &r.bound else { continue };
+        let Some(b) = &r.bound else {
+            // until the training stops: the two losses of the latest evaluation, flat in ρ (no flatness yet)
+            let Some(m) = r.trainer.history().last() else { continue };
+            let (l, c) = (letter(r), RUN_COLORS[r.color]);
+            waiting.push(format!("{l} at step {}", m.step));
+            series.push(Series::line(format!("{l} L_S(θ) training"), c, BOUND_RHOS.iter().map(|&x| (x, m.train_loss)).collect()));
+            if let Some(t) = m.test_loss {
+                series.push(
+                    Series::line(format!("{l} test loss (L_D estimate)"), c, BOUND_RHOS.iter().map(|&x| (x, t)).collect())
+                        .with_mark(Mark::Dashed),
+                );
+            }
+            continue;
+        };
         let (l, c) = (letter(r), RUN_COLORS[r.color]);
         steps.push(format!("{l} at step {}", b.step));
         let rhos: Vec<f64> = b.points.iter().map(|p| p.rho).collect();
@@ -69,7 +83,12 @@ pub fn chart(run: &TrainingRun) -> Chart {
             );
         }
     }
-    let when = if steps.is_empty() { "measured when the training stops".to_string() } else { steps.join(", ") };
+    let when = match (steps.is_empty(), waiting.is_empty()) {
+        (true, true) => "measured when the training stops".to_string(),
+        (false, true) => steps.join(", "),
+        (true, false) => format!("{}: the losses so far; the flatness term is measured when the training stops", waiting.join(", ")),
+        (false, false) => format!("{}; {}: the losses so far", steps.join(", "), waiting.join(", ")),
+    };
     Chart::Lines(LineChart {
         title: format!("SAM's bound without h: L_S(θ) + max‖ε‖≤ρ L_S(θ+ε) − L_S(θ), against ρ ({when})"),
         x_label: "radius ρ (log scale)".into(),
