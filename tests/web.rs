@@ -182,7 +182,7 @@ fn other_value(ctl: &Control, current: &str) -> String {
 }
 
 fn visible(ctl: &Control, st: &Raw) -> bool {
-    ctl.when.as_ref().map_or(true, |(name, values)| st.get(*name).is_some_and(|v| values.contains(&v.as_str())))
+    ctl.when.as_ref().is_none_or(|(name, values)| st.get(*name).is_some_and(|v| values.contains(&v.as_str())))
 }
 
 /// Lets the browser's event loop run (a macrotask), so the WebDriver polling the page gets answers
