@@ -76,6 +76,16 @@ fn points_marks_draw_circles() {
     assert!(svg.matches("<circle").count() >= 5);
 }
 
+/// A line of one point (a training at step 0) is drawn as a dot, not as nothing.
+#[test]
+fn a_one_point_line_is_drawn_as_a_dot() {
+    for mark in [Mark::Line, Mark::Dashed] {
+        let chart = LineChart { series: vec![Series::line("loss", 0, vec![(0.0, 0.56)]).with_mark(mark)], ..Default::default() };
+        let svg = to_svg(400, 300, |r| draw_lines(r, &chart, &light())).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 1, "{mark:?}");
+    }
+}
+
 #[test]
 fn a_map_draws_paths_markers_and_arrows_and_maps_clicks_back() {
     let map = MapChart {

@@ -277,6 +277,11 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     for (s, p) in c.series.iter().zip(pts) {
         let col = th.color(s.color);
         let style = ShapeStyle::from(&col).stroke_width(w);
+        // a line of one point (a run at step 0) would draw nothing: show the point
+        if p.len() == 1 && matches!(s.mark, Mark::Line | Mark::Dashed) {
+            chart.draw_series(p.iter().map(|&q| Circle::new(q, 2 + w, style.filled()))).map_err(err)?;
+            continue;
+        }
         match s.mark {
             Mark::Line => {
                 chart.draw_series(LineSeries::new(decimate(&p, x0, x1, columns), style)).map_err(err)?;
