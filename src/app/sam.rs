@@ -410,7 +410,10 @@ impl Chapter for Sam {
          neighbourhood, max over ‖ε‖_p ≤ ρ of f(x + ε), instead of f itself. It approximates the inner maximum \
          to first order by the dual-norm step ε̂ (the arrow) and then descends with the gradient taken at \
          x + ε̂, at the price of two gradients per step. Here the deeper minimum is a sharp well (λ_max ≈ 11 at \
-         the default width) and the shallower one is flat (λ_max ≈ 0.36); both runs start at the same point."
+         the default width) and the shallower one is flat (λ_max ≈ 0.36); both runs start at the same point. \
+         The lecture's Theorem 2 (the flatness-based generalisation bound) needs a trained network and a test \
+         set: chapter 11, “Small trainings”, draws its terms against ρ for the network it trains (the chart \
+         “SAM's bound without h”)."
     }
     fn try_this(&self) -> &'static [&'static str] {
         &[
