@@ -14,7 +14,20 @@ fn scene(pairs: &[(&str, &str)]) -> Scene {
     s
 }
 
-const KINDS: [&str; 12] = ["sgd", "sgd", "sgd", "adagrad", "rmsprop", "adam", "adamw", "lookahead", "sam", "muon", "lion", "newton"];
+/// The kinds of the registry's racers, in their order (each family declares its racers; SGD has three).
+fn racer_kinds() -> Vec<&'static str> {
+    optlab::optim::racers().iter().map(|r| (r.build)(0.1).kind()).collect()
+}
+
+#[test]
+fn racers_follow_the_registry_order() {
+    let kinds = racer_kinds();
+    assert_eq!(&kinds[..4], ["sgd", "sgd", "sgd", "adagrad"]);
+    let mut order: Vec<&str> = kinds.clone();
+    order.dedup();
+    let registry: Vec<&str> = optlab::optim::KINDS.iter().map(|k| k.kind).collect();
+    assert_eq!(order, registry, "one group of racers per kind, in the registry's order");
+}
 
 /// Every optimizer kind of the registry races (a new kind without a racer fails here).
 #[test]
@@ -32,15 +45,15 @@ fn every_optimizer_runs_from_the_same_start_for_the_same_steps() {
         let s = scene(&[("problem", problem), ("steps", "50"), ("x0", "0.5,-0.7")]);
         let spec = s.spec.as_ref().unwrap();
         let kinds: Vec<&str> = spec.runs.iter().map(|r| r.optimizer.kind()).collect();
-        assert_eq!(kinds, KINDS);
+        assert_eq!(kinds, racer_kinds());
         let r = s.report.as_ref().unwrap();
         for t in &r.runs {
             assert_eq!(t.params[0], vec![0.5, -0.7], "{problem} {}", t.label);
             assert!(t.steps() == 50 || t.diverged.is_some(), "{problem} {}: {} steps", t.label, t.steps());
         }
-        assert_eq!(s.readout.len(), KINDS.len(), "one table row per optimizer");
+        assert_eq!(s.readout.len(), racer_kinds().len(), "one table row per optimizer");
         let Some((_, Chart::Lines(loss))) = s.charts.iter().find(|(id, _)| *id == "loss") else { panic!() };
-        assert_eq!(loss.series.len(), KINDS.len());
+        assert_eq!(loss.series.len(), racer_kinds().len());
     }
 }
 
@@ -69,8 +82,9 @@ fn newton_solves_the_quadratic_in_one_step() {
 fn muon_on_a_column_takes_a_normalised_step_along_minus_the_gradient() {
     let s = scene(&[("steps", "1")]);
     let spec = s.spec.as_ref().unwrap();
-    let OptimizerSpec::Muon(m) = &spec.runs[9].optimizer else { panic!("racer 9 is Muon") };
-    let t = &s.report.as_ref().unwrap().runs[9];
+    let i = spec.runs.iter().position(|r| r.optimizer.kind() == "muon").expect("Muon races");
+    let OptimizerSpec::Muon(m) = &spec.runs[i].optimizer else { unreachable!() };
+    let t = &s.report.as_ref().unwrap().runs[i];
     let (x0, x1) = (&t.params[0], &t.params[1]);
     let step = [x1[0] - x0[0], x1[1] - x0[1]];
     // gradient of the default quadratic at x0, from a finite difference of the loss along each axis

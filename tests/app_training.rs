@@ -388,7 +388,7 @@ fn without_rows_the_run_uses_moons_and_says_so() {
     let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv")]));
     assert!(scene.messages.iter().any(|m| m.level == "info" && m.text.contains("“your data” is empty")), "{:?}", scene.messages);
     assert!(readout(&scene, "data").starts_with("two moons (instead of your data): 500 points"));
-    assert_eq!(scene.charts.len(), 6);
+    assert_eq!(scene.charts.len(), 7);
     // far-off coordinates are trained on as they are, with a note
     let far = "0,0,0\n100,100,1\n0,100,0\n100,0,1\n";
     let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv"), ("csv", far), ("batch_size", "2")]));
@@ -598,14 +598,14 @@ fn the_map_shows_the_classes_of_an_exact_evaluation_of_every_cell() {
 /// that is not offered fails here).
 #[test]
 fn every_registry_kind_is_offered_by_the_optimizer_select() {
-    use optlab::app::training::setup::{optimizer, OPTIMIZERS};
+    use optlab::app::training::setup::{optimizer, optimizers};
     let mut st = optlab::app::State::default();
     for c in optlab::app::chapter("training").unwrap().controls() {
         st.set(c.name, c.default_text());
     }
     let p = optlab::app::training::Params::of(&st).unwrap();
     let mut offered = Vec::new();
-    for (v, _) in OPTIMIZERS {
+    for (v, _) in optimizers() {
         let spec = optimizer(v, 0.01, &p);
         offered.push(spec.kind());
     }

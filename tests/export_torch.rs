@@ -10,19 +10,36 @@
 //!    are runs of what the exporter writes today;
 //! 2. optlab's own trace for the spec (`run::run`, `train::report::run_specs`, as the CLI) matches the
 //!    committed torch output number by number to `|a − b| ≤ 1e-9·max(1, |b|)`, with the same labels,
-//!    lengths and nulls.
+//!    lengths, stop steps and nulls — up to each run's *rounding horizon* (below).
+//!
+//! **The rounding horizon.** Near a minimum some runs amplify last-bit differences geometrically: SAM's
+//! ε̂ = ρ∇f/‖∇f‖ takes its direction from a gradient that is itself near rounding level, and Muon's msign
+//! maps the momentum's smallest singular directions (noise) to singular value ≈ 1. There torch and optlab,
+//! which sum in different orders, part after ~70–90 agreeing steps (the Muon and race chapters' defaults,
+//! `run_chapter_*`). No formula differs: a convention difference would show from step 1, not after 80 steps
+//! of agreement to 1e-15. The horizon of a run is measured, not chosen: optlab runs it twice, once with
+//! every gradient entry changed in its last bit (×(1 ± 2⁻⁵²), a stand-in for another implementation's
+//! summation order), and the horizon is the last step at which the two optlab runs still agree to
+//! [`HORIZON_GAP`] (100× below the tolerance). Values are compared to 1e-9 up to the horizon; past it only
+//! the lengths and the stop step. Runs that do not amplify rounding have the whole run as horizon.
 //!
 //! The set must cover every optimizer kind of the registry in runs and in trainings together, a schedule,
 //! SAM, Lookahead and Muon in both, and every problem kind of `optlab run`.
 
+use ndarray::Array2;
 use optlab::export::{export_json, SpecKind};
+use optlab::problems::Problem;
+use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 const TOL: f64 = 1e-9;
+/// How far an optlab run and its last-bit twin may part before the run's values stop being compared.
+const HORIZON_GAP: f64 = 1e-11;
 /// The least the directory must hold, so that the test cannot pass on an empty one.
-const MIN_CASES: usize = 15;
-const MIN_VALUES: usize = 9_000;
+const MIN_CASES: usize = 19;
+const MIN_VALUES: usize = 28_000;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/export")
@@ -61,6 +78,96 @@ fn optlab_trace(name: &str, spec: &str) -> Value {
             serde_json::to_value(optlab::train::report::run_specs(&specs).unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap()
         }
     }
+}
+
+/// `inner` with every gradient entry changed in its last bit: multiplied by 1 ± 2⁻⁵², the sign from a
+/// fixed pseudo-random sequence (the same for every test run).
+struct LastBits<'a> {
+    inner: &'a dyn Problem,
+    calls: Cell<u64>,
+}
+
+impl LastBits<'_> {
+    fn perturb(&self, out: &mut [f64]) {
+        for v in out {
+            let k = self.calls.get().wrapping_add(1);
+            self.calls.set(k);
+            let sign = if k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63 == 1 { 1.0 } else { -1.0 };
+            *v *= 1.0 + sign * f64::EPSILON;
+        }
+    }
+}
+
+impl Problem for LastBits<'_> {
+    fn shape(&self) -> (usize, usize) {
+        self.inner.shape()
+    }
+    fn value(&self, x: &[f64]) -> f64 {
+        self.inner.value(x)
+    }
+    fn grad(&self, x: &[f64], out: &mut [f64]) {
+        self.inner.grad(x, out);
+        self.perturb(out);
+    }
+    fn hessian(&self, x: &[f64]) -> Option<Array2<f64>> {
+        self.inner.hessian(x)
+    }
+    fn minimum(&self) -> Option<f64> {
+        self.inner.minimum()
+    }
+    fn smoothness(&self) -> Option<f64> {
+        self.inner.smoothness()
+    }
+    fn sample_batch(&self, rng: &mut ChaCha8Rng) -> Option<Vec<usize>> {
+        self.inner.sample_batch(rng)
+    }
+    fn batch_grad(&self, x: &[f64], batch: &[usize], out: &mut [f64]) {
+        self.inner.batch_grad(x, batch, out);
+        self.perturb(out);
+    }
+}
+
+/// Largest relative difference `|a − b|/max(1, |b|)` between two parameter vectors.
+fn param_gap(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs() / y.abs().max(1.0)).fold(0.0, f64::max)
+}
+
+/// Per run of a run spec: the parameter gap at every step between optlab's run and its last-bit twin.
+fn twin_gaps(spec: &optlab::spec::Spec) -> Vec<Vec<f64>> {
+    let problem = spec.validate().expect("a valid spec");
+    let plain = optlab::run::run(spec).expect("runs");
+    let twin = LastBits { inner: problem.as_ref(), calls: Cell::new(0) };
+    let twin = optlab::run::run_on(spec, &twin, false).expect("runs");
+    plain.runs.iter().zip(&twin.runs).map(|(a, b)| a.params.iter().zip(&b.params).map(|(x, y)| param_gap(x, y)).collect()).collect()
+}
+
+/// Per run: the last step whose values are compared (see the module docs), `None` for the whole run.
+fn horizons(name: &str, spec: &str) -> Vec<Option<usize>> {
+    if kind_of(name) != SpecKind::Run {
+        return Vec::new();
+    }
+    let spec = optlab::spec::Spec::from_json(spec).unwrap();
+    twin_gaps(&spec).iter().map(|gaps| gaps.iter().position(|&g| g > HORIZON_GAP).map(|t| t - 1)).collect()
+}
+
+/// Drops the entries of each run past its horizon (after the lengths were compared).
+fn cut(trace: &Value, horizons: &[Option<usize>]) -> Value {
+    let mut trace = trace.clone();
+    for (run, h) in trace["runs"].as_array_mut().into_iter().flatten().zip(horizons) {
+        let Some(h) = *h else { continue };
+        for (field, keep) in [("loss", h + 1), ("params", h + 1), ("grad_norm", h + 1), ("lr", h)] {
+            if let Some(v) = run[field].as_array_mut() {
+                v.truncate(keep);
+            }
+        }
+    }
+    trace
+}
+
+/// Lengths and stop steps of every run, which are compared whatever the horizon.
+fn shape_of(trace: &Value) -> Vec<(usize, Value)> {
+    let runs = trace["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    runs.iter().map(|r| (r["loss"].as_array().map_or(0, Vec::len), r["diverged"]["step"].clone())).collect()
 }
 
 /// Compares two JSON traces: equal structure, equal strings and nulls, numbers within [`TOL`]. Returns
@@ -140,7 +247,20 @@ fn optlab_matches_what_torch_printed() {
         let spec = read(&dir().join(format!("{name}.spec.json")));
         let want: Value = serde_json::from_str(&read(&dir().join(format!("{name}.out.json")))).expect("torch printed JSON");
         let got = optlab_trace(&name, &spec);
-        match compare(&got, &want, &name) {
+        if shape_of(&got) != shape_of(&want) {
+            failures.push(format!("{name}: optlab's runs have (length, stop step) {:?}, torch's {:?}", shape_of(&got), shape_of(&want)));
+            continue;
+        }
+        let h = horizons(&name, &spec);
+        let cut_steps: usize = h.iter().zip(shape_of(&got)).map(|(h, (len, _))| h.map_or(0, |h| len - 1 - h)).sum();
+        for (r, (h, (len, _))) in h.iter().zip(shape_of(&got)).enumerate() {
+            // a horizon may cut the late steps of a run, never its first 50
+            assert!(h.is_none_or(|h| h >= 50), "{name}: run {r}'s rounding horizon is step {h:?} of {}", len - 1);
+        }
+        if cut_steps > 0 {
+            eprintln!("{name}: rounding horizons {h:?} (steps not compared: {cut_steps})");
+        }
+        match compare(&cut(&got, &h), &cut(&want, &h), &name) {
             Ok((n, w)) => {
                 assert!(n > 0, "{name}: no numbers compared");
                 values += n;
@@ -256,4 +376,43 @@ fn refusals_and_detection() {
     assert!(e.to_string().contains("too long"), "{e}");
     let e = export_json(r#"{"data": {"kind": "moons"}, "optimizer": {"kind": "adam", "lr": -1}}"#, None).unwrap_err();
     assert!(e.to_string().contains("optimizer.lr"), "{e}");
+}
+
+/// Growth per step of a gap series: the geometric mean of gap(t+1)/gap(t) over the steps where the gap is
+/// between 1e-13 (above the noise of single roundings) and 1e-6 (before it saturates), with the step range.
+fn growth(gaps: &[f64]) -> Option<(f64, usize, usize)> {
+    let a = gaps.iter().position(|&g| g > 1e-13)?;
+    let b = a + gaps[a..].iter().position(|&g| g > 1e-6)?;
+    (b > a).then(|| ((gaps[b] / gaps[a]).powf(1.0 / (b - a) as f64), a, b))
+}
+
+/// The late drift of the Muon and race chapters' defaults is rounding amplified by the dynamics, not a
+/// convention difference: optlab against its own last-bit twin parts at the same step and at the same
+/// geometric rate as optlab against torch, and before that torch agrees to rounding level.
+#[test]
+fn late_drift_is_amplified_rounding() {
+    for (name, label) in [("run_chapter_race", "SAM(SGD)"), ("run_chapter_muon", "Muon")] {
+        let text = read(&dir().join(format!("{name}.spec.json")));
+        let spec = optlab::spec::Spec::from_json(&text).unwrap();
+        let want: Value = serde_json::from_str(&read(&dir().join(format!("{name}.out.json")))).unwrap();
+        let got = optlab::run::run(&spec).unwrap();
+        let i = got.runs.iter().position(|r| r.label == label).unwrap_or_else(|| panic!("{name}: no run {label}"));
+        let torch: Vec<Vec<f64>> = serde_json::from_value(want["runs"][i]["params"].clone()).unwrap();
+        let torch_gaps: Vec<f64> = got.runs[i].params.iter().zip(&torch).map(|(a, b)| param_gap(a, b)).collect();
+        let twin = &twin_gaps(&spec)[i];
+        let part = |g: &[f64]| g.iter().position(|&v| v > TOL);
+        let (p_torch, p_twin) = (part(&torch_gaps), part(twin));
+        let (r_torch, r_twin) = (growth(&torch_gaps), growth(twin));
+        eprintln!(
+            "{name} {label}: torch parts (>1e-9) at step {p_torch:?}, last-bit twin at {p_twin:?}; growth per step torch {r_torch:?}, twin {r_twin:?}; final gaps torch {:.1e}, twin {:.1e}",
+            torch_gaps.last().unwrap(),
+            twin.last().unwrap()
+        );
+        let (Some(p_torch), Some(p_twin)) = (p_torch, p_twin) else { panic!("{name} {label}: the drift is gone; drop this test") };
+        assert!(p_torch.abs_diff(p_twin) <= 10, "{name} {label}: torch parts at step {p_torch}, the twin at {p_twin}");
+        let first_quarter = p_torch * 3 / 4;
+        assert!(torch_gaps[..first_quarter].iter().all(|&g| g < 1e-13), "{name} {label}: torch differs early: not rounding");
+        let ((r1, ..), (r2, ..)) = (r_torch.unwrap(), r_twin.unwrap());
+        assert!(r1 > 1.2 && r2 > 1.2 && r1 / r2 < 2.0 && r2 / r1 < 2.0, "{name} {label}: growth per step torch {r1}, twin {r2}");
+    }
 }

@@ -593,3 +593,74 @@ fn classify_judges_the_values_a_deck_sends() {
     assert!(classify("momentum", "bogus", "1").is_null());
     assert!(classify("no-such-chapter", "lr", "1").is_null());
 }
+
+/// A duration as the readout writes it ("12.3 µs" or "1.20 ms"), in milliseconds.
+fn dur_ms(num: &str, unit: &str) -> f64 {
+    let v: f64 = num.parse().unwrap_or_else(|_| panic!("not a number: {num}"));
+    match unit {
+        "µs" => v / 1000.0,
+        "ms" => v,
+        _ => panic!("unit {unit}"),
+    }
+}
+
+/// The Muon chapter times Newton–Schulz against the exact SVD at W's shape in this browser, in pieces the
+/// shell runs when idle; the readout then shows finite times, and its relation and verdict follow them.
+#[wasm_bindgen_test]
+async fn the_muon_chapter_times_newton_schulz_against_the_svd() {
+    let c = optlab::app::chapter("muon").unwrap();
+    let canvases = mount(c);
+    let mut s = Session::new();
+    for (rows, features, steps) in [("8", "16", "5"), ("16", "16", "10"), ("1", "3", "2")] {
+        let raw: Raw =
+            [("rows", rows), ("features", features), ("ns_steps", steps)].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let label = format!("msign of a {rows}×{features} matrix: measured in this browser");
+        let find = |o: &Out, label: &str| o.readout.iter().find(|(l, _)| l == label).map(|(_, v)| v.clone());
+        let first = render(&mut s, "muon", &raw, "light");
+        assert_eq!(first.json["measuring"], Value::Bool(true), "{rows}×{features}: a render asks for the timing");
+        assert!(find(&first, &label).is_some_and(|v| v.contains("being measured")), "{:?}", first.readout);
+        let (r, f): (usize, usize) = (rows.parse().unwrap(), features.parse().unwrap());
+        let counted =
+            find(&first, &format!("msign of a {rows}×{features} matrix: operations counted (p = {}, q = {})", r.min(f), r.max(f)));
+        assert!(counted.is_some_and(|v| v.contains("flops")), "{:?}", first.readout);
+        let mut pieces = 0;
+        loop {
+            let r = s.measure(4.0);
+            pieces += 1;
+            if r == "done" {
+                break;
+            }
+            assert_eq!(r, "more");
+            assert!(pieces < 100_000, "the timing ends");
+            if pieces % 16 == 0 {
+                yield_to_browser().await;
+            }
+        }
+        assert!(pieces > 1, "the timing is spread over several idle pieces");
+        assert_eq!(s.measure(4.0), "idle");
+        let second = render(&mut s, "muon", &raw, "light");
+        assert!(second.json.get("measuring").is_none(), "measured once per shape: {}", second.json["measuring"]);
+        let v = find(&second, &label).expect("the measured line");
+        let (times, verdict) = v.split_once(" per call: ").unwrap_or_else(|| panic!("{v}"));
+        let t: Vec<&str> = times.split_whitespace().collect();
+        let i = t.iter().position(|w| *w == "<" || *w == "≥").unwrap_or_else(|| panic!("no relation in {v}"));
+        let (ns, svd) = (dur_ms(t[i - 2], t[i - 1]), dur_ms(t[i + 3], t[i + 4]));
+        assert!(ns.is_finite() && svd.is_finite() && ns > 0.0 && svd > 0.0, "{v}");
+        if t[i] == "<" {
+            assert!(ns < svd && verdict.starts_with("Newton–Schulz is"), "{v}");
+        } else {
+            assert!(ns >= svd && verdict.starts_with("the SVD is"), "{v}");
+        }
+        let ratio = if ns < svd { svd / ns } else { ns / svd };
+        if ratio >= 1.1 {
+            let shown: f64 =
+                verdict.split_whitespace().nth(if ns < svd { 2 } else { 3 }).and_then(|w| w.trim_end_matches('×').parse().ok()).unwrap();
+            // the shown times are rounded to 3 digits, so their ratio is within 1 % of the one shown
+            assert!((shown / ratio - 1.0).abs() < 0.01, "{v}: ratio shown {shown}, of the shown times {ratio}");
+        } else {
+            assert!(verdict.contains("about as fast as"), "{v}");
+        }
+        web_sys::console::log_1(&format!("{rows}×{features}, k = {steps}: {v}").into());
+    }
+    unmount(canvases);
+}

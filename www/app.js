@@ -392,6 +392,7 @@ function show(steps) {
     : app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
   if (r.progress) showProgress(r.progress);
   if (r.asset) loadAsset(r.asset);
+  if (r.measuring) measureWhenIdle();
   app.state = Object.assign({}, app.state, r.state);
   syncControls();
   const ro = $("#readout");
@@ -421,6 +422,25 @@ function show(steps) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
   }
   app.announce = false;
+}
+
+// Kernels a chapter times at its sizes (the Muon chapter: Newton–Schulz against the SVD) are measured while the
+// page is idle, a few ms at a time, never in the frame of a control change; when they finish, the chapter is
+// drawn again with the figures.
+function measureWhenIdle() {
+  if (app.measuring) return;
+  app.measuring = true;
+  const idle = window.requestIdleCallback
+    ? (f) => requestIdleCallback(f, { timeout: 1000 })
+    : (f) => setTimeout(() => f(null), 30);
+  const work = (deadline) => {
+    const budget = deadline ? Math.max(1, Math.min(8, deadline.timeRemaining())) : 5;
+    const r = app.session.measure(budget);
+    if (r === "more") return idle(work);
+    app.measuring = false;
+    if (r === "done") schedule();
+  };
+  idle(work);
 }
 
 // Each plot's text alternative (what it shows now, from the core: Chart::describe), in a hidden paragraph the

@@ -1,9 +1,9 @@
 //! Chapter 4 — adaptive methods: AdaGrad, RMSProp and Adam side by side, with the per-coordinate effective
 //! step size each one takes over time.
 
-use super::common::{convergence, loss_chart, paths, run_report, sig, spec_of, GAP_FLOOR};
+use super::common::{convergence, loss_chart, paths, sig, spec_of, Landscape, GAP_FLOOR};
 use super::controls::fmt_num;
-use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::optim::config::Sgd;
 use crate::optim::config::{Adagrad, Adam, Coupled, Rmsprop};
 use crate::optim::OptimizerSpec;
@@ -260,114 +260,25 @@ pub fn sparse_runs(p: &SparseRegression, steps: usize) -> Vec<(Trace, f64)> {
         .collect()
 }
 
-impl Chapter for Adaptive {
-    fn id(&self) -> &'static str {
-        "adaptive"
-    }
-    fn check_params(&self) -> Result<(), String> {
-        super::params::check::<Params>(&self.controls())
-    }
-    fn title(&self) -> &'static str {
-        "Adaptive methods: AdaGrad, RMSProp, Adam"
-    }
-    fn intro(&self) -> &'static str {
-        "The sign of a gradient says which way to go; its magnitude changes wildly during training and makes a \
-         single learning rate hard to tune. Adaptive methods divide each coordinate by a running estimate of its \
-         own magnitude: AdaGrad by the root of the sum of all past squared gradients (so its steps never grow), \
-         RMSProp by the root of an exponential average, and Adam additionally replaces the gradient by its \
-         exponential average (momentum) and corrects both averages for their start at zero."
-    }
-    fn try_this(&self) -> &'static [&'static str] {
-        &[
-            "Watch the effective step sizes in the lower chart: AdaGrad's never grows (its sum of squares only increases) and stops changing once the gradients vanish, while RMSProp's, which forgets old gradients, grows as they shrink.",
-            "Set T = 2000: RMSProp's effective step levels off at 2/λ per coordinate (2 on x, 2κ = 100 on y), the edge of stability, and its loss bounces back up from below 1e-100.",
-            "Turn bias correction off: Adam's first move grows by (1−β₁)/√(1−β₂) ≈ 3.2 (see the first-move readout).",
-            "In the sparse-features chart (4 frequent and 12 rare features, one sample per step, each method at its best η), AdaGrad ends far below SGD and Adam below it: a rare weight gets a large step when its feature shows up. Raise the rare frequency p to 0.9 (no feature is rare) and SGD ends lowest.",
-            "Rotate the quadratic to 45°: the valley no longer lines up with the rescaled coordinates, both get about the same effective step, and RMSProp and Adam need more steps.",
-            "Switch to Rosenbrock and set T = 2000: Adam gets furthest along the curved valley and AdaGrad least, its effective step far below the others'.",
-        ]
-    }
-    fn formulas(&self) -> Vec<Formula> {
-        vec![
-            Formula {
-                caption: "AdaGrad",
-                tex: r"v_t = v_{t-1} + g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \eta = {lr}",
-            },
-            Formula {
-                caption: "RMSProp",
-                tex: r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \alpha = {alpha}",
-            },
-            Formula {
-                caption: "Adam (PyTorch form: ε after the root)",
-                tex: r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad \beta_1 = {beta1},\ \beta_2 = {beta2}",
-            },
-            Formula {
-                caption: "Adam's step with bias correction (without it, both denominators are 1)",
-                tex: r"x_{t+1} = x_t - \underbrace{\frac{\eta}{(1-\beta_1^t)\big(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\big)}}_{\text{effective step size}}\; m_t,\quad \epsilon = {eps}",
-            },
-        ]
-    }
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            Control::select(
-                "problem",
-                "landscape",
-                vec![("conditioned_quadratic", "ill-conditioned quadratic"), ("rosenbrock", "Rosenbrock valley")],
-                "conditioned_quadratic",
-            ),
-            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
-            Control::range("angle", "rotation", -90.0, 90.0, 0.0).unit("°").when("problem", vec!["conditioned_quadratic"]),
-            Control::log_range("lr", "learning rate η", 1e-4, 10.0, 0.1).unit("η"),
-            Control::range("beta1", "Adam β₁ (momentum)", 0.0, 0.999, 0.9).unit("β₁"),
-            Control::range("beta2", "Adam β₂ (second moment)", 0.0, 0.9999, 0.999).unit("β₂"),
-            Control::range("alpha", "RMSProp α (second moment)", 0.0, 0.9999, 0.99).unit("α"),
-            Control::log_range("eps", "ε (added to the root)", 1e-12, 1.0, 1e-8).unit("ε"),
-            Control::toggle("bias_correction", "Adam bias correction", true),
-            Control::int("steps", "steps T", 1, 2000, 200),
-            Control::log_range("rare", "sparse chart: frequency of a rare feature", 0.005, 1.0, 0.02)
-                .unit("p")
-                .help("the 12 rare features appear in a sample with this probability, the 4 frequent ones with 0.9"),
-            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
-    }
-    fn canvases(&self) -> Vec<Canvas> {
-        vec![
-            Canvas { id: "map", label: "level sets of the landscape with the paths of AdaGrad, RMSProp and Adam", aspect: 0.75, clickable: true },
-            Canvas { id: "loss", label: "loss against step for AdaGrad, RMSProp and Adam", aspect: 0.6, clickable: false },
-            Canvas { id: "steps", label: "effective step size per coordinate against step, log scale", aspect: 0.6, clickable: false },
-            Canvas {
-                id: "sparse",
-                label: "sparse features: f − f* against step for SGD, AdaGrad and Adam, each at its best learning rate, on least squares with 4 frequent and 12 rare binary features",
-                aspect: 0.6,
-                clickable: false,
-            },
-        ]
+impl Model for Adaptive {
+    type Params = Params;
+    type Runs = Landscape;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
     }
 
-    fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
+    fn runs(p: &Params) -> Result<Landscape, Message> {
+        super::common::run_landscape(spec_of(problem(p), vec![p.x0.0, p.x0.1], optimizers(p), p.steps, 0), true)
+    }
+
+    fn scene(p: &Params, r: Landscape) -> Scene {
         let mut scene = Scene::default();
-        let prob = problem(p);
+        let Landscape { spec, problem: built, report } = r;
+        let (f_star, l) = (built.minimum(), built.smoothness());
+        let prob = spec.problem.clone();
         let (x, y) = p.x0;
         let lr = p.lr;
-        let spec = spec_of(prob.clone(), vec![x, y], optimizers(p), p.steps, 0);
-        let (f_star, l) = match spec.problem.build(0) {
-            Ok(p) => (p.minimum(), p.smoothness()),
-            Err(e) => {
-                scene.messages.push(super::Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let report = match run_report(&spec, true) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
 
         let mut map = MapChart {
             title: "paths of the three methods".into(),
@@ -526,6 +437,95 @@ impl Chapter for Adaptive {
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
+    }
+}
+
+impl Chapter for Adaptive {
+    fn id(&self) -> &'static str {
+        "adaptive"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
+    fn title(&self) -> &'static str {
+        "Adaptive methods: AdaGrad, RMSProp, Adam"
+    }
+    fn intro(&self) -> &'static str {
+        "The sign of a gradient says which way to go; its magnitude changes wildly during training and makes a \
+         single learning rate hard to tune. Adaptive methods divide each coordinate by a running estimate of its \
+         own magnitude: AdaGrad by the root of the sum of all past squared gradients (so its steps never grow), \
+         RMSProp by the root of an exponential average, and Adam additionally replaces the gradient by its \
+         exponential average (momentum) and corrects both averages for their start at zero."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Watch the effective step sizes in the lower chart: AdaGrad's never grows (its sum of squares only increases) and stops changing once the gradients vanish, while RMSProp's, which forgets old gradients, grows as they shrink.",
+            "Set T = 2000: RMSProp's effective step levels off at 2/λ per coordinate (2 on x, 2κ = 100 on y), the edge of stability, and its loss bounces back up from below 1e-100.",
+            "Turn bias correction off: Adam's first move grows by (1−β₁)/√(1−β₂) ≈ 3.2 (see the first-move readout).",
+            "In the sparse-features chart (4 frequent and 12 rare features, one sample per step, each method at its best η), AdaGrad ends far below SGD and Adam below it: a rare weight gets a large step when its feature shows up. Raise the rare frequency p to 0.9 (no feature is rare) and SGD ends lowest.",
+            "Rotate the quadratic to 45°: the valley no longer lines up with the rescaled coordinates, both get about the same effective step, and RMSProp and Adam need more steps.",
+            "Switch to Rosenbrock and set T = 2000: Adam gets furthest along the curved valley and AdaGrad least, its effective step far below the others'.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula {
+                caption: "AdaGrad",
+                tex: r"v_t = v_{t-1} + g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \eta = {lr}",
+            },
+            Formula {
+                caption: "RMSProp",
+                tex: r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \alpha = {alpha}",
+            },
+            Formula {
+                caption: "Adam (PyTorch form: ε after the root)",
+                tex: r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad \beta_1 = {beta1},\ \beta_2 = {beta2}",
+            },
+            Formula {
+                caption: "Adam's step with bias correction (without it, both denominators are 1)",
+                tex: r"x_{t+1} = x_t - \underbrace{\frac{\eta}{(1-\beta_1^t)\big(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\big)}}_{\text{effective step size}}\; m_t,\quad \epsilon = {eps}",
+            },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            Control::select(
+                "problem",
+                "landscape",
+                vec![("conditioned_quadratic", "ill-conditioned quadratic"), ("rosenbrock", "Rosenbrock valley")],
+                "conditioned_quadratic",
+            ),
+            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
+            Control::range("angle", "rotation", -90.0, 90.0, 0.0).unit("°").when("problem", vec!["conditioned_quadratic"]),
+            Control::log_range("lr", "learning rate η", 1e-4, 10.0, 0.1).unit("η"),
+            Control::range("beta1", "Adam β₁ (momentum)", 0.0, 0.999, 0.9).unit("β₁"),
+            Control::range("beta2", "Adam β₂ (second moment)", 0.0, 0.9999, 0.999).unit("β₂"),
+            Control::range("alpha", "RMSProp α (second moment)", 0.0, 0.9999, 0.99).unit("α"),
+            Control::log_range("eps", "ε (added to the root)", 1e-12, 1.0, 1e-8).unit("ε"),
+            Control::toggle("bias_correction", "Adam bias correction", true),
+            Control::int("steps", "steps T", 1, 2000, 200),
+            Control::log_range("rare", "sparse chart: frequency of a rare feature", 0.005, 1.0, 0.02)
+                .unit("p")
+                .help("the 12 rare features appear in a sample with this probability, the 4 frequent ones with 0.9"),
+            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas { id: "map", label: "level sets of the landscape with the paths of AdaGrad, RMSProp and Adam", aspect: 0.75, clickable: true },
+            Canvas { id: "loss", label: "loss against step for AdaGrad, RMSProp and Adam", aspect: 0.6, clickable: false },
+            Canvas { id: "steps", label: "effective step size per coordinate against step, log scale", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "sparse",
+                label: "sparse features: f − f* against step for SGD, AdaGrad and Adam, each at its best learning rate, on least squares with 4 frequent and 12 rare binary features",
+                aspect: 0.6,
+                clickable: false,
+            },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        super::compute_model::<Adaptive>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {

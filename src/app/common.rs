@@ -47,6 +47,21 @@ pub fn run_report(spec: &Spec, internals: bool) -> Result<Report, Message> {
     run_with(spec, internals).map_err(|e| Message::error(format!("cannot run this setting: {e}")))
 }
 
+/// The runs of a chapter on one landscape: its spec, the built problem (for f*, L, values) and the report.
+pub struct Landscape {
+    pub spec: Spec,
+    pub problem: Box<dyn crate::problems::Problem>,
+    pub report: Report,
+}
+
+/// Builds the spec's problem (with the spec's seed) and runs it (with the optimizers' internals when `internals`); either failure is
+/// the error message the chapter shows.
+pub fn run_landscape(spec: Spec, internals: bool) -> Result<Landscape, Message> {
+    let problem = spec.problem.build(spec.seed).map_err(|e| Message::error(e.to_string()))?;
+    let report = run_report(&spec, internals)?;
+    Ok(Landscape { spec, problem, report })
+}
+
 /// Loss per step of every run: `f − f*` on a log axis when `f*` is known, else `f` on a linear axis.
 pub fn loss_chart(title: &str, report: &Report, f_star: Option<f64>, colors: &[usize]) -> LineChart {
     let series = report

@@ -1,14 +1,16 @@
 //! Chapter 2 — hard landscapes: ill-conditioning, a saddle, a plateau, Rosenbrock's valley, and Newton's
 //! step with its cost.
 
-use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
-use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
+use crate::analysis::LbfgsTrace;
 use crate::optim::config::{NewtonSpec, Sgd};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::Problem;
 use crate::problems::ProblemSpec;
+use crate::run::Trace;
 
 pub struct Landscapes;
 
@@ -143,6 +145,132 @@ fn problem(p: &Params) -> ProblemSpec {
     }
 }
 
+/// What the chapter computes: gradient descent (and Newton) from one start, Newton's 40-step run for its
+/// order of convergence and L-BFGS with memory m from the same start.
+pub struct Runs {
+    pub landscape: Landscape,
+    pub newton: Option<Trace>,
+    pub lbfgs: Option<LbfgsTrace>,
+}
+
+impl Model for Landscapes {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(p: &Params) -> Result<Runs, Message> {
+        let prob = problem(p);
+        let start = vec![p.x0.0, p.x0.1];
+        let mut runs = vec![("gradient descent".to_string(), OptimizerSpec::Sgd(Sgd { lr: p.lr, ..Sgd::default() }))];
+        if p.newton {
+            runs.push(("Newton".to_string(), OptimizerSpec::Newton(NewtonSpec::default())));
+        }
+        let landscape = super::common::run_landscape(spec_of(prob.clone(), start.clone(), runs, p.steps, 0), false)?;
+        let order = spec_of(prob, start.clone(), vec![("Newton".into(), OptimizerSpec::Newton(NewtonSpec::default()))], 40, 0);
+        let newton = crate::run::run(&order).ok().and_then(|r| r.runs.into_iter().next());
+        let lbfgs = Some(crate::analysis::lbfgs(landscape.problem.as_ref(), &start, p.lbfgs_m, 100, 1e-10));
+        Ok(Runs { landscape, newton, lbfgs })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { landscape: Landscape { spec, problem: built, report }, newton, lbfgs } = r;
+        let prob = spec.problem.clone();
+        let (x, y) = p.x0;
+        let lr = p.lr;
+        let (f_star, l) = (built.minimum(), built.smoothness());
+        let colors = [0, 1];
+        let bounds = bounds_for(&prob, (x, y));
+        let mut map = MapChart {
+            title: "landscape and paths".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            bounds,
+            paths: paths(&report, &colors),
+            ..Default::default()
+        };
+        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
+        scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
+        let (order_chart, order_lines) = newton_order(report.runs.first(), p.lbfgs_m, newton.as_ref(), lbfgs.as_ref());
+        scene.charts.push(("order", Chart::Lines(order_chart)));
+        scene.readout.extend(order_lines);
+        let (saddle_chart, saddle_lines) = saddles_in_high_dimension();
+        scene.charts.push(("saddles", Chart::Lines(saddle_chart)));
+        for (t, r) in report.runs.iter().zip(&spec.runs) {
+            // the saddle is unbounded below: no step size makes gradient descent converge there
+            let quad = if matches!(prob, ProblemSpec::Saddle(_)) { None } else { l };
+            scene.readout.extend(convergence(t, f_star, quad, Some(&r.optimizer)));
+        }
+        // what each run's end point is, from the gradient and Hessian there
+        let is_saddle = matches!(prob, ProblemSpec::Saddle(_));
+        for t in &report.runs {
+            let Some(end) = t.params.last().filter(|_| t.diverged.is_none()) else { continue };
+            if let Some((r, saddle)) = end_point(&t.label, built.as_ref(), end, l.unwrap_or(1.0)) {
+                if saddle && t.label == "Newton" {
+                    let lo = built.hessian(end).as_ref().and_then(eig2).map_or(f64::NAN, |e| e.0);
+                    scene.messages.push(
+                        Message::warn(format!(
+                            "Newton's step jumps to the stationary point of the local quadratic model, whatever its curvature: here it reached a saddle point (Hessian eigenvalue {} < 0), not a minimum. Newton's method is attracted to saddles; gradient descent is pushed away from them along negative curvature.",
+                            sig(lo)
+                        ))
+                        .claiming(Claim::new(lo, Rel::Lt, 0.0)),
+                    );
+                }
+                scene.readout.push(r);
+            }
+        }
+        if is_saddle {
+            if let Some(m) = saddle_message(&report.runs[0], lr) {
+                scene.messages.push(m);
+            }
+        }
+        if let Some(t) = report.runs.first().filter(|_| matches!(prob, ProblemSpec::Plateau(_))) {
+            // how long gradient descent takes to leave the plateau: a tenth of the way to the minimum at 0
+            let start = &t.params[0];
+            let r0 = start[0].hypot(start[1]);
+            let moved = t.params.iter().position(|p| (p[0] - start[0]).hypot(p[1] - start[1]) >= 0.1 * r0);
+            scene.readout.push(Readout::new(
+                "gradient descent: steps until it has covered a tenth of the way to the minimum",
+                match moved {
+                    Some(s) => s.to_string(),
+                    None if t.diverged.is_some() => "— (diverged first)".into(),
+                    None => format!("not within {} steps", t.steps()),
+                },
+            ));
+        }
+        if let Some(l) = l {
+            scene.readout.push(Readout::new("largest curvature L; stable η < 2/L", format!("L = {}, 2/L = {}", sig(l), sig(2.0 / l))));
+            scene.values.push(("two_over_l".into(), sig(2.0 / l)));
+        } else {
+            scene.values.push(("two_over_l".into(), "2/\\sup\\lambda_{\\max}".into()));
+        }
+        let n = p.n_params;
+        let m = p.lbfgs_m as f64;
+        scene.readout.push(Readout::new(
+            format!("cost per step at N = {}", sig(n)),
+            format!(
+                "gradient ≈ {} operations; L-BFGS (m = {}) ≈ 4mN = {} operations and 2mN = {} stored numbers; Newton ≈ N³ = {} operations and N² = {} stored numbers ({} bytes)",
+                sig(n),
+                p.lbfgs_m,
+                sig(4.0 * m * n),
+                sig(2.0 * m * n),
+                sig(n.powi(3)),
+                sig(n * n),
+                sig(8.0 * n * n)
+            ),
+        ));
+        scene.values.push(("lr".into(), sig(lr)));
+        scene.readout.extend(saddle_lines);
+        scene.spec = Some(spec);
+        scene.report = Some(report);
+        scene
+    }
+}
+
 impl Chapter for Landscapes {
     fn id(&self) -> &'static str {
         "landscapes"
@@ -228,120 +356,7 @@ impl Chapter for Landscapes {
     }
 
     fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let prob = problem(p);
-        let (x, y) = p.x0;
-        let lr = p.lr;
-        let mut runs = vec![("gradient descent".to_string(), OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() }))];
-        if p.newton {
-            runs.push(("Newton".to_string(), OptimizerSpec::Newton(NewtonSpec::default())));
-        }
-        let spec = spec_of(prob.clone(), vec![x, y], runs, p.steps, 0);
-        let built = match spec.problem.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(super::Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let (f_star, l) = (built.minimum(), built.smoothness());
-        let report = match run_report(&spec, false) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let colors = [0, 1];
-        let bounds = bounds_for(&prob, (x, y));
-        let mut map = MapChart {
-            title: "landscape and paths".into(),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            bounds,
-            paths: paths(&report, &colors),
-            ..Default::default()
-        };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
-        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
-        scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
-        let (order_chart, order_lines) = newton_order(&prob, (x, y), report.runs.first(), p.lbfgs_m);
-        scene.charts.push(("order", Chart::Lines(order_chart)));
-        scene.readout.extend(order_lines);
-        let (saddle_chart, saddle_lines) = saddles_in_high_dimension();
-        scene.charts.push(("saddles", Chart::Lines(saddle_chart)));
-        for (t, r) in report.runs.iter().zip(&spec.runs) {
-            // the saddle is unbounded below: no step size makes gradient descent converge there
-            let quad = if matches!(prob, ProblemSpec::Saddle(_)) { None } else { l };
-            scene.readout.extend(convergence(t, f_star, quad, Some(&r.optimizer)));
-        }
-        // what each run's end point is, from the gradient and Hessian there
-        let is_saddle = matches!(prob, ProblemSpec::Saddle(_));
-        for t in &report.runs {
-            let Some(end) = t.params.last().filter(|_| t.diverged.is_none()) else { continue };
-            if let Some((r, saddle)) = end_point(&t.label, built.as_ref(), end, l.unwrap_or(1.0)) {
-                if saddle && t.label == "Newton" {
-                    let lo = built.hessian(end).as_ref().and_then(eig2).map_or(f64::NAN, |e| e.0);
-                    scene.messages.push(
-                        Message::warn(format!(
-                            "Newton's step jumps to the stationary point of the local quadratic model, whatever its curvature: here it reached a saddle point (Hessian eigenvalue {} < 0), not a minimum. Newton's method is attracted to saddles; gradient descent is pushed away from them along negative curvature.",
-                            sig(lo)
-                        ))
-                        .claiming(Claim::new(lo, Rel::Lt, 0.0)),
-                    );
-                }
-                scene.readout.push(r);
-            }
-        }
-        if is_saddle {
-            if let Some(m) = saddle_message(&report.runs[0], lr) {
-                scene.messages.push(m);
-            }
-        }
-        if let Some(t) = report.runs.first().filter(|_| matches!(prob, ProblemSpec::Plateau(_))) {
-            // how long gradient descent takes to leave the plateau: a tenth of the way to the minimum at 0
-            let start = &t.params[0];
-            let r0 = start[0].hypot(start[1]);
-            let moved = t.params.iter().position(|p| (p[0] - start[0]).hypot(p[1] - start[1]) >= 0.1 * r0);
-            scene.readout.push(Readout::new(
-                "gradient descent: steps until it has covered a tenth of the way to the minimum",
-                match moved {
-                    Some(s) => s.to_string(),
-                    None if t.diverged.is_some() => "— (diverged first)".into(),
-                    None => format!("not within {} steps", t.steps()),
-                },
-            ));
-        }
-        if let Some(l) = l {
-            scene.readout.push(Readout::new("largest curvature L; stable η < 2/L", format!("L = {}, 2/L = {}", sig(l), sig(2.0 / l))));
-            scene.values.push(("two_over_l".into(), sig(2.0 / l)));
-        } else {
-            scene.values.push(("two_over_l".into(), "2/\\sup\\lambda_{\\max}".into()));
-        }
-        let n = p.n_params;
-        let m = p.lbfgs_m as f64;
-        scene.readout.push(Readout::new(
-            format!("cost per step at N = {}", sig(n)),
-            format!(
-                "gradient ≈ {} operations; L-BFGS (m = {}) ≈ 4mN = {} operations and 2mN = {} stored numbers; Newton ≈ N³ = {} operations and N² = {} stored numbers ({} bytes)",
-                sig(n),
-                p.lbfgs_m,
-                sig(4.0 * m * n),
-                sig(2.0 * m * n),
-                sig(n.powi(3)),
-                sig(n * n),
-                sig(8.0 * n * n)
-            ),
-        ));
-        scene.values.push(("lr".into(), sig(lr)));
-        scene.readout.extend(saddle_lines);
-        scene.spec = Some(spec);
-        scene.report = Some(report);
-        scene
+        super::compute_model::<Landscapes>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
@@ -457,19 +472,14 @@ fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
 /// `e_t = ‖x_t − x_T‖` to the point it converges to, plotted as `(log e_t, log e_{t+1})` beside lines of
 /// slope 1 (linear convergence) and 2 (quadratic); the order `p = log(e_{t+1}/e_t) / log(e_t/e_{t−1})` from
 /// the last three errors above rounding.
-fn newton_order(prob: &ProblemSpec, start: (f64, f64), gd: Option<&crate::run::Trace>, m: usize) -> (LineChart, Vec<Readout>) {
-    let spec = spec_of(prob.clone(), vec![start.0, start.1], vec![("Newton".into(), OptimizerSpec::Newton(NewtonSpec::default()))], 40, 0);
+fn newton_order(gd: Option<&Trace>, m: usize, newton: Option<&Trace>, lbfgs: Option<&LbfgsTrace>) -> (LineChart, Vec<Readout>) {
     let mut chart = LineChart {
         title: "Newton near its limit: e_{t+1} against e_t".into(),
         x_label: "log₁₀ e_t".into(),
         y_label: "log₁₀ e_{t+1}".into(),
         ..Default::default()
     };
-    let trace = match crate::run::run(&spec) {
-        Ok(r) => r.runs.into_iter().next(),
-        Err(_) => None,
-    };
-    let Some(t) = trace else {
+    let Some(t) = newton else {
         return (chart, vec![]);
     };
     let limit = t.params.last().cloned().unwrap_or_default();
@@ -528,8 +538,7 @@ fn newton_order(prob: &ProblemSpec, start: (f64, f64), gd: Option<&crate::run::T
     chart.series.insert(0, Series::line("Newton: (log e_t, log e_{t+1})", 1, pts).with_mark(Mark::LinePoints));
     let mut lines = vec![Readout::new("Newton's order of convergence near its limit", line)];
     // quasi-Newton: L-BFGS with memory m from the same start, errors to its own limit
-    if let Ok(built) = prob.build(0) {
-        let q = crate::analysis::lbfgs(built.as_ref(), &[start.0, start.1], m, 100, 1e-10);
+    if let Some(q) = lbfgs {
         let converged = q.grad_norm.last().is_some_and(|g| *g <= 1e-10);
         let newton_steps = t.grad_norm.iter().position(|g| *g <= 1e-10);
         let last_g = q.grad_norm.last().copied().unwrap_or(f64::NAN);

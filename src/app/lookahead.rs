@@ -4,13 +4,15 @@
 
 use super::common::{bounds_for, convergence, sig, spec_of, GAP_FLOOR};
 use super::weight_decay::fit_bounds;
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, LookaheadSpec, Sgd};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{Mark, Series};
+use crate::problems::Problem;
 use crate::problems::{FiniteSumSpec, ProblemSpec};
-use crate::run::Trace;
+use crate::run::{Report, Trace};
+use crate::spec::Spec;
 
 pub struct Lookahead;
 
@@ -119,6 +121,141 @@ pub fn slow_points(trace: &Trace, k: usize) -> Vec<(usize, Vec<f64>)> {
     out
 }
 
+/// What the chapter computes: Lookahead and its inner optimizer alone from one start, the fast path with its
+/// jumps back and the slow weights.
+pub struct Runs {
+    pub spec: Spec,
+    pub report: Report,
+    pub problem: Box<dyn Problem>,
+    pub inner: OptimizerSpec,
+    pub fast: Vec<Vec<f64>>,
+    pub jumps: Vec<Jump>,
+    pub slow: Vec<(usize, Vec<f64>)>,
+}
+
+impl Model for Lookahead {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(p: &Params) -> Result<Runs, Message> {
+        let (inner_spec, inner_name) = inner(p);
+        let (k, alpha) = (p.k.max(1), p.alpha);
+        let la = OptimizerSpec::Lookahead(LookaheadSpec { k, alpha, inner: Box::new(inner_spec.clone()) });
+        let spec = spec_of(
+            problem(p),
+            vec![p.x0.0, p.x0.1],
+            vec![(format!("Lookahead({inner_name}), fast weights"), la), (format!("{inner_name} alone"), inner_spec.clone())],
+            p.steps,
+            0,
+        );
+        let built = spec.problem.build(0).map_err(|e| Message::error(e.to_string()))?;
+        let report = super::common::run_report(&spec, true)?;
+        let (fast, jumps) = fast_path(&report.runs[0], k, alpha);
+        let slow = slow_points(&report.runs[0], k);
+        Ok(Runs { spec, report, problem: built, inner: inner_spec, fast, jumps, slow })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { spec, report, problem: built, inner: inner_spec, fast, jumps, slow } = r;
+        let prob = &spec.problem;
+        let (x, y) = p.x0;
+        let (k, alpha) = (p.k.max(1), p.alpha);
+        let (la_t, inner_t) = (&report.runs[0], &report.runs[1]);
+        let f_star = built.minimum();
+        // Map.
+        let xy = |p: &Vec<f64>| (p[0], p[1]);
+        let bounds = if matches!(prob, ProblemSpec::FiniteSum(_)) {
+            let pts = fast.iter().chain(&inner_t.params).map(xy);
+            fit_bounds(pts.chain([(x, y)]), 0.75, 50.0, 0.5)
+        } else {
+            bounds_for(prob, (x, y))
+        };
+        let (w, h) = (bounds.1 - bounds.0, bounds.3 - bounds.2);
+        let mut map = MapChart {
+            title: format!("fast and slow weights (k = {k}, α = {})", sig(alpha)),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            bounds,
+            paths: vec![
+                MapPath { name: la_t.label.clone(), color: FAST, points: fast.iter().map(xy).collect(), dashed: false },
+                MapPath { name: inner_t.label.clone(), color: INNER, points: inner_t.params.iter().map(xy).collect(), dashed: false },
+                MapPath {
+                    name: "Lookahead slow weights (×)".into(),
+                    color: SLOW,
+                    points: slow.iter().map(|(_, p)| xy(p)).collect(),
+                    dashed: false,
+                },
+            ],
+            ..Default::default()
+        };
+        // Arrows for the first jumps back that lie on the map and are long enough to see (2 % of it).
+        let on_map = |p: &Vec<f64>| p[0] >= bounds.0 && p[0] <= bounds.1 && p[1] >= bounds.2 && p[1] <= bounds.3;
+        map.arrows = jumps
+            .iter()
+            .filter(|(v, x)| on_map(v) && on_map(x) && ((v[0] - x[0]) / w).hypot((v[1] - x[1]) / h) > 0.02)
+            .take(MAX_ARROWS)
+            .map(|(v, x)| (xy(v), xy(x), FAST))
+            .collect();
+        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        // (only those on the map: far-off coordinates overflow the chart's pixel arithmetic)
+        map.markers
+            .extend(slow.iter().skip(1).take(MAX_SLOW_MARKS).filter(|(_, p)| on_map(p)).map(|(_, p)| (p[0], p[1], String::new(), SLOW)));
+        let field_seed = 0;
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), field_seed))));
+
+        // Loss: fast weights and inner alone every step, slow weights at their updates.
+        let gap = |f: f64| match f_star {
+            Some(m) => (f - m).max(GAP_FLOOR),
+            None => f,
+        };
+        let slow_loss: Vec<(f64, f64)> = slow.iter().map(|(t, p)| (*t as f64, gap(built.value(p)))).collect();
+        let mut loss = super::common::loss_chart("loss per step", &report, f_star, &[FAST, INNER]);
+        loss.series.push(Series::line("Lookahead slow weights", SLOW, slow_loss.clone()).with_mark(Mark::LinePoints));
+        loss.x_range = Some((0.0, p.steps.max(1) as f64));
+        scene.charts.push(("loss", Chart::Lines(loss)));
+
+        // Readouts.
+        let smooth = built.smoothness();
+        let quad = if matches!(prob, ProblemSpec::Rosenbrock(_)) { None } else { smooth };
+        for (t, r) in [la_t, inner_t].into_iter().zip(&spec.runs) {
+            scene.readout.extend(convergence(t, f_star, quad, Some(&r.optimizer)));
+        }
+        if let Some((t, p)) = slow.last() {
+            let f = built.value(p);
+            let text = match f_star {
+                Some(m) => format!("f − f* = {} at step {t}", sig(f - m)),
+                None => format!("f = {} at step {t}", sig(f)),
+            };
+            scene.readout.push(Readout::new("Lookahead slow weights: last update", text));
+        }
+        scene.readout.push(Readout::new(
+            "slow-weight updates",
+            format!(
+                "{} (every k = {k} inner steps); the fast weights jump back by 1 − α = {} of their progress",
+                slow.len().saturating_sub(1),
+                sig(1.0 - alpha)
+            ),
+        ));
+        if let Some(l) = quad {
+            scene.readout.extend(super::common::stability_readout(&inner_spec, l, inner_spec.base_lr()).map(|mut r| {
+                r.label = format!("inner optimizer alone: {}", r.label);
+                r
+            }));
+        }
+        scene.values.push(("k".into(), k.to_string()));
+        scene.values.push(("alpha".into(), sig(alpha)));
+        scene.values.push(("lr".into(), sig(p.lr)));
+        scene.spec = Some(spec);
+        scene.report = Some(report);
+        scene
+    }
+}
+
 impl Chapter for Lookahead {
     fn id(&self) -> &'static str {
         "lookahead"
@@ -203,129 +340,7 @@ impl Chapter for Lookahead {
     }
 
     fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let prob = problem(p);
-        let (x, y) = p.x0;
-        let (inner_spec, inner_name) = inner(p);
-        let k = p.k.max(1);
-        let alpha = p.alpha;
-        let la = OptimizerSpec::Lookahead(LookaheadSpec { k, alpha, inner: Box::new(inner_spec.clone()) });
-        let spec = spec_of(
-            prob.clone(),
-            vec![x, y],
-            vec![(format!("Lookahead({inner_name}), fast weights"), la), (format!("{inner_name} alone"), inner_spec.clone())],
-            p.steps,
-            0,
-        );
-        let built = match spec.problem.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let report = match super::common::run_report(&spec, true) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let (la_t, inner_t) = (&report.runs[0], &report.runs[1]);
-        let (fast, jumps) = fast_path(la_t, k, alpha);
-        let slow = slow_points(la_t, k);
-        let f_star = built.minimum();
-
-        // Map.
-        let xy = |p: &Vec<f64>| (p[0], p[1]);
-        let bounds = if matches!(prob, ProblemSpec::FiniteSum(_)) {
-            let pts = fast.iter().chain(&inner_t.params).map(xy);
-            fit_bounds(pts.chain([(x, y)]), 0.75, 50.0, 0.5)
-        } else {
-            bounds_for(&prob, (x, y))
-        };
-        let (w, h) = (bounds.1 - bounds.0, bounds.3 - bounds.2);
-        let mut map = MapChart {
-            title: format!("fast and slow weights (k = {k}, α = {})", sig(alpha)),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            bounds,
-            paths: vec![
-                MapPath { name: la_t.label.clone(), color: FAST, points: fast.iter().map(xy).collect(), dashed: false },
-                MapPath { name: inner_t.label.clone(), color: INNER, points: inner_t.params.iter().map(xy).collect(), dashed: false },
-                MapPath {
-                    name: "Lookahead slow weights (×)".into(),
-                    color: SLOW,
-                    points: slow.iter().map(|(_, p)| xy(p)).collect(),
-                    dashed: false,
-                },
-            ],
-            ..Default::default()
-        };
-        // Arrows for the first jumps back that lie on the map and are long enough to see (2 % of it).
-        let on_map = |p: &Vec<f64>| p[0] >= bounds.0 && p[0] <= bounds.1 && p[1] >= bounds.2 && p[1] <= bounds.3;
-        map.arrows = jumps
-            .iter()
-            .filter(|(v, x)| on_map(v) && on_map(x) && ((v[0] - x[0]) / w).hypot((v[1] - x[1]) / h) > 0.02)
-            .take(MAX_ARROWS)
-            .map(|(v, x)| (xy(v), xy(x), FAST))
-            .collect();
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
-        // (only those on the map: far-off coordinates overflow the chart's pixel arithmetic)
-        map.markers
-            .extend(slow.iter().skip(1).take(MAX_SLOW_MARKS).filter(|(_, p)| on_map(p)).map(|(_, p)| (p[0], p[1], String::new(), SLOW)));
-        let field_seed = 0;
-        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), field_seed))));
-
-        // Loss: fast weights and inner alone every step, slow weights at their updates.
-        let gap = |f: f64| match f_star {
-            Some(m) => (f - m).max(GAP_FLOOR),
-            None => f,
-        };
-        let slow_loss: Vec<(f64, f64)> = slow.iter().map(|(t, p)| (*t as f64, gap(built.value(p)))).collect();
-        let mut loss = super::common::loss_chart("loss per step", &report, f_star, &[FAST, INNER]);
-        loss.series.push(Series::line("Lookahead slow weights", SLOW, slow_loss.clone()).with_mark(Mark::LinePoints));
-        loss.x_range = Some((0.0, p.steps.max(1) as f64));
-        scene.charts.push(("loss", Chart::Lines(loss)));
-
-        // Readouts.
-        let smooth = built.smoothness();
-        let quad = if matches!(prob, ProblemSpec::Rosenbrock(_)) { None } else { smooth };
-        for (t, r) in [la_t, inner_t].into_iter().zip(&spec.runs) {
-            scene.readout.extend(convergence(t, f_star, quad, Some(&r.optimizer)));
-        }
-        if let Some((t, p)) = slow.last() {
-            let f = built.value(p);
-            let text = match f_star {
-                Some(m) => format!("f − f* = {} at step {t}", sig(f - m)),
-                None => format!("f = {} at step {t}", sig(f)),
-            };
-            scene.readout.push(Readout::new("Lookahead slow weights: last update", text));
-        }
-        scene.readout.push(Readout::new(
-            "slow-weight updates",
-            format!(
-                "{} (every k = {k} inner steps); the fast weights jump back by 1 − α = {} of their progress",
-                slow.len().saturating_sub(1),
-                sig(1.0 - alpha)
-            ),
-        ));
-        if let Some(l) = quad {
-            scene.readout.extend(super::common::stability_readout(&inner_spec, l, inner_spec.base_lr()).map(|mut r| {
-                r.label = format!("inner optimizer alone: {}", r.label);
-                r
-            }));
-        }
-        scene.values.push(("k".into(), k.to_string()));
-        scene.values.push(("alpha".into(), sig(alpha)));
-        scene.values.push(("lr".into(), sig(p.lr)));
-        scene.spec = Some(spec);
-        scene.report = Some(report);
-        scene
+        super::compute_model::<Lookahead>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {

@@ -9,7 +9,7 @@
 
 use super::common::{convergence, paths, sig, spec_of};
 use super::controls::fmt_num;
-use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::analysis::{minibatch_bound_terms, minibatch_variance, running_mean};
 use crate::linalg::solve;
 use crate::optim::config::Sgd;
@@ -18,6 +18,7 @@ use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::{sample_indices_into, FiniteSum, FiniteSumSpec, Problem, ProblemSpec};
 use crate::run::{run_one, Report, Trace};
+use crate::spec::Spec;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -312,124 +313,50 @@ fn mean_sq_grad(t: &Trace, steps: usize) -> Vec<f64> {
     running_mean(&sq)
 }
 
-impl Chapter for Minibatch {
-    fn id(&self) -> &'static str {
-        "minibatch"
-    }
-    fn check_params(&self) -> Result<(), String> {
-        super::params::check::<Params>(&self.controls())
-    }
-    fn title(&self) -> &'static str {
-        "Mini-batch SGD and its rate"
-    }
-    fn intro(&self) -> &'static str {
-        "Training minimises an average over N samples; SGD steps along the gradient of a random mini-batch of B \
-         of them, an unbiased but noisy estimate. For L-smooth f whose per-sample gradients scatter by σ², the \
-         lecture's theorem bounds the average squared gradient norm over T steps by two terms: \
-         L(f(x₀) − f*)/T, the deterministic part, and (σ/√B)·√(L(f(x₀) − f*)/T), the price of the noise, \
-         which larger batches shrink like 1/√B. Here f is a least-squares fit to N noisy points in two dimensions."
-    }
-    fn try_this(&self) -> &'static [&'static str] {
-        &[
-            "Raise B from 1 to 64 on the rate chart: the SGD curve stays on the full-batch curve for longer before the noise lifts it off.",
-            "Set the label noise σ to 0 and look at the variance chart: the gradients still scatter away from x* (start at x* and the scatter vanishes).",
-            "Raise B towards N in the variance chart: the measured points follow (N−B)/(N−1), not just 1/B.",
-            "Lower η at fixed B and T: the running mean first ends lower (a lower noise floor), then higher once the transient no longer decays within T steps (see the noise-floor readout).",
-            "On the sampling chart, every tenth sample is 10× steeper: importance sampling (pᵢ ∝ Lᵢ) ends over 100× lower than uniform sampling at the default η. Set η = 0.05 and the uneven factor to 100: uniform sampling diverges, while importance sampling (ηL̄ = 0.62 < 2) stays stable and its loss falls to its noise floor.",
-        ]
-    }
-    fn formulas(&self) -> Vec<Formula> {
-        vec![
-            Formula {
-                caption: "mini-batch SGD",
-                tex: r"x_{t+1} = x_t - \frac{\eta}{B}\sum_{i\in\mathcal B_t}\nabla f_i(x_t),\quad B = {batch},\ \eta = {lr}",
-            },
-            Formula {
-                caption: "the lecture's theorem (constants dropped)",
-                tex: r"\frac1T\sum_{t=0}^{T-1}\mathbb E\|\nabla f(x_t)\|^2 \le \mathcal O\Big(\frac{L(f(x_0)-f^*)}{T} + \frac{\sigma}{\sqrt B}\sqrt{\frac{L(f(x_0)-f^*)}{T}}\Big),\quad L = {l},\ f(x_0)-f^* = {gap0},\ \sigma = {sigma}",
-            },
-            Formula {
-                caption: "noise of a batch drawn without replacement",
-                tex: r"\mathbb E\|g_B - \nabla f\|^2 = \frac{\sigma^2(x)}{B}\cdot\frac{N-B}{N-1},\qquad \sigma^2(x) = \frac1N\sum_i\|\nabla f_i(x)-\nabla f(x)\|^2",
-            },
-        ]
-    }
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            Control::int("batch", "mini-batch size B", 1, 128, 1).help("B ≥ N is full-batch gradient descent (lower N to see it)"),
-            Control::log_range("lr", "learning rate η", 1e-3, 10.0, 0.3).unit("η"),
-            Control::range("noise", "label noise σ", 0.0, 3.0, 1.0).unit("σ").help("yᵢ = aᵢᵀx* + σεᵢ"),
-            Control::int("steps", "steps T", 1, 1000, 500),
-            Control::int("samples", "samples N", 16, 512, 256),
-            Control::int("seed", "seed (data and batches)", 0, 9999, 0),
-            Control::point("x0", "start x₀ (click the map)", (-3.0, 3.0), -10.0, 10.0),
-            Control::log_range("uneven", "uneven samples: every tenth Lᵢ ×", 1.0, 100.0, 10.0)
-                .help("for the sampling chart: every tenth sample's row is scaled so that its curvature Lᵢ = ‖aᵢ‖² grows by this factor"),
-        ]
-    }
-    fn canvases(&self) -> Vec<Canvas> {
-        vec![
-            Canvas {
-                id: "rate",
-                label: "running mean of the squared gradient norm against T on log–log axes, with the theorem's two terms as dashed lines",
-                aspect: 0.65,
-                clickable: false,
-            },
-            Canvas {
-                id: "variance",
-                label: "variance of the mini-batch gradient against the batch size, measured and predicted",
-                aspect: 0.6,
-                clickable: false,
-            },
-            Canvas {
-                id: "map",
-                label: "level sets of the least-squares loss with the paths of mini-batch SGD and full-batch gradient descent",
-                aspect: 0.75,
-                clickable: true,
-            },
-            Canvas {
-                id: "sampling",
-                label: "loss of SGD with one sample per step under uniform and importance sampling (probabilities proportional to each sample's curvature)",
-                aspect: 0.6,
-                clickable: false,
-            },
-        ]
+/// What the chapter computes: SGD with batch B over as many batch seeds as the budget allows and full-batch
+/// gradient descent on one data set, the per-sample gradient spread along the path, and the mini-batch
+/// gradient's measured variance at x₀ for a range of B.
+pub struct Runs {
+    pub spec: Spec,
+    /// The data (with `batch` = N after the full-batch run).
+    pub fs: FiniteSum,
+    /// The batch size used (B capped at N) and the number of batch seeds run.
+    pub b: usize,
+    pub seeds: usize,
+    pub sgd_runs: Vec<Trace>,
+    pub gd_trace: Option<Trace>,
+    /// The largest per-sample gradient variance σ² met along the first run, and over its last half.
+    pub sigma2_path: f64,
+    pub sigma2_late: f64,
+    /// σ²(x₀), and the mini-batch gradient's measured variance at x₀ per batch size.
+    pub sigma2_x0: f64,
+    pub measured_var: Vec<(f64, f64)>,
+}
+
+impl Model for Minibatch {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
     }
 
-    fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
+    fn runs(p: &Params) -> Result<Runs, Message> {
         let n = p.samples.max(1);
-        let mut b = p.batch.max(1);
-        if b > n {
-            scene.messages.push(Message::warn(format!("B = {b} is more than N = {n} samples; using B = N (full batch)")));
-            b = n;
-        }
+        let b = p.batch.max(1).min(n);
         let (lr, noise, steps, seed) = (p.lr, p.noise, p.steps.max(1), p.seed as u64);
         let (x, y) = p.x0;
         let x0 = vec![x, y];
         let prob = problem_spec(n, b, noise);
-        let mut fs = match build(&prob, seed) {
-            Ok(f) => f,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
+        let mut fs = build(&prob, seed)?;
         let label = format!("SGD, B = {b}");
         let sgd = OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() });
         let spec = spec_of(prob.clone(), x0.clone(), vec![(label.clone(), sgd.clone())], steps, seed);
         // validate the spec as `optlab run` would (its messages name the field)
         if let Err(e) = spec.validate().and_then(|p| sgd.build(p.shape(), "runs[0].optimizer").map(|_| ())) {
-            scene.messages.push(Message::error(format!("cannot run this setting: {e}")));
-            return scene;
+            return Err(Message::error(format!("cannot run this setting: {e}")));
         }
         let run = &spec.runs[0];
-        let (f_star, l) = (fs.minimum().unwrap_or(0.0), fs.smoothness().unwrap_or(0.0));
-        let gap0 = (fs.value(&x0) - f_star).max(0.0);
 
         // batch seeds seed, seed + 1, … on the same data, as many as the budget allows (the first one is the
         // spec's run; a full batch is deterministic)
@@ -442,14 +369,13 @@ impl Chapter for Minibatch {
             }
         }
         if sgd_runs.is_empty() {
-            return scene;
+            return Err(Message::error("cannot run SGD with these settings"));
         }
         // σ² for the theorem: the largest per-sample gradient variance met along the first run
         let stride = (steps / 32).max(1);
         let sigma2_path = sgd_runs[0].params.iter().step_by(stride).map(|p| fs.gradient_variance(p)).fold(0.0, f64::max);
         let late = sgd_runs[0].params.len() / 2;
         let sigma2_late = sgd_runs[0].params[late..].iter().step_by(stride).map(|p| fs.gradient_variance(p)).fold(0.0, f64::max);
-        let sigma = sigma2_path.sqrt();
 
         // full-batch gradient descent on the same data
         drop(view);
@@ -459,6 +385,37 @@ impl Chapter for Minibatch {
             .build(view.shape(), "runs[0].optimizer")
             .ok()
             .map(|o| run_one(&view, o, &x0, run, "full batch (GD)".into(), steps, seed, false));
+
+        let sigma2_x0 = fs.gradient_variance(&x0);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(7);
+        let sizes = if n > 1 { batch_sizes(n, VARIANCE_SIZES) } else { Vec::new() };
+        // small batches scatter most and cost least: draw more of them
+        let draws = |k: usize| match k.min(n - k) {
+            0..=4 => 12 * VARIANCE_DRAWS,
+            5..=16 => 4 * VARIANCE_DRAWS,
+            _ => VARIANCE_DRAWS,
+        };
+        let measured_var: Vec<(f64, f64)> =
+            sizes.iter().map(|&k| (k as f64, measured_batch_variance(&fs, &x0, k, draws(k), &mut rng))).collect();
+        Ok(Runs { spec, fs, b, seeds, sgd_runs, gd_trace, sigma2_path, sigma2_late, sigma2_x0, measured_var })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let n = p.samples.max(1);
+        if p.batch.max(1) > n {
+            scene.messages.push(Message::warn(format!("B = {} is more than N = {n} samples; using B = N (full batch)", p.batch)));
+        }
+        let Runs { spec, fs, b, seeds, sgd_runs, gd_trace, sigma2_path, sigma2_late, sigma2_x0, measured_var } = r;
+        let (lr, steps, seed) = (p.lr, p.steps.max(1), p.seed as u64);
+        let (x, y) = p.x0;
+        let x0 = vec![x, y];
+        let run = &spec.runs[0];
+        let label = run.label.clone();
+        let (f_star, l) = (fs.minimum().unwrap_or(0.0), fs.smoothness().unwrap_or(0.0));
+        let gap0 = (fs.value(&x0) - f_star).max(0.0);
+        let sigma = sigma2_path.sqrt();
 
         // ---- rate chart -------------------------------------------------------------------------------
         let mut sum = vec![0.0; steps];
@@ -530,18 +487,6 @@ impl Chapter for Minibatch {
         ));
 
         // ---- variance chart (at x₀) -------------------------------------------------------------------
-        let sigma2_x0 = fs.gradient_variance(&x0);
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(7);
-        let sizes = if n > 1 { batch_sizes(n, VARIANCE_SIZES) } else { Vec::new() };
-        // small batches scatter most and cost least: draw more of them
-        let draws = |k: usize| match k.min(n - k) {
-            0..=4 => 12 * VARIANCE_DRAWS,
-            5..=16 => 4 * VARIANCE_DRAWS,
-            _ => VARIANCE_DRAWS,
-        };
-        let measured_var: Vec<(f64, f64)> =
-            sizes.iter().map(|&k| (k as f64, measured_batch_variance(&fs, &x0, k, draws(k), &mut rng))).collect();
         let fine: Vec<usize> = batch_sizes(n, 60);
         let var_series = vec![
             Series::line("σ²(x₀)/B (with replacement)", SUM, fine.iter().map(|&k| (k as f64, sigma2_x0 / k as f64)).collect())
@@ -682,6 +627,95 @@ impl Chapter for Minibatch {
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
+    }
+}
+
+impl Chapter for Minibatch {
+    fn id(&self) -> &'static str {
+        "minibatch"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
+    fn title(&self) -> &'static str {
+        "Mini-batch SGD and its rate"
+    }
+    fn intro(&self) -> &'static str {
+        "Training minimises an average over N samples; SGD steps along the gradient of a random mini-batch of B \
+         of them, an unbiased but noisy estimate. For L-smooth f whose per-sample gradients scatter by σ², the \
+         lecture's theorem bounds the average squared gradient norm over T steps by two terms: \
+         L(f(x₀) − f*)/T, the deterministic part, and (σ/√B)·√(L(f(x₀) − f*)/T), the price of the noise, \
+         which larger batches shrink like 1/√B. Here f is a least-squares fit to N noisy points in two dimensions."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Raise B from 1 to 64 on the rate chart: the SGD curve stays on the full-batch curve for longer before the noise lifts it off.",
+            "Set the label noise σ to 0 and look at the variance chart: the gradients still scatter away from x* (start at x* and the scatter vanishes).",
+            "Raise B towards N in the variance chart: the measured points follow (N−B)/(N−1), not just 1/B.",
+            "Lower η at fixed B and T: the running mean first ends lower (a lower noise floor), then higher once the transient no longer decays within T steps (see the noise-floor readout).",
+            "On the sampling chart, every tenth sample is 10× steeper: importance sampling (pᵢ ∝ Lᵢ) ends over 100× lower than uniform sampling at the default η. Set η = 0.05 and the uneven factor to 100: uniform sampling diverges, while importance sampling (ηL̄ = 0.62 < 2) stays stable and its loss falls to its noise floor.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula {
+                caption: "mini-batch SGD",
+                tex: r"x_{t+1} = x_t - \frac{\eta}{B}\sum_{i\in\mathcal B_t}\nabla f_i(x_t),\quad B = {batch},\ \eta = {lr}",
+            },
+            Formula {
+                caption: "the lecture's theorem (constants dropped)",
+                tex: r"\frac1T\sum_{t=0}^{T-1}\mathbb E\|\nabla f(x_t)\|^2 \le \mathcal O\Big(\frac{L(f(x_0)-f^*)}{T} + \frac{\sigma}{\sqrt B}\sqrt{\frac{L(f(x_0)-f^*)}{T}}\Big),\quad L = {l},\ f(x_0)-f^* = {gap0},\ \sigma = {sigma}",
+            },
+            Formula {
+                caption: "noise of a batch drawn without replacement",
+                tex: r"\mathbb E\|g_B - \nabla f\|^2 = \frac{\sigma^2(x)}{B}\cdot\frac{N-B}{N-1},\qquad \sigma^2(x) = \frac1N\sum_i\|\nabla f_i(x)-\nabla f(x)\|^2",
+            },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            Control::int("batch", "mini-batch size B", 1, 128, 1).help("B ≥ N is full-batch gradient descent (lower N to see it)"),
+            Control::log_range("lr", "learning rate η", 1e-3, 10.0, 0.3).unit("η"),
+            Control::range("noise", "label noise σ", 0.0, 3.0, 1.0).unit("σ").help("yᵢ = aᵢᵀx* + σεᵢ"),
+            Control::int("steps", "steps T", 1, 1000, 500),
+            Control::int("samples", "samples N", 16, 512, 256),
+            Control::int("seed", "seed (data and batches)", 0, 9999, 0),
+            Control::point("x0", "start x₀ (click the map)", (-3.0, 3.0), -10.0, 10.0),
+            Control::log_range("uneven", "uneven samples: every tenth Lᵢ ×", 1.0, 100.0, 10.0)
+                .help("for the sampling chart: every tenth sample's row is scaled so that its curvature Lᵢ = ‖aᵢ‖² grows by this factor"),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas {
+                id: "rate",
+                label: "running mean of the squared gradient norm against T on log–log axes, with the theorem's two terms as dashed lines",
+                aspect: 0.65,
+                clickable: false,
+            },
+            Canvas {
+                id: "variance",
+                label: "variance of the mini-batch gradient against the batch size, measured and predicted",
+                aspect: 0.6,
+                clickable: false,
+            },
+            Canvas {
+                id: "map",
+                label: "level sets of the least-squares loss with the paths of mini-batch SGD and full-batch gradient descent",
+                aspect: 0.75,
+                clickable: true,
+            },
+            Canvas {
+                id: "sampling",
+                label: "loss of SGD with one sample per step under uniform and importance sampling (probabilities proportional to each sample's curvature)",
+                aspect: 0.6,
+                clickable: false,
+            },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        super::compute_model::<Minibatch>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {

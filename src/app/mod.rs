@@ -17,6 +17,7 @@ pub mod params;
 mod race;
 mod sam;
 mod schedules;
+pub mod timed;
 pub mod training;
 mod weight_decay;
 
@@ -316,6 +317,34 @@ pub struct Formula {
     pub tex: &'static str,
 }
 
+/// A chapter's model and view, kept apart: its typed parameters are decoded once from the normalised state,
+/// its runs (the optimizer runs and every number derived from them; nothing drawn, nothing worded) are
+/// computed from the parameters alone, and its scene (charts, readouts, formula values, messages) is built
+/// from the parameters and the runs. [`Chapter::compute`] is [`compute_model`] for the chapters that
+/// implement it; tests may call [`Model::runs`] to check the numbers without the view.
+pub trait Model {
+    type Params;
+    type Runs;
+    /// The typed parameters of a normalised state (an error names the control that could not be decoded).
+    fn params(st: &State) -> Result<Self::Params, String>;
+    /// Everything computed: runs, traces, derived quantities. A setting that cannot run is an error message.
+    fn runs(p: &Self::Params) -> Result<Self::Runs, Message>;
+    /// The view of the runs: charts, readouts, the formulas' live values, the spec and report to copy.
+    fn scene(p: &Self::Params, runs: Self::Runs) -> Scene;
+}
+
+/// Params → runs → Scene for a chapter's [`Model`].
+pub fn compute_model<M: Model>(st: &State) -> Scene {
+    let p = match M::params(st) {
+        Ok(p) => p,
+        Err(e) => return Scene::error(e),
+    };
+    match M::runs(&p) {
+        Ok(r) => M::scene(&p, r),
+        Err(m) => Scene { messages: vec![m], ..Default::default() },
+    }
+}
+
 /// A chapter of the app.
 pub trait Chapter: Sync {
     fn id(&self) -> &'static str;
@@ -352,6 +381,11 @@ pub trait Chapter: Sync {
     /// A data file this state needs and the core does not hold yet (a name under `assets/`): the shell fetches
     /// it and hands it over with `Session::provide_asset`, so such data never weighs on the first load.
     fn asset(&self, _st: &State) -> Option<&'static str> {
+        None
+    }
+    /// Kernels the browser times at this state's sizes, off the critical path (see [`timed`]); the web
+    /// layer adds [`timed::readouts`] to the readout. None by default.
+    fn timed_kernels(&self, _st: &State) -> Option<timed::Request> {
         None
     }
 }

@@ -3,13 +3,15 @@
 
 use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
 use super::controls::fmt_num;
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::analysis::{fit_linear_rate, gd_optimal_rate, heavy_ball_optimal, heavy_ball_optimal_rate, heavy_ball_rate, nesterov_rate};
 use crate::optim::config::Sgd;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::{ColorScale, MapChart};
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::ProblemSpec;
+use crate::run::Report;
+use crate::spec::Spec;
 
 pub struct Momentum;
 
@@ -167,105 +169,79 @@ pub(super) fn view_bounds(prob: &ProblemSpec, start: (f64, f64), report: &crate:
     (f0.min(x0), f1.max(x1), g0.min(y0), g1.max(y1))
 }
 
-impl Chapter for Momentum {
-    fn id(&self) -> &'static str {
-        "momentum"
-    }
-    fn check_params(&self) -> Result<(), String> {
-        super::params::check::<Params>(&self.controls())
-    }
-    fn title(&self) -> &'static str {
-        "Momentum and Nesterov"
-    }
-    fn intro(&self) -> &'static str {
-        "Momentum keeps a running sum of past gradients, m_t = βm_{t−1} + ∇f(x_t), and steps along it: where \
-         successive gradients disagree (across a narrow valley) they cancel, where they agree (along it) the \
-         steps grow. On a quadratic with condition number κ the best gradient descent shrinks the error by \
-         (κ−1)/(κ+1) per step, the best heavy ball by (√κ−1)/(√κ+1). Nesterov's variant evaluates the momentum \
-         step one look ahead, which damps the overshoot."
-    }
-    fn try_this(&self) -> &'static [&'static str] {
-        &[
-            "Click the (η, β) map at the marked optimum “Polyak” (a click near the marker sets η*, β* exactly) and compare the measured rate with (√κ−1)/(√κ+1).",
-            "Raise β to 0.95 and watch the heavy-ball path overshoot and swing back through x* again and again, its loss rising and falling.",
-            "Turn on Nesterov with β = 0.9 and compare the grey divergence region of the map with heavy ball's: it starts at a smaller η for every β > 0.",
-            "In the unrolled chart a gradient's weight in the move grows with its age towards 1/(1 − β): raise β to 0.95 and an old gradient counts 20 times, the effective step η/(1 − β) = 20η.",
-            "Raise κ to 500: both optimal rates in the readout move towards 1, gradient descent's like 1 − 2/κ, heavy ball's like 1 − 2/√κ.",
-        ]
-    }
-    fn formulas(&self) -> Vec<Formula> {
-        vec![
-            Formula { caption: "heavy ball (PyTorch SGD momentum)", tex: r"b_t = \beta\, b_{t-1} + \nabla f(x_t),\quad x_{t+1} = x_t - \eta\, b_t,\quad \eta = {lr},\ \beta = {momentum}" },
-            Formula {
-                caption: "heavy ball unrolled: the weight of each past gradient (the slide writes (1 − β^{t+1−i})/(β − 1), which is negative: the denominator is 1 − β; and the sums start at i = 0, the gradient at x₀)",
-                tex: r"b_t = \sum_{i=0}^{t}\beta^{t-i}\,\nabla f(x_i),\qquad x_{t+1} = x_0 - \eta\sum_{i=0}^{t}\frac{1-\beta^{t+1-i}}{1-\beta}\,\nabla f(x_i)",
-            },
-            Formula { caption: "Nesterov (PyTorch form)", tex: r"x_{t+1} = x_t - \eta\,\big(\nabla f(x_t) + \beta\, b_t\big)" },
-            Formula {
-                caption: "rate on a quadratic: largest root over the curvatures λ ∈ {μ, L}",
-                tex: r"\text{HB: } z^2 - (1+\beta-\eta\lambda)z + \beta,\qquad \text{NAG: } z^2 - (1+\beta)(1-\eta\lambda)z + \beta(1-\eta\lambda)",
-            },
-            Formula {
-                caption: "optimal rates (κ = {kappa})",
-                tex: r"\text{GD: } \tfrac{\kappa-1}{\kappa+1} = {gd_opt},\qquad \text{HB: } \tfrac{\sqrt\kappa-1}{\sqrt\kappa+1} = {hb_opt}\ \text{at}\ \eta^* = \tfrac{4}{(\sqrt L+\sqrt\mu)^2} = {eta_star},\ \beta^* = \big(\tfrac{\sqrt\kappa-1}{\sqrt\kappa+1}\big)^2 = {beta_star}",
-            },
-        ]
-    }
-    fn controls(&self) -> Vec<Control> {
-        vec![
-            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").help("L = 1, μ = 1/κ"),
-            Control::range("angle", "rotation", -90.0, 90.0, 30.0).unit("°"),
-            Control::log_range("lr", "learning rate η", 1e-3, 10.0, 1.0).unit("η"),
-            Control::range("momentum", "momentum β", 0.0, 0.999, 0.8).unit("β"),
-            Control::toggle("nesterov", "Nesterov momentum", false),
-            Control::int("steps", "steps T", 1, 1000, 150),
-            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
-    }
-    fn canvases(&self) -> Vec<Canvas> {
-        vec![
-            Canvas { id: "map", label: "level sets of the quadratic with the paths of gradient descent and the momentum method", aspect: 0.75, clickable: true },
-            Canvas { id: "loss", label: "f − f* against step for gradient descent and the momentum method", aspect: 0.6, clickable: false },
-            Canvas { id: "rates", label: "map of the linear rate over learning rate and momentum; grey where the method diverges; click to set η and β", aspect: 0.75, clickable: true },
-            Canvas {
-                id: "unrolled",
-                label: "the momentum run unrolled: the weight of each past gradient in the current step and in the total move from x₀, against its age, log scale",
-                aspect: 0.6,
-                clickable: false,
-            },
-        ]
+/// What the chapter computes: gradient descent and the momentum method from one start, the (η, β) rate map,
+/// Polyak's optimum, the theoretical rates of both runs and the unrolled sum checked against the run.
+pub struct Runs {
+    pub spec: Spec,
+    pub report: Report,
+    /// Nesterov as run (off when asked for with β = 0).
+    pub nesterov: bool,
+    /// Nesterov was asked for with β = 0.
+    pub nesterov_dropped: bool,
+    /// The rate map over (log₁₀ η, β), its smallest rate and where it is.
+    pub grid: Vec<f64>,
+    pub rho_min: f64,
+    pub best: (f64, f64),
+    /// Polyak's optimal (η*, β*).
+    pub polyak: (f64, f64),
+    /// The theoretical rates of gradient descent and of the momentum run.
+    pub theory: [f64; 2],
+    /// ‖x_T from the unrolled sum − the run's x_T‖ and ‖x_T‖, when the run has an end.
+    pub unrolled: Option<(f64, f64)>,
+    /// Whether each run's slowest mode is a double root (its error then falls like t·ρᵗ).
+    pub double: [bool; 2],
+}
+
+impl Model for Momentum {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
     }
 
-    fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let prob = problem(p);
-        let (x, y) = p.x0;
+    fn runs(p: &Params) -> Result<Runs, Message> {
         let (lr, beta) = (p.lr, p.momentum);
-        let mut nesterov = p.nesterov;
-        if nesterov && beta <= 0.0 {
-            nesterov = false;
-            scene.messages.push(Message::info("Nesterov needs momentum: with β = 0 both methods are gradient descent"));
-        }
-        let (name, color) = if nesterov { ("Nesterov", NAG) } else { ("heavy ball", HB) };
+        let nesterov_dropped = p.nesterov && beta <= 0.0;
+        let nesterov = p.nesterov && !nesterov_dropped;
+        let name = if nesterov { "Nesterov" } else { "heavy ball" };
         let runs = vec![
             ("gradient descent".to_string(), OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() })),
             (name.to_string(), OptimizerSpec::Sgd(Sgd { lr, momentum: beta, nesterov, ..Sgd::default() })),
         ];
-        let spec = spec_of(prob.clone(), vec![x, y], runs, p.steps, 0);
-        let report = match run_report(&spec, false) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
+        let spec = spec_of(problem(p), vec![p.x0.0, p.x0.1], runs, p.steps, 0);
+        let report = run_report(&spec, false)?;
         let kappa = p.kappa.max(1.0);
         let (l, mu) = (1.0, 1.0 / kappa);
         let eigs = [l, mu];
+        let (grid, rho_min, best) = rate_grid(nesterov, &eigs);
+        let polyak = heavy_ball_optimal(l, mu);
+        let theory = [rate(false, lr, 0.0, &eigs), rate(nesterov, lr, beta, &eigs)];
+        let hb = &report.runs[1];
+        let unrolled = match (spec.problem.build(0), hb.params.last()) {
+            (Ok(built), Some(last)) => unrolled_end(built.as_ref(), &hb.params, lr, beta, nesterov).map(|u| {
+                let err = u.iter().zip(last).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+                (err, last.iter().map(|v| v * v).sum::<f64>().sqrt())
+            }),
+            _ => None,
+        };
+        let double = [slowest_mode_is_double(false, lr, 0.0, &eigs, p.steps), slowest_mode_is_double(nesterov, lr, beta, &eigs, p.steps)];
+        Ok(Runs { spec, report, nesterov, nesterov_dropped, grid, rho_min, best, polyak, theory, unrolled, double })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { spec, report, nesterov, nesterov_dropped, grid, rho_min, best, polyak: (eta_star, beta_star), theory, unrolled, double } =
+            r;
+        if nesterov_dropped {
+            scene.messages.push(Message::info("Nesterov needs momentum: with β = 0 both methods are gradient descent"));
+        }
+        let prob = spec.problem.clone();
+        let (x, y) = p.x0;
+        let (lr, beta) = (p.lr, p.momentum);
+        let (name, color) = if nesterov { ("Nesterov", NAG) } else { ("heavy ball", HB) };
+        let kappa = p.kappa.max(1.0);
+        let (l, mu) = (1.0, 1.0 / kappa);
         let colors = [GD, color];
 
         let mut map = MapChart {
@@ -282,8 +258,6 @@ impl Chapter for Momentum {
         scene.charts.push(("loss", Chart::Lines(loss_chart("f − f* per step (log scale)", &report, Some(0.0), &colors))));
 
         // the (η, β) rate map with the current point and Polyak's optimum
-        let (grid, rho_min, best) = rate_grid(nesterov, &eigs);
-        let (eta_star, beta_star) = heavy_ball_optimal(l, mu);
         let mut rates = MapChart {
             title: format!("{name}: linear rate ρ over (η, β)"),
             x_label: "log₁₀ η".into(),
@@ -354,15 +328,11 @@ impl Chapter for Momentum {
             }),
         ));
         let mut unrolled_readouts = Vec::new();
-        if let (Ok(built), Some(last)) = (prob.build(0), hb_trace.params.last()) {
-            if let Some(u) = unrolled_end(built.as_ref(), &hb_trace.params, lr, beta, nesterov) {
-                let err = u.iter().zip(last).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
-                let scale = last.iter().map(|v| v * v).sum::<f64>().sqrt();
-                unrolled_readouts.push(Readout::new(
-                    format!("{name}: x_T from the unrolled sum x₀ − η Σ wᵢ∇f(xᵢ) vs the run's x_T (T = {t_len})"),
-                    format!("differ by {} (‖x_T‖ = {})", sig(err), sig(scale)),
-                ));
-            }
+        if let Some((err, scale)) = unrolled {
+            unrolled_readouts.push(Readout::new(
+                format!("{name}: x_T from the unrolled sum x₀ − η Σ wᵢ∇f(xᵢ) vs the run's x_T (T = {t_len})"),
+                format!("differ by {} (‖x_T‖ = {})", sig(err), sig(scale)),
+            ));
         }
         let after = unrolled_weight(beta, nesterov, t_len.saturating_sub(1));
         unrolled_readouts.push(Readout::new(
@@ -371,8 +341,7 @@ impl Chapter for Momentum {
         ));
 
         // readouts: convergence of both runs, then measured vs theoretical rates
-        let theory = [rate(false, lr, 0.0, &eigs), rate(nesterov, lr, beta, &eigs)];
-        for ((t, rho), r_spec) in report.runs.iter().zip(theory).zip(&spec.runs) {
+        for (((t, rho), r_spec), double) in report.runs.iter().zip(theory).zip(&spec.runs).zip(double) {
             // the generic "measured rate" (of f − f*) is replaced by one line that sets it beside the theory:
             // on a quadratic f − f* shrinks by ρ² per step when ‖x − x*‖ shrinks by ρ
             let rate_label = format!("{}: measured rate", t.label);
@@ -381,8 +350,6 @@ impl Chapter for Momentum {
                     scene.readout.push(r);
                     continue;
                 }
-                let (eta_t, beta_t, nag_t) = if t.label == "gradient descent" { (lr, 0.0, false) } else { (lr, beta, nesterov) };
-                let double = slowest_mode_is_double(nag_t, eta_t, beta_t, &eigs, p.steps);
                 let fit = measured_rate(&t.loss, double);
                 let plain = fit_linear_rate(&t.loss, 0.0, 1e-12);
                 let verdict = if rho >= 1.0 { " (diverges)" } else { "" };
@@ -434,6 +401,80 @@ impl Chapter for Momentum {
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
+    }
+}
+
+impl Chapter for Momentum {
+    fn id(&self) -> &'static str {
+        "momentum"
+    }
+    fn check_params(&self) -> Result<(), String> {
+        super::params::check::<Params>(&self.controls())
+    }
+    fn title(&self) -> &'static str {
+        "Momentum and Nesterov"
+    }
+    fn intro(&self) -> &'static str {
+        "Momentum keeps a running sum of past gradients, m_t = βm_{t−1} + ∇f(x_t), and steps along it: where \
+         successive gradients disagree (across a narrow valley) they cancel, where they agree (along it) the \
+         steps grow. On a quadratic with condition number κ the best gradient descent shrinks the error by \
+         (κ−1)/(κ+1) per step, the best heavy ball by (√κ−1)/(√κ+1). Nesterov's variant evaluates the momentum \
+         step one look ahead, which damps the overshoot."
+    }
+    fn try_this(&self) -> &'static [&'static str] {
+        &[
+            "Click the (η, β) map at the marked optimum “Polyak” (a click near the marker sets η*, β* exactly) and compare the measured rate with (√κ−1)/(√κ+1).",
+            "Raise β to 0.95 and watch the heavy-ball path overshoot and swing back through x* again and again, its loss rising and falling.",
+            "Turn on Nesterov with β = 0.9 and compare the grey divergence region of the map with heavy ball's: it starts at a smaller η for every β > 0.",
+            "In the unrolled chart a gradient's weight in the move grows with its age towards 1/(1 − β): raise β to 0.95 and an old gradient counts 20 times, the effective step η/(1 − β) = 20η.",
+            "Raise κ to 500: both optimal rates in the readout move towards 1, gradient descent's like 1 − 2/κ, heavy ball's like 1 − 2/√κ.",
+        ]
+    }
+    fn formulas(&self) -> Vec<Formula> {
+        vec![
+            Formula { caption: "heavy ball (PyTorch SGD momentum)", tex: r"b_t = \beta\, b_{t-1} + \nabla f(x_t),\quad x_{t+1} = x_t - \eta\, b_t,\quad \eta = {lr},\ \beta = {momentum}" },
+            Formula {
+                caption: "heavy ball unrolled: the weight of each past gradient (the slide writes (1 − β^{t+1−i})/(β − 1), which is negative: the denominator is 1 − β; and the sums start at i = 0, the gradient at x₀)",
+                tex: r"b_t = \sum_{i=0}^{t}\beta^{t-i}\,\nabla f(x_i),\qquad x_{t+1} = x_0 - \eta\sum_{i=0}^{t}\frac{1-\beta^{t+1-i}}{1-\beta}\,\nabla f(x_i)",
+            },
+            Formula { caption: "Nesterov (PyTorch form)", tex: r"x_{t+1} = x_t - \eta\,\big(\nabla f(x_t) + \beta\, b_t\big)" },
+            Formula {
+                caption: "rate on a quadratic: largest root over the curvatures λ ∈ {μ, L}",
+                tex: r"\text{HB: } z^2 - (1+\beta-\eta\lambda)z + \beta,\qquad \text{NAG: } z^2 - (1+\beta)(1-\eta\lambda)z + \beta(1-\eta\lambda)",
+            },
+            Formula {
+                caption: "optimal rates (κ = {kappa})",
+                tex: r"\text{GD: } \tfrac{\kappa-1}{\kappa+1} = {gd_opt},\qquad \text{HB: } \tfrac{\sqrt\kappa-1}{\sqrt\kappa+1} = {hb_opt}\ \text{at}\ \eta^* = \tfrac{4}{(\sqrt L+\sqrt\mu)^2} = {eta_star},\ \beta^* = \big(\tfrac{\sqrt\kappa-1}{\sqrt\kappa+1}\big)^2 = {beta_star}",
+            },
+        ]
+    }
+    fn controls(&self) -> Vec<Control> {
+        vec![
+            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").help("L = 1, μ = 1/κ"),
+            Control::range("angle", "rotation", -90.0, 90.0, 30.0).unit("°"),
+            Control::log_range("lr", "learning rate η", 1e-3, 10.0, 1.0).unit("η"),
+            Control::range("momentum", "momentum β", 0.0, 0.999, 0.8).unit("β"),
+            Control::toggle("nesterov", "Nesterov momentum", false),
+            Control::int("steps", "steps T", 1, 1000, 150),
+            Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
+        ]
+    }
+    fn canvases(&self) -> Vec<Canvas> {
+        vec![
+            Canvas { id: "map", label: "level sets of the quadratic with the paths of gradient descent and the momentum method", aspect: 0.75, clickable: true },
+            Canvas { id: "loss", label: "f − f* against step for gradient descent and the momentum method", aspect: 0.6, clickable: false },
+            Canvas { id: "rates", label: "map of the linear rate over learning rate and momentum; grey where the method diverges; click to set η and β", aspect: 0.75, clickable: true },
+            Canvas {
+                id: "unrolled",
+                label: "the momentum run unrolled: the weight of each past gradient in the current step and in the total move from x₀, against its age, log scale",
+                aspect: 0.6,
+                clickable: false,
+            },
+        ]
+    }
+
+    fn compute(&self, st: &State) -> Scene {
+        super::compute_model::<Momentum>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), st: &State) -> Vec<(String, String)> {

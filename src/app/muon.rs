@@ -3,7 +3,7 @@
 //! invariance to multiplying the loss by a constant.
 
 use super::common::{convergence, loss_chart, sig, GAP_FLOOR};
-use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Readout, Rel, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
 use crate::linalg::svd::svd;
 use crate::optim::config::{Adam, Decoupled, Muon as MuonConfig, MuonScale, Sgd};
@@ -169,6 +169,356 @@ fn gap_text(a: &Trace, b: &Trace) -> String {
     }
 }
 
+/// The matrix Muon's Newton–Schulz stage received at the inspected step, and what it and exact msign do to it.
+pub struct Inspection {
+    /// The input M (rows × features, row-major).
+    pub input: Vec<f64>,
+    /// σᵢ(M)/‖M‖_F, and ‖NS(M)vᵢ‖ and ‖msign(M)vᵢ‖ for each right singular vector vᵢ.
+    pub before: Vec<f64>,
+    pub after: Vec<f64>,
+    pub exact: Vec<f64>,
+    /// The range [lo, hi] of p_k over the input's normalised singular values [σ_min, σ_max].
+    pub band: Option<(f64, f64, f64, f64)>,
+    /// With weight decay: ‖ηλ_wd W_{t−1}‖_F, ‖ΔW‖_F and ‖ΔW + η(s·NS(M_t) + λ_wd W_{t−1})‖_F.
+    pub decay_check: Option<(f64, f64, f64)>,
+}
+
+/// What the chapter computes: Muon, AdamW and SGD on the matrix least squares, the inspected step's matrix,
+/// the bound ‖ΔW x‖ ≤ ‖ΔW‖₂‖x‖ on the data, and Muon and SGD on λ·f.
+pub struct Runs {
+    pub main: Spec,
+    pub problem: MatrixLeastSquares,
+    pub report: Report,
+    /// The inspected step (the asked one, clamped to the run).
+    pub t: usize,
+    pub inspection: Option<Inspection>,
+    /// Over the data columns x: the largest ‖ΔW x‖/(‖ΔW‖₂‖x‖) and ‖ΔW‖₂, for Muon's update at t.
+    pub bound: Option<(f64, f64)>,
+    /// Muon and SGD on λ·f (the same runs as on f when λ = 1), or why they could not run.
+    pub scaled: Result<Report, Message>,
+}
+
+impl Model for Muon {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(p: &Params) -> Result<Runs, Message> {
+        let (rows, features) = (p.rows.max(1), p.features.max(1));
+        let lambda = p.loss_scale;
+        let prob = problem(p, 1.0);
+        let built = build_least_squares(&prob, 0)?;
+        let problem_1 = &built;
+        let l = problem_1.smoothness().unwrap_or(1.0);
+        let sgd_lr = if l > 0.0 { 1.0 / l } else { 1.0 };
+        let muon = muon_spec(p);
+        let steps = p.steps;
+        let muon_label = "Muon".to_string();
+        let adamw_label = format!("AdamW (η = {})", sig(ADAMW_LR));
+        let sgd_label = format!("SGD (η = 1/L = {})", sig(sgd_lr));
+        let mut adamw_cfg = Adam::<Decoupled>::default();
+        adamw_cfg.lr = ADAMW_LR;
+        adamw_cfg.weight_decay = 0.0;
+        let adamw = OptimizerSpec::Adamw(adamw_cfg);
+        let sgd = OptimizerSpec::Sgd(Sgd { lr: sgd_lr, ..Sgd::default() });
+        let main = spec(
+            prob.clone(),
+            rows,
+            features,
+            vec![(muon_label.clone(), OptimizerSpec::Muon(muon.clone())), (adamw_label, adamw), (sgd_label, sgd.clone())],
+            steps,
+        );
+        // Muon's run records its internals (the matrix msign received at each step); the others do not need to
+        let (muon_run, others) =
+            (Spec { runs: main.runs[..1].to_vec(), ..main.clone() }, Spec { runs: main.runs[1..].to_vec(), ..main.clone() });
+        let mut report = run_fast(&muon_run, &built, true)?;
+        report.runs.extend(run_fast(&others, &built, false)?.runs);
+        let muon_trace = &report.runs[0];
+        let t = p.at_step.clamp(1, muon_trace.steps().max(1));
+        let (ns, k) = (variant(p), p.ns_steps);
+        let inspection = msign_input(muon_trace, t).map(|u| {
+            let m = ArrayView2::from_shape((rows, features), &u).expect("problem shape");
+            let fro = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+            // σᵢ of the normalised input, and what each output does to its right singular vector vᵢ:
+            // ‖O vᵢ‖ = |p_k(σᵢ)| for O = NS(M) (p_k is not monotone, so sorting both lists would mismatch them)
+            let dec = svd(m);
+            let before: Vec<f64> = dec.s.iter().map(|s| s / (fro + NS_EPS)).collect();
+            let gain = |o: &ndarray::Array2<f64>| -> Vec<f64> {
+                (0..dec.s.len()).map(|i| o.dot(&dec.v.column(i)).iter().map(|x| x * x).sum::<f64>().sqrt()).collect()
+            };
+            let after = gain(&msign(m, ns, k, NS_EPS));
+            let exact = gain(&msign_svd(m));
+            let smin = before.iter().copied().filter(|s| *s > before[0] * 1e-12).fold(f64::INFINITY, f64::min);
+            let band = smin.is_finite().then(|| {
+                // the range of p_k over the input's singular values [σ_min, σ_max]
+                let grid = (0..=400).map(|i| smin + (before[0] - smin) * i as f64 / 400.0);
+                let (lo, hi) =
+                    grid.map(|s| scalar_map(ns, k, s)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+                (smin, before[0], lo, hi)
+            });
+            // the lecture's weight-decay term: Muon's step at t against −η(s·NS(M_t) + λ_wd W_{t−1}) computed here
+            let decay_check = match (muon.weight_decay > 0.0, muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
+                (true, Some(w1), Some(w0)) => {
+                    let o = msign(m, ns, k, NS_EPS);
+                    let s_shape = (1f64).max(rows as f64 / features as f64).sqrt();
+                    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
+                    let dw: Vec<f64> = w1.iter().zip(w0).map(|(a, b)| a - b).collect();
+                    let err =
+                        norm(&mut dw.iter().zip(o.iter()).zip(w0).map(|((d, oi), w)| d + muon.lr * (s_shape * oi + muon.weight_decay * w)));
+                    Some((norm(&mut w0.iter().map(|w| muon.lr * muon.weight_decay * w)), norm(&mut dw.iter().copied()), err))
+                }
+                _ => None,
+            };
+            Inspection { input: u.to_vec(), before, after, exact, band, decay_check }
+        });
+        // the bound behind spectral-norm steepest descent: ‖ΔW x‖ ≤ ‖ΔW‖₂‖x‖ for every input x, on Muon's update at t
+        let bound = match (muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
+            (Some(w1), Some(w0)) => {
+                let dw = ndarray::Array2::from_shape_fn((rows, features), |(i, j)| w1[i * features + j] - w0[i * features + j]);
+                let spec_norm = crate::linalg::singular_values(dw.view()).first().copied().unwrap_or(0.0);
+                let worst = problem_1
+                    .x
+                    .columns()
+                    .into_iter()
+                    .filter_map(|x| {
+                        let nx = x.dot(&x).sqrt();
+                        let y = dw.dot(&x);
+                        (nx > 0.0 && spec_norm > 0.0).then(|| y.dot(&y).sqrt() / (spec_norm * nx))
+                    })
+                    .fold(0.0, f64::max);
+                (spec_norm > 0.0).then_some((worst, spec_norm))
+            }
+            _ => None,
+        };
+        // the same runs on λ·f
+        let scaled = if lambda == 1.0 {
+            Ok(Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] })
+        } else {
+            let s =
+                spec(problem(p, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
+            build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false))
+        };
+        Ok(Runs { main, problem: built, report, t, inspection, bound, scaled })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { main, problem: built, report, t, inspection, bound, scaled } = r;
+        let (rows, features) = (p.rows.max(1), p.features.max(1));
+        let lambda = p.loss_scale;
+        let lam_text = super::controls::fmt_num(lambda);
+        let l = built.smoothness().unwrap_or(1.0);
+        let sgd_lr = if l > 0.0 { 1.0 / l } else { 1.0 };
+        let muon = muon_spec(p);
+        if t != p.at_step {
+            scene.messages.push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", p.at_step)));
+        }
+        let ns = variant(p);
+        let k = p.ns_steps;
+        let mut spectrum = Vec::new();
+        let mut band = None;
+        if let Some(ins) = inspection {
+            let m = ArrayView2::from_shape((rows, features), &ins.input).expect("problem shape");
+            band = ins.band;
+            spectrum = vec![ins.before, ins.after, ins.exact];
+            scene.readout.extend(msign_checks(m));
+            if let Some((decay, step, err)) = ins.decay_check {
+                let c = Claim::compare(err, 1e-12 * step.max(f64::MIN_POSITIVE));
+                let agree = if c.holds() && c.rel == Rel::Le { "the same to rounding" } else { "different" };
+                scene.readout.push(
+                    Readout::new(
+                        format!("Muon's step {t} with weight decay λ_wd = {}", sig(muon.weight_decay)),
+                        format!(
+                            "‖ηλ_wd W_{{t−1}}‖_F = {} of ‖ΔW‖_F = {}; ‖ΔW + η(s·NS(M_t) + λ_wd W_{{t−1}})‖_F = {} {} 1e-12·‖ΔW‖_F ({agree})",
+                            sig(decay),
+                            sig(step),
+                            sig(err),
+                            c.symbol()
+                        ),
+                    )
+                    .claiming(c),
+                );
+            }
+        }
+        if let Some((worst, spec_norm)) = bound {
+            // 1 to rounding: a ΔW of rank one reaches the bound exactly
+            let c = Claim::compare(worst, 1.0 + 1e-12);
+            scene.readout.push(
+                Readout::new(
+                    format!("‖ΔW x‖ / (‖ΔW‖₂‖x‖) over the {} data columns x, Muon's update at step {t}", built.x.ncols()),
+                    format!("largest {} {} 1 to rounding (‖ΔW‖₂ = {})", sig(worst), c.symbol(), sig(spec_norm)),
+                )
+                .claiming(c),
+            );
+        }
+        let idx = |v: &[f64]| v.iter().enumerate().map(|(i, s)| ((i + 1) as f64, *s)).collect::<Vec<_>>();
+        let ns_name =
+            if ns == NsVariant::Svd { "after: exact msign (SVD)".to_string() } else { format!("after {k} Newton–Schulz steps") };
+        let mut series = Vec::new();
+        if let [before, after, exact] = spectrum.as_slice() {
+            series.push(Series::line("before: σᵢ(M)/‖M‖_F", BEFORE, idx(before)).with_mark(Mark::LinePoints));
+            series.push(Series::line(format!("{ns_name}: ‖NS(M)vᵢ‖"), MUON, idx(after)).with_mark(Mark::LinePoints));
+            series.push(Series::line("exact msign (SVD): ‖msign(M)vᵢ‖", GREY, idx(exact)).with_mark(Mark::Dashed));
+        }
+        scene.charts.push((
+            "spectrum",
+            Chart::Lines(LineChart {
+                title: format!("singular values of Muon's momentum at step {t}"),
+                x_label: "index i of the input's singular values (largest first)".into(),
+                y_label: "singular value".into(),
+                series,
+                y_range: Some((0.0, 1.3_f64.max(spectrum.iter().flatten().copied().filter(|v| v.is_finite()).fold(0.0, f64::max) * 1.1))),
+                ..Default::default()
+            }),
+        ));
+
+        // quadratic spacing: the quintics oscillate fastest near σ = 0
+        let xs: Vec<f64> = (0..=400).map(|i| (i as f64 / 400.0).powi(2)).collect();
+        let mut maps = vec![
+            Series::line(
+                format!("p_k(σ), {}", if ns == NsVariant::Svd { "exact".into() } else { format!("k = {k}") }),
+                MUON,
+                xs.iter().map(|&s| (s, scalar_map(ns, k, s))).collect(),
+            ),
+            Series::line("σ (identity)", GREY, vec![(0.0, 0.0), (1.0, 1.0)]).with_mark(Mark::Dashed),
+            Series::line("1", GREY, vec![(0.0, 1.0), (1.0, 1.0)]),
+        ];
+        if let Some((_, _, lo, hi)) = band {
+            maps.push(
+                Series::line(
+                    format!("band [{}, {}]", sig(lo), sig(hi)),
+                    ORANGE,
+                    vec![(0.0, lo), (1.0, lo), (1.0, hi), (0.0, hi), (0.0, lo)],
+                )
+                .with_mark(Mark::Dashed),
+            );
+        }
+        if let [before, after, _] = spectrum.as_slice() {
+            maps.push(
+                Series::line(format!("this matrix at step {t}"), BEFORE, before.iter().zip(after).map(|(a, b)| (*a, *b)).collect())
+                    .with_mark(Mark::Points),
+            );
+        }
+        scene.charts.push((
+            "scalar_map",
+            Chart::Lines(LineChart {
+                title: "what Newton–Schulz does to one singular value".into(),
+                x_label: "σ of the normalised input".into(),
+                y_label: "σ after".into(),
+                series: maps,
+                x_range: Some((0.0, 1.0)),
+                y_range: Some((0.0, 1.3)),
+                ..Default::default()
+            }),
+        ));
+
+        // (c) Muon vs AdamW vs SGD
+        let colors = [MUON, ADAMW, SGD];
+        scene.charts.push(("loss", Chart::Lines(loss_chart("matrix least squares", &report, Some(0.0), &colors))));
+
+        // (d) the same runs on λ·f
+        let scaled: Report = scaled.unwrap_or_else(|m| {
+            scene.messages.push(m);
+            Report { runs: Vec::new() }
+        });
+        let mut inv = vec![
+            Series::line("Muon on f", MUON, unscaled(&report.runs[0], 1.0)),
+            Series::line("SGD on f", SGD, unscaled(&report.runs[2], 1.0)),
+        ];
+        let mut markers = Vec::new();
+        if let [m, s] = scaled.runs.as_slice() {
+            inv.insert(1, Series::line(format!("Muon on {}·f", lam_text), MUON, unscaled(m, lambda)).with_mark(Mark::Dashed));
+            inv.push(Series::line(format!("SGD on {}·f", lam_text), SGD, unscaled(s, lambda)).with_mark(Mark::Dashed));
+            if let Some(d) = &s.diverged {
+                markers.push((d.step as f64, format!("SGD on {}·f diverged", lam_text)));
+            }
+            scene.readout.push(Readout::new(format!("Muon: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(m, &report.runs[0])));
+            scene.readout.push(Readout::new(format!("SGD: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(s, &report.runs[2])));
+            let grew = s.loss.last().zip(s.loss.first()).is_some_and(|(last, first)| last > first);
+            // on λ·f the curvatures are λ times f's: gradient descent is stable iff λη < 2/L
+            let past = Claim::compare(lambda * sgd_lr, 2.0 / l);
+            if s.diverged.is_some() || (grew && past.rel == Rel::Gt) {
+                let what = match &s.diverged {
+                    Some(d) => format!("diverged at step {}", d.step),
+                    None => {
+                        format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps())
+                    }
+                };
+                let why = format!(" (gradient descent on λ·f: λη = {} {} 2/L = {})", sig(lambda * sgd_lr), past.symbol(), sig(2.0 / l));
+                scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what}{why}")).claiming(past));
+            }
+        }
+        // keep the view on the runs that do not blow up: from below the smallest loss to 100 × f(W₀)
+        let f0 = report.runs[0].loss.first().copied().unwrap_or(1.0).max(GAP_FLOOR);
+        let low = inv.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite() && *v > 0.0).fold(f0, f64::min);
+        for series in &mut inv {
+            // a curve that leaves the top ends there (plotters would draw the rest along the border)
+            if let Some(i) = series.points.iter().position(|p| p.1.is_nan() || p.1 > f0 * 100.0) {
+                series.points.truncate(i + 1);
+            }
+        }
+        scene.charts.push((
+            "scale",
+            Chart::Lines(LineChart {
+                y_range: Some((low / 2.0, f0 * 100.0)),
+                title: format!("loss × λ, λ = {} (dashed), plotted as f", lam_text),
+                x_label: "step t".into(),
+                y_label: "f(W_t)".into(),
+                y_log: true,
+                series: inv,
+                markers,
+                ..Default::default()
+            }),
+        ));
+
+        // readouts
+        if let Some((smin, smax, lo, hi)) = band {
+            scene.readout.push(Readout::new(
+                format!("momentum at step {t}: normalised σ"),
+                format!("from {} to {} (ratio {})", sig(smin), sig(smax), sig(smax / smin)),
+            ));
+            scene.readout.push(if ns == NsVariant::Svd {
+                Readout::new("exact msign: σ in", format!("[{}, {}]", sig(lo), sig(hi)))
+            } else {
+                Readout::new(format!("after {k} Newton–Schulz steps: σ in"), format!("[{}, {}] (exact msign: all 1)", sig(lo), sig(hi)))
+            });
+        }
+        for (trace, r) in report.runs.iter().zip(&main.runs) {
+            scene.readout.extend(convergence(trace, Some(0.0), Some(l), Some(&r.optimizer)));
+        }
+        scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", sig(l), sig(sgd_lr))));
+        scene.readout.push(Readout::new(
+            "optimizer memory: numbers kept per parameter (read from each optimizer's state after one step on W)",
+            optimizer_memory((rows, features), &muon),
+        ));
+
+        let (ema, nest) = (muon.momentum_form == MomentumForm::Ema, muon.nesterov);
+        let momentum_tex = match (ema, nest) {
+            (true, false) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \ \beta = {momentum}",
+            (true, true) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \text{use}\ \beta M_t + (1-\beta)G_t,\ \ \beta = {momentum}",
+            (false, false) => r"M_t = \beta M_{t-1} + G_t,\ \ \beta = {momentum}",
+            (false, true) => r"M_t = \beta M_{t-1} + G_t,\ \text{use}\ G_t + \beta M_t,\ \ \beta = {momentum}",
+        };
+        scene.values.push(("momentum_tex".into(), momentum_tex.replace("{momentum}", &sig(muon.momentum))));
+        scene.values.push(("momentum_form".into(), if ema { "EMA".into() } else { "sum, as in the lecture".into() }));
+        scene.values.push(("lr".into(), sig(muon.lr)));
+        scene.values.push(("weight_decay".into(), sig(muon.weight_decay)));
+        scene.values.push(("shape_scale".into(), sig((1f64).max(rows as f64 / features as f64).sqrt())));
+        scene.values.push(("ns_name".into(), ns.name().replace('_', " ")));
+        scene.values.push((
+            "ns_abc".into(),
+            ns.coefficients().map_or(r"\text{exact SVD}".into(), |(a, b, c)| format!("{}, {}, {}", fmt_coef(a), fmt_coef(b), fmt_coef(c))),
+        ));
+        scene.values.push(("ns_shown".into(), if ns == NsVariant::Svd { "exact SVD instead".into() } else { format!("{k} steps") }));
+        scene.spec = Some(main);
+        scene.report = Some(report);
+        scene
+    }
+}
+
 impl Chapter for Muon {
     fn id(&self) -> &'static str {
         "muon"
@@ -271,314 +621,18 @@ impl Chapter for Muon {
         ]
     }
 
+    /// Newton–Schulz (the chapter's coefficients and k; Keller's quintic with k = 5 when it uses the SVD) and
+    /// the exact SVD on a matrix of W's shape, timed in the browser (see [`super::timed`]).
+    fn timed_kernels(&self, st: &State) -> Option<super::timed::Request> {
+        let p = Params::of(st).ok()?;
+        let (variant, steps) = match variant(&p) {
+            NsVariant::Svd => (NsVariant::KellerQuintic, 5),
+            v => (v, p.ns_steps),
+        };
+        Some(super::timed::Request { rows: p.rows, cols: p.features, variant, steps })
+    }
     fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let (rows, features) = (p.rows.max(1), p.features.max(1));
-        let lambda = p.loss_scale;
-        let lam_text = super::controls::fmt_num(lambda);
-        let prob = problem(p, 1.0);
-        let built = match build_least_squares(&prob, 0) {
-            Ok(p) => p,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let problem_1 = &built;
-        let l = problem_1.smoothness().unwrap_or(1.0);
-        let sgd_lr = if l > 0.0 { 1.0 / l } else { 1.0 };
-        let muon = muon_spec(p);
-        let steps = p.steps;
-        let muon_label = "Muon".to_string();
-        let adamw_label = format!("AdamW (η = {})", sig(ADAMW_LR));
-        let sgd_label = format!("SGD (η = 1/L = {})", sig(sgd_lr));
-        let mut adamw_cfg = Adam::<Decoupled>::default();
-        adamw_cfg.lr = ADAMW_LR;
-        adamw_cfg.weight_decay = 0.0;
-        let adamw = OptimizerSpec::Adamw(adamw_cfg);
-        let sgd = OptimizerSpec::Sgd(Sgd { lr: sgd_lr, ..Sgd::default() });
-        let main = spec(
-            prob.clone(),
-            rows,
-            features,
-            vec![(muon_label.clone(), OptimizerSpec::Muon(muon.clone())), (adamw_label, adamw), (sgd_label, sgd.clone())],
-            steps,
-        );
-        // Muon's run records its internals (the matrix msign received at each step); the others do not need to
-        let (muon_run, others) =
-            (Spec { runs: main.runs[..1].to_vec(), ..main.clone() }, Spec { runs: main.runs[1..].to_vec(), ..main.clone() });
-        let report = match run_fast(&muon_run, &built, true).and_then(|mut r| {
-            r.runs.extend(run_fast(&others, &built, false)?.runs);
-            Ok(r)
-        }) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let muon_trace = &report.runs[0];
-
-        // (a) and (b): the matrix Newton–Schulz acts on at the inspected step
-        let t = p.at_step.clamp(1, muon_trace.steps().max(1));
-        if t != p.at_step {
-            scene.messages.push(Message::info(format!("inspect step t = {} is past Muon's last step; showing step {t}", p.at_step)));
-        }
-        let ns = variant(p);
-        let k = p.ns_steps;
-        let mut spectrum = Vec::new();
-        let mut band = None;
-        if let Some(u) = msign_input(muon_trace, t) {
-            let m = ArrayView2::from_shape((rows, features), &u).expect("problem shape");
-            let fro = u.iter().map(|v| v * v).sum::<f64>().sqrt();
-            // σᵢ of the normalised input, and what each output does to its right singular vector vᵢ:
-            // ‖O vᵢ‖ = |p_k(σᵢ)| for O = NS(M) (p_k is not monotone, so sorting both lists would mismatch them)
-            let dec = svd(m);
-            let before: Vec<f64> = dec.s.iter().map(|s| s / (fro + NS_EPS)).collect();
-            let gain = |o: &ndarray::Array2<f64>| -> Vec<f64> {
-                (0..dec.s.len()).map(|i| o.dot(&dec.v.column(i)).iter().map(|x| x * x).sum::<f64>().sqrt()).collect()
-            };
-            let after = gain(&msign(m, ns, k, NS_EPS));
-            let exact = gain(&msign_svd(m));
-            let smin = before.iter().copied().filter(|s| *s > before[0] * 1e-12).fold(f64::INFINITY, f64::min);
-            if smin.is_finite() {
-                // the range of p_k over the input's singular values [σ_min, σ_max]
-                let grid = (0..=400).map(|i| smin + (before[0] - smin) * i as f64 / 400.0);
-                let (lo, hi) =
-                    grid.map(|s| scalar_map(ns, k, s)).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-                band = Some((smin, before[0], lo, hi));
-            }
-            spectrum = vec![before, after, exact];
-            scene.readout.extend(msign_checks(m));
-            // the lecture's weight-decay term: Muon's step at t against −η(s·NS(M_t) + λ_wd W_{t−1}) computed here
-            if muon.weight_decay > 0.0 {
-                if let (Some(w1), Some(w0)) = (muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
-                    let o = msign(m, ns, k, NS_EPS);
-                    let s_shape = (1f64).max(rows as f64 / features as f64).sqrt();
-                    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
-                    let dw: Vec<f64> = w1.iter().zip(w0).map(|(a, b)| a - b).collect();
-                    let err =
-                        norm(&mut dw.iter().zip(o.iter()).zip(w0).map(|((d, oi), w)| d + muon.lr * (s_shape * oi + muon.weight_decay * w)));
-                    let (decay, step) = (norm(&mut w0.iter().map(|w| muon.lr * muon.weight_decay * w)), norm(&mut dw.iter().copied()));
-                    let c = Claim::compare(err, 1e-12 * step.max(f64::MIN_POSITIVE));
-                    let agree = if c.holds() && c.rel == Rel::Le { "the same to rounding" } else { "different" };
-                    scene.readout.push(
-                        Readout::new(
-                            format!("Muon's step {t} with weight decay λ_wd = {}", sig(muon.weight_decay)),
-                            format!(
-                                "‖ηλ_wd W_{{t−1}}‖_F = {} of ‖ΔW‖_F = {}; ‖ΔW + η(s·NS(M_t) + λ_wd W_{{t−1}})‖_F = {} {} 1e-12·‖ΔW‖_F ({agree})",
-                                sig(decay),
-                                sig(step),
-                                sig(err),
-                                c.symbol()
-                            ),
-                        )
-                        .claiming(c),
-                    );
-                }
-            }
-        }
-        // the bound behind spectral-norm steepest descent: ‖ΔW x‖ ≤ ‖ΔW‖₂‖x‖ for every input x, on Muon's update at t
-        if let (Some(w1), Some(w0)) = (muon_trace.params.get(t), muon_trace.params.get(t - 1)) {
-            let dw = ndarray::Array2::from_shape_fn((rows, features), |(i, j)| w1[i * features + j] - w0[i * features + j]);
-            let spec_norm = crate::linalg::singular_values(dw.view()).first().copied().unwrap_or(0.0);
-            let worst = problem_1
-                .x
-                .columns()
-                .into_iter()
-                .filter_map(|x| {
-                    let nx = x.dot(&x).sqrt();
-                    let y = dw.dot(&x);
-                    (nx > 0.0 && spec_norm > 0.0).then(|| y.dot(&y).sqrt() / (spec_norm * nx))
-                })
-                .fold(0.0, f64::max);
-            if spec_norm > 0.0 {
-                // 1 to rounding: a ΔW of rank one reaches the bound exactly
-                let c = Claim::compare(worst, 1.0 + 1e-12);
-                scene.readout.push(
-                    Readout::new(
-                        format!("‖ΔW x‖ / (‖ΔW‖₂‖x‖) over the {} data columns x, Muon's update at step {t}", problem_1.x.ncols()),
-                        format!("largest {} {} 1 to rounding (‖ΔW‖₂ = {})", sig(worst), c.symbol(), sig(spec_norm)),
-                    )
-                    .claiming(c),
-                );
-            }
-        }
-        let idx = |v: &[f64]| v.iter().enumerate().map(|(i, s)| ((i + 1) as f64, *s)).collect::<Vec<_>>();
-        let ns_name =
-            if ns == NsVariant::Svd { "after: exact msign (SVD)".to_string() } else { format!("after {k} Newton–Schulz steps") };
-        let mut series = Vec::new();
-        if let [before, after, exact] = spectrum.as_slice() {
-            series.push(Series::line("before: σᵢ(M)/‖M‖_F", BEFORE, idx(before)).with_mark(Mark::LinePoints));
-            series.push(Series::line(format!("{ns_name}: ‖NS(M)vᵢ‖"), MUON, idx(after)).with_mark(Mark::LinePoints));
-            series.push(Series::line("exact msign (SVD): ‖msign(M)vᵢ‖", GREY, idx(exact)).with_mark(Mark::Dashed));
-        }
-        scene.charts.push((
-            "spectrum",
-            Chart::Lines(LineChart {
-                title: format!("singular values of Muon's momentum at step {t}"),
-                x_label: "index i of the input's singular values (largest first)".into(),
-                y_label: "singular value".into(),
-                series,
-                y_range: Some((0.0, 1.3_f64.max(spectrum.iter().flatten().copied().filter(|v| v.is_finite()).fold(0.0, f64::max) * 1.1))),
-                ..Default::default()
-            }),
-        ));
-
-        // quadratic spacing: the quintics oscillate fastest near σ = 0
-        let xs: Vec<f64> = (0..=400).map(|i| (i as f64 / 400.0).powi(2)).collect();
-        let mut maps = vec![
-            Series::line(
-                format!("p_k(σ), {}", if ns == NsVariant::Svd { "exact".into() } else { format!("k = {k}") }),
-                MUON,
-                xs.iter().map(|&s| (s, scalar_map(ns, k, s))).collect(),
-            ),
-            Series::line("σ (identity)", GREY, vec![(0.0, 0.0), (1.0, 1.0)]).with_mark(Mark::Dashed),
-            Series::line("1", GREY, vec![(0.0, 1.0), (1.0, 1.0)]),
-        ];
-        if let Some((_, _, lo, hi)) = band {
-            maps.push(
-                Series::line(
-                    format!("band [{}, {}]", sig(lo), sig(hi)),
-                    ORANGE,
-                    vec![(0.0, lo), (1.0, lo), (1.0, hi), (0.0, hi), (0.0, lo)],
-                )
-                .with_mark(Mark::Dashed),
-            );
-        }
-        if let [before, after, _] = spectrum.as_slice() {
-            maps.push(
-                Series::line(format!("this matrix at step {t}"), BEFORE, before.iter().zip(after).map(|(a, b)| (*a, *b)).collect())
-                    .with_mark(Mark::Points),
-            );
-        }
-        scene.charts.push((
-            "scalar_map",
-            Chart::Lines(LineChart {
-                title: "what Newton–Schulz does to one singular value".into(),
-                x_label: "σ of the normalised input".into(),
-                y_label: "σ after".into(),
-                series: maps,
-                x_range: Some((0.0, 1.0)),
-                y_range: Some((0.0, 1.3)),
-                ..Default::default()
-            }),
-        ));
-
-        // (c) Muon vs AdamW vs SGD
-        let colors = [MUON, ADAMW, SGD];
-        scene.charts.push(("loss", Chart::Lines(loss_chart("matrix least squares", &report, Some(0.0), &colors))));
-
-        // (d) the same runs on λ·f
-        let scaled: Report = if lambda == 1.0 {
-            Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] }
-        } else {
-            let s =
-                spec(problem(p, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
-            match build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false)) {
-                Ok(r) => r,
-                Err(m) => {
-                    scene.messages.push(m);
-                    Report { runs: Vec::new() }
-                }
-            }
-        };
-        let mut inv = vec![
-            Series::line("Muon on f", MUON, unscaled(&report.runs[0], 1.0)),
-            Series::line("SGD on f", SGD, unscaled(&report.runs[2], 1.0)),
-        ];
-        let mut markers = Vec::new();
-        if let [m, s] = scaled.runs.as_slice() {
-            inv.insert(1, Series::line(format!("Muon on {}·f", lam_text), MUON, unscaled(m, lambda)).with_mark(Mark::Dashed));
-            inv.push(Series::line(format!("SGD on {}·f", lam_text), SGD, unscaled(s, lambda)).with_mark(Mark::Dashed));
-            if let Some(d) = &s.diverged {
-                markers.push((d.step as f64, format!("SGD on {}·f diverged", lam_text)));
-            }
-            scene.readout.push(Readout::new(format!("Muon: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(m, &report.runs[0])));
-            scene.readout.push(Readout::new(format!("SGD: ‖W_t(λ·f) − W_t(f)‖/‖W_t(f)‖, λ = {}", lam_text), gap_text(s, &report.runs[2])));
-            let grew = s.loss.last().zip(s.loss.first()).is_some_and(|(last, first)| last > first);
-            // on λ·f the curvatures are λ times f's: gradient descent is stable iff λη < 2/L
-            let past = Claim::compare(lambda * sgd_lr, 2.0 / l);
-            if s.diverged.is_some() || (grew && past.rel == Rel::Gt) {
-                let what = match &s.diverged {
-                    Some(d) => format!("diverged at step {}", d.step),
-                    None => {
-                        format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps())
-                    }
-                };
-                let why = format!(" (gradient descent on λ·f: λη = {} {} 2/L = {})", sig(lambda * sgd_lr), past.symbol(), sig(2.0 / l));
-                scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what}{why}")).claiming(past));
-            }
-        }
-        // keep the view on the runs that do not blow up: from below the smallest loss to 100 × f(W₀)
-        let f0 = report.runs[0].loss.first().copied().unwrap_or(1.0).max(GAP_FLOOR);
-        let low = inv.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite() && *v > 0.0).fold(f0, f64::min);
-        for series in &mut inv {
-            // a curve that leaves the top ends there (plotters would draw the rest along the border)
-            if let Some(i) = series.points.iter().position(|p| p.1.is_nan() || p.1 > f0 * 100.0) {
-                series.points.truncate(i + 1);
-            }
-        }
-        scene.charts.push((
-            "scale",
-            Chart::Lines(LineChart {
-                y_range: Some((low / 2.0, f0 * 100.0)),
-                title: format!("loss × λ, λ = {} (dashed), plotted as f", lam_text),
-                x_label: "step t".into(),
-                y_label: "f(W_t)".into(),
-                y_log: true,
-                series: inv,
-                markers,
-                ..Default::default()
-            }),
-        ));
-
-        // readouts
-        if let Some((smin, smax, lo, hi)) = band {
-            scene.readout.push(Readout::new(
-                format!("momentum at step {t}: normalised σ"),
-                format!("from {} to {} (ratio {})", sig(smin), sig(smax), sig(smax / smin)),
-            ));
-            scene.readout.push(if ns == NsVariant::Svd {
-                Readout::new("exact msign: σ in", format!("[{}, {}]", sig(lo), sig(hi)))
-            } else {
-                Readout::new(format!("after {k} Newton–Schulz steps: σ in"), format!("[{}, {}] (exact msign: all 1)", sig(lo), sig(hi)))
-            });
-        }
-        for (trace, r) in report.runs.iter().zip(&main.runs) {
-            scene.readout.extend(convergence(trace, Some(0.0), Some(l), Some(&r.optimizer)));
-        }
-        scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", sig(l), sig(sgd_lr))));
-        scene.readout.push(Readout::new(
-            "optimizer memory: numbers kept per parameter (read from each optimizer's state after one step on W)",
-            optimizer_memory((rows, features), &muon),
-        ));
-
-        let (ema, nest) = (muon.momentum_form == MomentumForm::Ema, muon.nesterov);
-        let momentum_tex = match (ema, nest) {
-            (true, false) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \ \beta = {momentum}",
-            (true, true) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \text{use}\ \beta M_t + (1-\beta)G_t,\ \ \beta = {momentum}",
-            (false, false) => r"M_t = \beta M_{t-1} + G_t,\ \ \beta = {momentum}",
-            (false, true) => r"M_t = \beta M_{t-1} + G_t,\ \text{use}\ G_t + \beta M_t,\ \ \beta = {momentum}",
-        };
-        scene.values.push(("momentum_tex".into(), momentum_tex.replace("{momentum}", &sig(muon.momentum))));
-        scene.values.push(("momentum_form".into(), if ema { "EMA".into() } else { "sum, as in the lecture".into() }));
-        scene.values.push(("lr".into(), sig(muon.lr)));
-        scene.values.push(("weight_decay".into(), sig(muon.weight_decay)));
-        scene.values.push(("shape_scale".into(), sig((1f64).max(rows as f64 / features as f64).sqrt())));
-        scene.values.push(("ns_name".into(), ns.name().replace('_', " ")));
-        scene.values.push((
-            "ns_abc".into(),
-            ns.coefficients().map_or(r"\text{exact SVD}".into(), |(a, b, c)| format!("{}, {}, {}", fmt_coef(a), fmt_coef(b), fmt_coef(c))),
-        ));
-        scene.values.push(("ns_shown".into(), if ns == NsVariant::Svd { "exact SVD instead".into() } else { format!("{k} steps") }));
-        scene.spec = Some(main);
-        scene.report = Some(report);
-        scene
+        super::compute_model::<Muon>(st)
     }
 }
 

@@ -2,15 +2,15 @@
 //! of steps, each at a learning rate tuned once for that landscape (scaled together by `lr_scale`).
 
 use super::common::{bounds_for, sig, spec_of, GAP_FLOOR, TOLERANCE};
-use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Readout, Rel, Scene, State};
+use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::analysis::{fit_linear_rate, steps_to_tolerance};
-use crate::optim::config::{Adagrad, Adam, Coupled, DecayKind, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
-use crate::optim::Lion;
-use crate::optim::OptimizerSpec;
+use crate::optim::{OptimizerSpec, RACE_LANDSCAPES};
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
+use crate::problems::Problem;
 use crate::problems::{FlatSharpSpec, ProblemSpec};
-use crate::run::Trace;
+use crate::run::{Report, Trace};
+use crate::spec::Spec;
 use std::cmp::Ordering;
 
 pub struct Race;
@@ -32,76 +32,13 @@ impl Params {
     }
 }
 
-/// Largest step size Newton's method accepts.
-const NEWTON_MAX_LR: f64 = 10.0;
-
 /// Lower edge of the loss chart when the landscape has no minimum (the saddle): below it lines are cut.
 const SADDLE_FLOOR: f64 = -10.0;
 
-/// One racer: its name in the legend and the table, how it is built from a learning rate, and its learning
-/// rate tuned per landscape (in the order of [`LANDSCAPES`]) by `tune_race_rates` in the tests below: a grid
-/// search over 1, 2, 5 × 10^k ≤ 10 with the best worst case over four starts in 200 steps. AdamW runs at
-/// Adam's rate (with PyTorch's default decay 0.01), so the two differ only by the decay; Newton keeps its full
-/// step 1. The saddle has no minimum to tune for; its curvatures are ±2, twice the quadratic's largest, so it
-/// uses half the quadratic's rates (Newton's stays 1). One entry per racer: adding an optimizer to the race
-/// is one line here (a test fails while an optimizer kind of the registry has no racer).
-pub struct Racer {
-    pub name: &'static str,
-    pub build: fn(f64) -> OptimizerSpec,
-    pub lrs: [f64; 5],
-}
-
-/// The landscapes the learning rates were tuned for (the saddle's are derived, see [`Racer`]).
-pub const LANDSCAPES: [&str; 5] = ["conditioned_quadratic", "saddle", "rosenbrock", "plateau", "flat_sharp"];
-
-fn sgd(lr: f64, momentum: f64, nesterov: bool) -> OptimizerSpec {
-    OptimizerSpec::Sgd(Sgd { lr, momentum, nesterov, ..Sgd::default() })
-}
-
-fn adam<D: DecayKind>(lr: f64) -> Adam<D> {
-    let mut a = Adam::<D>::default();
-    a.lr = lr;
-    a
-}
-
-/// Lion's tuned rates (see [`Racer`]).
-const LION_LRS: [f64; 5] = [0.05, 0.025, 0.01, 0.05, 0.05];
-
-/// Every racer, in the order of the legend and the table.
-pub const RACERS: [Racer; 12] = [
-    Racer { name: "SGD", build: |lr| sgd(lr, 0.0, false), lrs: [1.0, 0.5, 0.002, 1.0, 0.2] },
-    Racer { name: "momentum", build: |lr| sgd(lr, 0.9, false), lrs: [0.5, 0.25, 0.001, 0.2, 0.2] },
-    Racer { name: "Nesterov", build: |lr| sgd(lr, 0.9, true), lrs: [1.0, 0.5, 0.0005, 1.0, 0.1] },
-    Racer { name: "AdaGrad", build: |lr| OptimizerSpec::Adagrad(Adagrad { lr, ..Adagrad::default() }), lrs: [2.0, 1.0, 2.0, 0.5, 0.2] },
-    Racer { name: "RMSProp", build: |lr| OptimizerSpec::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }), lrs: [1.0, 0.5, 0.2, 0.02, 0.01] },
-    Racer { name: "Adam", build: |lr| OptimizerSpec::Adam(adam::<Coupled>(lr)), lrs: [0.5, 0.25, 0.5, 0.5, 1.0] },
-    Racer { name: "AdamW", build: |lr| OptimizerSpec::Adamw(adam::<Decoupled>(lr)), lrs: [0.5, 0.25, 0.5, 0.5, 1.0] },
-    Racer {
-        name: "Lookahead(Adam)",
-        build: |lr| OptimizerSpec::Lookahead(LookaheadSpec { k: 5, alpha: 0.5, inner: Box::new(OptimizerSpec::Adam(adam::<Coupled>(lr))) }),
-        lrs: [1.0, 0.5, 1.0, 0.2, 0.2],
-    },
-    Racer {
-        name: "SAM(SGD)",
-        build: |lr| OptimizerSpec::Sam(SamSpec { rho: 0.05, inner: Box::new(sgd(lr, 0.0, false)), ..SamSpec::default() }),
-        lrs: [0.5, 0.25, 0.002, 0.05, 0.5],
-    },
-    Racer { name: "Muon (2×1)", build: |lr| OptimizerSpec::Muon(Muon { lr, ..Muon::default() }), lrs: [0.02, 0.01, 0.02, 0.02, 0.2] },
-    Racer { name: "Lion", build: |lr| OptimizerSpec::Lion(Lion { lr, ..Lion::default() }), lrs: LION_LRS },
-    Racer {
-        name: "Newton",
-        build: |lr| OptimizerSpec::Newton(NewtonSpec { lr: lr.min(NEWTON_MAX_LR), ..NewtonSpec::default() }),
-        lrs: [1.0; 5],
-    },
-];
-
-/// Index of Newton's racer (its step size is capped).
-const NEWTON: usize = RACERS.len() - 1;
-
-/// The tuned learning rate of every racer on `problem`.
+/// The learning rates tuned for `problem` (see [`crate::optim::Racer`]), one per racer of [`racers`], in their order.
 fn base_lrs(problem: &str) -> Vec<f64> {
-    let i = LANDSCAPES.iter().position(|l| *l == problem).unwrap_or(0);
-    RACERS.iter().map(|r| r.lrs[i]).collect()
+    let i = RACE_LANDSCAPES.iter().position(|l| *l == problem).unwrap_or(0);
+    crate::optim::racers().iter().map(|r| r.lrs[i]).collect()
 }
 
 fn problem(p: &Params) -> ProblemSpec {
@@ -114,9 +51,10 @@ fn problem(p: &Params) -> ProblemSpec {
     }
 }
 
-/// Every racer at its rate in `lrs` (Newton's clamped to its allowed range).
+/// Every racer of the registry (each optimizer family declares its own, see [`Racer`]) at its rate in `lrs`,
+/// capped at the racer's largest step size (Newton's 10).
 pub fn racers(lrs: &[f64]) -> Vec<(String, OptimizerSpec)> {
-    RACERS.iter().zip(lrs).map(|(r, lr)| (r.name.to_string(), (r.build)(*lr))).collect()
+    crate::optim::racers().iter().zip(lrs).map(|(r, lr)| (r.name.to_string(), (r.build)(lr.min(r.max_lr)))).collect()
 }
 
 /// Palette index and dash of racer `i`: seven colours, then the same colours dashed.
@@ -181,6 +119,123 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
             claims.into_iter().fold(Readout::bad(t.label.clone(), parts.join(" · ")), Readout::claiming)
         }
         None => claims.into_iter().fold(Readout::new(t.label.clone(), parts.join(" · ")), Readout::claiming),
+    }
+}
+
+/// What the chapter computes: every racer from one start at its tuned rate times the scale.
+pub struct Runs {
+    pub spec: Spec,
+    pub report: Report,
+    pub problem: Box<dyn Problem>,
+}
+
+impl Model for Race {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(p: &Params) -> Result<Runs, Message> {
+        let lrs: Vec<f64> = base_lrs(p.problem.as_str()).iter().map(|v| v * p.lr_scale).collect();
+        let spec = spec_of(problem(p), vec![p.x0.0, p.x0.1], racers(&lrs), p.steps, 0);
+        let built = spec.problem.build(0).map_err(|e| Message::error(e.to_string()))?;
+        let report = super::common::run_report(&spec, false)?;
+        Ok(Runs { spec, report, problem: built })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { spec, report, problem: built } = r;
+        let prob = spec.problem.clone();
+        let (x, y) = p.x0;
+        let scale = p.lr_scale;
+        let f_star = built.minimum();
+
+        let bounds = bounds_for(&prob, (x, y));
+        let mut map = MapChart {
+            title: "landscape and paths".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            bounds,
+            paths: report
+                .runs
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let (color, dashed) = style(i);
+                    MapPath { name: t.label.clone(), color, points: t.params.iter().map(|p| (p[0], p[1])).collect(), dashed }
+                })
+                .collect(),
+            ..Default::default()
+        };
+        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
+
+        let saddle = matches!(prob, ProblemSpec::Saddle(_));
+        let series = report
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (color, dashed) = style(i);
+                let pts: Vec<(f64, f64)> = match f_star {
+                    Some(m) => t.loss.iter().enumerate().map(|(s, f)| (s as f64, (f - m).max(GAP_FLOOR))).collect(),
+                    None if saddle => {
+                        // cut each line where it leaves the chart through the floor
+                        let mut out = Vec::new();
+                        for (s, f) in t.loss.iter().enumerate() {
+                            out.push((s as f64, f.max(SADDLE_FLOOR)));
+                            if *f < SADDLE_FLOOR {
+                                break;
+                            }
+                        }
+                        out
+                    }
+                    None => t.loss.iter().enumerate().map(|(s, f)| (s as f64, *f)).collect(),
+                };
+                Series::line(t.label.clone(), color, pts).with_mark(if dashed { Mark::Dashed } else { Mark::Line })
+            })
+            .collect();
+        let markers =
+            report.runs.iter().filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).collect();
+        scene.charts.push((
+            "loss",
+            Chart::Lines(LineChart {
+                title: "loss per step".into(),
+                x_label: "step t".into(),
+                y_label: match (f_star, saddle) {
+                    (Some(_), _) => "f(x_t) − f*".into(),
+                    (None, true) => format!("f(x_t) (lines end where f < {SADDLE_FLOOR})"),
+                    (None, false) => "f(x_t)".into(),
+                },
+                y_log: f_star.is_some(),
+                series,
+                markers,
+                x_range: Some((0.0, p.steps.max(1) as f64)),
+                ..Default::default()
+            }),
+        ));
+
+        for (i, t) in report.runs.iter().enumerate() {
+            let quad =
+                if matches!(prob, ProblemSpec::Quadratic(_) | ProblemSpec::ConditionedQuadratic(_)) { built.smoothness() } else { None };
+            scene.readout.push(row(t, &spec.runs[i].optimizer, f_star, saddle, quad));
+        }
+        for (r, lr) in crate::optim::racers().iter().zip(base_lrs(p.problem.as_str())) {
+            if scale * lr > r.max_lr {
+                scene.messages.push(Message::info(format!("{}'s step size is capped at {}.", r.name, r.max_lr)));
+            }
+        }
+        scene.values.push(("lr_scale".into(), sig(scale)));
+        // what Newton–Schulz does to a column's one singular value σ = 1 (after the normalisation)
+        let ns_sigma = crate::linalg::msign::scalar_map(crate::linalg::msign::NsVariant::KellerQuintic, 5, 1.0);
+        scene.values.push(("ns_sigma".into(), format!("{ns_sigma:.3}")));
+        scene.values.push(("ns_step".into(), format!("{:.3}", 2f64.sqrt() * ns_sigma)));
+        scene.spec = Some(spec);
+        scene.report = Some(report);
+        scene
     }
 }
 
@@ -256,114 +311,7 @@ impl Chapter for Race {
     }
 
     fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let prob = problem(p);
-        let (x, y) = p.x0;
-        let scale = p.lr_scale;
-        let mut lrs = base_lrs(p.problem.as_str());
-        lrs.iter_mut().for_each(|v| *v *= scale);
-        let spec = spec_of(prob.clone(), vec![x, y], racers(&lrs), p.steps, 0);
-        let built = match spec.problem.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let report = match super::common::run_report(&spec, false) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let f_star = built.minimum();
-
-        let bounds = bounds_for(&prob, (x, y));
-        let mut map = MapChart {
-            title: "landscape and paths".into(),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            bounds,
-            paths: report
-                .runs
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let (color, dashed) = style(i);
-                    MapPath { name: t.label.clone(), color, points: t.params.iter().map(|p| (p[0], p[1])).collect(), dashed }
-                })
-                .collect(),
-            ..Default::default()
-        };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
-        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
-
-        let saddle = matches!(prob, ProblemSpec::Saddle(_));
-        let series = report
-            .runs
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let (color, dashed) = style(i);
-                let pts: Vec<(f64, f64)> = match f_star {
-                    Some(m) => t.loss.iter().enumerate().map(|(s, f)| (s as f64, (f - m).max(GAP_FLOOR))).collect(),
-                    None if saddle => {
-                        // cut each line where it leaves the chart through the floor
-                        let mut out = Vec::new();
-                        for (s, f) in t.loss.iter().enumerate() {
-                            out.push((s as f64, f.max(SADDLE_FLOOR)));
-                            if *f < SADDLE_FLOOR {
-                                break;
-                            }
-                        }
-                        out
-                    }
-                    None => t.loss.iter().enumerate().map(|(s, f)| (s as f64, *f)).collect(),
-                };
-                Series::line(t.label.clone(), color, pts).with_mark(if dashed { Mark::Dashed } else { Mark::Line })
-            })
-            .collect();
-        let markers =
-            report.runs.iter().filter_map(|t| t.diverged.as_ref().map(|d| (d.step as f64, format!("{} diverged", t.label)))).collect();
-        scene.charts.push((
-            "loss",
-            Chart::Lines(LineChart {
-                title: "loss per step".into(),
-                x_label: "step t".into(),
-                y_label: match (f_star, saddle) {
-                    (Some(_), _) => "f(x_t) − f*".into(),
-                    (None, true) => format!("f(x_t) (lines end where f < {SADDLE_FLOOR})"),
-                    (None, false) => "f(x_t)".into(),
-                },
-                y_log: f_star.is_some(),
-                series,
-                markers,
-                x_range: Some((0.0, p.steps.max(1) as f64)),
-                ..Default::default()
-            }),
-        ));
-
-        for (i, t) in report.runs.iter().enumerate() {
-            let quad =
-                if matches!(prob, ProblemSpec::Quadratic(_) | ProblemSpec::ConditionedQuadratic(_)) { built.smoothness() } else { None };
-            scene.readout.push(row(t, &spec.runs[i].optimizer, f_star, saddle, quad));
-        }
-        if scale * base_lrs(p.problem.as_str())[NEWTON] > NEWTON_MAX_LR {
-            scene.messages.push(Message::info(format!("Newton's step size is capped at {NEWTON_MAX_LR}.")));
-        }
-        scene.values.push(("lr_scale".into(), sig(scale)));
-        // what Newton–Schulz does to a column's one singular value σ = 1 (after the normalisation)
-        let ns_sigma = crate::linalg::msign::scalar_map(crate::linalg::msign::NsVariant::KellerQuintic, 5, 1.0);
-        scene.values.push(("ns_sigma".into(), format!("{ns_sigma:.3}")));
-        scene.values.push(("ns_step".into(), format!("{:.3}", 2f64.sqrt() * ns_sigma)));
-        scene.spec = Some(spec);
-        scene.report = Some(report);
-        scene
+        super::compute_model::<Race>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
@@ -398,15 +346,20 @@ mod tests {
             st.set("problem", name);
             let prob = problem(&Params::of(&st).unwrap());
             let built = prob.build(0).unwrap();
+            let table = crate::optim::racers();
             let mut best = Vec::new();
-            for i in 0..NEWTON {
-                if RACERS[i].name == "AdamW" {
+            for i in 0..table.len() {
+                if table[i].name == "Newton" {
+                    best.push(1.0); // Newton keeps its full step
+                    continue;
+                }
+                if table[i].name == "AdamW" {
                     best.push(best[i - 1]); // AdamW at Adam's rate
                     continue;
                 }
                 let mut winner: Option<(f64, f64)> = None;
                 for &lr in &grid {
-                    let mut lrs = [1.0; RACERS.len()];
+                    let mut lrs = vec![1.0; table.len()];
                     lrs[i] = lr;
                     let racer = racers(&lrs).remove(i);
                     let worst = starts

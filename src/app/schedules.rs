@@ -2,9 +2,9 @@
 //! uses it, beside a run at the constant base rate, on a noisy finite sum where a constant η stalls at a
 //! noise floor.
 
-use super::common::{convergence, sig, spec_of, GAP_FLOOR};
+use super::common::{convergence, sig, spec_of, Landscape, GAP_FLOOR};
 use super::weight_decay::fit_bounds;
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, Sgd};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
@@ -12,6 +12,7 @@ use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
 use crate::problems::{FiniteSumSpec, ProblemSpec};
 use crate::run::Trace;
+use crate::spec::Spec;
 
 pub struct Schedules;
 
@@ -151,35 +152,17 @@ fn lr_chart(series: Vec<Series>, lr_max: f64, t_end: f64) -> LineChart {
 /// The schedule from the large base rate against a small constant rate on the two wells: which minimum each
 /// run ends in, and whether the poor minimum's curvature lets each rate rest there (the inner optimizer's
 /// resting limit, see the SAM chapter).
-fn two_wells(p: &Params) -> Scene {
-    use super::sam::{landed, minima};
-    use super::{Claim, Rel};
-    use crate::analysis::stability_bound;
-    let mut scene = Scene::default();
-    let prob = two_wells_problem();
-    let built = match prob.build(0) {
-        Ok(p) => p,
-        Err(e) => {
-            scene.messages.push(Message::error(e.to_string()));
-            return scene;
-        }
-    };
+/// The two-wells runs: the schedule from the large base rate against a small constant rate.
+fn two_wells_spec(p: &Params) -> Spec {
     let (x, y) = p.x0;
     let steps = p.steps;
     let (sched, sched_name) = schedule(p);
     let opt = optimizer(p);
     let const_lr = p.const_lr;
-    let constant = match &opt {
-        OptimizerSpec::Sgd(s) => OptimizerSpec::Sgd(Sgd { lr: const_lr, ..s.clone() }),
-        OptimizerSpec::Adam(a) => {
-            let mut a = a.clone();
-            a.lr = const_lr;
-            OptimizerSpec::Adam(a)
-        }
-        other => other.clone(),
-    };
+    let mut constant = opt.clone();
+    constant.set_base_lr(const_lr);
     let mut spec = spec_of(
-        prob.clone(),
+        two_wells_problem(),
         vec![x, y],
         vec![
             (format!("{sched_name} from η = {}", sig(opt.base_lr())), opt.clone()),
@@ -189,13 +172,18 @@ fn two_wells(p: &Params) -> Scene {
         0,
     );
     spec.runs[0].schedule = sched;
-    let report = match super::common::run_report(&spec, false) {
-        Ok(r) => r,
-        Err(m) => {
-            scene.messages.push(m);
-            return scene;
-        }
-    };
+    spec
+}
+
+fn two_wells(p: &Params, r: Landscape) -> Scene {
+    use super::sam::{landed, minima};
+    use super::{Claim, Rel};
+    use crate::analysis::stability_bound;
+    let mut scene = Scene::default();
+    let Landscape { spec, problem: built, report } = r;
+    let prob = spec.problem.clone();
+    let (x, y) = p.x0;
+    let steps = p.steps;
     let wells = minima(built.as_ref(), TWO_WELLS.1);
     let f_star = wells.iter().map(|m| m.f).fold(f64::INFINITY, f64::min);
     let colors = [SCHEDULED, CONSTANT];
@@ -250,10 +238,8 @@ fn two_wells(p: &Params) -> Scene {
             .extend(t.diverged.as_ref().map(|d| Readout::bad(t.label.clone(), format!("diverged at step {}: {}", d.step, d.reason))));
         // can this run's largest rate rest in the poor minimum?
         let top = rates[i].iter().copied().fold(0.0, f64::max);
-        let at_top = match &spec.runs[i].optimizer {
-            OptimizerSpec::Sgd(s) => OptimizerSpec::Sgd(Sgd { lr: top, ..s.clone() }),
-            other => other.clone(),
-        };
+        let mut at_top = spec.runs[i].optimizer.clone();
+        at_top.set_base_lr(top);
         // the limit on the curvature λ at rate η: the method's bound on η for L = 1, divided by η
         let limit = stability_bound(&at_top, 1.0).ok().filter(|_| top > 0.0).map(|b| (b.bound / top, b.formula.replace('L', "η")));
         if limit.is_none() {
@@ -284,15 +270,161 @@ fn two_wells(p: &Params) -> Scene {
             format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
         ));
     }
+    finish(scene, p, spec, report)
+}
+
+/// The formulas' values both views share (the exponential schedule's rate k, the base η), and the spec and
+/// report to copy.
+fn finish(mut scene: Scene, p: &Params, spec: Spec, report: crate::run::Report) -> Scene {
     let k = match &spec.runs[0].schedule {
         ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
         _ => sig(-p.gamma.max(1e-300).ln() / p.step_size.max(1) as f64),
     };
     scene.values.push(("exp_k".into(), k));
-    scene.values.push(("lr".into(), sig(opt.base_lr())));
+    scene.values.push(("lr".into(), sig(spec.runs[0].optimizer.base_lr())));
     scene.spec = Some(spec);
     scene.report = Some(report);
     scene
+}
+
+impl Model for Schedules {
+    type Params = Params;
+    type Runs = Landscape;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(p: &Params) -> Result<Landscape, Message> {
+        let spec = if p.landscape == "two_wells" { two_wells_spec(p) } else { quadratic_spec(p) };
+        super::common::run_landscape(spec, false)
+    }
+
+    fn scene(p: &Params, r: Landscape) -> Scene {
+        if p.landscape == "two_wells" {
+            return two_wells(p, r);
+        }
+        let mut scene = Scene::default();
+        let Landscape { spec, problem: built, report } = r;
+        let prob = spec.problem.clone();
+        let steps = p.steps;
+        let seed = p.seed as u64;
+        let opt = spec.runs[0].optimizer.clone();
+        let (f_star, l) = (built.minimum().unwrap_or(0.0), built.smoothness());
+        let colors = [SCHEDULED, CONSTANT];
+        let t_end = steps.max(1) as f64;
+
+        // η_t of both runs from the schedule itself, so a run that stopped early still shows its whole curve.
+        let lr_series: Vec<Series> = spec
+            .runs
+            .iter()
+            .zip(&report.runs)
+            .zip(colors)
+            .map(|((r, t), c)| {
+                let pts = (1..=steps).map(|s| (s as f64, r.schedule.lr(r.optimizer.base_lr(), s - 1))).collect();
+                Series::line(t.label.clone(), c, pts)
+            })
+            .collect();
+        let lr_max = spec
+            .runs
+            .iter()
+            .flat_map(|r| (1..=steps).map(move |s| r.schedule.lr(r.optimizer.base_lr(), s - 1)))
+            .fold(0.0, f64::max)
+            .max(1e-12);
+        scene.charts.push(("lr", Chart::Lines(lr_chart(lr_series, lr_max, t_end))));
+        let window = (steps / 20).max(1);
+        let mut loss =
+            super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
+        loss.x_range = Some((0.0, t_end));
+        let every_step = p.every_step;
+        if !every_step {
+            loss.series.clear();
+        }
+        for (t, c) in report.runs.iter().zip(colors) {
+            let gaps: Vec<f64> = t.loss.iter().map(|f| f - f_star).collect();
+            let pts = window_mean(&gaps, window).into_iter().enumerate().map(|(i, g)| (i as f64, g.max(GAP_FLOOR))).collect();
+            let mean = Series::line(format!("{} (mean)", t.label), c, pts);
+            loss.series.push(if every_step { mean.with_mark(Mark::Dashed) } else { mean });
+        }
+        scene.charts.push(("loss", Chart::Lines(loss)));
+
+        // The second half of each run, zoomed on the minimum: the noise ball of the constant run against the
+        // shrinking cloud of the scheduled one.
+        let half = |t: &Trace| -> Vec<(f64, f64)> { t.params.iter().skip(steps / 2).map(|p| (p[0], p[1])).collect() };
+        let x_star = quadratic_minimiser(built.as_ref());
+        let pts = report.runs.iter().flat_map(half);
+        let bounds = fit_bounds(pts.chain(x_star.as_ref().map(|p| (p[0], p[1]))), 0.75, 50.0, 0.02);
+        let mut map = MapChart {
+            title: format!("steps {}…{} of both runs, around x*", steps / 2, steps),
+            x_label: "x₁".into(),
+            y_label: "x₂".into(),
+            bounds,
+            paths: report
+                .runs
+                .iter()
+                .zip(colors)
+                .rev()
+                .map(|(t, c)| MapPath { name: t.label.clone(), color: c, points: half(t), dashed: false })
+                .collect(),
+            ..Default::default()
+        };
+        if let Some(p) = &x_star {
+            map.markers.push((p[0], p[1], "x*".into(), 3));
+        }
+        // the finite sum is least squares, so its level sets are those of one quadratic (cheap to draw)
+        let field = match super::common::quadratic_view(built.as_ref()) {
+            Some(q) => Field::Landscape(q, 0),
+            None => Field::Landscape(prob, seed),
+        };
+        scene.charts.push(("map", Chart::Map(map, field)));
+
+        let noisy = p.noise > 0.0 && p.batch < SAMPLES;
+        for (r, t) in spec.runs.iter().zip(&report.runs) {
+            // a finite sum's full-batch loss is a quadratic; the bound holds for the noiseless run
+            for mut line in convergence(t, Some(f_star), if noisy { None } else { l }, Some(&r.optimizer)) {
+                // With noisy gradients the loss dips below the tolerance by chance; say what is counted.
+                if noisy {
+                    line.label = line.label.replace("steps to f − f* ≤ 1e-6", "first step with f − f* ≤ 1e-6");
+                }
+                scene.readout.push(line);
+            }
+            // f − f* below 0 is rounding in f*.
+            scene
+                .readout
+                .push(Readout::new(format!("{}: mean f − f* over the last 10 % of steps", t.label), sig(tail_mean(t, f_star).max(0.0))));
+            if let Some(last) = t.lr.last() {
+                scene.readout.push(Readout::new(format!("{}: last η_t", t.label), sig(*last)));
+            }
+        }
+        if let Some(l) = l {
+            let lr_max =
+                report.runs.iter().zip(&spec.runs).map(|(t, r)| super::common::largest_lr(t, Some(&r.optimizer))).fold(0.0, f64::max);
+            scene.readout.extend(super::common::stability_readout(&opt, l, lr_max).map(|mut r| {
+                r.label = format!("{} (without noise; largest η_t)", r.label);
+                r
+            }));
+        }
+        finish(scene, p, spec, report)
+    }
+}
+
+/// The runs on the quadratic or the noisy least squares: the schedule against its constant base rate.
+fn quadratic_spec(p: &Params) -> Spec {
+    let prob = problem(p);
+    let seed = p.seed as u64;
+    let (x, y) = p.x0;
+    let steps = p.steps;
+    let (sched, sched_name) = schedule(p);
+    let opt = optimizer(p);
+    let mut spec = spec_of(
+        prob.clone(),
+        vec![x, y],
+        vec![(sched_name.to_string(), opt.clone()), (format!("constant η = {}", sig(opt.base_lr())), opt.clone())],
+        steps,
+        seed,
+    );
+    spec.runs[0].schedule = sched;
+    spec
 }
 
 impl Chapter for Schedules {
@@ -425,144 +557,6 @@ impl Chapter for Schedules {
     }
 
     fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        if p.landscape == "two_wells" {
-            return two_wells(p);
-        }
-        let mut scene = Scene::default();
-        let prob = problem(p);
-        let seed = p.seed as u64;
-        let (x, y) = p.x0;
-        let steps = p.steps;
-        let (sched, sched_name) = schedule(p);
-        let opt = optimizer(p);
-        let mut spec = spec_of(
-            prob.clone(),
-            vec![x, y],
-            vec![(sched_name.to_string(), opt.clone()), (format!("constant η = {}", sig(opt.base_lr())), opt.clone())],
-            steps,
-            seed,
-        );
-        spec.runs[0].schedule = sched;
-        let built = match spec.problem.build(seed) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let report = match super::common::run_report(&spec, false) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let (f_star, l) = (built.minimum().unwrap_or(0.0), built.smoothness());
-        let colors = [SCHEDULED, CONSTANT];
-        let t_end = steps.max(1) as f64;
-
-        // η_t of both runs from the schedule itself, so a run that stopped early still shows its whole curve.
-        let lr_series: Vec<Series> = spec
-            .runs
-            .iter()
-            .zip(&report.runs)
-            .zip(colors)
-            .map(|((r, t), c)| {
-                let pts = (1..=steps).map(|s| (s as f64, r.schedule.lr(r.optimizer.base_lr(), s - 1))).collect();
-                Series::line(t.label.clone(), c, pts)
-            })
-            .collect();
-        let lr_max = spec
-            .runs
-            .iter()
-            .flat_map(|r| (1..=steps).map(move |s| r.schedule.lr(r.optimizer.base_lr(), s - 1)))
-            .fold(0.0, f64::max)
-            .max(1e-12);
-        scene.charts.push(("lr", Chart::Lines(lr_chart(lr_series, lr_max, t_end))));
-        let window = (steps / 20).max(1);
-        let mut loss =
-            super::common::loss_chart(&format!("full loss per step, mean over the last {window} steps"), &report, Some(f_star), &colors);
-        loss.x_range = Some((0.0, t_end));
-        let every_step = p.every_step;
-        if !every_step {
-            loss.series.clear();
-        }
-        for (t, c) in report.runs.iter().zip(colors) {
-            let gaps: Vec<f64> = t.loss.iter().map(|f| f - f_star).collect();
-            let pts = window_mean(&gaps, window).into_iter().enumerate().map(|(i, g)| (i as f64, g.max(GAP_FLOOR))).collect();
-            let mean = Series::line(format!("{} (mean)", t.label), c, pts);
-            loss.series.push(if every_step { mean.with_mark(Mark::Dashed) } else { mean });
-        }
-        scene.charts.push(("loss", Chart::Lines(loss)));
-
-        // The second half of each run, zoomed on the minimum: the noise ball of the constant run against the
-        // shrinking cloud of the scheduled one.
-        let half = |t: &Trace| -> Vec<(f64, f64)> { t.params.iter().skip(steps / 2).map(|p| (p[0], p[1])).collect() };
-        let x_star = quadratic_minimiser(built.as_ref());
-        let pts = report.runs.iter().flat_map(half);
-        let bounds = fit_bounds(pts.chain(x_star.as_ref().map(|p| (p[0], p[1]))), 0.75, 50.0, 0.02);
-        let mut map = MapChart {
-            title: format!("steps {}…{} of both runs, around x*", steps / 2, steps),
-            x_label: "x₁".into(),
-            y_label: "x₂".into(),
-            bounds,
-            paths: report
-                .runs
-                .iter()
-                .zip(colors)
-                .rev()
-                .map(|(t, c)| MapPath { name: t.label.clone(), color: c, points: half(t), dashed: false })
-                .collect(),
-            ..Default::default()
-        };
-        if let Some(p) = &x_star {
-            map.markers.push((p[0], p[1], "x*".into(), 3));
-        }
-        // the finite sum is least squares, so its level sets are those of one quadratic (cheap to draw)
-        let field = match super::common::quadratic_view(built.as_ref()) {
-            Some(q) => Field::Landscape(q, 0),
-            None => Field::Landscape(prob, seed),
-        };
-        scene.charts.push(("map", Chart::Map(map, field)));
-
-        let noisy = p.noise > 0.0 && p.batch < SAMPLES;
-        for (r, t) in spec.runs.iter().zip(&report.runs) {
-            // a finite sum's full-batch loss is a quadratic; the bound holds for the noiseless run
-            for mut line in convergence(t, Some(f_star), if noisy { None } else { l }, Some(&r.optimizer)) {
-                // With noisy gradients the loss dips below the tolerance by chance; say what is counted.
-                if noisy {
-                    line.label = line.label.replace("steps to f − f* ≤ 1e-6", "first step with f − f* ≤ 1e-6");
-                }
-                scene.readout.push(line);
-            }
-            // f − f* below 0 is rounding in f*.
-            scene
-                .readout
-                .push(Readout::new(format!("{}: mean f − f* over the last 10 % of steps", t.label), sig(tail_mean(t, f_star).max(0.0))));
-            if let Some(last) = t.lr.last() {
-                scene.readout.push(Readout::new(format!("{}: last η_t", t.label), sig(*last)));
-            }
-        }
-        if let Some(l) = l {
-            let lr_max =
-                report.runs.iter().zip(&spec.runs).map(|(t, r)| super::common::largest_lr(t, Some(&r.optimizer))).fold(0.0, f64::max);
-            scene.readout.extend(super::common::stability_readout(&opt, l, lr_max).map(|mut r| {
-                r.label = format!("{} (without noise; largest η_t)", r.label);
-                r
-            }));
-        }
-        let k = match &spec.runs[0].schedule {
-            ScheduleSpec::Exponential { gamma } if *gamma > 0.0 => sig(-gamma.ln()),
-            _ => sig(-p.gamma.max(1e-300).ln() / p.step_size.max(1) as f64),
-        };
-        scene.values.push(("exp_k".into(), k));
-        scene.values.push(("lr".into(), sig(opt.base_lr())));
-        scene.spec = Some(spec);
-        scene.report = Some(report);
-        scene
+        super::compute_model::<Schedules>(st)
     }
 }

@@ -7,7 +7,7 @@
 //! Adam step). The first two coincide to rounding; the last two do not.
 
 use super::common::{convergence, sig, spec_of, GAP_FLOOR};
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, Decoupled, Sgd};
 use crate::optim::transforms::{AddDecayedWeights, Chain, Momentum as MomentumTransform, ScaleByLearningRate};
 use crate::optim::Optimizer;
@@ -15,9 +15,9 @@ use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::field::MapPath;
 use crate::plot::{LineChart, Mark, Series};
-use crate::problems::ProblemSpec;
+use crate::problems::{Problem, ProblemSpec};
 use crate::run::{run_one, Report, Trace};
-use crate::spec::RunSpec;
+use crate::spec::{RunSpec, Spec};
 
 pub struct WeightDecay;
 
@@ -115,6 +115,276 @@ pub(super) fn fit_bounds(points: impl Iterator<Item = (f64, f64)>, aspect: f64, 
     let (gx, gy) = (hx / 8.0, hy / 8.0);
     let (cx, cy) = ((cx / gx).round() * gx, (cy / gy).round() * gy);
     (cx - hx, cx + hx, cy - hy, cy + hy)
+}
+
+/// What the chapter computes: the quadratic's and the penalised quadratic's minima, SGD + L2, SGD on f̃, Adam + L2
+/// and AdamW from one start, and SGD's L2 vs decoupled decay without and with momentum.
+pub struct Runs {
+    /// SGD + L2, Adam + L2 and AdamW on f (the copied spec).
+    pub main: Spec,
+    /// The four runs in display order: SGD + L2, SGD on f̃, Adam + L2, AdamW.
+    pub traces: Vec<Trace>,
+    /// The penalised objective f̃ = f + λ/2‖x‖².
+    pub penalised: Box<dyn Problem>,
+    /// The minima of f, of f̃, and of f + (1 − β)λ/2‖x‖².
+    pub x_star: [f64; 2],
+    pub x_pen: [f64; 2],
+    pub x_hat: [f64; 2],
+    /// SGD with L2 and with decoupled decay, without momentum and with β.
+    pub plain: (Trace, Trace),
+    pub with_m: (Trace, Trace),
+}
+
+impl Model for WeightDecay {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(p: &Params) -> Result<Runs, Message> {
+        let (a, x_star) = quadratic(p);
+        let b = mat_vec(&a, x_star);
+        let lambda = p.weight_decay;
+        let lr = p.lr;
+        let steps = p.steps;
+        let (x, y) = p.x0;
+        let prob = problem_spec(a, b);
+        let a_pen = [[a[0][0] + lambda, a[0][1]], [a[1][0], a[1][1] + lambda]];
+        let prob_pen = problem_spec(a_pen, b);
+        let x_pen = solve2(&a_pen, b);
+
+        let sgd = |wd: f64| OptimizerSpec::Sgd(Sgd { lr, weight_decay: wd, ..Sgd::default() });
+        let mut adam = Adam::<Coupled>::default();
+        adam.lr = lr;
+        adam.weight_decay = lambda;
+        let mut adamw = Adam::<Decoupled>::default();
+        adamw.lr = lr;
+        adamw.weight_decay = lambda;
+        let main = spec_of(
+            prob.clone(),
+            vec![x, y],
+            vec![
+                ("SGD + L2".into(), sgd(lambda)),
+                ("Adam + L2".into(), OptimizerSpec::Adam(adam)),
+                ("AdamW".into(), OptimizerSpec::Adamw(adamw)),
+            ],
+            steps,
+            0,
+        );
+        let penalised = spec_of(prob_pen.clone(), vec![x, y], vec![("SGD on f̃ = f + λ/2‖x‖²".into(), sgd(0.0))], steps, 0);
+        let main_report = super::common::run_report(&main, false)?;
+        let pen_report = super::common::run_report(&penalised, false)?;
+        let built_pen = prob_pen.build(0).map_err(|e| Message::error(e.to_string()))?;
+        let mut m = main_report.runs.into_iter();
+        let (sgd_l2, adam_l2, adamw_t) = (m.next().expect("3 runs"), m.next().expect("3 runs"), m.next().expect("3 runs"));
+        let sgd_pen = pen_report.runs.into_iter().next().expect("1 run");
+        let beta = p.sgd_momentum;
+        let x_hat = solve2(&[[a[0][0] + (1.0 - beta) * lambda, a[0][1]], [a[1][0], a[1][1] + (1.0 - beta) * lambda]], b);
+        let built = prob.build(0).map_err(|e| Message::error(e.to_string()))?;
+        let momentum_pair = |beta: f64| -> Option<(Trace, Trace)> {
+            let l2 = OptimizerSpec::Sgd(Sgd { lr, momentum: beta, weight_decay: lambda, ..Sgd::default() });
+            let run = RunSpec { label: String::new(), optimizer: l2.clone(), schedule: Default::default() };
+            let l2_opt = l2.build(built.shape(), "optimizer").ok()?;
+            let decoupled: Box<dyn Optimizer> = Box::new(Chain::new(vec![
+                Box::new(MomentumTransform::new(beta, 0.0, false)),
+                Box::new(AddDecayedWeights(lambda)),
+                Box::new(ScaleByLearningRate::new(0.0)),
+            ]));
+            let x0 = [x, y];
+            Some((
+                run_one(built.as_ref(), l2_opt, &x0, &run, format!("SGD (β = {}) + L2", sig(beta)), steps, 0, false),
+                run_one(built.as_ref(), decoupled, &x0, &run, format!("SGD (β = {}), decoupled decay", sig(beta)), steps, 0, false),
+            ))
+        };
+        let (plain, with_m) = match (momentum_pair(0.0), momentum_pair(beta)) {
+            (Some(p), Some(m)) => (p, m),
+            _ => return Err(Message::error("cannot run SGD with these settings")),
+        };
+        Ok(Runs { main, traces: vec![sgd_l2, sgd_pen, adam_l2, adamw_t], penalised: built_pen, x_star, x_pen, x_hat, plain, with_m })
+    }
+
+    fn scene(p: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { main, traces, penalised: built_pen, x_star, x_pen, x_hat, plain, with_m } = r;
+        let prob = main.problem.clone();
+        let (lambda, lr, steps, beta) = (p.weight_decay, p.lr, p.steps, p.sgd_momentum);
+        let (x, y) = p.x0;
+        let sgd = |wd: f64| OptimizerSpec::Sgd(Sgd { lr, weight_decay: wd, ..Sgd::default() });
+        // Runs in display order with their colours and dashes.
+        let runs: Vec<(Trace, usize, bool)> = traces
+            .into_iter()
+            .zip([(SGD_L2, false), (SGD_PENALISED, true), (ADAM_L2, false), (ADAMW, false)])
+            .map(|(t, (c, d))| (t, c, d))
+            .collect();
+
+        // Map.
+        let all_points = runs.iter().flat_map(|(t, _, _)| t.params.iter().map(|p| (p[0], p[1])));
+        let bounds = fit_bounds(all_points.chain([(x, y), (x_star[0], x_star[1]), (x_pen[0], x_pen[1]), (0.0, 0.0)]), 0.75, 50.0, 0.5);
+        let mut map = MapChart {
+            title: "f with the four paths".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            bounds,
+            paths: runs
+                .iter()
+                .map(|(t, c, dashed)| MapPath {
+                    name: t.label.clone(),
+                    color: *c,
+                    points: t.params.iter().map(|p| (p[0], p[1])).collect(),
+                    dashed: *dashed,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.markers.push((x_star[0], x_star[1], "x*".into(), 6));
+        map.markers.push((x_pen[0], x_pen[1], "x̃*".into(), 3));
+        map.markers.push((0.0, 0.0, "0".into(), usize::MAX));
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
+
+        // ‖x_t‖ over time, with the norms of the two minima as references.
+        let mut norm_series: Vec<Series> = runs
+            .iter()
+            .map(|(t, c, dashed)| {
+                let pts = t.params.iter().enumerate().map(|(s, p)| (s as f64, norm2(p))).collect();
+                Series::line(t.label.clone(), *c, pts).with_mark(if *dashed { Mark::Dashed } else { Mark::Line })
+            })
+            .collect();
+        let t_end = steps.max(1) as f64;
+        norm_series.push(Series::line("‖x*‖ (no decay)", 6, vec![(0.0, norm2(&x_star)), (t_end, norm2(&x_star))]).with_mark(Mark::Dashed));
+        norm_series.push(Series::line("‖x̃*‖ (penalised)", 3, vec![(0.0, norm2(&x_pen)), (t_end, norm2(&x_pen))]).with_mark(Mark::Dashed));
+        scene.charts.push((
+            "norm",
+            Chart::Lines(LineChart {
+                title: "‖x_t‖ per step".into(),
+                x_label: "step t".into(),
+                y_label: "‖x_t‖".into(),
+                series: norm_series,
+                x_range: Some((0.0, t_end)),
+                ..Default::default()
+            }),
+        ));
+
+        // Distance between the paired iterates over time.
+        let gap = |p: &Trace, q: &Trace| -> Vec<(f64, f64)> {
+            p.params.iter().zip(&q.params).enumerate().map(|(s, (u, v))| (s as f64, dist(u, v).max(GAP_FLOOR))).collect()
+        };
+        scene.charts.push((
+            "gap",
+            Chart::Lines(LineChart {
+                title: "distance between the paired runs".into(),
+                x_label: "step t".into(),
+                y_label: "‖x_t − x'_t‖ (floor 1e-16)".into(),
+                y_log: true,
+                series: vec![
+                    Series::line("SGD + L2 vs SGD on f̃", SGD_L2, gap(&runs[0].0, &runs[1].0)),
+                    Series::line("Adam + L2 vs AdamW", ADAM_L2, gap(&runs[2].0, &runs[3].0)),
+                ],
+                x_range: Some((0.0, t_end)),
+                ..Default::default()
+            }),
+        ));
+
+        // SGD with momentum: L2 penalty (PyTorch's weight_decay, spec) vs decoupled decay (the same core
+        // transforms with the decay after the momentum: momentum → add_decayed_weights → scale(−η)), with
+        // β = 0 and with the chosen β.
+        let path_gap = |p: &Trace, q: &Trace| -> Vec<(f64, f64)> {
+            p.params.iter().zip(&q.params).enumerate().map(|(s, (u, v))| (s as f64, dist(u, v).max(GAP_FLOOR))).collect()
+        };
+        scene.charts.push((
+            "momentum",
+            Chart::Lines(LineChart {
+                title: "SGD: L2 penalty vs decoupled decay".into(),
+                x_label: "step t".into(),
+                y_label: "‖x_t − x'_t‖ (floor 1e-16)".into(),
+                y_log: true,
+                series: vec![
+                    Series::line("without momentum (β = 0)", SGD_L2, path_gap(&plain.0, &plain.1)),
+                    Series::line(format!("with momentum β = {}", sig(beta)), ADAMW, path_gap(&with_m.0, &with_m.1)),
+                ],
+                x_range: Some((0.0, t_end)),
+                ..Default::default()
+            }),
+        ));
+
+        // Readouts.
+        let end = |t: &Trace| t.params.last().cloned().unwrap_or_default();
+        scene.readout.push(Readout::new(
+            "minimum of f (x*) and of f̃ = f + λ/2‖x‖² (x̃*)",
+            format!("x* = {}, x̃* = {}", point_text(&x_star), point_text(&x_pen)),
+        ));
+        let pair = |p: &Trace, q: &Trace| -> String {
+            if let (Some(d), Some(e)) = (&p.diverged, &q.diverged) {
+                format!("both diverged (at steps {} and {})", d.step, e.step)
+            } else if p.steps() == q.steps() {
+                format!("{} (both after {} steps)", sig(dist(&end(p), &end(q))), p.steps())
+            } else {
+                format!("runs stopped at different steps ({} and {})", p.steps(), q.steps())
+            }
+        };
+        scene.readout.push(Readout::new("end points: SGD + L2 vs SGD on f̃", pair(&runs[0].0, &runs[1].0)));
+        scene.readout.push(Readout::new("end points: Adam + L2 vs AdamW", pair(&runs[2].0, &runs[3].0)));
+        for (t, _, _) in &runs {
+            let e = end(t);
+            scene.readout.push(Readout::new(
+                format!("{}: end point", t.label),
+                format!("{}, ‖x_T‖ = {}, distance to x̃* = {}", point_text(&e), sig(norm2(&e)), sig(dist(&e, &x_pen))),
+            ));
+        }
+        // Convergence on the penalised objective f̃, the one the L2 runs minimise (AdamW minimises no fixed f̃).
+        let f_pen_star = built_pen.minimum();
+        let l_pen = built_pen.smoothness();
+        for (i, (t, _, _)) in runs.iter().enumerate() {
+            let mut on_pen = t.clone();
+            on_pen.label = format!("{} (on f̃)", t.label);
+            on_pen.loss = t.params.iter().map(|p| built_pen.value(p)).collect();
+            // on f̃ (curvatures already shifted by λ) the two SGD runs are plain gradient descent; Adam + L2 is
+            // Adam on f̃; AdamW minimises no fixed f̃
+            let opt = match i {
+                0 | 1 => Some(sgd(0.0)),
+                2 => main.runs.get(1).map(|r| r.optimizer.clone()),
+                _ => None,
+            };
+            scene.readout.extend(convergence(&on_pen, f_pen_star, l_pen, opt.as_ref()));
+        }
+        // SGD with momentum, L2 vs decoupled
+        let max_gap = plain.0.params.iter().zip(&plain.1.params).map(|(p, q)| dist(p, q)).fold(0.0, f64::max);
+        scene.readout.push(Readout::new(
+            "SGD without momentum: L2 vs decoupled decay, largest distance between the iterates",
+            if plain.0.steps() == plain.1.steps() {
+                format!("{} over {} steps", sig(max_gap), plain.0.steps())
+            } else {
+                format!("runs stopped at different steps ({} and {})", plain.0.steps(), plain.1.steps())
+            },
+        ));
+        scene
+            .readout
+            .push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", sig(beta)), pair(&with_m.0, &with_m.1)));
+        for t in [&with_m.0, &with_m.1] {
+            let e = end(t);
+            let value = if let Some(d) = &t.diverged {
+                format!("stopped at step {}: {}", d.step, d.reason)
+            } else {
+                format!("{}, distance to x̃* = {}, to x̂ = {}", point_text(&e), sig(dist(&e, &x_pen)), sig(dist(&e, &x_hat)))
+            };
+            scene.readout.push(Readout::new(format!("{}: end point", t.label), value));
+        }
+        scene
+            .readout
+            .push(Readout::new("x̂: minimum of f + (1 − β)λ/2‖x‖², the fixed point of decoupled decay with momentum", point_text(&x_hat)));
+        scene.values.push(("sgd_momentum".into(), sig(beta)));
+        scene.values.push(("x_hat".into(), point_text(&x_hat)));
+        scene.values.push(("eta_lambda".into(), sig(lr * lambda)));
+        scene.values.push(("weight_decay".into(), sig(lambda)));
+        scene.messages.push(Message::info(
+            "The copied spec holds SGD + L2, Adam + L2 and AdamW on f; the dashed run is plain SGD on the quadratic with A + λI (the penalised f̃), a second spec. SGD with decoupled decay has no torch.optim class (PyTorch's SGD weight_decay is the L2 penalty): its runs in the momentum chart are the core's own transforms with the decay after the momentum, not in the spec.",
+        ));
+        scene.spec = Some(main);
+        scene.report = Some(Report { runs: runs.into_iter().map(|(t, _, _)| t).collect() });
+        scene
+    }
 }
 
 impl Chapter for WeightDecay {
@@ -222,258 +492,7 @@ impl Chapter for WeightDecay {
     }
 
     fn compute(&self, st: &State) -> Scene {
-        let p = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let (a, x_star) = quadratic(p);
-        let b = mat_vec(&a, x_star);
-        let lambda = p.weight_decay;
-        let lr = p.lr;
-        let steps = p.steps;
-        let (x, y) = p.x0;
-        let prob = problem_spec(a, b);
-        let a_pen = [[a[0][0] + lambda, a[0][1]], [a[1][0], a[1][1] + lambda]];
-        let prob_pen = problem_spec(a_pen, b);
-        let x_pen = solve2(&a_pen, b);
-
-        let sgd = |wd: f64| OptimizerSpec::Sgd(Sgd { lr, weight_decay: wd, ..Sgd::default() });
-        let mut adam = Adam::<Coupled>::default();
-        adam.lr = lr;
-        adam.weight_decay = lambda;
-        let mut adamw = Adam::<Decoupled>::default();
-        adamw.lr = lr;
-        adamw.weight_decay = lambda;
-        let main = spec_of(
-            prob.clone(),
-            vec![x, y],
-            vec![
-                ("SGD + L2".into(), sgd(lambda)),
-                ("Adam + L2".into(), OptimizerSpec::Adam(adam)),
-                ("AdamW".into(), OptimizerSpec::Adamw(adamw)),
-            ],
-            steps,
-            0,
-        );
-        let penalised = spec_of(prob_pen.clone(), vec![x, y], vec![("SGD on f̃ = f + λ/2‖x‖²".into(), sgd(0.0))], steps, 0);
-        let (main_report, pen_report) = match (super::common::run_report(&main, false), super::common::run_report(&penalised, false)) {
-            (Ok(m), Ok(p)) => (m, p),
-            (Err(e), _) | (_, Err(e)) => {
-                scene.messages.push(e);
-                return scene;
-            }
-        };
-        let built_pen = match prob_pen.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        // Runs in display order with their colours and dashes.
-        let mut m = main_report.runs.into_iter();
-        let (sgd_l2, adam_l2, adamw_t) = (m.next().expect("3 runs"), m.next().expect("3 runs"), m.next().expect("3 runs"));
-        let sgd_pen = pen_report.runs.into_iter().next().expect("1 run");
-        let runs: Vec<(Trace, usize, bool)> =
-            vec![(sgd_l2, SGD_L2, false), (sgd_pen, SGD_PENALISED, true), (adam_l2, ADAM_L2, false), (adamw_t, ADAMW, false)];
-
-        // Map.
-        let all_points = runs.iter().flat_map(|(t, _, _)| t.params.iter().map(|p| (p[0], p[1])));
-        let bounds = fit_bounds(all_points.chain([(x, y), (x_star[0], x_star[1]), (x_pen[0], x_pen[1]), (0.0, 0.0)]), 0.75, 50.0, 0.5);
-        let mut map = MapChart {
-            title: "f with the four paths".into(),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            bounds,
-            paths: runs
-                .iter()
-                .map(|(t, c, dashed)| MapPath {
-                    name: t.label.clone(),
-                    color: *c,
-                    points: t.params.iter().map(|p| (p[0], p[1])).collect(),
-                    dashed: *dashed,
-                })
-                .collect(),
-            ..Default::default()
-        };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
-        map.markers.push((x_star[0], x_star[1], "x*".into(), 6));
-        map.markers.push((x_pen[0], x_pen[1], "x̃*".into(), 3));
-        map.markers.push((0.0, 0.0, "0".into(), usize::MAX));
-        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
-
-        // ‖x_t‖ over time, with the norms of the two minima as references.
-        let mut norm_series: Vec<Series> = runs
-            .iter()
-            .map(|(t, c, dashed)| {
-                let pts = t.params.iter().enumerate().map(|(s, p)| (s as f64, norm2(p))).collect();
-                Series::line(t.label.clone(), *c, pts).with_mark(if *dashed { Mark::Dashed } else { Mark::Line })
-            })
-            .collect();
-        let t_end = steps.max(1) as f64;
-        norm_series.push(Series::line("‖x*‖ (no decay)", 6, vec![(0.0, norm2(&x_star)), (t_end, norm2(&x_star))]).with_mark(Mark::Dashed));
-        norm_series.push(Series::line("‖x̃*‖ (penalised)", 3, vec![(0.0, norm2(&x_pen)), (t_end, norm2(&x_pen))]).with_mark(Mark::Dashed));
-        scene.charts.push((
-            "norm",
-            Chart::Lines(LineChart {
-                title: "‖x_t‖ per step".into(),
-                x_label: "step t".into(),
-                y_label: "‖x_t‖".into(),
-                series: norm_series,
-                x_range: Some((0.0, t_end)),
-                ..Default::default()
-            }),
-        ));
-
-        // Distance between the paired iterates over time.
-        let gap = |p: &Trace, q: &Trace| -> Vec<(f64, f64)> {
-            p.params.iter().zip(&q.params).enumerate().map(|(s, (u, v))| (s as f64, dist(u, v).max(GAP_FLOOR))).collect()
-        };
-        scene.charts.push((
-            "gap",
-            Chart::Lines(LineChart {
-                title: "distance between the paired runs".into(),
-                x_label: "step t".into(),
-                y_label: "‖x_t − x'_t‖ (floor 1e-16)".into(),
-                y_log: true,
-                series: vec![
-                    Series::line("SGD + L2 vs SGD on f̃", SGD_L2, gap(&runs[0].0, &runs[1].0)),
-                    Series::line("Adam + L2 vs AdamW", ADAM_L2, gap(&runs[2].0, &runs[3].0)),
-                ],
-                x_range: Some((0.0, t_end)),
-                ..Default::default()
-            }),
-        ));
-
-        // SGD with momentum: L2 penalty (PyTorch's weight_decay, spec) vs decoupled decay (the same core
-        // transforms with the decay after the momentum: momentum → add_decayed_weights → scale(−η)), with
-        // β = 0 and with the chosen β.
-        let beta = p.sgd_momentum;
-        let x_hat = solve2(&[[a[0][0] + (1.0 - beta) * lambda, a[0][1]], [a[1][0], a[1][1] + (1.0 - beta) * lambda]], b);
-        let built = match prob.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let momentum_pair = |beta: f64| -> Option<(Trace, Trace)> {
-            let l2 = OptimizerSpec::Sgd(Sgd { lr, momentum: beta, weight_decay: lambda, ..Sgd::default() });
-            let run = RunSpec { label: String::new(), optimizer: l2.clone(), schedule: Default::default() };
-            let l2_opt = l2.build(built.shape(), "optimizer").ok()?;
-            let decoupled: Box<dyn Optimizer> = Box::new(Chain::new(vec![
-                Box::new(MomentumTransform::new(beta, 0.0, false)),
-                Box::new(AddDecayedWeights(lambda)),
-                Box::new(ScaleByLearningRate::new(0.0)),
-            ]));
-            let x0 = [x, y];
-            Some((
-                run_one(built.as_ref(), l2_opt, &x0, &run, format!("SGD (β = {}) + L2", sig(beta)), steps, 0, false),
-                run_one(built.as_ref(), decoupled, &x0, &run, format!("SGD (β = {}), decoupled decay", sig(beta)), steps, 0, false),
-            ))
-        };
-        let (plain, with_m) = match (momentum_pair(0.0), momentum_pair(beta)) {
-            (Some(p), Some(m)) => (p, m),
-            _ => {
-                scene.messages.push(Message::error("cannot run SGD with these settings"));
-                return scene;
-            }
-        };
-        let path_gap = |p: &Trace, q: &Trace| -> Vec<(f64, f64)> {
-            p.params.iter().zip(&q.params).enumerate().map(|(s, (u, v))| (s as f64, dist(u, v).max(GAP_FLOOR))).collect()
-        };
-        scene.charts.push((
-            "momentum",
-            Chart::Lines(LineChart {
-                title: "SGD: L2 penalty vs decoupled decay".into(),
-                x_label: "step t".into(),
-                y_label: "‖x_t − x'_t‖ (floor 1e-16)".into(),
-                y_log: true,
-                series: vec![
-                    Series::line("without momentum (β = 0)", SGD_L2, path_gap(&plain.0, &plain.1)),
-                    Series::line(format!("with momentum β = {}", sig(beta)), ADAMW, path_gap(&with_m.0, &with_m.1)),
-                ],
-                x_range: Some((0.0, t_end)),
-                ..Default::default()
-            }),
-        ));
-
-        // Readouts.
-        let end = |t: &Trace| t.params.last().cloned().unwrap_or_default();
-        scene.readout.push(Readout::new(
-            "minimum of f (x*) and of f̃ = f + λ/2‖x‖² (x̃*)",
-            format!("x* = {}, x̃* = {}", point_text(&x_star), point_text(&x_pen)),
-        ));
-        let pair = |p: &Trace, q: &Trace| -> String {
-            if let (Some(d), Some(e)) = (&p.diverged, &q.diverged) {
-                format!("both diverged (at steps {} and {})", d.step, e.step)
-            } else if p.steps() == q.steps() {
-                format!("{} (both after {} steps)", sig(dist(&end(p), &end(q))), p.steps())
-            } else {
-                format!("runs stopped at different steps ({} and {})", p.steps(), q.steps())
-            }
-        };
-        scene.readout.push(Readout::new("end points: SGD + L2 vs SGD on f̃", pair(&runs[0].0, &runs[1].0)));
-        scene.readout.push(Readout::new("end points: Adam + L2 vs AdamW", pair(&runs[2].0, &runs[3].0)));
-        for (t, _, _) in &runs {
-            let e = end(t);
-            scene.readout.push(Readout::new(
-                format!("{}: end point", t.label),
-                format!("{}, ‖x_T‖ = {}, distance to x̃* = {}", point_text(&e), sig(norm2(&e)), sig(dist(&e, &x_pen))),
-            ));
-        }
-        // Convergence on the penalised objective f̃, the one the L2 runs minimise (AdamW minimises no fixed f̃).
-        let f_pen_star = built_pen.minimum();
-        let l_pen = built_pen.smoothness();
-        for (i, (t, _, _)) in runs.iter().enumerate() {
-            let mut on_pen = t.clone();
-            on_pen.label = format!("{} (on f̃)", t.label);
-            on_pen.loss = t.params.iter().map(|p| built_pen.value(p)).collect();
-            // on f̃ (curvatures already shifted by λ) the two SGD runs are plain gradient descent; Adam + L2 is
-            // Adam on f̃; AdamW minimises no fixed f̃
-            let opt = match i {
-                0 | 1 => Some(sgd(0.0)),
-                2 => main.runs.get(1).map(|r| r.optimizer.clone()),
-                _ => None,
-            };
-            scene.readout.extend(convergence(&on_pen, f_pen_star, l_pen, opt.as_ref()));
-        }
-        // SGD with momentum, L2 vs decoupled
-        let max_gap = plain.0.params.iter().zip(&plain.1.params).map(|(p, q)| dist(p, q)).fold(0.0, f64::max);
-        scene.readout.push(Readout::new(
-            "SGD without momentum: L2 vs decoupled decay, largest distance between the iterates",
-            if plain.0.steps() == plain.1.steps() {
-                format!("{} over {} steps", sig(max_gap), plain.0.steps())
-            } else {
-                format!("runs stopped at different steps ({} and {})", plain.0.steps(), plain.1.steps())
-            },
-        ));
-        scene
-            .readout
-            .push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", sig(beta)), pair(&with_m.0, &with_m.1)));
-        for t in [&with_m.0, &with_m.1] {
-            let e = end(t);
-            let value = if let Some(d) = &t.diverged {
-                format!("stopped at step {}: {}", d.step, d.reason)
-            } else {
-                format!("{}, distance to x̃* = {}, to x̂ = {}", point_text(&e), sig(dist(&e, &x_pen)), sig(dist(&e, &x_hat)))
-            };
-            scene.readout.push(Readout::new(format!("{}: end point", t.label), value));
-        }
-        scene
-            .readout
-            .push(Readout::new("x̂: minimum of f + (1 − β)λ/2‖x‖², the fixed point of decoupled decay with momentum", point_text(&x_hat)));
-        scene.values.push(("sgd_momentum".into(), sig(beta)));
-        scene.values.push(("x_hat".into(), point_text(&x_hat)));
-        scene.values.push(("eta_lambda".into(), sig(lr * lambda)));
-        scene.values.push(("weight_decay".into(), sig(lambda)));
-        scene.messages.push(Message::info(
-            "The copied spec holds SGD + L2, Adam + L2 and AdamW on f; the dashed run is plain SGD on the quadratic with A + λI (the penalised f̃), a second spec. SGD with decoupled decay has no torch.optim class (PyTorch's SGD weight_decay is the L2 penalty): its runs in the momentum chart are the core's own transforms with the decay after the momentum, not in the spec.",
-        ));
-        scene.spec = Some(main);
-        scene.report = Some(Report { runs: runs.into_iter().map(|(t, _, _)| t).collect() });
-        scene
+        super::compute_model::<WeightDecay>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {

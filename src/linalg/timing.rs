@@ -30,6 +30,23 @@ pub fn run(kind: &str, m: &Array2<f64>) -> Option<f64> {
     }
 }
 
+/// A seeded `rows × cols` Gaussian matrix (the same in wasm and natively).
+pub fn input_shape(rows: usize, cols: usize) -> Array2<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(((rows as u64) << 32) ^ cols as u64);
+    Array2::from_shape_fn((rows, cols), |_| StandardNormal.sample(&mut rng))
+}
+
+/// msign of `m` once by `steps` Newton–Schulz steps of `variant` (`svd: false`), or by the exact SVD
+/// (`svd: true`, all of `U`, `Σ`, `V` as msign needs them). Returns a number that depends on the whole
+/// result, so no work is skipped.
+pub fn msign_once(m: &Array2<f64>, variant: super::msign::NsVariant, steps: usize, svd: bool) -> f64 {
+    if svd {
+        super::msign::msign(m.view(), super::msign::NsVariant::Svd, 0, 1e-7).sum()
+    } else {
+        super::msign::msign(m.view(), variant, steps, 1e-7).sum()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

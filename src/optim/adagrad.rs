@@ -1,7 +1,7 @@
 //! AdaGrad: config, build and its scaling stage.
 
 use super::transforms::*;
-use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{same_len, StageState, StepError};
 use super::{Internal, Key};
 use crate::checks::{check_range, Problems, SpecError};
@@ -89,5 +89,14 @@ impl Transform for ScaleByAdagrad {
             }
             other => Err(other.mismatch("AdaGrad")),
         }
+    }
+}
+
+impl Family for Adagrad {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new("AdaGrad", |lr| OptimizerSpec::Adagrad(Adagrad { lr, ..Adagrad::default() }), [2.0, 1.0, 2.0, 0.5, 0.2])]
     }
 }

@@ -2,8 +2,8 @@
 
 use super::transforms::*;
 use super::{same_len, StageState, StepError};
+use super::{Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{Internal, Key};
-use super::{Optimizer, OptimizerConfig};
 use crate::checks::check_half_open;
 use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
@@ -184,5 +184,29 @@ impl Transform for ScaleByAdam {
             }
             other => Err(other.mismatch("Adam")),
         }
+    }
+}
+
+/// Adam's tuned race rates; AdamW runs at the same (see [`Racer`]).
+const ADAM_RACE_LRS: [f64; 5] = [0.5, 0.25, 0.5, 0.5, 1.0];
+
+impl Family for Adam<Coupled> {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new("Adam", |lr| OptimizerSpec::Adam(Adam { lr, ..Adam::default() }), ADAM_RACE_LRS)]
+    }
+}
+
+impl Family for Adam<Decoupled> {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn decoupled_decay(&mut self) -> Option<&mut f64> {
+        Some(&mut self.weight_decay)
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new("AdamW", |lr| OptimizerSpec::Adamw(Adam { lr, ..Adam::default() }), ADAM_RACE_LRS)]
     }
 }

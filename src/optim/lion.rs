@@ -2,7 +2,7 @@
 //! between the momentum and the gradient, with decoupled weight decay.
 
 use super::transforms::*;
-use super::{check_lr, check_weight_decay, same_len, Optimizer, OptimizerConfig, StageState, StepError};
+use super::{check_lr, check_weight_decay, same_len, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer, StageState, StepError};
 use super::{Internal, Key};
 use crate::checks::{check_half_open, Problems, SpecError};
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,18 @@ impl Transform for ScaleByLion {
             }
             other => Err(other.mismatch("Lion")),
         }
+    }
+}
+
+impl Family for Lion {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn decoupled_decay(&mut self) -> Option<&mut f64> {
+        Some(&mut self.weight_decay)
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new("Lion", |lr| OptimizerSpec::Lion(Lion { lr, ..Lion::default() }), [0.05, 0.025, 0.01, 0.05, 0.05])]
     }
 }
 

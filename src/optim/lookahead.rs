@@ -1,6 +1,6 @@
+use super::{Adam, Family, OptimizerConfig, OptimizerSpec, Racer, Sgd};
 use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
-use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
@@ -100,5 +100,22 @@ impl OptimizerConfig for LookaheadSpec {
     fn cost(&self, shape: (usize, usize)) -> super::StepCost {
         let inner = self.inner.cost(shape);
         super::StepCost { own: inner.own + 3.0 * (shape.0 * shape.1) as f64 / self.k.max(1) as f64, ..inner }
+    }
+}
+
+impl Family for LookaheadSpec {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.inner.set_base_lr(lr);
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new(
+            "Lookahead(Adam)",
+            |lr| {
+                let mut inner = OptimizerSpec::Adam(Adam::default());
+                inner.set_base_lr(lr);
+                OptimizerSpec::Lookahead(LookaheadSpec { k: 5, alpha: 0.5, inner: Box::new(inner) })
+            },
+            [1.0, 0.5, 1.0, 0.2, 0.2],
+        )]
     }
 }

@@ -74,6 +74,58 @@ pub struct StepCost {
     pub own: f64,
 }
 
+/// What the app asks of an optimizer family besides building it, implemented beside the config in the
+/// family's file: the knobs a chapter turns on any kind (its learning rate, its decoupled decay) and the
+/// family's entries in the race chapter. With these, a new optimizer reaches the CLI, the race, the training
+/// chapter's selects and the tests from its own file and its registry line.
+pub trait Family {
+    /// Sets the base learning rate (a wrapper's is its inner optimizer's).
+    fn set_base_lr(&mut self, lr: f64);
+    /// The decoupled weight decay (multiplied by lr and applied to the weights, as AdamW's), where the family
+    /// has one; `None` for an L2 penalty added to the gradient or no decay.
+    fn decoupled_decay(&mut self) -> Option<&mut f64> {
+        None
+    }
+    /// The family's racers in the race chapter, with their learning rates tuned on [`RACE_LANDSCAPES`].
+    fn racers() -> Vec<Racer>
+    where
+        Self: Sized,
+    {
+        Vec::new()
+    }
+}
+
+/// The landscapes of the race chapter, in the order of every [`Racer`]'s tuned learning rates.
+pub const RACE_LANDSCAPES: [&str; 5] = ["conditioned_quadratic", "saddle", "rosenbrock", "plateau", "flat_sharp"];
+
+/// One racer of the race chapter, declared by its family ([`Family::racers`]): its name in the legend and the
+/// table, how it is built from a learning rate, and its learning rate tuned per landscape (in the order of
+/// [`RACE_LANDSCAPES`]) by `tune_race_rates` in `app/race.rs`: a grid search over 1, 2, 5 × 10^k ≤ 10 with the
+/// best worst case over four starts in 200 steps. AdamW runs at Adam's rate (with PyTorch's default decay
+/// 0.01), so the two differ only by the decay; Newton keeps its full step 1. The saddle has no minimum to
+/// tune for; its curvatures are ±2, twice the quadratic's largest, so it uses half the quadratic's rates
+/// (Newton's stays 1).
+#[derive(Clone, Copy, Debug)]
+pub struct Racer {
+    pub name: &'static str,
+    pub build: fn(f64) -> OptimizerSpec,
+    pub lrs: [f64; 5],
+    /// The largest step size the race gives it (the lr scale multiplies the tuned rate up to this).
+    pub max_lr: f64,
+}
+
+impl Racer {
+    /// A racer without a cap on its step size.
+    pub fn new(name: &'static str, build: fn(f64) -> OptimizerSpec, lrs: [f64; 5]) -> Racer {
+        Racer { name, build, lrs, max_lr: f64::INFINITY }
+    }
+}
+
+/// Every racer of every kind, in the order of [`KINDS`].
+pub fn racers() -> Vec<Racer> {
+    KINDS.iter().flat_map(|k| (k.racers)()).collect()
+}
+
 /// One optimizer kind of the registry: its spec name, its label on the page, and its default config.
 #[derive(Clone, Copy, Debug)]
 pub struct Kind {
@@ -84,6 +136,7 @@ pub struct Kind {
     /// Wraps another optimizer (`inner`).
     pub wrapper: bool,
     default: fn() -> OptimizerSpec,
+    racers: fn() -> Vec<Racer>,
 }
 
 impl Kind {
@@ -91,11 +144,17 @@ impl Kind {
     pub fn default_spec(&self) -> OptimizerSpec {
         (self.default)()
     }
+
+    /// Whether this kind has a decoupled weight decay (see [`Family::decoupled_decay`]).
+    pub fn has_decoupled_decay(&self) -> bool {
+        self.default_spec().decoupled_decay().is_some()
+    }
 }
 
 /// The registry: the one list of optimizer kinds. The spec enum, its field-path reader, `kind()`,
 /// [`KINDS`] (from which the CLI help, the app's selects and racers, the tests and the README table derive)
-/// all come from this one declaration; adding an optimizer is its file and one line here.
+/// all come from this one declaration; adding an optimizer is its file (config, [`OptimizerConfig`],
+/// [`Family`], transform, tests) and one line here (plus, for a stateful stage, its [`StageState`] variant).
 macro_rules! optimizers {
     ($( $(#[$doc:meta])* $variant:ident($config:ty) = $kind:literal, $label:literal, wrapper: $wrapper:literal; )*) => {
         /// Every optimizer of the lecture, selected by `kind`.
@@ -114,7 +173,13 @@ macro_rules! optimizers {
 
         /// Every optimizer kind, in the order of the lecture.
         pub const KINDS: &[Kind] = &[
-            $( Kind { kind: $kind, label: $label, wrapper: $wrapper, default: || OptimizerSpec::$variant(Default::default()) }, )*
+            $( Kind {
+                kind: $kind,
+                label: $label,
+                wrapper: $wrapper,
+                default: || OptimizerSpec::$variant(Default::default()),
+                racers: <$config as Family>::racers,
+            }, )*
         ];
 
         impl OptimizerSpec {
@@ -128,6 +193,20 @@ macro_rules! optimizers {
             fn config(&self) -> &dyn OptimizerConfig {
                 match self {
                     $( OptimizerSpec::$variant(c) => c, )*
+                }
+            }
+
+            /// Sets the base learning rate (a wrapper's inner optimizer's).
+            pub fn set_base_lr(&mut self, lr: f64) {
+                match self {
+                    $( OptimizerSpec::$variant(c) => c.set_base_lr(lr), )*
+                }
+            }
+
+            /// The decoupled weight decay, where the kind has one (see [`Family::decoupled_decay`]).
+            pub fn decoupled_decay(&mut self) -> Option<&mut f64> {
+                match self {
+                    $( OptimizerSpec::$variant(c) => c.decoupled_decay(), )*
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Muon: config, build, its momentum stage and the orthogonalisation stage.
 
 use super::transforms::*;
-use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{same_len, StageState, StepError, MAX_NS_STEPS};
 use super::{Internal, Key};
 use crate::checks::{check_range, Problems, SpecError};
@@ -188,5 +188,17 @@ impl Transform for Orthogonalize {
             }
         }
         Ok(())
+    }
+}
+
+impl Family for Muon {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn decoupled_decay(&mut self) -> Option<&mut f64> {
+        Some(&mut self.weight_decay)
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new("Muon (2×1)", |lr| OptimizerSpec::Muon(Muon { lr, ..Muon::default() }), [0.02, 0.01, 0.02, 0.02, 0.2])]
     }
 }

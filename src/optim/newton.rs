@@ -1,4 +1,4 @@
-use super::OptimizerConfig;
+use super::{Family, OptimizerConfig, OptimizerSpec, Racer};
 use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
 use crate::checks::{check_range, Problems, SpecError};
@@ -161,5 +161,18 @@ impl OptimizerConfig for NewtonSpec {
         let n = (rows * cols) as f64;
         let eig = if self.damping > 0.0 { 4.0 / 3.0 } else { 0.0 };
         super::StepCost { gradients: 1.0, hessians: 1.0, own: super::FACTOR_NS * (2.0 / 3.0 + eig) * n.powi(3) + super::ELEMENTWISE * n }
+    }
+}
+
+impl Family for NewtonSpec {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    /// Newton at its full step 1 everywhere, its step size capped at 10 when the race scales it.
+    fn racers() -> Vec<Racer> {
+        vec![Racer {
+            max_lr: 10.0,
+            ..Racer::new("Newton", |lr| OptimizerSpec::Newton(NewtonSpec { lr, ..NewtonSpec::default() }), [1.0; 5])
+        }]
     }
 }

@@ -1,7 +1,7 @@
 //! RMSProp: config, build and its scaling stage.
 
 use super::transforms::*;
-use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use super::{same_len, StageState, StepError};
 use super::{Internal, Key};
 use crate::checks::{check_range, Problems, SpecError};
@@ -110,5 +110,14 @@ impl Transform for ScaleByRms {
             }
             other => Err(other.mismatch("RMSProp")),
         }
+    }
+}
+
+impl Family for Rmsprop {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new("RMSProp", |lr| OptimizerSpec::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }), [1.0, 0.5, 0.2, 0.02, 0.01])]
     }
 }

@@ -1,7 +1,7 @@
 use super::transforms::torch_sign;
+use super::{Family, OptimizerConfig, OptimizerSpec, Racer, Sgd};
 use super::{Internal, Key};
 use super::{OptState, Optimizer, Oracle, StepError};
-use super::{OptimizerConfig, OptimizerSpec, Sgd};
 use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -157,5 +157,24 @@ impl OptimizerConfig for SamSpec {
     fn cost(&self, shape: (usize, usize)) -> super::StepCost {
         let inner = self.inner.cost(shape);
         super::StepCost { gradients: inner.gradients + 1.0, own: inner.own + super::ELEMENTWISE * (shape.0 * shape.1) as f64, ..inner }
+    }
+}
+
+impl Family for SamSpec {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.inner.set_base_lr(lr);
+    }
+    fn racers() -> Vec<Racer> {
+        vec![Racer::new(
+            "SAM(SGD)",
+            |lr| {
+                OptimizerSpec::Sam(SamSpec {
+                    rho: 0.05,
+                    inner: Box::new(OptimizerSpec::Sgd(Sgd { lr, ..Sgd::default() })),
+                    ..SamSpec::default()
+                })
+            },
+            [0.5, 0.25, 0.002, 0.05, 0.5],
+        )]
     }
 }

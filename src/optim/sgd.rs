@@ -1,7 +1,7 @@
 //! SGD with PyTorch's momentum, Nesterov, dampening and L2 weight decay: config and build (the transforms it chains, `Momentum` among them, are shared and live in [`super::transforms`]).
 
 use super::transforms::*;
-use super::{check_lr, check_weight_decay, Optimizer, OptimizerConfig};
+use super::{check_lr, check_weight_decay, Family, Optimizer, OptimizerConfig, OptimizerSpec, Racer};
 use crate::checks::{check_range, Problems, SpecError};
 use serde::{Deserialize, Serialize};
 
@@ -47,5 +47,22 @@ impl OptimizerConfig for Sgd {
                 Box::new(ScaleByLearningRate::new(0.0)),
             ]))
         })
+    }
+}
+
+fn sgd(lr: f64, momentum: f64, nesterov: bool) -> OptimizerSpec {
+    OptimizerSpec::Sgd(Sgd { lr, momentum, nesterov, ..Sgd::default() })
+}
+
+impl Family for Sgd {
+    fn set_base_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn racers() -> Vec<Racer> {
+        vec![
+            Racer::new("SGD", |lr| sgd(lr, 0.0, false), [1.0, 0.5, 0.002, 1.0, 0.2]),
+            Racer::new("momentum", |lr| sgd(lr, 0.9, false), [0.5, 0.25, 0.001, 0.2, 0.2]),
+            Racer::new("Nesterov", |lr| sgd(lr, 0.9, true), [1.0, 0.5, 0.0005, 1.0, 0.1]),
+        ]
     }
 }

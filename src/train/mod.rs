@@ -8,6 +8,7 @@
 //! - [`groups`]: param groups (Muon on the hidden matrices, AdamW for the rest);
 //! - [`trainer`]: [`Trainer`], stepped in bounded slices, with metrics, heat-map predictions and weights;
 //! - [`sharpness`]: λ_max by power iteration on Hessian-vector products, and filter-normalised loss slices;
+//! - [`flatness`]: the terms of SAM's generalisation bound (training loss, flatness over a ρ-ball, test loss);
 //! - [`hessian`]: the exact batch Hessian (R-operator), for Newton's method on the network;
 //! - [`report`]: whole runs for the command line (`optlab train`), as JSON or CSV.
 //!
@@ -28,6 +29,7 @@ pub mod cost;
 pub mod csv;
 pub mod data;
 pub mod digits;
+pub mod flatness;
 pub mod groups;
 pub mod hessian;
 pub mod mlp;

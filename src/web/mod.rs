@@ -4,6 +4,7 @@
 //! coordinates. Dense fields are rendered into a pixel buffer and shown with one `putImageData`.
 
 mod fast_canvas;
+mod measure;
 
 use crate::app::{self, Chart, Field};
 use crate::plot::field::{grid_rgba, landscape_rgba};
@@ -121,6 +122,9 @@ struct Rendered {
     /// A data file under `assets/` the state needs and the core lacks (see [`app::Chapter::asset`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     asset: Option<String>,
+    /// Kernels wait to be timed: the shell calls [`Session::measure`] when the page is idle.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    measuring: bool,
 }
 
 fn now() -> f64 {
@@ -139,6 +143,8 @@ pub struct Session {
     last: Option<(String, app::Scene)>,
     /// The live run of a live chapter: `(chapter, key of the state that started it, run)`.
     live: Option<(String, String, Box<dyn app::LiveRun>)>,
+    /// Kernels a chapter asked to time (see [`app::timed`]), measured in idle time by [`Session::measure`].
+    timer: measure::Timer,
 }
 
 impl Default for Session {
@@ -151,7 +157,14 @@ impl Default for Session {
 impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Session {
-        Session { fields: HashMap::new(), fields_computed: 0, frames: HashMap::new(), last: None, live: None }
+        Session {
+            fields: HashMap::new(),
+            fields_computed: 0,
+            frames: HashMap::new(),
+            last: None,
+            live: None,
+            timer: measure::Timer::default(),
+        }
     }
 
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
@@ -181,6 +194,18 @@ impl Session {
         }
         self.live = None;
         Ok(())
+    }
+
+    /// Times what the last rendered chapter asked for (see [`app::Chapter::timed_kernels`]) for about
+    /// `budget_ms`: `"idle"` (nothing to time), `"more"` (call again when the page is idle) or `"done"` (just
+    /// finished: render again to show the figures). The shell calls it from `requestIdleCallback`.
+    pub fn measure(&mut self, budget_ms: f64) -> String {
+        match self.timer.work(budget_ms, &now) {
+            measure::Progress::Idle => "idle",
+            measure::Progress::More => "more",
+            measure::Progress::Done => "done",
+        }
+        .into()
     }
 
     /// Drops the live run, so the next render starts afresh.
@@ -251,6 +276,7 @@ impl Session {
                 fields_computed: self.fields_computed,
                 progress: None,
                 asset: None,
+                measuring: false,
             });
         };
         let t0 = now();
@@ -295,6 +321,10 @@ impl Session {
         };
         msgs.append(&mut scene.messages);
         scene.messages = msgs;
+        if let Some(req) = c.timed_kernels(&st) {
+            scene.readout.extend(app::timed::readouts(&req, self.timer.result(&req)));
+            self.timer.want(req);
+        }
         let t1 = now();
         let th = Theme::by_name(theme, dpr);
         let mut draw_parts = Vec::with_capacity(scene.charts.len());
@@ -318,6 +348,7 @@ impl Session {
             fields_computed: self.fields_computed,
             progress,
             asset: c.asset(&st).map(str::to_string),
+            measuring: self.timer.pending(),
         };
         self.last = Some((chapter.to_string(), scene));
         to_js(&out)

@@ -76,9 +76,27 @@ fn sgd_eta() {
     }
 }
 
+fn bound_against_rho() {
+    let s = played(&[]);
+    let sum = &series(&s, "bound", "A L_S + flatness").points;
+    let flat = &series(&s, "bound", "A flatness term").points;
+    let test = last(series(&s, "bound", "A test loss (L_D estimate)"));
+    let at = |rho: f64| sum.iter().find(|p| (p.0 - rho).abs() < 1e-12 * rho).unwrap_or_else(|| panic!("no ρ = {rho}")).1;
+    assert!(at(0.001) < test, "at ρ = 0.001 the bound without h is below the test loss: {} vs {test}", at(0.001));
+    for p in sum.iter().filter(|p| p.0 >= 0.1 - 1e-12) {
+        assert!(p.1 >= test, "at ρ = {} the bound without h is above the test loss: {} vs {test}", p.0, p.1);
+    }
+    assert!(flat.windows(2).all(|w| w[1].1 > w[0].1), "the flatness term grows with ρ: {flat:?}");
+    // the readout says the same, from the same numbers
+    let line = s.readout.iter().find(|r| r.label.contains("the bound against the test loss")).expect("a comparison line");
+    assert!(line.value.contains("already above the test loss at ρ = 0.1, 0.3, 1, 3") && line.value.contains("it is not at ρ = 0.001"), "{}", line.value);
+    assert!(s.readout.iter().any(|r| r.value.contains("The lecture does not say what h is")), "the page says h is unspecified");
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     ("Pick the preset “SAM vs SGD, 20% label noise”", sam_preset),
     ("Train with B = 1 and then with B = 100", batch_sizes),
     ("Choose Muon, compare with AdamW", muon_spectrum),
     ("With plain SGD, raise η from 0.03 to 1", sgd_eta),
+    ("Let the default training finish and read SAM's bound", bound_against_rho),
 ];

@@ -88,6 +88,8 @@ pub struct Run {
     pub slice: Option<(usize, LossSlice)>,
     /// λ_max and the slice are not measured: one unit of it costs more than [`MAX_MEASURE_UNIT`].
     pub measure_skipped: bool,
+    /// The terms of SAM's generalisation bound for the final weights (see [`super::bound`]).
+    pub bound: Option<crate::train::flatness::BoundTerms>,
     ritz: Option<Vec<f64>>,
     pending: Option<Measure>,
     ws: Workspace,
@@ -97,7 +99,18 @@ pub struct Run {
 impl Run {
     fn new(trainer: Trainer, color: usize) -> Run {
         let ws = trainer.mlp().workspace(CHUNK);
-        Run { trainer, color, lambdas: Vec::new(), slice: None, measure_skipped: false, ritz: None, pending: None, ws, hvp_buf: Vec::new() }
+        Run {
+            trainer,
+            color,
+            lambdas: Vec::new(),
+            slice: None,
+            measure_skipped: false,
+            bound: None,
+            ritz: None,
+            pending: None,
+            ws,
+            hvp_buf: Vec::new(),
+        }
     }
 
     /// Estimated cost of one Hessian-vector product (two gradients over the training set).
@@ -312,6 +325,7 @@ impl TrainingRun {
             r.finish();
             r.trainer.finish_evaluation();
         }
+        super::bound::measure_all(self);
     }
 
     /// Whether every run has stopped (finished or diverged).
@@ -347,6 +361,7 @@ impl super::super::LiveRun for TrainingRun {
                 r.trainer.finish_evaluation();
                 r.finish();
             }
+            super::bound::measure_all(self);
         } else {
             for r in &mut self.runs {
                 r.trainer.eval_work();

@@ -7,8 +7,10 @@
 //!
 //! - [`setup`]: controls → presets → [`crate::train::TrainSpec`]s;
 //! - [`live`]: the runs in lockstep, checkpoints with λ_max and the loss slice;
-//! - [`scene`]: the charts and the readout.
+//! - [`scene`]: the charts and the readout;
+//! - [`bound`]: SAM's generalisation bound (Theorem 2) for the final weights, its terms against ρ.
 
+pub mod bound;
 pub mod lanczos;
 pub mod live;
 /// Decision-region images (in `plot`, where pixels are made; re-exported for the chapter and its tests).
@@ -17,7 +19,7 @@ pub mod scene;
 pub mod setup;
 
 use super::{Canvas, Chapter, Control, Formula, LiveRun, Message, Scene, State};
-use setup::{OPTIMIZERS, PRESETS};
+use setup::{optimizers, PRESETS};
 
 pub struct Training;
 
@@ -138,6 +140,7 @@ impl Chapter for Training {
             "Train with B = 1 and then with B = 100 for the same 3000 steps: B = 1 sees 12 epochs and its training loss goes up between evaluations more often (about 1.7× as often); B = 100 sees 1000 epochs.",
             "Choose Muon, compare with AdamW, and look at the singular values of the last update of W₂: Muon's are closer to equal (more of them near the largest).",
             "With plain SGD, raise η from 0.03 to 1: the training loss after the same steps falls, and λ_max stays below the dashed line 2/η.",
+            "Let the default training finish and read SAM's bound (Theorem 2) against ρ: at ρ = 0.001 the training loss plus the flatness term is still below the test loss, so there the theorem holds only through the unspecified h(‖θ‖²/ρ²); from ρ = 0.1 on it is already above it, and the flatness term grows with ρ.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -170,8 +173,8 @@ impl Chapter for Training {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        let opt_options = OPTIMIZERS.to_vec();
-        let compare_options: Vec<(&str, &str)> = std::iter::once(("off", "off")).chain(OPTIMIZERS).collect();
+        let opt_options = optimizers();
+        let compare_options: Vec<(&str, &str)> = std::iter::once(("off", "off")).chain(optimizers()).collect();
         let uses_momentum = vec!["momentum", "muon", "sam", "lookahead"];
         let uses_betas = vec!["adam", "adamw", "sam", "lookahead"];
         vec![
@@ -216,8 +219,8 @@ impl Chapter for Training {
             Control::range("beta2", "Adam β₂", 0.9, 0.9999, 0.999).unit("β₂").when("optimizer", uses_betas),
             Control::range("weight_decay", "decoupled weight decay λ", 0.0, 0.2, 0.01)
                 .unit("λ")
-                .help("AdamW, Lion, Muon, and the AdamW part of Muon; the other optimizers run without decay")
-                .when("optimizer", vec!["adamw", "muon", "lion"]),
+                .help("the decoupled decay (multiplied by η, applied to the weights) of the optimizers that have one, and of Muon's AdamW part; the others run without decay")
+                .when("optimizer", setup::with_decoupled_decay()),
             Control::select("inner", "optimizer inside SAM / Lookahead", vec![("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam")], "momentum")
                 .when("optimizer", vec!["sam", "lookahead"]),
             Control::log_range("rho", "SAM radius ρ", 1e-3, 1.0, 0.05).unit("ρ").when("optimizer", vec!["sam"]),
@@ -240,7 +243,7 @@ impl Chapter for Training {
                 .help("run B starts from the same weights and sees the same batches; its other hyperparameters are the controls of the same name"),
             Control::log_range("compare_lr", "learning rate η (run B)", 1e-4, 1.0, 0.05).unit("η").when(
                 "compare",
-                OPTIMIZERS.iter().map(|(v, _)| *v).collect(),
+                optimizers().iter().map(|(v, _)| *v).collect(),
             ),
             Control::select(
                 "schedule",
@@ -254,7 +257,7 @@ impl Chapter for Training {
             Control::int("speed", "speed", 1, 200, 10).unit("steps per frame").help("how many steps each animation frame trains (at most ~10 ms of work)"),
             Control::select("view", "map shows", vec![("first", "run A"), ("second", "run B")], "first").when(
                 "compare",
-                OPTIMIZERS.iter().map(|(v, _)| *v).collect(),
+                optimizers().iter().map(|(v, _)| *v).collect(),
             ),
         ]
     }
@@ -282,6 +285,12 @@ impl Chapter for Training {
                 clickable: false,
             },
             Canvas { id: "spectrum", label: "singular values of the last update of a hidden weight matrix", aspect: 0.6, clickable: false },
+            Canvas {
+                id: "bound",
+                label: "SAM's generalisation bound for the trained network: training loss, training loss plus the flatness term, and test loss against the radius ρ",
+                aspect: 0.6,
+                clickable: false,
+            },
         ]
     }
 

@@ -84,7 +84,9 @@ pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
     scene.charts.push(("sharpness", sharpness_chart(run)));
     scene.charts.push(("slice", slice_chart(run)));
     scene.charts.push(("spectrum", spectrum_chart(run)));
+    scene.charts.push(("bound", super::bound::chart(run)));
     readout(run, &mut scene);
+    super::bound::readout(run, &mut scene);
     scene.readout.append(&mut extra);
     scene.train = Some((run.setup.specs.clone(), report(run)));
     scene

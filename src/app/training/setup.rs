@@ -9,20 +9,26 @@ use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
 use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
 
-/// Optimizers of the `optimizer` and `compare` selects, `(value, label)`.
-pub const OPTIMIZERS: [(&str, &str); 11] = [
-    ("sgd", "SGD"),
-    ("momentum", "SGD with momentum"),
-    ("adam", "Adam"),
-    ("adamw", "AdamW"),
-    ("rmsprop", "RMSProp"),
-    ("adagrad", "AdaGrad"),
-    ("sam", "SAM"),
-    ("lookahead", "Lookahead"),
-    ("muon", "Muon (+ AdamW)"),
-    ("lion", "Lion"),
-    ("newton", "Newton (damped)"),
-];
+/// Optimizers of the `optimizer` and `compare` selects, `(value, label)`: every kind of the registry in its
+/// order, SGD offered plain and with momentum, and the labels saying what the training adds (Muon's AdamW
+/// part, Newton's damping).
+pub fn optimizers() -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    for k in crate::optim::KINDS {
+        match k.kind {
+            "sgd" => out.extend([("sgd", "SGD"), ("momentum", "SGD with momentum")]),
+            "muon" => out.push(("muon", "Muon (+ AdamW)")),
+            "newton" => out.push(("newton", "Newton (damped)")),
+            _ => out.push((k.kind, k.label)),
+        }
+    }
+    out
+}
+
+/// The optimizers with a decoupled weight decay, which the `weight_decay` control sets.
+pub fn with_decoupled_decay() -> Vec<&'static str> {
+    crate::optim::KINDS.iter().filter(|k| k.has_decoupled_decay()).map(|k| k.kind).collect()
+}
 
 /// Most parameters for Newton's method in the app: each step forms the N×N batch Hessian from 2N gradients
 /// and takes its eigenvalues and a solve (O(N³)). Measured natively on the default 2-8-8-2 network
@@ -173,7 +179,7 @@ pub const DIGITS_TARGET: f64 = 0.97;
 
 /// A readable name of an optimizer choice, with the inner optimizer of a wrapper.
 pub fn optimizer_name(kind: &str, p: &Params) -> String {
-    let name = |k: &str| OPTIMIZERS.iter().find(|(v, _)| *v == k).map_or(k.to_string(), |(_, l)| l.to_string());
+    let name = |k: &str| optimizers().into_iter().find(|(v, _)| *v == k).map_or(k.to_string(), |(_, l)| l.to_string());
     match kind {
         "sam" | "lookahead" => format!("{} around {}", name(kind), name(p.inner.as_str())),
         _ => name(kind),
@@ -182,7 +188,9 @@ pub fn optimizer_name(kind: &str, p: &Params) -> String {
 
 /// The optimizer `kind` at learning rate `lr`, its other hyperparameters from the controls of the same
 /// name (`momentum`, `beta1`, `beta2`, `weight_decay`, `rho`, `k`, `alpha`, `ns_steps`, `inner`).
-/// `weight_decay` is the decoupled decay of AdamW and Muon; the other optimizers run without decay.
+/// `weight_decay` is the decoupled decay of the kinds that have one (AdamW, Muon, Lion); the other optimizers
+/// run without decay. A registry kind with no control of its own here runs at its defaults, with `lr` and
+/// `weight_decay` set; an unknown kind is Adam.
 pub fn optimizer(kind: &str, lr: f64, p: &Params) -> OptimizerSpec {
     let adam = |p: &Params| {
         let mut a = Adam::<Coupled>::default();
@@ -211,11 +219,21 @@ pub fn optimizer(kind: &str, lr: f64, p: &Params) -> OptimizerSpec {
             }
         }
         "newton" => OptimizerSpec::Newton(NewtonSpec { lr, damping: p.damping }),
-        "lion" => OptimizerSpec::Lion(crate::optim::Lion { lr, weight_decay: p.weight_decay, ..Default::default() }),
         "muon" => {
             OptimizerSpec::Muon(Muon { lr, momentum: p.momentum, ns_steps: p.ns_steps, weight_decay: p.weight_decay, ..Muon::default() })
         }
-        _ => OptimizerSpec::Adam(adam(p)),
+        "adam" => OptimizerSpec::Adam(adam(p)),
+        other => match crate::optim::KINDS.iter().find(|k| k.kind == other) {
+            Some(k) => {
+                let mut spec = k.default_spec();
+                spec.set_base_lr(lr);
+                if let Some(wd) = spec.decoupled_decay() {
+                    *wd = p.weight_decay;
+                }
+                spec
+            }
+            None => OptimizerSpec::Adam(adam(p)),
+        },
     }
 }
 
@@ -411,7 +429,7 @@ pub fn setup(st: &State) -> Setup {
     let eval_cost = base.data.n as f64 * super::live::row_cost(&mlp);
     let base = TrainSpec { eval_every: (steps / 250).max((eval_cost / super::live::EVAL_BUDGET).ceil() as usize).max(1), ..base };
     let mut runs = vec![(p.optimizer.as_str().to_string(), p.lr)];
-    if p.compare.as_str() != "off" && OPTIMIZERS.iter().any(|(v, _)| *v == p.compare.as_str()) {
+    if p.compare.as_str() != "off" && optimizers().iter().any(|(v, _)| *v == p.compare.as_str()) {
         runs.push((p.compare.as_str().to_string(), p.compare_lr));
     }
     let letters = ["A", "B"];

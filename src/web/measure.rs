@@ -1,0 +1,122 @@
+//! Times a chapter's [`crate::app::timed::Request`] in the browser, in small pieces the shell runs while
+//! the page is idle (`requestIdleCallback`), so a control change never waits for it.
+//!
+//! Per kernel (Newton–Schulz, then the SVD): calibrate a batch of calls that lasts at least
+//! [`SAMPLE_MS`] (the browser's clock is coarsened to 0.1 ms or so, so one call of a 16×16 kernel cannot
+//! be timed alone), then take [`SAMPLES`] samples of that batch; the figure is the median per call.
+
+use crate::app::timed::{ns_flops, svd_flops, Measured, Request};
+use crate::linalg::timing::{input_shape, msign_once};
+use ndarray::Array2;
+
+/// Shortest timing sample, in milliseconds.
+pub const SAMPLE_MS: f64 = 1.0;
+/// Samples per kernel.
+pub const SAMPLES: usize = 7;
+/// Most calls in one sample.
+const MAX_CALLS: usize = 1 << 16;
+/// Most floating-point operations (by [`crate::app::timed`]'s counts) in one sample: about 10–20 ms of work,
+/// so that a clock that does not advance (a virtual-time headless browser) or is coarsened to 100 ms (a
+/// fingerprinting-resistant one) cannot make the calibration batch grow into a long freeze.
+const MAX_SAMPLE_FLOPS: f64 = 2e7;
+
+struct Kernel {
+    svd: bool,
+    calls: usize,
+    max_calls: usize,
+    calibrated: bool,
+    samples: Vec<f64>,
+}
+
+impl Kernel {
+    fn new(svd: bool, flops: f64) -> Kernel {
+        let max_calls = ((MAX_SAMPLE_FLOPS / flops.max(1.0)) as usize).clamp(1, MAX_CALLS);
+        Kernel { svd, calls: 1, max_calls, calibrated: false, samples: Vec::new() }
+    }
+    fn done(&self) -> bool {
+        self.samples.len() >= SAMPLES
+    }
+    fn median(&self) -> f64 {
+        let mut s = self.samples.clone();
+        s.sort_by(f64::total_cmp);
+        s.get(s.len() / 2).map_or(f64::NAN, |v| v / self.calls as f64)
+    }
+}
+
+/// The measurement in progress, and the results so far by request key.
+#[derive(Default)]
+pub struct Timer {
+    current: Option<(Request, Array2<f64>, [Kernel; 2])>,
+    results: Vec<(String, Measured)>,
+}
+
+/// What [`Timer::work`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing was asked for, or it is measured already.
+    Idle,
+    /// More pieces to do.
+    More,
+    /// The request was just finished: the shell redraws to show it.
+    Done,
+}
+
+impl Timer {
+    /// The result for `r`, once measured.
+    pub fn result(&self, r: &Request) -> Option<&Measured> {
+        let key = r.key();
+        self.results.iter().find(|(k, _)| *k == key).map(|(_, m)| m)
+    }
+
+    /// Whether a request waits to be timed.
+    pub fn pending(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// Asks for `r` (the latest request replaces one not yet finished).
+    pub fn want(&mut self, r: Request) {
+        if self.result(&r).is_some() || self.current.as_ref().is_some_and(|(c, ..)| *c == r) {
+            return;
+        }
+        let m = input_shape(r.rows, r.cols);
+        let (nf, sf) = (ns_flops(r.rows, r.cols, r.variant, r.steps), svd_flops(r.rows, r.cols));
+        self.current = Some((r, m, [Kernel::new(false, nf), Kernel::new(true, sf)]));
+    }
+
+    /// Times for about `budget_ms` (at least one sample), with `now()` the browser's clock in ms.
+    pub fn work(&mut self, budget_ms: f64, now: &dyn Fn() -> f64) -> Progress {
+        let Some((r, m, kernels)) = self.current.as_mut() else { return Progress::Idle };
+        let t0 = now();
+        while let Some(k) = kernels.iter_mut().find(|k| !k.done()) {
+            let start = now();
+            for _ in 0..k.calls {
+                std::hint::black_box(msign_once(std::hint::black_box(m), r.variant, r.steps, k.svd));
+            }
+            let took = now() - start;
+            if !k.calibrated {
+                if took < SAMPLE_MS && k.calls < k.max_calls {
+                    k.calls = (2 * k.calls).min(k.max_calls);
+                } else {
+                    k.calibrated = true;
+                }
+            } else {
+                k.samples.push(took);
+            }
+            if now() - t0 >= budget_ms {
+                break;
+            }
+        }
+        if kernels.iter().all(Kernel::done) {
+            let [ns, svd] = kernels;
+            let measured =
+                Measured { ns_ms: ns.median(), svd_ms: svd.median(), samples: SAMPLES, ns_calls: ns.calls, svd_calls: svd.calls };
+            self.results.push((r.key(), measured));
+            if self.results.len() > 64 {
+                self.results.remove(0);
+            }
+            self.current = None;
+            return Progress::Done;
+        }
+        Progress::More
+    }
+}
