@@ -84,3 +84,25 @@ fn each_chapter_lives_in_the_file_its_id_names() {
         assert!(c.id().chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "chapter id {} is not lowercase-with-dashes", c.id());
     }
 }
+
+/// Every chapter keeps its model and view apart: its `compute` is `compute_model` over its `Model` impl
+/// (typed params → runs → scene), so no chapter computes and draws in one function.
+#[test]
+fn every_chapter_computes_through_its_model() {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app"), &mut files);
+    let mut chapters = 0;
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let Some(at) = text.find("    fn compute(&self, st: &State) -> Scene {") else { continue };
+        chapters += 1;
+        let body: Vec<&str> = text[at..].lines().skip(1).take(2).map(str::trim).collect();
+        assert!(
+            body.len() == 2 && body[0].starts_with("super::compute_model::<") && body[1] == "}",
+            "{}: compute must be `super::compute_model::<Self>(st)`, found {body:?}",
+            f.display()
+        );
+        assert!(text.contains("Model for "), "{}: no Model impl", f.display());
+    }
+    assert_eq!(chapters, optlab::app::chapters().len(), "one compute per chapter");
+}

@@ -2,9 +2,9 @@
 //! sharp deep minimum and a flat shallow one; the ascent step ε̂ and its p-norm ball; the sharpness λ_max
 //! along both runs; and the ρ-robust loss SAM is after.
 
-use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
+use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape};
 use super::controls::fmt_num;
-use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Readout, Scene, State};
+use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{SamSpec, Sgd};
 use crate::optim::{dual_ascent, OptimizerSpec};
 use crate::plot::field::{MapChart, MapPath};
@@ -191,6 +191,210 @@ pub fn landed<'a>(minima: &'a [Minimum], x: &[f64]) -> Option<&'a Minimum> {
     minima.iter().find(|m| ((x[0] - m.at[0]).powi(2) + (x[1] - m.at[1]).powi(2)).sqrt() < m.radius)
 }
 
+/// What the chapter computes: plain descent and SAM from one start on the two-minima landscape, its minima,
+/// SAM's ε̂ at the inspected step, λ_max along both paths, and f and SAM's robust loss along y = 0.
+pub struct Runs {
+    pub landscape: Landscape,
+    pub minima: Vec<Minimum>,
+    /// The inspected step (clamped to SAM's run), SAM's iterate there and its ε̂.
+    pub t: usize,
+    pub xt: Vec<f64>,
+    pub eps: Vec<f64>,
+    /// λ_max(∇²f) at every iterate of each run.
+    pub sharpness: Vec<Vec<f64>>,
+    /// Along y = 0 across the map: (x, f(x, 0), the max of f over the ρ-ball around (x, 0)).
+    pub robust_line: Vec<(f64, f64, f64)>,
+}
+
+impl Model for Sam {
+    type Params = Params;
+    type Runs = Runs;
+
+    fn params(st: &State) -> Result<Params, String> {
+        Params::of(st)
+    }
+
+    fn runs(ps: &Params) -> Result<Runs, Message> {
+        let (x, y) = ps.x0;
+        let (rho, p, adaptive) = (ps.rho, p_of(ps), ps.adaptive);
+        let (inner, sam) = optimizers(ps);
+        let spec = spec_of(problem(ps), vec![x, y], vec![("plain descent".into(), inner), ("SAM".into(), sam)], ps.steps, 0);
+        let landscape = super::common::run_landscape(spec, false)?;
+        let problem = landscape.problem.as_ref();
+        let minima = minima(problem, ps.sharp_width);
+        let sam_trace = &landscape.report.runs[1];
+        let t = ps.at_step.min(sam_trace.steps());
+        let xt = sam_trace.params.get(t).cloned().unwrap_or_else(|| vec![x, y]);
+        let eps = eps_hat(problem, &xt, rho, p, adaptive);
+        let sharpness = landscape.report.runs.iter().map(|r| r.params.iter().map(|q| lambda_max(problem, q)).collect()).collect();
+        let bounds = bounds_for(&landscape.spec.problem, (x, y));
+        let sphere = unit_sphere(p, 0.0, 72);
+        let n = 161;
+        let (xa, xb) = (bounds.0, bounds.1);
+        let robust_line = (0..n)
+            .map(|i| {
+                let u = xa + (xb - xa) * i as f64 / (n - 1) as f64;
+                (u, problem.value(&[u, 0.0]), robust_value(problem, (u, 0.0), &sphere, rho, adaptive))
+            })
+            .collect();
+        Ok(Runs { landscape, minima, t, xt, eps, sharpness, robust_line })
+    }
+
+    fn scene(ps: &Params, r: Runs) -> Scene {
+        let mut scene = Scene::default();
+        let Runs { landscape: Landscape { spec, problem: built, report }, minima, t, xt, eps, sharpness, robust_line } = r;
+        let problem = built.as_ref();
+        let prob = spec.problem.clone();
+        let (x, y) = ps.x0;
+        let (rho, p, adaptive, lr) = (ps.rho, p_of(ps), ps.adaptive, ps.lr);
+        let colors = [DESCENT, SAM];
+
+        // the map
+        let bounds = bounds_for(&prob, (x, y));
+        let mut map = MapChart {
+            title: "paths from one start".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            bounds,
+            paths: paths(&report, &colors),
+            ..Default::default()
+        };
+        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        for m in &minima {
+            map.markers.push((m.at[0], m.at[1], m.name.into(), usize::MAX));
+        }
+        if t < ps.at_step {
+            scene.messages.push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", ps.at_step)));
+        }
+        if rho > 0.0 && eps.iter().all(|v| v.is_finite()) {
+            let tip = (xt[0] + eps[0], xt[1] + eps[1]);
+            map.arrows.push(((xt[0], xt[1]), tip, SAM));
+            map.paths.push(MapPath {
+                name: String::new(),
+                color: SAM,
+                points: ball((xt[0], xt[1]), (eps[0], eps[1]), rho, p, adaptive),
+                dashed: true,
+            });
+        }
+        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
+
+        // sharpness along the runs
+        let steps = report.runs.iter().map(|r| r.steps()).max().unwrap_or(0).max(1) as f64;
+        let mut series: Vec<Series> = report
+            .runs
+            .iter()
+            .zip(colors)
+            .zip(&sharpness)
+            .map(|((r, c), lam)| Series::line(r.label.clone(), c, lam.iter().enumerate().map(|(s, v)| (s as f64, *v)).collect()))
+            .collect();
+        for m in &minima {
+            series.push(
+                Series::line(format!("λ_max at the {} minimum", m.name), GREY, vec![(0.0, m.lambda_max), (steps, m.lambda_max)])
+                    .with_mark(Mark::Dashed),
+            );
+        }
+        // the sharpest curvature the inner optimizer can rest at: its step-size bound on a quadratic, read as a
+        // bound on λ (gradient descent ηλ < 2, heavy ball ηλ < 2(1+β))
+        let (edge_name, edge) = rest_edge(&spec.runs[0].optimizer, lr);
+        let top = minima.iter().map(|m| m.lambda_max).fold(0.0, f64::max);
+        if lr > 0.0 && edge < 3.0 * top.max(1.0) {
+            series.push(Series::line(edge_name, ORANGE, vec![(0.0, edge), (steps, edge)]).with_mark(Mark::Dashed));
+        }
+        scene.charts.push((
+            "sharpness",
+            Chart::Lines(LineChart {
+                title: "sharpness along the path".into(),
+                x_label: "step t".into(),
+                y_label: "λ_max(∇²f(x_t))".into(),
+                series,
+                ..Default::default()
+            }),
+        ));
+        scene.charts.push(("loss", Chart::Lines(loss_chart("loss along the path", &report, None, &colors))));
+
+        // the robust loss along y = 0
+        let mut robust = vec![
+            Series::line("f(x, 0)", DESCENT, robust_line.iter().map(|&(u, f, _)| (u, f)).collect()),
+            Series::line(
+                format!("max over the ρ-ball (ρ = {}, p = {})", sig(rho), p_text(p)),
+                SAM,
+                robust_line.iter().map(|&(u, _, r)| (u, r)).collect(),
+            ),
+        ];
+        for m in &minima {
+            robust.push(Series::line(format!("{} minimum", m.name), GREY, vec![(m.at[0], m.f)]).with_mark(Mark::Points));
+        }
+        scene.charts.push((
+            "robust",
+            Chart::Lines(LineChart {
+                title: "what SAM aims at, along y = 0".into(),
+                x_label: "x".into(),
+                y_label: "loss".into(),
+                series: robust,
+                ..Default::default()
+            }),
+        ));
+
+        // readouts
+        for (trace, r) in report.runs.iter().zip(&spec.runs) {
+            let end = trace.params.last().cloned().unwrap_or_else(|| vec![x, y]);
+            let at = landed(&minima, &end);
+            let place = match at {
+                Some(m) => format!("the {} minimum", m.name),
+                None if lambda_min(problem, &end) < 0.0 => "neither minimum: on the ridge between the wells (f curves down there)".into(),
+                None => "neither minimum".into(),
+            };
+            scene.readout.push(Readout::new(
+                format!("{}: ends at", trace.label),
+                format!(
+                    "({}, {}) — {place}; f = {}, λ_max = {}",
+                    sig(end[0]),
+                    sig(end[1]),
+                    sig(problem.value(&end)),
+                    sig(lambda_max(problem, &end))
+                ),
+            ));
+            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, Some(&r.optimizer)));
+        }
+        for m in &minima {
+            scene.readout.push(Readout::new(
+                format!("{} minimum", m.name),
+                format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
+            ));
+        }
+        if rho > 0.0 {
+            let (norm, what) = if adaptive {
+                let scaled: Vec<f64> = eps.iter().zip(&xt).map(|(e, xi)| if *xi != 0.0 { e / xi.abs() } else { 0.0 }).collect();
+                (p_norm(&scaled, p), "‖ε̂/|x|‖")
+            } else {
+                (p_norm(&eps, p), "‖ε̂‖")
+            };
+            scene.readout.push(Readout::new(
+                format!("ε̂ at step {t} of SAM"),
+                format!("({}, {}); {what}_{} = {}", sig(eps[0]), sig(eps[1]), p_text(p), sig(norm)),
+            ));
+        }
+        scene.readout.push(Readout::new(
+            "gradient evaluations",
+            format!("plain descent {}, SAM {} (two per step)", report.runs[0].steps(), 2 * report.runs[1].steps()),
+        ));
+
+        scene.values.push(("lr".into(), sig(lr)));
+        scene.values.push(("rho".into(), sig(rho)));
+        scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
+        let beta = if ps.inner.as_str() == "sgd_momentum" { ps.momentum } else { 0.0 };
+        let rest_tex = if beta > 0.0 {
+            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", sig(edge), sig(beta))
+        } else {
+            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2,\quad 2/\eta = {}", sig(edge))
+        };
+        scene.values.push(("rest_tex".into(), rest_tex));
+        scene.spec = Some(spec);
+        scene.report = Some(report);
+        scene
+    }
+}
+
 impl Chapter for Sam {
     fn id(&self) -> &'static str {
         "sam"
@@ -274,186 +478,7 @@ impl Chapter for Sam {
     }
 
     fn compute(&self, st: &State) -> Scene {
-        let ps = &match Params::of(st) {
-            Ok(p) => p,
-            Err(e) => return Scene::error(e),
-        };
-        let mut scene = Scene::default();
-        let prob = problem(ps);
-        let built = match prob.build(0) {
-            Ok(p) => p,
-            Err(e) => {
-                scene.messages.push(Message::error(e.to_string()));
-                return scene;
-            }
-        };
-        let problem = built.as_ref();
-        let (x, y) = ps.x0;
-        let (rho, p, adaptive, lr) = (ps.rho, p_of(ps), ps.adaptive, ps.lr);
-        let (inner, sam) = optimizers(ps);
-        let spec = spec_of(prob.clone(), vec![x, y], vec![("plain descent".into(), inner), ("SAM".into(), sam)], ps.steps, 0);
-        let report = match run_report(&spec, false) {
-            Ok(r) => r,
-            Err(m) => {
-                scene.messages.push(m);
-                return scene;
-            }
-        };
-        let minima = minima(problem, ps.sharp_width);
-        let colors = [DESCENT, SAM];
-
-        // the map
-        let bounds = bounds_for(&prob, (x, y));
-        let mut map = MapChart {
-            title: "paths from one start".into(),
-            x_label: "x".into(),
-            y_label: "y".into(),
-            bounds,
-            paths: paths(&report, &colors),
-            ..Default::default()
-        };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
-        for m in &minima {
-            map.markers.push((m.at[0], m.at[1], m.name.into(), usize::MAX));
-        }
-        let sam_trace = &report.runs[1];
-        let t = ps.at_step.min(sam_trace.steps());
-        if t < ps.at_step {
-            scene.messages.push(Message::info(format!("inspect step t = {} is past SAM's last step; showing step {t}", ps.at_step)));
-        }
-        let xt = sam_trace.params.get(t).cloned().unwrap_or_else(|| vec![x, y]);
-        let eps = eps_hat(problem, &xt, rho, p, adaptive);
-        if rho > 0.0 && eps.iter().all(|v| v.is_finite()) {
-            let tip = (xt[0] + eps[0], xt[1] + eps[1]);
-            map.arrows.push(((xt[0], xt[1]), tip, SAM));
-            map.paths.push(MapPath {
-                name: String::new(),
-                color: SAM,
-                points: ball((xt[0], xt[1]), (eps[0], eps[1]), rho, p, adaptive),
-                dashed: true,
-            });
-        }
-        scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
-
-        // sharpness along the runs
-        let steps = report.runs.iter().map(|r| r.steps()).max().unwrap_or(0).max(1) as f64;
-        let mut series: Vec<Series> = report
-            .runs
-            .iter()
-            .zip(colors)
-            .map(|(r, c)| {
-                Series::line(r.label.clone(), c, r.params.iter().enumerate().map(|(s, q)| (s as f64, lambda_max(problem, q))).collect())
-            })
-            .collect();
-        for m in &minima {
-            series.push(
-                Series::line(format!("λ_max at the {} minimum", m.name), GREY, vec![(0.0, m.lambda_max), (steps, m.lambda_max)])
-                    .with_mark(Mark::Dashed),
-            );
-        }
-        // the sharpest curvature the inner optimizer can rest at: its step-size bound on a quadratic, read as a
-        // bound on λ (gradient descent ηλ < 2, heavy ball ηλ < 2(1+β))
-        let (edge_name, edge) = rest_edge(&spec.runs[0].optimizer, lr);
-        let top = minima.iter().map(|m| m.lambda_max).fold(0.0, f64::max);
-        if lr > 0.0 && edge < 3.0 * top.max(1.0) {
-            series.push(Series::line(edge_name, ORANGE, vec![(0.0, edge), (steps, edge)]).with_mark(Mark::Dashed));
-        }
-        scene.charts.push((
-            "sharpness",
-            Chart::Lines(LineChart {
-                title: "sharpness along the path".into(),
-                x_label: "step t".into(),
-                y_label: "λ_max(∇²f(x_t))".into(),
-                series,
-                ..Default::default()
-            }),
-        ));
-        scene.charts.push(("loss", Chart::Lines(loss_chart("loss along the path", &report, None, &colors))));
-
-        // the robust loss along y = 0
-        let sphere = unit_sphere(p, 0.0, 72);
-        let n = 161;
-        let (xa, xb) = (bounds.0, bounds.1);
-        let xs: Vec<f64> = (0..n).map(|i| xa + (xb - xa) * i as f64 / (n - 1) as f64).collect();
-        let mut robust = vec![
-            Series::line("f(x, 0)", DESCENT, xs.iter().map(|&u| (u, problem.value(&[u, 0.0]))).collect()),
-            Series::line(
-                format!("max over the ρ-ball (ρ = {}, p = {})", sig(rho), p_text(p)),
-                SAM,
-                xs.iter().map(|&u| (u, robust_value(problem, (u, 0.0), &sphere, rho, adaptive))).collect(),
-            ),
-        ];
-        for m in &minima {
-            robust.push(Series::line(format!("{} minimum", m.name), GREY, vec![(m.at[0], m.f)]).with_mark(Mark::Points));
-        }
-        scene.charts.push((
-            "robust",
-            Chart::Lines(LineChart {
-                title: "what SAM aims at, along y = 0".into(),
-                x_label: "x".into(),
-                y_label: "loss".into(),
-                series: robust,
-                ..Default::default()
-            }),
-        ));
-
-        // readouts
-        for (trace, r) in report.runs.iter().zip(&spec.runs) {
-            let end = trace.params.last().cloned().unwrap_or_else(|| vec![x, y]);
-            let at = landed(&minima, &end);
-            let place = match at {
-                Some(m) => format!("the {} minimum", m.name),
-                None if lambda_min(problem, &end) < 0.0 => "neither minimum: on the ridge between the wells (f curves down there)".into(),
-                None => "neither minimum".into(),
-            };
-            scene.readout.push(Readout::new(
-                format!("{}: ends at", trace.label),
-                format!(
-                    "({}, {}) — {place}; f = {}, λ_max = {}",
-                    sig(end[0]),
-                    sig(end[1]),
-                    sig(problem.value(&end)),
-                    sig(lambda_max(problem, &end))
-                ),
-            ));
-            scene.readout.extend(convergence(trace, at.map(|m| m.f), None, Some(&r.optimizer)));
-        }
-        for m in &minima {
-            scene.readout.push(Readout::new(
-                format!("{} minimum", m.name),
-                format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
-            ));
-        }
-        if rho > 0.0 {
-            let (norm, what) = if adaptive {
-                let scaled: Vec<f64> = eps.iter().zip(&xt).map(|(e, xi)| if *xi != 0.0 { e / xi.abs() } else { 0.0 }).collect();
-                (p_norm(&scaled, p), "‖ε̂/|x|‖")
-            } else {
-                (p_norm(&eps, p), "‖ε̂‖")
-            };
-            scene.readout.push(Readout::new(
-                format!("ε̂ at step {t} of SAM"),
-                format!("({}, {}); {what}_{} = {}", sig(eps[0]), sig(eps[1]), p_text(p), sig(norm)),
-            ));
-        }
-        scene.readout.push(Readout::new(
-            "gradient evaluations",
-            format!("plain descent {}, SAM {} (two per step)", report.runs[0].steps(), 2 * report.runs[1].steps()),
-        ));
-
-        scene.values.push(("lr".into(), sig(lr)));
-        scene.values.push(("rho".into(), sig(rho)));
-        scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
-        let beta = if ps.inner.as_str() == "sgd_momentum" { ps.momentum } else { 0.0 };
-        let rest_tex = if beta > 0.0 {
-            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", sig(edge), sig(beta))
-        } else {
-            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2,\quad 2/\eta = {}", sig(edge))
-        };
-        scene.values.push(("rest_tex".into(), rest_tex));
-        scene.spec = Some(spec);
-        scene.report = Some(report);
-        scene
+        super::compute_model::<Sam>(st)
     }
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {

@@ -115,6 +115,30 @@ pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
     Ok(live::TrainingRun::new(trainers, s))
 }
 
+/// The training's model: [`setup::setup`] decodes the typed [`Params`] and builds the training specs (it keeps
+/// the state for the messages it words), the runs are a [`live::TrainingRun`] after its first
+/// [`COMPUTE_STEPS`] steps with its measurements finished, and `scene.rs` draws them. The live page
+/// advances the same run in slices instead (see [`Chapter::start_live`]).
+impl super::Model for Training {
+    type Params = State;
+    type Runs = live::TrainingRun;
+
+    fn params(st: &State) -> Result<State, String> {
+        Ok(st.clone())
+    }
+
+    fn runs(st: &State) -> Result<live::TrainingRun, Message> {
+        let mut run = start(st)?;
+        run.advance(COMPUTE_STEPS);
+        run.finish_measurements();
+        Ok(run)
+    }
+
+    fn scene(st: &State, mut run: live::TrainingRun) -> Scene {
+        run.scene(st)
+    }
+}
+
 impl Chapter for Training {
     fn id(&self) -> &'static str {
         "training"
@@ -297,14 +321,7 @@ impl Chapter for Training {
     /// The run after its first [`COMPUTE_STEPS`] steps, its measurements finished (the live page uses
     /// [`Chapter::start_live`]).
     fn compute(&self, st: &State) -> Scene {
-        match start(st) {
-            Ok(mut run) => {
-                run.advance(COMPUTE_STEPS);
-                run.finish_measurements();
-                run.scene(st)
-            }
-            Err(m) => Scene { messages: vec![m], ..Scene::default() },
-        }
+        super::compute_model::<Training>(st)
     }
     fn is_live(&self) -> bool {
         true
