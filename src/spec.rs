@@ -126,9 +126,14 @@ impl Spec {
         if text.trim_start().starts_with('[') {
             return Err(SpecError::new("spec", "must be a JSON object {\"problem\": …, \"x0\": […], \"runs\": […]}, got a list"));
         }
-        let spec: Spec = parse_json(text)?;
-        spec.validate()?;
-        Ok(spec)
+        // every field of the wrong type, then every range problem of the others, in one error
+        let (spec, errors) = parse_json_all::<Spec>(text)?;
+        let mut pr = Problems::new();
+        errors.into_iter().for_each(|e| pr.push(e));
+        if let Some(s) = &spec {
+            pr.check(s.validate().map(|_| ()));
+        }
+        pr.finish_with(spec)
     }
 
     /// Checks the whole spec and returns the built problem. Every problem found is reported at once (see
@@ -214,6 +219,77 @@ fn plain_types(message: &str) -> String {
         .replace("expected u64", "expected a whole number ≥ 0")
         .replace("expected u32", "expected a whole number ≥ 0")
         .replace("expected f64", "expected a number")
+}
+
+/// Most fields of the wrong type [`parse_json_all`] lists before it stops looking.
+const MAX_TYPE_ERRORS: usize = 32;
+
+/// Parses JSON like [`parse_json`], but a field of the wrong type or an unknown field does not hide the
+/// others: it is recorded, removed from the object that holds it (so its default stands in) and the rest is
+/// read again, up to [`MAX_TYPE_ERRORS`] times. Returns the value read without the bad fields (to validate
+/// the rest), or `None` when a bad field has no default, with every problem found in the order read. Text
+/// that is not JSON at all is one error, as in [`parse_json`].
+pub fn parse_json_all<T: for<'de> Deserialize<'de>>(text: &str) -> Result<(Option<T>, Vec<SpecError>), SpecError> {
+    let first = match parse_json::<T>(text) {
+        Ok(v) => return Ok((Some(v), Vec::new())),
+        Err(e) => e,
+    };
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else { return Err(first) };
+    let mut errors = vec![first];
+    while errors.len() < MAX_TYPE_ERRORS {
+        let last = &errors[errors.len() - 1];
+        let Some(removed) = remove_field(&mut value, &last.path, &last.message) else { break };
+        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(v) => return Ok((Some(v), errors)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let path = if path == "." || path.is_empty() || path.contains('?') { "spec".to_string() } else { path };
+                let e = SpecError::new(path, plain_types(&e.into_inner().to_string()));
+                // a field without a default that was removed above is missed now: not a problem of the spec
+                if e.message.contains(&format!("missing field `{removed}`")) || errors.iter().any(|x| x.path == e.path) {
+                    break;
+                }
+                errors.push(e);
+            }
+        }
+    }
+    Ok((None, errors))
+}
+
+/// Removes the field a problem names from the object that holds it: the field at `path`
+/// (`runs[0].optimizer.lr`), or for an unknown field the field the message names in the object at `path`;
+/// the name removed, or `None` when that is no field present in an object (an element of a list, the whole spec).
+fn remove_field(value: &mut serde_json::Value, path: &str, message: &str) -> Option<String> {
+    // the tagged-enum reader names the inner field at the start of its message ("beta1: invalid type: …")
+    let prefixed = message
+        .split_once(": ")
+        .map(|(name, _)| name)
+        .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let unknown = message.split_once("unknown field `").and_then(|(_, rest)| rest.split_once('`')).map(|(name, _)| name).or(prefixed);
+    let path = match unknown {
+        Some(name) if !path.ends_with(&format!(".{name}")) && path != name => format!("{path}.{name}"),
+        _ => path.to_string(),
+    };
+    let mut steps: Vec<(&str, Vec<usize>)> = Vec::new();
+    for seg in path.split('.') {
+        let (name, rest) = seg.split_once('[').map_or((seg, ""), |(n, r)| (n, r));
+        let idx: Option<Vec<usize>> = rest.split('[').filter(|r| !r.is_empty()).map(|r| r.trim_end_matches(']').parse().ok()).collect();
+        steps.push((name, idx?));
+    }
+    let ((last, last_idx), parents) = steps.split_last()?;
+    if !last_idx.is_empty() || last.is_empty() {
+        return None;
+    }
+    let mut cur = value;
+    for (name, idx) in parents {
+        if !name.is_empty() {
+            cur = cur.get_mut(*name)?;
+        }
+        for i in idx {
+            cur = cur.get_mut(*i)?;
+        }
+    }
+    cur.as_object_mut()?.remove(*last).map(|_| last.to_string())
 }
 
 /// Parses any serde type from JSON, naming the failing field by its path.

@@ -632,8 +632,12 @@ fn export_torch_writes_the_script_and_rejects_bad_input() {
     let train = r#"{"data": {"kind": "moons", "n": 40}, "model": {"hidden": [4]}, "steps": 3, "batch_size": 8}"#;
     let script = stdout_of(&optlab(&["export-torch", "-"], Some(train)));
     assert!(script.contains("nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2)") && script.contains("ORDERS = ["), "{script}");
-    // the same text forced to be read as a run spec fails on the run spec's fields
-    assert_rejected(&optlab(&["export-torch", "--kind", "run", "-"], Some(train)), &["error: "]);
+    // the same text forced to be read as a run spec fails on the run spec's fields: every unknown one, then
+    // the missing problem
+    let lines = rejected_lines(&optlab(&["export-torch", "--kind", "run", "-"], Some(train)));
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].starts_with("error: data: unknown field `data`"), "{lines:?}");
+    assert_eq!(lines[3], "error: spec: missing field `problem`");
     assert_rejected(
         &optlab(&["export-torch", "-"], Some(r#"{"data": {"kind": "moons"}, "optimizer": {"kind": "adam", "lr": -1}}"#)),
         &["optimizer.lr"],
@@ -652,6 +656,43 @@ fn rejected_lines(out: &Output) -> Vec<String> {
     assert!(out.stdout.is_empty(), "stdout should be empty");
     assert!(err.ends_with('\n'), "{err:?}");
     err.lines().map(str::to_string).collect()
+}
+
+/// Fields of the wrong type and unknown fields no longer hide the others: each is named, then the range
+/// problems of the rest; a field without a default (an unknown kind) still ends the list there.
+#[test]
+fn wrong_types_and_unknown_fields_do_not_hide_the_other_problems() {
+    let spec = json!({
+        "problem": {"kind": "conditioned_quadratic", "kappa": 0.5},
+        "x0": [1, 1],
+        "runs": [
+            {"optimizer": {"kind": "sgd", "lr": "abc", "momentum": 2, "foo": 1}},
+            {"optimizer": {"kind": "adam", "beta1": true}}
+        ],
+        "steps": -1
+    });
+    let lines = rejected_lines(&run_file(&spec.to_string(), &[]));
+    let want = [
+        "error: runs[0].optimizer.lr: invalid type: string \"abc\", expected a number",
+        "error: runs[0].optimizer: foo: unknown field `foo`",
+        "error: runs[1].optimizer: beta1: invalid type: boolean `true`, expected a number",
+        "error: steps: invalid value: integer `-1`, expected a whole number ≥ 0",
+        "error: problem.kappa: must be in [1, 1000000], got 0.5",
+        "error: runs[0].optimizer.momentum: must be in [0, 1], got 2",
+    ];
+    assert_eq!(lines.len(), want.len(), "{lines:?}");
+    // (json! sorts the keys, so the order among the fields of one object is the alphabet's)
+    for w in want {
+        assert!(lines.iter().any(|l| l.starts_with(w)), "no line starts with {w:?}: {lines:?}");
+    }
+    let train =
+        r#"{"data": {"kind": "moons", "n": "many"}, "model": {"hidden": [8, 8], "bogus": 1}, "optimizer": {"kind": "adam", "lr": -1}}"#;
+    let lines = rejected_lines(&optlab(&["train", "-"], Some(train)));
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("error: data.n: invalid type") && lines[1].starts_with("error: model.bogus: unknown field"), "{lines:?}");
+    assert_eq!(lines[2], "error: optimizer.lr: must be in [0, 1000000], got -1");
+    let unknown_kind = json!({"problem": {"kind": "rosenbrock"}, "x0": [0, 0], "runs": [{"optimizer": {"kind": "adamax"}}], "steps": 1});
+    assert_eq!(rejected_lines(&run_file(&unknown_kind.to_string(), &[])).len(), 1);
 }
 
 #[test]

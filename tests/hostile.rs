@@ -139,7 +139,14 @@ fn hostile_training_specs_get_their_exact_messages() {
     let rows: Vec<(&str, &[&str])> = vec![
         (r#"{"model": {"hidden": [8, 8, 8, 8, 8, 8, 8, 8, 8]}}"#, &["model.hidden: at most 4 hidden layers, got 9"]),
         (r#"{"model": {"hidden": [8, 1000]}}"#, &["model.hidden[1]: must be in [1, 64], got 1000"]),
-        (r#"{"batch_size": 0, "steps": -1}"#, &["steps: invalid value: integer `-1`, expected a whole number ≥ 0 at line 1 column 29"]),
+        // a field of the wrong type no longer hides the range problems of the others
+        (
+            r#"{"batch_size": 0, "steps": -1}"#,
+            &[
+                "steps: invalid value: integer `-1`, expected a whole number ≥ 0 at line 1 column 29",
+                "batch_size: must be in [1, 10000], got 0",
+            ],
+        ),
         (r#"{"data": {"kind": "csv"}}"#, &["data.csv: is required when kind is \"csv\""]),
         (
             r#"{"data": {"kind": "moons", "csv": "1,2,0"}}"#,

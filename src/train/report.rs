@@ -3,7 +3,7 @@
 use super::spec::TrainSpec;
 use super::trainer::Metrics;
 use crate::run::Diverged;
-use crate::spec::{parse_json, SpecError};
+use crate::spec::{parse_json_all, Problems, SpecError};
 use serde::Serialize;
 
 /// One finished run.
@@ -22,13 +22,24 @@ pub struct TrainReport {
 
 /// Parses one spec (a JSON object) or a fair comparison (a JSON list of specs); paths of errors in a list
 /// start with the run's index (`[1].optimizer.lr`).
+/// Every problem is reported at once: fields of the wrong type (see [`crate::spec::parse_json_all`]), then the
+/// range problems of every spec.
 pub fn parse_specs(text: &str) -> Result<Vec<TrainSpec>, SpecError> {
-    let specs = if text.trim_start().starts_with('[') { parse_json(text)? } else { vec![parse_json::<TrainSpec>(text)?] };
-    let list = specs.len() > 1;
-    for (i, s) in specs.iter().enumerate() {
-        s.validate().map_err(|e| if list { e.map_paths(|p| format!("[{i}].{p}")) } else { e })?;
+    let (specs, errors) = if text.trim_start().starts_with('[') {
+        parse_json_all::<Vec<TrainSpec>>(text)?
+    } else {
+        let (spec, errors) = parse_json_all::<TrainSpec>(text)?;
+        (spec.map(|s| vec![s]), errors)
+    };
+    let mut pr = Problems::new();
+    errors.into_iter().for_each(|e| pr.push(e));
+    if let Some(specs) = &specs {
+        let list = specs.len() > 1;
+        for (i, s) in specs.iter().enumerate() {
+            pr.check(s.validate().map_err(|e| if list { e.map_paths(|p| format!("[{i}].{p}")) } else { e }));
+        }
     }
-    Ok(specs)
+    pr.finish_with(specs)
 }
 
 /// Runs every spec to its `steps` with [`compare`](super::compare)'s guarantees (a single spec is a

@@ -40,7 +40,7 @@ use crate::checks::Problems;
 use crate::optim::config::{Adam, Decoupled};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
-use crate::spec::{check_range, parse_json, SpecError};
+use crate::spec::{check_range, SpecError};
 use serde::{Deserialize, Serialize};
 
 /// Most generated points.
@@ -194,9 +194,14 @@ impl Default for TrainSpec {
 impl TrainSpec {
     /// Parses JSON and validates it; errors name the field path.
     pub fn from_json(text: &str) -> Result<TrainSpec, SpecError> {
-        let spec: TrainSpec = parse_json(text)?;
-        spec.validate()?;
-        Ok(spec)
+        // every field of the wrong type, then every range problem of the others, in one error
+        let (spec, errors) = crate::spec::parse_json_all::<TrainSpec>(text)?;
+        let mut pr = crate::checks::Problems::new();
+        errors.into_iter().for_each(|e| pr.push(e));
+        if let Some(s) = &spec {
+            pr.check(s.validate());
+        }
+        pr.finish_with(spec)
     }
 
     /// The initial parameters in PyTorch's order, when given (JSON: top-level `init_params`).
