@@ -5,7 +5,7 @@
 //
 //   trunk build --release && node tests/e2e/bench.mjs [options]
 //
-// Sections (all by default; `--only controls,train,live,start,kernels,memory,size` picks some):
+// Sections (all by default; `--only controls,train,live,digits,start,kernels,memory,size` picks some):
 //   size      wasm + its JS glue, gzip -9 (app.js and the KaTeX files the page loads are listed apart)
 //   start     a chapter's first drawn plot, ms after navigation, fresh browser context (cold cache)
 //   controls  per chapter: main-thread time per control change, median and p95 (Chromium's TaskDuration
@@ -36,7 +36,7 @@ const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0
 const CHANGES = Number(opt("changes", "60"));
 const DPR = Number(opt("dpr", "1"));
 const ONLY_CH = opt("chapters", "");
-const ONLY = opt("only", "size,start,controls,train,live,kernels,memory").split(",");
+const ONLY = opt("only", "size,start,controls,train,live,digits,kernels,memory").split(",");
 const MEM_CHANGES = Number(opt("memory-changes", "10000"));
 const MEM_WARMUP = Number(opt("memory-warmup", "2000"));
 const MEM_SEED = Number(opt("seed", "1"));
@@ -263,11 +263,11 @@ async function trainSpeed(br, base) {
 }
 
 // ---------- live ----------
-async function live(br, base) {
+async function live(br, base, query = "?chapter=training", what = "training view playing") {
   const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: DPR });
   const page = await ctx.newPage();
   try {
-    await open(page, base, "?chapter=training");
+    await open(page, base, query);
     // the same page idle, for reference: what the machine gives when nothing is computed
     const idle = await page.evaluate(() => new Promise((resolve) => {
       const s = [];
@@ -296,7 +296,7 @@ async function live(br, base) {
       idle_raf_p95_ms: quantile(idle, 0.95), frames: iv.length, raf_median_ms: median(iv), raf_p95_ms: quantile(iv, 0.95), raf_max_ms: Math.max(...iv),
       dropped: iv.filter((x) => x > 1.5 * median(iv)).length, steps_per_s: r.steps / r.secs, speed: r.speed, finished_early: r.finished,
     };
-    check("training view playing: rAF interval p95", out.raf_p95_ms, B.raf_p95_ms, out.raf_p95_ms <= B.raf_p95_ms, "ms");
+    check(`${what}: rAF interval p95`, out.raf_p95_ms, B.raf_p95_ms, out.raf_p95_ms <= B.raf_p95_ms, "ms");
     return out;
   } finally {
     await ctx.close();
@@ -442,6 +442,10 @@ try {
     if (on("controls")) results.controls = await controls(br, srv.base, ids);
     if (on("train")) { log("train…"); results.train = await trainSpeed(br, srv.base); }
     if (on("live")) { log("live…"); results.live = await live(br, srv.base); }
+    if (on("digits")) {
+      log("digits…");
+      results.digits = await live(br, srv.base, "?chapter=training&preset=muon_vs_adamw_digits", "digits view (Muon vs AdamW) playing");
+    }
     if (on("kernels")) { log("kernels…"); results.kernels = await kernels(br, srv.base); }
     if (on("memory")) { log(`memory: ${MEM_CHANGES} changes…`); results.memory = await memory(br, srv.base, ids); }
   } finally {
@@ -491,6 +495,11 @@ if (results.live) {
   const l = results.live;
   console.log(`## Training view playing (speed ${l.speed} steps per frame, ${l.frames} frames)`);
   console.log(`rAF interval median ${f1(l.raf_median_ms)} ms, p95 ${f1(l.raf_p95_ms)} ms, max ${f1(l.raf_max_ms)} ms (budget p95 ≤ ${B.raf_p95_ms}); ${l.dropped} intervals over 1.5× the median; ${f1(l.steps_per_s)} training steps per second${l.finished_early ? " (the run finished before the frames were counted)" : ""}; the idle page's rAF p95 ${f1(l.idle_raf_p95_ms)} ms\n`);
+}
+if (results.digits) {
+  const l = results.digits;
+  console.log(`## Digits view playing: Muon vs AdamW, 64-64-64-10 (speed ${l.speed} steps per frame, ${l.frames} frames)`);
+  console.log(`rAF interval median ${f1(l.raf_median_ms)} ms, p95 ${f1(l.raf_p95_ms)} ms, max ${f1(l.raf_max_ms)} ms (budget p95 ≤ ${B.raf_p95_ms}); ${l.dropped} intervals over 1.5× the median; ${f1(l.steps_per_s)} training steps per second (both runs)${l.finished_early ? " (the run finished before the frames were counted)" : ""}; the idle page's rAF p95 ${f1(l.idle_raf_p95_ms)} ms\n`);
 }
 if (results.kernels) {
   const k = results.kernels;
