@@ -242,9 +242,7 @@ pub fn parse_json_all<T: for<'de> Deserialize<'de>>(text: &str) -> Result<(Optio
         match serde_path_to_error::deserialize::<_, T>(value.clone()) {
             Ok(v) => return Ok((Some(v), errors)),
             Err(e) => {
-                let path = e.path().to_string();
-                let path = if path == "." || path.is_empty() || path.contains('?') { "spec".to_string() } else { path };
-                let e = SpecError::new(path, plain_types(&e.into_inner().to_string()));
+                let e = spec_error(e);
                 // a field without a default that was removed above is missed now: not a problem of the spec
                 if e.message.contains(&format!("missing field `{removed}`")) || errors.iter().any(|x| x.path == e.path) {
                     break;
@@ -292,21 +290,24 @@ fn remove_field(value: &mut serde_json::Value, path: &str, message: &str) -> Opt
     cur.as_object_mut()?.remove(*last).map(|_| last.to_string())
 }
 
+/// A serde error as a spec error at its field path (the whole `spec` when it has none).
+fn spec_error(e: serde_path_to_error::Error<serde_json::Error>) -> SpecError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    // A half-read key shows as `?`; the line and column then locate the error.
+    let path = if path == "." || path.is_empty() || path.contains('?') { "spec".to_string() } else { path };
+    if inner.is_syntax() || inner.is_eof() {
+        let hint =
+            if inner.to_string().starts_with("number out of range") { " (a number may be at most about 1.8e308 in size)" } else { "" };
+        return SpecError::new(path, format!("not valid JSON: {inner}{hint}"));
+    }
+    SpecError::new(path, plain_types(&inner.to_string()))
+}
+
 /// Parses any serde type from JSON, naming the failing field by its path.
 pub fn parse_json<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, SpecError> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        // A half-read key shows as `?`; the line and column then locate the error.
-        let path = if path == "." || path.is_empty() || path.contains('?') { "spec".to_string() } else { path };
-        if inner.is_syntax() || inner.is_eof() {
-            let hint =
-                if inner.to_string().starts_with("number out of range") { " (a number may be at most about 1.8e308 in size)" } else { "" };
-            return SpecError::new(path, format!("not valid JSON: {inner}{hint}"));
-        }
-        SpecError::new(path, plain_types(&inner.to_string()))
-    })?;
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(spec_error)?;
     // Text after the one JSON value is an error, not something to ignore.
     de.end().map_err(|e| SpecError::new("spec", format!("not valid JSON: {e}")))?;
     Ok(value)

@@ -4,7 +4,7 @@
 use super::super::controls::fmt_num;
 use super::super::{Message, State};
 use super::Params;
-use crate::optim::config::{Adagrad, Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, Rmsprop, SamSpec, Sgd};
+use crate::optim::config::{Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, SamSpec, Sgd};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
 use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
@@ -205,8 +205,6 @@ pub fn optimizer(kind: &str, lr: f64, p: &Params) -> OptimizerSpec {
             (a.lr, a.beta1, a.beta2, a.weight_decay) = (lr, p.beta1, p.beta2, p.weight_decay);
             OptimizerSpec::Adamw(a)
         }
-        "rmsprop" => OptimizerSpec::Rmsprop(Rmsprop { lr, ..Rmsprop::default() }),
-        "adagrad" => OptimizerSpec::Adagrad(Adagrad { lr, ..Adagrad::default() }),
         "sam" | "lookahead" => {
             let inner = match p.inner.as_str() {
                 "sgd" | "momentum" | "adam" => Box::new(optimizer(p.inner.as_str(), lr, p)),
