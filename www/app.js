@@ -26,6 +26,8 @@ const app = {
   scale: 1,
   linkRaw: {}, // the control values of the link that opened the page (a deck's set with reset: true starts here)
   pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
+  stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control
@@ -350,10 +352,16 @@ function typeset(tex) {
   return [...node.cloneNode(true).childNodes];
 }
 
+// Sizes the canvases to their boxes (device pixels). Reading a box forces a layout, so the sizes are read only
+// when they may have changed (a new chapter, a resize, a new pixel ratio or theme), not on every change; at
+// the same time each canvas is told to the core as near the viewport or not (see `visibility` below).
 function sizeCanvases() {
   const dpr = pixelRatio();
   // an embed fits its plots into the frame's height too (fit.js)
   if (app.embed && fitPlots($(".plots"), dpr)) return dpr;
+  const key = `${dpr}|${effectiveTheme()}`;
+  if (app.sized === key) return dpr;
+  app.sized = key;
   for (const cv of document.querySelectorAll("canvas.plot")) {
     const w = Math.max(200, cv.clientWidth);
     const h = Math.round(w * Number(cv.dataset.aspect || 0.6));
@@ -361,7 +369,41 @@ function sizeCanvases() {
     const W = Math.round(w * dpr), H = Math.round(h * dpr);
     if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
   }
+  for (const cv of document.querySelectorAll("canvas.plot")) {
+    const r = cv.getBoundingClientRect();
+    app.session.set_visible(cv.id, nearViewport(r.top, r.bottom));
+  }
   return dpr;
+}
+
+// Charts off screen are not drawn in the frame of a change: the core keeps them as "stale" and draws them when
+// their canvas comes near the viewport, or in idle time once the controls have been still for a moment (so a
+// slider dragged at 60 changes a second pays only for the plots in view). A snapshot or a PNG draws them first.
+const MARGIN = 200; // px around the viewport that count as in view
+function nearViewport(top, bottom) { return bottom > -MARGIN && top < window.innerHeight + MARGIN; }
+const visibility = new IntersectionObserver((entries) => {
+  let show = false;
+  for (const en of entries) {
+    if (!app.session) continue;
+    app.session.set_visible(en.target.id, en.isIntersecting);
+    show ||= en.isIntersecting;
+  }
+  if (show && app.stale) requestAnimationFrame(() => { if (app.stale) app.stale = app.session.draw_stale(false, 1e9); });
+}, { rootMargin: `${MARGIN}px 0px` });
+let staleTimer = 0;
+function drawStaleLater() {
+  clearTimeout(staleTimer);
+  if (!app.stale) return;
+  const idle = window.requestIdleCallback ? (f) => requestIdleCallback(f, { timeout: 1000 }) : (f) => setTimeout(() => f(null), 30);
+  const work = (deadline) => {
+    if (app.panicked) return;
+    app.stale = app.session.draw_stale(true, deadline ? Math.max(1, Math.min(8, deadline.timeRemaining())) : 5);
+    if (app.stale) idle(work);
+  };
+  staleTimer = setTimeout(() => idle(work), 300);
+}
+function drawAllNow() {
+  if (app.stale) app.stale = app.session.draw_stale(true, 1e9);
 }
 
 function schedule() {
@@ -398,11 +440,20 @@ function show(steps) {
   if (r.measuring) measureWhenIdle();
   app.state = Object.assign({}, app.state, r.state);
   syncControls();
+  app.stale = r.stale || 0;
+  drawStaleLater();
+  // the readout's lines are rewritten in place (a rebuilt list costs a new layout tree on every change)
   const ro = $("#readout");
-  ro.replaceChildren();
-  for (const line of r.readout) {
-    ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
+  if (ro.children.length !== 2 * r.readout.length) {
+    ro.replaceChildren(...r.readout.flatMap(() => [el("dt"), el("dd")]));
   }
+  r.readout.forEach((line, i) => {
+    const dt = ro.children[2 * i], dd = ro.children[2 * i + 1];
+    if (dt.textContent !== line.label) dt.textContent = line.label;
+    if (dd.textContent !== line.value) dd.textContent = line.value;
+    const tone = line.tone || "";
+    if (dd.className !== tone) dd.className = tone;
+  });
   // replaced only when the text changes: a live region that is rewritten is announced again
   const all = [...app.notes, ...r.messages];
   const said = all.map((m) => `${m.level}|${m.text}`).join("\n");
@@ -430,9 +481,12 @@ function show(steps) {
 // Kernels a chapter times at its sizes (the Muon chapter: Newton–Schulz against the SVD) are measured while the
 // page is idle, a few ms at a time, never in the frame of a control change; when they finish, the chapter is
 // drawn again with the figures.
+// The measuring starts once the controls have been still for 300 ms: while a slider moves, every change asks for
+// new sizes, and timing the ones passed over would only take time from the frames.
+let measureTimer = 0;
 function measureWhenIdle() {
+  clearTimeout(measureTimer);
   if (app.measuring) return;
-  app.measuring = true;
   const idle = window.requestIdleCallback
     ? (f) => requestIdleCallback(f, { timeout: 1000 })
     : (f) => setTimeout(() => f(null), 30);
@@ -443,7 +497,7 @@ function measureWhenIdle() {
     app.measuring = false;
     if (r === "done") schedule();
   };
-  idle(work);
+  measureTimer = setTimeout(() => { app.measuring = true; idle(work); }, 300);
 }
 
 // Each plot's text alternative (what it shows now, from the core: Chart::describe), in a hidden paragraph the
@@ -542,6 +596,9 @@ function torchScript() {
 
 function buildChapter(info) {
   const main = $("#chapter");
+  visibility.disconnect();
+  app.sized = null;
+  app.stale = 0;
   main.replaceChildren();
   // In projector mode the introduction and the try-this list start folded, so that a 1280×720 screen shows the
   // plots; elsewhere they start open (applyTheme keeps this in step with the theme).
@@ -576,7 +633,11 @@ function buildChapter(info) {
       });
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
-      onclick: () => canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); }) });
+      onclick: () => {
+        drawAllNow();
+        canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); });
+      } });
+    visibility.observe(canvas);
     plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
       el("p", { id: `desc-${info.id}-${cv.id}`, class: "visually-hidden" })));
   }
@@ -723,6 +784,7 @@ function whenDrawn(fn) {
 
 // The plots as one PNG, laid out as on the page, on the page's background (for a printed deck).
 function snapshot() {
+  drawAllNow();
   const plots = $(".plots");
   const box = plots.getBoundingClientRect();
   const k = pixelRatio();
@@ -776,6 +838,7 @@ const observer = new ResizeObserver((entries) => {
     seen.set(en.target, key);
     if (app.embed && en.target.id === "chapter") fitControls();
     redraw = true;
+    app.sized = null;
   }
   if (redraw) schedule();
 });
