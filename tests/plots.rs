@@ -245,3 +245,48 @@ fn a_colour_scale_is_drawn_beside_the_map_not_over_it() {
         .count();
     assert!(rects_right >= 40, "{rects_right} colour cells");
 }
+
+/// The labels of the text elements of an SVG chart (plotters writes each label on a line of its own).
+fn svg_labels(svg: &str) -> Vec<String> {
+    svg.split("<text").skip(1).filter_map(|t| t.split('>').nth(1)).map(|t| t.split('<').next().unwrap_or("").trim().to_string()).collect()
+}
+
+#[test]
+fn log_axes_are_labelled_at_powers_of_ten_or_one_two_five_never_at_half_decades() {
+    use optlab::plot::ticks;
+    let near = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+    // 1 … 1000: every power of ten, light lines at 2…9 × 10^k
+    let (bold, minor) = ticks(-0.1, 3.1, true, 6);
+    assert!(near(&bold, &[0.0, 1.0, 2.0, 3.0]), "{bold:?}");
+    assert!(minor.iter().any(|v| (v - 2f64.log10()).abs() < 1e-12) && minor.iter().any(|v| (v - 500f64.log10()).abs() < 1e-12));
+    assert!(minor.iter().all(|v| (v - 0.5).abs() > 1e-6 && *v >= -0.1 && *v <= 3.1), "{minor:?}");
+    // 1e-12 … 1e4: 17 powers, at most 6 labelled (every third)
+    let (bold, _) = ticks(-12.0, 4.0, true, 6);
+    assert!(bold.len() <= 6 && bold.len() >= 4 && bold.iter().all(|v| v.fract() == 0.0), "{bold:?}");
+    // 0.15 … 0.9: less than two powers of ten in view → 0.2, 0.5 (1, 2, 5 × 10^k)
+    let (bold, _) = ticks(0.15f64.log10(), 0.9f64.log10(), true, 6);
+    assert!(near(&bold, &[0.2f64.log10(), 0.5f64.log10()]), "{bold:?}");
+    // 0.40 … 0.70: no 1, 2, 5 × 10^k but 0.5 → round values of the quantity
+    let (bold, _) = ticks(0.4f64.log10(), 0.7f64.log10(), true, 6);
+    assert!(bold.len() >= 2, "{bold:?}");
+    for v in &bold {
+        let x = 10f64.powf(*v);
+        assert!(((x * 100.0).round() - x * 100.0).abs() < 1e-9, "round value {x}");
+    }
+    // a linear axis keeps plotters' round numbers
+    let (bold, _) = ticks(0.0, 10.0, false, 6);
+    assert!(bold.contains(&0.0) && bold.contains(&10.0) || bold.len() >= 5, "{bold:?}");
+    // drawn: a log–log chart over 1 … 1000 labels 1, 10, 100, 1000 and no 3.162
+    let chart = LineChart {
+        x_log: true,
+        y_log: true,
+        series: vec![Series::line("a", 0, (1..=1000).map(|t| (t as f64, 1.0 / t as f64)).collect())],
+        ..Default::default()
+    };
+    let svg = to_svg(640, 480, |r| draw_lines(r, &chart, &light())).unwrap();
+    let labels = svg_labels(&svg);
+    for want in ["1", "10", "100", "1000", "0.001"] {
+        assert!(labels.iter().any(|l| l == want), "label {want} in {labels:?}");
+    }
+    assert!(!labels.iter().any(|l| l.contains("3.162") || l.contains("31.623")), "{labels:?}");
+}

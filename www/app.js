@@ -470,7 +470,8 @@ function show(steps) {
   updateUrl();
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
-  $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms`;
+  const drawn = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
+  $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${drawn}`;
   // one "rendered" per change (not per redraw: a resize or a training frame is no change of the state)
   if (app.announce && window.parent !== window) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");

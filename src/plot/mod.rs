@@ -1,8 +1,9 @@
 //! Charts, generic over plotters' `DrawingBackend`: the app draws them on HiDPI canvases
 //! (plotters-canvas), the tests render them to SVG strings and read them back.
 //!
-//! Log axes are drawn by plotting `log10(v)` on a linear axis with `10^k` labels, so every chart has one
-//! coordinate type. Non-finite points are dropped before drawing (a diverged run keeps what it computed).
+//! Log axes are drawn by plotting `log10(v)` on a linear axis whose ticks are put at powers of ten (or at
+//! 1, 2, 5 × 10^k on a short range; see [`ticks`]), so every chart has one coordinate type. Non-finite points
+//! are dropped before drawing (a diverged run keeps what it computed).
 
 pub mod describe;
 pub mod field;
@@ -10,6 +11,8 @@ pub mod legend;
 pub mod regions;
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{BoldPoints, DefaultFormatting, KeyPointHint, LightPoints, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Colours and sizes; one per theme (light, dark, projector).
@@ -152,6 +155,44 @@ fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     (lo - d, hi + d)
 }
 
+/// The labelled (bold) and the light tick positions of an axis from `lo` to `hi` in drawn units (`log10` of
+/// the value on a log axis), at most about `n` labelled. A linear axis gets plotters' own round numbers. A log
+/// axis gets its powers of ten (every second or third when more than `n` are in view) with light lines at 2…9
+/// × 10^k; a range holding fewer than two powers of ten gets 1, 2 and 5 × 10^k, or round values when even
+/// those are fewer than two (the axis then reads like a linear one). Never ticks at 10^0.5 = 3.162….
+pub fn ticks(lo: f64, hi: f64, log: bool, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let linear = |lo: f64, hi: f64| {
+        let r = RangedCoordf64::from(lo..hi);
+        (r.key_points(BoldPoints(n)), r.key_points(LightPoints::new(n, n * 10)))
+    };
+    if !log || !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+        return linear(lo, hi);
+    }
+    let inside = |v: f64| v >= lo - 1e-9 && v <= hi + 1e-9;
+    let (a, b) = ((lo - 1e-9).ceil() as i64, (hi + 1e-9).floor() as i64);
+    let at = |m: f64, k: i64| m.log10() + k as f64;
+    if b - a + 1 >= 2 {
+        let every = ((b - a + 1) as usize).div_ceil(n.max(1)).max(1) as i64;
+        let bold: Vec<f64> = (a..=b).filter(|k| k.rem_euclid(every) == 0).map(|k| k as f64).collect();
+        let light: Vec<f64> = if every == 1 && hi - lo <= 8.0 {
+            (a - 1..=b).flat_map(|k| (2..=9).map(move |m| at(m as f64, k))).filter(|v| inside(*v)).collect()
+        } else {
+            (a..=b).filter(|k| k.rem_euclid(every) != 0).map(|k| k as f64).collect()
+        };
+        return (bold, light);
+    }
+    let (ka, kb) = (lo.floor() as i64, hi.ceil() as i64);
+    let bold: Vec<f64> = (ka..=kb).flat_map(|k| [1.0, 2.0, 5.0].map(|m| at(m, k))).filter(|v| inside(*v)).collect();
+    if bold.len() >= 2 {
+        let light = (ka..=kb).flat_map(|k| [3.0, 4.0, 6.0, 7.0, 8.0, 9.0].map(|m| at(m, k))).filter(|v| inside(*v)).collect();
+        return (bold, light);
+    }
+    // within a factor of about 2: round values of the quantity itself, at their logarithms
+    let (bold, light) = linear(10f64.powf(lo), 10f64.powf(hi));
+    let to_log = |v: Vec<f64>| v.into_iter().filter(|x| *x > 0.0).map(f64::log10).filter(|v| inside(*v)).collect();
+    (to_log(bold), to_log(light))
+}
+
 fn label_fmt(v: f64, log: bool) -> String {
     if log {
         let r = v.round();
@@ -195,6 +236,33 @@ type DrawResult<T> = Result<T, String>;
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
+}
+
+/// One axis of a line chart: plotters' linear f64 axis with the ticks of [`ticks`] (labels come from the
+/// chart's own formatter).
+struct Axis {
+    inner: RangedCoordf64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+fn axis(lo: f64, hi: f64, log: bool) -> Axis {
+    let (bold, light) = ticks(lo, hi, log, 6);
+    Axis { inner: (lo..hi).into(), bold, light }
+}
+
+impl Ranged for Axis {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() { self.light.clone() } else { self.bold.clone() }
+    }
 }
 
 /// Draws a [`LineChart`] filling `root`.
@@ -250,7 +318,7 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
         .y_label_area_size(y_area)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(axis(x0, x1, c.x_log), axis(y0, y1, c.y_log))
         .map_err(err)?;
     let (xlog, ylog) = (c.x_log, c.y_log);
     chart
