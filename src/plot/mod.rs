@@ -10,9 +10,9 @@ pub mod field;
 pub mod legend;
 pub mod regions;
 
-use plotters::coord::Shift;
 use plotters::coord::ranged1d::{BoldPoints, DefaultFormatting, KeyPointHint, LightPoints, Ranged};
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// Colours and sizes; one per theme (light, dark, projector).
@@ -165,7 +165,7 @@ pub fn ticks(lo: f64, hi: f64, log: bool, n: usize) -> (Vec<f64>, Vec<f64>) {
         let r = RangedCoordf64::from(lo..hi);
         (r.key_points(BoldPoints(n)), r.key_points(LightPoints::new(n, n * 10)))
     };
-    if !log || !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if !log || hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return linear(lo, hi);
     }
     let inside = |v: f64| v >= lo - 1e-9 && v <= hi + 1e-9;
@@ -251,6 +251,29 @@ fn axis(lo: f64, hi: f64, log: bool) -> Axis {
     Axis { inner: (lo..hi).into(), bold, light }
 }
 
+/// The fewest decimals (up to 12) that write every tick of a linear axis exactly, so that neighbouring labels
+/// never read the same (0.5605 and 0.5610 are not both "0.561").
+fn decimals(ticks: &[f64]) -> usize {
+    (0..=12)
+        .find(|&d| {
+            let k = 10f64.powi(d as i32);
+            ticks.iter().all(|v| ((v * k).round() - v * k).abs() < 1e-6 * (v * k).abs().max(1.0))
+        })
+        .unwrap_or(12)
+}
+
+/// A linear axis' label with `d` decimals, in exponent form for very large or very small ticks.
+fn linear_label(v: f64, d: usize, large_or_small: bool) -> String {
+    if v.abs() < 1e-12 {
+        return "0".into();
+    }
+    if large_or_small {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.d$}")
+    }
+}
+
 impl Ranged for Axis {
     type ValueType = f64;
     type FormatOption = DefaultFormatting;
@@ -261,7 +284,11 @@ impl Ranged for Axis {
         self.inner.map(value, limit)
     }
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.weight().allow_light_points() { self.light.clone() } else { self.bold.clone() }
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
     }
 }
 
@@ -321,6 +348,25 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         .build_cartesian_2d(axis(x0, x1, c.x_log), axis(y0, y1, c.y_log))
         .map_err(err)?;
     let (xlog, ylog) = (c.x_log, c.y_log);
+    // labels of a linear axis all carry the decimals its finest tick needs
+    // (a log axis whose ticks are all powers of ten keeps label_fmt's 0.001 … 1000 and 1e-6; one with 2 × 10^k
+    // or round values gets the decimals of its values)
+    let style = |lo: f64, hi: f64, log: bool| {
+        let bold = ticks(lo, hi, log, 6).0;
+        let powers = log && bold.iter().all(|v| (v - v.round()).abs() < 1e-9);
+        let values: Vec<f64> =
+            if log { bold.iter().map(|v| 10f64.powf(*v)).map(|x| format!("{x:.12e}").parse().unwrap_or(x)).collect() } else { bold };
+        let top = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        (powers, decimals(&values), !(1e-3..1e4).contains(&top) && top > 0.0)
+    };
+    let label = |v: f64, log: bool, (powers, d, e): (bool, usize, bool)| match (log, powers) {
+        (true, true) => label_fmt(v, true),
+        (true, false) => linear_label(10f64.powf(v), d, e),
+        (false, _) => linear_label(v, d, e),
+    };
+    let (xs, ys) = (style(x0, x1, xlog), style(y0, y1, ylog));
+    let x_fmt = |v: &f64| label(*v, xlog, xs);
+    let y_fmt = |v: &f64| label(*v, ylog, ys);
     chart
         .configure_mesh()
         .light_line_style(th.grid.mix(0.5))
@@ -332,8 +378,8 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         .y_desc(c.y_label.as_str())
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| label_fmt(*v, xlog))
-        .y_label_formatter(&|v| label_fmt(*v, ylog))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
         .draw()
         .map_err(err)?;
     let w = th.line_width.max(1);

@@ -506,10 +506,6 @@ if (results.kernels) {
   console.log("## Kernels (median ms)");
   console.log("| kernel | browser | native | browser / native |\n|---|---|---|---|");
   for (const n of Object.keys(k.web.ns5)) console.log(`| Newton–Schulz ×5, n = ${n} | ${f2(k.web.ns5[n])} | ${k.native ? f2(k.native.ns5[n]) : "—"} | ${k.native ? f2(k.ratio[n]) : "—"} |`);
-  if (k.native?.ns5_two_lane) {
-    console.log("\nNative with AVX2 turned off (the same code on SSE2's two lanes, simd128's width):");
-    for (const n of Object.keys(k.web.ns5)) console.log(`| Newton–Schulz ×5, n = ${n}, two lanes | ${f2(k.web.ns5[n])} | ${f2(k.native.ns5_two_lane[n])} | ${f2(k.web.ns5[n] / k.native.ns5_two_lane[n])} |`);
-  }
   console.log(`| exact SVD 128×128 | ${f2(k.web.svd[128])} | ${k.native ? f2(k.native.svd[128]) : "—"} | ${k.native ? f2(k.web.svd[128] / k.native.svd[128]) : "—"} |\n`);
 }
 if (results.memory) {
