@@ -246,8 +246,8 @@ struct Axis {
     light: Vec<f64>,
 }
 
-fn axis(lo: f64, hi: f64, log: bool) -> Axis {
-    let (bold, light) = ticks(lo, hi, log, 6);
+fn axis(lo: f64, hi: f64, log: bool, n: usize) -> Axis {
+    let (bold, light) = ticks(lo, hi, log, n);
     Axis { inner: (lo..hi).into(), bold, light }
 }
 
@@ -338,21 +338,27 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     let margin = (fp * 0.8) as i32;
     let y_area = (fp * 5.0) as i32;
     let area = legend::header(root, &c.title, &keys, th, margin + y_area)?;
+    // at most 6 labels per axis, fewer on a short or narrow chart (a label needs about 2.5 lines of height and
+    // 4 characters of width)
+    let (aw, ah) = area.dim_in_pixel();
+    let nx = ((aw as f64 - y_area as f64) / (fp * 4.0)).floor().clamp(2.0, 6.0) as usize;
+    let ny = ((ah as f64 - fp * 4.5) / (fp * 2.5)).floor().clamp(2.0, 6.0) as usize;
     let mut chart = ChartBuilder::on(&area)
         .margin_left(margin)
-        .margin_right(margin)
+        // room for half of the last x label, which is centred on the right edge
+        .margin_right((fp * 1.8) as i32)
         .margin_bottom(margin)
         .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
         .y_label_area_size(y_area)
-        .build_cartesian_2d(axis(x0, x1, c.x_log), axis(y0, y1, c.y_log))
+        .build_cartesian_2d(axis(x0, x1, c.x_log, nx), axis(y0, y1, c.y_log, ny))
         .map_err(err)?;
     let (xlog, ylog) = (c.x_log, c.y_log);
     // labels of a linear axis all carry the decimals its finest tick needs
     // (a log axis whose ticks are all powers of ten keeps label_fmt's 0.001 … 1000 and 1e-6; one with 2 × 10^k
     // or round values gets the decimals of its values)
-    let style = |lo: f64, hi: f64, log: bool| {
-        let bold = ticks(lo, hi, log, 6).0;
+    let style = |lo: f64, hi: f64, log: bool, n: usize| {
+        let bold = ticks(lo, hi, log, n).0;
         let powers = log && bold.iter().all(|v| (v - v.round()).abs() < 1e-9);
         let values: Vec<f64> =
             if log { bold.iter().map(|v| 10f64.powf(*v)).map(|x| format!("{x:.12e}").parse().unwrap_or(x)).collect() } else { bold };
@@ -364,7 +370,7 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         (true, false) => linear_label(10f64.powf(v), d, e),
         (false, _) => linear_label(v, d, e),
     };
-    let (xs, ys) = (style(x0, x1, xlog), style(y0, y1, ylog));
+    let (xs, ys) = (style(x0, x1, xlog, nx), style(y0, y1, ylog, ny));
     let x_fmt = |v: &f64| label(*v, xlog, xs);
     let y_fmt = |v: &f64| label(*v, ylog, ys);
     chart
