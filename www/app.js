@@ -312,12 +312,37 @@ function renderFormulas(values) {
     const target = $(".tex", f);
     if (window.katex) {
       try {
-        target.replaceChildren(...typeset(tex));
+        patchChildren(target, typeset(tex));
         f.dataset.shown = tex;
         continue;
       } catch (e) { /* fall through */ }
     }
     target.textContent = tex;
+  }
+}
+
+// Makes `parent`'s children equal to the detached nodes `fresh`, keeping the nodes already there wherever the
+// two trees have the same shape: a formula whose live value changed from 0.300 to 0.310 gets three text nodes
+// and a few style attributes rewritten instead of a new subtree of ~200 KaTeX elements (which Chromium must
+// style, build layout objects for and shape from scratch on every change).
+function patchChildren(parent, fresh) {
+  const old = parent.childNodes;
+  if (old.length !== fresh.length) { parent.replaceChildren(...fresh); return; }
+  for (let i = 0; i < fresh.length; i++) {
+    const a = old[i], b = fresh[i];
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName || (a.nodeType !== Node.TEXT_NODE && a.nodeType !== Node.ELEMENT_NODE)) {
+      parent.replaceChild(b, a);
+    } else if (a.nodeType === Node.TEXT_NODE) {
+      if (a.data !== b.data) a.data = b.data;
+    } else {
+      // (style through the CSSOM, as KaTeX sets it: the Content-Security-Policy refuses style attributes)
+      for (const { name, value } of b.attributes) {
+        if (name === "style") { if (a.style.cssText !== b.style.cssText) a.style.cssText = b.style.cssText; }
+        else if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+      }
+      for (const name of a.getAttributeNames()) if (!b.hasAttribute(name)) a.removeAttribute(name);
+      patchChildren(a, [...b.childNodes]);
+    }
   }
 }
 

@@ -689,7 +689,7 @@ test("accessibility: slider value text, focus and title on a chapter change, qui
   }
 });
 
-test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404", async () => {
+test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404 and match a fresh typesetting after changes", async () => {
   // katex.min.js, katex.min.css and a few woff2 fonts (scripts/katex.mjs), not KaTeX's whole dist folder
   const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
   const shipped = walk(path.join(DIST, "katex")).map((f) => path.relative(path.join(DIST, "katex"), f));
@@ -708,8 +708,20 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
         for (const s of document.querySelectorAll(".controls select")) {
           for (let i = 0; i < s.options.length; i++) { s.selectedIndex = i; s.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
         }
+        // and every slider to both ends: live values change inside the typeset formulas
+        for (const r of document.querySelectorAll(".controls input[type=range]")) {
+          for (const v of [r.min, r.max]) { r.value = v; r.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
+        }
         await document.fonts.ready;
       });
+      // a formula updated in place (patchChildren) is node for node what KaTeX makes of its TeX afresh
+      const stale = await page.evaluate(() => [...document.querySelectorAll(".formula")].filter((f) => {
+        if (!f.dataset.shown) return false;
+        const fresh = document.createElement("span");
+        window.katex.render(f.dataset.shown, fresh, { throwOnError: false, trust: false, displayMode: false });
+        return fresh.innerHTML !== f.querySelector(".tex").innerHTML;
+      }).map((f) => f.dataset.shown));
+      assert.deepEqual(stale, [], `${id}: formulas that differ from a fresh typesetting`);
       const f = await page.evaluate(() => ({
         formulas: document.querySelectorAll(".formula").length,
         typeset: document.querySelectorAll(".formula .tex .katex").length,
