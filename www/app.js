@@ -387,14 +387,16 @@ function sizeCanvases() {
   const key = `${dpr}|${effectiveTheme()}`;
   if (app.sized === key) return dpr;
   app.sized = key;
-  for (const cv of document.querySelectorAll("canvas.plot")) {
-    const w = Math.max(200, cv.clientWidth);
-    const h = Math.round(w * Number(cv.dataset.aspect || 0.6));
-    cv.style.height = h + "px";
+  // every box read before any is written: one layout, not one per canvas
+  const canvases = [...document.querySelectorAll("canvas.plot")];
+  const widths = canvases.map((cv) => Math.max(200, cv.clientWidth));
+  canvases.forEach((cv, i) => {
+    const w = widths[i], h = Math.round(w * Number(cv.dataset.aspect || 0.6));
+    if (cv.style.height !== h + "px") cv.style.height = h + "px";
     const W = Math.round(w * dpr), H = Math.round(h * dpr);
     if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
-  }
-  for (const cv of document.querySelectorAll("canvas.plot")) {
+  });
+  for (const cv of canvases) {
     const r = cv.getBoundingClientRect();
     app.session.set_visible(cv.id, nearViewport(r.top, r.bottom));
   }
