@@ -95,9 +95,18 @@ function toSlider(c, v) {
   if (k.type === "range" && k.log) return Math.log10(Math.max(Number(v), k.min));
   return v;
 }
+// A log slider's position becomes the roundest value within half a step of it (1, 2 or 3 significant digits):
+// 10^-0.52 is 0.302, but 0.3 lies within half a step, so a slider moved back to 0.3 reads 0.3 again.
 function fromSlider(c, s) {
   const k = c.kind;
-  if (k.type === "range" && k.log) return String(Number(Math.pow(10, Number(s)).toPrecision(3)));
+  if (k.type === "range" && k.log) {
+    const x = Math.pow(10, Number(s));
+    for (const p of [1, 2, 3]) {
+      const v = Number(x.toPrecision(p));
+      if (Math.abs(Math.log10(v) - Number(s)) <= k.step / 2 + 1e-12) return String(v);
+    }
+    return String(Number(x.toPrecision(3)));
+  }
   return String(s);
 }
 function showValue(c, v) {

@@ -792,3 +792,29 @@ test("a chart off screen is drawn when it scrolls into view, or once the control
     await context.close();
   }
 });
+
+test("every slider moved to an end and back to where it started gives its starting value again", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    const off = [];
+    for (const id of ids) {
+      await open(page, srv.base, `?chapter=${encodeURIComponent(id)}`);
+      off.push(...await page.evaluate(async (id) => {
+        const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const bad = [];
+        for (const r of document.querySelectorAll(".controls input[type=range]")) {
+          if (r.closest(".control").hidden) continue;
+          const start = r.value, v0 = window.optlab.state[r.name];
+          for (const v of [r.max, start]) { r.value = v; r.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
+          const v1 = window.optlab.state[r.name];
+          if (Number(v1) !== Number(v0)) bad.push(`${id}/${r.name}: ${v0} → ${v1}`);
+        }
+        return bad;
+      }, id));
+    }
+    assert.deepEqual(off, []);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
