@@ -158,7 +158,8 @@ function controlRow(c) {
     else v = input.value;
     setValue(c, v);
     app.notes = [];
-    out.textContent = showValue(c, v);
+    input.optlabShown = undefined; // the input shows what the user set, not what syncControls last wrote
+    setText(out, showValue(c, v));
     if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v)); // now, not a frame late
     changed();
   };
@@ -249,14 +250,15 @@ function syncText(c, row, v) {
   const box = $("textarea", row);
   if (!row.dataset.draft && document.activeElement !== box && box.value !== v) box.value = v;
   const len = linkLength(c, v);
-  $(".text-note", row).textContent = len > c.kind.url_max
+  setText($(".text-note", row), len > c.kind.url_max
     ? `Too long to share by link (${len} characters once encoded; a link carries at most ${c.kind.url_max}): it stays in this page but not in the link, which opens without it. “Copy spec” holds all of it.`
-    : "";
+    : "");
 }
 
 // A preset option of a select also sets the controls it implies (the core's `sets`), which then show those
 // values; any of them may be changed afterwards (the core then shows the select's default, e.g. "custom").
 function presetOf(c, v) { return c.kind.type === "select" && (c.kind.sets || []).find(([o]) => o === v); }
+function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
 function setValue(c, v) {
   app.state[c.name] = v;
   const preset = presetOf(c, v);
@@ -280,16 +282,20 @@ function syncControls() {
     if (!row) continue;
     if (c.kind.type === "text") {
       syncText(c, row, app.state[c.name]);
-      $("output", row).textContent = showValue(c, app.state[c.name]);
+      setText($("output", row), showValue(c, app.state[c.name]));
       const hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
       if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
       continue;
     }
     const input = $("input,select", row);
     const v = app.state[c.name];
-    if (c.kind.type === "toggle") input.checked = v === "true";
-    else if (document.activeElement !== input) input.value = toSlider(c, v);
-    $("output", row).textContent = showValue(c, v);
+    // written only when they differ: every write to the page costs style and layout in the next frame
+    if (c.kind.type === "toggle") { if (input.checked !== (v === "true")) input.checked = v === "true"; }
+    else if (document.activeElement !== input) {
+      const to = String(toSlider(c, v));
+      if (input.optlabShown !== to) { input.value = to; input.optlabShown = to; }
+    }
+    setText($("output", row), showValue(c, v));
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
     const hidden = !visible || app.hide.has(c.name);
     if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
@@ -312,7 +318,7 @@ function renderFormulas(values) {
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   for (const f of document.querySelectorAll(".formula")) {
     // captions may name live values too (as plain text)
-    $(".caption", f).textContent = f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m);
+    setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
     // A brace group right after a command, another group, ^ or _ is a TeX argument (\tfrac{m}{n}, x^{k},
     // \mathrm{sign}), never a placeholder, even when a control has that name.
     const tex = f.dataset.tex.replace(/(?<![A-Za-z}^_])\{([a-z_0-9]+)\}/g, (m, k) => (live(k) === null ? m : texValue(live(k))));
@@ -563,7 +569,7 @@ function showProgress([done, total]) {
   if (!p) return;
   p.max = Math.max(1, total);
   p.value = done;
-  $("#progress-text").textContent = `step ${done} of ${total}`;
+  setText($("#progress-text"), `step ${done} of ${total}`);
   if (done >= total && app.playing) setPlaying(false);
 }
 function setPlaying(on) {
