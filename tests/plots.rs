@@ -193,7 +193,7 @@ fn long_runs_are_decimated_per_pixel_column_keeping_extremes_and_order() {
     use optlab::plot::decimate;
     let p: Vec<(f64, f64)> = (0..100_000).map(|i| (i as f64, ((i as f64) * 0.01).sin() + if i == 54_321 { 5.0 } else { 0.0 })).collect();
     let d = decimate(&p, 0.0, 100_000.0, 500);
-    assert!(d.len() <= 4 * 500 + 4 && d.len() >= 500, "{}", d.len());
+    assert!(d.len() <= 2 * 500 + 4 && d.len() >= 500, "at most two points per column (and the ends): {}", d.len());
     assert!(d.windows(2).all(|w| w[0].0 < w[1].0), "order kept, no duplicates");
     assert_eq!(d.first(), p.first());
     assert_eq!(d.last(), p.last());
@@ -314,4 +314,28 @@ fn a_short_log_axis_labels_distinct_round_values() {
     let mut uniq = labels.clone();
     uniq.dedup();
     assert_eq!(uniq.len(), labels.len(), "labels repeat: {labels:?}");
+}
+
+#[test]
+fn a_path_settling_inside_a_pixel_draws_no_more_segments_than_pixels_it_crosses() {
+    // 200 steps across the map, then 5,000 steps jittering within a hundredth of a pixel of the minimum
+    let mut points: Vec<(f64, f64)> = (0..200).map(|i| (-1.5 + 1.5 * i as f64 / 199.0, 0.5 - 0.5 * i as f64 / 199.0)).collect();
+    points.extend((0..5000).map(|i| (1e-5 * (i % 7) as f64, 1e-5 * (i % 5) as f64)));
+    let last = *points.last().unwrap();
+    let map = MapChart {
+        bounds: (-2.0, 2.0, -1.0, 1.0),
+        paths: vec![MapPath { name: "sgd".into(), color: 0, points, dashed: false }],
+        ..Default::default()
+    };
+    let svg = to_svg(600, 400, |r| draw_map(r, &map, &light(), &mut |_| {})).unwrap();
+    // the path's polylines (its white underlay and its colour; axes are two-point lines)
+    let counts: Vec<usize> = svg
+        .split("<polyline")
+        .skip(1)
+        .map(|l| l.split("points=\"").nth(1).and_then(|t| t.split('"').next()).map_or(0, |t| t.split_whitespace().count()))
+        .filter(|n| *n > 2)
+        .collect();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert!(counts.iter().all(|n| *n > 100 && *n <= 300), "{counts:?} points drawn for a path that crosses about 220 pixels");
+    assert!(last.0.abs() < 1e-4, "the path ends at the minimum");
 }

@@ -280,8 +280,21 @@ pub fn draw_map<DB: DrawingBackend>(
         }
     }
     let white = ShapeStyle::from(&WHITE).stroke_width(w + 2);
+    // a path's steps closer than a device pixel to the last one kept are not drawn (the last step always is):
+    // a run that settles into its minimum otherwise costs the canvas hundreds of segments inside one pixel
+    let (sx, sy) = ((px.end - px.start).max(1) as f64 / (x1 - x0), (py.end - py.start).max(1) as f64 / (y1 - y0));
+    let thin = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::with_capacity(pts.len());
+        for (i, &q) in pts.iter().enumerate() {
+            let far = out.last().is_none_or(|l| ((q.0 - l.0) * sx).abs() >= 1.0 || ((q.1 - l.1) * sy).abs() >= 1.0);
+            if far || i + 1 == pts.len() {
+                out.push(q);
+            }
+        }
+        out
+    };
     for p in &m.paths {
-        let pts: Vec<(f64, f64)> = p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect();
+        let pts: Vec<(f64, f64)> = thin(p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect());
         let col = th.color(p.color);
         let style = ShapeStyle::from(&col).stroke_width(w);
         chart.draw_series(LineSeries::new(pts.clone(), white)).map_err(err)?;

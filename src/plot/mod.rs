@@ -429,16 +429,17 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     Ok(Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) })
 }
 
-/// Thins a series whose x values never decrease down to at most four points (first, lowest, highest, last)
-/// per pixel column of the range `x0..x1`, in their original order, so that a long run draws as fast as a
-/// short one and looks the same. Other series are returned unchanged.
+/// Thins a series whose x values never decrease down to its lowest and highest point per pixel column of the
+/// range `x0..x1` (in their original order), plus its first and last point, once it has more than two points
+/// per column: a line at least a pixel wide looks the same (every column still spans the series' range in it),
+/// and a long run costs the canvas at most two segments per column. Other series are returned unchanged.
 pub fn decimate(p: &[(f64, f64)], x0: f64, x1: f64, columns: usize) -> Vec<(f64, f64)> {
     let sorted = p.windows(2).all(|w| w[0].0 <= w[1].0);
-    if p.len() <= 4 * columns.max(1) || !sorted || x1 <= x0 {
+    if p.len() <= 2 * columns.max(1) || !sorted || x1 <= x0 {
         return p.to_vec();
     }
     let col = |x: f64| (((x - x0) / (x1 - x0)) * columns as f64).floor() as i64;
-    let mut out = Vec::with_capacity(4 * columns + 4);
+    let mut out = Vec::with_capacity(2 * columns + 4);
     let mut i = 0;
     while i < p.len() {
         let c = col(p[i].0);
@@ -453,7 +454,7 @@ pub fn decimate(p: &[(f64, f64)], x0: f64, x1: f64, columns: usize) -> Vec<(f64,
             }
             j += 1;
         }
-        let mut idx = [i, lo, hi, j - 1];
+        let mut idx = [if i == 0 { 0 } else { lo }, lo, hi, if j == p.len() { j - 1 } else { hi }];
         idx.sort_unstable();
         let mut last = usize::MAX;
         for k in idx {

@@ -2,9 +2,10 @@
 //! measures every label by inserting an element into the page and reading its size, which forces a page
 //! layout per label (about 9 ms of a render in a profile).
 //!
-//! Runs of circles of one style (a classifier's hundreds of data points) are drawn as one path: one
-//! `beginPath`, an `arc` per circle and one `fill` or `stroke`, instead of four calls and a style per circle.
-//! The run is closed by the next call of any other kind (and by `present`), so the drawing order stays.
+//! Runs of circles of one style (a classifier's hundreds of data points) and of straight lines of one style (a
+//! chart's grid) are drawn as one path: one `beginPath`, a sub-path per shape and one `fill` or `stroke`,
+//! instead of four to six calls and a style per shape. A run is closed by the next call of another kind or
+//! style (and by `present`), so the drawing order stays; lines of one run do not darken where they cross.
 
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind};
 use plotters_canvas::CanvasBackend;
@@ -13,24 +14,39 @@ use web_sys::CanvasRenderingContext2d;
 pub struct FastCanvas {
     inner: CanvasBackend,
     ctx: CanvasRenderingContext2d,
-    /// The style of the open run of circles: (filled, colour, alpha bits, stroke width).
-    circles: Option<(bool, (u8, u8, u8), u64, u32)>,
+    /// The open run: (kind, colour, alpha bits, stroke width) with kind 0 for filled circles, 1 for circle
+    /// outlines and 2 for lines.
+    run: Option<(u8, (u8, u8, u8), u64, u32)>,
 }
 
 impl FastCanvas {
     pub fn new(inner: CanvasBackend, ctx: CanvasRenderingContext2d) -> FastCanvas {
-        FastCanvas { inner, ctx, circles: None }
+        FastCanvas { inner, ctx, run: None }
     }
 
-    /// Fills or strokes the open run of circles.
+    /// Fills or strokes the open run.
     fn flush(&mut self) {
-        if let Some((fill, ..)) = self.circles.take() {
-            if fill {
-                self.ctx.fill();
-            } else {
-                self.ctx.stroke();
-            }
+        match self.run.take() {
+            Some((0, ..)) => self.ctx.fill(),
+            Some(_) => self.ctx.stroke(),
+            None => {}
         }
+    }
+
+    /// Continues the open run when it has this style, or closes it and opens one.
+    fn join(&mut self, key: (u8, (u8, u8, u8), u64, u32), color: BackendColor) {
+        if self.run == Some(key) {
+            return;
+        }
+        self.flush();
+        if key.0 == 0 {
+            self.ctx.set_fill_style_str(&css(color));
+        } else {
+            self.ctx.set_stroke_style_str(&css(color));
+            self.ctx.set_line_width(f64::from(key.3));
+        }
+        self.ctx.begin_path();
+        self.run = Some(key);
     }
 }
 
@@ -60,8 +76,24 @@ impl DrawingBackend for FastCanvas {
         self.inner.draw_pixel(point, color)
     }
     fn draw_line<S: BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> Result<(), Err> {
-        self.flush();
-        self.inner.draw_line(from, to, style)
+        let color = style.color();
+        if color.alpha == 0.0 {
+            return Ok(());
+        }
+        self.join((2, color.rgb, color.alpha.to_bits(), style.stroke_width()), color);
+        // plotters-canvas's half-pixel shift: a horizontal or vertical line of odd width lands on whole pixels
+        let (mut a, mut b) = ((f64::from(from.0), f64::from(from.1)), (f64::from(to.0), f64::from(to.1)));
+        if from.0 == to.0 {
+            a.0 -= 0.5;
+            b.0 -= 0.5;
+        }
+        if from.1 == to.1 {
+            a.1 -= 0.5;
+            b.1 -= 0.5;
+        }
+        self.ctx.move_to(a.0, a.1);
+        self.ctx.line_to(b.0, b.1);
+        Ok(())
     }
     fn draw_rect<S: BackendStyle>(&mut self, ul: BackendCoord, br: BackendCoord, style: &S, fill: bool) -> Result<(), Err> {
         self.flush();
@@ -76,18 +108,8 @@ impl DrawingBackend for FastCanvas {
         if color.alpha == 0.0 {
             return Ok(());
         }
-        let key = (fill, color.rgb, color.alpha.to_bits(), if fill { 0 } else { style.stroke_width() });
-        if self.circles != Some(key) {
-            self.flush();
-            if fill {
-                self.ctx.set_fill_style_str(&css(color));
-            } else {
-                self.ctx.set_stroke_style_str(&css(color));
-                self.ctx.set_line_width(f64::from(key.3));
-            }
-            self.ctx.begin_path();
-            self.circles = Some(key);
-        }
+        let key = if fill { (0, color.rgb, color.alpha.to_bits(), 0) } else { (1, color.rgb, color.alpha.to_bits(), style.stroke_width()) };
+        self.join(key, color);
         let (x, y, r) = (f64::from(center.0), f64::from(center.1), f64::from(radius));
         // a sub-path per circle: without the move, the path would join each circle to the last
         self.ctx.move_to(x + r, y);

@@ -10,7 +10,7 @@ try {
   const page = await ctx.newPage();
   await open(page, srv.base, `?chapter=${chapter}`);
   const ids = await page.evaluate(() => [...document.querySelectorAll(".controls input[type=range]")].filter((e) => !e.closest(".control").hidden).map((e, i) => (e.id = e.id || `p-${i}`)));
-  await br.browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "v8.execute"] });
+  await br.browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "v8.execute", ...(process.env.BY_SOURCE ? ["toplevel", "v8", "v8.wasm", "mojom", "ipc", "input", "renderer.scheduler"] : [])] });
   for (let i = 0; i < Number(n); i++) {
     await page.focus(`#${ids[i % ids.length]}`);
     await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
@@ -36,6 +36,15 @@ try {
     if (e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask") total += e.dur;
   }
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  if (process.env.BY_SOURCE) {
+    // the self time of RunTask by where the task was posted from
+    const src = new Map();
+    for (const e of mine) if (e.name === "RunTask" || e.name === "ThreadControllerImpl::RunTask") {
+      const a = e.args && (e.args.src_func || (e.args.data && e.args.data.src_func) || JSON.stringify(e.args).slice(0, 80));
+      src.set(a, (src.get(a) || 0) + e.dur - e.child);
+    }
+    for (const [k, us] of [...src].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log((us / 1000 / Number(n)).toFixed(2).padStart(8), "ms/change RunTask self from", k);
+  }
   console.log(`${chapter}: ${n} changes, main-thread task time ${(total / 1000 / Number(n)).toFixed(2)} ms per change`);
   for (const [k, us] of rows) console.log((us / 1000 / Number(n)).toFixed(2).padStart(8), "ms/change", k);
 } finally {
