@@ -292,3 +292,23 @@ fn muon_weight_decay_is_the_lectures_lambda_w_term() {
     let (a, b) = (trace.params.last().unwrap(), plain.report.as_ref().unwrap().runs[0].params.last().unwrap());
     assert!(a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max) > 1e-3, "λ_wd changes the path");
 }
+
+#[test]
+fn cached_runs_give_what_a_fresh_compute_gives() {
+    // Muon, AdamW and SGD (and the λ·f runs) are kept from the last compute with the same spec: a scene
+    // computed after other settings equals the same scene computed first in a fresh thread
+    let a: &'static [(&'static str, &'static str)] = &[("at_step", "3"), ("loss_scale", "10")];
+    let b: &'static [(&'static str, &'static str)] = &[("at_step", "7"), ("loss_scale", "10")];
+    let c: &'static [(&'static str, &'static str)] = &[("at_step", "3"), ("lr", "0.05")];
+    let text = |pairs: &[(&str, &str)]| {
+        let raw: std::collections::BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        format!("{:?}", optlab::app::compute_raw(optlab::app::chapter("muon").expect("muon"), &raw).1)
+    };
+    let fresh = |pairs: &'static [(&'static str, &'static str)]| std::thread::spawn(move || text(pairs)).join().unwrap();
+    let (fa, fb, fc) = (fresh(a), fresh(b), fresh(c));
+    assert!(fa != fb && fa != fc, "the three settings show different scenes");
+    assert_eq!(text(a), fa);
+    assert_eq!(text(b), fb, "another inspected step on the cached runs");
+    assert_eq!(text(c), fc, "another η: computed again");
+    assert_eq!(text(a), fa, "back again");
+}

@@ -3,6 +3,7 @@
 //! invariance to multiplying the loss by a constant.
 
 use super::common::{convergence, loss_chart, sig, GAP_FLOOR};
+use super::memo;
 use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
 use crate::linalg::svd::svd;
@@ -113,6 +114,13 @@ fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSq
         ProblemSpec::RandomMatrixLeastSquares(p) => p.build("problem", seed).map_err(|e| Message::error(e.to_string())),
         _ => Err(Message::error("the Muon chapter needs a random matrix least-squares problem")),
     }
+}
+
+thread_local! {
+    /// Muon, AdamW and SGD on the chapter's problem, by their spec (see [`memo`]).
+    static MAIN_RUNS: memo::Slot<Spec, Result<Report, Message>> = const { std::cell::RefCell::new(None) };
+    /// Muon and SGD on λ·f, by their spec.
+    static SCALED_RUNS: memo::Slot<Spec, Result<Report, Message>> = const { std::cell::RefCell::new(None) };
 }
 
 /// [`super::common::run_report`] for one of the chapter's specs on [`crate::problems::FastMatrixLeastSquares`] over `lsq`, the
@@ -234,8 +242,12 @@ impl Model for Muon {
         // Muon's run records its internals (the matrix msign received at each step); the others do not need to
         let (muon_run, others) =
             (Spec { runs: main.runs[..1].to_vec(), ..main.clone() }, Spec { runs: main.runs[1..].to_vec(), ..main.clone() });
-        let mut report = run_fast(&muon_run, &built, true)?;
-        report.runs.extend(run_fast(&others, &built, false)?.runs);
+        // the three runs read the spec only (its problem builds `built`): the inspected step t and λ reuse them
+        let report = memo::cached(&MAIN_RUNS, main.clone(), || {
+            let mut report = run_fast(&muon_run, &built, true)?;
+            report.runs.extend(run_fast(&others, &built, false)?.runs);
+            Ok(report)
+        })?;
         let muon_trace = &report.runs[0];
         let t = p.at_step.clamp(1, muon_trace.steps().max(1));
         let (ns, k) = (variant(p), p.ns_steps);
@@ -299,7 +311,7 @@ impl Model for Muon {
         } else {
             let s =
                 spec(problem(p, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
-            build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false))
+            memo::cached(&SCALED_RUNS, s.clone(), || build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false)))
         };
         Ok(Runs { main, problem: built, report, t, inspection, bound, scaled })
     }
