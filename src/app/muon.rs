@@ -680,7 +680,7 @@ fn msign_checks(m: ArrayView2<f64>) -> Vec<Readout> {
     let mn = to_na(m);
     let wide = r < c;
     let g = if wide { &mn * mn.transpose() } else { mn.transpose() * &mn };
-    let e = g.clone().symmetric_eigen();
+    let e = crate::linalg::symmetric_eigen(g.clone());
     let top = e.eigenvalues.iter().copied().fold(0.0, f64::max);
     let mut inv_sqrt = nalgebra::DMatrix::<f64>::zeros(g.nrows(), g.ncols());
     for (k, lam) in e.eigenvalues.iter().enumerate() {
