@@ -17,24 +17,25 @@ use ndarray::ArrayView2;
 
 pub struct Muon;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub lr: f64,
-    pub momentum: f64,
-    pub nesterov: bool,
-    pub momentum_form: String,
-    pub ns: String,
-    pub ns_steps: usize,
-    pub rows: usize,
-    pub features: usize,
-    pub samples: usize,
-    pub kappa: f64,
-    pub loss_scale: f64,
-    pub weight_decay: f64,
-    pub steps: usize,
-    pub at_step: usize,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub lr: f64,
+        pub momentum: f64,
+        pub nesterov: bool,
+        pub momentum_form: String,
+        pub ns: String,
+        pub ns_steps: usize,
+        pub rows: usize,
+        pub features: usize,
+        pub samples: usize,
+        pub kappa: f64,
+        pub loss_scale: f64,
+        pub weight_decay: f64,
+        pub steps: usize,
+        pub at_step: usize,
+    }
 }
 
 impl Params {

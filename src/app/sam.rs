@@ -14,21 +14,22 @@ use std::f64::consts::PI;
 
 pub struct Sam;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub rho: f64,
-    pub p_mode: String,
-    pub p: f64,
-    pub adaptive: bool,
-    pub lr: f64,
-    pub inner: String,
-    pub momentum: f64,
-    pub steps: usize,
-    pub x0: (f64, f64),
-    pub sharp_width: f64,
-    pub at_step: usize,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub rho: f64,
+        pub p_mode: String,
+        pub p: f64,
+        pub adaptive: bool,
+        pub lr: f64,
+        pub inner: String,
+        pub momentum: f64,
+        pub steps: usize,
+        pub x0: (f64, f64),
+        pub sharp_width: f64,
+        pub at_step: usize,
+    }
 }
 
 impl Params {
