@@ -18,22 +18,23 @@ use rand_chacha::ChaCha8Rng;
 
 pub struct Adaptive;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub problem: String,
-    pub kappa: f64,
-    pub angle: f64,
-    pub lr: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub alpha: f64,
-    pub eps: f64,
-    pub bias_correction: bool,
-    pub steps: usize,
-    pub rare: f64,
-    pub x0: (f64, f64),
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub problem: String,
+        pub kappa: f64,
+        pub angle: f64,
+        pub lr: f64,
+        pub beta1: f64,
+        pub beta2: f64,
+        pub alpha: f64,
+        pub eps: f64,
+        pub bias_correction: bool,
+        pub steps: usize,
+        pub rare: f64,
+        pub x0: (f64, f64),
+    }
 }
 
 impl Params {

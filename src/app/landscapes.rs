@@ -14,19 +14,20 @@ use crate::run::Trace;
 
 pub struct Landscapes;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub problem: String,
-    pub kappa: f64,
-    pub angle: f64,
-    pub lr: f64,
-    pub steps: usize,
-    pub x0: (f64, f64),
-    pub newton: bool,
-    pub n_params: f64,
-    pub lbfgs_m: usize,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub problem: String,
+        pub kappa: f64,
+        pub angle: f64,
+        pub lr: f64,
+        pub steps: usize,
+        pub x0: (f64, f64),
+        pub newton: bool,
+        pub n_params: f64,
+        pub lbfgs_m: usize,
+    }
 }
 
 impl Params {

@@ -16,19 +16,20 @@ use crate::spec::Spec;
 
 pub struct Lookahead;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub problem: String,
-    pub kappa: f64,
-    pub inner: String,
-    pub lr: f64,
-    pub momentum: f64,
-    pub k: usize,
-    pub alpha: f64,
-    pub steps: usize,
-    pub x0: (f64, f64),
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub problem: String,
+        pub kappa: f64,
+        pub inner: String,
+        pub lr: f64,
+        pub momentum: f64,
+        pub k: usize,
+        pub alpha: f64,
+        pub steps: usize,
+        pub x0: (f64, f64),
+    }
 }
 
 impl Params {

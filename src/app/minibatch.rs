@@ -25,18 +25,19 @@ use rand_chacha::ChaCha8Rng;
 
 pub struct Minibatch;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub batch: usize,
-    pub lr: f64,
-    pub noise: f64,
-    pub steps: usize,
-    pub samples: usize,
-    pub seed: usize,
-    pub x0: (f64, f64),
-    pub uneven: f64,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub batch: usize,
+        pub lr: f64,
+        pub noise: f64,
+        pub steps: usize,
+        pub samples: usize,
+        pub seed: usize,
+        pub x0: (f64, f64),
+        pub uneven: f64,
+    }
 }
 
 impl Params {

@@ -15,17 +15,18 @@ use crate::spec::Spec;
 
 pub struct Momentum;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub kappa: f64,
-    pub angle: f64,
-    pub lr: f64,
-    pub momentum: f64,
-    pub nesterov: bool,
-    pub steps: usize,
-    pub x0: (f64, f64),
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub kappa: f64,
+        pub angle: f64,
+        pub lr: f64,
+        pub momentum: f64,
+        pub nesterov: bool,
+        pub steps: usize,
+        pub x0: (f64, f64),
+    }
 }
 
 impl Params {

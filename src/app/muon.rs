@@ -18,24 +18,25 @@ use ndarray::ArrayView2;
 
 pub struct Muon;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub lr: f64,
-    pub momentum: f64,
-    pub nesterov: bool,
-    pub momentum_form: String,
-    pub ns: String,
-    pub ns_steps: usize,
-    pub rows: usize,
-    pub features: usize,
-    pub samples: usize,
-    pub kappa: f64,
-    pub loss_scale: f64,
-    pub weight_decay: f64,
-    pub steps: usize,
-    pub at_step: usize,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub lr: f64,
+        pub momentum: f64,
+        pub nesterov: bool,
+        pub momentum_form: String,
+        pub ns: String,
+        pub ns_steps: usize,
+        pub rows: usize,
+        pub features: usize,
+        pub samples: usize,
+        pub kappa: f64,
+        pub loss_scale: f64,
+        pub weight_decay: f64,
+        pub steps: usize,
+        pub at_step: usize,
+    }
 }
 
 impl Params {
@@ -692,7 +693,7 @@ fn msign_checks(m: ArrayView2<f64>) -> Vec<Readout> {
     let mn = to_na(m);
     let wide = r < c;
     let g = if wide { &mn * mn.transpose() } else { mn.transpose() * &mn };
-    let e = g.clone().symmetric_eigen();
+    let e = crate::linalg::symmetric_eigen(g.clone());
     let top = e.eigenvalues.iter().copied().fold(0.0, f64::max);
     let mut inv_sqrt = nalgebra::DMatrix::<f64>::zeros(g.nrows(), g.ncols());
     for (k, lam) in e.eigenvalues.iter().enumerate() {

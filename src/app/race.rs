@@ -15,15 +15,16 @@ use std::cmp::Ordering;
 
 pub struct Race;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub problem: String,
-    pub kappa: f64,
-    pub lr_scale: f64,
-    pub steps: usize,
-    pub x0: (f64, f64),
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub problem: String,
+        pub kappa: f64,
+        pub lr_scale: f64,
+        pub steps: usize,
+        pub x0: (f64, f64),
+    }
 }
 
 impl Params {

@@ -14,21 +14,22 @@ use std::f64::consts::PI;
 
 pub struct Sam;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub rho: f64,
-    pub p_mode: String,
-    pub p: f64,
-    pub adaptive: bool,
-    pub lr: f64,
-    pub inner: String,
-    pub momentum: f64,
-    pub steps: usize,
-    pub x0: (f64, f64),
-    pub sharp_width: f64,
-    pub at_step: usize,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub rho: f64,
+        pub p_mode: String,
+        pub p: f64,
+        pub adaptive: bool,
+        pub lr: f64,
+        pub inner: String,
+        pub momentum: f64,
+        pub steps: usize,
+        pub x0: (f64, f64),
+        pub sharp_width: f64,
+        pub at_step: usize,
+    }
 }
 
 impl Params {
@@ -107,7 +108,7 @@ pub fn eps_hat(problem: &dyn Problem, x: &[f64], rho: f64, p: f64, adaptive: boo
 fn unit_sphere(p: f64, start_angle: f64, n: usize) -> Vec<(f64, f64)> {
     let mut angles: Vec<f64> = (0..n).map(|k| 2.0 * PI * k as f64 / n as f64).collect();
     angles.extend([0.25, 0.75, 1.25, 1.75].map(|c| (c * PI - start_angle).rem_euclid(2.0 * PI)));
-    angles.sort_by(f64::total_cmp);
+    angles.sort_unstable_by(f64::total_cmp);
     let mut pts: Vec<(f64, f64)> = angles
         .into_iter()
         .map(|a| {

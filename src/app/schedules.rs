@@ -16,29 +16,30 @@ use crate::spec::Spec;
 
 pub struct Schedules;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub landscape: String,
-    pub const_lr: f64,
-    pub schedule: String,
-    pub optimizer: String,
-    pub lr: f64,
-    pub momentum: f64,
-    pub gamma: f64,
-    pub step_size: usize,
-    pub t_max: usize,
-    pub eta_min: f64,
-    pub total_iters: usize,
-    pub end_factor: f64,
-    pub start_factor: f64,
-    pub steps: usize,
-    pub batch: usize,
-    pub noise: f64,
-    pub seed: usize,
-    pub every_step: bool,
-    pub x0: (f64, f64),
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub landscape: String,
+        pub const_lr: f64,
+        pub schedule: String,
+        pub optimizer: String,
+        pub lr: f64,
+        pub momentum: f64,
+        pub gamma: f64,
+        pub step_size: usize,
+        pub t_max: usize,
+        pub eta_min: f64,
+        pub total_iters: usize,
+        pub end_factor: f64,
+        pub start_factor: f64,
+        pub steps: usize,
+        pub batch: usize,
+        pub noise: f64,
+        pub seed: usize,
+        pub every_step: bool,
+        pub x0: (f64, f64),
+    }
 }
 
 impl Params {

@@ -21,16 +21,17 @@ use crate::spec::{RunSpec, Spec};
 
 pub struct WeightDecay;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub problem: String,
-    pub weight_decay: f64,
-    pub lr: f64,
-    pub sgd_momentum: f64,
-    pub steps: usize,
-    pub x0: (f64, f64),
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub problem: String,
+        pub weight_decay: f64,
+        pub lr: f64,
+        pub sgd_momentum: f64,
+        pub steps: usize,
+        pub x0: (f64, f64),
+    }
 }
 
 impl Params {

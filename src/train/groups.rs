@@ -51,7 +51,7 @@ impl ParamGroups {
     /// Groups must not overlap.
     pub fn new(groups: Vec<Group>) -> Self {
         let mut ranges: Vec<_> = groups.iter().map(|g| g.range.clone()).collect();
-        ranges.sort_by_key(|r| r.start);
+        ranges.sort_unstable_by_key(|r| r.start);
         assert!(ranges.windows(2).all(|w| w[0].end <= w[1].start), "param groups must not overlap");
         ParamGroups { groups, t: 0, x_before: Vec::new(), full: Vec::new() }
     }

@@ -32,7 +32,8 @@ pub mod digits;
 pub mod flatness;
 pub mod groups;
 pub mod hessian;
-pub mod mlp;
+/// The network and its passes (in the `optlab-kernels` crate, compiled for speed in the wasm).
+pub use optlab_kernels::mlp;
 pub mod report;
 pub mod sharpness;
 pub mod spec;

@@ -535,7 +535,7 @@ pub fn bench_kernel_ms(kind: &str, n: usize, reps: usize) -> f64 {
             now() - t0
         })
         .collect();
-    t.sort_by(f64::total_cmp);
+    t.sort_unstable_by(f64::total_cmp);
     t[t.len() / 2]
 }
 

@@ -15,7 +15,7 @@
 //! tridiagonal matrix `T_k` never exceeds λ_max, and the residual `‖Hx − θx‖ = β_k·|y_k|` bounds how far θ
 //! is from an eigenvalue of H.
 
-use nalgebra::{DMatrix, SymmetricEigen};
+use nalgebra::DMatrix;
 
 /// The estimate of the largest eigenvalue.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,7 +97,7 @@ impl Lanczos {
                 t[(i + 1, i)] = self.beta[i];
             }
         }
-        let eig = SymmetricEigen::new(t);
+        let eig = crate::linalg::symmetric_eigen(t);
         let top = (0..k).max_by(|&i, &j| eig.eigenvalues[i].total_cmp(&eig.eigenvalues[j])).unwrap_or(0);
         let theta = eig.eigenvalues[top];
         let y = eig.eigenvectors.column(top);

@@ -23,43 +23,44 @@ use setup::{optimizers, PRESETS};
 
 pub struct Training;
 
-/// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub preset: String,
-    pub dataset: String,
-    pub csv: String,
-    pub n: usize,
-    pub classes: usize,
-    pub noise: f64,
-    pub label_noise: f64,
-    pub train_fraction: f64,
-    pub layers: usize,
-    pub width: usize,
-    pub activation: String,
-    pub loss: String,
-    pub optimizer: String,
-    pub lr: f64,
-    pub momentum: f64,
-    pub beta1: f64,
-    pub beta2: f64,
-    pub weight_decay: f64,
-    pub inner: String,
-    pub rho: f64,
-    pub k: usize,
-    pub alpha: f64,
-    pub ns_steps: usize,
-    pub damping: f64,
-    pub adamw_lr: f64,
-    pub compare: String,
-    pub compare_lr: f64,
-    pub schedule: String,
-    pub batch_size: usize,
-    pub steps: usize,
-    pub seed: usize,
-    pub speed: usize,
-    pub view: String,
+super::params::typed_params! {
+    /// The chapter's parameters, one field per control (see [`super::params`]), decoded once per state.
+    #[derive(Debug)]
+    pub struct Params {
+        pub preset: String,
+        pub dataset: String,
+        pub csv: String,
+        pub n: usize,
+        pub classes: usize,
+        pub noise: f64,
+        pub label_noise: f64,
+        pub train_fraction: f64,
+        pub layers: usize,
+        pub width: usize,
+        pub activation: String,
+        pub loss: String,
+        pub optimizer: String,
+        pub lr: f64,
+        pub momentum: f64,
+        pub beta1: f64,
+        pub beta2: f64,
+        pub weight_decay: f64,
+        pub inner: String,
+        pub rho: f64,
+        pub k: usize,
+        pub alpha: f64,
+        pub ns_steps: usize,
+        pub damping: f64,
+        pub adamw_lr: f64,
+        pub compare: String,
+        pub compare_lr: f64,
+        pub schedule: String,
+        pub batch_size: usize,
+        pub steps: usize,
+        pub seed: usize,
+        pub speed: usize,
+        pub view: String,
+    }
 }
 
 impl Params {

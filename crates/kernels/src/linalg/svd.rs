@@ -108,7 +108,7 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
 fn preconditioner(a: &[f64], at: &[f64], (len, n): (usize, usize)) -> Array2<f64> {
     let mut gram = vec![0.0; n * n];
     dense::symmetric_matmul_into(at, a, (n, len), &mut gram);
-    let e = nalgebra::DMatrix::from_row_slice(n, n, &gram).symmetric_eigen();
+    let e = super::symmetric_eigen(nalgebra::DMatrix::from_row_slice(n, n, &gram));
     let v = super::from_na(&e.eigenvectors);
     if v.iter().all(|x| x.is_finite()) {
         v

@@ -397,8 +397,8 @@ fn back_through(d: &[f64], w: &[f64], (rows, fi, fo): (usize, usize, usize), d_p
     }
 }
 
-pub(crate) const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
-pub(crate) const GELU_K: f64 = 0.044_715;
+pub const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
+pub const GELU_K: f64 = 0.044_715;
 
 /// `tanh x`, the hot call of a tanh or GELU network (half of a training step's time with std's), within
 /// 2 ulps of it (`tanh_is_within_two_ulps` below), without expm1 and with a single division:
@@ -410,7 +410,7 @@ pub(crate) const GELU_K: f64 = 0.044_715;
 ///
 /// In wasm, std's `tanh` is musl's (an expm1, a division and a call into precompiled compiler-builtins).
 #[inline]
-pub(crate) fn tanh(x: f64) -> f64 {
+pub fn tanh(x: f64) -> f64 {
     const P: [f64; 3] = [-9.643_991_794_250_523e-1, -9.928_772_310_019_186e1, -1.614_687_684_417_084_5e3];
     const Q: [f64; 3] = [1.128_116_784_916_329_3e2, 2.235_488_390_601_004_5e3, 4.844_063_053_251_255e3];
     let a = x.abs();
@@ -451,7 +451,7 @@ const INV_FACT: [f64; 14] = {
 };
 
 #[inline]
-pub(crate) fn gelu(v: f64) -> f64 {
+pub fn gelu(v: f64) -> f64 {
     0.5 * v * (1.0 + tanh(GELU_C * (v + GELU_K * v * v * v)))
 }
 
