@@ -16,7 +16,7 @@
 use std::mem::MaybeUninit;
 
 /// Products with at most this many multiply–adds (`m·k·n`, 64³) read `b` in place; larger ones pack it.
-pub const SMALL: usize = 64 * 64 * 64;
+pub const SMALL: usize = 32 * 32 * 32;
 
 /// Whether products run the AVX2 build on x86-64 CPUs that have it (default on). The speed bench turns
 /// it off to time, natively, the two-lane build the browser runs; the results are the same either way.
@@ -72,21 +72,22 @@ fn blocks(a: &[f64], b: &[f64], dims: (usize, usize, usize), upper: bool, out: &
         unsafe { blocks_avx2(a, b, dims, upper, out) };
         return;
     }
-    blocks_portable(a, b, dims, upper, out)
+    blocks_portable::<2>(a, b, dims, upper, out)
 }
 
 #[cfg(all(target_arch = "x86_64", not(target_feature = "avx2")))]
 #[target_feature(enable = "avx2")]
 unsafe fn blocks_avx2(a: &[f64], b: &[f64], dims: (usize, usize, usize), upper: bool, out: &mut [f64]) {
-    blocks_portable(a, b, dims, upper, out)
+    blocks_portable::<4>(a, b, dims, upper, out)
 }
 
+/// `MR`: the rows of a packed block, 2 for two-lane vectors, 4 for AVX2's four (see `packed_blocks`).
 #[inline(always)]
-fn blocks_portable(a: &[f64], b: &[f64], (m, k, n): (usize, usize, usize), upper: bool, out: &mut [f64]) {
+fn blocks_portable<const MR: usize>(a: &[f64], b: &[f64], (m, k, n): (usize, usize, usize), upper: bool, out: &mut [f64]) {
     if m * k * n <= SMALL {
         small_blocks(a, b, (m, k, n), upper, out)
     } else {
-        packed_blocks(a, b, (m, k, n), upper, out)
+        packed_blocks::<MR>(a, b, (m, k, n), upper, out)
     }
 }
 
@@ -139,18 +140,18 @@ fn block_in_place<const R: usize, const C: usize>(a: &[f64], b: &[f64], (k, n): 
     }
 }
 
-/// Each `MR × NR` block of `out` is summed in registers (8 two-lane vectors in wasm simd128, where 2 × 8
-/// was the fastest shape tried; 8 four-lane ones with AVX2) over the rows of an `NR`-column panel of `b`.
+/// Each `MR × NR` block of `out` is summed in registers over the rows of an `NR`-column panel of `b`:
+/// 2 × 8 for two-lane vectors (8 of them; in wasm simd128 the fastest of 4×8, 2×8, 3×8, 6×4, 4×4, 2×12,
+/// 1×16 and 2×6 in V8, 25 % faster than 4×8, which spills), 4 × 8 with AVX2 (8 four-lane vectors).
 /// Each panel is first copied, `KC` rows at a time and zero-padded to `NR` columns, into a buffer on the
 /// stack, so that the kernel reads it contiguously.
-const MR: usize = if cfg!(target_arch = "wasm32") { 2 } else { 4 };
 const NR: usize = 8;
 const KC: usize = 256;
 
 /// Panel by panel of `NR` columns: the rows of `out` each panel needs (all, or with `upper` the rows
 /// `r < j + NR`, so that row `r` holds columns `⌊r/NR⌋·NR..`), `MR` at a time, then single rows.
 #[inline(always)]
-fn packed_blocks(a: &[f64], b: &[f64], (m, k, n): (usize, usize, usize), upper: bool, out: &mut [f64]) {
+fn packed_blocks<const MR: usize>(a: &[f64], b: &[f64], (m, k, n): (usize, usize, usize), upper: bool, out: &mut [f64]) {
     // not zeroed: filling 16 KB per call would cost small products more than their arithmetic
     let mut panel = [MaybeUninit::<[f64; NR]>::uninit(); KC];
     for j in (0..n).step_by(NR) {
@@ -260,9 +261,9 @@ mod tests {
             let (a, b) = (a.as_slice().unwrap(), b.as_slice().unwrap());
             let (mut here, mut portable, mut small, mut packed) = (vec![0.0; m * n], vec![0.0; m * n], vec![0.0; m * n], vec![0.0; m * n]);
             matmul_into(a, b, (m, k, n), &mut here);
-            blocks_portable(a, b, (m, k, n), false, &mut portable);
+            blocks_portable::<2>(a, b, (m, k, n), false, &mut portable);
             small_blocks(a, b, (m, k, n), false, &mut small);
-            packed_blocks(a, b, (m, k, n), false, &mut packed);
+            packed_blocks::<4>(a, b, (m, k, n), false, &mut packed);
             assert_eq!(here, portable, "{m}×{k}×{n}");
             assert_eq!(here, small, "{m}×{k}×{n}");
             assert_eq!(here, packed, "{m}×{k}×{n}");
