@@ -238,3 +238,19 @@ fn the_sampling_chart_compares_what_it_measured() {
     let tail = s.readout.iter().find(|r| r.label == "mean f − f* over the last 10 % of steps").expect("tails");
     assert!(tail.value.starts_with("importance") && tail.claims[0].lhs < tail.claims[0].rhs / 100.0, "{tail:?}");
 }
+
+#[test]
+fn a_cached_stage_gives_what_a_fresh_compute_gives() {
+    // the variance chart's measured points are kept from the last compute with the same N, σ, seed and x₀:
+    // a scene computed after other settings equals the same scene computed first in a fresh thread
+    let a: &[(&str, &str)] = &[("lr", "0.1"), ("batch", "4")];
+    let b: &[(&str, &str)] = &[("lr", "0.2"), ("batch", "16")];
+    let c: &[(&str, &str)] = &[("lr", "0.1"), ("batch", "4"), ("seed", "3")];
+    let fresh = |pairs: &'static [(&'static str, &'static str)]| std::thread::spawn(move || format!("{:?}", scene(pairs))).join().unwrap();
+    let (fa, fc) = (fresh(a), fresh(c));
+    let _ = scene(b);
+    assert_eq!(format!("{:?}", scene(a)), fa, "after another η and B");
+    let _ = scene(a);
+    assert_eq!(format!("{:?}", scene(c)), fc, "after another seed");
+    assert_eq!(format!("{:?}", scene(a)), fa, "back again");
+}

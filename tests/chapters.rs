@@ -109,3 +109,28 @@ fn every_chart_has_a_text_alternative_that_follows_its_data() {
     assert_eq!(a.len(), b.len());
     assert!(a.iter().zip(&b).filter(|(x, y)| x != y).count() >= 2, "{a:?}\n{b:?}");
 }
+
+#[test]
+fn every_linear_slider_has_its_default_on_its_grid() {
+    // a slider moved away and back must land on the default again: (default − min)/step is a whole number, and
+    // the step is a round 1, 2 or 5 × 10^k of at most 1/200 of the range
+    let mut seen = 0;
+    for c in chapters() {
+        for ctl in c.controls() {
+            if let ControlKind::Range { min, max, step, log: false, default } = ctl.kind {
+                let k = (default - min) / step;
+                assert!((k - k.round()).abs() < 1e-6, "{}/{}: default {default} is not on the grid {min} + k·{step}", c.id(), ctl.name);
+                assert!(step <= (max - min) / 200.0 * (1.0 + 1e-9), "{}/{}: step {step} coarser than range/200", c.id(), ctl.name);
+                let m = step / 10f64.powf(step.log10().floor());
+                assert!(
+                    [1.0, 2.0, 5.0].iter().any(|r| (m - r).abs() < 1e-9),
+                    "{}/{}: step {step} is not 1, 2 or 5 × 10^k",
+                    c.id(),
+                    ctl.name
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 20, "only {seen} linear sliders");
+}

@@ -26,6 +26,8 @@ const app = {
   scale: 1,
   linkRaw: {}, // the control values of the link that opened the page (a deck's set with reset: true starts here)
   pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
+  stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control
@@ -93,9 +95,18 @@ function toSlider(c, v) {
   if (k.type === "range" && k.log) return Math.log10(Math.max(Number(v), k.min));
   return v;
 }
+// A log slider's position becomes the roundest value within half a step of it (1, 2 or 3 significant digits):
+// 10^-0.52 is 0.302, but 0.3 lies within half a step, so a slider moved back to 0.3 reads 0.3 again.
 function fromSlider(c, s) {
   const k = c.kind;
-  if (k.type === "range" && k.log) return String(Number(Math.pow(10, Number(s)).toPrecision(3)));
+  if (k.type === "range" && k.log) {
+    const x = Math.pow(10, Number(s));
+    for (const p of [1, 2, 3]) {
+      const v = Number(x.toPrecision(p));
+      if (Math.abs(Math.log10(v) - Number(s)) <= k.step / 2 + 1e-12) return String(v);
+    }
+    return String(Number(x.toPrecision(3)));
+  }
   return String(s);
 }
 function showValue(c, v) {
@@ -147,7 +158,8 @@ function controlRow(c) {
     else v = input.value;
     setValue(c, v);
     app.notes = [];
-    out.textContent = showValue(c, v);
+    input.optlabShown = undefined; // the input shows what the user set, not what syncControls last wrote
+    setText(out, showValue(c, v));
     if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v)); // now, not a frame late
     changed();
   };
@@ -238,14 +250,15 @@ function syncText(c, row, v) {
   const box = $("textarea", row);
   if (!row.dataset.draft && document.activeElement !== box && box.value !== v) box.value = v;
   const len = linkLength(c, v);
-  $(".text-note", row).textContent = len > c.kind.url_max
+  setText($(".text-note", row), len > c.kind.url_max
     ? `Too long to share by link (${len} characters once encoded; a link carries at most ${c.kind.url_max}): it stays in this page but not in the link, which opens without it. “Copy spec” holds all of it.`
-    : "";
+    : "");
 }
 
 // A preset option of a select also sets the controls it implies (the core's `sets`), which then show those
 // values; any of them may be changed afterwards (the core then shows the select's default, e.g. "custom").
 function presetOf(c, v) { return c.kind.type === "select" && (c.kind.sets || []).find(([o]) => o === v); }
+function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
 function setValue(c, v) {
   app.state[c.name] = v;
   const preset = presetOf(c, v);
@@ -269,16 +282,20 @@ function syncControls() {
     if (!row) continue;
     if (c.kind.type === "text") {
       syncText(c, row, app.state[c.name]);
-      $("output", row).textContent = showValue(c, app.state[c.name]);
+      setText($("output", row), showValue(c, app.state[c.name]));
       const hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
       if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
       continue;
     }
     const input = $("input,select", row);
     const v = app.state[c.name];
-    if (c.kind.type === "toggle") input.checked = v === "true";
-    else if (document.activeElement !== input) input.value = toSlider(c, v);
-    $("output", row).textContent = showValue(c, v);
+    // written only when they differ: every write to the page costs style and layout in the next frame
+    if (c.kind.type === "toggle") { if (input.checked !== (v === "true")) input.checked = v === "true"; }
+    else if (document.activeElement !== input) {
+      const to = String(toSlider(c, v));
+      if (input.optlabShown !== to) { input.value = to; input.optlabShown = to; }
+    }
+    setText($("output", row), showValue(c, v));
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
     const hidden = !visible || app.hide.has(c.name);
     if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
@@ -301,7 +318,7 @@ function renderFormulas(values) {
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   for (const f of document.querySelectorAll(".formula")) {
     // captions may name live values too (as plain text)
-    $(".caption", f).textContent = f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m);
+    setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
     // A brace group right after a command, another group, ^ or _ is a TeX argument (\tfrac{m}{n}, x^{k},
     // \mathrm{sign}), never a placeholder, even when a control has that name.
     const tex = f.dataset.tex.replace(/(?<![A-Za-z}^_])\{([a-z_0-9]+)\}/g, (m, k) => (live(k) === null ? m : texValue(live(k))));
@@ -310,12 +327,37 @@ function renderFormulas(values) {
     const target = $(".tex", f);
     if (window.katex) {
       try {
-        target.replaceChildren(...typeset(tex));
+        patchChildren(target, typeset(tex));
         f.dataset.shown = tex;
         continue;
       } catch (e) { /* fall through */ }
     }
     target.textContent = tex;
+  }
+}
+
+// Makes `parent`'s children equal to the detached nodes `fresh`, keeping the nodes already there wherever the
+// two trees have the same shape: a formula whose live value changed from 0.300 to 0.310 gets three text nodes
+// and a few style attributes rewritten instead of a new subtree of ~200 KaTeX elements (which Chromium must
+// style, build layout objects for and shape from scratch on every change).
+function patchChildren(parent, fresh) {
+  const old = parent.childNodes;
+  if (old.length !== fresh.length) { parent.replaceChildren(...fresh); return; }
+  for (let i = 0; i < fresh.length; i++) {
+    const a = old[i], b = fresh[i];
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName || (a.nodeType !== Node.TEXT_NODE && a.nodeType !== Node.ELEMENT_NODE)) {
+      parent.replaceChild(b, a);
+    } else if (a.nodeType === Node.TEXT_NODE) {
+      if (a.data !== b.data) a.data = b.data;
+    } else {
+      // (style through the CSSOM, as KaTeX sets it: the Content-Security-Policy refuses style attributes)
+      for (const { name, value } of b.attributes) {
+        if (name === "style") { if (a.style.cssText !== b.style.cssText) a.style.cssText = b.style.cssText; }
+        else if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+      }
+      for (const name of a.getAttributeNames()) if (!b.hasAttribute(name)) a.removeAttribute(name);
+      patchChildren(a, [...b.childNodes]);
+    }
   }
 }
 
@@ -350,18 +392,60 @@ function typeset(tex) {
   return [...node.cloneNode(true).childNodes];
 }
 
+// Sizes the canvases to their boxes (device pixels). Reading a box forces a layout, so the sizes are read only
+// when they may have changed (a new chapter, a resize, a new pixel ratio or theme), not on every change; at
+// the same time each canvas is told to the core as near the viewport or not (see `visibility` below).
 function sizeCanvases() {
   const dpr = pixelRatio();
   // an embed fits its plots into the frame's height too (fit.js)
   if (app.embed && fitPlots($(".plots"), dpr)) return dpr;
-  for (const cv of document.querySelectorAll("canvas.plot")) {
-    const w = Math.max(200, cv.clientWidth);
-    const h = Math.round(w * Number(cv.dataset.aspect || 0.6));
-    cv.style.height = h + "px";
+  const key = `${dpr}|${effectiveTheme()}`;
+  if (app.sized === key) return dpr;
+  app.sized = key;
+  // every box read before any is written: one layout, not one per canvas
+  const canvases = [...document.querySelectorAll("canvas.plot")];
+  const widths = canvases.map((cv) => Math.max(200, cv.clientWidth));
+  canvases.forEach((cv, i) => {
+    const w = widths[i], h = Math.round(w * Number(cv.dataset.aspect || 0.6));
+    if (cv.style.height !== h + "px") cv.style.height = h + "px";
     const W = Math.round(w * dpr), H = Math.round(h * dpr);
     if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+  });
+  for (const cv of canvases) {
+    const r = cv.getBoundingClientRect();
+    app.session.set_visible(cv.id, nearViewport(r.top, r.bottom));
   }
   return dpr;
+}
+
+// Charts off screen are not drawn in the frame of a change: the core keeps them as "stale" and draws them when
+// their canvas comes near the viewport, or in idle time once the controls have been still for a moment (so a
+// slider dragged at 60 changes a second pays only for the plots in view). A snapshot or a PNG draws them first.
+const MARGIN = 200; // px around the viewport that count as in view
+function nearViewport(top, bottom) { return bottom > -MARGIN && top < window.innerHeight + MARGIN; }
+const visibility = new IntersectionObserver((entries) => {
+  let show = false;
+  for (const en of entries) {
+    if (!app.session) continue;
+    app.session.set_visible(en.target.id, en.isIntersecting);
+    show ||= en.isIntersecting;
+  }
+  if (show && app.stale) requestAnimationFrame(() => { if (app.stale) app.stale = app.session.draw_stale(false, 1e9); });
+}, { rootMargin: `${MARGIN}px 0px` });
+let staleTimer = 0;
+function drawStaleLater() {
+  clearTimeout(staleTimer);
+  if (!app.stale) return;
+  const idle = window.requestIdleCallback ? (f) => requestIdleCallback(f, { timeout: 1000 }) : (f) => setTimeout(() => f(null), 30);
+  const work = (deadline) => {
+    if (app.panicked) return;
+    app.stale = app.session.draw_stale(true, deadline ? Math.max(1, Math.min(8, deadline.timeRemaining())) : 5);
+    if (app.stale) idle(work);
+  };
+  staleTimer = setTimeout(() => idle(work), 300);
+}
+function drawAllNow() {
+  if (app.stale) app.stale = app.session.draw_stale(true, 1e9);
 }
 
 function schedule() {
@@ -398,11 +482,20 @@ function show(steps) {
   if (r.measuring) measureWhenIdle();
   app.state = Object.assign({}, app.state, r.state);
   syncControls();
+  app.stale = r.stale || 0;
+  drawStaleLater();
+  // the readout's lines are rewritten in place (a rebuilt list costs a new layout tree on every change)
   const ro = $("#readout");
-  ro.replaceChildren();
-  for (const line of r.readout) {
-    ro.append(el("dt", { text: line.label }), el("dd", { text: line.value, class: line.tone }));
+  if (ro.children.length !== 2 * r.readout.length) {
+    ro.replaceChildren(...r.readout.flatMap(() => [el("dt"), el("dd")]));
   }
+  r.readout.forEach((line, i) => {
+    const dt = ro.children[2 * i], dd = ro.children[2 * i + 1];
+    if (dt.textContent !== line.label) dt.textContent = line.label;
+    if (dd.textContent !== line.value) dd.textContent = line.value;
+    const tone = line.tone || "";
+    if (dd.className !== tone) dd.className = tone;
+  });
   // replaced only when the text changes: a live region that is rewritten is announced again
   const all = [...app.notes, ...r.messages];
   const said = all.map((m) => `${m.level}|${m.text}`).join("\n");
@@ -419,7 +512,8 @@ function show(steps) {
   updateUrl();
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
-  $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms`;
+  const drawn = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
+  $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${drawn}`;
   // one "rendered" per change (not per redraw: a resize or a training frame is no change of the state)
   if (app.announce && window.parent !== window) {
     window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
@@ -430,9 +524,12 @@ function show(steps) {
 // Kernels a chapter times at its sizes (the Muon chapter: Newton–Schulz against the SVD) are measured while the
 // page is idle, a few ms at a time, never in the frame of a control change; when they finish, the chapter is
 // drawn again with the figures.
+// The measuring starts once the controls have been still for 300 ms: while a slider moves, every change asks for
+// new sizes, and timing the ones passed over would only take time from the frames.
+let measureTimer = 0;
 function measureWhenIdle() {
+  clearTimeout(measureTimer);
   if (app.measuring) return;
-  app.measuring = true;
   const idle = window.requestIdleCallback
     ? (f) => requestIdleCallback(f, { timeout: 1000 })
     : (f) => setTimeout(() => f(null), 30);
@@ -443,7 +540,7 @@ function measureWhenIdle() {
     app.measuring = false;
     if (r === "done") schedule();
   };
-  idle(work);
+  measureTimer = setTimeout(() => { app.measuring = true; idle(work); }, 300);
 }
 
 // Each plot's text alternative (what it shows now, from the core: Chart::describe), in a hidden paragraph the
@@ -472,7 +569,7 @@ function showProgress([done, total]) {
   if (!p) return;
   p.max = Math.max(1, total);
   p.value = done;
-  $("#progress-text").textContent = `step ${done} of ${total}`;
+  setText($("#progress-text"), `step ${done} of ${total}`);
   if (done >= total && app.playing) setPlaying(false);
 }
 function setPlaying(on) {
@@ -542,6 +639,9 @@ function torchScript() {
 
 function buildChapter(info) {
   const main = $("#chapter");
+  visibility.disconnect();
+  app.sized = null;
+  app.stale = 0;
   main.replaceChildren();
   // In projector mode the introduction and the try-this list start folded, so that a 1280×720 screen shows the
   // plots; elsewhere they start open (applyTheme keeps this in step with the theme).
@@ -576,7 +676,11 @@ function buildChapter(info) {
       });
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
-      onclick: () => canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); }) });
+      onclick: () => {
+        drawAllNow();
+        canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); });
+      } });
+    visibility.observe(canvas);
     plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
       el("p", { id: `desc-${info.id}-${cv.id}`, class: "visually-hidden" })));
   }
@@ -723,6 +827,7 @@ function whenDrawn(fn) {
 
 // The plots as one PNG, laid out as on the page, on the page's background (for a printed deck).
 function snapshot() {
+  drawAllNow();
   const plots = $(".plots");
   const box = plots.getBoundingClientRect();
   const k = pixelRatio();
@@ -776,6 +881,7 @@ const observer = new ResizeObserver((entries) => {
     seen.set(en.target, key);
     if (app.embed && en.target.id === "chapter") fitControls();
     redraw = true;
+    app.sized = null;
   }
   if (redraw) schedule();
 });

@@ -79,9 +79,25 @@ pub struct Control {
     pub validate: Option<fn(&str) -> Result<(), String>>,
 }
 
+/// A linear slider's step: the largest 1, 2 or 5 × 10^k of at most 1/200 of the range on whose grid (from
+/// `min`) the default lies, and the maximum too where one such step allows it; so a slider moved away and back
+/// returns to the default exactly (a step of range/200 put a default of 1 on [0, 3] between 0.990 and 1.005).
+pub fn slider_step(min: f64, max: f64, default: f64) -> f64 {
+    let target = ((max - min) / 200.0).max(1e-6);
+    let on = |v: f64, s: f64| ((v - min) / s - ((v - min) / s).round()).abs() < 1e-6;
+    let steps: Vec<f64> = (0..12)
+        .flat_map(|i| {
+            let p = 10f64.powi(target.log10().floor() as i32 - i);
+            [5.0 * p, 2.0 * p, p]
+        })
+        .filter(|s| *s <= target * (1.0 + 1e-9))
+        .collect();
+    steps.iter().find(|s| on(default, **s) && on(max, **s)).or_else(|| steps.iter().find(|s| on(default, **s))).copied().unwrap_or(target)
+}
+
 impl Control {
     pub fn range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
-        let step = ((max - min) / 200.0).max(1e-6);
+        let step = slider_step(min, max, default);
         Control {
             name,
             label,

@@ -10,6 +10,7 @@ pub mod common;
 pub mod controls;
 mod landscapes;
 mod lookahead;
+pub mod memo;
 mod minibatch;
 mod momentum;
 mod muon;

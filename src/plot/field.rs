@@ -250,22 +250,51 @@ pub fn draw_map<DB: DrawingBackend>(
         (x.clamp(x0 - dx, x1 + dx), y.clamp(y0 - dy, y1 + dy))
     };
     let r = (fp * 0.3).max(2.0) as i32;
-    for &(x, y, c, filled) in &m.points {
-        if !(x.is_finite() && y.is_finite()) || x < x0 || x > x1 || y < y0 || y > y1 {
-            continue;
-        }
+    // every white rim first, then the discs and rings colour by colour: runs of circles of one style, which the
+    // canvas backend fills or strokes as one path (hundreds of training points cost a few canvas calls)
+    let shown: Vec<(f64, f64, usize, bool)> = m
+        .points
+        .iter()
+        .copied()
+        .filter(|&(x, y, _, _)| x.is_finite() && y.is_finite() && x >= x0 && x <= x1 && y >= y0 && y <= y1)
+        .collect();
+    chart.draw_series(shown.iter().filter(|p| p.3).map(|&(x, y, _, _)| Circle::new((x, y), r + 1, WHITE.filled()))).map_err(err)?;
+    let ring = ShapeStyle::from(&WHITE).stroke_width(3);
+    chart.draw_series(shown.iter().filter(|p| !p.3).map(|&(x, y, _, _)| Circle::new((x, y), r, ring))).map_err(err)?;
+    let mut colours: Vec<usize> = shown.iter().map(|p| p.2).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    for c in colours {
         let col = th.color(c);
-        if filled {
-            chart.draw_series(std::iter::once(Circle::new((x, y), r + 1, WHITE.filled()))).map_err(err)?;
-            chart.draw_series(std::iter::once(Circle::new((x, y), r, col.filled()))).map_err(err)?;
-        } else {
-            chart.draw_series(std::iter::once(Circle::new((x, y), r, ShapeStyle::from(&WHITE).stroke_width(3)))).map_err(err)?;
-            chart.draw_series(std::iter::once(Circle::new((x, y), r, ShapeStyle::from(&col).stroke_width(2)))).map_err(err)?;
+        for want in [true, false] {
+            let these = shown.iter().filter(|p| p.2 == c && p.3 == want);
+            chart
+                .draw_series(these.map(|&(x, y, _, filled)| {
+                    if filled {
+                        Circle::new((x, y), r, col.filled())
+                    } else {
+                        Circle::new((x, y), r, ShapeStyle::from(&col).stroke_width(2))
+                    }
+                }))
+                .map_err(err)?;
         }
     }
     let white = ShapeStyle::from(&WHITE).stroke_width(w + 2);
+    // a path's steps closer than a device pixel to the last one kept are not drawn (the last step always is):
+    // a run that settles into its minimum otherwise costs the canvas hundreds of segments inside one pixel
+    let (sx, sy) = ((px.end - px.start).max(1) as f64 / (x1 - x0), (py.end - py.start).max(1) as f64 / (y1 - y0));
+    let thin = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::with_capacity(pts.len());
+        for (i, &q) in pts.iter().enumerate() {
+            let far = out.last().is_none_or(|l| ((q.0 - l.0) * sx).abs() >= 1.0 || ((q.1 - l.1) * sy).abs() >= 1.0);
+            if far || i + 1 == pts.len() {
+                out.push(q);
+            }
+        }
+        out
+    };
     for p in &m.paths {
-        let pts: Vec<(f64, f64)> = p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect();
+        let pts: Vec<(f64, f64)> = thin(p.points.iter().filter(|q| inside(q)).map(|&q| clamp(q)).collect());
         let col = th.color(p.color);
         let style = ShapeStyle::from(&col).stroke_width(w);
         chart.draw_series(LineSeries::new(pts.clone(), white)).map_err(err)?;

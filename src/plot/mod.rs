@@ -1,14 +1,17 @@
 //! Charts, generic over plotters' `DrawingBackend`: the app draws them on HiDPI canvases
 //! (plotters-canvas), the tests render them to SVG strings and read them back.
 //!
-//! Log axes are drawn by plotting `log10(v)` on a linear axis with `10^k` labels, so every chart has one
-//! coordinate type. Non-finite points are dropped before drawing (a diverged run keeps what it computed).
+//! Log axes are drawn by plotting `log10(v)` on a linear axis whose ticks are put at powers of ten (or at
+//! 1, 2, 5 × 10^k on a short range; see [`ticks`]), so every chart has one coordinate type. Non-finite points
+//! are dropped before drawing (a diverged run keeps what it computed).
 
 pub mod describe;
 pub mod field;
 pub mod legend;
 pub mod regions;
 
+use plotters::coord::ranged1d::{BoldPoints, DefaultFormatting, KeyPointHint, LightPoints, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -152,6 +155,44 @@ fn padded(lo: f64, hi: f64, log: bool) -> (f64, f64) {
     (lo - d, hi + d)
 }
 
+/// The labelled (bold) and the light tick positions of an axis from `lo` to `hi` in drawn units (`log10` of
+/// the value on a log axis), at most about `n` labelled. A linear axis gets plotters' own round numbers. A log
+/// axis gets its powers of ten (every second or third when more than `n` are in view) with light lines at 2…9
+/// × 10^k; a range holding fewer than two powers of ten gets 1, 2 and 5 × 10^k, or round values when even
+/// those are fewer than two (the axis then reads like a linear one). Never ticks at 10^0.5 = 3.162….
+pub fn ticks(lo: f64, hi: f64, log: bool, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let linear = |lo: f64, hi: f64| {
+        let r = RangedCoordf64::from(lo..hi);
+        (r.key_points(BoldPoints(n)), r.key_points(LightPoints::new(n, n * 10)))
+    };
+    if !log || hi <= lo || !lo.is_finite() || !hi.is_finite() {
+        return linear(lo, hi);
+    }
+    let inside = |v: f64| v >= lo - 1e-9 && v <= hi + 1e-9;
+    let (a, b) = ((lo - 1e-9).ceil() as i64, (hi + 1e-9).floor() as i64);
+    let at = |m: f64, k: i64| m.log10() + k as f64;
+    if b - a + 1 >= 2 {
+        let every = ((b - a + 1) as usize).div_ceil(n.max(1)).max(1) as i64;
+        let bold: Vec<f64> = (a..=b).filter(|k| k.rem_euclid(every) == 0).map(|k| k as f64).collect();
+        let light: Vec<f64> = if every == 1 && hi - lo <= 8.0 {
+            (a - 1..=b).flat_map(|k| (2..=9).map(move |m| at(m as f64, k))).filter(|v| inside(*v)).collect()
+        } else {
+            (a..=b).filter(|k| k.rem_euclid(every) != 0).map(|k| k as f64).collect()
+        };
+        return (bold, light);
+    }
+    let (ka, kb) = (lo.floor() as i64, hi.ceil() as i64);
+    let bold: Vec<f64> = (ka..=kb).flat_map(|k| [1.0, 2.0, 5.0].map(|m| at(m, k))).filter(|v| inside(*v)).collect();
+    if bold.len() >= 2 {
+        let light = (ka..=kb).flat_map(|k| [3.0, 4.0, 6.0, 7.0, 8.0, 9.0].map(|m| at(m, k))).filter(|v| inside(*v)).collect();
+        return (bold, light);
+    }
+    // within a factor of about 2: round values of the quantity itself, at their logarithms
+    let (bold, light) = linear(10f64.powf(lo), 10f64.powf(hi));
+    let to_log = |v: Vec<f64>| v.into_iter().filter(|x| *x > 0.0).map(f64::log10).filter(|v| inside(*v)).collect();
+    (to_log(bold), to_log(light))
+}
+
 fn label_fmt(v: f64, log: bool) -> String {
     if log {
         let r = v.round();
@@ -195,6 +236,60 @@ type DrawResult<T> = Result<T, String>;
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
+}
+
+/// One axis of a line chart: plotters' linear f64 axis with the ticks of [`ticks`] (labels come from the
+/// chart's own formatter).
+struct Axis {
+    inner: RangedCoordf64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+fn axis(lo: f64, hi: f64, log: bool, n: usize) -> Axis {
+    let (bold, light) = ticks(lo, hi, log, n);
+    Axis { inner: (lo..hi).into(), bold, light }
+}
+
+/// The fewest decimals (up to 12) that write every tick of a linear axis exactly, so that neighbouring labels
+/// never read the same (0.5605 and 0.5610 are not both "0.561").
+fn decimals(ticks: &[f64]) -> usize {
+    (0..=12)
+        .find(|&d| {
+            let k = 10f64.powi(d as i32);
+            ticks.iter().all(|v| ((v * k).round() - v * k).abs() < 1e-6 * (v * k).abs().max(1.0))
+        })
+        .unwrap_or(12)
+}
+
+/// A linear axis' label with `d` decimals, in exponent form for very large or very small ticks.
+fn linear_label(v: f64, d: usize, large_or_small: bool) -> String {
+    if v.abs() < 1e-12 {
+        return "0".into();
+    }
+    if large_or_small {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.d$}")
+    }
+}
+
+impl Ranged for Axis {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
 }
 
 /// Draws a [`LineChart`] filling `root`.
@@ -243,16 +338,41 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     let margin = (fp * 0.8) as i32;
     let y_area = (fp * 5.0) as i32;
     let area = legend::header(root, &c.title, &keys, th, margin + y_area)?;
+    // at most 6 labels per axis, fewer on a short or narrow chart (a label needs about 2.5 lines of height and
+    // 4 characters of width)
+    let (aw, ah) = area.dim_in_pixel();
+    let nx = ((aw as f64 - y_area as f64) / (fp * 4.0)).floor().clamp(2.0, 6.0) as usize;
+    let ny = ((ah as f64 - fp * 4.5) / (fp * 2.5)).floor().clamp(2.0, 6.0) as usize;
     let mut chart = ChartBuilder::on(&area)
         .margin_left(margin)
-        .margin_right(margin)
+        // room for half of the last x label, which is centred on the right edge
+        .margin_right((fp * 1.8) as i32)
         .margin_bottom(margin)
         .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
         .y_label_area_size(y_area)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(axis(x0, x1, c.x_log, nx), axis(y0, y1, c.y_log, ny))
         .map_err(err)?;
     let (xlog, ylog) = (c.x_log, c.y_log);
+    // labels of a linear axis all carry the decimals its finest tick needs
+    // (a log axis whose ticks are all powers of ten keeps label_fmt's 0.001 … 1000 and 1e-6; one with 2 × 10^k
+    // or round values gets the decimals of its values)
+    let style = |lo: f64, hi: f64, log: bool, n: usize| {
+        let bold = ticks(lo, hi, log, n).0;
+        let powers = log && bold.iter().all(|v| (v - v.round()).abs() < 1e-9);
+        let values: Vec<f64> =
+            if log { bold.iter().map(|v| 10f64.powf(*v)).map(|x| format!("{x:.12e}").parse().unwrap_or(x)).collect() } else { bold };
+        let top = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        (powers, decimals(&values), !(1e-3..1e4).contains(&top) && top > 0.0)
+    };
+    let label = |v: f64, log: bool, (powers, d, e): (bool, usize, bool)| match (log, powers) {
+        (true, true) => label_fmt(v, true),
+        (true, false) => linear_label(10f64.powf(v), d, e),
+        (false, _) => linear_label(v, d, e),
+    };
+    let (xs, ys) = (style(x0, x1, xlog, nx), style(y0, y1, ylog, ny));
+    let x_fmt = |v: &f64| label(*v, xlog, xs);
+    let y_fmt = |v: &f64| label(*v, ylog, ys);
     chart
         .configure_mesh()
         .light_line_style(th.grid.mix(0.5))
@@ -264,8 +384,8 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
         .y_desc(c.y_label.as_str())
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| label_fmt(*v, xlog))
-        .y_label_formatter(&|v| label_fmt(*v, ylog))
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
         .draw()
         .map_err(err)?;
     let w = th.line_width.max(1);
@@ -309,16 +429,17 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
     Ok(Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) })
 }
 
-/// Thins a series whose x values never decrease down to at most four points (first, lowest, highest, last)
-/// per pixel column of the range `x0..x1`, in their original order, so that a long run draws as fast as a
-/// short one and looks the same. Other series are returned unchanged.
+/// Thins a series whose x values never decrease down to its lowest and highest point per pixel column of the
+/// range `x0..x1` (in their original order), plus its first and last point, once it has more than two points
+/// per column: a line at least a pixel wide looks the same (every column still spans the series' range in it),
+/// and a long run costs the canvas at most two segments per column. Other series are returned unchanged.
 pub fn decimate(p: &[(f64, f64)], x0: f64, x1: f64, columns: usize) -> Vec<(f64, f64)> {
     let sorted = p.windows(2).all(|w| w[0].0 <= w[1].0);
-    if p.len() <= 4 * columns.max(1) || !sorted || x1 <= x0 {
+    if p.len() <= 2 * columns.max(1) || !sorted || x1 <= x0 {
         return p.to_vec();
     }
     let col = |x: f64| (((x - x0) / (x1 - x0)) * columns as f64).floor() as i64;
-    let mut out = Vec::with_capacity(4 * columns + 4);
+    let mut out = Vec::with_capacity(2 * columns + 4);
     let mut i = 0;
     while i < p.len() {
         let c = col(p[i].0);
@@ -333,7 +454,7 @@ pub fn decimate(p: &[(f64, f64)], x0: f64, x1: f64, columns: usize) -> Vec<(f64,
             }
             j += 1;
         }
-        let mut idx = [i, lo, hi, j - 1];
+        let mut idx = [if i == 0 { 0 } else { lo }, lo, hi, if j == p.len() { j - 1 } else { hi }];
         idx.sort_unstable();
         let mut last = usize::MAX;
         for k in idx {

@@ -17,7 +17,7 @@ use fast_canvas::FastCanvas;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -129,6 +129,8 @@ struct Rendered {
     /// Kernels wait to be timed: the shell calls [`Session::measure`] when the page is idle.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     measuring: bool,
+    /// Charts of this scene not drawn yet because their canvas is off screen (see [`Session::set_visible`]).
+    stale: usize,
 }
 
 fn now() -> f64 {
@@ -149,6 +151,13 @@ pub struct Session {
     live: Option<(String, String, Box<dyn app::LiveRun>)>,
     /// Kernels a chapter asked to time (see [`app::timed`]), measured in idle time by [`Session::measure`].
     timer: measure::Timer,
+    /// Canvas ids the shell reported as off screen: their charts are drawn when they come into view (or when
+    /// the page is idle), not in the frame of a change.
+    hidden: HashSet<String>,
+    /// Charts of the last scene whose canvas still shows an older one, and the theme and pixel ratio to draw
+    /// them in.
+    stale: Vec<String>,
+    style: (String, f64),
 }
 
 impl Default for Session {
@@ -168,7 +177,49 @@ impl Session {
             last: None,
             live: None,
             timer: measure::Timer::default(),
+            hidden: HashSet::new(),
+            stale: Vec::new(),
+            style: ("light".into(), 1.0),
         }
+    }
+
+    /// The shell's report that canvas `canvas_id` (`cv-CHAPTER-CANVAS`) is near the viewport or not. A canvas
+    /// never reported counts as visible, so a page without the report draws everything at once.
+    pub fn set_visible(&mut self, canvas_id: &str, visible: bool) {
+        if visible {
+            self.hidden.remove(canvas_id);
+        } else {
+            self.hidden.insert(canvas_id.to_string());
+        }
+    }
+
+    /// Draws charts of the last scene that were left for later (see [`Session::set_visible`]): with `all`,
+    /// every one, else only those now visible; stops after the first chart that ends past `budget_ms`.
+    /// Returns how many are still left.
+    pub fn draw_stale(&mut self, all: bool, budget_ms: f64) -> usize {
+        let t0 = now();
+        let Some((chapter, scene)) = self.last.take() else {
+            self.stale.clear();
+            return 0;
+        };
+        let (theme, dpr) = self.style.clone();
+        let th = Theme::by_name(&theme, dpr);
+        let mut left = Vec::new();
+        for id in std::mem::take(&mut self.stale) {
+            let due = now() - t0 < budget_ms && (all || !self.hidden.contains(&format!("cv-{chapter}-{id}")));
+            match scene.charts.iter().find(|(c, _)| *c == id.as_str()) {
+                Some((_, chart)) if due => {
+                    if let Err(e) = self.draw(&chapter, &id, chart, &th, (&theme, dpr)) {
+                        web_sys::console::error_1(&format!("could not draw {id}: {e}").into());
+                    }
+                }
+                Some(_) => left.push(id),
+                None => {}
+            }
+        }
+        self.stale = left;
+        self.last = Some((chapter, scene));
+        self.stale.len()
     }
 
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
@@ -281,6 +332,7 @@ impl Session {
                 progress: None,
                 asset: None,
                 measuring: false,
+                stale: 0,
             });
         };
         let t0 = now();
@@ -339,7 +391,13 @@ impl Session {
         let t1 = now();
         let th = Theme::by_name(theme, dpr);
         let mut draw_parts = Vec::with_capacity(scene.charts.len());
+        self.stale.clear();
+        self.style = (theme.to_string(), dpr);
         for (id, chart) in &scene.charts {
+            if self.hidden.contains(&format!("cv-{chapter}-{id}")) {
+                self.stale.push(id.to_string());
+                continue;
+            }
             let t = now();
             if let Err(e) = self.draw(chapter, id, chart, &th, (theme, dpr)) {
                 scene.messages.push(app::Message::error(format!("could not draw {id}: {e}")));
@@ -360,6 +418,7 @@ impl Session {
             progress,
             asset: c.asset(&st).map(str::to_string),
             measuring: self.timer.pending(),
+            stale: self.stale.len(),
         };
         self.last = Some((chapter.to_string(), scene));
         to_js(&out)

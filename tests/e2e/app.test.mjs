@@ -689,7 +689,7 @@ test("accessibility: slider value text, focus and title on a chapter change, qui
   }
 });
 
-test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404", async () => {
+test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404 and match a fresh typesetting after changes", async () => {
   // katex.min.js, katex.min.css and a few woff2 fonts (scripts/katex.mjs), not KaTeX's whole dist folder
   const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
   const shipped = walk(path.join(DIST, "katex")).map((f) => path.relative(path.join(DIST, "katex"), f));
@@ -708,8 +708,20 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
         for (const s of document.querySelectorAll(".controls select")) {
           for (let i = 0; i < s.options.length; i++) { s.selectedIndex = i; s.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
         }
+        // and every slider to both ends: live values change inside the typeset formulas
+        for (const r of document.querySelectorAll(".controls input[type=range]")) {
+          for (const v of [r.min, r.max]) { r.value = v; r.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
+        }
         await document.fonts.ready;
       });
+      // a formula updated in place (patchChildren) is node for node what KaTeX makes of its TeX afresh
+      const stale = await page.evaluate(() => [...document.querySelectorAll(".formula")].filter((f) => {
+        if (!f.dataset.shown) return false;
+        const fresh = document.createElement("span");
+        window.katex.render(f.dataset.shown, fresh, { throwOnError: false, trust: false, displayMode: false });
+        return fresh.innerHTML !== f.querySelector(".tex").innerHTML;
+      }).map((f) => f.dataset.shown));
+      assert.deepEqual(stale, [], `${id}: formulas that differ from a fresh typesetting`);
       const f = await page.evaluate(() => ({
         formulas: document.querySelectorAll(".formula").length,
         typeset: document.querySelectorAll(".formula .tex .katex").length,
@@ -723,6 +735,84 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
     }
     const missing = srv.requests.slice(from).filter((r) => r.status !== 200 && !/favicon\.ico/.test(r.path)).map((r) => r.path);
     assert.deepEqual(missing, [], "requests answered 404");
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a chart off screen is drawn when it scrolls into view, or once the controls are still; its text alternative is current at once", async () => {
+  // 1280×600: the minibatch chapter's second row of plots starts below the fold (and its 200 px margin)
+  const { context, page, errors } = await newPage({ viewport: { width: 1280, height: 600 }, deviceScaleFactor: 1 });
+  try {
+    await open(page, srv.base, "?chapter=minibatch");
+    const offId = "cv-minibatch-sampling";
+    const hashOf = async (id) => (await canvasInfo(page)).find((c) => c.id === id);
+    const below = await page.evaluate((id) => document.getElementById(id).getBoundingClientRect().top - innerHeight, offId);
+    assert.ok(below > 200, `the sampling chart starts ${below} px below the viewport`);
+    assert.equal(await page.evaluate(() => window.optlab.stale), 0, "after settling, every chart is drawn");
+    const before = await hashOf(offId);
+    const descBefore = await page.$eval(`#desc-minibatch-sampling`, (e) => e.textContent);
+    // a change made without scrolling (as a deck's message or a click on a plot would): the noise of the labels
+    const change = (v) => page.evaluate((v) => {
+      const e = document.querySelector('input[name="noise"]');
+      e.value = v;
+      e.dispatchEvent(new Event("input", { bubbles: true }));
+    }, v);
+    const slider = await page.$eval('input[name="noise"]', (e) => ({ min: Number(e.min), max: Number(e.max), value: Number(e.value) }));
+    const [first, second] = slider.value === slider.max ? [slider.min, slider.max] : [slider.max, slider.min];
+    await change(String(first));
+    await settle(page, { url: false });
+    assert.ok(await page.evaluate(() => window.optlab.stale > 0), "the change left the chart below the fold for later");
+    assert.equal((await hashOf(offId)).hash, before.hash, "its pixels are the old ones until it is in view");
+    const descNow = await page.$eval(`#desc-minibatch-sampling`, (e) => e.textContent);
+    assert.notEqual(descNow, descBefore, "its text alternative already describes the new state");
+    // scrolled into view: drawn within a few frames
+    await page.evaluate((id) => document.getElementById(id).scrollIntoView(), offId);
+    await page.waitForFunction((h) => {
+      const cv = document.getElementById("cv-minibatch-sampling");
+      return cv.getAttribute("data-drawn") !== null && window.optlab.stale === 0;
+    }, before.hash, { timeout: 5000 });
+    const shown = await hashOf(offId);
+    assert.notEqual(shown.hash, before.hash, "drawn for the new state once in view");
+    assertDrawn(shown, 1);
+    // back at the top, another change: the chart below is drawn once the controls are still
+    await page.evaluate(() => scrollTo(0, 0));
+    await change(String(second));
+    await settle(page, { url: false });
+    const pending = await page.evaluate(() => window.optlab.stale);
+    await settle(page);
+    assert.ok(pending > 0, "left for later while the controls moved");
+    assert.equal(await page.evaluate(() => window.optlab.stale), 0, "drawn in idle time once the controls were still");
+    const last = await hashOf(offId);
+    assert.notEqual(last.hash, shown.hash, "redrawn for the second change");
+    assertDrawn(last, 1);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("every slider moved to an end and back to where it started gives its starting value again", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    const off = [];
+    for (const id of ids) {
+      await open(page, srv.base, `?chapter=${encodeURIComponent(id)}`);
+      off.push(...await page.evaluate(async (id) => {
+        const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const bad = [];
+        for (const r of document.querySelectorAll(".controls input[type=range]")) {
+          if (r.closest(".control").hidden) continue;
+          const start = r.value, v0 = window.optlab.state[r.name];
+          for (const v of [r.max, start]) { r.value = v; r.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
+          const v1 = window.optlab.state[r.name];
+          if (Number(v1) !== Number(v0)) bad.push(`${id}/${r.name}: ${v0} → ${v1}`);
+        }
+        return bad;
+      }, id));
+    }
+    assert.deepEqual(off, []);
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
     await context.close();
