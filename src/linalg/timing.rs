@@ -30,6 +30,28 @@ pub fn run(kind: &str, m: &Array2<f64>) -> Option<f64> {
     }
 }
 
+/// Median milliseconds per run of kernel `kind` (see [`run`]) on the seeded n × n matrix: `samples`
+/// samples, each a batch of runs timed together, the batch doubled until it takes ≥ 2 ms (this calibration
+/// is also the warm-up), since the browser's clock steps by 0.1 ms on a page that is not cross-origin
+/// isolated. `now` is the caller's clock in ms (the core has none). `None` for an unknown kind.
+pub fn median_ms(kind: &str, n: usize, samples: usize, mut now: impl FnMut() -> f64) -> Option<f64> {
+    let m = input(n);
+    let mut batch = |runs: usize| -> Option<f64> {
+        let t0 = now();
+        for _ in 0..runs {
+            std::hint::black_box(run(kind, std::hint::black_box(&m))?);
+        }
+        Some(now() - t0)
+    };
+    let mut runs = 1;
+    while batch(runs)? < 2.0 && runs < 1 << 16 {
+        runs *= 2;
+    }
+    let mut t = (0..samples.max(1)).map(|_| Some(batch(runs)? / runs as f64)).collect::<Option<Vec<f64>>>()?;
+    t.sort_by(f64::total_cmp);
+    Some(t[t.len() / 2])
+}
+
 /// A seeded `rows × cols` Gaussian matrix (the same in wasm and natively).
 pub fn input_shape(rows: usize, cols: usize) -> Array2<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(((rows as u64) << 32) ^ cols as u64);
@@ -57,5 +79,15 @@ mod tests {
         assert!(super::run("ns5", &m).is_some_and(f64::is_finite));
         assert_eq!(super::run("lu", &m), None);
         assert_eq!(super::input(16), m, "seeded");
+        // reading i of this clock says i² ms, so batch j (readings 2j, 2j + 1) lasts 4j + 1 ms: the first
+        // (one run, 1 ms) is too short, the second (two runs, 5 ms) is long enough; then three samples of
+        // two runs, 9, 13 and 17 ms: median 13 / 2
+        let mut i = -1.0f64;
+        let clock = || {
+            i += 1.0;
+            i * i
+        };
+        assert_eq!(super::median_ms("ns5", 4, 3, clock), Some(6.5));
+        assert_eq!(super::median_ms("lu", 4, 3, || 0.0), None);
     }
 }

@@ -520,23 +520,12 @@ pub fn bench_training_us_per_sample(steps: usize) -> f64 {
     dt * 1000.0 / (steps.max(1) * 10) as f64
 }
 
-/// Median milliseconds of `reps` runs of kernel `kind` ("ns5" or "svd", see [`crate::linalg::timing`]) on
-/// the seeded n × n matrix, after one warm-up run; NaN for an unknown kind. For the speed bench.
+/// Median milliseconds per run of kernel `kind` ("ns5" or "svd", see [`crate::linalg::timing`]) on the
+/// seeded n × n matrix over `reps` samples, each a batch of runs of ≥ 2 ms; NaN for an unknown kind. For
+/// the speed bench.
 #[wasm_bindgen]
 pub fn bench_kernel_ms(kind: &str, n: usize, reps: usize) -> f64 {
-    let m = crate::linalg::timing::input(n);
-    if crate::linalg::timing::run(kind, &m).is_none() {
-        return f64::NAN;
-    }
-    let mut t: Vec<f64> = (0..reps.max(1))
-        .map(|_| {
-            let t0 = now();
-            std::hint::black_box(crate::linalg::timing::run(kind, std::hint::black_box(&m)));
-            now() - t0
-        })
-        .collect();
-    t.sort_unstable_by(f64::total_cmp);
-    t[t.len() / 2]
+    crate::linalg::timing::median_ms(kind, n, reps, now).unwrap_or(f64::NAN)
 }
 
 /// Bytes of wasm linear memory (it only grows): the speed bench's memory figure.

@@ -15,7 +15,8 @@
 //             (tests/e2e/vendor/tfp_nn.js, 2-8-8-1 tanh, batch 10) interleaved in one page, and the ratio
 //   live      the training chapter playing: requestAnimationFrame interval p95 and training steps per second
 //   kernels   Newton–Schulz (5 quintic steps) n = 64…256 and the exact SVD of 128×128 in the browser, and
-//             the same code natively (`cargo run --release --example kernel_times`), with the ratio
+//             the same code natively (`cargo run --release --example kernel_times`; with AVX2 as the native
+//             app runs it, and for reference on two lanes like simd128), with the ratio
 //   memory    the soak: JS heap (after a forced GC), wasm memory and the wasm allocator's live bytes at rest
 //             after a warm-up of 2,000 random control changes, every 1,000 of 10,000 more, and at rest again
 // Options: --changes 60 (per chapter) --chapters a,b --dpr 1 --memory-changes 10000 --memory-warmup 2000
@@ -507,6 +508,12 @@ if (results.kernels) {
   console.log("| kernel | browser | native | browser / native |\n|---|---|---|---|");
   for (const n of Object.keys(k.web.ns5)) console.log(`| Newton–Schulz ×5, n = ${n} | ${f2(k.web.ns5[n])} | ${k.native ? f2(k.native.ns5[n]) : "—"} | ${k.native ? f2(k.ratio[n]) : "—"} |`);
   console.log(`| exact SVD 128×128 | ${f2(k.web.svd[128])} | ${k.native ? f2(k.native.svd[128]) : "—"} | ${k.native ? f2(k.web.svd[128] / k.native.svd[128]) : "—"} |\n`);
+  if (k.native?.ns5_two_lane) {
+    console.log("Native with AVX2 turned off: the same code on SSE2's two lanes, the width of the browser's simd128 (for reference; the budget is checked against the table above)");
+    console.log("| kernel | browser | native, two lanes | browser / native |\n|---|---|---|---|");
+    for (const n of Object.keys(k.web.ns5)) console.log(`| Newton–Schulz ×5, n = ${n} | ${f2(k.web.ns5[n])} | ${f2(k.native.ns5_two_lane[n])} | ${f2(k.web.ns5[n] / k.native.ns5_two_lane[n])} |`);
+    console.log("");
+  }
 }
 if (results.memory) {
   const m = results.memory;

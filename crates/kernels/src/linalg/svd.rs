@@ -56,17 +56,19 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
     // Columns count as orthogonal at |cos| ≤ √len·ε, LAPACK's threshold (dgesvj): rounding alone leaves
     // that much, so a stricter one only spends sweeps on noise.
     let tol = (len as f64).sqrt() * f64::EPSILON;
+    // squared column norms, recomputed at the start of every sweep and for the two columns of each
+    // rotation, so a pair costs one dot product (not three) when it needs no rotation
+    let mut norms2 = vec![0.0; n];
     for _ in 0..MAX_SWEEPS {
+        for (k, v) in norms2.iter_mut().enumerate() {
+            let c = &cols_a[k * len..(k + 1) * len];
+            *v = dot(c, c);
+        }
         let mut rotated = false;
         for p in 0..n {
             for q in p + 1..n {
                 let (ap, aq) = pair(&mut cols_a, len, p, q);
-                let (mut alpha, mut beta, mut gamma) = (0.0, 0.0, 0.0);
-                for (x, y) in ap.iter().zip(aq.iter()) {
-                    alpha += x * x;
-                    beta += y * y;
-                    gamma += x * y;
-                }
+                let (alpha, beta, gamma) = (norms2[p], norms2[q], dot(ap, aq));
                 if gamma == 0.0 || gamma.abs() <= tol * (alpha * beta).sqrt() {
                     continue;
                 }
@@ -76,6 +78,7 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
                 let c = 1.0 / (1.0 + t * t).sqrt();
                 let s = c * t;
                 rotate(ap, aq, c, s);
+                (norms2[p], norms2[q]) = (dot(ap, ap), dot(aq, aq));
                 let (vp, vq) = pair(&mut cols_v, n, p, q);
                 rotate(vp, vq, c, s);
             }
@@ -121,6 +124,22 @@ fn preconditioner(a: &[f64], at: &[f64], (len, n): (usize, usize)) -> Array2<f64
 fn pair(buf: &mut [f64], len: usize, p: usize, q: usize) -> (&mut [f64], &mut [f64]) {
     let (lo, hi) = buf.split_at_mut(q * len);
     (&mut lo[p * len..(p + 1) * len], &mut hi[..len])
+}
+
+/// `Σ xᵢyᵢ` in eight interleaved partial sums (two-lane vectors in wasm simd128 and SSE2, not one chain
+/// of dependent additions), added pairwise at the end.
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let (xc, xr) = x.as_chunks::<8>();
+    let (yc, yr) = y.as_chunks::<8>();
+    let mut acc = [0.0f64; 8];
+    for (a, b) in xc.iter().zip(yc) {
+        for l in 0..8 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = acc;
+    let tail: f64 = xr.iter().zip(yr).map(|(a, b)| a * b).sum();
+    ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)) + tail
 }
 
 /// `(x, y) ← (c·x − s·y, s·x + c·y)` entrywise.
