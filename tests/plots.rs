@@ -292,28 +292,19 @@ fn log_axes_are_labelled_at_powers_of_ten_or_one_two_five_never_at_half_decades(
 }
 
 #[test]
-fn neighbouring_linear_labels_never_read_the_same() {
-    // a loss between 0.5605 and 0.5635 (a training at step 0): ticks 0.0005 apart need 4 decimals
-    let chart = LineChart { series: vec![Series::line("loss", 0, vec![(0.0, 0.5607), (1.0, 0.5633)])], ..Default::default() };
-    let svg = to_svg(640, 480, |r| draw_lines(r, &chart, &light())).unwrap();
-    let labels: Vec<String> = svg_labels(&svg).into_iter().filter(|l| l.starts_with("0.56")).collect();
-    assert!(labels.len() >= 3, "{labels:?}");
-    let mut uniq = labels.clone();
-    uniq.dedup();
-    assert_eq!(uniq.len(), labels.len(), "labels repeat: {labels:?}");
-    assert!(labels.iter().all(|l| l.len() == labels[0].len()), "one number of decimals per axis: {labels:?}");
-}
-
-#[test]
-fn a_short_log_axis_labels_distinct_round_values() {
-    // the training loss at step 0 on a log axis: between 0.5607 and 0.5633
-    let chart = LineChart { y_log: true, series: vec![Series::line("loss", 0, vec![(0.0, 0.5607), (1.0, 0.5633)])], ..Default::default() };
-    let svg = to_svg(640, 480, |r| draw_lines(r, &chart, &light())).unwrap();
-    let labels: Vec<String> = svg_labels(&svg).into_iter().filter(|l| l.starts_with("0.56")).collect();
-    assert!(labels.len() >= 3, "{labels:?}");
-    let mut uniq = labels.clone();
-    uniq.dedup();
-    assert_eq!(uniq.len(), labels.len(), "labels repeat: {labels:?}");
+fn neighbouring_labels_never_read_the_same_on_a_short_linear_or_log_axis() {
+    // a loss between 0.5607 and 0.5633 (a training at step 0): ticks 0.0005 apart need 4 decimals; on a log axis
+    // too (round values of the quantity)
+    for y_log in [false, true] {
+        let chart = LineChart { y_log, series: vec![Series::line("loss", 0, vec![(0.0, 0.5607), (1.0, 0.5633)])], ..Default::default() };
+        let svg = to_svg(640, 480, |r| draw_lines(r, &chart, &light())).unwrap();
+        let labels: Vec<String> = svg_labels(&svg).into_iter().filter(|l| l.starts_with("0.56")).collect();
+        assert!(labels.len() >= 3, "log {y_log}: {labels:?}");
+        let mut uniq = labels.clone();
+        uniq.dedup();
+        assert_eq!(uniq.len(), labels.len(), "log {y_log}: labels repeat: {labels:?}");
+        assert!(labels.iter().all(|l| l.len() == labels[0].len()), "log {y_log}: one number of decimals per axis: {labels:?}");
+    }
 }
 
 #[test]
