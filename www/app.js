@@ -432,14 +432,17 @@ const visibility = new IntersectionObserver((entries) => {
   }
   if (show && app.stale) requestAnimationFrame(() => { if (app.stale) app.stale = app.session.draw_stale(false, 1e9); });
 }, { rootMargin: `${MARGIN}px 0px` });
+// Idle-time work in pieces: `f(ms)` gets a budget of 1–8 ms (5 where the browser has no requestIdleCallback).
+const idle = window.requestIdleCallback
+  ? (f) => requestIdleCallback((d) => f(Math.max(1, Math.min(8, d.timeRemaining()))), { timeout: 1000 })
+  : (f) => setTimeout(() => f(5), 30);
 let staleTimer = 0;
 function drawStaleLater() {
   clearTimeout(staleTimer);
   if (!app.stale) return;
-  const idle = window.requestIdleCallback ? (f) => requestIdleCallback(f, { timeout: 1000 }) : (f) => setTimeout(() => f(null), 30);
-  const work = (deadline) => {
+  const work = (budget) => {
     if (app.panicked) return;
-    app.stale = app.session.draw_stale(true, deadline ? Math.max(1, Math.min(8, deadline.timeRemaining())) : 5);
+    app.stale = app.session.draw_stale(true, budget);
     if (app.stale) idle(work);
   };
   staleTimer = setTimeout(() => idle(work), 300);
@@ -530,11 +533,7 @@ let measureTimer = 0;
 function measureWhenIdle() {
   clearTimeout(measureTimer);
   if (app.measuring) return;
-  const idle = window.requestIdleCallback
-    ? (f) => requestIdleCallback(f, { timeout: 1000 })
-    : (f) => setTimeout(() => f(null), 30);
-  const work = (deadline) => {
-    const budget = deadline ? Math.max(1, Math.min(8, deadline.timeRemaining())) : 5;
+  const work = (budget) => {
     const r = app.session.measure(budget);
     if (r === "more") return idle(work);
     app.measuring = false;
