@@ -766,7 +766,12 @@ test("a chart off screen is drawn when it scrolls into view, or once the control
     }), v);
     const slider = await page.$eval('input[name="noise"]', (e) => ({ min: Number(e.min), max: Number(e.max), value: Number(e.value) }));
     const [first, second] = slider.value === slider.max ? [slider.min, slider.max] : [slider.max, slider.min];
-    assert.ok((await change(String(first))) > 0, "the change left the chart below the fold for later");
+    const left = await change(String(first));
+    assert.ok(left > 0, "the change left the chart below the fold for later");
+    // the timing line says so, with the counts the core returned
+    const timing = await page.$eval("#timing", (e) => e.textContent);
+    const m = /; (\d+) of (\d+) plots at that change \(the others were off screen/.exec(timing);
+    assert.ok(m && Number(m[2]) - Number(m[1]) === left && Number(m[2]) === 4, `timing line: ${timing} (${left} left)`);
     assert.equal((await hashOf(offId)).hash, before.hash, "its pixels are the old ones until it is in view");
     const descNow = await page.$eval(`#desc-minibatch-sampling`, (e) => e.textContent);
     assert.notEqual(descNow, descBefore, "its text alternative already describes the new state");
