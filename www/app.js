@@ -313,27 +313,67 @@ function texValue(v) {
   return m ? `${m[1]}\\times 10^{${m[2] === "-" ? "-" : ""}${Number(m[3])}}` : v;
 }
 
+// A formula's TeX split at its live values: [TeX, name, TeX, name, …, TeX] (a `{name}` right after a command,
+// another group, ^ or _ is a TeX argument such as the {n} of \tfrac{m}{n}, never a placeholder), or null when a
+// piece would not be TeX on its own (a value inside a group, e.g. \text{{x}}, or between \left and \right).
+const PLACEHOLDER = /(?<![A-Za-z}^_])\{([a-z_0-9]+)\}/g;
+function splitTex(tex) {
+  const parts = tex.split(PLACEHOLDER);
+  const balanced = (s) => {
+    let depth = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] === "\\") i++;
+      else if (s[i] === "{") depth++;
+      else if (s[i] === "}" && --depth < 0) return false;
+    }
+    return depth === 0;
+  };
+  const whole = (p, i) => i % 2 === 1 || (balanced(p) && !/\\(left|right|begin|end)(?![A-Za-z])/.test(p));
+  return parts.length > 1 && parts.every(whole) ? parts : null;
+}
+
+// The spans of a formula's TeX: each fixed piece typeset once, each live value in its own small span, so a
+// change of η from 0.300 to 0.310 typesets and lays out "0.310" alone instead of the whole formula (about 200
+// KaTeX elements). The pieces are glued with empty groups ({}), which give an =, + or × at a piece's edge the
+// spacing it has inside the whole formula. A formula that cannot be split is one span, typeset whole.
+function formulaPieces(tex) {
+  const parts = splitTex(tex);
+  if (!parts) return [el("span", { class: "piece", "data-whole": tex })];
+  const last = parts.length - 1;
+  return parts.flatMap((p, i) => {
+    if (i % 2) return [el("span", { class: "piece given", "data-name": p })];
+    if (!p.trim()) return [];
+    return [el("span", { class: "piece", "data-fixed": `${i > 0 ? "{}" : ""}${p}${i < last ? "{}" : ""}` })];
+  });
+}
+
 function renderFormulas(values) {
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
+  const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? m : texValue(live(k))));
   for (const f of document.querySelectorAll(".formula")) {
     // captions may name live values too (as plain text)
     setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
-    // A brace group right after a command, another group, ^ or _ is a TeX argument (\tfrac{m}{n}, x^{k},
-    // \mathrm{sign}), never a placeholder, even when a control has that name.
-    const tex = f.dataset.tex.replace(/(?<![A-Za-z}^_])\{([a-z_0-9]+)\}/g, (m, k) => (live(k) === null ? m : texValue(live(k))));
-    // typesetting costs ~1 ms a formula: only formulas whose live values changed are typeset again
-    if (f.dataset.shown === tex) continue;
-    const target = $(".tex", f);
-    if (window.katex) {
-      try {
-        patchChildren(target, typeset(tex));
-        f.dataset.shown = tex;
-        continue;
-      } catch (e) { /* fall through */ }
+    for (const piece of f.optlabPieces) {
+      const d = piece.dataset;
+      const k = d.name;
+      showTex(piece, d.fixed ?? (k !== undefined ? (live(k) === null ? `{${k}}` : String(texValue(live(k)))) : fill(d.whole)));
     }
-    target.textContent = tex;
   }
+}
+
+// Typesets `tex` into `target` unless it shows it already (typesetting costs ~1 ms a formula); without KaTeX
+// (its script failed to load) the TeX source is shown as text.
+function showTex(target, tex) {
+  if (target.dataset.shown === tex) return;
+  if (window.katex) {
+    try {
+      patchChildren(target, typeset(tex));
+      target.dataset.shown = tex;
+      return;
+    } catch (e) { /* fall through */ }
+  }
+  target.textContent = tex;
 }
 
 // Makes `parent`'s children equal to the detached nodes `fresh`, keeping the nodes already there wherever the
@@ -654,8 +694,11 @@ function buildChapter(info) {
   // scrollable, so reachable by keyboard
   const formulas = el("div", { class: "formulas", tabindex: "0", role: "region", "aria-label": "formulas with the live values" });
   for (const f of info.formulas) {
-    formulas.append(el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
-      el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" })));
+    const pieces = formulaPieces(f.tex);
+    const row = el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
+      el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" }, ...pieces));
+    row.optlabPieces = pieces;
+    formulas.append(row);
   }
   const controls = el("form", { class: "controls", "aria-label": "controls", onsubmit: (e) => e.preventDefault() });
   for (const c of info.controls) controls.append(controlRow(c));

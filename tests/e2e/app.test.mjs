@@ -143,7 +143,7 @@ test("every chapter opens, draws, reacts to a slider, and its link reproduces th
           caption: f.querySelector(".caption").textContent,
           katex: !!f.querySelector(".tex .katex"),
           error: !!f.querySelector(".katex-error"),
-          typeset: (f.querySelector('annotation[encoding="application/x-tex"]') || {}).textContent || "",
+          typeset: [...f.querySelectorAll('annotation[encoding="application/x-tex"]')].map((a) => a.textContent).join(" "),
         })));
         for (const f of formulas) {
           assert.ok(f.katex && !f.error, `formula typeset by KaTeX without error: ${f.tex}`);
@@ -699,6 +699,7 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
   assert.ok(shipped.length <= 12, `${shipped.length} KaTeX files shipped`);
   const { context, page, errors } = await newPage();
   try {
+    let splitFormulas = 0;
     const from = srv.requests.length;
     for (const id of ids) {
       await open(page, srv.base, `?chapter=${encodeURIComponent(id)}`);
@@ -714,17 +715,27 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
         }
         await document.fonts.ready;
       });
-      // a formula updated in place (patchChildren) is node for node what KaTeX makes of its TeX afresh
-      const stale = await page.evaluate(() => [...document.querySelectorAll(".formula")].filter((f) => {
-        if (!f.dataset.shown) return false;
-        const fresh = document.createElement("span");
-        window.katex.render(f.dataset.shown, fresh, { throwOnError: false, trust: false, displayMode: false });
-        return fresh.innerHTML !== f.querySelector(".tex").innerHTML;
-      }).map((f) => f.dataset.shown));
-      assert.deepEqual(stale, [], `${id}: formulas that differ from a fresh typesetting`);
+      // every piece of a formula updated in place (patchChildren) is node for node what KaTeX makes of its TeX
+      // afresh, and the pieces together are the formula's TeX with the live values put in
+      const check = await page.evaluate(() => {
+        const stale = [...document.querySelectorAll(".formula .piece")].filter((p) => {
+          if (!p.dataset.shown) return true;
+          const fresh = document.createElement("span");
+          window.katex.render(p.dataset.shown, fresh, { throwOnError: false, trust: false, displayMode: false });
+          return fresh.innerHTML !== p.innerHTML;
+        }).map((p) => p.dataset.shown || `(not typeset: ${p.dataset.fixed ?? p.dataset.name ?? p.dataset.whole})`);
+        const split = [...document.querySelectorAll(".formula")].filter((f) => f.querySelector(".piece.given")).map((f) => ({
+          tex: f.dataset.tex,
+          pieces: [...f.querySelectorAll(".piece")].map((p) => (p.dataset.name ? `{${p.dataset.name}}` : p.dataset.fixed)).join(""),
+        }));
+        return { stale, split, total: document.querySelectorAll(".formula").length };
+      });
+      assert.deepEqual(check.stale, [], `${id}: formula pieces that differ from a fresh typesetting`);
+      splitFormulas += check.split.length;
+      for (const f of check.split) assert.equal(f.pieces.replaceAll("{}", ""), f.tex.replaceAll("{}", ""), `${id}: the pieces make up the formula`);
       const f = await page.evaluate(() => ({
         formulas: document.querySelectorAll(".formula").length,
-        typeset: document.querySelectorAll(".formula .tex .katex").length,
+        typeset: [...document.querySelectorAll(".formula")].filter((x) => x.querySelector(".tex .katex")).length,
         errors: document.querySelectorAll(".katex-error").length,
         failedFonts: [...document.fonts].filter((x) => x.status === "error").map((x) => x.family),
         loadedFonts: [...document.fonts].filter((x) => x.status === "loaded").length,
@@ -733,6 +744,8 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
       assert.deepEqual(f.failedFonts, [], `${id}: fonts that failed to load`);
       assert.ok(f.loadedFonts >= 2, `${id}: KaTeX's fonts loaded (${f.loadedFonts})`);
     }
+    // most formulas show live values as pieces of their own (a value inside a group is typeset whole)
+    assert.ok(splitFormulas >= 20, `${splitFormulas} formulas split at their live values`);
     const missing = srv.requests.slice(from).filter((r) => r.status !== 200 && !/favicon\.ico/.test(r.path)).map((r) => r.path);
     assert.deepEqual(missing, [], "requests answered 404");
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
