@@ -26,6 +26,8 @@ const app = {
   scale: 1,
   linkRaw: {}, // the control values of the link that opened the page (a deck's set with reset: true starts here)
   pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
+  freshChapter: false, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
   stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
@@ -341,13 +343,16 @@ function formulaPieces(tex) {
   if (!parts) return [el("span", { class: "piece", "data-whole": tex })];
   const last = parts.length - 1;
   return parts.flatMap((p, i) => {
-    if (i % 2) return [el("span", { class: "piece given", "data-name": p })];
+    // a word joiner after a value: the line may break after an = (as inside KaTeX) but not between a value
+    // and the comma or symbol that follows it
+    if (i % 2) return [el("span", { class: "piece given", "data-name": p }), document.createTextNode("\u2060")];
     if (!p.trim()) return [];
     return [el("span", { class: "piece", "data-fixed": `${i > 0 ? "{}" : ""}${p}${i < last ? "{}" : ""}` })];
   });
 }
 
 function renderFormulas(values) {
+  if (!app.katexState) return; // typeset once KaTeX is in (formulasNow)
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? m : texValue(live(k))));
@@ -549,19 +554,56 @@ function show(steps) {
   }
   announceResult(r.readout[0]);
   describePlots(r.descriptions);
-  renderFormulas(r.values);
-  // for the speed bench: ms from navigation to the frame that shows the page's first plots
-  if (!app.renders) requestAnimationFrame(() => { app.firstDrawMs = performance.now(); });
+  // for the speed bench: ms from navigation to the end of the frame that shows the page's first plots
+  if (!app.renders) requestAnimationFrame(() => setTimeout(() => { app.firstDrawMs = performance.now(); }));
+  // A chapter's first drawing shows its plots first: its formulas (KaTeX typesets them and Chromium lays out
+  // ~1,000 elements, 20-60 ms on a page just loaded) are typeset right after that frame, and the parent is told
+  // "rendered" once they are in.
+  app.lastValues = r.values;
+  const post = app.announce && window.parent !== window;
+  app.announce = false;
+  if (app.freshChapter || !app.katexState) {
+    app.freshChapter = false;
+    app.formulasLater = { post: post || Boolean(app.formulasLater && app.formulasLater.post) };
+    requestAnimationFrame(() => setTimeout(formulasNow));
+  } else {
+    app.formulasLater = null;
+    renderFormulas(r.values);
+    if (post) postRendered();
+  }
   updateUrl();
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
   const drawn = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
   $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${drawn}`;
-  // one "rendered" per change (not per redraw: a resize or a training frame is no change of the state)
-  if (app.announce && window.parent !== window) {
-    window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
-  }
-  app.announce = false;
+}
+
+// The formulas a chapter's first drawing left for after its frame (see show), typeset once KaTeX is in.
+function formulasNow() {
+  const later = app.formulasLater;
+  if (!later || app.panicked) return;
+  if (!app.katexState) { loadKatex().then(formulasNow); return; }
+  app.formulasLater = null;
+  renderFormulas(app.lastValues);
+  if (later.post) postRendered();
+}
+
+// KaTeX's script and stylesheet are fetched with the page (preload links in index.html) but applied only after
+// the first plots are drawn: run before them, parsing the script and the stylesheet's rules costs the first
+// frame 20-30 ms. Resolves when both are in, or when either failed (formulas then show their TeX as text).
+function loadKatex() {
+  if (app.katexLoad) return app.katexLoad;
+  const css = el("link", { rel: "stylesheet", href: "katex/katex.min.css" });
+  const js = el("script", { src: "katex/katex.min.js" });
+  const loaded = (e) => new Promise((ok, fail) => { e.addEventListener("load", ok); e.addEventListener("error", fail); });
+  app.katexLoad = Promise.all([loaded(css), loaded(js)]).then(() => "ready", () => "failed").then((state) => { app.katexState = state; });
+  document.head.append(css, js);
+  return app.katexLoad;
+}
+
+// one "rendered" per change (not per redraw: a resize or a training frame is no change of the state)
+function postRendered() {
+  window.parent.postMessage({ type: "optlab:rendered", chapter: app.chapter.id, state: app.state }, "*");
 }
 
 // Kernels a chapter times at its sizes (the Muon chapter: Newton–Schulz against the SVD) are measured while the
@@ -678,6 +720,7 @@ function torchScript() {
 
 function buildChapter(info) {
   const main = $("#chapter");
+  app.freshChapter = true;
   visibility.disconnect();
   app.sized = null;
   app.stale = 0;
@@ -697,7 +740,7 @@ function buildChapter(info) {
     const pieces = formulaPieces(f.tex);
     const row = el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
       el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" }, ...pieces));
-    row.optlabPieces = pieces;
+    row.optlabPieces = pieces.filter((p) => p.nodeType === Node.ELEMENT_NODE);
     formulas.append(row);
   }
   const controls = el("form", { class: "controls", "aria-label": "controls", onsubmit: (e) => e.preventDefault() });
@@ -724,7 +767,8 @@ function buildChapter(info) {
       } });
     visibility.observe(canvas);
     plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
-      el("p", { id: `desc-${info.id}-${cv.id}`, class: "visually-hidden" })));
+      // hidden: no layout or text shaping on each change; aria-describedby still reads a hidden element's text
+      el("p", { id: `desc-${info.id}-${cv.id}`, class: "plot-desc", hidden: "" })));
   }
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
@@ -769,7 +813,7 @@ function buildNav() {
 // `draw` false leaves the first drawing to the caller (boot, when a deck's message is already waiting).
 function start(id, raw, moveFocus = false, draw = true) {
   setPlaying(false);
-  const info = app.infos.find((c) => c.id === id) || app.infos[0];
+  const info = app.wasm.chapter_info((app.infos.find((c) => c.id === id) || app.infos[0]).id);
   const notes = [];
   if (id && info.id !== id) notes.push({ level: "warn", text: `There is no chapter “${id}”; showing “${info.title}”.` });
   app.chapter = info;

@@ -70,11 +70,22 @@ fn raw_state(obj: &JsValue) -> BTreeMap<String, String> {
     out
 }
 
-/// Every chapter's id, title, intro, try-this list, formulas, controls and canvases.
+/// Every chapter's id and title, in order (the navigation). [`chapter_info`] describes one chapter whole: the
+/// page asks for the chapter it opens only (all eleven descriptions cost a cold page 6-20 ms to hand over).
 #[wasm_bindgen]
 pub fn chapters() -> JsValue {
-    let infos: Vec<_> = app::chapters().into_iter().map(app::chapter_info).collect();
-    to_js(&infos)
+    #[derive(Serialize)]
+    struct Entry {
+        id: &'static str,
+        title: &'static str,
+    }
+    to_js(&app::chapters().into_iter().map(|c| Entry { id: c.id(), title: c.title() }).collect::<Vec<_>>())
+}
+
+/// One chapter's id, title, intro, try-this list, formulas, controls and canvases; null for an unknown id.
+#[wasm_bindgen]
+pub fn chapter_info(id: &str) -> JsValue {
+    app::chapter(id).map_or(JsValue::NULL, |c| to_js(&app::chapter_info(c)))
 }
 
 /// Validates raw control values for a chapter: `{state, messages}`.

@@ -209,6 +209,18 @@ test("every plot has a text alternative that says what it shows now (aria-descri
     await settle(page);
     const afterTexts = await page.$$eval("canvas.plot", (cs) => cs.map((c) => document.getElementById(c.getAttribute("aria-describedby")).textContent));
     assert.ok(afterTexts.filter((t, i) => t !== before[i]).length >= 2, "the texts follow η");
+    // the description paragraphs are hidden (no layout per change): Chromium's accessibility tree still gives
+    // each canvas its current text as the description
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Accessibility.enable");
+    const { root } = await cdp.send("DOM.getDocument", { depth: -1 });
+    const canvasIds = await page.$$eval("canvas.plot", (cs) => cs.map((c) => c.id));
+    for (const [i, cid] of canvasIds.entries()) {
+      const { nodeId } = await cdp.send("DOM.querySelector", { nodeId: root.nodeId, selector: `#${cid}` });
+      const { nodes } = await cdp.send("Accessibility.getPartialAXTree", { nodeId, fetchRelatives: false });
+      const description = nodes[0].description && nodes[0].description.value;
+      assert.equal(description, afterTexts[i], `${cid}: accessible description`);
+    }
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
     await context.close();

@@ -95,13 +95,14 @@ export async function open(page, base, query = "") {
   await settle(page);
 }
 
-/** Waits until no render is pending for two consecutive frames (so any scheduled render has run); with
+/** Waits until no render is pending for two consecutive frames (so any scheduled render has run, and a new
+ * chapter's formulas, typeset just after its first frame, are in); with
  * `url`, also until the shell has written the state into the URL and drawn the charts it left for later (off
  * screen at the last change; both wait for the controls to be still). */
 export async function settle(page, { url = true } = {}) {
   await page.evaluate((url) => new Promise((resolve) => {
     let quiet = 0;
-    const busy = () => window.optlab.pending || (url && (window.optlab.urlPending || window.optlab.stale > 0));
+    const busy = () => window.optlab.pending || window.optlab.formulasLater || (url && (window.optlab.urlPending || window.optlab.stale > 0));
     const tick = () => requestAnimationFrame(() => {
       quiet = busy() ? 0 : quiet + 1;
       if (quiet >= 2) resolve(); else tick();
