@@ -44,8 +44,9 @@ function query() {
   return raw;
 }
 
+const darkScheme = matchMedia("(prefers-color-scheme: dark)"); // one query object, read on every render
 function effectiveTheme() {
-  if (app.theme === "auto") return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  if (app.theme === "auto") return darkScheme.matches ? "dark" : "light";
   return app.theme;
 }
 
@@ -260,7 +261,14 @@ function syncText(c, row, v) {
 // A preset option of a select also sets the controls it implies (the core's `sets`), which then show those
 // values; any of them may be changed afterwards (the core then shows the select's default, e.g. "custom").
 function presetOf(c, v) { return c.kind.type === "select" && (c.kind.sets || []).find(([o]) => o === v); }
-function setText(e, text) { if (e.textContent !== text) e.textContent = text; }
+// Writes `text` only when it differs, into the element's one text node where it has one: Chromium then updates
+// that node's layout in place instead of tearing it down and building a new one (a change of a readout value
+// otherwise relaid out ~70 objects).
+function setText(e, text) {
+  const t = e.firstChild;
+  if (t && t === e.lastChild && t.nodeType === Node.TEXT_NODE) { if (t.data !== text) t.data = text; }
+  else if (e.textContent !== text) e.textContent = text;
+}
 function setValue(c, v) {
   app.state[c.name] = v;
   const preset = presetOf(c, v);
@@ -539,8 +547,8 @@ function show(steps) {
   }
   r.readout.forEach((line, i) => {
     const dt = ro.children[2 * i], dd = ro.children[2 * i + 1];
-    if (dt.textContent !== line.label) dt.textContent = line.label;
-    if (dd.textContent !== line.value) dd.textContent = line.value;
+    setText(dt, line.label);
+    setText(dd, line.value);
     const tone = line.tone || "";
     if (dd.className !== tone) dd.className = tone;
   });
@@ -575,7 +583,7 @@ function show(steps) {
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
   const drawn = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
-  $("#timing").textContent = `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${drawn}`;
+  setText($("#timing"), `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${drawn}`);
 }
 
 // The formulas a chapter's first drawing left for after its frame (see show), typeset once KaTeX is in.
@@ -629,7 +637,7 @@ function measureWhenIdle() {
 function describePlots(descriptions) {
   for (const [id, text] of descriptions || []) {
     const p = document.getElementById(`desc-${app.chapter.id}-${id}`);
-    if (p && p.textContent !== text) p.textContent = text;
+    if (p) setText(p, text);
   }
 }
 
@@ -640,7 +648,7 @@ function announceResult(line) {
   resultTimer = setTimeout(() => {
     const p = $("#result");
     const text = line ? `${line.label}: ${line.value}` : "";
-    if (p && p.textContent !== text) p.textContent = text;
+    if (p) setText(p, text);
   }, 700);
 }
 
@@ -1007,7 +1015,7 @@ function boot() {
   document.body.classList.toggle("plots-only", app.layout === "plots");
   applyTheme();
   $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); changed(); });
-  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { applyTheme(); schedule(); });
+  darkScheme.addEventListener("change", () => { applyTheme(); schedule(); });
   if (!app.embed) observer.observe($("#chapter"));
   const controls = {};
   for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
