@@ -9,7 +9,19 @@
 
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind};
 use plotters_canvas::CanvasBackend;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use web_sys::CanvasRenderingContext2d;
+
+/// Most text widths kept (a chapter's labels, ticks, legends and titles are a few hundred).
+const WIDTHS_KEPT: usize = 1024;
+
+thread_local! {
+    /// Text widths by font and text: tick labels, legends and titles mostly repeat from one change to the next,
+    /// and each measurement is two calls into the browser (the font, then `measureText`). The charts' font is
+    /// a local generic family (no web font arrives later to change a width); the map starts over when full.
+    static WIDTHS: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
+}
 
 pub struct FastCanvas {
     inner: CanvasBackend,
@@ -127,9 +139,22 @@ impl DrawingBackend for FastCanvas {
     }
     fn estimate_text_size<S: BackendTextStyle>(&self, text: &str, style: &S) -> Result<(u32, u32), Err> {
         // the same font string plotters-canvas sets when it draws; like plotters' own layout box, unrotated
-        self.ctx.set_font(&format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str()));
-        let fallback = style.size() * 0.6 * text.chars().count() as f64;
-        let width = self.ctx.measure_text(text).map(|m| m.width()).unwrap_or(fallback);
+        let font = format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str());
+        let key = format!("{font}\u{0}{text}");
+        let known = WIDTHS.with(|w| w.borrow().get(&key).copied());
+        let width = known.unwrap_or_else(|| {
+            self.ctx.set_font(&font);
+            let fallback = style.size() * 0.6 * text.chars().count() as f64;
+            let width = self.ctx.measure_text(text).map(|m| m.width()).unwrap_or(fallback);
+            WIDTHS.with(|w| {
+                let mut w = w.borrow_mut();
+                if w.len() >= WIDTHS_KEPT {
+                    w.clear();
+                }
+                w.insert(key, width);
+            });
+            width
+        });
         Ok((width.ceil().max(0.0) as u32, style.size().ceil().max(0.0) as u32))
     }
 }
