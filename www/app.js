@@ -464,9 +464,12 @@ function sizeCanvases() {
     const W = Math.round(w * dpr), H = Math.round(h * dpr);
     if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
   });
+  // A chapter's first frame draws only the plots inside the viewport; those just below it follow a frame later
+  // (the observer below reports them near), so the first plots appear sooner.
+  const margin = app.freshChapter ? 0 : MARGIN;
   for (const cv of canvases) {
     const r = cv.getBoundingClientRect();
-    app.session.set_visible(cv.id, nearViewport(r.top, r.bottom));
+    app.session.set_visible(cv.id, nearViewport(r.top, r.bottom, margin));
   }
   return dpr;
 }
@@ -475,7 +478,7 @@ function sizeCanvases() {
 // their canvas comes near the viewport, or in idle time once the controls have been still for a moment (so a
 // slider dragged at 60 changes a second pays only for the plots in view). A snapshot or a PNG draws them first.
 const MARGIN = 200; // px around the viewport that count as in view
-function nearViewport(top, bottom) { return bottom > -MARGIN && top < window.innerHeight + MARGIN; }
+function nearViewport(top, bottom, margin = MARGIN) { return bottom > -margin && top < window.innerHeight + margin; }
 const visibility = new IntersectionObserver((entries) => {
   let show = false;
   for (const en of entries) {
