@@ -134,3 +134,31 @@ fn every_linear_slider_has_its_default_on_its_grid() {
     }
     assert!(seen >= 20, "only {seen} linear sliders");
 }
+
+/// A live value a formula names never follows a TeX command that takes no argument (`\cdot{x}`): the shell
+/// reads `\cmd{name}` as a command's argument (the {n} of \tfrac{m}{n}), so the value's name, not its number,
+/// was shown, as italic letters (the race chapter's "√2·ns_sigma η" until 4 December 2026).
+#[test]
+fn every_formula_value_is_in_placeholder_position() {
+    const NO_ARGUMENT: [&str; 13] = ["cdot", "times", "quad", "qquad", "approx", "le", "ge", "lt", "gt", "to", "cdots", "ldots", "pm"];
+    for c in chapters() {
+        let (st, scene) = compute_raw(c, &BTreeMap::new());
+        let names: Vec<&str> = scene.values.iter().map(|(k, _)| k.as_str()).chain(st.values.keys().map(|k| k.as_str())).collect();
+        for f in c.formulas() {
+            for name in &names {
+                for (at, _) in f.tex.match_indices(&format!("{{{name}}}")) {
+                    let head = &f.tex[..at];
+                    let word: String =
+                        head.chars().rev().take_while(|ch| ch.is_ascii_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
+                    let is_command = !word.is_empty() && head[..head.len() - word.len()].ends_with('\\');
+                    assert!(
+                        !(is_command && NO_ARGUMENT.contains(&word.as_str())),
+                        "{}: {{{name}}} right after \\{word} in {:?} is read as an argument: its name is shown, not its value",
+                        c.id(),
+                        f.tex
+                    );
+                }
+            }
+        }
+    }
+}

@@ -277,7 +277,7 @@ impl Chapter for Race {
             Formula { caption: "every racer's step size", tex: r"\eta_i = {lr_scale} \times \eta_i^{\text{tuned}}" },
             Formula {
                 caption: "Muon on a 2×1 column: five Keller-quintic steps from v/‖v‖, then the shape factor √2",
-                tex: r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot{ns_sigma}\,\eta = {ns_step}\,\eta",
+                tex: r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot {ns_sigma}\,\eta = {ns_step}\,\eta",
             },
             Formula { caption: "Newton's step", tex: r"x_{t+1} = x_t - \eta\,H(x_t)^{-1}\nabla f(x_t)" },
         ]
