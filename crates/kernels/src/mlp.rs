@@ -409,25 +409,23 @@ pub const GELU_K: f64 = 0.044_715;
 /// - |x| > 22: ±1 (tanh 22 rounds to 1); NaN stays NaN.
 ///
 /// In wasm, std's `tanh` is musl's (an expm1, a division and a call into precompiled compiler-builtins).
+/// [`tanh2`] computes two at once with the same operations in the same order (the same bits).
 #[inline]
 pub fn tanh(x: f64) -> f64 {
-    const P: [f64; 3] = [-9.643_991_794_250_523e-1, -9.928_772_310_019_186e1, -1.614_687_684_417_084_5e3];
-    const Q: [f64; 3] = [1.128_116_784_916_329_3e2, 2.235_488_390_601_004_5e3, 4.844_063_053_251_255e3];
     let a = x.abs();
     if a < 0.625 {
         let z = x * x;
-        let p = (P[0] * z + P[1]) * z + P[2];
-        let q = ((z + Q[0]) * z + Q[1]) * z + Q[2];
+        let p = (TANH_P[0] * z + TANH_P[1]) * z + TANH_P[2];
+        let q = ((z + TANH_Q[0]) * z + TANH_Q[1]) * z + TANH_Q[2];
         return (x + x * z * (p / q)).copysign(x); // copysign: −0 stays −0
     }
     if a > 22.0 {
         return 1.0f64.copysign(x);
     }
-    // fdlibm's split of ln 2: the high part has its last 32 bits zero, so k·LN2_HI is exact
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     let y = -2.0 * a;
-    let k = (y * std::f64::consts::LOG2_E).round_ties_even();
+    // k = round(y/ln 2), ties to even, as `round_ties_even` gives it (|y/ln 2| < 64 here), without a call
+    // of `rint` on x86-64 before SSE4.1, and with 2^k's bits in reach of two-lane integer operations
+    let k = (y * std::f64::consts::LOG2_E + ROUND_MAGIC) - ROUND_MAGIC;
     let r = (y - k * LN2_HI) - k * LN2_LO;
     // exp r = Σ rⁿ/n!, n ≤ 13, by Horner
     let mut p = INV_FACT[13];
@@ -437,6 +435,252 @@ pub fn tanh(x: f64) -> f64 {
     let e = (p * r + 1.0) * f64::from_bits(((k as i64 + 1023) as u64) << 52);
     // tanh = (1 − e)/(1 + e) = 1 − 2e/(1 + e): the small term carries the rounding, so < 1 ulp is lost
     (1.0 - 2.0 * e / (1.0 + e)).copysign(x)
+}
+
+const TANH_P: [f64; 3] = [-9.643_991_794_250_523e-1, -9.928_772_310_019_186e1, -1.614_687_684_417_084_5e3];
+const TANH_Q: [f64; 3] = [1.128_116_784_916_329_3e2, 2.235_488_390_601_004_5e3, 4.844_063_053_251_255e3];
+/// fdlibm's split of ln 2: the high part has its last 32 bits zero, so k·LN2_HI is exact
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+/// 1.5·2⁵²: `(v + M) − M` is `v` rounded to an integer, ties to even, for |v| < 2⁵¹, and the bits of
+/// `v + M` are those of M plus that integer.
+const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// `[tanh x₀, tanh x₁]`, bit for bit what [`tanh`] gives for each (`tanh2_is_tanh_bit_for_bit`), on
+/// two-lane vectors where the build has them (wasm simd128, x86-64's SSE2): each lane evaluates all three
+/// branches of [`tanh`] with its operations in its order (no fused multiply–add) and keeps its own.
+#[inline]
+pub fn tanh2(x: [f64; 2]) -> [f64; 2] {
+    #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        lanes::store(tanh_lanes([lanes::load(x)])[0])
+    }
+    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+    {
+        [tanh(x[0]), tanh(x[1])]
+    }
+}
+
+/// [`tanh2`] on `N` vectors at once, every step interleaved over them (the degree-13 Horner chain is long:
+/// `N` independent chains keep the CPU busy while one waits). The work of a branch no lane takes is
+/// skipped, and the two branches share one division: a lane divides `P/Q` or `2e/(1 + e)`, whichever
+/// its branch needs.
+#[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn tanh_lanes<const N: usize>(x: [lanes::V; N]) -> [lanes::V; N] {
+    use lanes::*;
+    let sign = splat(-0.0);
+    let a: [V; N] = core::array::from_fn(|i| andnot(x[i], sign));
+    let is_small: [V; N] = core::array::from_fn(|i| lt(a[i], splat(0.625)));
+    let small_lanes: u32 = is_small.iter().map(|&m| mask_bits(m)).sum();
+    match small_lanes as usize {
+        0 => tanh_branches::<N, false, true>(x, a, is_small),
+        n if n == 2 * N => tanh_branches::<N, true, false>(x, a, is_small),
+        _ => tanh_branches::<N, true, true>(x, a, is_small),
+    }
+}
+
+/// The arithmetic of [`tanh_lanes`] with the lanes below 0.625 (`is_small`) evaluated if `SMALL` and the
+/// others if `MID`.
+#[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn tanh_branches<const N: usize, const SMALL: bool, const MID: bool>(
+    x: [lanes::V; N],
+    a: [lanes::V; N],
+    is_small: [lanes::V; N],
+) -> [lanes::V; N] {
+    use lanes::*;
+    macro_rules! each {
+        ($i:ident => $e:expr) => {
+            core::array::from_fn::<V, N, _>(|$i| $e)
+        };
+    }
+    let (one, zero) = (splat(1.0), splat(0.0));
+    // |x| < 0.625: the numerator and denominator of P(z)/Q(z)
+    let z = each!(i => mul(x[i], x[i]));
+    let (p_small, q_small) = if SMALL {
+        let p = each!(i => add(mul(add(mul(splat(TANH_P[0]), z[i]), splat(TANH_P[1])), z[i]), splat(TANH_P[2])));
+        (p, each!(i => add(mul(add(mul(add(z[i], splat(TANH_Q[0])), z[i]), splat(TANH_Q[1])), z[i]), splat(TANH_Q[2]))))
+    } else {
+        ([zero; N], [one; N])
+    };
+    // 0.625 ≤ |x| ≤ 22: those of 2e/(1 + e)
+    let (p_mid, q_mid) = if MID {
+        let y = each!(i => mul(splat(-2.0), a[i]));
+        let kb = each!(i => add(mul(y[i], splat(std::f64::consts::LOG2_E)), splat(ROUND_MAGIC)));
+        let r = each!(i => {
+            let k = sub(kb[i], splat(ROUND_MAGIC));
+            sub(sub(y[i], mul(k, splat(LN2_HI))), mul(k, splat(LN2_LO)))
+        });
+        let mut p = [splat(INV_FACT[13]); N];
+        for &c in INV_FACT[1..13].iter().rev() {
+            p = each!(i => add(mul(p[i], r[i]), splat(c)));
+        }
+        // kb's bits are M's plus k, and M's shifted by 52 vanish: 2^k = (k + 1023) << 52
+        let e = each!(i => mul(add(mul(p[i], r[i]), one), exponent_bits(kb[i])));
+        (each!(i => mul(splat(2.0), e[i])), each!(i => add(one, e[i])))
+    } else {
+        ([zero; N], [one; N])
+    };
+    each!(i => {
+        let d = div(select(is_small[i], p_small[i], p_mid[i]), select(is_small[i], q_small[i], q_mid[i]));
+        let small = add(x[i], mul(mul(x[i], z[i]), d));
+        let mid = select(gt(a[i], splat(22.0)), one, sub(one, d));
+        let magnitude = select(is_small[i], small, mid);
+        or(andnot(magnitude, sign_mask()), and(x[i], sign_mask()))
+    })
+}
+
+/// `out[i] = tanh(z[i])`, eight at a time ([`tanh2`] on four vectors), then two, then one.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn tanh_slice(z: &[f64], out: &mut [f64]) {
+    assert_eq!(z.len(), out.len(), "tanh_slice: {} inputs, {} outputs", z.len(), out.len());
+    #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+    let (z, out) = {
+        const N: usize = 4;
+        let (mut zs, mut os) = (z.chunks_exact(2 * N), out.chunks_exact_mut(2 * N));
+        for (zi, oi) in zs.by_ref().zip(os.by_ref()) {
+            let t = tanh_lanes::<N>(core::array::from_fn(|i| lanes::load([zi[2 * i], zi[2 * i + 1]])));
+            for (o, v) in oi.chunks_exact_mut(2).zip(t) {
+                o.copy_from_slice(&lanes::store(v));
+            }
+        }
+        (zs.remainder(), os.into_remainder())
+    };
+    let (mut zs, mut os) = (z.chunks_exact(2), out.chunks_exact_mut(2));
+    for (zi, oi) in zs.by_ref().zip(os.by_ref()) {
+        oi.copy_from_slice(&tanh2([zi[0], zi[1]]));
+    }
+    for (zi, oi) in zs.remainder().iter().zip(os.into_remainder()) {
+        *oi = tanh(*zi);
+    }
+}
+
+/// The two-lane f64 operations [`tanh2`] needs, on wasm's simd128.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::*;
+    pub type V = v128;
+    #[inline(always)]
+    pub fn splat(v: f64) -> V {
+        f64x2_splat(v)
+    }
+    #[inline(always)]
+    pub fn load(x: [f64; 2]) -> V {
+        f64x2(x[0], x[1])
+    }
+    #[inline(always)]
+    pub fn store(v: V) -> [f64; 2] {
+        [f64x2_extract_lane::<0>(v), f64x2_extract_lane::<1>(v)]
+    }
+    #[inline(always)]
+    pub fn add(a: V, b: V) -> V {
+        f64x2_add(a, b)
+    }
+    #[inline(always)]
+    pub fn sub(a: V, b: V) -> V {
+        f64x2_sub(a, b)
+    }
+    #[inline(always)]
+    pub fn mul(a: V, b: V) -> V {
+        f64x2_mul(a, b)
+    }
+    #[inline(always)]
+    pub fn div(a: V, b: V) -> V {
+        f64x2_div(a, b)
+    }
+    #[inline(always)]
+    pub fn and(a: V, b: V) -> V {
+        v128_and(a, b)
+    }
+    #[inline(always)]
+    pub fn or(a: V, b: V) -> V {
+        v128_or(a, b)
+    }
+    /// `a & !b`
+    #[inline(always)]
+    pub fn andnot(a: V, b: V) -> V {
+        v128_andnot(a, b)
+    }
+    #[inline(always)]
+    pub fn lt(a: V, b: V) -> V {
+        f64x2_lt(a, b)
+    }
+    #[inline(always)]
+    pub fn gt(a: V, b: V) -> V {
+        f64x2_gt(a, b)
+    }
+    /// `m ? a : b` per lane (m all ones or all zeros)
+    #[inline(always)]
+    pub fn select(m: V, a: V, b: V) -> V {
+        v128_bitselect(a, b, m)
+    }
+    /// `f64::from_bits((bits + 1023) << 52)` per lane
+    #[inline(always)]
+    pub fn exponent_bits(v: V) -> V {
+        i64x2_shl(i64x2_add(v, i64x2_splat(1023)), 52)
+    }
+    /// How many lanes of a comparison's result are true.
+    #[inline(always)]
+    pub fn mask_bits(m: V) -> u32 {
+        i64x2_bitmask(m).count_ones()
+    }
+    #[inline(always)]
+    pub fn sign_mask() -> V {
+        f64x2_splat(-0.0)
+    }
+}
+
+/// The two-lane f64 operations [`tanh2`] needs, on x86-64's SSE2.
+#[cfg(target_arch = "x86_64")]
+mod lanes {
+    use core::arch::x86_64::*;
+    pub type V = __m128d;
+
+    /// `pub fn name(args) -> V { body }`, its body calling SSE2 intrinsics.
+    macro_rules! sse2 {
+        ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) $body:expr) => {
+            $(#[$doc])*
+            #[inline(always)]
+            pub fn $name($($arg: $ty),*) -> V {
+                // SAFETY: SSE2 is part of x86-64 itself (every x86-64 CPU has it; the target enables it)
+                unsafe { $body }
+            }
+        };
+    }
+    sse2!(splat(v: f64) _mm_set1_pd(v));
+    sse2!(load(x: [f64; 2]) _mm_loadu_pd(x.as_ptr()));
+    sse2!(add(a: V, b: V) _mm_add_pd(a, b));
+    sse2!(sub(a: V, b: V) _mm_sub_pd(a, b));
+    sse2!(mul(a: V, b: V) _mm_mul_pd(a, b));
+    sse2!(div(a: V, b: V) _mm_div_pd(a, b));
+    sse2!(and(a: V, b: V) _mm_and_pd(a, b));
+    sse2!(or(a: V, b: V) _mm_or_pd(a, b));
+    sse2!(/// `a & !b`
+        andnot(a: V, b: V) _mm_andnot_pd(b, a));
+    sse2!(lt(a: V, b: V) _mm_cmplt_pd(a, b));
+    sse2!(gt(a: V, b: V) _mm_cmpgt_pd(a, b));
+    sse2!(/// `m ? a : b` per lane (m all ones or all zeros)
+        select(m: V, a: V, b: V) _mm_or_pd(_mm_and_pd(m, a), _mm_andnot_pd(m, b)));
+    sse2!(sign_mask() _mm_set1_pd(-0.0));
+    sse2!(/// `f64::from_bits((bits + 1023) << 52)` per lane
+        exponent_bits(v: V) _mm_castsi128_pd(_mm_slli_epi64::<52>(_mm_add_epi64(_mm_castpd_si128(v), _mm_set1_epi64x(1023)))));
+
+    /// How many lanes of a comparison's result are true.
+    #[inline(always)]
+    pub fn mask_bits(m: V) -> u32 {
+        // SAFETY: SSE2 as above
+        unsafe { _mm_movemask_pd(m) }.count_ones()
+    }
+    #[inline(always)]
+    pub fn store(v: V) -> [f64; 2] {
+        let mut out = [0.0; 2];
+        // SAFETY: SSE2 as above; `out` has room for the two lanes and unaligned stores are allowed
+        unsafe { _mm_storeu_pd(out.as_mut_ptr(), v) };
+        out
+    }
 }
 
 /// 1/n! for n = 0…13 (n! is exact in f64 up to 22!).
@@ -457,7 +701,7 @@ pub fn gelu(v: f64) -> f64 {
 
 fn activate(act: Activation, z: &[f64], a: &mut [f64]) {
     match act {
-        Activation::Tanh => a.iter_mut().zip(z).for_each(|(ai, &zi)| *ai = tanh(zi)),
+        Activation::Tanh => tanh_slice(z, a),
         Activation::Relu => a.iter_mut().zip(z).for_each(|(ai, zi)| *ai = zi.max(0.0)),
         Activation::Gelu => a.iter_mut().zip(z).for_each(|(ai, &zi)| *ai = gelu(zi)),
     }
@@ -481,7 +725,76 @@ fn activation_backward(act: Activation, z: &[f64], a: &[f64], d: &mut [f64]) {
 
 #[cfg(test)]
 mod tests {
-    use super::tanh;
+    use super::{tanh, tanh2, tanh_slice};
+
+    /// The points [`tanh2`] must agree on: 4 million over [−30, 30], every float within 300 ulps of the
+    /// branch edges ±0.625 and ±22, tiny and huge ones, the special values, and a million bit patterns drawn
+    /// at random from all 2⁶⁴ (NaNs with payloads, subnormals, infinities).
+    pub fn tanh_test_points() -> Vec<f64> {
+        let mut xs: Vec<f64> = (0..=4_000_000).map(|i| -30.0 + 60.0 * i as f64 / 4e6).collect();
+        for edge in [0.625f64, 22.0, -0.625, -22.0] {
+            let (mut up, mut down) = (edge, edge);
+            for _ in 0..300 {
+                xs.extend([up, down]);
+                up = up.next_up();
+                down = down.next_down();
+            }
+        }
+        for e in -320..=308 {
+            xs.extend([1.234_567 * 10f64.powi(e), -9.87 * 10f64.powi(e)]);
+        }
+        xs.extend([0.0, -0.0, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, f64::MAX, f64::MIN]);
+        xs.extend([f64::from_bits(1), f64::from_bits(0x7ff0_0000_0000_0001), f64::from_bits(0xfff8_dead_beef_0000)]);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1_000_000 {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            xs.push(f64::from_bits(state.wrapping_mul(0x2545_f491_4f6c_dd1d)));
+        }
+        xs
+    }
+
+    /// Bit for bit, lane by lane, with every point beside its neighbour and beside one from far away (so
+    /// lanes in different branches meet); NaN in, NaN out with the input's sign in both.
+    #[test]
+    fn tanh2_is_tanh_bit_for_bit() {
+        let xs = tanh_test_points();
+        let n = xs.len();
+        let same = |x: f64, t: f64, s: f64| {
+            if x.is_nan() {
+                assert!(t.is_nan() && s.is_nan(), "tanh of NaN {:#x}", x.to_bits());
+                assert_eq!(t.is_sign_negative(), s.is_sign_negative(), "sign of tanh of NaN {:#x}", x.to_bits());
+            } else {
+                assert_eq!(t.to_bits(), s.to_bits(), "tanh2 {t:e} and tanh {s:e} at x = {x:e} ({:#x})", x.to_bits());
+            }
+        };
+        for i in 0..n {
+            for pair in [[xs[i], xs[(i + 1) % n]], [xs[i], xs[(i * 7919 + n / 2) % n]]] {
+                let t = tanh2(pair);
+                same(pair[0], t[0], tanh(pair[0]));
+                same(pair[1], t[1], tanh(pair[1]));
+            }
+        }
+        // the slice function's eight-, two- and one-wide paths, on every point, its branches mixed in its blocks
+        let far: Vec<f64> = (0..n).map(|i| xs[(i * 7919 + n / 2) % n]).collect();
+        let mut out = vec![0.0; n];
+        for z in [&xs[..], &far[..], &xs[1..], &far[3..]] {
+            tanh_slice(z, &mut out[..z.len()]);
+            for (x, t) in z.iter().zip(&out) {
+                same(*x, *t, tanh(*x));
+            }
+        }
+        for len in 0..20 {
+            let z = &far[1000..1000 + len];
+            let mut out = vec![0.0; len];
+            tanh_slice(z, &mut out);
+            for (x, t) in z.iter().zip(&out) {
+                same(*x, *t, tanh(*x));
+            }
+        }
+    }
 
     /// The kernels' tanh against std's (the platform's libm, itself within an ulp or so) on 4 million points
     /// over [−25, 25], around the branch points 0.625 and 22, and on tiny arguments: at most 2 ulps apart
