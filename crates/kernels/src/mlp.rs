@@ -14,9 +14,10 @@
 //!
 //! **Speed.** The products are batched matrix products over preallocated [`Workspace`] buffers. For the
 //! tiny shapes of the playground (batch 10, width 8) a direct loop over contiguous rows is as fast as a
-//! general GEMM and allocates nothing, so products below [`GEMM_MIN_FLOPS`] multiply-adds use it; larger
-//! ones use ndarray's `general_mat_mul` (matrixmultiply, with a wasm simd128 kernel). Nothing in a pass
-//! allocates below that size.
+//! general GEMM and allocates nothing, so products below [`GEMM_MIN_FLOPS`] multiply-adds use it (blocks
+//! of 8, 2 or 1 sums held in registers, each sum added in its plain order); larger ones use ndarray's
+//! `general_mat_mul` (matrixmultiply, with a wasm simd128 kernel). Nothing in a pass allocates below that
+//! size. `tanh` runs on two-lane vectors ([`tanh_slice`]), bit for bit the scalar [`tanh`].
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
