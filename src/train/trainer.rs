@@ -244,8 +244,11 @@ impl Trainer {
         update.copy_from_slice(params);
         let mut oracle = BatchOracle { mlp, ws, train: &data.train, batch };
         let res = opt.step(params, grad, lr, &mut oracle);
+        // the update, and in the same pass whether every parameter is still finite (the divergence check)
+        let mut finite = true;
         for (u, p) in update.iter_mut().zip(params.iter()) {
             *u = p - *u;
+            finite &= p.is_finite();
         }
         self.samples += batch.len();
         self.step = t;
@@ -254,6 +257,7 @@ impl Trainer {
         let reason = match res {
             Err(e) => Some(e.0),
             Ok(()) if !loss.is_finite() || loss.abs() > DIVERGENCE_LOSS => Some(format!("the batch loss reached {loss:e}")),
+            Ok(()) if finite => None,
             Ok(()) => self.params.iter().find(|v| !v.is_finite()).map(|v| format!("a parameter became {v}")),
         };
         if let Some(reason) = reason {

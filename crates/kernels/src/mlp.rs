@@ -14,9 +14,10 @@
 //!
 //! **Speed.** The products are batched matrix products over preallocated [`Workspace`] buffers. For the
 //! tiny shapes of the playground (batch 10, width 8) a direct loop over contiguous rows is as fast as a
-//! general GEMM and allocates nothing, so products below [`GEMM_MIN_FLOPS`] multiply-adds use it; larger
-//! ones use ndarray's `general_mat_mul` (matrixmultiply, with a wasm simd128 kernel). Nothing in a pass
-//! allocates below that size.
+//! general GEMM and allocates nothing, so products below [`GEMM_MIN_FLOPS`] multiply-adds use it (blocks
+//! of 8, 2 or 1 sums held in registers, each sum added in its plain order); larger ones use ndarray's
+//! `general_mat_mul` (matrixmultiply, with a wasm simd128 kernel). Nothing in a pass allocates below that
+//! size. `tanh` runs on two-lane vectors ([`tanh_slice`]), bit for bit the scalar [`tanh`].
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -315,12 +316,7 @@ impl Mlp {
             let d = &hi[0][..r * fo];
             let a_prev = if l == 0 { &ws.input[..r * fi] } else { &ws.a[l - 1][..r * fi] };
             let (gw, gb) = grad[layer.offset..layer.offset + layer.len()].split_at_mut(fi * fo);
-            add_outer(d, a_prev, (r, fi, fo), gw);
-            for dr in d.chunks_exact(fo) {
-                for (g, v) in gb.iter_mut().zip(dr) {
-                    *g += v;
-                }
-            }
+            add_outer(d, a_prev, (r, fi, fo), gw, gb);
             if l > 0 {
                 let d_prev = &mut lo[l - 1][..r * fi];
                 back_through(d, &params[layer.weight_range()], (r, fi, fo), d_prev);
@@ -339,7 +335,8 @@ fn view_mut(v: &mut [f64], shape: (usize, usize)) -> ArrayViewMut2<'_, f64> {
 }
 
 /// `z = a·wᵀ + b` (a: rows × fi, w: fo × fi, z: rows × fo). The small kernel first transposes `w` into
-/// `wt` so that every row of `z` is built from axpys over contiguous memory.
+/// `wt`, then builds each row of `z` in blocks of columns held in registers ([`cols`]): `z_rj = b_j +
+/// a_r0·w_j0 + a_r1·w_j1 + …`, added in that order.
 fn affine(a: &[f64], w: &[f64], b: &[f64], (rows, fi, fo): (usize, usize, usize), z: &mut [f64], wt: &mut [f64]) {
     if rows * fi * fo >= GEMM_MIN_FLOPS {
         general_mat_mul(1.0, &view(a, (rows, fi)), &view(w, (fo, fi)).t(), 0.0, &mut view_mut(z, (rows, fo)));
@@ -357,44 +354,111 @@ fn affine(a: &[f64], w: &[f64], b: &[f64], (rows, fi, fo): (usize, usize, usize)
         }
     }
     for (ar, zr) in a.chunks_exact(fi).zip(z.chunks_exact_mut(fo)) {
-        zr.copy_from_slice(b);
-        for (&ak, wk) in ar.iter().zip(wt.chunks_exact(fo)) {
-            for (zj, wkj) in zr.iter_mut().zip(wk) {
-                *zj += ak * wkj;
-            }
-        }
+        cols(fo, |c, width| match width {
+            8 => zr[c..c + 8].copy_from_slice(&affine_cols::<8>(ar, wt, fo, c, b)),
+            2 => zr[c..c + 2].copy_from_slice(&affine_cols::<2>(ar, wt, fo, c, b)),
+            _ => zr[c] = affine_cols::<1>(ar, wt, fo, c, b)[0],
+        });
     }
 }
 
-/// `gw += dᵀ·a` (d: rows × fo, a: rows × fi, gw: fo × fi).
-fn add_outer(d: &[f64], a: &[f64], (rows, fi, fo): (usize, usize, usize), gw: &mut [f64]) {
+/// Cuts `0..n` into blocks of 8, then of 2, then 1 and calls `f(start, width)` on each in order: the
+/// small kernels hold a block of `width` sums in registers (fixed-size arrays LLVM keeps in two-lane
+/// vectors) while they run over the other index, instead of a short loop of run-time length per term.
+#[inline(always)]
+fn cols(n: usize, mut f: impl FnMut(usize, usize)) {
+    let mut c = 0;
+    while c + 8 <= n {
+        f(c, 8);
+        c += 8;
+    }
+    while c + 2 <= n {
+        f(c, 2);
+        c += 2;
+    }
+    if c < n {
+        f(c, 1);
+    }
+}
+
+/// Columns `c..c + W` of one row of [`affine`]'s small kernel.
+#[inline(always)]
+fn affine_cols<const W: usize>(ar: &[f64], wt: &[f64], fo: usize, c: usize, b: &[f64]) -> [f64; W] {
+    let mut acc: [f64; W] = b[c..c + W].try_into().expect("W columns");
+    for (&ak, wk) in ar.iter().zip(wt.chunks_exact(fo)) {
+        let wk = &wk[c..c + W];
+        for j in 0..W {
+            acc[j] += ak * wk[j];
+        }
+    }
+    acc
+}
+
+/// `gw += dᵀ·a` and `gb += Σ_rows d` (d: rows × fo, a: rows × fi, gw: fo × fi, gb: fo), the rows added
+/// in order.
+fn add_outer(d: &[f64], a: &[f64], (rows, fi, fo): (usize, usize, usize), gw: &mut [f64], gb: &mut [f64]) {
     if rows * fi * fo >= GEMM_MIN_FLOPS {
         general_mat_mul(1.0, &view(d, (rows, fo)).t(), &view(a, (rows, fi)), 1.0, &mut view_mut(gw, (fo, fi)));
-        return;
-    }
-    for (dr, ar) in d.chunks_exact(fo).zip(a.chunks_exact(fi)) {
-        for (&dj, gr) in dr.iter().zip(gw.chunks_exact_mut(fi)) {
-            for (g, x) in gr.iter_mut().zip(ar) {
-                *g += dj * x;
+        for dr in d.chunks_exact(fo) {
+            for (g, v) in gb.iter_mut().zip(dr) {
+                *g += v;
             }
         }
+        return;
+    }
+    for (j, (gr, gbj)) in gw.chunks_exact_mut(fi).zip(gb.iter_mut()).enumerate() {
+        let dj = d.iter().skip(j).step_by(fo);
+        for v in dj.clone() {
+            *gbj += v;
+        }
+        cols(fi, |c, width| match width {
+            8 => outer_cols::<8>(dj.clone(), a, fi, c, &mut gr[c..c + 8]),
+            2 => outer_cols::<2>(dj.clone(), a, fi, c, &mut gr[c..c + 2]),
+            _ => outer_cols::<1>(dj.clone(), a, fi, c, &mut gr[c..c + 1]),
+        });
     }
 }
 
-/// `d_prev = d·w` (d: rows × fo, w: fo × fi, d_prev: rows × fi).
+/// `g[k] += Σ_r d_r·a_r,c+k` over the rows in order, for one row of [`add_outer`]'s `gw`.
+#[inline(always)]
+fn outer_cols<'a, const W: usize>(dj: impl Iterator<Item = &'a f64>, a: &[f64], fi: usize, c: usize, g: &mut [f64]) {
+    let mut acc: [f64; W] = (&*g).try_into().expect("W columns");
+    for (&v, ar) in dj.zip(a.chunks_exact(fi)) {
+        let ar = &ar[c..c + W];
+        for k in 0..W {
+            acc[k] += v * ar[k];
+        }
+    }
+    g.copy_from_slice(&acc);
+}
+
+/// `d_prev = d·w` (d: rows × fo, w: fo × fi, d_prev: rows × fi): `0 + d_r0·w_0k + d_r1·w_1k + …`, in that
+/// order.
 fn back_through(d: &[f64], w: &[f64], (rows, fi, fo): (usize, usize, usize), d_prev: &mut [f64]) {
     if rows * fi * fo >= GEMM_MIN_FLOPS {
         general_mat_mul(1.0, &view(d, (rows, fo)), &view(w, (fo, fi)), 0.0, &mut view_mut(d_prev, (rows, fi)));
         return;
     }
     for (dr, pr) in d.chunks_exact(fo).zip(d_prev.chunks_exact_mut(fi)) {
-        pr.fill(0.0);
-        for (&dj, wr) in dr.iter().zip(w.chunks_exact(fi)) {
-            for (p, wv) in pr.iter_mut().zip(wr) {
-                *p += dj * wv;
-            }
+        cols(fi, |c, width| match width {
+            8 => pr[c..c + 8].copy_from_slice(&back_cols::<8>(dr, w, fi, c)),
+            2 => pr[c..c + 2].copy_from_slice(&back_cols::<2>(dr, w, fi, c)),
+            _ => pr[c] = back_cols::<1>(dr, w, fi, c)[0],
+        });
+    }
+}
+
+/// Columns `c..c + W` of one row of [`back_through`]'s small kernel.
+#[inline(always)]
+fn back_cols<const W: usize>(dr: &[f64], w: &[f64], fi: usize, c: usize) -> [f64; W] {
+    let mut acc = [0.0; W];
+    for (&dj, wr) in dr.iter().zip(w.chunks_exact(fi)) {
+        let wr = &wr[c..c + W];
+        for k in 0..W {
+            acc[k] += dj * wr[k];
         }
     }
+    acc
 }
 
 pub const GELU_C: f64 = 0.797_884_560_802_865_4; // √(2/π)
@@ -409,25 +473,23 @@ pub const GELU_K: f64 = 0.044_715;
 /// - |x| > 22: ±1 (tanh 22 rounds to 1); NaN stays NaN.
 ///
 /// In wasm, std's `tanh` is musl's (an expm1, a division and a call into precompiled compiler-builtins).
+/// [`tanh2`] computes two at once with the same operations in the same order (the same bits).
 #[inline]
 pub fn tanh(x: f64) -> f64 {
-    const P: [f64; 3] = [-9.643_991_794_250_523e-1, -9.928_772_310_019_186e1, -1.614_687_684_417_084_5e3];
-    const Q: [f64; 3] = [1.128_116_784_916_329_3e2, 2.235_488_390_601_004_5e3, 4.844_063_053_251_255e3];
     let a = x.abs();
     if a < 0.625 {
         let z = x * x;
-        let p = (P[0] * z + P[1]) * z + P[2];
-        let q = ((z + Q[0]) * z + Q[1]) * z + Q[2];
+        let p = (TANH_P[0] * z + TANH_P[1]) * z + TANH_P[2];
+        let q = ((z + TANH_Q[0]) * z + TANH_Q[1]) * z + TANH_Q[2];
         return (x + x * z * (p / q)).copysign(x); // copysign: −0 stays −0
     }
     if a > 22.0 {
         return 1.0f64.copysign(x);
     }
-    // fdlibm's split of ln 2: the high part has its last 32 bits zero, so k·LN2_HI is exact
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     let y = -2.0 * a;
-    let k = (y * std::f64::consts::LOG2_E).round_ties_even();
+    // k = round(y/ln 2), ties to even, as `round_ties_even` gives it (|y/ln 2| < 64 here), without a call
+    // of `rint` on x86-64 before SSE4.1, and with 2^k's bits in reach of two-lane integer operations
+    let k = (y * std::f64::consts::LOG2_E + ROUND_MAGIC) - ROUND_MAGIC;
     let r = (y - k * LN2_HI) - k * LN2_LO;
     // exp r = Σ rⁿ/n!, n ≤ 13, by Horner
     let mut p = INV_FACT[13];
@@ -437,6 +499,252 @@ pub fn tanh(x: f64) -> f64 {
     let e = (p * r + 1.0) * f64::from_bits(((k as i64 + 1023) as u64) << 52);
     // tanh = (1 − e)/(1 + e) = 1 − 2e/(1 + e): the small term carries the rounding, so < 1 ulp is lost
     (1.0 - 2.0 * e / (1.0 + e)).copysign(x)
+}
+
+const TANH_P: [f64; 3] = [-9.643_991_794_250_523e-1, -9.928_772_310_019_186e1, -1.614_687_684_417_084_5e3];
+const TANH_Q: [f64; 3] = [1.128_116_784_916_329_3e2, 2.235_488_390_601_004_5e3, 4.844_063_053_251_255e3];
+/// fdlibm's split of ln 2: the high part has its last 32 bits zero, so k·LN2_HI is exact
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+/// 1.5·2⁵²: `(v + M) − M` is `v` rounded to an integer, ties to even, for |v| < 2⁵¹, and the bits of
+/// `v + M` are those of M plus that integer.
+const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
+
+/// `[tanh x₀, tanh x₁]`, bit for bit what [`tanh`] gives for each (`tanh2_is_tanh_bit_for_bit`), on
+/// two-lane vectors where the build has them (wasm simd128, x86-64's SSE2): each lane evaluates all three
+/// branches of [`tanh`] with its operations in its order (no fused multiply–add) and keeps its own.
+#[inline]
+pub fn tanh2(x: [f64; 2]) -> [f64; 2] {
+    #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        lanes::store(tanh_lanes([lanes::load(x)])[0])
+    }
+    #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+    {
+        [tanh(x[0]), tanh(x[1])]
+    }
+}
+
+/// [`tanh2`] on `N` vectors at once, every step interleaved over them (the degree-13 Horner chain is long:
+/// `N` independent chains keep the CPU busy while one waits). The work of a branch no lane takes is
+/// skipped, and the two branches share one division: a lane divides `P/Q` or `2e/(1 + e)`, whichever
+/// its branch needs.
+#[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn tanh_lanes<const N: usize>(x: [lanes::V; N]) -> [lanes::V; N] {
+    use lanes::*;
+    let sign = splat(-0.0);
+    let a: [V; N] = core::array::from_fn(|i| andnot(x[i], sign));
+    let is_small: [V; N] = core::array::from_fn(|i| lt(a[i], splat(0.625)));
+    let small_lanes: u32 = is_small.iter().map(|&m| mask_bits(m)).sum();
+    match small_lanes as usize {
+        0 => tanh_branches::<N, false, true>(x, a, is_small),
+        n if n == 2 * N => tanh_branches::<N, true, false>(x, a, is_small),
+        _ => tanh_branches::<N, true, true>(x, a, is_small),
+    }
+}
+
+/// The arithmetic of [`tanh_lanes`] with the lanes below 0.625 (`is_small`) evaluated if `SMALL` and the
+/// others if `MID`.
+#[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn tanh_branches<const N: usize, const SMALL: bool, const MID: bool>(
+    x: [lanes::V; N],
+    a: [lanes::V; N],
+    is_small: [lanes::V; N],
+) -> [lanes::V; N] {
+    use lanes::*;
+    macro_rules! each {
+        ($i:ident => $e:expr) => {
+            core::array::from_fn::<V, N, _>(|$i| $e)
+        };
+    }
+    let (one, zero) = (splat(1.0), splat(0.0));
+    // |x| < 0.625: the numerator and denominator of P(z)/Q(z)
+    let z = each!(i => mul(x[i], x[i]));
+    let (p_small, q_small) = if SMALL {
+        let p = each!(i => add(mul(add(mul(splat(TANH_P[0]), z[i]), splat(TANH_P[1])), z[i]), splat(TANH_P[2])));
+        (p, each!(i => add(mul(add(mul(add(z[i], splat(TANH_Q[0])), z[i]), splat(TANH_Q[1])), z[i]), splat(TANH_Q[2]))))
+    } else {
+        ([zero; N], [one; N])
+    };
+    // 0.625 ≤ |x| ≤ 22: those of 2e/(1 + e)
+    let (p_mid, q_mid) = if MID {
+        let y = each!(i => mul(splat(-2.0), a[i]));
+        let kb = each!(i => add(mul(y[i], splat(std::f64::consts::LOG2_E)), splat(ROUND_MAGIC)));
+        let r = each!(i => {
+            let k = sub(kb[i], splat(ROUND_MAGIC));
+            sub(sub(y[i], mul(k, splat(LN2_HI))), mul(k, splat(LN2_LO)))
+        });
+        let mut p = [splat(INV_FACT[13]); N];
+        for &c in INV_FACT[1..13].iter().rev() {
+            p = each!(i => add(mul(p[i], r[i]), splat(c)));
+        }
+        // kb's bits are M's plus k, and M's shifted by 52 vanish: 2^k = (k + 1023) << 52
+        let e = each!(i => mul(add(mul(p[i], r[i]), one), exponent_bits(kb[i])));
+        (each!(i => mul(splat(2.0), e[i])), each!(i => add(one, e[i])))
+    } else {
+        ([zero; N], [one; N])
+    };
+    each!(i => {
+        let d = div(select(is_small[i], p_small[i], p_mid[i]), select(is_small[i], q_small[i], q_mid[i]));
+        let small = add(x[i], mul(mul(x[i], z[i]), d));
+        let mid = select(gt(a[i], splat(22.0)), one, sub(one, d));
+        let magnitude = select(is_small[i], small, mid);
+        or(andnot(magnitude, sign_mask()), and(x[i], sign_mask()))
+    })
+}
+
+/// `out[i] = tanh(z[i])`, eight at a time ([`tanh2`] on four vectors), then two, then one.
+///
+/// # Panics
+/// If the slices differ in length.
+pub fn tanh_slice(z: &[f64], out: &mut [f64]) {
+    assert_eq!(z.len(), out.len(), "tanh_slice: {} inputs, {} outputs", z.len(), out.len());
+    #[cfg(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")))]
+    let (z, out) = {
+        const N: usize = 4;
+        let (mut zs, mut os) = (z.chunks_exact(2 * N), out.chunks_exact_mut(2 * N));
+        for (zi, oi) in zs.by_ref().zip(os.by_ref()) {
+            let t = tanh_lanes::<N>(core::array::from_fn(|i| lanes::load([zi[2 * i], zi[2 * i + 1]])));
+            for (o, v) in oi.chunks_exact_mut(2).zip(t) {
+                o.copy_from_slice(&lanes::store(v));
+            }
+        }
+        (zs.remainder(), os.into_remainder())
+    };
+    let (mut zs, mut os) = (z.chunks_exact(2), out.chunks_exact_mut(2));
+    for (zi, oi) in zs.by_ref().zip(os.by_ref()) {
+        oi.copy_from_slice(&tanh2([zi[0], zi[1]]));
+    }
+    for (zi, oi) in zs.remainder().iter().zip(os.into_remainder()) {
+        *oi = tanh(*zi);
+    }
+}
+
+/// The two-lane f64 operations [`tanh2`] needs, on wasm's simd128.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::*;
+    pub type V = v128;
+    #[inline(always)]
+    pub fn splat(v: f64) -> V {
+        f64x2_splat(v)
+    }
+    #[inline(always)]
+    pub fn load(x: [f64; 2]) -> V {
+        f64x2(x[0], x[1])
+    }
+    #[inline(always)]
+    pub fn store(v: V) -> [f64; 2] {
+        [f64x2_extract_lane::<0>(v), f64x2_extract_lane::<1>(v)]
+    }
+    #[inline(always)]
+    pub fn add(a: V, b: V) -> V {
+        f64x2_add(a, b)
+    }
+    #[inline(always)]
+    pub fn sub(a: V, b: V) -> V {
+        f64x2_sub(a, b)
+    }
+    #[inline(always)]
+    pub fn mul(a: V, b: V) -> V {
+        f64x2_mul(a, b)
+    }
+    #[inline(always)]
+    pub fn div(a: V, b: V) -> V {
+        f64x2_div(a, b)
+    }
+    #[inline(always)]
+    pub fn and(a: V, b: V) -> V {
+        v128_and(a, b)
+    }
+    #[inline(always)]
+    pub fn or(a: V, b: V) -> V {
+        v128_or(a, b)
+    }
+    /// `a & !b`
+    #[inline(always)]
+    pub fn andnot(a: V, b: V) -> V {
+        v128_andnot(a, b)
+    }
+    #[inline(always)]
+    pub fn lt(a: V, b: V) -> V {
+        f64x2_lt(a, b)
+    }
+    #[inline(always)]
+    pub fn gt(a: V, b: V) -> V {
+        f64x2_gt(a, b)
+    }
+    /// `m ? a : b` per lane (m all ones or all zeros)
+    #[inline(always)]
+    pub fn select(m: V, a: V, b: V) -> V {
+        v128_bitselect(a, b, m)
+    }
+    /// `f64::from_bits((bits + 1023) << 52)` per lane
+    #[inline(always)]
+    pub fn exponent_bits(v: V) -> V {
+        i64x2_shl(i64x2_add(v, i64x2_splat(1023)), 52)
+    }
+    /// How many lanes of a comparison's result are true.
+    #[inline(always)]
+    pub fn mask_bits(m: V) -> u32 {
+        i64x2_bitmask(m).count_ones()
+    }
+    #[inline(always)]
+    pub fn sign_mask() -> V {
+        f64x2_splat(-0.0)
+    }
+}
+
+/// The two-lane f64 operations [`tanh2`] needs, on x86-64's SSE2.
+#[cfg(target_arch = "x86_64")]
+mod lanes {
+    use core::arch::x86_64::*;
+    pub type V = __m128d;
+
+    /// `pub fn name(args) -> V { body }`, its body calling SSE2 intrinsics.
+    macro_rules! sse2 {
+        ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) $body:expr) => {
+            $(#[$doc])*
+            #[inline(always)]
+            pub fn $name($($arg: $ty),*) -> V {
+                // SAFETY: SSE2 is part of x86-64 itself (every x86-64 CPU has it; the target enables it)
+                unsafe { $body }
+            }
+        };
+    }
+    sse2!(splat(v: f64) _mm_set1_pd(v));
+    sse2!(load(x: [f64; 2]) _mm_loadu_pd(x.as_ptr()));
+    sse2!(add(a: V, b: V) _mm_add_pd(a, b));
+    sse2!(sub(a: V, b: V) _mm_sub_pd(a, b));
+    sse2!(mul(a: V, b: V) _mm_mul_pd(a, b));
+    sse2!(div(a: V, b: V) _mm_div_pd(a, b));
+    sse2!(and(a: V, b: V) _mm_and_pd(a, b));
+    sse2!(or(a: V, b: V) _mm_or_pd(a, b));
+    sse2!(/// `a & !b`
+        andnot(a: V, b: V) _mm_andnot_pd(b, a));
+    sse2!(lt(a: V, b: V) _mm_cmplt_pd(a, b));
+    sse2!(gt(a: V, b: V) _mm_cmpgt_pd(a, b));
+    sse2!(/// `m ? a : b` per lane (m all ones or all zeros)
+        select(m: V, a: V, b: V) _mm_or_pd(_mm_and_pd(m, a), _mm_andnot_pd(m, b)));
+    sse2!(sign_mask() _mm_set1_pd(-0.0));
+    sse2!(/// `f64::from_bits((bits + 1023) << 52)` per lane
+        exponent_bits(v: V) _mm_castsi128_pd(_mm_slli_epi64::<52>(_mm_add_epi64(_mm_castpd_si128(v), _mm_set1_epi64x(1023)))));
+
+    /// How many lanes of a comparison's result are true.
+    #[inline(always)]
+    pub fn mask_bits(m: V) -> u32 {
+        // SAFETY: SSE2 as above
+        unsafe { _mm_movemask_pd(m) }.count_ones()
+    }
+    #[inline(always)]
+    pub fn store(v: V) -> [f64; 2] {
+        let mut out = [0.0; 2];
+        // SAFETY: SSE2 as above; `out` has room for the two lanes and unaligned stores are allowed
+        unsafe { _mm_storeu_pd(out.as_mut_ptr(), v) };
+        out
+    }
 }
 
 /// 1/n! for n = 0…13 (n! is exact in f64 up to 22!).
@@ -457,7 +765,7 @@ pub fn gelu(v: f64) -> f64 {
 
 fn activate(act: Activation, z: &[f64], a: &mut [f64]) {
     match act {
-        Activation::Tanh => a.iter_mut().zip(z).for_each(|(ai, &zi)| *ai = tanh(zi)),
+        Activation::Tanh => tanh_slice(z, a),
         Activation::Relu => a.iter_mut().zip(z).for_each(|(ai, zi)| *ai = zi.max(0.0)),
         Activation::Gelu => a.iter_mut().zip(z).for_each(|(ai, &zi)| *ai = gelu(zi)),
     }
@@ -481,7 +789,138 @@ fn activation_backward(act: Activation, z: &[f64], a: &[f64], d: &mut [f64]) {
 
 #[cfg(test)]
 mod tests {
-    use super::tanh;
+    use super::{add_outer, affine, back_through, tanh, tanh2, tanh_slice, GEMM_MIN_FLOPS};
+
+    /// The small products in blocks of columns against the plain loops in the order their comments give
+    /// (each sum from its first term to its last, one rounding per operation): equal bits, on every shape
+    /// with 1…12 rows and widths 1, 2, 3, 7, 8, 9, 10, 16, 17 (the blocks of 8, 2 and 1 and their mixes).
+    #[test]
+    fn small_products_add_in_their_order() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // a spread of magnitudes and signs, so a changed order shows in the last bits
+            ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 10f64.powi((state % 7) as i32 - 3)
+        };
+        let widths = [1, 2, 3, 7, 8, 9, 10, 16, 17];
+        for rows in 1..=12 {
+            for &fi in &widths {
+                for &fo in &widths {
+                    assert!(rows * fi * fo < GEMM_MIN_FLOPS);
+                    let mut v = |n: usize| (0..n).map(|_| next()).collect::<Vec<f64>>();
+                    let (a, w, b, d, a2) = (v(rows * fi), v(fo * fi), v(fo), v(rows * fo), v(rows * fi));
+                    let (gw0, gb0) = (v(fo * fi), v(fo));
+                    let mut z = vec![f64::NAN; rows * fo];
+                    affine(&a, &w, &b, (rows, fi, fo), &mut z, &mut vec![0.0; fi * fo]);
+                    let (mut gw, mut gb) = (gw0.clone(), gb0.clone());
+                    add_outer(&d, &a2, (rows, fi, fo), &mut gw, &mut gb);
+                    let mut p = vec![f64::NAN; rows * fi];
+                    back_through(&d, &w, (rows, fi, fo), &mut p);
+                    for r in 0..rows {
+                        for j in 0..fo {
+                            let mut s = b[j];
+                            for k in 0..fi {
+                                s += a[r * fi + k] * w[j * fi + k];
+                            }
+                            assert_eq!(z[r * fo + j].to_bits(), s.to_bits(), "a·wᵀ + b at {r},{j} of {rows}×{fi}×{fo}");
+                        }
+                        for k in 0..fi {
+                            let mut s = 0.0;
+                            for j in 0..fo {
+                                s += d[r * fo + j] * w[j * fi + k];
+                            }
+                            assert_eq!(p[r * fi + k].to_bits(), s.to_bits(), "d·w at {r},{k} of {rows}×{fi}×{fo}");
+                        }
+                    }
+                    for j in 0..fo {
+                        let mut sb = gb0[j];
+                        for k in 0..fi {
+                            let mut s = gw0[j * fi + k];
+                            for r in 0..rows {
+                                s += d[r * fo + j] * a2[r * fi + k];
+                            }
+                            assert_eq!(gw[j * fi + k].to_bits(), s.to_bits(), "gw at {j},{k} of {rows}×{fi}×{fo}");
+                        }
+                        for r in 0..rows {
+                            sb += d[r * fo + j];
+                        }
+                        assert_eq!(gb[j].to_bits(), sb.to_bits(), "gb at {j} of {rows}×{fi}×{fo}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The points [`tanh2`] must agree on: 4 million over [−30, 30], every float within 300 ulps of the
+    /// branch edges ±0.625 and ±22, tiny and huge ones, the special values, and a million bit patterns drawn
+    /// at random from all 2⁶⁴ (NaNs with payloads, subnormals, infinities).
+    pub fn tanh_test_points() -> Vec<f64> {
+        let mut xs: Vec<f64> = (0..=4_000_000).map(|i| -30.0 + 60.0 * i as f64 / 4e6).collect();
+        for edge in [0.625f64, 22.0, -0.625, -22.0] {
+            let (mut up, mut down) = (edge, edge);
+            for _ in 0..300 {
+                xs.extend([up, down]);
+                up = up.next_up();
+                down = down.next_down();
+            }
+        }
+        for e in -320..=308 {
+            xs.extend([1.234_567 * 10f64.powi(e), -9.87 * 10f64.powi(e)]);
+        }
+        xs.extend([0.0, -0.0, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, f64::MAX, f64::MIN]);
+        xs.extend([f64::from_bits(1), f64::from_bits(0x7ff0_0000_0000_0001), f64::from_bits(0xfff8_dead_beef_0000)]);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1_000_000 {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            xs.push(f64::from_bits(state.wrapping_mul(0x2545_f491_4f6c_dd1d)));
+        }
+        xs
+    }
+
+    /// Bit for bit, lane by lane, with every point beside its neighbour and beside one from far away (so
+    /// lanes in different branches meet); NaN in, NaN out with the input's sign in both.
+    #[test]
+    fn tanh2_is_tanh_bit_for_bit() {
+        let xs = tanh_test_points();
+        let n = xs.len();
+        let same = |x: f64, t: f64, s: f64| {
+            if x.is_nan() {
+                assert!(t.is_nan() && s.is_nan(), "tanh of NaN {:#x}", x.to_bits());
+                assert_eq!(t.is_sign_negative(), s.is_sign_negative(), "sign of tanh of NaN {:#x}", x.to_bits());
+            } else {
+                assert_eq!(t.to_bits(), s.to_bits(), "tanh2 {t:e} and tanh {s:e} at x = {x:e} ({:#x})", x.to_bits());
+            }
+        };
+        for i in 0..n {
+            for pair in [[xs[i], xs[(i + 1) % n]], [xs[i], xs[(i * 7919 + n / 2) % n]]] {
+                let t = tanh2(pair);
+                same(pair[0], t[0], tanh(pair[0]));
+                same(pair[1], t[1], tanh(pair[1]));
+            }
+        }
+        // the slice function's eight-, two- and one-wide paths, on every point, its branches mixed in its blocks
+        let far: Vec<f64> = (0..n).map(|i| xs[(i * 7919 + n / 2) % n]).collect();
+        let mut out = vec![0.0; n];
+        for z in [&xs[..], &far[..], &xs[1..], &far[3..]] {
+            tanh_slice(z, &mut out[..z.len()]);
+            for (x, t) in z.iter().zip(&out) {
+                same(*x, *t, tanh(*x));
+            }
+        }
+        for len in 0..20 {
+            let z = &far[1000..1000 + len];
+            let mut out = vec![0.0; len];
+            tanh_slice(z, &mut out);
+            for (x, t) in z.iter().zip(&out) {
+                same(*x, *t, tanh(*x));
+            }
+        }
+    }
 
     /// The kernels' tanh against std's (the platform's libm, itself within an ulp or so) on 4 million points
     /// over [−25, 25], around the branch points 0.625 and 22, and on tiny arguments: at most 2 ulps apart
