@@ -221,8 +221,13 @@ fn the_chapter_list_matches_the_core() {
     let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
     let core: Vec<&str> = chapters().iter().map(|c| c.id()).collect();
     assert_eq!(ids, core);
-    for c in listed.as_array().unwrap() {
-        let id = c["id"].as_str().unwrap();
+    // the list gives ids and titles; chapter_info(id) the whole description of one chapter
+    assert!(optlab::web::chapter_info("no-such-chapter").is_null());
+    for entry in listed.as_array().unwrap() {
+        let id = entry["id"].as_str().unwrap();
+        let c = &from_js(optlab::web::chapter_info(id));
+        assert_eq!(c["id"].as_str(), Some(id));
+        assert_eq!(c["title"], entry["title"], "{id}: the same title in the list and the description");
         assert!(!c["title"].as_str().unwrap_or_default().is_empty(), "{id}: title");
         assert!(!c["canvases"].as_array().unwrap().is_empty(), "{id}: no canvas");
         assert!(!c["controls"].as_array().unwrap().is_empty(), "{id}: no control");
@@ -674,26 +679,7 @@ async fn the_muon_chapter_times_newton_schulz_against_the_svd() {
 #[wasm_bindgen_test]
 fn two_lane_tanh_is_the_scalar_tanh_bit_for_bit() {
     use optlab::train::mlp::{tanh, tanh2, tanh_slice};
-    let mut xs: Vec<f64> = (0..=2_000_000).map(|i| -30.0 + 60.0 * i as f64 / 2e6).collect();
-    for edge in [0.625f64, 22.0, -0.625, -22.0] {
-        let (mut up, mut down) = (edge, edge);
-        for _ in 0..300 {
-            xs.extend([up, down]);
-            up = up.next_up();
-            down = down.next_down();
-        }
-    }
-    for e in -320..=308 {
-        xs.extend([1.234_567 * 10f64.powi(e), -9.87 * 10f64.powi(e)]);
-    }
-    xs.extend([0.0, -0.0, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, f64::MAX, f64::MIN]);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    for _ in 0..500_000 {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        xs.push(f64::from_bits(state.wrapping_mul(0x2545_f491_4f6c_dd1d)));
-    }
+    let xs = optlab::train::mlp::tanh_test_points(2_000_000, 500_000);
     let n = xs.len();
     let same = |x: f64, t: f64| {
         let s = tanh(x);

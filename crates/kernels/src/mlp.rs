@@ -787,6 +787,37 @@ fn activation_backward(act: Activation, z: &[f64], a: &[f64], d: &mut [f64]) {
     }
 }
 
+/// Points a two-lane `tanh` must agree on with the scalar one, for the tests here and in the browser
+/// (`tests/web.rs`): `grid + 1` points over [−30, 30], every float within 300 ulps of the branch edges ±0.625
+/// and ±22, powers of ten from 1e-320 to 1e308 of both signs, the special values (±0, ±inf, NaNs with and
+/// without payload, the smallest and largest floats) and `random` bit patterns drawn from all 2⁶⁴
+/// (xorshift64*, fixed seed).
+#[doc(hidden)]
+pub fn tanh_test_points(grid: usize, random: usize) -> Vec<f64> {
+    let mut xs: Vec<f64> = (0..=grid).map(|i| -30.0 + 60.0 * i as f64 / grid as f64).collect();
+    for edge in [0.625f64, 22.0, -0.625, -22.0] {
+        let (mut up, mut down) = (edge, edge);
+        for _ in 0..300 {
+            xs.extend([up, down]);
+            up = up.next_up();
+            down = down.next_down();
+        }
+    }
+    for e in -320..=308 {
+        xs.extend([1.234_567 * 10f64.powi(e), -9.87 * 10f64.powi(e)]);
+    }
+    xs.extend([0.0, -0.0, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, f64::MAX, f64::MIN]);
+    xs.extend([f64::from_bits(1), f64::from_bits(0x7ff0_0000_0000_0001), f64::from_bits(0xfff8_dead_beef_0000)]);
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..random {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        xs.push(f64::from_bits(state.wrapping_mul(0x2545_f491_4f6c_dd1d)));
+    }
+    xs
+}
+
 #[cfg(test)]
 mod tests {
     use super::{add_outer, affine, back_through, tanh, tanh2, tanh_slice, GEMM_MIN_FLOPS};
@@ -853,40 +884,11 @@ mod tests {
         }
     }
 
-    /// The points [`tanh2`] must agree on: 4 million over [−30, 30], every float within 300 ulps of the
-    /// branch edges ±0.625 and ±22, tiny and huge ones, the special values, and a million bit patterns drawn
-    /// at random from all 2⁶⁴ (NaNs with payloads, subnormals, infinities).
-    pub fn tanh_test_points() -> Vec<f64> {
-        let mut xs: Vec<f64> = (0..=4_000_000).map(|i| -30.0 + 60.0 * i as f64 / 4e6).collect();
-        for edge in [0.625f64, 22.0, -0.625, -22.0] {
-            let (mut up, mut down) = (edge, edge);
-            for _ in 0..300 {
-                xs.extend([up, down]);
-                up = up.next_up();
-                down = down.next_down();
-            }
-        }
-        for e in -320..=308 {
-            xs.extend([1.234_567 * 10f64.powi(e), -9.87 * 10f64.powi(e)]);
-        }
-        xs.extend([0.0, -0.0, f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, f64::MAX, f64::MIN]);
-        xs.extend([f64::from_bits(1), f64::from_bits(0x7ff0_0000_0000_0001), f64::from_bits(0xfff8_dead_beef_0000)]);
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..1_000_000 {
-            // xorshift64*
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            xs.push(f64::from_bits(state.wrapping_mul(0x2545_f491_4f6c_dd1d)));
-        }
-        xs
-    }
-
     /// Bit for bit, lane by lane, with every point beside its neighbour and beside one from far away (so
     /// lanes in different branches meet); NaN in, NaN out with the input's sign in both.
     #[test]
     fn tanh2_is_tanh_bit_for_bit() {
-        let xs = tanh_test_points();
+        let xs = super::tanh_test_points(4_000_000, 1_000_000);
         let n = xs.len();
         let same = |x: f64, t: f64, s: f64| {
             if x.is_nan() {
