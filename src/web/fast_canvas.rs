@@ -17,10 +17,19 @@ use web_sys::CanvasRenderingContext2d;
 const WIDTHS_KEPT: usize = 1024;
 
 thread_local! {
-    /// Text widths by font and text: tick labels, legends and titles mostly repeat from one change to the next,
-    /// and each measurement is two calls into the browser (the font, then `measureText`). The charts' font is
-    /// a local generic family (no web font arrives later to change a width); the map starts over when full.
-    static WIDTHS: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
+    /// Text widths by a 64-bit hash of font and text: tick labels, legends and titles mostly repeat from one
+    /// change to the next, and each measurement is two calls into the browser (the font, then `measureText`).
+    /// Hashed keys keep the map at ~20 KB instead of ~100 KB of strings (the memory soak's high-water mark);
+    /// two of at most 1,024 keys collide with a probability of about 3e-14, and a collision would only move
+    /// a label. The charts' font is a local generic family (no web font arrives later to change a width); the
+    /// map starts over when full.
+    static WIDTHS: RefCell<HashMap<u64, f64>> = RefCell::new(HashMap::new());
+}
+
+/// FNV-1a over the font, a separator and the text.
+fn width_key(font: &str, text: &str) -> u64 {
+    let bytes = font.bytes().chain(std::iter::once(0)).chain(text.bytes());
+    bytes.fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 pub struct FastCanvas {
@@ -140,7 +149,7 @@ impl DrawingBackend for FastCanvas {
     fn estimate_text_size<S: BackendTextStyle>(&self, text: &str, style: &S) -> Result<(u32, u32), Err> {
         // the same font string plotters-canvas sets when it draws; like plotters' own layout box, unrotated
         let font = format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str());
-        let key = format!("{font}\u{0}{text}");
+        let key = width_key(&font, text);
         let known = WIDTHS.with(|w| w.borrow().get(&key).copied());
         let width = known.unwrap_or_else(|| {
             self.ctx.set_font(&font);
