@@ -779,7 +779,7 @@ function buildChapter(info) {
     visibility.observe(canvas);
     plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
       // hidden: no layout or text shaping on each change; aria-describedby still reads a hidden element's text
-      el("p", { id: `desc-${info.id}-${cv.id}`, class: "plot-desc", hidden: "" })));
+      el("p", { id: `desc-${info.id}-${cv.id}`, hidden: "" })));
   }
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
