@@ -350,12 +350,14 @@ function formulaPieces(tex) {
   const parts = splitTex(tex);
   if (!parts) return [el("span", { class: "piece", "data-whole": tex })];
   const last = parts.length - 1;
+  // The punctuation right after a value is typeset with the value ("1.00,"): a line may break between two
+  // pieces, and so after an = (as inside KaTeX) but never before the comma or bracket that follows a value.
+  const after = parts.map((p, i) => (i % 2 === 0 && i > 0 ? /^[,;.)\]]*/.exec(p)[0] : ""));
   return parts.flatMap((p, i) => {
-    // a word joiner after a value: the line may break after an = (as inside KaTeX) but not between a value
-    // and the comma or symbol that follows it
-    if (i % 2) return [el("span", { class: "piece given", "data-name": p }), document.createTextNode("\u2060")];
-    if (!p.trim()) return [];
-    return [el("span", { class: "piece", "data-fixed": `${i > 0 ? "{}" : ""}${p}${i < last ? "{}" : ""}` })];
+    if (i % 2) return [el("span", { class: "piece given", "data-name": p, "data-after": after[i + 1] })];
+    const fixed = p.slice(after[i].length);
+    if (!fixed.trim()) return [];
+    return [el("span", { class: "piece", "data-fixed": `${i > 0 ? "{}" : ""}${fixed}${i < last ? "{}" : ""}` })];
   });
 }
 
@@ -370,7 +372,8 @@ function renderFormulas(values) {
     for (const piece of f.optlabPieces) {
       const d = piece.dataset;
       const k = d.name;
-      showTex(piece, d.fixed ?? (k !== undefined ? (live(k) === null ? `{${k}}` : String(texValue(live(k)))) : fill(d.whole)));
+      const value = () => `${live(k) === null ? `{${k}}` : texValue(live(k))}${d.after ? `${d.after}{}` : ""}`;
+      showTex(piece, d.fixed ?? (k !== undefined ? value() : fill(d.whole)));
     }
   }
 }
@@ -751,7 +754,7 @@ function buildChapter(info) {
     const pieces = formulaPieces(f.tex);
     const row = el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
       el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" }, ...pieces));
-    row.optlabPieces = pieces.filter((p) => p.nodeType === Node.ELEMENT_NODE);
+    row.optlabPieces = pieces;
     formulas.append(row);
   }
   const controls = el("form", { class: "controls", "aria-label": "controls", onsubmit: (e) => e.preventDefault() });

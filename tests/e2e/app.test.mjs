@@ -726,7 +726,7 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
         }).map((p) => p.dataset.shown || `(not typeset: ${p.dataset.fixed ?? p.dataset.name ?? p.dataset.whole})`);
         const split = [...document.querySelectorAll(".formula")].filter((f) => f.querySelector(".piece.given")).map((f) => ({
           tex: f.dataset.tex,
-          pieces: [...f.querySelectorAll(".piece")].map((p) => (p.dataset.name ? `{${p.dataset.name}}` : p.dataset.fixed)).join(""),
+          pieces: [...f.querySelectorAll(".piece")].map((p) => (p.dataset.name ? `{${p.dataset.name}}${p.dataset.after}` : p.dataset.fixed)).join(""),
         }));
         return { stale, split, total: document.querySelectorAll(".formula").length };
       });
