@@ -4,7 +4,7 @@
 
 import { fitPlots, fitControls, embedStrip } from "./fit.js";
 
-const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide", "layout", "scale"]);
+const SHELL_KEYS = new Set(["chapter", "embed", "theme", "hide", "layout", "scale", "worker"]);
 const $ = (sel, root = document) => root.querySelector(sel);
 const el = (tag, attrs = {}, ...kids) => {
   const e = document.createElement(tag);
@@ -19,13 +19,16 @@ const el = (tag, attrs = {}, ...kids) => {
 };
 
 const app = {
-  wasm: null, session: null, infos: [], chapter: null, state: {}, hide: new Set(),
+  wasm: null, infos: [], chapter: null, state: {}, hide: new Set(),
   embed: false, layout: "", theme: "auto",
   // extra resolution of the canvases' backing store, for a page shown enlarged by a CSS transform (a reveal.js
   // slide at 1920×1080 is scaled 1.44×): canvases get devicePixelRatio × scale device pixels per CSS pixel
   scale: 1,
   linkRaw: {}, // the control values of the link that opened the page (a deck's set with reset: true starts here)
   pending: false, urlPending: false, lastRender: null, renders: 0, playing: false,
+  // a drawing asked of the core and not answered yet; a change meanwhile sets `dirty` and is drawn after it.
+  // `gen` counts the chapters built: an answer for an earlier one is dropped
+  inflight: false, dirty: false, gen: 0,
   // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
   freshChapter: false, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
@@ -36,6 +39,59 @@ const app = {
   notes: [],
 };
 window.optlab = app; // for tests and slide decks
+
+// The core's Session, which computes and draws: in a worker (www/worker.js) when the browser can hand canvases
+// to one (OffscreenCanvas), so that the main thread only reads the controls and writes text; else on this thread.
+// Every call answers with a promise (at once, in the same task, on this thread), so the shell has one path.
+const core = {
+  worker: null, session: null, next: 1, calls: new Map(),
+  /** Calls the Session's method (or one of worker.js's own ops) `op`: resolves to its result, rejects with its
+   * error's text. `transfer`: objects to move to the worker (canvases, buffers). */
+  call(op, args = [], transfer = []) {
+    if (!this.worker) {
+      try { return Promise.resolve(this.here(op, args)); } catch (e) { return Promise.reject(e); }
+    }
+    const id = this.next++;
+    return new Promise((ok, fail) => {
+      this.calls.set(id, [ok, fail]);
+      this.worker.postMessage({ id, op, args }, transfer);
+    });
+  },
+  /** A call whose answer nobody waits for (still in order with the others); a failure goes to the console. */
+  post(op, args = []) { this.call(op, args).catch((e) => console.error(`optlab core ${op}: ${e}`)); },
+  here(op, args) {
+    const w = app.wasm, s = this.session;
+    if (op === "bitmaps") return Promise.all(args.map((id) => { const cv = document.getElementById(id); return cv ? createImageBitmap(cv) : null; }));
+    if (op === "stats") return [w.wasm_memory_bytes(), ...w.wasm_heap_stats(Boolean(args[0]))];
+    if (op === "debug_panic") return w.debug_panic(String(args[0]));
+    if (op === "provide_asset") return s.provide_asset(args[0], new Uint8Array(args[1]));
+    return s[op](...args);
+  },
+  answer(d) {
+    if (d.type === "panic") { showPanic(d.message); return; }
+    const call = this.calls.get(d.id);
+    if (!call) return;
+    this.calls.delete(d.id);
+    if (Object.hasOwn(d, "error")) call[1](d.error); else call[0](d.value);
+  },
+};
+app.core = core;
+
+/** The backing store's size of a plot canvas, in device pixels (a canvas handed to the worker keeps the
+ * size it had then; the worker's OffscreenCanvas has the real one). */
+function backing(cv) { return cv.optlabSize || [cv.width, cv.height]; }
+/** Sets it: on the canvas itself, or by a message to the worker that holds it. */
+function setBacking(cv, W, H) {
+  const [w, h] = backing(cv);
+  if (w === W && h === H) return;
+  if (cv.optlabSize) { cv.optlabSize = [W, H]; core.post("size", [cv.id, W, H]); } else { cv.width = W; cv.height = H; }
+}
+/** What each plot canvas of the chapter shows now, as ImageBitmaps (null for a canvas that has none). */
+app.canvasImages = async () => {
+  const ids = [...document.querySelectorAll("canvas.plot")].map((cv) => cv.id);
+  const bitmaps = await core.call("bitmaps", ids);
+  return ids.map((id, i) => ({ id, bitmap: bitmaps[i] }));
+};
 
 function query() {
   const q = new URLSearchParams(location.search);
@@ -81,6 +137,7 @@ function writeUrl() {
   if (app.hide.size) q.set("hide", [...app.hide].join(","));
   if (app.layout) q.set("layout", app.layout);
   if (app.scale !== 1) q.set("scale", String(app.scale));
+  if (app.noWorker) q.set("worker", "0");
   for (const c of app.chapter.controls) if (!tooLongForLink(c, app.state[c.name])) q.set(c.name, app.state[c.name]);
   const search = "?" + queryText(q);
   if (search !== location.search) history.replaceState(null, "", search);
@@ -454,7 +511,7 @@ function typeset(tex) {
 function sizeCanvases() {
   const dpr = pixelRatio();
   // an embed fits its plots into the frame's height too (fit.js)
-  if (app.embed && fitPlots($(".plots"), dpr)) return dpr;
+  if (app.embed && fitPlots($(".plots"), dpr, setBacking)) return dpr;
   const key = `${dpr}|${effectiveTheme()}`;
   if (app.sized === key) return dpr;
   app.sized = key;
@@ -464,15 +521,14 @@ function sizeCanvases() {
   canvases.forEach((cv, i) => {
     const w = widths[i], h = Math.round(w * Number(cv.dataset.aspect || 0.6));
     if (cv.style.height !== h + "px") cv.style.height = h + "px";
-    const W = Math.round(w * dpr), H = Math.round(h * dpr);
-    if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+    setBacking(cv, Math.round(w * dpr), Math.round(h * dpr));
   });
   // A chapter's first frame draws only the plots inside the viewport; those just below it follow a frame later
   // (the observer below reports them near), so the first plots appear sooner.
   const margin = app.freshChapter ? 0 : MARGIN;
   for (const cv of canvases) {
     const r = cv.getBoundingClientRect();
-    app.session.set_visible(cv.id, nearViewport(r.top, r.bottom, margin));
+    core.post("set_visible", [cv.id, nearViewport(r.top, r.bottom, margin)]);
   }
   return dpr;
 }
@@ -485,11 +541,11 @@ function nearViewport(top, bottom, margin = MARGIN) { return bottom > -margin &&
 const visibility = new IntersectionObserver((entries) => {
   let show = false;
   for (const en of entries) {
-    if (!app.session) continue;
-    app.session.set_visible(en.target.id, en.isIntersecting);
+    if (!app.wasm) continue;
+    core.post("set_visible", [en.target.id, en.isIntersecting]);
     show ||= en.isIntersecting;
   }
-  if (show && app.stale) requestAnimationFrame(() => { if (app.stale) app.stale = app.session.draw_stale(false, 1e9); });
+  if (show && app.stale) requestAnimationFrame(() => { if (app.stale) drawStale(false, 1e9); });
 }, { rootMargin: `${MARGIN}px 0px` });
 // Idle-time work in pieces: `f(ms)` gets a budget of 1–8 ms (5 where the browser has no requestIdleCallback).
 const idle = window.requestIdleCallback
@@ -501,13 +557,17 @@ function drawStaleLater() {
   if (!app.stale) return;
   const work = (budget) => {
     if (app.panicked) return;
-    app.stale = app.session.draw_stale(true, budget);
-    if (app.stale) idle(work);
+    drawStale(true, budget).then(() => { if (app.stale) idle(work); });
   };
   staleTimer = setTimeout(() => idle(work), 300);
 }
+// Draws the charts left for later (all, or those now in view) for about `budget` ms; resolves once drawn.
+function drawStale(all, budget) {
+  const gen = app.gen;
+  return core.call("draw_stale", [all, budget]).then((n) => { if (gen === app.gen) app.stale = n; }, () => {});
+}
 function drawAllNow() {
-  if (app.stale) app.stale = app.session.draw_stale(true, 1e9);
+  return app.stale ? drawStale(true, 1e9) : Promise.resolve();
 }
 
 function schedule() {
@@ -527,23 +587,45 @@ function loadAsset(name) {
   if (app.assets[name]) return;
   app.assets[name] = fetch(`assets/${name}`)
     .then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); return res.arrayBuffer(); })
-    .then((buf) => { app.session.provide_asset(name, new Uint8Array(buf)); schedule(); })
+    .then((buf) => core.call("provide_asset", [name, buf], core.worker ? [buf] : []))
+    .then(() => schedule())
     .catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
 }
 
-// Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms).
+// Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms). One drawing
+// is asked of the core at a time: a change while one is computed is drawn once it is answered (so a slider
+// dragged faster than the core draws skips to its latest value, and the canvases show the previous picture
+// until the new one is ready).
 function show(steps) {
   if (app.panicked) return;
+  if (app.inflight) { if (!steps) app.dirty = true; return; }
   const t0 = performance.now();
   const dpr = sizeCanvases();
-  const r = steps
-    ? app.session.tick(app.chapter.id, app.state, effectiveTheme(), dpr, steps, 10)
-    : app.session.render(app.chapter.id, app.state, effectiveTheme(), dpr);
+  const gen = app.gen;
+  const args = [app.chapter.id, app.state, effectiveTheme(), dpr];
+  app.inflight = true;
+  core.call(steps ? "tick" : "render", steps ? [...args, steps, 10] : args).then((r) => {
+    app.inflight = false;
+    if (gen === app.gen && !app.panicked) shown(r, t0);
+    if (app.dirty) { app.dirty = false; schedule(); }
+  }, (err) => {
+    app.inflight = false;
+    if (app.panicked) return;
+    app.notes = [{ level: "error", text: `could not draw: ${String(err)}` }];
+    if (app.dirty) { app.dirty = false; schedule(); }
+  });
+}
+
+// Shows what the core answered: readouts, messages, formulas and the controls' normalized values.
+function shown(r, t0) {
   if (r.progress) showProgress(r.progress);
   if (r.asset) loadAsset(r.asset);
   if (r.measuring) measureWhenIdle();
-  app.state = Object.assign({}, app.state, r.state);
-  syncControls();
+  // (a change made while this was computed is drawn next; its values stay as the user set them)
+  if (!app.dirty) {
+    app.state = Object.assign({}, app.state, r.state);
+    syncControls();
+  }
   app.stale = r.stale || 0;
   drawStaleLater();
   // the readout's lines are rewritten in place (a rebuilt list costs a new layout tree on every change)
@@ -574,8 +656,9 @@ function show(steps) {
   // ~1,000 elements, 20-60 ms on a page just loaded) are typeset right after that frame, and the parent is told
   // "rendered" once they are in.
   app.lastValues = r.values;
-  const post = app.announce && window.parent !== window;
-  app.announce = false;
+  // (while a later change waits to be drawn, the parent hears "rendered" for that one)
+  const post = app.announce && !app.dirty && window.parent !== window;
+  if (!app.dirty) app.announce = false;
   if (app.freshChapter || !app.katexState) {
     app.freshChapter = false;
     app.formulasLater = { post: post || Boolean(app.formulasLater && app.formulasLater.post) };
@@ -629,12 +712,11 @@ let measureTimer = 0;
 function measureWhenIdle() {
   clearTimeout(measureTimer);
   if (app.measuring) return;
-  const work = (budget) => {
-    const r = app.session.measure(budget);
+  const work = (budget) => core.call("measure", [budget]).then((r) => {
     if (r === "more") return idle(work);
     app.measuring = false;
     if (r === "done") schedule();
-  };
+  }, () => { app.measuring = false; });
   measureTimer = setTimeout(() => { app.measuring = true; idle(work); }, 300);
 }
 
@@ -680,9 +762,14 @@ let lastDrawn = 0;
 function liveLoop(now) {
   if (!app.playing || !app.chapter.live) return;
   const steps = Math.max(1, Number(app.state.speed) || 10);
-  if (reducedMotion.matches && now - lastDrawn < 500) {
-    const p = app.session.advance(app.chapter.id, app.state, steps, 10);
-    if (p && p[0] >= p[1]) show(0);
+  if (app.inflight) {
+    // the last frame's steps are still being computed
+  } else if (reducedMotion.matches && now - lastDrawn < 500) {
+    app.inflight = true;
+    core.call("advance", [app.chapter.id, app.state, steps, 10]).then((p) => {
+      app.inflight = false;
+      if (p && p[0] >= p[1]) show(0);
+    }, () => { app.inflight = false; });
   } else {
     lastDrawn = now;
     show(steps);
@@ -693,7 +780,7 @@ function liveBar() {
   return el("div", { class: "live", role: "group", "aria-label": "training" },
     el("button", { type: "button", id: "play", "aria-pressed": "false", text: "Play", onclick: () => setPlaying(!app.playing) }),
     el("button", { type: "button", text: "Step", onclick: () => { setPlaying(false); show(1); } }),
-    el("button", { type: "button", text: "Restart", onclick: () => { setPlaying(false); app.session.reset_live(); render(); } }),
+    el("button", { type: "button", text: "Restart", onclick: () => { setPlaying(false); core.call("reset_live").then(render); } }),
     el("progress", { id: "progress", max: "1", value: "0", "aria-label": "training progress" }),
     el("span", { id: "progress-text", class: "hint" }));
 }
@@ -720,21 +807,22 @@ async function copy(text, what) {
 function torchScript() {
   const box = $("#torch-box"), note = $("#torch-note"), text = $("#torch-text");
   box.hidden = false; box.open = true;
-  try {
-    text.value = app.session.torch_script();
+  core.call("torch_script").then((script) => {
+    text.value = script;
     text.hidden = false;
     note.textContent = `${text.value.split("\n").length} lines; save as a .py file and run it with python3 (torch only).`;
     navigator.clipboard.writeText(text.value).then(() => { note.textContent += " Copied to the clipboard."; },
       () => { note.textContent += " Select the text below to copy it."; });
-  } catch (e) {
+  }, (e) => {
     text.hidden = true;
     note.textContent = `No PyTorch script: ${String(e)}`;
-  }
+  });
 }
 
 function buildChapter(info) {
   const main = $("#chapter");
   app.freshChapter = true;
+  app.gen += 1;
   visibility.disconnect();
   app.sized = null;
   app.stale = 0;
@@ -769,27 +857,42 @@ function buildChapter(info) {
       canvas.classList.add("clickable");
       canvas.addEventListener("click", (e) => {
         const rect = canvas.getBoundingClientRect();
-        const k = canvas.width / rect.width;
-        const upd = app.session.click(info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state);
-        if (Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
+        const k = backing(canvas)[0] / rect.width;
+        const gen = app.gen;
+        core.call("click", [info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state]).then((upd) => {
+          if (gen === app.gen && Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
+        });
       });
     }
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
-      onclick: () => {
-        drawAllNow();
-        canvas.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); });
+      onclick: async () => {
+        await drawAllNow();
+        const [bitmap] = await core.call("bitmaps", [canvas.id]);
+        if (!bitmap) return;
+        const out = el("canvas", { width: bitmap.width, height: bitmap.height });
+        out.getContext("2d").drawImage(bitmap, 0, 0);
+        out.toBlob((b) => { const a = el("a", { href: URL.createObjectURL(b), download: `optlab-${info.id}-${cv.id}.png` }); document.body.append(a); a.click(); a.remove(); });
       } });
     visibility.observe(canvas);
     plots.append(el("figure", {}, canvas, el("figcaption", {}, el("span", { text: cv.label }), png),
       // hidden: no layout or text shaping on each change; aria-describedby still reads a hidden element's text
       el("p", { id: `desc-${info.id}-${cv.id}`, hidden: "" })));
   }
+  // the canvases go to the worker that draws them (the ones from before are dropped); their size follows
+  if (core.worker) {
+    const offs = [...plots.querySelectorAll("canvas.plot")].map((cv) => {
+      const off = cv.transferControlToOffscreen();
+      cv.optlabSize = [off.width, off.height];
+      return [cv.id, off];
+    });
+    core.call("attach", [offs], offs.map(([, off]) => off)).catch((e) => console.error(`optlab core attach: ${e}`));
+  }
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
-    el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => copy(app.session.spec_json(), "Spec") }),
+    el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => core.call("spec_json").then((t) => copy(t, "Spec")) }),
     el("button", { type: "button", text: "PyTorch", title: "a Python script (torch only, float64) that reruns this state and prints what the spec's optlab command prints", onclick: () => torchScript() }),
-    el("button", { type: "button", text: "Export CSV", onclick: () => download(`optlab-${info.id}.csv`, app.session.export("csv"), "text/csv") }),
-    el("button", { type: "button", text: "Export JSON", onclick: () => download(`optlab-${info.id}.json`, app.session.export("json"), "application/json") }),
+    el("button", { type: "button", text: "Export CSV", onclick: () => core.call("export", ["csv"]).then((t) => download(`optlab-${info.id}.csv`, t, "text/csv")) }),
+    el("button", { type: "button", text: "Export JSON", onclick: () => core.call("export", ["json"]).then((t) => download(`optlab-${info.id}.json`, t, "application/json")) }),
     el("button", { type: "button", text: "Reset", onclick: () => { app.state = {}; start(info.id, {}, true); } }));
   const torchBox = el("details", { id: "torch-box", class: "torch-box", hidden: "" },
     el("summary", { text: "PyTorch script" }), el("p", { id: "torch-note", class: "hint" }),
@@ -880,7 +983,7 @@ function onMessage(e) {
   if (!app.chapter) { if (early.length < 100) early.push(e); return; }
   const reply = (m) => { if (e.source) e.source.postMessage(m, "*"); };
   if (d.type === "optlab:get") { reply({ type: "optlab:state", chapter: app.chapter.id, state: { ...app.state }, scale: app.scale }); return; }
-  if (d.type === "optlab:snapshot") { whenDrawn(() => reply(snapshot())); return; }
+  if (d.type === "optlab:snapshot") { whenDrawn(() => snapshot().then(reply)); return; }
   const values = d.values || {};
   const rejected = [], adjusted = [];
   if (d.reset === true) app.state = app.wasm.normalize(app.chapter.id, app.linkRaw).state;
@@ -919,15 +1022,16 @@ function onMessage(e) {
   changed();
 }
 
-// Calls `fn` once no redraw is waiting.
+// Calls `fn` once no redraw is waiting or being computed.
 function whenDrawn(fn) {
-  if (!app.pending) fn();
+  if (!app.pending && !app.inflight && !app.dirty) fn();
   else requestAnimationFrame(() => whenDrawn(fn));
 }
 
 // The plots as one PNG, laid out as on the page, on the page's background (for a printed deck).
-function snapshot() {
-  drawAllNow();
+async function snapshot() {
+  await drawAllNow();
+  const images = new Map((await app.canvasImages()).map((x) => [x.id, x.bitmap]));
   const plots = $(".plots");
   const box = plots.getBoundingClientRect();
   const k = pixelRatio();
@@ -940,8 +1044,9 @@ function snapshot() {
   const alt = [];
   for (const cv of plots.querySelectorAll("canvas.plot")) {
     const r = cv.getBoundingClientRect();
-    if (!r.width || !r.height) continue;
-    ctx.drawImage(cv, (r.left - box.left) * k, (r.top - box.top) * k, r.width * k, r.height * k);
+    const image = images.get(cv.id);
+    if (!r.width || !r.height || !image) continue;
+    ctx.drawImage(image, (r.left - box.left) * k, (r.top - box.top) * k, r.width * k, r.height * k);
     const desc = cv.getAttribute("aria-describedby") && document.getElementById(cv.getAttribute("aria-describedby"));
     alt.push(desc ? desc.textContent : cv.getAttribute("aria-label") || "");
   }
@@ -1008,11 +1113,10 @@ const isTrap = (err) => typeof WebAssembly !== "undefined" && err instanceof Web
 window.addEventListener("error", (e) => { if (isTrap(e.error)) showPanic(`WebAssembly stopped: ${e.error.message}`); });
 window.addEventListener("unhandledrejection", (e) => { if (isTrap(e.reason)) showPanic(`WebAssembly stopped: ${e.reason.message}`); });
 
-function boot() {
+function boot(raw) {
   app.wasm = window.wasmBindings;
-  app.session = new app.wasm.Session();
+  if (!core.worker) core.session = new app.wasm.Session();
   app.infos = app.wasm.chapters();
-  const raw = query();
   app.embed = raw.embed === "1" || raw.embed === "true";
   app.theme = ["light", "dark", "projector", "auto"].includes(raw.theme) ? raw.theme : "auto";
   app.hide = new Set((raw.hide || "").split(",").map((s) => s.trim()).filter(Boolean));
@@ -1045,18 +1149,46 @@ function boot() {
 // This file is the page's only script besides KaTeX (the Content-Security-Policy in index.html allows no
 // inline script): Trunk writes the tag that loads it, with the names of the wasm-bindgen glue and the wasm
 // (Trunk.toml, pattern_script), and the wasm is started here, after the message listener above exists.
+// The module is compiled once: this thread starts it for the chapters' descriptions and checks, and hands it to
+// the worker that computes and draws (see `core`), which starts it too. `?worker=0` keeps everything on this
+// thread (as in a browser without OffscreenCanvas).
 async function load() {
   const tag = document.querySelector("script[data-js][data-wasm]");
+  const raw = query();
+  app.noWorker = raw.worker === "0";
+  const canHandOver = typeof OffscreenCanvas === "function" && typeof Worker === "function" &&
+    typeof HTMLCanvasElement.prototype.transferControlToOffscreen === "function";
+  let worker = null;
   try {
     if (!tag) throw new Error("the page does not name its WebAssembly (build it with `trunk build --release`)");
-    const bindings = await import(new URL(tag.dataset.js, document.baseURI).href);
-    await bindings.default({ module_or_path: new URL(tag.dataset.wasm, document.baseURI) });
+    const js = new URL(tag.dataset.js, document.baseURI).href, wasmUrl = new URL(tag.dataset.wasm, document.baseURI);
+    // (the worker script and the glue load while the wasm compiles)
+    if (canHandOver && !app.noWorker) worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+    const glue = import(js);
+    const module = await WebAssembly.compileStreaming(fetch(wasmUrl))
+      .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()));
+    const workerReady = worker ? startWorker(worker, js, module) : Promise.resolve(false);
+    const bindings = await glue;
+    await bindings.default({ module_or_path: module });
     window.wasmBindings = bindings;
+    if (!(await workerReady)) { if (worker) worker.terminate(); worker = null; }
   } catch (err) {
     const p = $("#loading");
     if (p) Object.assign(p, { className: "msg error", textContent: `The optimizers could not be loaded: ${err && err.message ? err.message : err}` });
     return;
   }
-  boot();
+  core.worker = worker;
+  boot(raw);
+}
+// Resolves true once the worker has started the module, false if it cannot (the page then draws on this thread).
+function startWorker(worker, js, module) {
+  return new Promise((resolve) => {
+    worker.onerror = (e) => { e.preventDefault(); resolve(false); };
+    worker.onmessage = (e) => {
+      const d = e.data;
+      if (d && d.type === "ready") { worker.onmessage = (m) => core.answer(m.data); resolve(true); } else resolve(false);
+    };
+    worker.postMessage({ type: "init", js, module });
+  });
 }
 load();

@@ -5,8 +5,8 @@
 // aspect ratios. `layout=plots` shows the plots only. Layout only: no math of the lecture lives here.
 
 /** Sizes the canvases of `plots` (CSS and device pixels) to share its box; returns true when it did (the
- * shell then draws at those sizes). */
-export function fitPlots(plots, dpr) {
+ * shell then draws at those sizes). `setSize(canvas, width, height)` sets a canvas's device pixels. */
+export function fitPlots(plots, dpr, setSize) {
   const canvases = [...plots.querySelectorAll("canvas.plot")];
   const W = plots.clientWidth, H = plots.clientHeight, gap = 6, n = canvases.length;
   if (!n || W < 20 || H < 20) return false;
@@ -32,8 +32,7 @@ export function fitPlots(plots, dpr) {
     const sw = `${w}px`, sh = `${h}px`;
     if (cv.style.width !== sw) cv.style.width = sw;
     if (cv.style.height !== sh) cv.style.height = sh;
-    const DW = Math.round(w * dpr), DH = Math.round(h * dpr);
-    if (cv.width !== DW || cv.height !== DH) { cv.width = DW; cv.height = DH; }
+    setSize(cv, Math.round(w * dpr), Math.round(h * dpr));
   });
   return true;
 }

@@ -1,7 +1,13 @@
 //! The browser adapter: the only code that knows about JS, the DOM and canvases. It hands the JS shell the
-//! chapters' descriptions, computes scenes from control values, draws them on the chapter's canvases
-//! (`<canvas id="cv-CHAPTER-CANVAS">`, sized by the shell in device pixels) and maps clicks back to data
-//! coordinates. Dense fields are rendered into a pixel buffer and shown with one `putImageData`.
+//! chapters' descriptions, computes scenes from control values, draws them on the chapter's canvases and maps
+//! clicks back to data coordinates. Dense fields are rendered into a pixel buffer and shown with one
+//! `putImageData`.
+//!
+//! The same module runs twice in a page: on the main thread for the shell's descriptions and checks
+//! (`chapter_info`, `normalize`, `classify`), and in a worker (www/worker.js) that owns the [`Session`] and
+//! draws on the canvases the page handed over as `OffscreenCanvas`es ([`Session::attach_canvas`]). Where a
+//! browser cannot hand canvases to a worker, the session runs on the main thread and finds each canvas in the
+//! document by its id (`<canvas id="cv-CHAPTER-CANVAS">`, sized by the shell in device pixels).
 
 mod alloc;
 mod fast_canvas;
@@ -15,12 +21,18 @@ use crate::plot::field::{grid_rgba, landscape_rgba};
 use crate::plot::{Frame, Theme};
 use fast_canvas::FastCanvas;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()` of the global scope: the window's, or the worker's.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
 
 #[wasm_bindgen(start)]
 pub fn start() {
@@ -32,13 +44,14 @@ pub fn start() {
     }));
 }
 
-/// Dispatches `optlab:panic` on the window with the panic's message as `detail` (a string).
+/// Dispatches `optlab:panic` on the global scope (the window, or the worker, which passes it on to the page)
+/// with the panic's message as `detail` (a string).
 fn report_panic(message: &str) {
-    let Some(window) = web_sys::window() else { return };
+    let target: web_sys::EventTarget = js_sys::global().unchecked_into();
     let init = web_sys::CustomEventInit::new();
     init.set_detail(&JsValue::from_str(message));
     if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("optlab:panic", &init) {
-        let _ = window.dispatch_event(&event);
+        let _ = target.dispatch_event(&event);
     }
 }
 
@@ -145,15 +158,16 @@ struct Rendered {
 }
 
 fn now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    performance_now()
 }
 
 /// Holds what survives between renders: field images (recomputed only when the problem or size changes)
 /// and each canvas's frame for mapping clicks.
 #[wasm_bindgen]
 pub struct Session {
-    /// Field images by problem, view and size, ready to copy onto a chart.
-    fields: HashMap<String, HtmlCanvasElement>,
+    /// Field images by problem, view and size, ready to copy onto a chart (each a canvas of its own: an
+    /// `OffscreenCanvas` where the browser has one).
+    fields: HashMap<String, JsValue>,
     /// How many field images were computed so far (the rest of the renders reused one).
     fields_computed: usize,
     frames: HashMap<String, Frame>,
@@ -169,6 +183,13 @@ pub struct Session {
     /// them in.
     stale: Vec<String>,
     style: (String, f64),
+    /// Canvases handed over by id (`cv-CHAPTER-CANVAS`): a worker's `OffscreenCanvas`es. An id not here is
+    /// looked up in the document.
+    canvases: HashMap<String, JsValue>,
+    /// What each canvas id shows now: `(canvas, signature of chart, size, theme and pixel ratio)`. A canvas
+    /// whose chart, size and theme are those it last showed keeps its pixels; a new canvas under an old id (a
+    /// rebuilt chapter) is always drawn.
+    drawn: HashMap<String, (JsValue, String)>,
 }
 
 impl Default for Session {
@@ -191,7 +212,23 @@ impl Session {
             hidden: HashSet::new(),
             stale: Vec::new(),
             style: ("light".into(), 1.0),
+            canvases: HashMap::new(),
+            drawn: HashMap::new(),
         }
+    }
+
+    /// Hands the session the canvas to draw under `canvas_id` (`cv-CHAPTER-CANVAS`): an `OffscreenCanvas` (in
+    /// the worker) or a canvas element. Its size is set by whoever holds it, in device pixels.
+    pub fn attach_canvas(&mut self, canvas_id: &str, canvas: JsValue) {
+        self.drawn.remove(canvas_id);
+        self.canvases.insert(canvas_id.to_string(), canvas);
+    }
+
+    /// Forgets every canvas handed over (a new chapter hands over its own).
+    pub fn detach_canvases(&mut self) {
+        self.canvases.clear();
+        self.drawn.clear();
+        self.frames.clear();
     }
 
     /// The shell's report that canvas `canvas_id` (`cv-CHAPTER-CANVAS`) is near the viewport or not. A canvas
@@ -436,20 +473,26 @@ impl Session {
     }
 
     fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, (theme, dpr): (&str, f64)) -> Result<(), String> {
-        let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-        let el = doc.get_element_by_id(&format!("cv-{chapter}-{id}")).ok_or("canvas missing")?;
-        let canvas: HtmlCanvasElement = el.dyn_into().map_err(|_| "not a canvas")?;
-        // A canvas whose chart, size and theme are those it last showed keeps its pixels (the signature
-        // lives on the element, so a rebuilt chapter's fresh canvas is always drawn).
+        let canvas_id = format!("cv-{chapter}-{id}");
+        let object = match self.canvases.get(&canvas_id) {
+            Some(c) => c.clone(),
+            None => {
+                let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+                let el = doc.get_element_by_id(&canvas_id).ok_or("canvas missing")?;
+                el.dyn_into::<HtmlCanvasElement>().map_err(|_| "not a canvas")?.into()
+            }
+        };
+        // An `OffscreenCanvas` has the canvas element's `width`, `height` and `getContext`, called by name.
+        let canvas: &HtmlCanvasElement = object.unchecked_ref();
         let signature = format!("{:x}|{}x{}|{theme}|{dpr}", chart.fingerprint(), canvas.width(), canvas.height());
-        if canvas.get_attribute("data-drawn").as_deref() == Some(signature.as_str()) && self.frames.contains_key(&format!("{chapter}/{id}"))
-        {
+        let same = matches!(self.drawn.get(&canvas_id), Some((c, s)) if *c == object && *s == signature);
+        if same && self.frames.contains_key(&format!("{chapter}/{id}")) {
             return Ok(());
         }
-        let _ = canvas.remove_attribute("data-drawn");
+        self.drawn.remove(&canvas_id);
         let ctx: CanvasRenderingContext2d =
-            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into().ok()).ok_or("no 2d context")?;
-        let backend = FastCanvas::new(CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas backend")?, ctx.clone());
+            canvas.get_context("2d").ok().flatten().ok_or("no 2d context")?.unchecked_into();
+        let backend = FastCanvas::new(ctx.clone(), (canvas.width(), canvas.height()));
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;
         let computed = &mut self.fields_computed;
@@ -494,27 +537,34 @@ impl Session {
                 }
             }
             if let Some(img) = fields.get(&key) {
-                let _ = ctx.draw_image_with_html_canvas_element(img, f.px.0 as f64, f.py.0 as f64);
+                // (drawImage takes an OffscreenCanvas as it takes a canvas element)
+                let _ = ctx.draw_image_with_html_canvas_element(img.unchecked_ref(), f.px.0 as f64, f.py.0 as f64);
             }
         };
         let frame = app::draw_chart(&root, chart, th, &mut paint)?;
         root.present().map_err(|e| format!("{e:?}"))?;
         self.frames.insert(format!("{chapter}/{id}"), frame);
-        let _ = canvas.set_attribute("data-drawn", &signature);
+        self.drawn.insert(canvas_id, (object, signature));
         Ok(())
     }
 }
 
-/// A detached canvas holding an RGBA image.
-fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<HtmlCanvasElement> {
-    let doc = web_sys::window()?.document()?;
-    let cv: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
-    cv.set_width(w as u32);
-    cv.set_height(h as u32);
-    let ctx: CanvasRenderingContext2d = cv.get_context("2d").ok()??.dyn_into().ok()?;
+/// A canvas of its own holding an RGBA image: an `OffscreenCanvas` (the only kind a worker has), or a detached
+/// canvas element in a browser without one.
+fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<JsValue> {
+    let cv: HtmlCanvasElement = match web_sys::OffscreenCanvas::new(w as u32, h as u32) {
+        Ok(off) => off.unchecked_into(),
+        Err(_) => {
+            let cv: HtmlCanvasElement = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+            cv.set_width(w as u32);
+            cv.set_height(h as u32);
+            cv
+        }
+    };
+    let ctx: CanvasRenderingContext2d = cv.get_context("2d").ok()??.unchecked_into();
     let img = ImageData::new_with_u8_clamped_array_and_sh(Clamped(buf), w as u32, h as u32).ok()?;
     ctx.put_image_data(&img, 0.0, 0.0).ok()?;
-    Some(cv)
+    Some(cv.into())
 }
 
 /// Microseconds per training sample in this browser: SGD steps on a 2-8-8-1-style tanh network (two

@@ -141,13 +141,18 @@ async function taskSeconds(cdp) {
   return metrics.find((m) => m.name === "TaskDuration").value;
 }
 
-/** Splits the in-page render time: the wasm call, KaTeX, and the rest of the shell. */
+/** Splits the in-page render time: the core's answer (the wasm call on the main thread; with the worker, the
+ * round trip of the message, while the main thread is free), KaTeX, and the rest of the shell. */
 function instrument() {
   window.__bench = { wasm: 0, katex: 0 };
-  const s = window.optlab.session;
+  const core = window.optlab.core;
+  const call = core.call.bind(core);
+  core.call = (op, ...rest) => {
+    if (op !== "render" && op !== "tick") return call(op, ...rest);
+    const t = performance.now();
+    return call(op, ...rest).finally(() => { window.__bench.wasm += performance.now() - t; });
+  };
   const timed = (f, key) => (...a) => { const t = performance.now(); try { return f(...a); } finally { window.__bench[key] += performance.now() - t; } };
-  s.render = timed(s.render.bind(s), "wasm");
-  s.tick = timed(s.tick.bind(s), "wasm");
   // KaTeX typesetting (the shell calls katex.render only for strings it has not typeset before)
   if (window.katex) window.katex.render = timed(window.katex.render.bind(window.katex), "katex");
 }
@@ -353,7 +358,13 @@ async function memory(br, base, ids) {
   const measure = async () => {
     await cdp.send("HeapProfiler.collectGarbage");
     const { usedSize } = await cdp.send("Runtime.getHeapUsage");
-    const w = await page.evaluate(() => [window.wasmBindings.wasm_memory_bytes(), ...window.wasmBindings.wasm_heap_stats(true)]);
+    // the wasm instance that draws (the worker's, or the page's own without one) and the page's own instance (its
+    // descriptions and checks), added up
+    const w = await page.evaluate(async () => {
+      const here = [window.wasmBindings.wasm_memory_bytes(), ...window.wasmBindings.wasm_heap_stats(true)];
+      const core = window.optlab.core.worker ? await window.optlab.core.call("stats", [true]) : [0, 0, 0, 0];
+      return here.map((x, i) => x + core[i]);
+    });
     return { js_heap_mb: usedSize / 2 ** 20, wasm_mb: w[0] / 2 ** 20, live_mb: w[1] / 2 ** 20, peak_mb: w[2] / 2 ** 20 };
   };
   // every chapter back at its defaults (its Reset button), the first one shown last: the same state at the

@@ -102,7 +102,8 @@ export async function open(page, base, query = "") {
 export async function settle(page, { url = true } = {}) {
   await page.evaluate((url) => new Promise((resolve) => {
     let quiet = 0;
-    const busy = () => window.optlab.pending || window.optlab.formulasLater || (url && (window.optlab.urlPending || window.optlab.stale > 0));
+    const o = window.optlab;
+    const busy = () => o.pending || o.inflight || o.dirty || o.formulasLater || (url && (o.urlPending || o.stale > 0));
     const tick = () => requestAnimationFrame(() => {
       quiet = busy() ? 0 : quiet + 1;
       if (quiet >= 2) resolve(); else tick();
@@ -111,10 +112,14 @@ export async function settle(page, { url = true } = {}) {
   }), url);
 }
 
-/** For each plot canvas: its id, size, a hash of its pixels and the number of clearly coloured pixels. */
+/** For each plot canvas: its id, size, a hash of its pixels and the number of clearly coloured pixels. The
+ * pixels are those the canvas shows (an ImageBitmap from the worker that draws it, or from the canvas). */
 export async function canvasInfo(page) {
-  return page.evaluate(() => [...document.querySelectorAll("canvas.plot")].map((cv) => {
+  return page.evaluate(async () => (await window.optlab.canvasImages()).map(({ id, bitmap }) => {
+    const cv = Object.assign(document.createElement("canvas"), { width: bitmap ? bitmap.width : 0, height: bitmap ? bitmap.height : 0 });
+    if (!bitmap) return { id, width: 0, height: 0, hash: 0, chromatic: 0, opaque: 0 };
     const ctx = cv.getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
     const d = ctx.getImageData(0, 0, cv.width, cv.height).data;
     let h = 2166136261 >>> 0, chromatic = 0, opaque = 0;
     for (let i = 0; i < d.length; i += 4) {
@@ -123,7 +128,7 @@ export async function canvasInfo(page) {
       if (d[i + 3] > 0 && hi - lo > 50) chromatic++;
       h = Math.imul(h ^ (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24)), 16777619) >>> 0;
     }
-    return { id: cv.id, width: cv.width, height: cv.height, hash: h, chromatic, opaque };
+    return { id, width: cv.width, height: cv.height, hash: h, chromatic, opaque };
   }));
 }
 
