@@ -706,3 +706,45 @@ fn two_lane_tanh_is_the_scalar_tanh_bit_for_bit() {
         }
     }
 }
+
+/// The page's worker draws on `OffscreenCanvas`es it was handed ([`Session::attach_canvas`]), computing first
+/// and drawing after ([`Session::compute`], [`Session::draw_visible`]); without a worker the session draws on the
+/// page's canvas elements ([`Session::render`]). Both ways give every chapter's charts the same pixels, bit for
+/// bit, and the same readouts.
+#[wasm_bindgen_test]
+async fn offscreen_canvases_show_what_canvas_elements_show() {
+    for_every_chapter(|c, failures| {
+        let canvases = mount(c);
+        let mut direct = Session::new();
+        let a = render(&mut direct, c.id(), &Raw::new(), "dark");
+        let mut worker = Session::new();
+        let offs: Vec<(String, web_sys::OffscreenCanvas)> = canvases
+            .iter()
+            .map(|(id, _)| {
+                let off = web_sys::OffscreenCanvas::new(W, H).unwrap();
+                worker.attach_canvas(&format!("cv-{}-{id}", c.id()), off.clone().into());
+                (id.clone(), off)
+            })
+            .collect();
+        let steps = if c.is_live() { LIVE_STEPS } else { 0 };
+        let b = from_js(worker.compute(c.id(), js_raw(&Raw::new()), "dark", 1.0, steps, 1e9));
+        if b["draw_ms"].as_f64() != Some(0.0) || b["readout"] != a.json["readout"] {
+            failures.push(format!("{}: compute's answer differs from render's (or says it drew)", c.id()));
+        }
+        let drawn = from_js(worker.draw_visible());
+        if drawn["draw_parts"].as_array().map(Vec::len) != Some(canvases.len()) {
+            failures.push(format!("{}: draw_visible drew {:?} of {} charts", c.id(), drawn["draw_parts"], canvases.len()));
+        }
+        for ((id, el), (_, off)) in canvases.iter().zip(&offs) {
+            let ctx: CanvasRenderingContext2d = off.get_context("2d").unwrap().unwrap().unchecked_into();
+            let theirs = ctx.get_image_data(0.0, 0.0, W as f64, H as f64).unwrap().data().0;
+            let ours = pixels(el);
+            let differ = ours.chunks_exact(4).zip(theirs.chunks_exact(4)).filter(|(p, q)| p != q).count();
+            if differ > 0 {
+                failures.push(format!("{}/{id}: {differ} pixels differ between the canvas element and the OffscreenCanvas", c.id()));
+            }
+        }
+        unmount(canvases);
+    })
+    .await;
+}

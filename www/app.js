@@ -29,6 +29,8 @@ const app = {
   // a drawing asked of the core and not answered yet; a change meanwhile sets `dirty` and is drawn after it.
   // `gen` counts the chapters built: an answer for an earlier one is dropped
   inflight: false, dirty: false, gen: 0,
+  // the worker has answered a drawing and is drawing its charts (its "drawn" message clears it)
+  drawing: false,
   // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
   freshChapter: false, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
@@ -69,6 +71,7 @@ const core = {
   },
   answer(d) {
     if (d.type === "panic") { showPanic(d.message); return; }
+    if (d.type === "drawn") { drawn(d.id, d.value); return; }
     const call = this.calls.get(d.id);
     if (!call) return;
     this.calls.delete(d.id);
@@ -123,7 +126,7 @@ let urlTimer = 0;
 function updateUrl() {
   app.urlPending = true;
   clearTimeout(urlTimer);
-  urlTimer = setTimeout(writeUrl, 200);
+  urlTimer = setTimeout(() => { writeUrl(); showTiming(); }, 200);
 }
 
 function writeUrl() {
@@ -570,10 +573,14 @@ function drawAllNow() {
   return app.stale ? drawStale(true, 1e9) : Promise.resolve();
 }
 
+// On this thread a drawing waits for the next frame (once per frame however many changes came before it). The
+// worker is asked as soon as the task that changed the state ends (changes within one task are drawn once): it
+// computes while the page paints the control's own change, and the answer is shown in the frame after.
 function schedule() {
   if (app.pending || app.panicked) return;
   app.pending = true;
-  requestAnimationFrame(() => { app.pending = false; render(); });
+  const go = () => { app.pending = false; render(); };
+  if (core.worker) queueMicrotask(go); else requestAnimationFrame(go);
 }
 
 function render() { show(null); }
@@ -604,9 +611,11 @@ function show(steps) {
   const gen = app.gen;
   const args = [app.chapter.id, app.state, effectiveTheme(), dpr];
   app.inflight = true;
-  core.call(steps ? "tick" : "render", steps ? [...args, steps, 10] : args).then((r) => {
+  const call = core.call(steps ? "tick" : "render", steps ? [...args, steps, 10] : args);
+  app.drawCall = core.next - 1; // (the worker's "drawn" for this call carries its id)
+  call.then((r) => {
     app.inflight = false;
-    if (gen === app.gen && !app.panicked) shown(r, t0);
+    if (gen === app.gen && !app.panicked) { app.drawing = Boolean(core.worker); shown(r, t0); }
     if (app.dirty) { app.dirty = false; schedule(); }
   }, (err) => {
     app.inflight = false;
@@ -670,9 +679,26 @@ function shown(r, t0) {
   }
   updateUrl();
   app.renders += 1;
-  app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
-  const drawn = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
-  setText($("#timing"), `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${drawn}`);
+  app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, stale: r.stale, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
+  // with the worker, the line waits for the drawing's times, and is written once the controls are still (with
+  // the link), so that a change's frame lays out only what the change itself altered
+  if (!core.worker) showTiming();
+}
+
+// The worker drew the charts of drawing `id` (see worker.js): their times complete the last render's figures.
+function drawn(id, d) {
+  if (id !== app.drawCall || !app.lastRender) return;
+  app.drawing = false;
+  Object.assign(app.lastRender, { draw_ms: d.draw_ms, draw_parts: d.draw_parts, stale: d.stale });
+  app.stale = d.stale;
+  if (!app.urlPending) showTiming();
+}
+
+function showTiming() {
+  const r = app.lastRender;
+  if (!r || app.drawing) return;
+  const later = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
+  setText($("#timing"), `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${later}`);
 }
 
 // The formulas a chapter's first drawing left for after its frame (see show), typeset once KaTeX is in.
@@ -801,6 +827,7 @@ async function copy(text, what) {
     status.prepend(el("p", { class: "msg info", text: `Copy the ${what.toLowerCase()} below:` }), box);
     box.select();
   }
+  app.copies = (app.copies || 0) + 1; // (for the tests: the copy is done)
 }
 
 // "PyTorch": the exporter's script (or its one-line refusal) as text in the side panel, and on the clipboard.
@@ -812,10 +839,11 @@ function torchScript() {
     text.hidden = false;
     note.textContent = `${text.value.split("\n").length} lines; save as a .py file and run it with python3 (torch only).`;
     navigator.clipboard.writeText(text.value).then(() => { note.textContent += " Copied to the clipboard."; },
-      () => { note.textContent += " Select the text below to copy it."; });
+      () => { note.textContent += " Select the text below to copy it."; }).finally(() => { app.copies = (app.copies || 0) + 1; });
   }, (e) => {
     text.hidden = true;
     note.textContent = `No PyTorch script: ${String(e)}`;
+    app.copies = (app.copies || 0) + 1;
   });
 }
 
@@ -1024,7 +1052,7 @@ function onMessage(e) {
 
 // Calls `fn` once no redraw is waiting or being computed.
 function whenDrawn(fn) {
-  if (!app.pending && !app.inflight && !app.dirty) fn();
+  if (!app.pending && !app.inflight && !app.dirty && !app.drawing) fn();
   else requestAnimationFrame(() => whenDrawn(fn));
 }
 

@@ -7,7 +7,9 @@
 //   {type: "init", js, module}         load the wasm-bindgen glue from `js` and start it on the compiled `module`
 //   {id, op, args}                     call the Session method `op` (or one of the ops below) with `args`;
 //                                      answered {id, value} or {id, error} (the error's text)
-//   ops of their own: "attach" [[canvasId, OffscreenCanvas]...] (replaces the chapter's canvases),
+//   ops of their own: "render" and "tick" answer with the chapter's computed scene before its charts are drawn,
+//   and post {type: "drawn", id, value: {draw_ms, draw_parts, stale}} once they are;
+//   "attach" [[canvasId, OffscreenCanvas]...] (replaces the chapter's canvases),
 //   "size" [canvasId, width, height] (device pixels), "bitmaps" [canvasId...] (ImageBitmaps of what they show),
 //   "stats" (the bench's memory figures), "debug_panic" [message] (the panic test).
 // A Rust panic (the core dispatches "optlab:panic" on this scope) or a WebAssembly trap is posted to the page as
@@ -36,6 +38,12 @@ async function run(msg) {
       const [cid, w, h] = args;
       const off = canvases.get(cid);
       if (off && (off.width !== w || off.height !== h)) { off.width = w; off.height = h; }
+    } else if (op === "render" || op === "tick") {
+      // the readouts go first, then the charts are drawn: the page lays out the text while this thread draws
+      const [chapter, state, theme, dpr, steps = 0, budget = 0] = args;
+      postMessage({ id, value: session.compute(chapter, state, theme, dpr, op === "tick" ? steps : 0, budget) });
+      postMessage({ type: "drawn", id, value: session.draw_visible() });
+      return;
     } else if (op === "bitmaps") {
       value = await Promise.all(args.map((cid) => (canvases.has(cid) ? createImageBitmap(canvases.get(cid)) : null)));
       postMessage({ id, value }, value.filter(Boolean));

@@ -245,48 +245,47 @@ impl Session {
     /// every one, else only those now visible; stops after the first chart that ends past `budget_ms`.
     /// Returns how many are still left.
     pub fn draw_stale(&mut self, all: bool, budget_ms: f64) -> usize {
-        let t0 = now();
-        let Some((chapter, scene)) = self.last.take() else {
-            self.stale.clear();
-            return 0;
-        };
-        let (theme, dpr) = self.style.clone();
-        let th = Theme::by_name(&theme, dpr);
-        let mut left = Vec::new();
-        for id in std::mem::take(&mut self.stale) {
-            let due = now() - t0 < budget_ms && (all || !self.hidden.contains(&format!("cv-{chapter}-{id}")));
-            match scene.charts.iter().find(|(c, _)| *c == id.as_str()) {
-                Some((_, chart)) if due => {
-                    if let Err(e) = self.draw(&chapter, &id, chart, &th, (&theme, dpr)) {
-                        web_sys::console::error_1(&format!("could not draw {id}: {e}").into());
-                    }
-                }
-                Some(_) => left.push(id),
-                None => {}
-            }
+        self.draw_due(all, budget_ms).1
+    }
+
+    /// Draws the charts of the last [`Session::compute`] whose canvas is in view (the others wait, as after
+    /// [`Session::render`]): `{draw_ms, draw_parts, stale}`, as in `render`'s answer.
+    pub fn draw_visible(&mut self) -> JsValue {
+        #[derive(Serialize)]
+        struct Drawn {
+            draw_ms: f64,
+            draw_parts: Vec<(String, f64)>,
+            stale: usize,
         }
-        self.stale = left;
-        self.last = Some((chapter, scene));
-        self.stale.len()
+        let t0 = now();
+        let (draw_parts, stale) = self.draw_due(false, f64::INFINITY);
+        to_js(&Drawn { draw_ms: now() - t0, draw_parts, stale })
     }
 
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
     /// A live chapter shows its run as it stands (starting a new one when a control that matters changed).
     pub fn render(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0, true)
+        self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0, Mode::Draw)
+    }
+
+    /// [`Session::tick`] (or, with `steps` 0, [`Session::render`]) without the drawing: the answer (its
+    /// `draw_ms` 0) is ready before the charts are drawn, which [`Session::draw_visible`] then does. The worker
+    /// sends the page the readouts first, so they are laid out while it draws.
+    pub fn compute(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
+        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms, Mode::Compute)
     }
 
     /// Advances a live chapter's run by at most `steps` steps or `budget_ms` milliseconds (whichever comes
     /// first, in slices, so a frame never freezes), then draws it.
     pub fn tick(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms, true)
+        self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms, Mode::Draw)
     }
 
     /// Like [`Session::tick`] without drawing: advances a live chapter's run and returns its progress
     /// `[done, requested]` (null for a chapter that is not live). With `prefers-reduced-motion`, the shell
     /// advances the run every frame but draws it only a few times a second.
     pub fn advance(&mut self, chapter: &str, raw: JsValue, steps: usize, budget_ms: f64) -> JsValue {
-        self.advance_and_draw(chapter, raw, "light", 1.0, steps, budget_ms, false)
+        self.advance_and_draw(chapter, raw, "light", 1.0, steps, budget_ms, Mode::Advance)
     }
 
     /// Hands a fetched data file (see [`app::Chapter::asset`]) to the core; throws why it is unusable.
@@ -351,7 +350,48 @@ impl Session {
     }
 }
 
+/// What [`Session::advance_and_draw`] does after computing: nothing (only advance a live run), draw the charts in
+/// view, or leave every chart for [`Session::draw_visible`].
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Advance,
+    Draw,
+    Compute,
+}
+
 impl Session {
+    /// Draws charts of the last scene left for later: with `all`, every one, else only those now visible; stops
+    /// after the first chart that ends past `budget_ms`. Returns `(canvas, ms)` per chart drawn, and how many
+    /// are still left.
+    fn draw_due(&mut self, all: bool, budget_ms: f64) -> (Vec<(String, f64)>, usize) {
+        let t0 = now();
+        let Some((chapter, scene)) = self.last.take() else {
+            self.stale.clear();
+            return (Vec::new(), 0);
+        };
+        let (theme, dpr) = self.style.clone();
+        let th = Theme::by_name(&theme, dpr);
+        let mut left = Vec::new();
+        let mut parts = Vec::new();
+        for id in std::mem::take(&mut self.stale) {
+            let due = now() - t0 < budget_ms && (all || !self.hidden.contains(&format!("cv-{chapter}-{id}")));
+            match scene.charts.iter().find(|(c, _)| *c == id.as_str()) {
+                Some((_, chart)) if due => {
+                    let t = now();
+                    if let Err(e) = self.draw(&chapter, &id, chart, &th, (&theme, dpr)) {
+                        web_sys::console::error_1(&format!("could not draw {id}: {e}").into());
+                    }
+                    parts.push((id, now() - t));
+                }
+                Some(_) => left.push(id),
+                None => {}
+            }
+        }
+        self.stale = left;
+        self.last = Some((chapter, scene));
+        (parts, self.stale.len())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn advance_and_draw(
         &mut self,
@@ -361,8 +401,9 @@ impl Session {
         dpr: f64,
         steps: usize,
         budget_ms: f64,
-        draw: bool,
+        mode: Mode,
     ) -> JsValue {
+        let draw = mode != Mode::Advance;
         let Some(c) = app::chapter(chapter) else {
             if !draw {
                 return JsValue::NULL;
@@ -441,8 +482,11 @@ impl Session {
         let mut draw_parts = Vec::with_capacity(scene.charts.len());
         self.stale.clear();
         self.style = (theme.to_string(), dpr);
+        let mut hidden = 0;
         for (id, chart) in &scene.charts {
-            if self.hidden.contains(&format!("cv-{chapter}-{id}")) {
+            let off_screen = self.hidden.contains(&format!("cv-{chapter}-{id}"));
+            hidden += usize::from(off_screen);
+            if off_screen || mode == Mode::Compute {
                 self.stale.push(id.to_string());
                 continue;
             }
@@ -466,7 +510,7 @@ impl Session {
             progress,
             asset: c.asset(&st).map(str::to_string),
             measuring: self.timer.pending(),
-            stale: self.stale.len(),
+            stale: hidden,
         };
         self.last = Some((chapter.to_string(), scene));
         to_js(&out)
@@ -490,8 +534,7 @@ impl Session {
             return Ok(());
         }
         self.drawn.remove(&canvas_id);
-        let ctx: CanvasRenderingContext2d =
-            canvas.get_context("2d").ok().flatten().ok_or("no 2d context")?.unchecked_into();
+        let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok().flatten().ok_or("no 2d context")?.unchecked_into();
         let backend = FastCanvas::new(ctx.clone(), (canvas.width(), canvas.height()));
         let root = backend.into_drawing_area();
         let fields = &mut self.fields;

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
-  ROOT, DIST, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, canvasInfo, readoutText, chapterIds,
+  ROOT, DIST, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, canvasInfo, readoutText, chapterIds, copiedBy,
 } from "./harness.mjs";
 
 let srv, br, ids = [];
@@ -453,8 +453,7 @@ test("exports: CSV and JSON downloads, and the copied spec runs with `optlab run
     const csv = await grab("Export CSV");
     assert.ok(csv.split("\n").length > 10 && /loss/.test(csv.split("\n")[0]), csv.slice(0, 200));
     const report = JSON.parse(await grab("Export JSON"));
-    await page.click('.tools button:text-is("Copy spec")');
-    const specText = await page.evaluate(() => navigator.clipboard.readText());
+    const specText = await copiedBy(page, '.tools button:text-is("Copy spec")');
     const spec = JSON.parse(specText);
     assert.ok(Array.isArray(spec.runs) && spec.runs.length >= 1, specText);
     await page.screenshot({ path: path.join(SCREENSHOTS, "copy-spec.png") });
@@ -610,8 +609,7 @@ test("training: Copy spec gives the `optlab train` spec that reproduces the run'
     await prime(page);
     const [dl] = await Promise.all([page.waitForEvent("download"), page.click('.tools button:text-is("Export JSON")')]);
     const app = JSON.parse(readFileSync(await dl.path(), "utf8"));
-    await page.click('.tools button:text-is("Copy spec")');
-    const specText = await page.evaluate(() => navigator.clipboard.readText());
+    const specText = await copiedBy(page, '.tools button:text-is("Copy spec")');
     const specs = JSON.parse(specText);
     assert.ok(Array.isArray(specs) && specs.length === 2, "a comparison copies a list of two train specs");
     assert.equal(specs[0].steps, 300);
@@ -774,26 +772,26 @@ test("a chart off screen is drawn when it scrolls into view, or once the control
       const before = window.optlab.renders;
       e.value = v;
       e.dispatchEvent(new Event("input", { bubbles: true }));
-      const wait = () => requestAnimationFrame(() => (window.optlab.renders > before ? resolve(window.optlab.stale) : wait()));
+      const wait = () => requestAnimationFrame(() => (window.optlab.renders > before && !window.optlab.drawing ? resolve(window.optlab.stale) : wait()));
       wait();
     }), v);
     const slider = await page.$eval('input[name="noise"]', (e) => ({ min: Number(e.min), max: Number(e.max), value: Number(e.value) }));
     const [first, second] = slider.value === slider.max ? [slider.min, slider.max] : [slider.max, slider.min];
     const left = await change(String(first));
     assert.ok(left > 0, "the change left the chart below the fold for later");
-    // the timing line says so, with the counts the core returned
-    const timing = await page.$eval("#timing", (e) => e.textContent);
+    assert.equal((await hashOf(offId)).hash, before.hash, "its pixels are the old ones until it is in view");
+    // the timing line says so, with the counts the core returned (it is written once the controls are still)
+    const timing = await (await page.waitForFunction(() => {
+      const t = document.querySelector("#timing").textContent;
+      return /plots at that change/.test(t) ? t : null;
+    }, null, { timeout: 5000 })).jsonValue();
     const m = /; (\d+) of (\d+) plots at that change \(the others were off screen/.exec(timing);
     assert.ok(m && Number(m[2]) - Number(m[1]) === left && Number(m[2]) === 4, `timing line: ${timing} (${left} left)`);
-    assert.equal((await hashOf(offId)).hash, before.hash, "its pixels are the old ones until it is in view");
     const descNow = await page.$eval(`#desc-minibatch-sampling`, (e) => e.textContent);
     assert.notEqual(descNow, descBefore, "its text alternative already describes the new state");
     // scrolled into view: drawn within a few frames
     await page.evaluate((id) => document.getElementById(id).scrollIntoView(), offId);
-    await page.waitForFunction((h) => {
-      const cv = document.getElementById("cv-minibatch-sampling");
-      return cv.getAttribute("data-drawn") !== null && window.optlab.stale === 0;
-    }, before.hash, { timeout: 5000 });
+    await page.waitForFunction(() => window.optlab.stale === 0, null, { timeout: 5000 });
     const shown = await hashOf(offId);
     assert.notEqual(shown.hash, before.hash, "drawn for the new state once in view");
     assertDrawn(shown, 1);
@@ -838,6 +836,34 @@ test("every slider moved to an end and back to where it started gives its starti
       }, id));
     }
     assert.deepEqual(off, []);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the worker and the page's own thread (?worker=0) draw every chapter alike: same pixels, readouts, messages", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    const look = async (query) => {
+      await open(page, srv.base, query);
+      return {
+        worker: await page.evaluate(() => Boolean(window.optlab.core.worker)),
+        hashes: (await canvasInfo(page)).map((c) => `${c.id} ${c.width}×${c.height} ${c.hash}`),
+        readout: reproducible(await readoutText(page)),
+        messages: await page.$$eval("#messages .msg", (ps) => ps.map((p) => p.textContent)),
+      };
+    };
+    for (const id of ids) {
+      const a = await look(`?chapter=${id}&lr=0.2`);
+      const b = await look(`?chapter=${id}&lr=0.2&worker=0`);
+      assert.deepEqual([a.worker, b.worker], [true, false], `${id}: drawn in the worker, then on the page's thread`);
+      assert.ok(a.hashes.length >= 2, id);
+      assert.deepEqual(b.hashes, a.hashes, `${id}: same pixels`);
+      assert.equal(b.readout, a.readout, `${id}: same readout`);
+      assert.deepEqual(b.messages, a.messages, `${id}: same messages`);
+      assert.equal(new URL(page.url()).searchParams.get("worker"), "0", `${id}: the link keeps worker=0`);
+    }
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
     await context.close();

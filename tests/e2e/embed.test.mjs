@@ -5,7 +5,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launch, watchErrors, settle } from "./harness.mjs";
+import { serveDist, launch, watchErrors, settle, backingSizes } from "./harness.mjs";
 
 let srv, br;
 before(async () => { srv = await serveDist(); br = await launch(); });
@@ -165,7 +165,10 @@ test("messages of other shapes are ignored without error or answer", async () =>
 });
 
 /** Device pixels per CSS pixel of every plot canvas of `frame`. */
-const ratios = (frame) => frame.$$eval("canvas.plot", (cs) => cs.map((c) => ({ id: c.id, w: c.width, css: c.getBoundingClientRect().width, h: c.height, cssH: c.getBoundingClientRect().height })));
+const ratios = async (frame) => {
+  const sizes = await backingSizes(frame);
+  return frame.$$eval("canvas.plot", (cs, sizes) => cs.map((c, i) => ({ id: c.id, w: sizes[i].width, css: c.getBoundingClientRect().width, h: sizes[i].height, cssH: c.getBoundingClientRect().height })), sizes);
+};
 
 test("scale (link and message) multiplies the canvases' backing store; bad scales are said and refused or clamped", async () => {
   const d = await deck("?embed=1&chapter=momentum&scale=1.44");

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, statSync, writeFileSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ROOT, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, chapterIds } from "./harness.mjs";
+import { ROOT, SCREENSHOTS, serveDist, launch, watchErrors, open, settle, chapterIds, copiedBy } from "./harness.mjs";
 
 let srv, br, ids = [];
 const VIEW = { viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 };
@@ -63,9 +63,8 @@ test("every chapter's PyTorch button shows the script optlab export-torch writes
     for (const id of ids) {
       await open(page, srv.base, `?chapter=${id}`);
       await settle(page);
-      await page.click('.tools button:text-is("Copy spec")');
-      const spec = await page.evaluate(() => navigator.clipboard.readText());
-      await page.click('.tools button:text-is("PyTorch")');
+      const spec = await copiedBy(page, '.tools button:text-is("Copy spec")');
+      await copiedBy(page, '.tools button:text-is("PyTorch")');
       const note = await page.textContent("#torch-note");
       if (!spec) {
         assert.match(note, /No PyTorch script/, `${id}: a chapter without a spec says so`);

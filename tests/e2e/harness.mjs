@@ -103,7 +103,7 @@ export async function settle(page, { url = true } = {}) {
   await page.evaluate((url) => new Promise((resolve) => {
     let quiet = 0;
     const o = window.optlab;
-    const busy = () => o.pending || o.inflight || o.dirty || o.formulasLater || (url && (o.urlPending || o.stale > 0));
+    const busy = () => o.pending || o.inflight || o.dirty || o.drawing || o.formulasLater || (url && (o.urlPending || o.stale > 0));
     const tick = () => requestAnimationFrame(() => {
       quiet = busy() ? 0 : quiet + 1;
       if (quiet >= 2) resolve(); else tick();
@@ -139,4 +139,21 @@ export async function readoutText(page) {
 /** Chapter ids in the page's order, from the wasm core. */
 export async function chapterIds(page) {
   return page.evaluate(() => window.wasmBindings.chapters().map((c) => c.id));
+}
+
+/** Clicks `selector` (a button that copies text) and resolves to the text it put on the clipboard: the copy
+ * waits for the core's answer (with the worker, a message away), so this waits for the shell's count of copies
+ * made (`optlab.copies`) to move before it reads the clipboard. */
+export async function copiedBy(page, selector) {
+  const before = await page.evaluate(() => window.optlab.copies || 0);
+  await page.click(selector);
+  await page.waitForFunction((n) => (window.optlab.copies || 0) > n, before, { timeout: 10000 });
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+/** Each plot canvas's backing-store size in device pixels ({id, width, height}), as its ImageBitmap has it
+ * (a canvas handed to the worker keeps its own width and height attributes; the worker's OffscreenCanvas has the
+ * real size). */
+export async function backingSizes(pageOrFrame) {
+  return pageOrFrame.evaluate(async () => (await window.optlab.canvasImages()).map(({ id, bitmap }) => ({ id, width: bitmap ? bitmap.width : 0, height: bitmap ? bitmap.height : 0 })));
 }

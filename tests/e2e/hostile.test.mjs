@@ -243,7 +243,8 @@ test("a paste the box would refuse never reaches it (no layout of megabytes): th
   }
 });
 
-test("a Rust panic shows a banner with the message and 'Reload this state', which reloads the same settings", async () => {
+// in the worker that draws (its Session), and in the page's own instance (descriptions and checks)
+for (const where of ["worker", "page"]) test(`a Rust panic (${where}) shows a banner with the message and 'Reload this state', which reloads the same settings`, async () => {
   const { context, page, errors, dialogs } = await watchedPage();
   try {
     await open(page, srv.base, "?chapter=momentum&lr=0.05&steps=77");
@@ -257,7 +258,13 @@ test("a Rust panic shows a banner with the message and 'Reload this state', whic
     const momentum = await page.evaluate(() => window.optlab.state.momentum);
     assert.ok(Math.abs(Number(momentum) - 0.5) < 0.01, momentum);
     assert.equal(await page.locator("#panic").count(), 0, "no banner before a panic");
-    const thrown = await page.evaluate((m) => { try { window.wasmBindings.debug_panic(m); return null; } catch (e) { return String(e); } }, XSS);
+    assert.equal(await page.evaluate(() => Boolean(window.optlab.core.worker)), true, "the page draws in a worker");
+    const thrown = await page.evaluate(async ([m, where]) => {
+      try {
+        if (where === "page") window.wasmBindings.debug_panic(m); else await window.optlab.core.call("debug_panic", [m]);
+        return null;
+      } catch (e) { return String(e); }
+    }, [XSS, where]);
     assert.match(thrown, /RuntimeError|unreachable/, "the panic traps the call");
     const banner = page.locator("#panic");
     await banner.waitFor({ timeout: 5000 });
@@ -268,7 +275,7 @@ test("a Rust panic shows a banner with the message and 'Reload this state', whic
     assert.ok(/panicked at/.test(text), text);
     assert.equal(await page.$$eval("#panic *", (es) => es.map((e) => e.tagName).join(",")), "P,PRE,BUTTON", "text and a button only");
     await nothingRan(page, dialogs, "panic message");
-    assert.ok(errors.some((e) => /debug_panic/.test(e)), "the panic is in the console with its cause");
+    if (where === "page") assert.ok(errors.some((e) => /debug_panic/.test(e)), "the panic is in the console with its cause");
     // the link holds the state at once, the change by hand included
     const q = new URL(page.url()).searchParams;
     assert.deepEqual([q.get("chapter"), q.get("lr"), q.get("steps"), q.get("momentum")], ["momentum", "0.05", "77", momentum]);
