@@ -1,5 +1,5 @@
-//! Charts, generic over plotters' `DrawingBackend`: the app draws them on HiDPI canvases
-//! (plotters-canvas), the tests render them to SVG strings and read them back.
+//! Charts, generic over plotters' `DrawingBackend`: the app draws them on HiDPI canvases (src/web/fast_canvas.rs,
+//! on a worker's OffscreenCanvas or a page's canvas), the tests render them to SVG strings and read them back.
 //!
 //! Log axes are drawn by plotting `log10(v)` on a linear axis whose ticks are put at powers of ten (or at
 //! 1, 2, 5 × 10^k on a short range; see [`ticks`]), so every chart has one coordinate type. Non-finite points

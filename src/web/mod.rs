@@ -268,8 +268,8 @@ impl Session {
         self.advance_and_draw(chapter, raw, theme, dpr, 0, 0.0, Mode::Draw)
     }
 
-    /// [`Session::tick`] (or, with `steps` 0, [`Session::render`]) without the drawing: the answer (its
-    /// `draw_ms` 0) is ready before the charts are drawn, which [`Session::draw_visible`] then does. The worker
+    /// [`Session::tick`] (or, with `steps` 0, [`Session::render`]) without the drawing: the answer (no
+    /// `draw_parts`) is ready before the charts are drawn, which [`Session::draw_visible`] then does. The worker
     /// sends the page the readouts first, so they are laid out while it draws.
     pub fn compute(&mut self, chapter: &str, raw: JsValue, theme: &str, dpr: f64, steps: usize, budget_ms: f64) -> JsValue {
         self.advance_and_draw(chapter, raw, theme, dpr, steps, budget_ms, Mode::Compute)
