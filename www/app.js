@@ -31,6 +31,9 @@ const app = {
   inflight: false, dirty: false, gen: 0,
   // the worker has answered a drawing and is drawing its charts (its "drawn" message clears it)
   drawing: false,
+  // the hand-over of the canvases to the worker (see handOver): "off" (no worker), "starting" (the worker starts
+  // its wasm), "ready", "running", "deferred" (a live run in progress: at the next chapter), "done"
+  handover: "off",
   // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
   freshChapter: false, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
@@ -41,6 +44,8 @@ const app = {
   notes: [],
 };
 window.optlab = app; // for tests and slide decks
+// (for tests) whether a drawing is waiting, computed, drawn, or the canvases are being handed to the worker
+app.busy = () => app.pending || app.inflight || app.dirty || app.drawing || ["starting", "ready", "running"].includes(app.handover);
 
 // The core's Session, which computes and draws: in a worker (www/worker.js) when the browser can hand canvases
 // to one (OffscreenCanvas), so that the main thread only reads the controls and writes text; else on this thread.
@@ -660,7 +665,8 @@ function shown(r, t0) {
   announceResult(r.readout[0]);
   describePlots(r.descriptions);
   // for the speed bench: ms from navigation to the end of the frame that shows the page's first plots
-  if (!app.renders) requestAnimationFrame(() => setTimeout(() => { app.firstDrawMs = performance.now(); }));
+  // (with the worker, the frame after its charts are drawn: see `drawn`)
+  if (!app.renders) { if (core.worker) app.firstDrawWait = true; else markFirstDraw(); }
   // A chapter's first drawing shows its plots first: its formulas (KaTeX typesets them and Chromium lays out
   // ~1,000 elements, 20-60 ms on a page just loaded) are typeset right after that frame, and the parent is told
   // "rendered" once they are in.
@@ -683,16 +689,20 @@ function shown(r, t0) {
   // with the worker, the line waits for the drawing's times, and is written once the controls are still (with
   // the link), so that a change's frame lays out only what the change itself altered
   if (!core.worker) showTiming();
+  if (app.handover === "ready") setTimeout(handOver);
 }
 
 // The worker drew the charts of drawing `id` (see worker.js): their times complete the last render's figures.
 function drawn(id, d) {
+  if (app.firstDrawWait) { app.firstDrawWait = false; markFirstDraw(); }
   if (id !== app.drawCall || !app.lastRender) return;
   app.drawing = false;
   Object.assign(app.lastRender, { draw_ms: d.draw_ms, draw_parts: d.draw_parts, stale: d.stale });
   app.stale = d.stale;
   if (!app.urlPending) showTiming();
 }
+
+function markFirstDraw() { requestAnimationFrame(() => setTimeout(() => { app.firstDrawMs = performance.now(); })); }
 
 function showTiming() {
   const r = app.lastRender;
@@ -709,6 +719,7 @@ function formulasNow() {
   app.formulasLater = null;
   renderFormulas(app.lastValues);
   if (later.post) postRendered();
+  setTimeout(handOver);
 }
 
 // KaTeX's script and stylesheet are fetched with the page (preload links in index.html) but applied only after
@@ -768,6 +779,7 @@ function announceResult(line) {
 
 // Live chapters (training): play / pause / step / reset, advancing in bounded slices per animation frame.
 function showProgress([done, total]) {
+  app.progress = [done, total];
   const p = $("#progress");
   if (!p) return;
   p.max = Math.max(1, total);
@@ -847,10 +859,81 @@ function torchScript() {
   });
 }
 
+// A chapter's canvas `cv` (one of info.canvases), with its click handler for a clickable plot.
+function plotCanvas(info, cv) {
+  const canvas = el("canvas", {
+    id: `cv-${info.id}-${cv.id}`, class: "plot", role: "img", "aria-label": cv.label, "data-aspect": cv.aspect,
+    "aria-describedby": `desc-${info.id}-${cv.id}`,
+  });
+  if (cv.clickable) {
+    canvas.classList.add("clickable");
+    canvas.addEventListener("click", (e) => {
+      const rect = canvas.getBoundingClientRect();
+      const k = backing(canvas)[0] / rect.width;
+      const gen = app.gen;
+      core.call("click", [info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state]).then((upd) => {
+        if (gen === app.gen && Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
+      });
+    });
+  }
+  return canvas;
+}
+
+// Hands the canvases of a chapter to `core.worker`, which draws them from now on.
+function transferCanvases(canvases) {
+  const offs = canvases.map((cv) => {
+    const off = cv.transferControlToOffscreen();
+    cv.optlabSize = [off.width, off.height];
+    return [cv.id, off];
+  });
+  core.call("attach", [offs], offs.map(([, off]) => off)).catch((e) => console.error(`optlab core attach: ${e}`));
+}
+
+// From now on the worker computes and draws; the page's own Session is dropped.
+function useWorker() {
+  core.worker = pendingWorker;
+  if (core.session) { core.session.free(); core.session = null; }
+  app.handover = "done";
+}
+
+// The hand-over. A page starts on its own thread: its first plots come ~100 ms sooner so (the worker's first
+// drawing pays more of the cold start: lazily compiled wasm, its own font and canvas set-up). Once they are on
+// screen and the worker is ready, each plot gets a fresh canvas that is handed to the worker; the worker draws
+// the state as it is (every chart, in view or not), and then the fresh canvases replace the page's. Until then
+// the page's canvases show the same picture, and changes meanwhile are drawn by the worker once it has them.
+// A live chapter whose run has started keeps its run on this thread until the next chapter is opened.
+let pendingWorker = null;
+function handOver() {
+  if (app.handover !== "ready" || app.panicked || !app.renders || app.formulasLater || app.inflight || app.pending) return;
+  if (app.chapter.live && app.progress && app.progress[0] > 0) { app.handover = "deferred"; return; }
+  app.handover = "running";
+  const info = app.chapter, gen = app.gen;
+  const olds = [...document.querySelectorAll("canvas.plot")];
+  const fresh = olds.map((old) => {
+    const cv = plotCanvas(info, info.canvases.find((c) => `cv-${info.id}-${c.id}` === old.id));
+    cv.style.cssText = old.style.cssText;
+    return cv;
+  });
+  const visible = olds.map((old) => { const r = old.getBoundingClientRect(); return nearViewport(r.top, r.bottom); });
+  useWorker();
+  app.handover = "running";
+  transferCanvases(fresh);
+  fresh.forEach((cv, i) => { setBacking(cv, olds[i].width, olds[i].height); core.post("set_visible", [cv.id, visible[i]]); });
+  render();
+  core.call("draw_stale", [true, 1e9]).then(() => {
+    app.handover = "done";
+    if (gen !== app.gen) return; // another chapter was opened: its canvases went to the worker as it was built
+    olds.forEach((old, i) => { visibility.unobserve(old); old.replaceWith(fresh[i]); visibility.observe(fresh[i]); });
+    app.stale = 0;
+  }, () => { app.handover = "done"; });
+}
+
 function buildChapter(info) {
   const main = $("#chapter");
   app.freshChapter = true;
   app.gen += 1;
+  // a chapter opened after the first goes to a worker that is ready without a hand-over
+  if (app.renders && (app.handover === "ready" || app.handover === "deferred")) useWorker();
   visibility.disconnect();
   app.sized = null;
   app.stale = 0;
@@ -877,21 +960,7 @@ function buildChapter(info) {
   for (const c of info.controls) controls.append(controlRow(c));
   const plots = el("div", { class: "plots" });
   for (const cv of info.canvases) {
-    const canvas = el("canvas", {
-      id: `cv-${info.id}-${cv.id}`, class: "plot", role: "img", "aria-label": cv.label, "data-aspect": cv.aspect,
-      "aria-describedby": `desc-${info.id}-${cv.id}`,
-    });
-    if (cv.clickable) {
-      canvas.classList.add("clickable");
-      canvas.addEventListener("click", (e) => {
-        const rect = canvas.getBoundingClientRect();
-        const k = backing(canvas)[0] / rect.width;
-        const gen = app.gen;
-        core.call("click", [info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state]).then((upd) => {
-          if (gen === app.gen && Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
-        });
-      });
-    }
+    const canvas = plotCanvas(info, cv);
     const png = el("button", { type: "button", class: "small", text: "PNG", "aria-label": `export ${cv.id} as PNG`,
       onclick: async () => {
         await drawAllNow();
@@ -906,15 +975,8 @@ function buildChapter(info) {
       // hidden: no layout or text shaping on each change; aria-describedby still reads a hidden element's text
       el("p", { id: `desc-${info.id}-${cv.id}`, hidden: "" })));
   }
-  // the canvases go to the worker that draws them (the ones from before are dropped); their size follows
-  if (core.worker) {
-    const offs = [...plots.querySelectorAll("canvas.plot")].map((cv) => {
-      const off = cv.transferControlToOffscreen();
-      cv.optlabSize = [off.width, off.height];
-      return [cv.id, off];
-    });
-    core.call("attach", [offs], offs.map(([, off]) => off)).catch((e) => console.error(`optlab core attach: ${e}`));
-  }
+  // with the worker, the canvases go to it (the ones from before are dropped); their size follows
+  if (core.worker) transferCanvases([...plots.querySelectorAll("canvas.plot")]);
   const tools = el("div", { class: "tools" },
     el("button", { type: "button", text: "Copy link", onclick: () => { writeUrl(); copy(location.href, "Link"); } }),
     el("button", { type: "button", text: "Copy spec", title: `the JSON that \`optlab ${info.live ? "train" : "run"}\` accepts`, onclick: () => core.call("spec_json").then((t) => copy(t, "Spec")) }),
@@ -1052,7 +1114,7 @@ function onMessage(e) {
 
 // Calls `fn` once no redraw is waiting or being computed.
 function whenDrawn(fn) {
-  if (!app.pending && !app.inflight && !app.dirty && !app.drawing) fn();
+  if (!app.pending && !app.inflight && !app.dirty && !app.drawing && app.handover !== "running") fn();
   else requestAnimationFrame(() => whenDrawn(fn));
 }
 
@@ -1143,7 +1205,7 @@ window.addEventListener("unhandledrejection", (e) => { if (isTrap(e.reason)) sho
 
 function boot(raw) {
   app.wasm = window.wasmBindings;
-  if (!core.worker) core.session = new app.wasm.Session();
+  core.session = new app.wasm.Session();
   app.infos = app.wasm.chapters();
   app.embed = raw.embed === "1" || raw.embed === "true";
   app.theme = ["light", "dark", "projector", "auto"].includes(raw.theme) ? raw.theme : "auto";
@@ -1191,21 +1253,27 @@ async function load() {
     if (!tag) throw new Error("the page does not name its WebAssembly (build it with `trunk build --release`)");
     const js = new URL(tag.dataset.js, document.baseURI).href, wasmUrl = new URL(tag.dataset.wasm, document.baseURI);
     // (the worker script and the glue load while the wasm compiles)
-    if (canHandOver && !app.noWorker) worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+    if (canHandOver && !app.noWorker) {
+      worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+      worker.postMessage({ type: "glue", js });
+    }
     const glue = import(js);
     const module = await WebAssembly.compileStreaming(fetch(wasmUrl))
       .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()));
-    const workerReady = worker ? startWorker(worker, js, module) : Promise.resolve(false);
+    if (worker) {
+      app.handover = "starting";
+      startWorker(worker, js, module).then((ok) => {
+        if (ok) { pendingWorker = worker; app.handover = "ready"; handOver(); } else { worker.terminate(); app.handover = "off"; }
+      });
+    }
     const bindings = await glue;
     await bindings.default({ module_or_path: module });
     window.wasmBindings = bindings;
-    if (!(await workerReady)) { if (worker) worker.terminate(); worker = null; }
   } catch (err) {
     const p = $("#loading");
     if (p) Object.assign(p, { className: "msg error", textContent: `The optimizers could not be loaded: ${err && err.message ? err.message : err}` });
     return;
   }
-  core.worker = worker;
   boot(raw);
 }
 // Resolves true once the worker has started the module, false if it cannot (the page then draws on this thread).

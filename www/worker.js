@@ -4,20 +4,30 @@
 // here, so a control change costs the main thread a message and not a recomputation.
 //
 // Protocol (every message from the page is answered once, in order):
-//   {type: "init", js, module}         load the wasm-bindgen glue from `js` and start it on the compiled `module`
+//   {type: "glue", js}                 start loading the wasm-bindgen glue from `js` (sent while the wasm compiles)
+//   {type: "init", js, module}         start the glue on the compiled `module`; answered {type: "ready"} or
+//                                      {type: "failed", message}
 //   {id, op, args}                     call the Session method `op` (or one of the ops below) with `args`;
 //                                      answered {id, value} or {id, error} (the error's text)
 //   ops of their own: "render" and "tick" answer with the chapter's computed scene before its charts are drawn,
 //   and post {type: "drawn", id, value: {draw_ms, draw_parts, stale}} once they are;
 //   "attach" [[canvasId, OffscreenCanvas]...] (replaces the chapter's canvases),
-//   "size" [canvasId, width, height] (device pixels), "bitmaps" [canvasId...] (ImageBitmaps of what they show),
+//   "size" [canvasId, width, height] (device pixels, applied by the next "render" or "tick"), "bitmaps" [canvasId...] (ImageBitmaps of what they show),
 //   "stats" (the bench's memory figures), "debug_panic" [message] (the panic test).
 // A Rust panic (the core dispatches "optlab:panic" on this scope) or a WebAssembly trap is posted to the page as
 // {type: "panic", message}; the page shows its banner and stops asking.
 // Nothing here interprets text from the page as code: values go to the core as strings.
 
-let glue = null, session = null;
+let glue = null, session = null, gluePromise = null;
+
+// The charts' text, warmed while the page compiles the wasm: a worker's first measureText or fillText costs it the
+// system's font lookup (on a cold start ~100 ms before the first chart is drawn).
+try {
+  const ctx = new OffscreenCanvas(16, 16).getContext("2d");
+  for (const px of [11, 12, 13]) { ctx.font = `normal ${px}px sans-serif`; ctx.measureText("0.5 step η"); ctx.fillText("0.5", 0, 8); }
+} catch (e) { /* no OffscreenCanvas: the page learns it at init */ }
 const canvases = new Map();
+const sizes = new Map(); // canvas id → [width, height] for the next drawing
 const queue = [];
 let panicked = false;
 
@@ -35,10 +45,14 @@ async function run(msg) {
       canvases.clear();
       for (const [cid, off] of args[0]) { canvases.set(cid, off); session.attach_canvas(cid, off); }
     } else if (op === "size") {
-      const [cid, w, h] = args;
-      const off = canvases.get(cid);
-      if (off && (off.width !== w || off.height !== h)) { off.width = w; off.height = h; }
+      // applied by the next drawing, in its task: a canvas resized in a task of its own would show blank
+      sizes.set(args[0], [args[1], args[2]]);
     } else if (op === "render" || op === "tick") {
+      for (const [cid, [w, h]] of sizes) {
+        const off = canvases.get(cid);
+        if (off && (off.width !== w || off.height !== h)) { off.width = w; off.height = h; }
+      }
+      sizes.clear();
       // the readouts go first, then the charts are drawn: the page lays out the text while this thread draws
       const [chapter, state, theme, dpr, steps = 0, budget = 0] = args;
       postMessage({ id, value: session.compute(chapter, state, theme, dpr, op === "tick" ? steps : 0, budget) });
@@ -80,10 +94,11 @@ async function drain() {
 
 self.onmessage = async (e) => {
   const d = e.data;
+  if (d && d.type === "glue") { gluePromise = import(d.js); gluePromise.catch(() => {}); return; }
   if (d && d.type === "init") {
     try {
       if (!new OffscreenCanvas(1, 1).getContext("2d")) throw new Error("no 2D context for an OffscreenCanvas");
-      glue = await import(d.js);
+      glue = await (gluePromise || import(d.js));
       await glue.default({ module_or_path: d.module });
       session = new glue.Session();
       postMessage({ type: "ready" });

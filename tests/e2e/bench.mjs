@@ -202,7 +202,7 @@ async function controls(br, base, ids) {
       const col = (k, xs = samples) => xs.map((s) => s[k]);
       const names = [...new Set(col("name"))];
       const row = {
-        chapter: id, n: samples.length, skipped, harness_ms: harness,
+        chapter: id, n: samples.length, skipped, harness_ms: harness, worker: await page.evaluate(() => Boolean(window.optlab.core.worker)),
         main: { median: median(col("main_ms")), p95: quantile(col("main_ms"), 0.95), max: Math.max(...col("main_ms")) },
         render: { median: median(col("render_ms")), p95: quantile(col("render_ms"), 0.95) },
         compute: median(col("compute_ms")), draw: median(col("draw_ms")), katex: median(col("katex_ms")), shell: median(col("shell_ms")),
@@ -492,6 +492,9 @@ if (results.start) {
 }
 if (results.controls) {
   console.log(`## Per control change (${CHANGES} keyboard changes per chapter; main-thread task time minus the harness's own)`);
+  if (results.controls.some((r) => r.worker)) {
+    console.log("The chapters compute and draw in a worker: \"compute + draw\" is the worker's time, off the main thread; \"in-page render\" is from the request to the readouts shown on the page (the round trip).");
+  }
   console.log("| chapter | n | main median / p95 / max | in-page render median / p95 | compute + draw + KaTeX + shell (medians) | harness |");
   console.log("|---|---|---|---|---|---|");
   for (const r of results.controls) {

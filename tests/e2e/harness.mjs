@@ -103,7 +103,7 @@ export async function settle(page, { url = true } = {}) {
   await page.evaluate((url) => new Promise((resolve) => {
     let quiet = 0;
     const o = window.optlab;
-    const busy = () => o.pending || o.inflight || o.dirty || o.drawing || o.formulasLater || (url && (o.urlPending || o.stale > 0));
+    const busy = () => o.busy() || o.formulasLater || (url && (o.urlPending || o.stale > 0));
     const tick = () => requestAnimationFrame(() => {
       quiet = busy() ? 0 : quiet + 1;
       if (quiet >= 2) resolve(); else tick();

@@ -74,7 +74,7 @@ async function openDeck(viewport = { width: 1280, height: 720 }, query = "") {
 async function appFrame(page, sel) {
   const handle = await page.waitForSelector(`${sel}[src]`, { timeout: 20000, state: "attached" });
   const frame = await handle.contentFrame();
-  await frame.waitForFunction(() => window.optlab && window.optlab.renders > 0 && !(window.optlab.pending || window.optlab.inflight || window.optlab.dirty || window.optlab.drawing), null, { timeout: 30000 });
+  await frame.waitForFunction(() => window.optlab && window.optlab.renders > 0 && !window.optlab.busy(), null, { timeout: 30000 });
   return frame;
 }
 
@@ -85,7 +85,7 @@ async function expectState(page, sel, want, what) {
     try {
       const frame = await appFrame(page, sel);
       last = await frame.evaluate(() => ({ ...window.optlab.state }));
-      const drawn = await frame.evaluate(() => !(window.optlab.pending || window.optlab.inflight || window.optlab.dirty || window.optlab.drawing));
+      const drawn = await frame.evaluate(() => !window.optlab.busy());
       if (drawn && Object.entries(want).every(([k, v]) => last[k] === v)) return last;
     } catch (e) { last = String(e); }
     await page.waitForTimeout(100);
@@ -170,7 +170,7 @@ test("two frames side by side take their own fragments, fit their 601×560 boxes
     await go(page, 3, -1);
     const bg = await page.waitForSelector(".slide-background.present iframe[src]", { state: "attached", timeout: 20000 });
     const bf = await bg.contentFrame();
-    await bf.waitForFunction(() => window.optlab && window.optlab.state.rho === "0.3" && !(window.optlab.pending || window.optlab.inflight || window.optlab.dirty || window.optlab.drawing), null, { timeout: 30000 });
+    await bf.waitForFunction(() => window.optlab && window.optlab.state.rho === "0.3" && !window.optlab.busy(), null, { timeout: 30000 });
     await page.screenshot({ path: path.join(SCREENSHOTS, "reveal-background.png") });
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
@@ -187,7 +187,7 @@ test("at 1920×1080 reveal scales the slide 1.44× and the frame's canvases get 
     await expectState(page, "#mom", { momentum: "0.5" }, "fragment 0");
     const frame = await appFrame(page, "#mom");
     await frame.waitForFunction(() => window.optlab.scale === 1.44, null, { timeout: 10000 });
-    await frame.waitForFunction(() => { const o = window.optlab; return !o.pending && !o.inflight && !o.dirty && !o.drawing; });
+    await frame.waitForFunction(() => !window.optlab.busy());
     const sizes = await backingSizes(frame);
     const rs = await frame.$$eval("canvas.plot", (cs, sizes) => cs.map((c, i) => [sizes[i].width, c.getBoundingClientRect().width, sizes[i].height, c.getBoundingClientRect().height]), sizes);
     assert.ok(rs.length >= 2);
