@@ -288,7 +288,7 @@ impl DataSpec {
                 pr.check(check_range(p, "classes", self.classes as f64, 2.0, MAX_CLASSES as f64));
             }
             DataKind::Moons | DataKind::Circles | DataKind::Xor if self.classes != 2 => {
-                pr.push(SpecError::new("data.classes", format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_lowercase()))
+                pr.push(SpecError::new("data.classes", format!("{:?} has 2 classes; got {}", self.kind, self.classes).to_ascii_lowercase()))
             }
             _ => {}
         }
