@@ -612,6 +612,7 @@ function show(steps) {
   if (app.panicked) return;
   if (app.inflight) { if (!steps) app.dirty = true; return; }
   const t0 = performance.now();
+  if (!app.renders && !app.inflight) performance.mark("optlab:render");
   const dpr = sizeCanvases();
   const gen = app.gen;
   const args = [app.chapter.id, app.state, effectiveTheme(), dpr];
@@ -686,6 +687,7 @@ function shown(r, t0) {
   updateUrl();
   app.renders += 1;
   app.lastRender = { compute_ms: r.compute_ms, draw_ms: r.draw_ms, draw_parts: r.draw_parts, stale: r.stale, fields_computed: r.fields_computed, total_ms: performance.now() - t0 };
+  if (app.renders === 1) app.firstRender = app.lastRender; // (the bench's cold start reads it)
   // with the worker, the line waits for the drawing's times, and is written once the controls are still (with
   // the link), so that a change's frame lays out only what the change itself altered
   if (!core.worker) showTiming();
@@ -702,7 +704,10 @@ function drawn(id, d) {
   if (!app.urlPending) showTiming();
 }
 
-function markFirstDraw() { requestAnimationFrame(() => setTimeout(() => { app.firstDrawMs = performance.now(); })); }
+function markFirstDraw() {
+  performance.mark("optlab:drawn");
+  requestAnimationFrame(() => setTimeout(() => { app.firstDrawMs = performance.now(); }));
+}
 
 function showTiming() {
   const r = app.lastRender;
@@ -1260,6 +1265,7 @@ async function load() {
     const glue = import(js);
     const module = await WebAssembly.compileStreaming(fetch(wasmUrl))
       .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()));
+    performance.mark("optlab:compiled"); // (marks of the start-up's steps, for the speed bench's cold start)
     if (worker) {
       app.handover = "starting";
       startWorker(worker, js, module).then((ok) => {
@@ -1269,12 +1275,14 @@ async function load() {
     const bindings = await glue;
     await bindings.default({ module_or_path: module });
     window.wasmBindings = bindings;
+    performance.mark("optlab:started");
   } catch (err) {
     const p = $("#loading");
     if (p) Object.assign(p, { className: "msg error", textContent: `The optimizers could not be loaded: ${err && err.message ? err.message : err}` });
     return;
   }
   boot(raw);
+  performance.mark("optlab:booted");
 }
 // Resolves true once the worker has started the module, false if it cannot (the page then draws on this thread).
 function startWorker(worker, js, module) {

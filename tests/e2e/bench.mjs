@@ -7,7 +7,8 @@
 //
 // Sections (all by default; `--only controls,train,live,digits,start,kernels,memory,size` picks some):
 //   size      wasm + its JS glue, gzip -9 (app.js and the KaTeX files the page loads are listed apart)
-//   start     a chapter's first drawn plot, ms after navigation, fresh browser context (cold cache)
+//   start     a chapter's first drawn plot, ms after navigation, fresh browser context (cold cache), and
+//             the start-up's steps (app.js's performance marks)
 //   controls  per chapter: main-thread time per control change, median and p95 (Chromium's TaskDuration
 //             around each keyboard change, minus the same harness steps with a key that changes nothing),
 //             and per control; the in-page split (wasm compute / draw, KaTeX, shell) beside it
@@ -98,7 +99,16 @@ async function coldStart(br, base, ids) {
       const page = await ctx.newPage();
       try {
         await open(page, base, `?chapter=${id}`);
-        rows.push({ chapter: id, ms: await page.evaluate(() => window.optlab.firstDrawMs) });
+        rows.push({ chapter: id, ...await page.evaluate(() => {
+          // the start-up's steps (performance marks of app.js) and the first drawing's own split
+          const m = Object.fromEntries(performance.getEntriesByType("mark").map((e) => [e.name.replace("optlab:", ""), e.startTime]));
+          const nav = performance.getEntriesByType("navigation")[0];
+          const f = window.optlab.firstRender || {};
+          return {
+            ms: window.optlab.firstDrawMs, dcl: nav.domContentLoadedEventEnd, compiled: m.compiled, started: m.started,
+            render: m.render, drawn: m.drawn, compute: f.compute_ms, draw: f.draw_ms,
+          };
+        }) });
       } finally {
         await ctx.close();
       }
@@ -107,7 +117,8 @@ async function coldStart(br, base, ids) {
   const per = Object.fromEntries(ids.map((id) => [id, median(rows.filter((r) => r.chapter === id).map((r) => r.ms))]));
   const med = median(rows.map((r) => r.ms));
   check("cold first draw, median over chapters", med, B.first_draw_ms, med <= B.first_draw_ms, "ms");
-  return { median_ms: med, max_ms: Math.max(...rows.map((r) => r.ms)), per_chapter: per };
+  const steps = Object.fromEntries(["dcl", "compiled", "started", "render", "drawn", "compute", "draw"].map((k) => [k, median(rows.map((r) => r[k]).filter(Number.isFinite))]));
+  return { median_ms: med, max_ms: Math.max(...rows.map((r) => r.ms)), per_chapter: per, steps };
 }
 
 // ---------- controls ----------
@@ -488,6 +499,8 @@ if (s) {
 if (results.start) {
   const st = results.start;
   console.log(`## Cold start\nfirst drawn plot after navigation, fresh context, 2 per chapter: median ${f1(st.median_ms)} ms, max ${f1(st.max_ms)} ms (budget ${B.first_draw_ms})`);
+  const s = st.steps;
+  console.log(`medians, ms after navigation: DOMContentLoaded ${f1(s.dcl)}, wasm compiled ${f1(s.compiled)}, started ${f1(s.started)}, first drawing asked ${f1(s.render)} (its compute ${f1(s.compute)} + draw ${f1(s.draw)}), drawn ${f1(s.drawn)}, on screen ${f1(st.median_ms)}`);
   console.log(Object.entries(st.per_chapter).map(([k, v]) => `${k} ${f1(v)}`).join(", ") + "\n");
 }
 if (results.controls) {
