@@ -599,7 +599,11 @@ function loadAsset(name) {
   if (app.assets[name]) return;
   app.assets[name] = fetch(`assets/${name}`)
     .then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); return res.arrayBuffer(); })
-    .then((buf) => core.call("provide_asset", [name, buf], core.worker ? [buf] : []))
+    .then((buf) => {
+      // (on this thread the bytes are kept for the worker, which gets them at the hand-over: see useWorker)
+      if (!core.worker) (app.assetBytes ??= {})[name] = buf;
+      return core.call("provide_asset", [name, buf], core.worker ? [buf] : []);
+    })
     .then(() => schedule())
     .catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
 }
@@ -898,6 +902,12 @@ function transferCanvases(canvases) {
 function useWorker() {
   core.worker = pendingWorker;
   if (core.session) { core.session.free(); core.session = null; }
+  // the data files this thread's Session was given (a link that opens the digits view fetches them before the
+  // hand-over); the worker's instance has its own memory
+  for (const [name, buf] of Object.entries(app.assetBytes || {})) {
+    core.call("provide_asset", [name, buf], [buf]).catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
+  }
+  app.assetBytes = null;
   app.handover = "done";
 }
 

@@ -73,3 +73,29 @@ test("the digits load only for the digits view, train live and report steps to 9
     await context.close();
   }
 });
+
+// A link that opens the digits view fetches the digits on the page's own thread, before its canvases go to the
+// worker (the hand-over, www/app.js): the worker must get them too, or the run waits for them for ever.
+test("a link to the digits view trains after the hand-over to the worker", async () => {
+  const context = await br.browser.newContext(VIEW);
+  try {
+    // the worker's script comes 1.5 s late, so that the digits reach the page's Session first
+    await context.route("**/worker.js", async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await open(page, srv.base, "?chapter=training&preset=muon_vs_adamw_digits");
+    await page.waitForFunction(() => window.optlab.handover === "done", null, { timeout: 30000 });
+    await settle(page);
+    const handover = await page.evaluate(() => [window.optlab.handover, Boolean(window.optlab.core.worker)]);
+    assert.match(await readoutText(page), /handwritten digits/, "the digits view shows its data after the hand-over");
+    await page.click("#play");
+    await page.waitForFunction(() => Number(document.querySelector("#progress").value) > 0, null, { timeout: 30000 })
+      .catch(() => assert.fail(`no training step within 30 s of Play (hand-over ${handover}); messages: ${"" + errors}`));
+    const msgs = await page.$eval("#messages", (e) => e.textContent);
+    assert.doesNotMatch(msgs, /loading the 8×8 handwritten digits/);
+    await page.click("#play");
+    assert.deepEqual(errors.filter((e) => !/favicon\.ico/.test(e)), []);
+  } finally {
+    await context.close();
+  }
+});
