@@ -751,3 +751,41 @@ async fn offscreen_canvases_show_what_canvas_elements_show() {
     })
     .await;
 }
+
+/// Setting a canvas's size clears it. A canvas resized while off screen and then back to the size its chart was
+/// drawn at (a phone's page widening for a moment) must be drawn again when it is due, not taken for one that
+/// still shows its chart (the session remembers what each canvas shows to skip redrawing an unchanged chart).
+#[wasm_bindgen_test]
+fn a_canvas_resized_off_screen_and_back_is_drawn_again() {
+    let c = chapters().into_iter().find(|c| c.id() == "momentum").expect("the momentum chapter");
+    let canvases = mount(c);
+    let mut s = Session::new();
+    render(&mut s, c.id(), &Raw::new(), "light");
+    for (id, _) in &canvases {
+        s.set_visible(&format!("cv-{}-{id}", c.id()), false);
+    }
+    for (_, el) in &canvases {
+        el.set_width(W / 2);
+        el.set_height(H / 2);
+    }
+    render(&mut s, c.id(), &Raw::new(), "light");
+    for (_, el) in &canvases {
+        el.set_width(W);
+        el.set_height(H);
+    }
+    render(&mut s, c.id(), &Raw::new(), "light");
+    for (id, _) in &canvases {
+        s.set_visible(&format!("cv-{}-{id}", c.id()), true);
+    }
+    let left = s.draw_stale(true, 1e9);
+    let mut blank = Vec::new();
+    for (id, el) in &canvases {
+        let (_, _, chromatic) = colour_stats(&pixels(el));
+        if chromatic < 300 {
+            blank.push(format!("{id}: {chromatic} coloured pixels"));
+        }
+    }
+    unmount(canvases);
+    assert_eq!(left, 0);
+    assert!(blank.is_empty(), "blank after the resize and back: {blank:?}");
+}

@@ -483,6 +483,7 @@ impl Session {
         self.stale.clear();
         self.style = (theme.to_string(), dpr);
         let mut hidden = 0;
+        self.forget_resized();
         for (id, chart) in &scene.charts {
             let off_screen = self.hidden.contains(&format!("cv-{chapter}-{id}"));
             hidden += usize::from(off_screen);
@@ -514,6 +515,17 @@ impl Session {
         };
         self.last = Some((chapter.to_string(), scene));
         to_js(&out)
+    }
+
+    /// Forgets what a canvas shows once its size is not the size it was drawn at: setting a canvas's size clears
+    /// it, and a canvas resized while off screen and then back to its old size (a mobile page widening for a
+    /// moment) would otherwise pass for one that still shows its chart. Called by every drawing, which is asked for
+    /// right after the shell (or the worker) resizes its canvases.
+    fn forget_resized(&mut self) {
+        self.drawn.retain(|_, (object, signature)| {
+            let canvas: &HtmlCanvasElement = object.unchecked_ref();
+            signature.split('|').nth(1) == Some(format!("{}x{}", canvas.width(), canvas.height()).as_str())
+        });
     }
 
     fn draw(&mut self, chapter: &str, id: &str, chart: &Chart, th: &Theme, (theme, dpr): (&str, f64)) -> Result<(), String> {
