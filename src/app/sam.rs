@@ -108,7 +108,7 @@ pub fn eps_hat(problem: &dyn Problem, x: &[f64], rho: f64, p: f64, adaptive: boo
 fn unit_sphere(p: f64, start_angle: f64, n: usize) -> Vec<(f64, f64)> {
     let mut angles: Vec<f64> = (0..n).map(|k| 2.0 * PI * k as f64 / n as f64).collect();
     angles.extend([0.25, 0.75, 1.25, 1.75].map(|c| (c * PI - start_angle).rem_euclid(2.0 * PI)));
-    angles.sort_unstable_by(f64::total_cmp);
+    crate::linalg::sort_f64(&mut angles);
     let mut pts: Vec<(f64, f64)> = angles
         .into_iter()
         .map(|a| {

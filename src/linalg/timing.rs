@@ -48,8 +48,7 @@ pub fn median_ms(kind: &str, n: usize, samples: usize, mut now: impl FnMut() -> 
         runs *= 2;
     }
     let mut t = (0..samples.max(1)).map(|_| Some(batch(runs)? / runs as f64)).collect::<Option<Vec<f64>>>()?;
-    // equal under total_cmp means the same bits, so the unstable sort gives the same order (and shares its code with web::measure)
-    t.sort_unstable_by(f64::total_cmp);
+    super::sort_f64(&mut t);
     Some(t[t.len() / 2])
 }
 

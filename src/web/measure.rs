@@ -41,7 +41,7 @@ impl Kernel {
     /// Median milliseconds of one sample (a batch of `calls` calls).
     fn raw_median(&self) -> f64 {
         let mut s = self.samples.clone();
-        s.sort_unstable_by(f64::total_cmp);
+        crate::linalg::sort_f64(&mut s);
         s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
     }
     /// Median milliseconds per call.

@@ -41,6 +41,16 @@ pub fn symmetric_eigen(m: DMatrix<f64>) -> nalgebra::SymmetricEigen<f64, nalgebr
 /// Eigenvalues of a symmetric matrix, largest first.
 pub fn symmetric_eigenvalues(m: ArrayView2<f64>) -> Vec<f64> {
     let mut e: Vec<f64> = symmetric_eigen(to_na(m)).eigenvalues.iter().copied().collect();
-    e.sort_unstable_by(|a, b| b.total_cmp(a));
+    // floats equal under total_cmp are the same bits, so ascending then reversed is the descending order
+    sort_f64(&mut e);
+    e.reverse();
     e
+}
+
+/// Sorts floats ascending by `f64::total_cmp`. Every f64 sort in optlab goes through this one function, so
+/// the wasm holds one compiled copy of the sort (each call site with its own comparator or element type
+/// compiles a copy of several KB). Floats equal under `total_cmp` have the same bits, so the order is unique.
+#[inline(never)]
+pub fn sort_f64(v: &mut [f64]) {
+    v.sort_unstable_by(f64::total_cmp);
 }

@@ -88,8 +88,17 @@ pub fn svd(m: ArrayView2<f64>) -> Svd {
         }
     }
     let norms: Vec<f64> = (0..n).map(|k| cols_a[k * len..(k + 1) * len].iter().map(|x| x * x).sum::<f64>().sqrt()).collect();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| norms[j].total_cmp(&norms[i]));
+    // columns by norm, largest first, ties in column order: a stable insertion sort (n² / 2 comparisons at
+    // most, nothing next to the sweeps above) instead of the standard library's stable sort, which would be
+    // the wasm's only copy of it (~10 KB)
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    for k in 0..n {
+        let mut p = order.len();
+        while p > 0 && norms[order[p - 1]].total_cmp(&norms[k]).is_lt() {
+            p -= 1;
+        }
+        order.insert(p, k);
+    }
     let mut u = Array2::zeros((len, n));
     let mut v = Array2::zeros((n, n));
     let mut s = Vec::with_capacity(n);
