@@ -855,7 +855,12 @@ async function copy(text, what) {
 function torchScript() {
   const box = $("#torch-box"), note = $("#torch-note"), text = $("#torch-text");
   box.hidden = false; box.open = true;
-  core.call("torch_script").then((script) => {
+  // the exporter's reference classes (assets/reference.py) are fetched the first time, not shipped in the wasm
+  app.reference ??= fetch("assets/reference.py")
+    .then((res) => { if (!res.ok) throw new Error(`assets/reference.py: HTTP ${res.status}`); return res.arrayBuffer(); })
+    .then((buf) => core.call("provide_asset", ["reference.py", buf], core.worker ? [buf] : []))
+    .catch((e) => { app.reference = null; throw e; });
+  app.reference.then(() => core.call("torch_script")).then((script) => {
     text.value = script;
     text.hidden = false;
     note.textContent = `${text.value.split("\n").length} lines; save as a .py file and run it with python3 (torch only).`;

@@ -19,8 +19,31 @@ pub use code::{optimizer_code, py_num, schedule_code};
 
 use crate::spec::{Spec, SpecError};
 
-/// The reference classes every script carries (see the module docs).
-pub const REFERENCE: &str = include_str!("reference.py");
+/// The reference classes every script carries (see the module docs): `www/assets/reference.py`. Native
+/// builds carry it in the binary; the page fetches it only when the PyTorch button is pressed and hands it to
+/// [`provide`] (as it does the digits), so the wasm does not hold its 10 KB.
+pub fn reference() -> Result<&'static str, SpecError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return Ok(include_str!("../../www/assets/reference.py"));
+    #[cfg(target_arch = "wasm32")]
+    REFERENCE.get().map(String::as_str).ok_or_else(|| SpecError::new("export", format!("{ASSET} is not loaded")))
+}
+
+/// The reference script's file name under `www/assets/` (and `dist/assets/`).
+pub const ASSET: &str = "reference.py";
+
+#[cfg(target_arch = "wasm32")]
+static REFERENCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Hands the fetched reference script to the exporter (the page's `provide_asset`).
+pub fn provide(bytes: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("{ASSET} is not UTF-8 text: {e}"))?;
+    #[cfg(target_arch = "wasm32")]
+    let _ = REFERENCE.set(text.to_owned());
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = text;
+    Ok(())
+}
 
 /// Most numbers a script may write out (data, batches, weights); past it the export is refused.
 pub const MAX_EXPORT_NUMBERS: usize = 4_000_000;

@@ -2,7 +2,7 @@
 //! `build` per run, and the loop of `optlab run` (see [`crate::run::run_one`]).
 
 use super::code::{optimizer_code, py_floats, py_int_rows, py_num, py_rows, py_str};
-use super::{MAX_EXPORT_NUMBERS, REFERENCE};
+use super::{reference, MAX_EXPORT_NUMBERS};
 use crate::problems::{batch_rng, ProblemSpec};
 use crate::spec::{Spec, SpecError};
 use ndarray::Array2;
@@ -250,7 +250,7 @@ pub fn script(spec: &Spec) -> Result<String, SpecError> {
     s += "PyTorch in float64, no optlab: prints the JSON of `optlab run --format json` for the same spec\n\
           (loss, parameters flattened row-major, learning rate, gradient norm), which optlab's own numbers match\n\
           to about 1e-9. Run: python3 this_file.py\n\"\"\"\n\n";
-    s += REFERENCE;
+    s += reference()?;
     s += "\n\n# ----------------------------------------------------------------------------------------------------------\n";
     let _ = writeln!(s, "# The problem: {}\n", spec.problem.kind());
     s += &problem_code(spec)?;

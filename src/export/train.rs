@@ -3,7 +3,7 @@
 //! [`crate::train::Trainer`]).
 
 use super::code::{optimizer_code, py_floats, py_int_rows, py_ints, py_rows, py_str};
-use super::{MAX_EXPORT_NUMBERS, REFERENCE};
+use super::{reference, MAX_EXPORT_NUMBERS};
 use crate::problems::batch_rng;
 use crate::spec::SpecError;
 use crate::train::data::BatchSampler;
@@ -166,7 +166,7 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
     );
     s += "PyTorch in float64, no optlab: prints the JSON of `optlab train --format json` for the same spec, which\n\
           optlab's own numbers match to about 1e-9. Run: python3 this_file.py\n\"\"\"\n\n";
-    s += REFERENCE;
+    s += reference()?;
     s += "\nfrom torch.utils.data import DataLoader, TensorDataset  # noqa: E402\n";
     s += "\n\n# ----------------------------------------------------------------------------------------------------------\n";
     s += "# The data, split into training and test rows as optlab split it (after its input and label noise)\n\n";

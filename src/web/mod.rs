@@ -292,6 +292,8 @@ impl Session {
     pub fn provide_asset(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
         match name {
             crate::train::digits::ASSET => crate::train::digits::provide(bytes).map_err(|e| format!("{name}: {e}"))?,
+            // the exporter's text: nothing drawn depends on it, so a live run goes on
+            crate::export::ASSET => return crate::export::provide(bytes),
             _ => return Err(format!("no data file called {name}")),
         }
         self.live = None;
