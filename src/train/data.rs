@@ -124,7 +124,11 @@ pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Re
     if shuffle {
         order.shuffle(rng);
     }
-    let pick = |idx: &[usize]| Points { x: idx.iter().map(|&i| all.x[i].clone()).collect(), y: idx.iter().map(|&i| all.y[i]).collect() };
+    // (each row is moved, not copied: `order` names every row once, so the set is never held twice)
+    let mut pick = |idx: &[usize]| Points {
+        x: idx.iter().map(|&i| std::mem::take(&mut all.x[i])).collect(),
+        y: idx.iter().map(|&i| all.y[i]).collect(),
+    };
     let mut train = pick(&order[..n_train]);
     let test = pick(&order[n_train..]);
     let n_flip = (spec.label_noise * n_train as f64).round() as usize;

@@ -76,5 +76,11 @@ pub fn compare(specs: &[TrainSpec]) -> Result<Vec<Trainer>, SpecError> {
             ));
         }
     }
-    specs.iter().enumerate().map(|(i, s)| Trainer::new(s).map_err(|e| SpecError::new(format!("[{i}].{}", e.path), e.message))).collect()
+    // (one data set for all: the checks above make every run's data the same)
+    let mut out: Vec<Trainer> = Vec::with_capacity(specs.len());
+    for (i, s) in specs.iter().enumerate() {
+        let t = Trainer::with_data(s, out.first().map(Trainer::shared_data));
+        out.push(t.map_err(|e| SpecError::new(format!("[{i}].{}", e.path), e.message))?);
+    }
+    Ok(out)
 }

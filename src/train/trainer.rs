@@ -13,6 +13,7 @@ use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Rows per forward/backward pass; larger batches and evaluations are processed in chunks of this size
 /// (the gradient is accumulated, so the result does not depend on it).
@@ -51,7 +52,8 @@ pub struct Trainer {
     grad: Vec<f64>,
     update: Vec<f64>,
     opt: Box<dyn Optimizer>,
-    data: Data,
+    /// Shared by the runs of a comparison ([`super::compare`]: they train on the same data).
+    data: Arc<Data>,
     sampler: BatchSampler,
     ws: Workspace,
     step: usize,
@@ -167,8 +169,17 @@ impl Oracle for BatchOracle<'_> {
 impl Trainer {
     /// Validates the spec, generates the data, draws the initial weights and builds the optimizer.
     pub fn new(spec: &TrainSpec) -> Result<Trainer, SpecError> {
+        Trainer::with_data(spec, None)
+    }
+
+    /// [`Trainer::new`] on data already built from the same `spec.data`, `spec.seed` and shuffle (a comparison's
+    /// later runs: see [`super::compare`]), or built here when `None`.
+    pub(crate) fn with_data(spec: &TrainSpec, data: Option<Arc<Data>>) -> Result<Trainer, SpecError> {
         spec.validate()?;
-        let data = data::build_ordered(&spec.data, spec.shuffle(), &mut data_rng(spec.seed))?;
+        let data = match data {
+            Some(d) => d,
+            None => Arc::new(data::build_ordered(&spec.data, spec.shuffle(), &mut data_rng(spec.seed))?),
+        };
         let n_train = data.train.len();
         if spec.batch_size > n_train {
             return Err(SpecError::new(
@@ -416,6 +427,11 @@ impl Trainer {
     }
     pub fn data(&self) -> &Data {
         &self.data
+    }
+
+    /// The data, to share with a run on the same data.
+    pub(crate) fn shared_data(&self) -> Arc<Data> {
+        Arc::clone(&self.data)
     }
     pub fn mlp(&self) -> &Mlp {
         &self.mlp

@@ -92,13 +92,14 @@ pub struct Run {
     pub bound: Option<crate::train::flatness::BoundTerms>,
     ritz: Option<Vec<f64>>,
     pending: Option<Measure>,
-    ws: Workspace,
+    /// For the measurements only (the trainer has its own), made at the first one: a run whose measurements are
+    /// skipped (the digits network) does not hold it.
+    ws: Option<Workspace>,
     hvp_buf: Vec<f64>,
 }
 
 impl Run {
     fn new(trainer: Trainer, color: usize) -> Run {
-        let ws = trainer.mlp().workspace(CHUNK);
         Run {
             trainer,
             color,
@@ -108,7 +109,7 @@ impl Run {
             bound: None,
             ritz: None,
             pending: None,
-            ws,
+            ws: None,
             hvp_buf: Vec::new(),
         }
     }
@@ -166,6 +167,7 @@ impl Run {
         let Run { trainer, ws, pending, lambdas, ritz, slice, hvp_buf, .. } = self;
         let m = pending.as_mut()?;
         let (mlp, data) = (trainer.mlp(), trainer.data());
+        let ws = ws.get_or_insert_with(|| mlp.workspace(CHUNK));
         if let Some(lz) = m.lanczos.as_mut() {
             let w = &m.w;
             let mut grad = |p: &[f64], out: &mut [f64]| {
