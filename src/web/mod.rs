@@ -186,10 +186,18 @@ pub struct Session {
     /// Canvases handed over by id (`cv-CHAPTER-CANVAS`): a worker's `OffscreenCanvas`es. An id not here is
     /// looked up in the document.
     canvases: HashMap<String, JsValue>,
-    /// What each canvas id shows now: `(canvas, signature of chart, size, theme and pixel ratio)`. A canvas
-    /// whose chart, size and theme are those it last showed keeps its pixels; a new canvas under an old id (a
-    /// rebuilt chapter) is always drawn.
-    drawn: HashMap<String, (JsValue, String)>,
+    /// What each canvas id shows now. A canvas whose chart, size and theme are those it last showed keeps its
+    /// pixels; a new canvas under an old id (a rebuilt chapter) is always drawn.
+    drawn: HashMap<String, Drawn>,
+}
+
+/// What a canvas was last drawn with.
+struct Drawn {
+    canvas: JsValue,
+    /// The canvas's size in device pixels when it was drawn.
+    size: (u32, u32),
+    /// The chart's fingerprint, the theme and the pixel ratio.
+    signature: String,
 }
 
 impl Default for Session {
@@ -524,9 +532,9 @@ impl Session {
     /// moment) would otherwise pass for one that still shows its chart. Called by every drawing, which is asked for
     /// right after the shell (or the worker) resizes its canvases.
     fn forget_resized(&mut self) {
-        self.drawn.retain(|_, (object, signature)| {
-            let canvas: &HtmlCanvasElement = object.unchecked_ref();
-            signature.split('|').nth(1) == Some(format!("{}x{}", canvas.width(), canvas.height()).as_str())
+        self.drawn.retain(|_, d| {
+            let canvas: &HtmlCanvasElement = d.canvas.unchecked_ref();
+            d.size == (canvas.width(), canvas.height())
         });
     }
 
@@ -542,8 +550,8 @@ impl Session {
         };
         // An `OffscreenCanvas` has the canvas element's `width`, `height` and `getContext`, called by name.
         let canvas: &HtmlCanvasElement = object.unchecked_ref();
-        let signature = format!("{:x}|{}x{}|{theme}|{dpr}", chart.fingerprint(), canvas.width(), canvas.height());
-        let same = matches!(self.drawn.get(&canvas_id), Some((c, s)) if *c == object && *s == signature);
+        let (size, signature) = ((canvas.width(), canvas.height()), format!("{:x}|{theme}|{dpr}", chart.fingerprint()));
+        let same = matches!(self.drawn.get(&canvas_id), Some(d) if d.canvas == object && d.size == size && d.signature == signature);
         if same && self.frames.contains_key(&format!("{chapter}/{id}")) {
             return Ok(());
         }
@@ -601,7 +609,7 @@ impl Session {
         let frame = app::draw_chart(&root, chart, th, &mut paint)?;
         root.present().map_err(|e| format!("{e:?}"))?;
         self.frames.insert(format!("{chapter}/{id}"), frame);
-        self.drawn.insert(canvas_id, (object, signature));
+        self.drawn.insert(canvas_id, Drawn { canvas: object, size, signature });
         Ok(())
     }
 }
