@@ -605,7 +605,11 @@ function loadAsset(name) {
       return core.call("provide_asset", [name, buf], core.worker ? [buf] : []);
     })
     .then(() => schedule())
-    .catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
+    .catch((e) => assetFailed(name, e));
+}
+function assetFailed(name, e) {
+  app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }];
+  schedule();
 }
 
 // Draws the chapter; for a live chapter, `steps` > 0 first advances its run (bounded to ~10 ms). One drawing
@@ -910,7 +914,7 @@ function useWorker() {
   // the data files this thread's Session was given (a link that opens the digits view fetches them before the
   // hand-over); the worker's instance has its own memory
   for (const [name, buf] of Object.entries(app.assetBytes || {})) {
-    core.call("provide_asset", [name, buf], [buf]).catch((e) => { app.notes = [{ level: "error", text: `could not load assets/${name}: ${String(e)}` }]; schedule(); });
+    core.call("provide_asset", [name, buf], [buf]).catch((e) => assetFailed(name, e));
   }
   app.assetBytes = null;
   app.handover = "done";
@@ -926,7 +930,6 @@ let pendingWorker = null;
 function handOver() {
   if (app.handover !== "ready" || app.panicked || !app.renders || app.formulasLater || app.inflight || app.pending) return;
   if (app.chapter.live && app.progress && app.progress[0] > 0) { app.handover = "deferred"; return; }
-  app.handover = "running";
   const info = app.chapter, gen = app.gen;
   const olds = [...document.querySelectorAll("canvas.plot")];
   const fresh = olds.map((old) => {
@@ -936,7 +939,7 @@ function handOver() {
   });
   const visible = olds.map((old) => { const r = old.getBoundingClientRect(); return nearViewport(r.top, r.bottom); });
   useWorker();
-  app.handover = "running";
+  app.handover = "running"; // (until the worker has drawn on the fresh canvases; useWorker said "done")
   transferCanvases(fresh);
   fresh.forEach((cv, i) => { setBacking(cv, olds[i].width, olds[i].height); core.post("set_visible", [cv.id, visible[i]]); });
   render();
