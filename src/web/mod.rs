@@ -62,8 +62,13 @@ pub fn debug_panic(message: &str) {
     panic!("debug_panic: {message}");
 }
 
+/// A value as the plain JS object its JSON describes, built by `JSON.parse` from serde_json's text: the
+/// wasm then holds one serializer, serde_json's, which the spec and the exports need anyway, and not
+/// serde-wasm-bindgen's too (its object building through JS calls, instantiated for every type sent: 3.2 KB
+/// gzip). Every value sent is JSON-like (string keys, finite numbers), so the object is the one
+/// `serde_wasm_bindgen::Serializer::json_compatible()` built before.
 fn to_js<T: Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    serde_json::to_string(v).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
 }
 
 /// Reads a JS object of string values (anything else is turned into its text) into a map.
