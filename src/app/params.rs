@@ -186,7 +186,7 @@ mod tests {
             Control::int("steps", "T", 1, 100, 50),
             Control::toggle("nesterov", "Nesterov", false),
             Control::point("x0", "start", (1.0, -2.0), -5.0, 5.0),
-            Control::select("problem", "problem", vec![("quadratic", "Q"), ("rosenbrock", "R")], "rosenbrock"),
+            Control::select("problem", "problem", &[("quadratic", "Q"), ("rosenbrock", "R")], "rosenbrock"),
         ]
     }
 
