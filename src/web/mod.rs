@@ -298,7 +298,7 @@ impl Session {
         match name {
             crate::train::digits::ASSET => crate::train::digits::provide(bytes).map_err(|e| format!("{name}: {e}"))?,
             // the exporter's text: nothing drawn depends on it, so a live run goes on
-            crate::export::ASSET => return crate::export::provide(bytes),
+            _ if crate::export::ASSETS.contains(&name) => return crate::export::provide(name, bytes),
             _ => return Err(format!("no data file called {name}")),
         }
         self.live = None;
