@@ -859,10 +859,11 @@ async function copy(text, what) {
 function torchScript() {
   const box = $("#torch-box"), note = $("#torch-note"), text = $("#torch-text");
   box.hidden = false; box.open = true;
-  // the exporter's reference classes (assets/reference.py) are fetched the first time, not shipped in the wasm
-  app.reference ??= fetch("assets/reference.py")
-    .then((res) => { if (!res.ok) throw new Error(`assets/reference.py: HTTP ${res.status}`); return res.arrayBuffer(); })
-    .then((buf) => core.call("provide_asset", ["reference.py", buf], core.worker ? [buf] : []))
+  // the exporter's fixed parts (src/export/mod.rs ASSETS: its reference classes and the loops of the run and
+  // training scripts) are fetched the first time, not shipped in the wasm
+  app.reference ??= Promise.all(["reference.py", "run_loop.py", "train_loop.py"].map((name) => fetch(`assets/${name}`)
+    .then((res) => { if (!res.ok) throw new Error(`assets/${name}: HTTP ${res.status}`); return res.arrayBuffer(); })
+    .then((buf) => core.call("provide_asset", [name, buf], core.worker ? [buf] : []))))
     .catch((e) => { app.reference = null; throw e; });
   app.reference.then(() => core.call("torch_script")).then((script) => {
     text.value = script;

@@ -489,15 +489,15 @@ impl Chapter for Adaptive {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::select(
                 "problem",
                 "landscape",
-                vec![("conditioned_quadratic", "ill-conditioned quadratic"), ("rosenbrock", "Rosenbrock valley")],
+                &[("conditioned_quadratic", "ill-conditioned quadratic"), ("rosenbrock", "Rosenbrock valley")],
                 "conditioned_quadratic",
             ),
-            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
-            Control::range("angle", "rotation", -90.0, 90.0, 0.0).unit("°").when("problem", vec!["conditioned_quadratic"]),
+            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").when("problem", &["conditioned_quadratic"]),
+            Control::range("angle", "rotation", -90.0, 90.0, 0.0).unit("°").when("problem", &["conditioned_quadratic"]),
             Control::log_range("lr", "learning rate η", 1e-4, 10.0, 0.1).unit("η"),
             Control::range("beta1", "Adam β₁ (momentum)", 0.0, 0.999, 0.9).unit("β₁"),
             Control::range("beta2", "Adam β₂ (second moment)", 0.0, 0.9999, 0.999).unit("β₂"),
@@ -509,7 +509,8 @@ impl Chapter for Adaptive {
                 .unit("p")
                 .help("the 12 rare features appear in a sample with this probability, the 4 frequent ones with 0.9"),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

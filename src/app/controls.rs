@@ -3,18 +3,19 @@
 //! a valid state, replacing each bad value by the nearest allowed one and saying so.
 
 use super::Message;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
-/// What kind of input a control is.
-#[derive(Clone, Debug, Serialize)]
+/// What kind of input a control is. Every list in it is a `'static` slice, so a chapter's controls are one
+/// constant table (see [`table`]): built as code, the eleven lists were 28 KB of the wasm.
+#[derive(Clone, Copy, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlKind {
-    /// A slider; `log` sliders move in log10 space.
+    /// A slider; `log` sliders move in log10 space. The shell gets its `step` too (see [`ControlKind::step`]).
+    #[serde(serialize_with = "range_with_step")]
     Range {
         min: f64,
         max: f64,
-        step: f64,
         log: bool,
         default: f64,
     },
@@ -27,10 +28,10 @@ pub enum ControlKind {
     /// A drop-down of `(value, label)`. An option listed in `sets` is a preset: picking it sets those
     /// `(control, value)` pairs too (the shell applies them; see [`normalize`] for links).
     Select {
-        options: Vec<(&'static str, &'static str)>,
+        options: &'static [(&'static str, &'static str)],
         default: &'static str,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        sets: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        sets: &'static [(&'static str, &'static [(&'static str, &'static str)])],
     },
     Toggle {
         default: bool,
@@ -52,6 +53,32 @@ pub enum ControlKind {
     },
 }
 
+impl ControlKind {
+    /// A slider's step: 0.01 in log10 space for a log slider, else [`slider_step`]; `None` for other kinds.
+    pub fn step(&self) -> Option<f64> {
+        match *self {
+            ControlKind::Range { log: true, .. } => Some(0.01),
+            ControlKind::Range { min, max, default, .. } => Some(slider_step(min, max, default)),
+            _ => None,
+        }
+    }
+}
+
+/// A range as the shell reads it: `{type: "range", min, max, step, log, default}`, the step worked out here
+/// (a constant table cannot call [`slider_step`]).
+fn range_with_step<S: Serializer>(min: &f64, max: &f64, log: &bool, default: &f64, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Range {
+        min: f64,
+        max: f64,
+        step: f64,
+        log: bool,
+        default: f64,
+    }
+    let kind = ControlKind::Range { min: *min, max: *max, log: *log, default: *default };
+    Range { min: *min, max: *max, step: kind.step().unwrap_or_default(), log: *log, default: *default }.serialize(s)
+}
+
 /// The outcome of [`Control::classify`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -62,7 +89,7 @@ pub enum Checked {
 }
 
 /// One control. `name` is the spec field it sets (the same name in Rust, JSON, URL and the DOM).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize)]
 pub struct Control {
     pub name: &'static str,
     pub label: &'static str,
@@ -72,7 +99,7 @@ pub struct Control {
     pub help: &'static str,
     /// Shown only when another control has one of these values: `(name, [values])`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub when: Option<(&'static str, Vec<&'static str>)>,
+    pub when: Option<(&'static str, &'static [&'static str])>,
     /// For a text control: checks its content (e.g. parses CSV rows); the error (e.g. "line 3: …") makes
     /// [`Control::check`] refuse the text, so the shell keeps the last valid text and shows the error.
     #[serde(skip)]
@@ -95,53 +122,39 @@ pub fn slider_step(min: f64, max: f64, default: f64) -> f64 {
     steps.iter().find(|s| on(default, **s) && on(max, **s)).or_else(|| steps.iter().find(|s| on(default, **s))).copied().unwrap_or(target)
 }
 
+/// A chapter's controls from its constant table (`const CONTROLS: &[Control] = &[Control::range(…), …]`):
+/// the table is data in the wasm, and this one function copies it.
+pub fn table(controls: &[Control]) -> Vec<Control> {
+    controls.to_vec()
+}
+
 impl Control {
-    pub fn range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
-        let step = slider_step(min, max, default);
-        Control {
-            name,
-            label,
-            kind: ControlKind::Range { min, max, step, log: false, default },
-            unit: "",
-            help: "",
-            when: None,
-            validate: None,
-        }
+    pub const fn range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
+        Control { name, label, kind: ControlKind::Range { min, max, log: false, default }, unit: "", help: "", when: None, validate: None }
     }
-    pub fn log_range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
-        Control {
-            name,
-            label,
-            kind: ControlKind::Range { min, max, step: 0.01, log: true, default },
-            unit: "",
-            help: "",
-            when: None,
-            validate: None,
-        }
+    pub const fn log_range(name: &'static str, label: &'static str, min: f64, max: f64, default: f64) -> Control {
+        Control { name, label, kind: ControlKind::Range { min, max, log: true, default }, unit: "", help: "", when: None, validate: None }
     }
-    pub fn int(name: &'static str, label: &'static str, min: i64, max: i64, default: i64) -> Control {
+    pub const fn int(name: &'static str, label: &'static str, min: i64, max: i64, default: i64) -> Control {
         Control { name, label, kind: ControlKind::Int { min, max, default }, unit: "", help: "", when: None, validate: None }
     }
-    pub fn select(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>, default: &'static str) -> Control {
-        Control {
-            name,
-            label,
-            kind: ControlKind::Select { options, default, sets: Vec::new() },
-            unit: "",
-            help: "",
-            when: None,
-            validate: None,
-        }
+    pub const fn select(
+        name: &'static str,
+        label: &'static str,
+        options: &'static [(&'static str, &'static str)],
+        default: &'static str,
+    ) -> Control {
+        Control { name, label, kind: ControlKind::Select { options, default, sets: &[] }, unit: "", help: "", when: None, validate: None }
     }
-    pub fn toggle(name: &'static str, label: &'static str, default: bool) -> Control {
+    pub const fn toggle(name: &'static str, label: &'static str, default: bool) -> Control {
         Control { name, label, kind: ControlKind::Toggle { default }, unit: "", help: "", when: None, validate: None }
     }
-    pub fn point(name: &'static str, label: &'static str, default: (f64, f64), min: f64, max: f64) -> Control {
+    pub const fn point(name: &'static str, label: &'static str, default: (f64, f64), min: f64, max: f64) -> Control {
         Control { name, label, kind: ControlKind::Point { default, min, max }, unit: "", help: "", when: None, validate: None }
     }
     /// A text box of `rows` lines taking at most `max_chars` characters, of which at most `url_max` (URL-encoded)
     /// travel in a link.
-    pub fn text(name: &'static str, label: &'static str, max_chars: usize, url_max: usize) -> Control {
+    pub const fn text(name: &'static str, label: &'static str, max_chars: usize, url_max: usize) -> Control {
         Control {
             name,
             label,
@@ -152,17 +165,18 @@ impl Control {
             validate: None,
         }
     }
-    /// Makes `option` of a select a preset that also sets these `(control, value)` pairs.
-    pub fn sets(mut self, option: &'static str, settings: &[(&'static str, &'static str)]) -> Control {
+    /// Makes options of a select presets: for each `(option, pairs)` of `presets`, choosing `option` also
+    /// sets those `(control, value)` pairs.
+    pub const fn sets(mut self, presets: &'static [(&'static str, &'static [(&'static str, &'static str)])]) -> Control {
         if let ControlKind::Select { sets, .. } = &mut self.kind {
-            sets.push((option, settings.to_vec()));
+            *sets = presets;
         }
         self
     }
     /// The `(control, value)` pairs that choosing `option` sets (empty unless it is a preset).
     pub fn settings_of(&self, option: &str) -> &[(&'static str, &'static str)] {
         match &self.kind {
-            ControlKind::Select { sets, .. } => sets.iter().find(|(o, _)| *o == option).map_or(&[], |(_, s)| s.as_slice()),
+            ControlKind::Select { sets, .. } => sets.iter().find(|(o, _)| *o == option).map_or(&[], |(_, s)| s),
             _ => &[],
         }
     }
@@ -177,26 +191,26 @@ impl Control {
         }
     }
     /// The placeholder of a text box (shown while it is empty).
-    pub fn placeholder(mut self, text: &'static str) -> Control {
+    pub const fn placeholder(mut self, text: &'static str) -> Control {
         if let ControlKind::Text { placeholder, .. } = &mut self.kind {
             *placeholder = text;
         }
         self
     }
     /// The check of a text box's content (see [`Control::validate`]).
-    pub fn validate(mut self, f: fn(&str) -> Result<(), String>) -> Control {
+    pub const fn validate(mut self, f: fn(&str) -> Result<(), String>) -> Control {
         self.validate = Some(f);
         self
     }
-    pub fn unit(mut self, unit: &'static str) -> Control {
+    pub const fn unit(mut self, unit: &'static str) -> Control {
         self.unit = unit;
         self
     }
-    pub fn help(mut self, help: &'static str) -> Control {
+    pub const fn help(mut self, help: &'static str) -> Control {
         self.help = help;
         self
     }
-    pub fn when(mut self, name: &'static str, values: Vec<&'static str>) -> Control {
+    pub const fn when(mut self, name: &'static str, values: &'static [&'static str]) -> Control {
         self.when = Some((name, values));
         self
     }
@@ -452,7 +466,7 @@ mod tests {
     fn bad_values_fall_back_with_a_message() {
         let cs = vec![
             Control::log_range("lr", "learning rate η", 1e-4, 10.0, 0.1),
-            Control::select("problem", "problem", vec![("a", "A"), ("b", "B")], "a"),
+            Control::select("problem", "problem", &[("a", "A"), ("b", "B")], "a"),
             Control::point("x0", "start", (1.0, 1.0), -5.0, 5.0),
         ];
         let raw: BTreeMap<String, String> =
@@ -466,6 +480,20 @@ mod tests {
         let (st, msgs) = normalize(&cs, &BTreeMap::new());
         assert!(msgs.is_empty());
         assert_eq!(st.get("x0"), "1,1");
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn a_range_is_sent_with_its_step() {
+        let linear = serde_json::to_string(&Control::range("rho", "ρ", 0.0, 1.0, 0.15).kind).unwrap();
+        assert_eq!(linear, r#"{"type":"range","min":0.0,"max":1.0,"step":0.005,"log":false,"default":0.15}"#);
+        let log = serde_json::to_string(&Control::log_range("lr", "η", 1e-3, 10.0, 0.1).kind).unwrap();
+        assert_eq!(log, r#"{"type":"range","min":0.001,"max":10.0,"step":0.01,"log":true,"default":0.1}"#);
+        assert_eq!(Control::int("steps", "T", 1, 10, 5).kind.step(), None);
     }
 }
 
@@ -491,7 +519,7 @@ mod text_tests {
         let (v, why) = c.check("ééééééééééé");
         assert_eq!(v, "");
         assert!(why.unwrap().contains("11 characters, more than the 10"));
-        let json = serde_json::to_value(&c).unwrap();
+        let json = serde_json::to_value(c).unwrap();
         assert_eq!(json["kind"]["type"], "text");
         assert_eq!(json["kind"]["url_max"], 100);
         assert!(json.get("validate").is_none(), "the validator stays in Rust");
@@ -509,8 +537,8 @@ mod preset_tests {
     #[test]
     fn a_preset_fills_what_a_link_lacks_and_falls_back_when_a_control_differs() {
         let cs = vec![
-            Control::select("preset", "preset", vec![("custom", "custom"), ("fast", "fast")], "custom")
-                .sets("fast", &[("lr", "0.5"), ("steps", "20")]),
+            Control::select("preset", "preset", &[("custom", "custom"), ("fast", "fast")], "custom")
+                .sets(&[("fast", &[("lr", "0.5"), ("steps", "20")])]),
             Control::log_range("lr", "η", 1e-3, 1.0, 0.1),
             Control::int("steps", "steps", 1, 100, 50),
             Control::int("seed", "seed", 0, 9, 0),
@@ -529,9 +557,9 @@ mod preset_tests {
         let (st, msgs) = normalize(&cs, &raw(&[("preset", "nope")]));
         assert_eq!((st.get("preset"), st.get("lr"), msgs.len()), ("custom", "0.1", 1));
         // the shell gets the settings with the select
-        let json = serde_json::to_value(&cs[0]).unwrap();
+        let json = serde_json::to_value(cs[0]).unwrap();
         assert_eq!(json["kind"]["sets"], serde_json::json!([["fast", [["lr", "0.5"], ["steps", "20"]]]]));
-        assert!(serde_json::to_value(&cs[1]).unwrap()["kind"].get("sets").is_none());
+        assert!(serde_json::to_value(cs[1]).unwrap()["kind"].get("sets").is_none());
     }
 }
 
@@ -550,7 +578,7 @@ mod classify_tests {
                 "{bad}"
             );
         }
-        let sel = Control::select("ns", "ns", vec![("a", "A"), ("b", "B")], "a");
+        let sel = Control::select("ns", "ns", &[("a", "A"), ("b", "B")], "a");
         assert!(matches!(sel.classify("c"), Checked::Invalid { .. }));
         let pt = Control::point("x0", "start", (0.0, 0.0), -5.0, 5.0);
         assert!(matches!(pt.classify("9,1"), Checked::Adjusted { value, .. } if value == "5,1"));

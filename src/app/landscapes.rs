@@ -306,11 +306,11 @@ impl Chapter for Landscapes {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::select(
                 "problem",
                 "landscape",
-                vec![
+                &[
                     ("conditioned_quadratic", "ill-conditioned quadratic"),
                     ("rosenbrock", "Rosenbrock valley"),
                     ("saddle", "saddle x² − y²"),
@@ -321,8 +321,8 @@ impl Chapter for Landscapes {
             Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 20.0)
                 .unit("κ")
                 .help("ratio of the largest to the smallest curvature")
-                .when("problem", vec!["conditioned_quadratic"]),
-            Control::range("angle", "rotation", -90.0, 90.0, 30.0).unit("°").when("problem", vec!["conditioned_quadratic"]),
+                .when("problem", &["conditioned_quadratic"]),
+            Control::range("angle", "rotation", -90.0, 90.0, 30.0).unit("°").when("problem", &["conditioned_quadratic"]),
             Control::log_range("lr", "learning rate η", 1e-4, 10.0, 1.6).unit("η"),
             Control::int("steps", "steps T", 1, 1000, 100),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
@@ -330,7 +330,8 @@ impl Chapter for Landscapes {
             Control::log_range("n_params", "model size N (cost comparison)", 1e2, 1e10, 1e6).unit("parameters"),
             Control::int("lbfgs_m", "L-BFGS memory m", 1, 20, 5)
                 .help("quasi-Newton on the order chart: pairs (s, y) kept to approximate the inverse Hessian, about 4mN operations and 2mN numbers per step"),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

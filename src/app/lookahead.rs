@@ -296,31 +296,32 @@ impl Chapter for Lookahead {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::select(
                 "problem",
                 "landscape",
-                vec![
+                &[
                     ("conditioned_quadratic", "ill-conditioned quadratic"),
                     ("rosenbrock", "Rosenbrock valley"),
                     ("finite_sum", "noisy least squares (mini-batch B = 8, σ = 0.5)"),
                 ],
                 "conditioned_quadratic",
             ),
-            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
+            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").when("problem", &["conditioned_quadratic"]),
             Control::select(
                 "inner",
                 "inner optimizer",
-                vec![("sgd_momentum", "SGD + momentum"), ("sgd", "SGD"), ("adam", "Adam")],
+                &[("sgd_momentum", "SGD + momentum"), ("sgd", "SGD"), ("adam", "Adam")],
                 "sgd_momentum",
             ),
             Control::log_range("lr", "inner learning rate η", 1e-4, 10.0, 1.0).unit("η"),
-            Control::range("momentum", "inner momentum β", 0.0, 0.99, 0.9).unit("β").when("inner", vec!["sgd_momentum"]),
+            Control::range("momentum", "inner momentum β", 0.0, 0.99, 0.9).unit("β").when("inner", &["sgd_momentum"]),
             Control::int("k", "inner steps k", 1, 50, 5).unit("steps"),
             Control::range("alpha", "slow step α", 0.0, 1.0, 0.5).unit("α").help("α = 1 is the inner optimizer alone; α = 0 never moves"),
             Control::int("steps", "steps T (inner steps)", 1, 2000, 150),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

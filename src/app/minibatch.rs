@@ -683,7 +683,7 @@ impl Chapter for Minibatch {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::int("batch", "mini-batch size B", 1, 128, 1).help("B ≥ N is full-batch gradient descent (lower N to see it)"),
             Control::log_range("lr", "learning rate η", 1e-3, 10.0, 0.3).unit("η"),
             Control::range("noise", "label noise σ", 0.0, 3.0, 1.0).unit("σ").help("yᵢ = aᵢᵀx* + σεᵢ"),
@@ -693,7 +693,8 @@ impl Chapter for Minibatch {
             Control::point("x0", "start x₀ (click the map)", (-3.0, 3.0), -10.0, 10.0),
             Control::log_range("uneven", "uneven samples: every tenth Lᵢ ×", 1.0, 100.0, 10.0)
                 .help("for the sampling chart: every tenth sample's row is scaled so that its curvature Lᵢ = ‖aᵢ‖² grows by this factor"),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

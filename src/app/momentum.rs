@@ -450,7 +450,7 @@ impl Chapter for Momentum {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 50.0).unit("κ").help("L = 1, μ = 1/κ"),
             Control::range("angle", "rotation", -90.0, 90.0, 30.0).unit("°"),
             Control::log_range("lr", "learning rate η", 1e-3, 10.0, 1.0).unit("η"),
@@ -458,7 +458,8 @@ impl Chapter for Momentum {
             Control::toggle("nesterov", "Nesterov momentum", false),
             Control::int("steps", "steps T", 1, 1000, 150),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

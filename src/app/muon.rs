@@ -580,20 +580,20 @@ impl Chapter for Muon {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::log_range("lr", "learning rate η (Muon)", 1e-3, 1.0, 0.1).unit("η"),
             Control::range("momentum", "momentum β", 0.0, 0.99, 0.95).unit("β"),
             Control::toggle("nesterov", "Nesterov", true),
             Control::select(
                 "momentum_form",
                 "momentum form",
-                vec![("ema", "EMA: M ← βM + (1−β)G (reference code)"), ("sum", "sum: M ← βM + G (lecture)")],
+                &[("ema", "EMA: M ← βM + (1−β)G (reference code)"), ("sum", "sum: M ← βM + G (lecture)")],
                 "ema",
             ),
             Control::select(
                 "ns",
                 "Newton–Schulz coefficients",
-                vec![
+                &[
                     ("keller_quintic", "Keller's quintic (3.4445, −4.775, 2.0315)"),
                     ("lecture_quintic", "lecture's quintic (15/8, −5/4, 3/8)"),
                     ("cubic", "cubic (3/2, −1/2)"),
@@ -601,7 +601,7 @@ impl Chapter for Muon {
                 ],
                 "keller_quintic",
             ),
-            Control::int("ns_steps", "Newton–Schulz steps k", 0, 10, 5).when("ns", vec!["keller_quintic", "lecture_quintic", "cubic"]),
+            Control::int("ns_steps", "Newton–Schulz steps k", 0, 10, 5).when("ns", &["keller_quintic", "lecture_quintic", "cubic"]),
             Control::int("rows", "rows of W", 1, 16, 8),
             Control::int("features", "columns of W (features)", 1, 16, 16),
             Control::int("samples", "samples n", 4, 64, 32),
@@ -613,7 +613,8 @@ impl Chapter for Muon {
             Control::int("steps", "steps T", 1, 150, 100),
             Control::int("at_step", "inspect step t (singular values)", 1, 150, 1)
                 .help("the momentum matrix Muon orthogonalises at step t"),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

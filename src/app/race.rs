@@ -283,11 +283,11 @@ impl Chapter for Race {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::select(
                 "problem",
                 "landscape",
-                vec![
+                &[
                     ("conditioned_quadratic", "ill-conditioned quadratic"),
                     ("rosenbrock", "Rosenbrock valley"),
                     ("saddle", "saddle x² − y²"),
@@ -296,13 +296,14 @@ impl Chapter for Race {
                 ],
                 "conditioned_quadratic",
             ),
-            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 20.0).unit("κ").when("problem", vec!["conditioned_quadratic"]),
+            Control::log_range("kappa", "condition number κ", 1.0, 1000.0, 20.0).unit("κ").when("problem", &["conditioned_quadratic"]),
             Control::log_range("lr_scale", "lr scale (all optimizers)", 0.01, 100.0, 1.0)
                 .unit("×")
                 .help("multiplies every optimizer's tuned learning rate (Newton's is capped at 10)"),
             Control::int("steps", "steps T", 1, 500, 200),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

@@ -440,26 +440,22 @@ impl Chapter for Sam {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::range("rho", "neighbourhood radius ρ", 0.0, 1.0, 0.15)
                 .unit("ρ")
                 .help("radius of the ball SAM looks for the worst loss in"),
-            Control::select(
-                "p_mode",
-                "norm of the ball p",
-                vec![("2", "p = 2 (SAM)"), ("inf", "p = ∞ (sign)"), ("custom", "other p")],
-                "2",
-            ),
-            Control::range("p", "p", 1.05, 10.0, 3.0).unit("p").help("any p in (1, 10]").when("p_mode", vec!["custom"]),
+            Control::select("p_mode", "norm of the ball p", &[("2", "p = 2 (SAM)"), ("inf", "p = ∞ (sign)"), ("custom", "other p")], "2"),
+            Control::range("p", "p", 1.05, 10.0, 3.0).unit("p").help("any p in (1, 10]").when("p_mode", &["custom"]),
             Control::toggle("adaptive", "adaptive (ASAM: ball scaled by |x|)", false),
             Control::log_range("lr", "learning rate η", 1e-3, 1.0, 0.09).unit("η"),
-            Control::select("inner", "inner optimizer", vec![("sgd", "gradient descent"), ("sgd_momentum", "SGD with momentum")], "sgd"),
-            Control::range("momentum", "momentum β", 0.0, 0.99, 0.9).unit("β").when("inner", vec!["sgd_momentum"]),
+            Control::select("inner", "inner optimizer", &[("sgd", "gradient descent"), ("sgd_momentum", "SGD with momentum")], "sgd"),
+            Control::range("momentum", "momentum β", 0.0, 0.99, 0.9).unit("β").when("inner", &["sgd_momentum"]),
             Control::int("steps", "steps T", 1, 2000, 600),
             Control::point("x0", "start x₀ (click the map)", (-1.85, 1.45), -5.0, 5.0),
             Control::range("sharp_width", "width of the sharp well", 0.1, 0.6, 0.3).help("its curvature is about 1/width²"),
             Control::int("at_step", "inspect step t (arrow ε̂ and ball)", 0, 2000, 0).help("a point of SAM's path"),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

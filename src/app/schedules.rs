@@ -480,20 +480,20 @@ impl Chapter for Schedules {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        let decay = vec!["step", "exponential"];
-        let cosine = vec!["cosine", "warmup_cosine"];
-        let lsq = vec!["least_squares"];
-        vec![
+        const DECAY: &[&str] = &["step", "exponential"];
+        const COSINE: &[&str] = &["cosine", "warmup_cosine"];
+        const LSQ: &[&str] = &["least_squares"];
+        const CONTROLS: &[Control] = &[
             Control::select(
                 "landscape",
                 "landscape",
-                vec![("least_squares", "noisy least squares (mini-batches)"), ("two_wells", "two wells: a sharp poor minimum, a wide good one")],
+                &[("least_squares", "noisy least squares (mini-batches)"), ("two_wells", "two wells: a sharp poor minimum, a wide good one")],
                 "least_squares",
             ),
             Control::select(
                 "schedule",
                 "schedule",
-                vec![
+                &[
                     ("warmup_cosine", "linear warm-up, then cosine"),
                     ("cosine", "cosine annealing"),
                     ("step", "step decay"),
@@ -502,37 +502,38 @@ impl Chapter for Schedules {
                 ],
                 "warmup_cosine",
             ),
-            Control::select("optimizer", "optimizer", vec![("sgd", "SGD with momentum"), ("adam", "Adam")], "sgd"),
+            Control::select("optimizer", "optimizer", &[("sgd", "SGD with momentum"), ("adam", "Adam")], "sgd"),
             Control::log_range("lr", "base learning rate η", 1e-4, 3.0, 0.05).unit("η"),
-            Control::range("momentum", "momentum β", 0.0, 0.99, 0.9).unit("β").when("optimizer", vec!["sgd"]),
+            Control::range("momentum", "momentum β", 0.0, 0.99, 0.9).unit("β").when("optimizer", &["sgd"]),
             Control::range("gamma", "decay factor γ per s steps", 0.01, 1.0, 0.5)
                 .unit("γ")
                 .help("step decay multiplies η by γ every s steps; exponential decay spreads the same factor over the s steps (γ^(1/s) per step)")
-                .when("schedule", decay.clone()),
-            Control::int("step_size", "decay interval s", 1, 1000, 200).unit("steps").when("schedule", decay),
+                .when("schedule", DECAY),
+            Control::int("step_size", "decay interval s", 1, 1000, 200).unit("steps").when("schedule", DECAY),
             Control::int("t_max", "cosine length T_max", 1, 3000, 970)
                 .unit("steps")
                 .help("after T_max steps the cosine rises again (PyTorch's closed form is periodic)")
-                .when("schedule", cosine.clone()),
-            Control::range("eta_min", "floor η_min", 0.0, 0.5, 0.0).unit("η_min").when("schedule", cosine),
+                .when("schedule", COSINE),
+            Control::range("eta_min", "floor η_min", 0.0, 0.5, 0.0).unit("η_min").when("schedule", COSINE),
             Control::int("total_iters", "linear phase length n (decay or warm-up)", 1, 3000, 30)
                 .unit("steps")
-                .when("schedule", vec!["linear", "warmup_cosine"]),
-            Control::range("end_factor", "final factor b of the linear decay", 0.0, 1.0, 0.0).when("schedule", vec!["linear"]),
-            Control::log_range("start_factor", "warm-up start factor a", 1e-3, 1.0, 0.01).when("schedule", vec!["warmup_cosine"]),
+                .when("schedule", &["linear", "warmup_cosine"]),
+            Control::range("end_factor", "final factor b of the linear decay", 0.0, 1.0, 0.0).when("schedule", &["linear"]),
+            Control::log_range("start_factor", "warm-up start factor a", 1e-3, 1.0, 0.01).when("schedule", &["warmup_cosine"]),
             Control::int("steps", "steps T", 1, 3000, 1000),
-            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 64 is the full batch: no gradient noise").when("landscape", lsq.clone()),
-            Control::range("noise", "label noise σ", 0.0, 3.0, 0.5).unit("σ").when("landscape", lsq.clone()),
-            Control::int("seed", "seed (data and batches)", 0, 9999, 0).when("landscape", lsq.clone()),
+            Control::int("batch", "mini-batch size B", 1, SAMPLES as i64, 8).help("B = 64 is the full batch: no gradient noise").when("landscape", LSQ),
+            Control::range("noise", "label noise σ", 0.0, 3.0, 0.5).unit("σ").when("landscape", LSQ),
+            Control::int("seed", "seed (data and batches)", 0, 9999, 0).when("landscape", LSQ),
             Control::toggle("every_step", "also draw the loss at every step", false)
                 .help("the loss chart shows the mean over a window of T/20 steps; this adds the noisy per-step values")
-                .when("landscape", lsq),
+                .when("landscape", LSQ),
             Control::log_range("const_lr", "η of the constant run", 1e-4, 3.0, 0.02)
                 .unit("η")
                 .help("on the two wells the constant run keeps a small rate of its own, against the schedule from the large base rate")
-                .when("landscape", vec!["two_wells"]),
+                .when("landscape", &["two_wells"]),
             Control::point("x0", "start x₀", (-2.5, 2.5), -10.0, 10.0),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

@@ -443,11 +443,11 @@ impl Chapter for WeightDecay {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        vec![
+        const CONTROLS: &[Control] = &[
             Control::select(
                 "problem",
                 "quadratic",
-                vec![
+                &[
                     ("aligned", "anisotropic, axis-aligned (curvatures 3 and 0.3)"),
                     ("rotated", "anisotropic, rotated 45°"),
                     ("isotropic", "isotropic (curvature 1)"),
@@ -466,7 +466,8 @@ impl Chapter for WeightDecay {
                 .help("PyTorch SGD momentum (no dampening) for the L2 vs decoupled comparison with momentum"),
             Control::int("steps", "steps T", 1, 3000, 400),
             Control::point("x0", "start x₀ (click the map)", (-1.5, 1.0), -5.0, 5.0),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

@@ -19,29 +19,53 @@ pub use code::{optimizer_code, py_num, schedule_code};
 
 use crate::spec::{Spec, SpecError};
 
-/// The reference classes every script carries (see the module docs): `www/assets/reference.py`. Native
-/// builds carry it in the binary; the page fetches it only when the PyTorch button is pressed and hands it to
-/// [`provide`] (as it does the digits), so the wasm does not hold its 10 KB.
-pub fn reference() -> Result<&'static str, SpecError> {
-    #[cfg(not(target_arch = "wasm32"))]
-    return Ok(include_str!("../../www/assets/reference.py"));
-    #[cfg(target_arch = "wasm32")]
-    REFERENCE.get().map(String::as_str).ok_or_else(|| SpecError::new("export", format!("{ASSET} is not loaded")))
-}
+/// The fixed parts of the scripts, files under `www/assets/` (and `dist/assets/`): the reference classes every
+/// script carries, the loop of a run script and the loop of a training script. Native builds carry them in the
+/// binary; the page fetches them only when the PyTorch button is first pressed and hands each to [`provide`]
+/// (as it does the digits), so the wasm does not hold their 17 KB.
+pub const ASSETS: [&str; 3] = ["reference.py", "run_loop.py", "train_loop.py"];
 
-/// The reference script's file name under `www/assets/` (and `dist/assets/`).
-pub const ASSET: &str = "reference.py";
+#[cfg(not(target_arch = "wasm32"))]
+const PARTS: [&str; 3] = [
+    include_str!("../../www/assets/reference.py"),
+    include_str!("../../www/assets/run_loop.py"),
+    include_str!("../../www/assets/train_loop.py"),
+];
 
 #[cfg(target_arch = "wasm32")]
-static REFERENCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static PARTS: [std::sync::OnceLock<String>; 3] = [const { std::sync::OnceLock::new() }; 3];
 
-/// Hands the fetched reference script to the exporter (the page's `provide_asset`).
-pub fn provide(bytes: &[u8]) -> Result<(), String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("{ASSET} is not UTF-8 text: {e}"))?;
-    #[cfg(target_arch = "wasm32")]
-    let _ = REFERENCE.set(text.to_owned());
+/// The fixed part `ASSETS[i]`; an error when the page has not handed it over yet.
+fn part(i: usize) -> Result<&'static str, SpecError> {
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = text;
+    return Ok(PARTS[i]);
+    #[cfg(target_arch = "wasm32")]
+    PARTS[i].get().map(String::as_str).ok_or_else(|| SpecError::new("export", format!("{} is not loaded", ASSETS[i])))
+}
+
+/// The reference classes every script carries (see the module docs): `www/assets/reference.py`.
+pub fn reference() -> Result<&'static str, SpecError> {
+    part(0)
+}
+
+/// The loop of a run script, after its `RUNS`: `www/assets/run_loop.py`.
+fn run_loop() -> Result<&'static str, SpecError> {
+    part(1)
+}
+
+/// The loop of a training script, after its `RUNS`: `www/assets/train_loop.py`.
+fn train_loop() -> Result<&'static str, SpecError> {
+    part(2)
+}
+
+/// Hands a fetched fixed part (one of [`ASSETS`]) to the exporter (the page's `provide_asset`).
+pub fn provide(name: &str, bytes: &[u8]) -> Result<(), String> {
+    let i = ASSETS.iter().position(|a| *a == name).ok_or_else(|| format!("no data file called {name}"))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("{name} is not UTF-8 text: {e}"))?;
+    #[cfg(target_arch = "wasm32")]
+    let _ = PARTS[i].set(text.to_owned());
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (i, text);
     Ok(())
 }
 

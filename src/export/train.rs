@@ -3,7 +3,7 @@
 //! [`crate::train::Trainer`]).
 
 use super::code::{optimizer_code, py_floats, py_int_rows, py_ints, py_rows, py_str};
-use super::{reference, MAX_EXPORT_NUMBERS};
+use super::{reference, train_loop, MAX_EXPORT_NUMBERS};
 use crate::problems::batch_rng;
 use crate::spec::SpecError;
 use crate::train::data::BatchSampler;
@@ -37,96 +37,6 @@ fn epoch_orders(n_train: usize, batch: usize, seed: u64, steps: usize) -> Result
     }
     Ok(orders)
 }
-
-const LOOP: &str = r#"
-
-def make_model():
-    model = nn.Sequential(*LAYERS)
-    torch.nn.utils.vector_to_parameters(torch.tensor(INIT), model.parameters())
-    return model
-
-
-def train(label, build, steps, eval_every):
-    """optlab's training loop (src/train/trainer.rs): at every step the batch loss before the update, one
-    optimizer step (a wrapper may ask for more gradients of the same batch), the schedulers stepped; the
-    metrics over the whole training and test splits at step 0, every `eval_every` steps and at the end."""
-    model = make_model()
-    params = list(model.parameters())
-    stepper, optimizers, schedulers = build(model, params)
-    history = []
-    state = {"step": 0, "epoch": 0, "samples": 0, "lr": None, "batch_loss": None}
-
-    def evaluate(x, y):
-        with torch.no_grad():
-            z = model(x)
-            return float(criterion(z, y)), float((z.argmax(1) == y).double().mean())
-
-    def record():
-        if history and history[-1]["step"] == state["step"]:
-            return
-        train_loss, train_accuracy = evaluate(X_TRAIN, Y_TRAIN)
-        test_loss, test_accuracy = evaluate(X_TEST, Y_TEST) if len(Y_TEST) else (None, None)
-        history.append({**state, "train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
-                        "test_accuracy": test_accuracy})
-
-    record()
-    diverged = None
-    epoch_index = 0
-    dataset = TensorDataset(X_TRAIN, Y_TRAIN)
-    while state["step"] < steps and diverged is None:
-        if ORDERS is None:
-            loader = DataLoader(dataset, batch_size=BATCH_SIZE, shuffle=False, drop_last=False)
-        else:
-            loader = DataLoader(dataset, batch_size=BATCH_SIZE, sampler=ORDERS[epoch_index], drop_last=False)
-        epoch_index += 1
-        seen = 0
-        for xb, yb in loader:
-            if state["step"] == steps:
-                break
-
-            def batch_loss_of(xb=xb, yb=yb):
-                model.zero_grad()
-                loss = criterion(model(xb), yb)
-                loss.backward()
-                return loss
-
-            for o in optimizers:
-                if isinstance(o, Newton):
-                    o.loss_of_flat = newton_loss(model, xb, yb)
-            lr = float(optimizers[0].param_groups[0]["lr"])
-            loss = float(batch_loss_of().detach())
-            stepper.step(batch_loss_of)
-            for s in schedulers:
-                s.step()
-            seen += len(yb)
-            state.update(step=state["step"] + 1, samples=state["samples"] + len(yb), lr=lr, batch_loss=loss)
-            if seen == len(Y_TRAIN):
-                state["epoch"] += 1
-            bad = not math.isfinite(loss) or abs(loss) > 1e100 or not all(torch.isfinite(p).all() for p in params)
-            if bad:
-                diverged = {"step": state["step"], "reason": f"the batch loss reached {loss} at step {state['step']} (lr = {lr})"}
-                break
-            if state["step"] % eval_every == 0:
-                record()
-    record()
-    return {"label": label, "history": history, "diverged": diverged}
-
-
-def newton_loss(model, xb, yb):
-    """The batch loss as a function of all parameters flattened (for Newton's autograd Hessian)."""
-    names = [n for n, _ in model.named_parameters()]
-    shapes = [p.shape for p in model.parameters()]
-    sizes = [p.numel() for p in model.parameters()]
-
-    def loss_of_flat(theta):
-        pieces = {n: t.reshape(s) for n, t, s in zip(names, torch.split(theta, sizes), shapes)}
-        return criterion(torch.func.functional_call(model, pieces, (xb,)), yb)
-
-    return loss_of_flat
-
-
-print(json.dumps({"runs": [train(*r) for r in RUNS]}))
-"#;
 
 /// The whole script.
 pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
@@ -227,6 +137,6 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
         .map(|(i, sp)| format!("    ({}, build_{i}, {}, {}),\n", py_str(&sp.label()), sp.steps, sp.eval_every))
         .collect();
     let _ = write!(s, "\n\nRUNS = [\n{}]\n", runs.concat());
-    s += LOOP;
+    s += train_loop()?;
     Ok(s)
 }

@@ -62,8 +62,13 @@ pub fn debug_panic(message: &str) {
     panic!("debug_panic: {message}");
 }
 
+/// A value as the plain JS object its JSON describes, built by `JSON.parse` from serde_json's text: the
+/// wasm then holds one serializer, serde_json's, which the spec and the exports need anyway, and not
+/// serde-wasm-bindgen's too (its object building through JS calls, instantiated for every type sent: 3.2 KB
+/// gzip). Every value sent is JSON-like (string keys, finite numbers), so the object is the one
+/// `serde_wasm_bindgen::Serializer::json_compatible()` built before.
 fn to_js<T: Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    serde_json::to_string(v).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::NULL)
 }
 
 /// Reads a JS object of string values (anything else is turned into its text) into a map.
@@ -301,7 +306,7 @@ impl Session {
         match name {
             crate::train::digits::ASSET => crate::train::digits::provide(bytes).map_err(|e| format!("{name}: {e}"))?,
             // the exporter's text: nothing drawn depends on it, so a live run goes on
-            crate::export::ASSET => return crate::export::provide(bytes),
+            _ if crate::export::ASSETS.contains(&name) => return crate::export::provide(name, bytes),
             _ => return Err(format!("no data file called {name}")),
         }
         self.live = None;

@@ -19,7 +19,7 @@ pub mod scene;
 pub mod setup;
 
 use super::{Canvas, Chapter, Control, Formula, LiveRun, Message, Scene, State};
-use setup::{optimizers, PRESETS};
+use setup::PRESETS;
 
 pub struct Training;
 
@@ -83,13 +83,32 @@ pub const COMPUTE_STEPS: usize = 100;
 pub const MAX_STEPS: i64 = 50_000;
 
 /// The `preset` select: "custom", then each guided comparison, which sets the controls it lists.
-fn preset_control() -> Control {
-    let options = std::iter::once(("custom", "custom (the controls below)")).chain(PRESETS.iter().map(|p| (p.id, p.label))).collect();
-    PRESETS.iter().fold(Control::select("preset", "guided comparison", options, "custom"), |c, p| c.sets(p.id, p.settings)).help(
-        "picking a comparison sets the controls it needs (data, network, both optimizers, steps); change any of them afterwards \
-         and this shows “custom”; the result is whatever the run gives",
-    )
-}
+const PRESET: Control = Control::select("preset", "guided comparison", &PRESET_OPTIONS, "custom").sets(&PRESET_SETS).help(
+    "picking a comparison sets the controls it needs (data, network, both optimizers, steps); change any of them afterwards \
+     and this shows “custom”; the result is whatever the run gives",
+);
+
+/// The `preset` select's options: "custom", then each of [`PRESETS`].
+const PRESET_OPTIONS: [(&str, &str); PRESETS.len() + 1] = {
+    let mut out = [("custom", "custom (the controls below)"); PRESETS.len() + 1];
+    let mut i = 0;
+    while i < PRESETS.len() {
+        out[i + 1] = (PRESETS[i].id, PRESETS[i].label);
+        i += 1;
+    }
+    out
+};
+
+/// What each of [`PRESETS`] sets.
+const PRESET_SETS: [(&str, &[(&str, &str)]); PRESETS.len()] = {
+    let mut out: [(&str, &[(&str, &str)]); PRESETS.len()] = [("", &[]); PRESETS.len()];
+    let mut i = 0;
+    while i < PRESETS.len() {
+        out[i] = (PRESETS[i].id, PRESETS[i].settings);
+        i += 1;
+    }
+    out
+};
 
 /// Starts the run of a (normalised) state; the error names the field the controls could not make valid.
 pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
@@ -198,16 +217,14 @@ impl Chapter for Training {
         ]
     }
     fn controls(&self) -> Vec<Control> {
-        let opt_options = optimizers();
-        let compare_options: Vec<(&str, &str)> = std::iter::once(("off", "off")).chain(optimizers()).collect();
-        let uses_momentum = vec!["momentum", "muon", "sam", "lookahead"];
-        let uses_betas = vec!["adam", "adamw", "sam", "lookahead"];
-        vec![
-            preset_control(),
+        const USES_MOMENTUM: &[&str] = &["momentum", "muon", "sam", "lookahead"];
+        const USES_BETAS: &[&str] = &["adam", "adamw", "sam", "lookahead"];
+        const CONTROLS: &[Control] = &[
+            PRESET,
             Control::select(
                 "dataset",
                 "data set",
-                vec![
+                &[
                     ("moons", "two moons"),
                     ("circles", "circles"),
                     ("spirals", "spirals"),
@@ -222,36 +239,36 @@ impl Chapter for Training {
                 .placeholder("x1,x2,label\n0.5,-1.2,0\n1.1,0.3,1\n…")
                 .help(HELP_CSV)
                 .validate(setup::check_csv)
-                .when("dataset", vec!["csv"]),
-            Control::int("n", "points (training + test)", 40, setup::MAX_APP_POINTS as i64, 500).when("dataset", GENERATED.to_vec()),
+                .when("dataset", &["csv"]),
+            Control::int("n", "points (training + test)", 40, setup::MAX_APP_POINTS as i64, 500).when("dataset", &GENERATED),
             Control::int("classes", "classes", 2, setup::MAX_APP_CLASSES as i64, 2)
                 .help("spiral arms, or Gaussian blobs around a circle")
-                .when("dataset", vec!["spirals", "blobs"]),
+                .when("dataset", &["spirals", "blobs"]),
             Control::range("noise", "input noise σ", 0.0, 0.5, 0.1).help("standard deviation of the Gaussian noise added to each coordinate (of your data too)"),
             Control::range("label_noise", "label noise", 0.0, 0.5, 0.0).help("fraction of training labels flipped; test labels stay clean"),
             Control::range("train_fraction", "training fraction", 0.1, 0.9, 0.5).help("the rest of the points is the test set"),
             Control::int("layers", "hidden layers", 1, 4, 2),
             Control::int("width", "units per hidden layer", 2, 64, 8),
-            Control::select("activation", "activation", vec![("tanh", "tanh"), ("relu", "ReLU"), ("gelu", "GELU")], "tanh"),
-            Control::select("loss", "loss", vec![("cross_entropy", "softmax cross-entropy"), ("squared", "squared error")], "cross_entropy"),
-            Control::select("optimizer", "optimizer (run A)", opt_options, "adam"),
+            Control::select("activation", "activation", &[("tanh", "tanh"), ("relu", "ReLU"), ("gelu", "GELU")], "tanh"),
+            Control::select("loss", "loss", &[("cross_entropy", "softmax cross-entropy"), ("squared", "squared error")], "cross_entropy"),
+            Control::select("optimizer", "optimizer (run A)", &setup::OPTIMIZERS, "adam"),
             Control::log_range("lr", "learning rate η (run A)", 1e-4, 1.0, 0.01).unit("η"),
             Control::range("momentum", "momentum μ / Muon's β", 0.0, 0.99, 0.9)
                 .unit("μ")
                 .help("SGD with momentum, SAM/Lookahead around it, and Muon's momentum")
-                .when("optimizer", uses_momentum),
-            Control::range("beta1", "Adam β₁", 0.0, 0.999, 0.9).unit("β₁").when("optimizer", uses_betas.clone()),
-            Control::range("beta2", "Adam β₂", 0.9, 0.9999, 0.999).unit("β₂").when("optimizer", uses_betas),
+                .when("optimizer", USES_MOMENTUM),
+            Control::range("beta1", "Adam β₁", 0.0, 0.999, 0.9).unit("β₁").when("optimizer", USES_BETAS),
+            Control::range("beta2", "Adam β₂", 0.9, 0.9999, 0.999).unit("β₂").when("optimizer", USES_BETAS),
             Control::range("weight_decay", "decoupled weight decay λ", 0.0, 0.2, 0.01)
                 .unit("λ")
                 .help("the decoupled decay (multiplied by η, applied to the weights) of the optimizers that have one, and of Muon's AdamW part; the others run without decay")
-                .when("optimizer", setup::with_decoupled_decay()),
-            Control::select("inner", "optimizer inside SAM / Lookahead", vec![("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam")], "momentum")
-                .when("optimizer", vec!["sam", "lookahead"]),
-            Control::log_range("rho", "SAM radius ρ", 1e-3, 1.0, 0.05).unit("ρ").when("optimizer", vec!["sam"]),
-            Control::int("k", "Lookahead steps k", 1, 20, 5).when("optimizer", vec!["lookahead"]),
-            Control::range("alpha", "Lookahead α", 0.05, 1.0, 0.5).unit("α").when("optimizer", vec!["lookahead"]),
-            Control::int("ns_steps", "Newton–Schulz steps", 0, 10, 5).when("optimizer", vec!["muon"]),
+                .when("optimizer", setup::WITH_DECOUPLED_DECAY),
+            Control::select("inner", "optimizer inside SAM / Lookahead", &[("sgd", "SGD"), ("momentum", "SGD with momentum"), ("adam", "Adam")], "momentum")
+                .when("optimizer", &["sam", "lookahead"]),
+            Control::log_range("rho", "SAM radius ρ", 1e-3, 1.0, 0.05).unit("ρ").when("optimizer", &["sam"]),
+            Control::int("k", "Lookahead steps k", 1, 20, 5).when("optimizer", &["lookahead"]),
+            Control::range("alpha", "Lookahead α", 0.05, 1.0, 0.5).unit("α").when("optimizer", &["lookahead"]),
+            Control::int("ns_steps", "Newton–Schulz steps", 0, 10, 5).when("optimizer", &["muon"]),
             // default δ = 3: on the default network and batch (seed 0, η = 1) δ = 1 trains too, but with loss
             // spikes that make the run sensitive to last-bit differences between the browser's and the native
             // build (Adam's runs agree to 2e-16): at δ = 1 the two runs part after 26 steps, at δ = 3 they
@@ -259,32 +276,33 @@ impl Chapter for Training {
             Control::log_range("damping", "Newton's damping δ", 1e-3, 100.0, 3.0)
                 .unit("δ")
                 .help("the step solves (H + τI)d = ∇L with τ = max(0, δ − λ_min(H)) on the batch; δ → 0 is plain Newton, a large δ a short gradient-like step ∇L/τ")
-                .when("optimizer", vec!["newton"]),
+                .when("optimizer", &["newton"]),
             Control::log_range("adamw_lr", "AdamW η for Muon's other parameters", 1e-4, 1.0, 0.01)
                 .unit("η")
                 .help("biases and the first and last layers' weights")
-                .when("optimizer", vec!["muon"]),
-            Control::select("compare", "compare with (run B)", compare_options, "off")
+                .when("optimizer", &["muon"]),
+            Control::select("compare", "compare with (run B)", &setup::COMPARE_OPTIONS, "off")
                 .help("run B starts from the same weights and sees the same batches; its other hyperparameters are the controls of the same name"),
             Control::log_range("compare_lr", "learning rate η (run B)", 1e-4, 1.0, 0.05).unit("η").when(
                 "compare",
-                optimizers().iter().map(|(v, _)| *v).collect(),
+                &setup::OPTIMIZER_VALUES,
             ),
             Control::select(
                 "schedule",
                 "learning-rate schedule",
-                vec![("constant", "constant"), ("cosine", "cosine to 0"), ("warmup_cosine", "5% linear warm-up, then cosine")],
+                &[("constant", "constant"), ("cosine", "cosine to 0"), ("warmup_cosine", "5% linear warm-up, then cosine")],
                 "constant",
             ),
             Control::int("batch_size", "batch size B", 1, 128, 10),
             Control::int("steps", "steps to train", 100, MAX_STEPS, 3000),
             Control::int("seed", "seed (data, weights, batches)", 0, 9999, 0),
             Control::int("speed", "speed", 1, 200, 10).unit("steps per frame").help("how many steps each animation frame trains (at most ~10 ms of work)"),
-            Control::select("view", "map shows", vec![("first", "run A"), ("second", "run B")], "first").when(
+            Control::select("view", "map shows", &[("first", "run A"), ("second", "run B")], "first").when(
                 "compare",
-                optimizers().iter().map(|(v, _)| *v).collect(),
+                &setup::OPTIMIZER_VALUES,
             ),
-        ]
+        ];
+        super::controls::table(CONTROLS)
     }
     fn canvases(&self) -> Vec<Canvas> {
         vec![

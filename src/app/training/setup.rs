@@ -11,24 +11,84 @@ use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
 
 /// Optimizers of the `optimizer` and `compare` selects, `(value, label)`: every kind of the registry in its
 /// order, SGD offered plain and with momentum, and the labels saying what the training adds (Muon's AdamW
-/// part, Newton's damping).
-pub fn optimizers() -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    for k in crate::optim::KINDS {
-        match k.kind {
-            "sgd" => out.extend([("sgd", "SGD"), ("momentum", "SGD with momentum")]),
-            "muon" => out.push(("muon", "Muon (+ AdamW)")),
-            "newton" => out.push(("newton", "Newton (damped)")),
-            _ => out.push((k.kind, k.label)),
+/// part, Newton's damping). Worked out from [`crate::optim::KINDS`] at compile time, so the controls are a
+/// constant table (see [`super::super::controls::table`]).
+pub const OPTIMIZERS: [(&str, &str); crate::optim::KINDS.len() + 1] = {
+    let kinds = crate::optim::KINDS;
+    let mut out = [("", ""); crate::optim::KINDS.len() + 1];
+    let (mut i, mut j) = (0, 0);
+    while i < kinds.len() {
+        let k = &kinds[i];
+        if same(k.kind, "sgd") {
+            out[j] = ("sgd", "SGD");
+            j += 1;
+            out[j] = ("momentum", "SGD with momentum");
+        } else if same(k.kind, "muon") {
+            out[j] = ("muon", "Muon (+ AdamW)");
+        } else if same(k.kind, "newton") {
+            out[j] = ("newton", "Newton (damped)");
+        } else {
+            out[j] = (k.kind, k.label);
         }
+        i += 1;
+        j += 1;
+    }
+    assert!(j == out.len(), "the registry has one kind \"sgd\"");
+    out
+};
+
+/// The values of [`OPTIMIZERS`].
+pub const OPTIMIZER_VALUES: [&str; OPTIMIZERS.len()] = {
+    let mut out = [""; OPTIMIZERS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = OPTIMIZERS[i].0;
+        i += 1;
     }
     out
+};
+
+/// The `compare` select: "off", then [`OPTIMIZERS`].
+pub const COMPARE_OPTIONS: [(&str, &str); OPTIMIZERS.len() + 1] = {
+    let mut out = [("off", "off"); OPTIMIZERS.len() + 1];
+    let mut i = 0;
+    while i < OPTIMIZERS.len() {
+        out[i + 1] = OPTIMIZERS[i];
+        i += 1;
+    }
+    out
+};
+
+/// Whether two texts are equal (`==` on `str` is not available at compile time).
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-/// The optimizers with a decoupled weight decay, which the `weight_decay` control sets.
+/// [`OPTIMIZERS`] as a list.
+pub fn optimizers() -> Vec<(&'static str, &'static str)> {
+    OPTIMIZERS.to_vec()
+}
+
+/// The optimizers with a decoupled weight decay, which the `weight_decay` control sets: the registry's kinds
+/// whose default spec has one. The control's constant table lists them as [`WITH_DECOUPLED_DECAY`] (whether
+/// a kind has one is not known at compile time); a test checks that the two agree.
 pub fn with_decoupled_decay() -> Vec<&'static str> {
     crate::optim::KINDS.iter().filter(|k| k.has_decoupled_decay()).map(|k| k.kind).collect()
 }
+
+/// [`with_decoupled_decay`], written out for the `weight_decay` control's `when`.
+pub const WITH_DECOUPLED_DECAY: &[&str] = &["adamw", "muon", "lion"];
 
 /// Most parameters for Newton's method in the app: each step forms the N×N batch Hessian from 2N gradients
 /// and takes its eigenvalues and a solve (O(N³)). Measured natively on the default 2-8-8-2 network
@@ -441,4 +501,15 @@ pub fn setup(st: &State) -> Setup {
         })
         .collect();
     Setup { specs, state: st.clone(), messages, data_line }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_constant_lists_agree_with_the_registry() {
+        assert_eq!(super::WITH_DECOUPLED_DECAY, super::with_decoupled_decay().as_slice());
+        assert_eq!(super::COMPARE_OPTIONS[0], ("off", "off"));
+        assert_eq!(&super::COMPARE_OPTIONS[1..], super::OPTIMIZERS.as_slice());
+        assert!(super::OPTIMIZERS.iter().map(|(v, _)| *v).eq(super::OPTIMIZER_VALUES));
+    }
 }
