@@ -918,6 +918,9 @@ function useWorker() {
     core.call("provide_asset", [name, buf], [buf]).catch((e) => assetFailed(name, e));
   }
   app.assetBytes = null;
+  // the exporter's parts, if this thread's Session was given them (a PyTorch press before the hand-over), are
+  // fetched again for the worker at the next press
+  app.reference = null;
   app.handover = "done";
 }
 

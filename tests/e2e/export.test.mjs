@@ -93,3 +93,34 @@ test("every chapter's PyTorch button shows the script optlab export-torch writes
   }
   assert.ok(checked >= 5, `only ${checked} chapters exported`);
 });
+
+// A press of PyTorch before the hand-over gives the page's own Session the script's fixed parts (assets/*.py);
+// the worker, which computes after the hand-over, has its own memory and must get them too (they are fetched
+// again at the next press), or its script would say "reference.py is not loaded".
+test("the PyTorch button first pressed before the hand-over still works after it", async () => {
+  const context = await br.browser.newContext({ ...VIEW, permissions: ["clipboard-read", "clipboard-write"] });
+  try {
+    // the worker's script comes 1.5 s late, so that the first press reaches the page's own Session
+    await context.route("**/worker.js", async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(srv.base + "?chapter=momentum");
+    await page.waitForFunction(() => window.optlab && window.optlab.renders > 0, null, { timeout: 30000 });
+    await page.click('.tools button:text-is("PyTorch")');
+    await page.waitForFunction(() => (window.optlab.copies || 0) >= 1, null, { timeout: 30000 });
+    const [handover, note1] = await page.evaluate(() => [window.optlab.handover, document.querySelector("#torch-note").textContent]);
+    assert.notEqual(handover, "done", "the first press came before the hand-over (else this test tests nothing)");
+    assert.match(note1, /lines; save as a \.py file/, note1);
+    await page.waitForFunction(() => window.optlab.handover === "done" && Boolean(window.optlab.core.worker), null, { timeout: 30000 });
+    await settle(page);
+    await page.$eval("#torch-text", (t) => { t.value = ""; });
+    await page.click('.tools button:text-is("PyTorch")');
+    await page.waitForFunction(() => (window.optlab.copies || 0) >= 2, null, { timeout: 30000 });
+    const note2 = await page.textContent("#torch-note");
+    assert.match(note2, /lines; save as a \.py file/, note2);
+    assert.ok((await page.inputValue("#torch-text")).includes("torch.set_default_dtype(torch.float64)"), "the script is shown");
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
