@@ -81,7 +81,8 @@ impl Theme {
     }
 
     fn font(&self, rel: f64) -> TextStyle<'static> {
-        ("sans-serif", self.font_px * rel).into_font().color(&self.foreground)
+        // (the family as a value: plotters' `From<&str>` lowercases the name with Unicode's tables, 4 KB of wasm)
+        (FontFamily::SansSerif, self.font_px * rel).into_font().color(&self.foreground)
     }
 }
 
