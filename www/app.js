@@ -859,9 +859,9 @@ async function copy(text, what) {
 function torchScript() {
   const box = $("#torch-box"), note = $("#torch-note"), text = $("#torch-text");
   box.hidden = false; box.open = true;
-  // the exporter's fixed parts (src/export/mod.rs ASSETS: its reference classes and the loops of the run and
-  // training scripts) are fetched the first time, not shipped in the wasm
-  app.reference ??= Promise.all(["reference.py", "run_loop.py", "train_loop.py"].map((name) => fetch(`assets/${name}`)
+  // the exporter's fixed parts (its reference classes and the loops of the run and training scripts; the core
+  // names them) are fetched the first time, not shipped in the wasm
+  app.reference ??= Promise.all(app.wasm.export_assets().map((name) => fetch(`assets/${name}`)
     .then((res) => { if (!res.ok) throw new Error(`assets/${name}: HTTP ${res.status}`); return res.arrayBuffer(); })
     .then((buf) => core.call("provide_asset", [name, buf], core.worker ? [buf] : []))))
     .catch((e) => { app.reference = null; throw e; });

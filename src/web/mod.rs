@@ -88,6 +88,13 @@ fn raw_state(obj: &JsValue) -> BTreeMap<String, String> {
     out
 }
 
+/// The file names of the PyTorch scripts' fixed parts under `assets/` ([`crate::export::ASSETS`]): the page
+/// fetches them on the first PyTorch press and hands each to [`Session::provide_asset`].
+#[wasm_bindgen]
+pub fn export_assets() -> JsValue {
+    to_js(&crate::export::ASSETS)
+}
+
 /// Every chapter's id and title, in order (the navigation). [`chapter_info`] describes one chapter whole: the
 /// page asks for the chapter it opens only (all eleven descriptions cost a cold page 6-20 ms to hand over).
 #[wasm_bindgen]
