@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever optlab's build and tests need and is missing; safe to run again (seconds when all is there).
-# Sources: rustup (wasm target), crates.io (wasm-bindgen-cli, trunk), Debian (chromium), npm (wasm-opt, KaTeX,
+# Sources: rustup (wasm target, the release build's pinned nightly), crates.io (wasm-bindgen-cli, trunk), Debian (chromium), npm (wasm-opt, KaTeX,
 # playwright-core, axe-core, reveal.js for the slide-deck test). Nothing else is downloaded, and Trunk runs offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +25,13 @@ done
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32 target"
   rustup target add wasm32-unknown-unknown
+fi
+
+# the release build's pinned nightly, with the standard library's source (scripts/release-env.sh)
+. scripts/release-env.sh
+if ! rustup component list --installed --toolchain "$OPTLAB_NIGHTLY" 2>/dev/null | grep -q '^rust-src'; then
+  say "installing $OPTLAB_NIGHTLY with rust-src (the release wasm's compiler; under a minute)"
+  rustup toolchain install "$OPTLAB_NIGHTLY" --profile minimal --component rust-src
 fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0\.2\.128'; then

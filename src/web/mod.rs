@@ -40,8 +40,19 @@ pub fn start() {
     // `optlab:panic`, whose handler (www/app.js) stops drawing and shows a banner with "Reload this state".
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        report_panic(&info.to_string());
+        report_panic(&panic_text(info));
     }));
+}
+
+/// The banner's text of a panic: "panicked at FILE:LINE:COL:" and the message, or "panicked:" and the message
+/// when the build leaves locations out (the release build, `-Zlocation-detail=none` in scripts/release-env.sh,
+/// whose locations all read `<redacted>:0:0`).
+fn panic_text(info: &std::panic::PanicHookInfo) -> String {
+    let message = info.payload_as_str().unwrap_or("(a panic without a message)");
+    match info.location() {
+        Some(at) if at.line() > 0 => format!("panicked at {at}:\n{message}"),
+        _ => format!("panicked:\n{message}"),
+    }
 }
 
 /// Dispatches `optlab:panic` on the global scope (the window, or the worker, which passes it on to the page)

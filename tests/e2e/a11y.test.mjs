@@ -2,7 +2,7 @@
 // dark, projector and embed modes, plus what axe cannot see: slider value texts set in the input handler,
 // focus and title after a chapter change or Reset, a messages region that is not rewritten at every step,
 // one live result line, an h1 in embeds, a keyboard-reachable formulas box, and reduced motion in training.
-// Run: `trunk build --release && node --test tests/e2e/a11y.test.mjs`.
+// Run: `bash scripts/build.sh && node --test tests/e2e/a11y.test.mjs`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 // End-to-end tests of the built app (dist/) in a real headless Chromium, driven from outside the page with
-// playwright-core. Run: `trunk build --release && node --test tests/e2e/`.
+// playwright-core. Run: `bash scripts/build.sh && node --test tests/e2e/`.
 // Screenshots of every chapter go to tests/e2e/screenshots/ (git-ignored): look at them.
 
 import { test, before, after } from "node:test";

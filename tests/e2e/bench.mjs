@@ -3,7 +3,7 @@
 // `scripts/check.sh`: timings depend on the machine and its load (on a shared 2-core machine they vary by
 // tens of percent from run to run; compare figures taken in one run, and repeat).
 //
-//   trunk build --release && node tests/e2e/bench.mjs [options]
+//   bash scripts/build.sh && node tests/e2e/bench.mjs [options]
 //
 // Sections (all by default; `--only controls,train,live,digits,start,kernels,memory,size` picks some):
 //   size      wasm + its JS glue, gzip -9 (app.js and the KaTeX files the page loads are listed apart)

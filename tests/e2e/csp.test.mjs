@@ -1,6 +1,6 @@
 // The page's Content-Security-Policy (issue 9): it is shipped, the app works under it (no violation reported
 // on any chapter), it is enforced (an injected inline script does not run), and hostile values from the URL
-// or a message never execute. Run: `trunk build --release && node --test tests/e2e/csp.test.mjs`.
+// or a message never execute. Run: `bash scripts/build.sh && node --test tests/e2e/csp.test.mjs`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

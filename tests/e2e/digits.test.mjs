@@ -2,7 +2,7 @@
 // first chapter's load does not request them), the preset "Muon vs AdamW on handwritten digits" trains
 // live in bounded slices, and the view shows what it measured: a confusion matrix with misclassified
 // images, per-class accuracy and the steps to 97 % test accuracy of each run.
-// Run after `trunk build --release`: `node --test tests/e2e/digits.test.mjs`.
+// Run after `bash scripts/build.sh`: `node --test tests/e2e/digits.test.mjs`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

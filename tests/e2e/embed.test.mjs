@@ -1,7 +1,7 @@
 // The slide-deck protocol of an embedded chapter (README, "Embedding in slides"), driven from a parent page
 // as a deck would: the ready handshake, messages sent before the wasm started, one "optlab:applied" answer
 // per "optlab:set" (rejected and adjusted values), one "optlab:rendered" per change, and messages of other
-// shapes ignored. Run: `trunk build --release && node --test tests/e2e/embed.test.mjs`.
+// shapes ignored. Run: `bash scripts/build.sh && node --test tests/e2e/embed.test.mjs`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 // "PyTorch" on every chapter: the button shows the exporter's script as text, and it is exactly what
 // `optlab export-torch` writes for the spec "Copy spec" gives (so the page and the command line export the
-// same state, and tests/export_torch.rs pins that text against torch). Run after `trunk build --release`
+// same state, and tests/export_torch.rs pins that text against torch). Run after `bash scripts/build.sh`
 // and `cargo build` (for the native binary): `node --test tests/e2e/export.test.mjs`.
 
 import { test, before, after } from "node:test";

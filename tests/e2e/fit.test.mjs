@@ -1,7 +1,7 @@
 // Fit mode (issue 13): an embedded chapter lays itself out inside its iframe's width and height with no
 // scrolling, every plot inside the viewport; controls in a compact row or a drawer; `layout=plots` shows the
 // plots only. Screenshots of every chapter at every size go to tests/e2e/screenshots/fit-*.png: look at them.
-// Run: `trunk build --release && node --test tests/e2e/fit.test.mjs`.
+// Run: `bash scripts/build.sh && node --test tests/e2e/fit.test.mjs`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -32,10 +32,10 @@ const MIME = {
 /** Fails early with a clear message when dist/ is missing or is a debug build from `trunk serve`. */
 export function checkDist() {
   const index = path.join(DIST, "index.html");
-  if (!existsSync(index)) throw new Error(`${index} is missing: run \`trunk build --release\` first`);
+  if (!existsSync(index)) throw new Error(`${index} is missing: run \`bash scripts/build.sh\` first`);
   const html = readFileSync(index, "utf8");
   if (/__trunk_address__|trunk.*autoreload|new WebSocket/i.test(html)) {
-    throw new Error("dist/ was written by `trunk serve` (debug build with live reload): run `trunk build --release`");
+    throw new Error("dist/ was written by `trunk serve` (debug build with live reload): run `bash scripts/build.sh`");
   }
 }
 

@@ -2,7 +2,7 @@
 // release build in headless Chromium with a real paste (the clipboard and Ctrl+V). Not a test (no timing
 // assertion): it prints, for each paste, the longest gap between two animation frames from the paste until
 // the page is quiet again, the long tasks (≥ 50 ms) the browser reported, and what the box did with the text.
-// Run: `trunk build --release && node tests/e2e/paste.mjs`.
+// Run: `bash scripts/build.sh && node tests/e2e/paste.mjs`.
 
 import { serveDist, launch, open, settle } from "./harness.mjs";
 

@@ -2,7 +2,7 @@
 // the app and dist/optlab-reveal.js on the first: fragments forward and back, a jump, reveal's unloading and
 // reloading of data-src frames, two frames side by side, a background frame, scale 1.44 at 1920×1080, keys
 // forwarded from a frame reaching the deck, and print view (?print-pdf) with every frame a picture of its state
-// on its page. Run: `trunk build --release && node --test tests/e2e/reveal.test.mjs`.
+// on its page. Run: `bash scripts/build.sh && node --test tests/e2e/reveal.test.mjs`.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
