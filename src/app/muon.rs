@@ -523,9 +523,15 @@ impl Model for Muon {
         scene.values.push(("ns_name".into(), ns.name().replace('_', " ")));
         scene.values.push((
             "ns_abc".into(),
-            ns.coefficients().map_or(r"\text{exact SVD}".into(), |(a, b, c)| format!("{}, {}, {}", fmt_coef(a), fmt_coef(b), fmt_coef(c))),
+            // with its brackets, so a line breaks before the triple, not inside "(" … ")"
+            ns.coefficients()
+                .map_or(r"(\text{exact SVD})".into(), |(a, b, c)| format!("({}, {}, {})", fmt_coef(a), fmt_coef(b), fmt_coef(c))),
         ));
-        scene.values.push(("ns_shown".into(), if ns == NsVariant::Svd { "exact SVD instead".into() } else { format!("{k} steps") }));
+        // TeX of its own (not a value inside \text{…} of the formula), so the page typesets this piece alone on a change
+        scene.values.push((
+            "ns_shown".into(),
+            if ns == NsVariant::Svd { r"\text{exact SVD instead}".into() } else { format!(r"\text{{{k} steps}}") },
+        ));
         scene.spec = Some(main);
         scene.report = Some(report);
         scene
@@ -575,7 +581,7 @@ impl Chapter for Muon {
             Formula { caption: "matrix sign", tex: r"M = U\Sigma V^\top \ \Rightarrow\ \mathrm{msign}(M) = UV^\top = \mathrm{msign}(\lambda M)" },
             Formula {
                 caption: "Newton–Schulz ({ns_name}); the lecture starts at X₀ = M, the page (like Keller Jordan's code) divides by ‖M‖_F first: the polynomials are built for singular values in (0, 1] (unnormalised, the lecture's quintic sends σ = 2 to 5.75 and grows without bound from there)",
-                tex: r"X_0 = \frac{M}{\|M\|_F+\varepsilon},\ X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = ({ns_abc}),\ \text{{ns_shown}}",
+                tex: r"X_0 = \frac{M}{\|M\|_F+\varepsilon},\ X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = {ns_abc},\ {ns_shown}",
             },
         ]
     }
