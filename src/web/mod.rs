@@ -594,7 +594,9 @@ impl Session {
             let Chart::Map(m, field) = chart else { return };
             let key = match field {
                 Field::Landscape(p, seed) => {
-                    format!("{}|{seed}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds)
+                    // (the spec's Debug text names every field, as its JSON did; Debug is compiled in for
+                    // `Chart::fingerprint` already, the JSON serialiser of problems for nothing else)
+                    format!("{p:?}|{seed}|{:?}|{w}x{h}", m.bounds)
                 }
                 Field::Grid { values, width, height } => {
                     // FNV-1a over the values: the grid is recoloured only when it changed
