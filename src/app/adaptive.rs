@@ -1,7 +1,7 @@
 //! Chapter 4 — adaptive methods: AdaGrad, RMSProp and Adam side by side, with the per-coordinate effective
 //! step size each one takes over time.
 
-use super::common::{convergence, loss_chart, paths, sig, spec_of, Landscape, GAP_FLOOR};
+use super::common::{convergence, loss_chart, paths, sig, spec_of, Landscape, Sig, GAP_FLOOR};
 use super::controls::fmt_num;
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::optim::config::Sgd;
@@ -96,7 +96,7 @@ pub fn step_trend(series: &[f64]) -> (String, Option<Claim>) {
     }
     let c = Claim::compare(spread, LEVEL);
     if c.rel == Rel::Le {
-        return (format!("levels off (last quarter spread {} % {} {} %)", sig(100.0 * spread), c.symbol(), sig(100.0 * LEVEL)), Some(c));
+        return (format!("levels off (last quarter spread {} % {} {} %)", Sig(100.0 * spread), c.symbol(), Sig(100.0 * LEVEL)), Some(c));
     }
     let ratio = tail[tail.len() - 1] / tail[0];
     let word = if tail.windows(2).all(|w| w[1] >= w[0]) {
@@ -107,7 +107,7 @@ pub fn step_trend(series: &[f64]) -> (String, Option<Claim>) {
         "goes up and down"
     };
     (
-        format!("{word} over the last quarter (×{}, spread {} % {} {} %)", sig(ratio), sig(100.0 * spread), c.symbol(), sig(100.0 * LEVEL)),
+        format!("{word} over the last quarter (×{}, spread {} % {} {} %)", Sig(ratio), Sig(100.0 * spread), c.symbol(), Sig(100.0 * LEVEL)),
         Some(c),
     )
 }
@@ -253,7 +253,7 @@ pub fn sparse_runs(p: &SparseRegression, steps: usize) -> Vec<(Trace, f64)> {
                     let spec = make(lr);
                     let opt = spec.build(p.shape(), "optimizer").ok()?;
                     let run = RunSpec { label: String::new(), optimizer: spec, schedule: Default::default() };
-                    let t = run_one(p, opt, &x0, &run, format!("{name} (η = {})", sig(lr)), steps, 0, false);
+                    let t = run_one(p, opt, &x0, &run, format!("{name} (η = {})", Sig(lr)), steps, 0, false);
                     t.diverged.is_none().then_some((t, lr))
                 })
                 .min_by(|a, b| tail_mean(&a.0).total_cmp(&tail_mean(&b.0)))
@@ -354,10 +354,10 @@ impl Model for Adaptive {
             "first move per coordinate (ε aside)",
             format!(
                 "AdaGrad η = {}, RMSProp η/√(1−α) = {}, Adam {} = {}",
-                sig(lr),
-                sig(lr / (1.0 - alpha).sqrt()),
+                Sig(lr),
+                Sig(lr / (1.0 - alpha).sqrt()),
                 if p.bias_correction { "η (bias-corrected)" } else { "η(1−β₁)/√(1−β₂) (no correction)" },
-                sig(adam_first)
+                Sig(adam_first)
             ),
         ));
         // AdaGrad on sparse features (the lecture: "AdaGrad originally proposed to benefit from sparse data")
@@ -390,7 +390,7 @@ impl Model for Adaptive {
         scene.charts.push((
             "sparse",
             Chart::Lines(LineChart {
-                title: format!("sparse features ({FREQUENT} frequent at p = {P_FREQUENT}, {RARE} rare at p = {}), one sample per step, each method at its best η", sig(p_rare)),
+                title: format!("sparse features ({FREQUENT} frequent at p = {P_FREQUENT}, {RARE} rare at p = {}), one sample per step, each method at its best η", Sig(p_rare)),
                 x_label: "step t".into(),
                 y_label: "f(w_t) − f* (floor 1e-16)".into(),
                 y_log: true,
@@ -407,7 +407,7 @@ impl Model for Adaptive {
             if w.len() == FREQUENT + RARE {
                 scene.readout.push(Readout::new(
                     format!("sparse features, {}: best η of {} tried; f − f* over the last tenth; RMS error of the frequent and of the rare weights", t.label.split(' ').next().unwrap_or(""), SPARSE_LRS.len()),
-                    format!("η = {}; {}; frequent {}, rare {}", sig(*best), sig(tail_mean(t)), sig(rms_error(&w, 0..FREQUENT)), sig(rms_error(&w, FREQUENT..FREQUENT + RARE))),
+                    format!("η = {}; {}; frequent {}, rare {}", Sig(*best), Sig(tail_mean(t)), Sig(rms_error(&w, 0..FREQUENT)), Sig(rms_error(&w, FREQUENT..FREQUENT + RARE))),
                 ));
             }
         }
@@ -418,7 +418,7 @@ impl Model for Adaptive {
                 scene.readout.push(
                     Readout::new(
                         format!("sparse features: {name} vs SGD, each at its best η (f − f* over the last tenth)"),
-                        format!("{} {} {}: {name} {verdict} SGD", sig(c.lhs), c.symbol(), sig(c.rhs)),
+                        format!("{} {} {}: {name} {verdict} SGD", Sig(c.lhs), c.symbol(), Sig(c.rhs)),
                     )
                     .claiming(c),
                 );
@@ -428,7 +428,7 @@ impl Model for Adaptive {
             scene.messages.push(Message::info(format!(
                 "{never} of the {RARE} rare features appear in none of the {} samples at p = {}: no method can learn their weights (they stay at 0, error 1), and they do not enter f.",
                 SPARSE_SAMPLES,
-                sig(p_rare)
+                Sig(p_rare)
             )));
         }
 

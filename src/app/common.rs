@@ -31,6 +31,17 @@ pub fn sig(v: f64) -> String {
     }
 }
 
+/// [`sig`] as a format argument: the same text, written into the formatter (no string built and dropped at
+/// each of the chapters' ~270 uses inside `format!`).
+#[derive(Clone, Copy)]
+pub struct Sig(pub f64);
+
+impl std::fmt::Display for Sig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&sig(self.0))
+    }
+}
+
 /// A spec over a 2-D (or any) problem with the given runs.
 pub fn spec_of(problem: ProblemSpec, x0: Vec<f64>, runs: Vec<(String, OptimizerSpec)>, steps: usize, seed: u64) -> Spec {
     Spec {
@@ -106,7 +117,7 @@ fn bound_text(b: &crate::analysis::StabilityBound) -> String {
     if b.formula.parse::<f64>().is_ok() {
         b.formula.clone()
     } else {
-        format!("{} = {}", b.formula, sig(b.bound))
+        format!("{} = {}", b.formula, Sig(b.bound))
     }
 }
 
@@ -131,7 +142,7 @@ pub fn divergence_text(
             Ok(b) if lr > b.bound => {
                 let claim = Claim::new(lr, Rel::Gt, b.bound);
                 (
-                    format!("diverged at step {} ({}: {eta} = {} {} {})", d.step, b.method, sig(lr), claim.symbol(), bound_text(&b)),
+                    format!("diverged at step {} ({}: {eta} = {} {} {})", d.step, b.method, Sig(lr), claim.symbol(), bound_text(&b)),
                     Some(claim),
                 )
             }
@@ -142,7 +153,7 @@ pub fn divergence_text(
                     format!(
                         "diverged at step {}: {reason} ({eta} = {} {} {}, within {}'s bound on a quadratic)",
                         d.step,
-                        sig(lr),
+                        Sig(lr),
                         claim.symbol(),
                         bound_text(&b),
                         b.method
@@ -169,7 +180,7 @@ pub fn stability_readout(optimizer: &OptimizerSpec, l: f64, lr: f64) -> Option<R
     Some(
         Readout::new(
             format!("{} on this quadratic: stable iff η < {}", b.method, b.formula),
-            format!("η = {} {} {} = {} ({verdict}; L = {})", sig(lr), claim.symbol(), b.formula, sig(b.bound), sig(l)),
+            format!("η = {} {} {} = {} ({verdict}; L = {})", Sig(lr), claim.symbol(), b.formula, Sig(b.bound), Sig(l)),
         )
         .claiming(claim),
     )
@@ -216,7 +227,7 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
                 hit.map_or(format!("not within {} steps", trace.steps()), |s| s.to_string()),
             ));
             let rate = fit_linear_rate(&trace.loss, m, 1e-12);
-            out.push(Readout::new(format!("{name}: measured rate"), rate.map_or("—".into(), |r| format!("{} per step", sig(r)))));
+            out.push(Readout::new(format!("{name}: measured rate"), rate.map_or("—".into(), |r| format!("{} per step", Sig(r)))));
             out.push(Readout::new(format!("{name}: final f − f*"), sig(last - m)));
         }
         None => out.push(Readout::new(format!("{name}: final loss"), sig(last))),

@@ -436,9 +436,11 @@ pub fn normalize(controls: &[Control], raw: &BTreeMap<String, String>) -> (State
     for c in &presets {
         check(c, &mut st);
     }
-    let implied: BTreeMap<&str, &str> = presets.iter().flat_map(|c| c.settings_of(st.get(c.name)).iter().copied()).collect();
+    // the chosen presets' settings; a control set by several takes the last one (a list searched from its
+    // end: a map collected from it would sort it, and that sort was a copy of the stable sort in the wasm)
+    let implied: Vec<(&str, &str)> = presets.iter().flat_map(|c| c.settings_of(st.get(c.name)).iter().copied()).collect();
     for c in controls.iter().filter(|c| !presets.iter().any(|p| p.name == c.name)) {
-        match (raw.contains_key(c.name), implied.get(c.name)) {
+        match (raw.contains_key(c.name), implied.iter().rev().find(|(name, _)| *name == c.name).map(|(_, v)| v)) {
             (false, Some(v)) => {
                 let (v, _) = c.check(v);
                 st.values.insert(c.name.to_string(), v);

@@ -1,7 +1,7 @@
 //! Chapter 2 — hard landscapes: ill-conditioning, a saddle, a plateau, Rosenbrock's valley, and Newton's
 //! step with its cost.
 
-use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape};
+use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape, Sig};
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::analysis::LbfgsTrace;
 use crate::optim::config::{NewtonSpec, Sgd};
@@ -61,13 +61,13 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
     if !gn.is_finite() {
         return None;
     }
-    let label = format!("{name}: end point ({}, {})", sig(x[0]), sig(x[1]));
+    let label = format!("{name}: end point ({}, {})", Sig(x[0]), Sig(x[1]));
     let flat_scale = FLAT * l.abs().max(1e-300);
     let stationary = Claim::compare(gn, STATIONARY);
-    let curv = format!("Hessian eigenvalues {}, {}", sig(lo), sig(hi));
+    let curv = format!("Hessian eigenvalues {}, {}", Sig(lo), Sig(hi));
     if stationary.rel != Rel::Le {
         return Some((
-            Readout::new(label, format!("not stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY)))
+            Readout::new(label, format!("not stationary: ‖∇f‖ = {} {} {}; {curv}", Sig(gn), stationary.symbol(), Sig(STATIONARY)))
                 .claiming(stationary),
             false,
         ));
@@ -80,10 +80,10 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
                 label,
                 format!(
                     "a flat region, not a minimum: ‖∇f‖ = {} {} {}, every |curvature| ≤ {} ({curv})",
-                    sig(gn),
+                    Sig(gn),
                     stationary.symbol(),
-                    sig(STATIONARY),
-                    sig(flat_scale)
+                    Sig(STATIONARY),
+                    Sig(flat_scale)
                 ),
             )
             .claiming(stationary)
@@ -97,11 +97,11 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
                 label,
                 format!(
                     "a saddle point, not a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues {} < 0 < {}",
-                    sig(gn),
+                    Sig(gn),
                     stationary.symbol(),
-                    sig(STATIONARY),
-                    sig(lo),
-                    sig(hi)
+                    Sig(STATIONARY),
+                    Sig(lo),
+                    Sig(hi)
                 ),
             )
             .claiming(stationary)
@@ -116,11 +116,11 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
                 label,
                 format!(
                     "a minimum: ‖∇f‖ = {} {} {}, Hessian eigenvalues 0 < {} ≤ {}",
-                    sig(gn),
+                    Sig(gn),
                     stationary.symbol(),
-                    sig(STATIONARY),
-                    sig(lo),
-                    sig(hi)
+                    Sig(STATIONARY),
+                    Sig(lo),
+                    Sig(hi)
                 ),
             )
             .claiming(stationary)
@@ -130,7 +130,7 @@ fn end_point(name: &str, p: &dyn Problem, x: &[f64], l: f64) -> Option<(Readout,
         ));
     }
     Some((
-        Readout::new(label, format!("stationary: ‖∇f‖ = {} {} {}; {curv}", sig(gn), stationary.symbol(), sig(STATIONARY)))
+        Readout::new(label, format!("stationary: ‖∇f‖ = {} {} {}; {curv}", Sig(gn), stationary.symbol(), Sig(STATIONARY)))
             .claiming(stationary),
         false,
     ))
@@ -216,7 +216,7 @@ impl Model for Landscapes {
                     scene.messages.push(
                         Message::warn(format!(
                             "Newton's step jumps to the stationary point of the local quadratic model, whatever its curvature: here it reached a saddle point (Hessian eigenvalue {} < 0), not a minimum. Newton's method is attracted to saddles; gradient descent is pushed away from them along negative curvature.",
-                            sig(lo)
+                            Sig(lo)
                         ))
                         .claiming(Claim::new(lo, Rel::Lt, 0.0)),
                     );
@@ -244,7 +244,7 @@ impl Model for Landscapes {
             ));
         }
         if let Some(l) = l {
-            scene.readout.push(Readout::new("largest curvature L; stable η < 2/L", format!("L = {}, 2/L = {}", sig(l), sig(2.0 / l))));
+            scene.readout.push(Readout::new("largest curvature L; stable η < 2/L", format!("L = {}, 2/L = {}", Sig(l), Sig(2.0 / l))));
             scene.values.push(("two_over_l".into(), sig(2.0 / l)));
         } else {
             scene.values.push(("two_over_l".into(), "2/\\sup\\lambda_{\\max}".into()));
@@ -252,16 +252,16 @@ impl Model for Landscapes {
         let n = p.n_params;
         let m = p.lbfgs_m as f64;
         scene.readout.push(Readout::new(
-            format!("cost per step at N = {}", sig(n)),
+            format!("cost per step at N = {}", Sig(n)),
             format!(
                 "gradient ≈ {} operations; L-BFGS (m = {}) ≈ 4mN = {} operations and 2mN = {} stored numbers; Newton ≈ N³ = {} operations and N² = {} stored numbers ({} bytes)",
-                sig(n),
+                Sig(n),
                 p.lbfgs_m,
-                sig(4.0 * m * n),
-                sig(2.0 * m * n),
-                sig(n.powi(3)),
-                sig(n * n),
-                sig(8.0 * n * n)
+                Sig(4.0 * m * n),
+                Sig(2.0 * m * n),
+                Sig(n.powi(3)),
+                Sig(n * n),
+                Sig(8.0 * n * n)
             ),
         ));
         scene.values.push(("lr".into(), sig(lr)));
@@ -392,14 +392,14 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
         let how = if shrink.rel == Rel::Le && mult < 1.0 {
             format!(
                 "|x| shrinks by |1 − 2η| = {} {} 1 per step ({} → {}): gradient descent walks into the saddle point (0, 0), a stationary point that is not a minimum; any start off the axis escapes along y",
-                sig(mult),
+                Sig(mult),
                 Rel::Lt.symbol(),
-                sig(x0.abs()),
-                sig(xt.abs())
+                Sig(x0.abs()),
+                Sig(xt.abs())
             )
         } else {
             let what = if mult > 1.0 { "overshoots and grows" } else { "flips sign without shrinking" };
-            format!("|1 − 2η| = {} {} 1, so x {what} ({} → {}) instead of settling at the saddle point (η ≥ 1 here; η < 1 walks into it){stopped}", sig(mult), Rel::Ge.symbol(), sig(x0.abs()), sig(xt.abs()))
+            format!("|1 − 2η| = {} {} 1, so x {what} ({} → {}) instead of settling at the saddle point (η ≥ 1 here; η < 1 walks into it){stopped}", Sig(mult), Rel::Ge.symbol(), Sig(x0.abs()), Sig(xt.abs()))
         };
         let claim = if mult < 1.0 { Claim::new(mult, Rel::Lt, 1.0) } else { Claim::new(mult, Rel::Ge, 1.0) };
         return Some(
@@ -413,12 +413,12 @@ fn saddle_message(t: &crate::run::Trace, lr: f64) -> Option<Message> {
         Some(
             Message::info(format!(
                 "Gradient descent escapes the saddle along the negative-curvature direction y: |y| is multiplied by 1 + 2η = {} each step and grew from {} to {} ({} {} {}), while f = x² − y² falls without bound{stopped}.",
-                sig(1.0 + 2.0 * lr),
-                sig(y0.abs()),
-                sig(yt.abs()),
-                sig(y0.abs()),
+                Sig(1.0 + 2.0 * lr),
+                Sig(y0.abs()),
+                Sig(yt.abs()),
+                Sig(y0.abs()),
                 claim.symbol(),
-                sig(yt.abs())
+                Sig(yt.abs())
             ))
             .claiming(claim),
         )
@@ -454,18 +454,18 @@ fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
         ..Default::default()
     };
     let none_from = r.iter().find(|(_, p, _)| *p == 0.0).map(|(n, _, _)| *n);
-    let shares: Vec<String> = r.iter().take(4).map(|(n, p, _)| format!("N = {n}: {}", sig(*p))).collect();
+    let shares: Vec<String> = r.iter().take(4).map(|(n, p, _)| format!("N = {n}: {}", Sig(*p))).collect();
     let neg = r.iter().map(|(_, _, q)| q).sum::<f64>() / r.len() as f64;
     let mut lines = vec![Readout::new(
         "random critical points that are minima",
         match none_from {
             Some(n) => format!("{}; none of {SADDLE_SAMPLES} from N = {n} on (the rest are saddles)", shares.join(", ")),
-            None => format!("{}; at N = {SADDLE_N}: {}", shares.join(", "), sig(r.last().map_or(0.0, |x| x.1))),
+            None => format!("{}; at N = {SADDLE_N}: {}", shares.join(", "), Sig(r.last().map_or(0.0, |x| x.1))),
         },
     )];
     lines.push(Readout::new(
         "random critical points: share of negative curvature directions",
-        format!("{} on average over N = 1 … {SADDLE_N}", sig(neg)),
+        format!("{} on average over N = 1 … {SADDLE_N}", Sig(neg)),
     ));
     (chart, lines)
 }
@@ -502,7 +502,7 @@ fn newton_order(gd: Option<&Trace>, m: usize, newton: Option<&Trace>, lbfgs: Opt
         format!(
             "Newton has not converged within {} steps (‖∇f‖ = {}), so there is no limit to measure against",
             t.steps(),
-            sig(t.grad_norm.last().copied().unwrap_or(f64::NAN))
+            Sig(t.grad_norm.last().copied().unwrap_or(f64::NAN))
         )
     } else if usable.len() <= 1 {
         "Newton lands on its limit in one step: a quadratic is its own quadratic model".to_string()
@@ -514,10 +514,10 @@ fn newton_order(gd: Option<&Trace>, m: usize, newton: Option<&Trace>, lbfgs: Opt
         let order = (c / b).ln() / (b / a).ln();
         format!(
             "p ≈ {} from its last three errors e = {}, {}, {} (linear convergence has p = 1; Newton's is quadratic, p = 2, in the limit, and a few steps only estimate it)",
-            sig(order),
-            sig(a),
-            sig(b),
-            sig(c)
+            Sig(order),
+            Sig(a),
+            Sig(b),
+            Sig(c)
         )
     };
     // gradient descent's errors to the same limit, for contrast (linear convergence: slope 1), when it converged
@@ -562,8 +562,8 @@ fn newton_order(gd: Option<&Trace>, m: usize, newton: Option<&Trace>, lbfgs: Opt
                 Some(why) => format!("stopped after {} steps: {why}", q.loss.len() - 1),
                 None => format!(
                     "‖∇f‖ = {} and f = {} after {} steps: not converged",
-                    sig(q.grad_norm.last().copied().unwrap_or(f64::NAN)),
-                    sig(q.loss.last().copied().unwrap_or(f64::NAN)),
+                    Sig(q.grad_norm.last().copied().unwrap_or(f64::NAN)),
+                    Sig(q.loss.last().copied().unwrap_or(f64::NAN)),
                     q.loss.len() - 1
                 ),
             }

@@ -2,7 +2,7 @@
 //! The fast weights, their jumps back and the slow weights on one map; the loss against the inner optimizer
 //! alone.
 
-use super::common::{bounds_for, convergence, sig, spec_of, GAP_FLOOR};
+use super::common::{bounds_for, convergence, sig, spec_of, Sig, GAP_FLOOR};
 use super::weight_decay::fit_bounds;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, LookaheadSpec, Sgd};
@@ -178,7 +178,7 @@ impl Model for Lookahead {
         };
         let (w, h) = (bounds.1 - bounds.0, bounds.3 - bounds.2);
         let mut map = MapChart {
-            title: format!("fast and slow weights (k = {k}, α = {})", sig(alpha)),
+            title: format!("fast and slow weights (k = {k}, α = {})", Sig(alpha)),
             x_label: "x".into(),
             y_label: "y".into(),
             bounds,
@@ -229,8 +229,8 @@ impl Model for Lookahead {
         if let Some((t, p)) = slow.last() {
             let f = built.value(p);
             let text = match f_star {
-                Some(m) => format!("f − f* = {} at step {t}", sig(f - m)),
-                None => format!("f = {} at step {t}", sig(f)),
+                Some(m) => format!("f − f* = {} at step {t}", Sig(f - m)),
+                None => format!("f = {} at step {t}", Sig(f)),
             };
             scene.readout.push(Readout::new("Lookahead slow weights: last update", text));
         }
@@ -239,7 +239,7 @@ impl Model for Lookahead {
             format!(
                 "{} (every k = {k} inner steps); the fast weights jump back by 1 − α = {} of their progress",
                 slow.len().saturating_sub(1),
-                sig(1.0 - alpha)
+                Sig(1.0 - alpha)
             ),
         ));
         if let Some(l) = quad {

@@ -7,7 +7,7 @@
 //! the map's level sets are drawn from that quadratic (the same level sets, at the cost of a 2×2 quadratic
 //! per pixel instead of a sum over N samples).
 
-use super::common::{convergence, paths, sig, spec_of};
+use super::common::{convergence, paths, sig, spec_of, Sig};
 use super::controls::fmt_num;
 use super::memo;
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
@@ -132,7 +132,7 @@ fn sampling_section(fs: &FiniteSum, uneven: f64, x0: &[f64], lr: f64, steps: usi
             // one step along aᵢ multiplies that component of the error by 1 − ηvᵢLᵢ: past 2 it grows
             let top = l.iter().zip(probs.iter()).map(|(li, p)| lr * li / (n as f64 * p)).fold(0.0, f64::max);
             let c = Claim::compare(top, 2.0);
-            let why = if c.rel == Rel::Gt { format!("; a step's curvature ηvᵢLᵢ reaches {} > 2", sig(top)) } else { String::new() };
+            let why = if c.rel == Rel::Gt { format!("; a step's curvature ηvᵢLᵢ reaches {} > 2", Sig(top)) } else { String::new() };
             let first = runs.iter().filter(|t| t.len() < steps + 1).map(|t| t.len()).min().unwrap_or(0);
             let mut r = Readout::bad(
                 format!("{name} sampling"),
@@ -150,30 +150,30 @@ fn sampling_section(fs: &FiniteSum, uneven: f64, x0: &[f64], lr: f64, steps: usi
         "per-sample curvature Lᵢ = ‖aᵢ‖² (every tenth sample ×uneven)",
         format!(
             "L_max = {}, mean L̄ = {}: a uniform step's curvature ηvᵢLᵢ reaches ηL_max = {}; with pᵢ ∝ Lᵢ (vᵢ = L̄/Lᵢ) it is ηL̄ = {} for every i",
-            sig(l_max),
-            sig(l_mean),
-            sig(lr * l_max),
-            sig(lr * l_mean)
+            Sig(l_max),
+            Sig(l_mean),
+            Sig(lr * l_max),
+            Sig(lr * l_mean)
         ),
     ));
     let (nu, ni) = (data.sampled_noise(&uniform, &x_star), data.sampled_noise(&importance, &x_star));
     let c = Claim::compare(ni, nu);
     readouts.push(
-        Readout::new("gradient noise at x*, E‖vᵢ∇fᵢ(x*)‖²", format!("importance {} {} uniform {}", sig(ni), c.symbol(), sig(nu)))
+        Readout::new("gradient noise at x*, E‖vᵢ∇fᵢ(x*)‖²", format!("importance {} {} uniform {}", Sig(ni), c.symbol(), Sig(nu)))
             .claiming(c),
     );
     if let [(name, v)] = tails[..] {
-        readouts.push(Readout::new("mean f − f* over the last 10 % of steps", format!("{name}: {} (the other diverged)", sig(v))));
+        readouts.push(Readout::new("mean f − f* over the last 10 % of steps", format!("{name}: {} (the other diverged)", Sig(v))));
     }
     if let [(a_name, a), (b_name, b)] = tails[..] {
         let c = Claim::compare(b, a);
         readouts.push(
-            Readout::new("mean f − f* over the last 10 % of steps", format!("{b_name}: {} {} {a_name}: {}", sig(b), c.symbol(), sig(a)))
+            Readout::new("mean f − f* over the last 10 % of steps", format!("{b_name}: {} {} {a_name}: {}", Sig(b), c.symbol(), Sig(a)))
                 .claiming(c),
         );
     }
     let chart = LineChart {
-        title: format!("uniform vs importance sampling, one sample per step, η = {} (mean of f − f* over seeds)", sig(lr)),
+        title: format!("uniform vs importance sampling, one sample per step, η = {} (mean of f − f* over seeds)", Sig(lr)),
         x_label: "step t".into(),
         y_label: "f(x_t) − f*".into(),
         y_log: true,
@@ -485,7 +485,7 @@ impl Model for Minibatch {
         scene.charts.push((
             "rate",
             Chart::Lines(LineChart {
-                title: format!("(1/T)Σ‖∇f(x_t)‖² vs T; dashed: theorem terms × C = {} (touching at T = {touch})", sig(anchor)),
+                title: format!("(1/T)Σ‖∇f(x_t)‖² vs T; dashed: theorem terms × C = {} (touching at T = {touch})", Sig(anchor)),
                 x_label: "T (steps)".into(),
                 y_label: "(1/T) Σ_{t<T} ‖∇f(x_t)‖²".into(),
                 x_log: true,
@@ -558,16 +558,16 @@ impl Model for Minibatch {
             let (a, s) = minibatch_bound_terms(l, gap0, sigma, b, tt as usize);
             scene.readout.push(Readout::new(
                 format!("(1/T)Σ‖∇f‖² at T = {tt} (mean of {seeds} run{})", if seeds > 1 { "s" } else { "" }),
-                format!("{}; theorem terms × C: {} + {} = {}", sig(v), sig(anchor * a), sig(anchor * s), sig(anchor * (a + s))),
+                format!("{}; theorem terms × C: {} + {} = {}", Sig(v), Sig(anchor * a), Sig(anchor * s), Sig(anchor * (a + s))),
             ));
         }
         scene.readout.push(Readout::new(
             "constants: L; f(x₀) − f*; σ (largest per-sample gradient spread on the path)",
-            format!("L = {}; {}; σ = {}", sig(l), sig(gap0), sig(sigma)),
+            format!("L = {}; {}; σ = {}", Sig(l), Sig(gap0), Sig(sigma)),
         ));
         scene.readout.push(Readout::new(
             "C: the smallest constant with measured ≤ C·(sum of the terms) for every T of the run",
-            format!("{} (the curves touch at T = {touch})", sig(anchor)),
+            format!("{} (the curves touch at T = {touch})", Sig(anchor)),
         ));
         if b < n && lr <= 1.0 / l.max(1e-300) {
             // descent lemma for η ≤ 1/L, summed over the last half t = h..T−1:
@@ -587,22 +587,22 @@ impl Model for Minibatch {
             let value = if regime.rel == Rel::Le {
                 format!(
                     "{} {} {} = transient {} + floor {}: at the noise floor (transient {} floor)",
-                    sig(tail_mean),
+                    Sig(tail_mean),
                     bound.symbol(),
-                    sig(transient + floor),
-                    sig(transient),
-                    sig(floor),
+                    Sig(transient + floor),
+                    Sig(transient),
+                    Sig(floor),
                     regime.symbol()
                 )
             } else {
                 format!(
                     "not yet in the regime where the floor bounds it: transient {} {} floor {}; {} {} {} = transient + floor",
-                    sig(transient),
+                    Sig(transient),
                     regime.symbol(),
-                    sig(floor),
-                    sig(tail_mean),
+                    Sig(floor),
+                    Sig(tail_mean),
                     bound.symbol(),
-                    sig(transient + floor)
+                    Sig(transient + floor)
                 )
             };
             scene.readout.push(
@@ -617,7 +617,7 @@ impl Model for Minibatch {
         let var_b = minibatch_variance(sigma2_x0, b, n);
         scene.readout.push(Readout::new(
             format!("gradient noise at x₀ for B = {b}: σ²(x₀)/B·(N−B)/(N−1)"),
-            format!("{} (σ²(x₀) = {})", sig(var_b), sig(sigma2_x0)),
+            format!("{} (σ²(x₀) = {})", Sig(var_b), Sig(sigma2_x0)),
         ));
 
         if b < n {

@@ -45,13 +45,17 @@ pub struct Message {
 
 impl Message {
     pub fn warn(text: impl Into<String>) -> Message {
-        Message { level: "warn", text: text.into(), claim: None }
+        Message::at("warn", text.into())
     }
     pub fn error(text: impl Into<String>) -> Message {
-        Message { level: "error", text: text.into(), claim: None }
+        Message::at("error", text.into())
     }
     pub fn info(text: impl Into<String>) -> Message {
-        Message { level: "info", text: text.into(), claim: None }
+        Message::at("info", text.into())
+    }
+    #[inline(never)]
+    fn at(level: &'static str, text: String) -> Message {
+        Message { level, text, claim: None }
     }
     /// Records the computed relation this message states (checked by the tests: see [`Claim`]).
     pub fn claiming(mut self, claim: Claim) -> Message {
@@ -133,10 +137,15 @@ pub struct Readout {
 
 impl Readout {
     pub fn new(label: impl Into<String>, value: impl Into<String>) -> Readout {
-        Readout { label: label.into(), value: value.into(), tone: "", claims: Vec::new() }
+        Readout::toned(label.into(), value.into(), "")
     }
     pub fn bad(label: impl Into<String>, value: impl Into<String>) -> Readout {
-        Readout { label: label.into(), value: value.into(), tone: "bad", claims: Vec::new() }
+        Readout::toned(label.into(), value.into(), "bad")
+    }
+    /// (One compiled copy for the hundred readouts the chapters build: the struct is not written out at each.)
+    #[inline(never)]
+    fn toned(label: String, value: String, tone: &'static str) -> Readout {
+        Readout { label, value, tone, claims: Vec::new() }
     }
     /// Records a computed relation the value states (checked by the tests: see [`Claim`]).
     pub fn claiming(mut self, claim: Claim) -> Readout {

@@ -1,7 +1,7 @@
 //! Chapter 3 — momentum and Nesterov on an ill-conditioned quadratic: paths, loss curves, measured vs
 //! theoretical linear rates, and the (η, β) map of rates and divergence.
 
-use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of};
+use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of, Sig};
 use super::controls::fmt_num;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::analysis::{fit_linear_rate, gd_optimal_rate, heavy_ball_optimal, heavy_ball_optimal_rate, heavy_ball_rate, nesterov_rate};
@@ -267,7 +267,7 @@ impl Model for Momentum {
             scale: Some(ColorScale {
                 label: "speed".into(),
                 high: "1000× slower".into(),
-                low: format!("fastest, ρ = {}", sig(rho_min)),
+                low: format!("fastest, ρ = {}", Sig(rho_min)),
                 extra: Some(("diverges".into(), [150, 150, 150])),
             }),
             ..Default::default()
@@ -332,13 +332,13 @@ impl Model for Momentum {
         if let Some((err, scale)) = unrolled {
             unrolled_readouts.push(Readout::new(
                 format!("{name}: x_T from the unrolled sum x₀ − η Σ wᵢ∇f(xᵢ) vs the run's x_T (T = {t_len})"),
-                format!("differ by {} (‖x_T‖ = {})", sig(err), sig(scale)),
+                format!("differ by {} (‖x_T‖ = {})", Sig(err), Sig(scale)),
             ));
         }
         let after = unrolled_weight(beta, nesterov, t_len.saturating_sub(1));
         unrolled_readouts.push(Readout::new(
             "effective step of a constant gradient: η/(1 − β) in the limit, η·(weight of the oldest gradient) after T steps",
-            format!("η/(1 − β) = {} ({}× η); after {t_len} steps {}", sig(lr * limit), sig(limit), sig(lr * after)),
+            format!("η/(1 − β) = {} ({}× η); after {t_len} steps {}", Sig(lr * limit), Sig(limit), Sig(lr * after)),
         ));
 
         // readouts: convergence of both runs, then measured vs theoretical rates
@@ -359,28 +359,28 @@ impl Model for Momentum {
                     match (fit, plain) {
                         (Some(m), Some(q)) if double => format!(
                             "{} (fit of (f − f*)/t²: a double root, ‖x − x*‖ ~ t·ρᵗ; plain f − f* factor {}) vs ρ = {}{verdict}",
-                            sig(m),
-                            sig(q),
-                            sig(rho)
+                            Sig(m),
+                            Sig(q),
+                            Sig(rho)
                         ),
-                        (Some(m), Some(q)) => format!("{} (f − f* factor {}) vs ρ = {}{verdict}", sig(m), sig(q), sig(rho)),
-                        _ => format!("— vs ρ = {}{verdict}", sig(rho)),
+                        (Some(m), Some(q)) => format!("{} (f − f* factor {}) vs ρ = {}{verdict}", Sig(m), Sig(q), Sig(rho)),
+                        _ => format!("— vs ρ = {}{verdict}", Sig(rho)),
                     },
                 ));
             }
         }
         scene.readout.push(Readout::new(
             "best gradient descent: (κ−1)/(κ+1) at η = 2/(L+μ)",
-            format!("{} at η = {}", sig(gd_optimal_rate(kappa)), sig(2.0 / (l + mu))),
+            format!("{} at η = {}", Sig(gd_optimal_rate(kappa)), Sig(2.0 / (l + mu))),
         ));
         scene.readout.push(Readout::new(
             "best heavy ball (Polyak): (√κ−1)/(√κ+1) at η*, β*",
-            format!("{} at η* = {}, β* = {}", sig(heavy_ball_optimal_rate(kappa)), sig(eta_star), sig(beta_star)),
+            format!("{} at η* = {}, β* = {}", Sig(heavy_ball_optimal_rate(kappa)), Sig(eta_star), Sig(beta_star)),
         ));
         if nesterov {
             scene.readout.push(Readout::new(
                 "best Nesterov on this map (grid search)",
-                format!("ρ = {} at η = {}, β = {}", sig(rho_min), sig(best.0), sig(best.1)),
+                format!("ρ = {} at η = {}, β = {}", Sig(rho_min), Sig(best.0), Sig(best.1)),
             ));
         }
         scene.readout.extend(unrolled_readouts);

@@ -2,7 +2,7 @@
 //! the scalar polynomial behind it, Muon against AdamW and SGD on matrix least squares, and Muon's
 //! invariance to multiplying the loss by a constant.
 
-use super::common::{convergence, loss_chart, sig, GAP_FLOOR};
+use super::common::{convergence, loss_chart, sig, Sig, GAP_FLOOR};
 use super::memo;
 use super::{Canvas, Chapter, Chart, Claim, Control, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::linalg::msign::{msign, msign_svd, scalar_map, NsVariant};
@@ -173,8 +173,8 @@ fn gap_text(a: &Trace, b: &Trace) -> String {
     let g = relative_gaps(a, b);
     let largest = g.iter().copied().fold(0.0, f64::max);
     match g.iter().position(|v| *v > SAME_PATH) {
-        None => format!("at most {} over all {} steps", sig(largest), g.len().saturating_sub(1)),
-        Some(s) => format!("largest {}; at most 1e-4 through step {}", sig(largest), s - 1),
+        None => format!("at most {} over all {} steps", Sig(largest), g.len().saturating_sub(1)),
+        Some(s) => format!("largest {}; at most 1e-4 through step {}", Sig(largest), s - 1),
     }
 }
 
@@ -226,8 +226,8 @@ impl Model for Muon {
         let muon = muon_spec(p);
         let steps = p.steps;
         let muon_label = "Muon".to_string();
-        let adamw_label = format!("AdamW (η = {})", sig(ADAMW_LR));
-        let sgd_label = format!("SGD (η = 1/L = {})", sig(sgd_lr));
+        let adamw_label = format!("AdamW (η = {})", Sig(ADAMW_LR));
+        let sgd_label = format!("SGD (η = 1/L = {})", Sig(sgd_lr));
         let mut adamw_cfg = Adam::<Decoupled>::default();
         adamw_cfg.lr = ADAMW_LR;
         adamw_cfg.weight_decay = 0.0;
@@ -343,12 +343,12 @@ impl Model for Muon {
                 let agree = if c.holds() && c.rel == Rel::Le { "the same to rounding" } else { "different" };
                 scene.readout.push(
                     Readout::new(
-                        format!("Muon's step {t} with weight decay λ_wd = {}", sig(muon.weight_decay)),
+                        format!("Muon's step {t} with weight decay λ_wd = {}", Sig(muon.weight_decay)),
                         format!(
                             "‖ηλ_wd W_{{t−1}}‖_F = {} of ‖ΔW‖_F = {}; ‖ΔW + η(s·NS(M_t) + λ_wd W_{{t−1}})‖_F = {} {} 1e-12·‖ΔW‖_F ({agree})",
-                            sig(decay),
-                            sig(step),
-                            sig(err),
+                            Sig(decay),
+                            Sig(step),
+                            Sig(err),
                             c.symbol()
                         ),
                     )
@@ -362,7 +362,7 @@ impl Model for Muon {
             scene.readout.push(
                 Readout::new(
                     format!("‖ΔW x‖ / (‖ΔW‖₂‖x‖) over the {} data columns x, Muon's update at step {t}", built.x.ncols()),
-                    format!("largest {} {} 1 to rounding (‖ΔW‖₂ = {})", sig(worst), c.symbol(), sig(spec_norm)),
+                    format!("largest {} {} 1 to rounding (‖ΔW‖₂ = {})", Sig(worst), c.symbol(), Sig(spec_norm)),
                 )
                 .claiming(c),
             );
@@ -402,7 +402,7 @@ impl Model for Muon {
         if let Some((_, _, lo, hi)) = band {
             maps.push(
                 Series::line(
-                    format!("band [{}, {}]", sig(lo), sig(hi)),
+                    format!("band [{}, {}]", Sig(lo), Sig(hi)),
                     ORANGE,
                     vec![(0.0, lo), (1.0, lo), (1.0, hi), (0.0, hi), (0.0, lo)],
                 )
@@ -457,10 +457,10 @@ impl Model for Muon {
                 let what = match &s.diverged {
                     Some(d) => format!("diverged at step {}", d.step),
                     None => {
-                        format!("diverges: f grew to {} in {} steps", sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps())
+                        format!("diverges: f grew to {} in {} steps", Sig(s.loss.last().copied().unwrap_or(f64::NAN) / lambda), s.steps())
                     }
                 };
-                let why = format!(" (gradient descent on λ·f: λη = {} {} 2/L = {})", sig(lambda * sgd_lr), past.symbol(), sig(2.0 / l));
+                let why = format!(" (gradient descent on λ·f: λη = {} {} 2/L = {})", Sig(lambda * sgd_lr), past.symbol(), Sig(2.0 / l));
                 scene.readout.push(Readout::bad(format!("SGD on {}·f", lam_text), format!("{what}{why}")).claiming(past));
             }
         }
@@ -491,18 +491,18 @@ impl Model for Muon {
         if let Some((smin, smax, lo, hi)) = band {
             scene.readout.push(Readout::new(
                 format!("momentum at step {t}: normalised σ"),
-                format!("from {} to {} (ratio {})", sig(smin), sig(smax), sig(smax / smin)),
+                format!("from {} to {} (ratio {})", Sig(smin), Sig(smax), Sig(smax / smin)),
             ));
             scene.readout.push(if ns == NsVariant::Svd {
-                Readout::new("exact msign: σ in", format!("[{}, {}]", sig(lo), sig(hi)))
+                Readout::new("exact msign: σ in", format!("[{}, {}]", Sig(lo), Sig(hi)))
             } else {
-                Readout::new(format!("after {k} Newton–Schulz steps: σ in"), format!("[{}, {}] (exact msign: all 1)", sig(lo), sig(hi)))
+                Readout::new(format!("after {k} Newton–Schulz steps: σ in"), format!("[{}, {}] (exact msign: all 1)", Sig(lo), Sig(hi)))
             });
         }
         for (trace, r) in report.runs.iter().zip(&main.runs) {
             scene.readout.extend(convergence(trace, Some(0.0), Some(l), Some(&r.optimizer)));
         }
-        scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", sig(l), sig(sgd_lr))));
+        scene.readout.push(Readout::new("L (largest curvature) and SGD's η = 1/L", format!("L = {}, η = {}", Sig(l), Sig(sgd_lr))));
         scene.readout.push(Readout::new(
             "optimizer memory: numbers kept per parameter (read from each optimizer's state after one step on W)",
             optimizer_memory((rows, features), &muon),
@@ -732,16 +732,16 @@ fn msign_checks(m: ArrayView2<f64>) -> Vec<Readout> {
     vec![
         Readout::new(
             "msign(M) = M(MᵀM)^(−1/2), M(MᵀM)^(−1/2) by eigenvalues vs UVᵀ by SVD",
-            format!("largest entry difference {}", sig(diff(&polar, &o))),
+            format!("largest entry difference {}", Sig(diff(&polar, &o))),
         ),
-        Readout::new("msign(UVᵀ) = UVᵀ: an orthogonal input is fixed", format!("largest entry difference {}", sig(diff(&fixed, &o)))),
+        Readout::new("msign(UVᵀ) = UVᵀ: an orthogonal input is fixed", format!("largest entry difference {}", Sig(diff(&fixed, &o)))),
         Readout::new(
             "msign(M) is the closest semi-orthogonal matrix",
             format!(
                 "‖M − UVᵀ‖_F = {} {} {} = the nearest of 8 random semi-orthogonal matrices",
-                sig(dist(&o)),
+                Sig(dist(&o)),
                 closest.symbol(),
-                sig(nearest_random)
+                Sig(nearest_random)
             ),
         )
         .claiming(closest),
@@ -750,8 +750,8 @@ fn msign_checks(m: ArrayView2<f64>) -> Vec<Readout> {
             format!(
                 "{}; msign({}) = {}",
                 if diag_ok { "diag(sign(Mᵢᵢ)), as the lecture says" } else { "not diag(sign(Mᵢᵢ))" },
-                sig(m[[0, 0]]),
-                sig(s)
+                Sig(m[[0, 0]]),
+                Sig(s)
             ),
         ),
     ]

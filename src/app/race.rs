@@ -1,7 +1,7 @@
 //! Chapter 10 — the race: every optimizer of the core on one landscape, from one start, for the same number
 //! of steps, each at a learning rate tuned once for that landscape (scaled together by `lr_scale`).
 
-use super::common::{bounds_for, sig, spec_of, GAP_FLOOR, TOLERANCE};
+use super::common::{bounds_for, sig, spec_of, Sig, GAP_FLOOR, TOLERANCE};
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::analysis::{fit_linear_rate, steps_to_tolerance};
 use crate::optim::{OptimizerSpec, RACE_LANDSCAPES};
@@ -80,8 +80,8 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
     let lr = opt.base_lr();
     let last = t.loss.last().copied().unwrap_or(f64::NAN);
     let mut parts = vec![match f_star {
-        Some(m) => format!("final f − f* = {}", sig(last - m)),
-        None => format!("final f = {}", sig(last)),
+        Some(m) => format!("final f − f* = {}", Sig(last - m)),
+        None => format!("final f = {}", Sig(last)),
     }];
     let mut claims = Vec::new();
     if let Some(m) = f_star {
@@ -99,14 +99,14 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
                 let gap_min = t.loss.iter().map(|f| f - m).fold(f64::INFINITY, f64::min);
                 let c = Claim::new(gap_min, Rel::Gt, TOLERANCE);
                 claims.push(c);
-                format!("smallest f − f* = {} {} 1e-6", sig(gap_min), c.symbol())
+                format!("smallest f − f* = {} {} 1e-6", Sig(gap_min), c.symbol())
             }
         });
         if let Some(r) = fit_linear_rate(&t.loss, m, 1e-12) {
-            parts.push(format!("rate {}/step", sig(r)));
+            parts.push(format!("rate {}/step", Sig(r)));
         }
     }
-    parts.push(format!("η = {}", sig(lr)));
+    parts.push(format!("η = {}", Sig(lr)));
     match &t.diverged {
         Some(d) if unbounded => {
             parts.insert(0, format!("diverged at step {} (f → −∞: this landscape has no minimum)", d.step));

@@ -2,7 +2,7 @@
 //! sharp deep minimum and a flat shallow one; the ascent step ε̂ and its p-norm ball; the sharpness λ_max
 //! along both runs; and the ρ-robust loss SAM is after.
 
-use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape};
+use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape, Sig};
 use super::controls::fmt_num;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{SamSpec, Sgd};
@@ -317,7 +317,7 @@ impl Model for Sam {
         let mut robust = vec![
             Series::line("f(x, 0)", DESCENT, robust_line.iter().map(|&(u, f, _)| (u, f)).collect()),
             Series::line(
-                format!("max over the ρ-ball (ρ = {}, p = {})", sig(rho), p_text(p)),
+                format!("max over the ρ-ball (ρ = {}, p = {})", Sig(rho), p_text(p)),
                 SAM,
                 robust_line.iter().map(|&(u, _, r)| (u, r)).collect(),
             ),
@@ -349,10 +349,10 @@ impl Model for Sam {
                 format!("{}: ends at", trace.label),
                 format!(
                     "({}, {}) — {place}; f = {}, λ_max = {}",
-                    sig(end[0]),
-                    sig(end[1]),
-                    sig(problem.value(&end)),
-                    sig(lambda_max(problem, &end))
+                    Sig(end[0]),
+                    Sig(end[1]),
+                    Sig(problem.value(&end)),
+                    Sig(lambda_max(problem, &end))
                 ),
             ));
             scene.readout.extend(convergence(trace, at.map(|m| m.f), None, Some(&r.optimizer)));
@@ -360,7 +360,7 @@ impl Model for Sam {
         for m in &minima {
             scene.readout.push(Readout::new(
                 format!("{} minimum", m.name),
-                format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
+                format!("at ({}, {}); f = {}, λ_max = {}", Sig(m.at[0]), Sig(m.at[1]), Sig(m.f), Sig(m.lambda_max)),
             ));
         }
         if rho > 0.0 {
@@ -372,7 +372,7 @@ impl Model for Sam {
             };
             scene.readout.push(Readout::new(
                 format!("ε̂ at step {t} of SAM"),
-                format!("({}, {}); {what}_{} = {}", sig(eps[0]), sig(eps[1]), p_text(p), sig(norm)),
+                format!("({}, {}); {what}_{} = {}", Sig(eps[0]), Sig(eps[1]), p_text(p), Sig(norm)),
             ));
         }
         scene.readout.push(Readout::new(
@@ -385,9 +385,9 @@ impl Model for Sam {
         scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
         let beta = if ps.inner.as_str() == "sgd_momentum" { ps.momentum } else { 0.0 };
         let rest_tex = if beta > 0.0 {
-            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", sig(edge), sig(beta))
+            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", Sig(edge), Sig(beta))
         } else {
-            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2,\quad 2/\eta = {}", sig(edge))
+            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2,\quad 2/\eta = {}", Sig(edge))
         };
         scene.values.push(("rest_tex".into(), rest_tex));
         scene.spec = Some(spec);

@@ -2,7 +2,7 @@
 //! uses it, beside a run at the constant base rate, on a noisy finite sum where a constant η stalls at a
 //! noise floor.
 
-use super::common::{convergence, sig, spec_of, Landscape, GAP_FLOOR};
+use super::common::{convergence, sig, spec_of, Landscape, Sig, GAP_FLOOR};
 use super::weight_decay::fit_bounds;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, Sgd};
@@ -166,8 +166,8 @@ fn two_wells_spec(p: &Params) -> Spec {
         two_wells_problem(),
         vec![x, y],
         vec![
-            (format!("{sched_name} from η = {}", sig(opt.base_lr())), opt.clone()),
-            (format!("constant η = {}", sig(const_lr)), constant.clone()),
+            (format!("{sched_name} from η = {}", Sig(opt.base_lr())), opt.clone()),
+            (format!("constant η = {}", Sig(const_lr)), constant.clone()),
         ],
         steps,
         0,
@@ -229,9 +229,9 @@ fn two_wells(p: &Params, r: Landscape) -> Scene {
             // f − f* below 0 is rounding in f*
             format!(
                 "{place} at ({}, {}); f − f* = {}",
-                sig(end[0]),
-                sig(end[1]),
-                sig((t.loss.last().copied().unwrap_or(f64::NAN) - f_star).max(0.0))
+                Sig(end[0]),
+                Sig(end[1]),
+                Sig((t.loss.last().copied().unwrap_or(f64::NAN) - f_star).max(0.0))
             ),
         ));
         scene
@@ -258,8 +258,8 @@ fn two_wells(p: &Params, r: Landscape) -> Scene {
             let word = if c.rel == Rel::Lt { "it can rest there" } else { "too sharp to rest in at that rate" };
             scene.readout.push(
                 Readout::new(
-                    format!("{}: the poor minimum at its largest rate η = {}", t.label, sig(top)),
-                    format!("λ_max = {} {} {name} = {} ({word})", sig(sharp.lambda_max), c.symbol(), sig(lim)),
+                    format!("{}: the poor minimum at its largest rate η = {}", t.label, Sig(top)),
+                    format!("λ_max = {} {} {name} = {} ({word})", Sig(sharp.lambda_max), c.symbol(), Sig(lim)),
                 )
                 .claiming(c),
             );
@@ -268,7 +268,7 @@ fn two_wells(p: &Params, r: Landscape) -> Scene {
     for m in &wells {
         scene.readout.push(Readout::new(
             if m.name == "sharp" { "poor (sharp) minimum" } else { "good (wide) minimum" },
-            format!("at ({}, {}); f = {}, λ_max = {}", sig(m.at[0]), sig(m.at[1]), sig(m.f), sig(m.lambda_max)),
+            format!("at ({}, {}); f = {}, λ_max = {}", Sig(m.at[0]), Sig(m.at[1]), Sig(m.f), Sig(m.lambda_max)),
         ));
     }
     finish(scene, p, spec, report)
@@ -420,7 +420,7 @@ fn quadratic_spec(p: &Params) -> Spec {
     let mut spec = spec_of(
         prob.clone(),
         vec![x, y],
-        vec![(sched_name.to_string(), opt.clone()), (format!("constant η = {}", sig(opt.base_lr())), opt.clone())],
+        vec![(sched_name.to_string(), opt.clone()), (format!("constant η = {}", Sig(opt.base_lr())), opt.clone())],
         steps,
         seed,
     );

@@ -9,7 +9,7 @@
 //! units and GPUs run at full speed, where an SVD is an iterative, sequential algorithm.
 
 use super::{Claim, Readout, Rel};
-use crate::app::common::sig;
+use crate::app::common::Sig;
 use crate::linalg::msign::NsVariant;
 
 /// What to time: msign of a `rows × cols` matrix by Newton–Schulz (`variant`, `steps`) and by the SVD.
@@ -60,9 +60,9 @@ pub fn svd_flops(rows: usize, cols: usize) -> f64 {
 /// A duration in ms or µs, three significant digits.
 fn dur(ms: f64) -> String {
     if ms.is_finite() && ms < 1.0 {
-        format!("{} µs", sig(ms * 1000.0))
+        format!("{} µs", Sig(ms * 1000.0))
     } else {
-        format!("{} ms", sig(ms))
+        format!("{} ms", Sig(ms))
     }
 }
 
@@ -94,8 +94,8 @@ pub fn readouts(r: &Request, measured: Option<&Measured>) -> Vec<Readout> {
             "{}: k·({per_step}) = {} flops in {products} matrix products per step; SVD: 14qp² + 8p³ = {} flops (textbook count; \
              O(p²q) too, but iterative and sequential); Newton–Schulz needs {count}",
             ns_name(r),
-            sig(nf),
-            sig(sf)
+            Sig(nf),
+            Sig(sf)
         ),
     )];
     let label = format!("msign of a {}×{} matrix: measured in this browser", r.rows, r.cols);
@@ -135,10 +135,10 @@ fn ratio_text(ratio: f64, what: &str) -> String {
     if ratio < 1.1 {
         match what {
             "faster than" => "about as fast as".into(),
-            _ => format!("about as many operations as (×{})", sig(ratio)),
+            _ => format!("about as many operations as (×{})", Sig(ratio)),
         }
     } else {
-        format!("{}× {what}", sig(ratio))
+        format!("{}× {what}", Sig(ratio))
     }
 }
 

@@ -6,7 +6,7 @@
 //! from its own spec), Adam with `weight_decay = λ` (L2 inside the gradient) and AdamW (decay beside the
 //! Adam step). The first two coincide to rounding; the last two do not.
 
-use super::common::{convergence, sig, spec_of, GAP_FLOOR};
+use super::common::{convergence, sig, spec_of, Sig, GAP_FLOOR};
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, Decoupled, Sgd};
 use crate::optim::transforms::{AddDecayedWeights, Chain, Momentum as MomentumTransform, ScaleByLearningRate};
@@ -83,7 +83,7 @@ fn dist(p: &[f64], q: &[f64]) -> f64 {
 
 fn point_text(p: &[f64]) -> String {
     match p {
-        [x, y, ..] => format!("({}, {})", sig(*x), sig(*y)),
+        [x, y, ..] => format!("({}, {})", Sig(*x), Sig(*y)),
         _ => "—".into(),
     }
 }
@@ -195,8 +195,8 @@ impl Model for WeightDecay {
             ]));
             let x0 = [x, y];
             Some((
-                run_one(built.as_ref(), l2_opt, &x0, &run, format!("SGD (β = {}) + L2", sig(beta)), steps, 0, false),
-                run_one(built.as_ref(), decoupled, &x0, &run, format!("SGD (β = {}), decoupled decay", sig(beta)), steps, 0, false),
+                run_one(built.as_ref(), l2_opt, &x0, &run, format!("SGD (β = {}) + L2", Sig(beta)), steps, 0, false),
+                run_one(built.as_ref(), decoupled, &x0, &run, format!("SGD (β = {}), decoupled decay", Sig(beta)), steps, 0, false),
             ))
         };
         let (plain, with_m) = match (momentum_pair(0.0), momentum_pair(beta)) {
@@ -303,7 +303,7 @@ impl Model for WeightDecay {
                 y_log: true,
                 series: vec![
                     Series::line("without momentum (β = 0)", SGD_L2, path_gap(&plain.0, &plain.1)),
-                    Series::line(format!("with momentum β = {}", sig(beta)), ADAMW, path_gap(&with_m.0, &with_m.1)),
+                    Series::line(format!("with momentum β = {}", Sig(beta)), ADAMW, path_gap(&with_m.0, &with_m.1)),
                 ],
                 x_range: Some((0.0, t_end)),
                 ..Default::default()
@@ -320,7 +320,7 @@ impl Model for WeightDecay {
             if let (Some(d), Some(e)) = (&p.diverged, &q.diverged) {
                 format!("both diverged (at steps {} and {})", d.step, e.step)
             } else if p.steps() == q.steps() {
-                format!("{} (both after {} steps)", sig(dist(&end(p), &end(q))), p.steps())
+                format!("{} (both after {} steps)", Sig(dist(&end(p), &end(q))), p.steps())
             } else {
                 format!("runs stopped at different steps ({} and {})", p.steps(), q.steps())
             }
@@ -331,7 +331,7 @@ impl Model for WeightDecay {
             let e = end(t);
             scene.readout.push(Readout::new(
                 format!("{}: end point", t.label),
-                format!("{}, ‖x_T‖ = {}, distance to x̃* = {}", point_text(&e), sig(norm2(&e)), sig(dist(&e, &x_pen))),
+                format!("{}, ‖x_T‖ = {}, distance to x̃* = {}", point_text(&e), Sig(norm2(&e)), Sig(dist(&e, &x_pen))),
             ));
         }
         // Convergence on the penalised objective f̃, the one the L2 runs minimise (AdamW minimises no fixed f̃).
@@ -355,20 +355,20 @@ impl Model for WeightDecay {
         scene.readout.push(Readout::new(
             "SGD without momentum: L2 vs decoupled decay, largest distance between the iterates",
             if plain.0.steps() == plain.1.steps() {
-                format!("{} over {} steps", sig(max_gap), plain.0.steps())
+                format!("{} over {} steps", Sig(max_gap), plain.0.steps())
             } else {
                 format!("runs stopped at different steps ({} and {})", plain.0.steps(), plain.1.steps())
             },
         ));
         scene
             .readout
-            .push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", sig(beta)), pair(&with_m.0, &with_m.1)));
+            .push(Readout::new(format!("SGD with momentum β = {}: end points of L2 vs decoupled", Sig(beta)), pair(&with_m.0, &with_m.1)));
         for t in [&with_m.0, &with_m.1] {
             let e = end(t);
             let value = if let Some(d) = &t.diverged {
                 format!("stopped at step {}: {}", d.step, d.reason)
             } else {
-                format!("{}, distance to x̃* = {}, to x̂ = {}", point_text(&e), sig(dist(&e, &x_pen)), sig(dist(&e, &x_hat)))
+                format!("{}, distance to x̃* = {}, to x̂ = {}", point_text(&e), Sig(dist(&e, &x_pen)), Sig(dist(&e, &x_hat)))
             };
             scene.readout.push(Readout::new(format!("{}: end point", t.label), value));
         }

@@ -221,7 +221,7 @@ pub fn draw_map<DB: DrawingBackend>(
         .margin_top((fp * 0.5) as i32)
         .x_label_area_size((fp * 3.0) as i32)
         .y_label_area_size(y_area)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(super::plain_axis(x0, x1), super::plain_axis(y0, y1))
         .map_err(err)?;
     let (px, py) = chart.plotting_area().get_pixel_range();
     let frame = Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) };

@@ -107,7 +107,12 @@ pub struct Series {
 
 impl Series {
     pub fn line(name: impl Into<String>, color: usize, points: Vec<(f64, f64)>) -> Series {
-        Series { name: name.into(), points, mark: Mark::Line, color }
+        Series::named(name.into(), color, points)
+    }
+    /// (One compiled copy for the chapters' many series: the struct is not written out at each.)
+    #[inline(never)]
+    fn named(name: String, color: usize, points: Vec<(f64, f64)>) -> Series {
+        Series { name, points, mark: Mark::Line, color }
     }
     pub fn with_mark(mut self, mark: Mark) -> Series {
         self.mark = mark;
@@ -239,17 +244,23 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("drawing failed: {e:?}")
 }
 
-/// One axis of a line chart: plotters' linear f64 axis with the ticks of [`ticks`] (labels come from the
-/// chart's own formatter).
-struct Axis {
+/// One axis of a chart: plotters' linear f64 axis with the ticks of [`ticks`] (a line chart's), or with
+/// plotters' own ticks (a map's: [`plain_axis`]); labels come from the chart's own formatter. Maps and line
+/// charts share this one axis type, so that the wasm holds one copy of plotters' chart code (its axes, mesh
+/// and series drawing are generic over the axis type).
+pub(crate) struct Axis {
     inner: RangedCoordf64,
-    bold: Vec<f64>,
-    light: Vec<f64>,
+    /// `(bold, light)` ticks; `None`: plotters' own.
+    ticks: Option<(Vec<f64>, Vec<f64>)>,
 }
 
 fn axis(lo: f64, hi: f64, log: bool, n: usize) -> Axis {
-    let (bold, light) = ticks(lo, hi, log, n);
-    Axis { inner: (lo..hi).into(), bold, light }
+    Axis { inner: (lo..hi).into(), ticks: Some(ticks(lo, hi, log, n)) }
+}
+
+/// A linear axis with plotters' own ticks (those of the range `lo..hi` as a coordinate).
+pub(crate) fn plain_axis(lo: f64, hi: f64) -> Axis {
+    Axis { inner: (lo..hi).into(), ticks: None }
 }
 
 /// The fewest decimals (up to 12) that write every tick of a linear axis exactly, so that neighbouring labels
@@ -285,10 +296,10 @@ impl Ranged for Axis {
         self.inner.map(value, limit)
     }
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.weight().allow_light_points() {
-            self.light.clone()
-        } else {
-            self.bold.clone()
+        match &self.ticks {
+            None => self.inner.key_points(hint),
+            Some((_, light)) if hint.weight().allow_light_points() => light.clone(),
+            Some((bold, _)) => bold.clone(),
         }
     }
 }

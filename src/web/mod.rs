@@ -358,7 +358,12 @@ impl Session {
             return to_js(&BTreeMap::<String, String>::new());
         }
         let (st, _) = app::controls::normalize(&c.controls(), &raw_state(&raw));
-        let updates: BTreeMap<String, String> = c.click(canvas, frame.to_data(x, y), &st).into_iter().collect();
+        // inserted one by one (a later value for a name wins, as with `collect`): collecting into a map sorts
+        // the pairs first, and that sort was a copy of the stable sort of its own in the wasm
+        let mut updates = BTreeMap::new();
+        for (name, value) in c.click(canvas, frame.to_data(x, y), &st) {
+            updates.insert(name, value);
+        }
         to_js(&updates)
     }
 
@@ -589,7 +594,9 @@ impl Session {
             let Chart::Map(m, field) = chart else { return };
             let key = match field {
                 Field::Landscape(p, seed) => {
-                    format!("{}|{seed}|{:?}|{w}x{h}", serde_json::to_string(p).unwrap_or_default(), m.bounds)
+                    // (the spec's Debug text names every field, as its JSON did; Debug is compiled in for
+                    // `Chart::fingerprint` already, the JSON serialiser of problems for nothing else)
+                    format!("{p:?}|{seed}|{:?}|{w}x{h}", m.bounds)
                 }
                 Field::Grid { values, width, height } => {
                     // FNV-1a over the values: the grid is recoloured only when it changed

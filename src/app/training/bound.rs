@@ -8,7 +8,7 @@
 
 use super::live::{Run, TrainingRun};
 use super::scene::RUN_COLORS;
-use crate::app::common::sig;
+use crate::app::common::Sig;
 use crate::app::controls::fmt_num;
 use crate::app::{Chart, Claim, Readout, Scene};
 use crate::plot::{LineChart, Mark, Series};
@@ -135,13 +135,13 @@ pub fn readout(run: &TrainingRun, scene: &mut Scene) {
             format!("{label}: terms at step {} (ρ = {} … {})", b.step, fmt_num(first.rho), fmt_num(last.rho)),
             format!(
                 "L_S(θ) = {}; flatness term {} … {}; ‖θ‖² = {}, so ‖θ‖²/ρ² = {} … {}; the ascent added at most {} to SAM's first-order estimate",
-                sig(b.train_loss),
-                sig(first.flatness),
-                sig(last.flatness),
-                sig(b.theta_sq),
-                sig(first.h_argument),
-                sig(last.h_argument),
-                sig(gain)
+                Sig(b.train_loss),
+                Sig(first.flatness),
+                Sig(last.flatness),
+                Sig(b.theta_sq),
+                Sig(first.h_argument),
+                Sig(last.h_argument),
+                Sig(gain)
             ),
         ));
         let Some(test) = b.test_loss else {
@@ -183,9 +183,9 @@ fn comparison(label: &str, b: &BoundTerms, test: f64) -> Readout {
             "the bound without h is already above the test loss at ρ = {} (at ρ = {}: L_S + flatness = {} {} {})",
             yes.join(", "),
             fmt_num(p.rho),
-            sig(p.max_loss),
+            Sig(p.max_loss),
             c.symbol(),
-            sig(test)
+            Sig(test)
         ));
         claims.push(c);
     }
@@ -196,15 +196,15 @@ fn comparison(label: &str, b: &BoundTerms, test: f64) -> Readout {
             "it is not at ρ = {} (at ρ = {}: {} {} {}), where h(‖θ‖²/ρ²) = h({}) must make up at least {} for the theorem to hold",
             no.join(", "),
             fmt_num(p.rho),
-            sig(p.max_loss),
+            Sig(p.max_loss),
             c.symbol(),
-            sig(test),
-            sig(p.h_argument),
-            sig(gap)
+            Sig(test),
+            Sig(p.h_argument),
+            Sig(gap)
         ));
         claims.push(c);
     }
     let gen_gap = test - b.train_loss;
-    let value = format!("{}; the measured generalisation gap L_D − L_S is {}", parts.join("; "), sig(gen_gap));
-    claims.into_iter().fold(Readout::new(format!("{label}: the bound against the test loss {}", sig(test)), value), Readout::claiming)
+    let value = format!("{}; the measured generalisation gap L_D − L_S is {}", parts.join("; "), Sig(gen_gap));
+    claims.into_iter().fold(Readout::new(format!("{label}: the bound against the test loss {}", Sig(test)), value), Readout::claiming)
 }

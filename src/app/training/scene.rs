@@ -5,7 +5,7 @@
 
 use super::live::{row_cost, TrainingRun};
 use super::regions;
-use crate::app::common::sig;
+use crate::app::common::{sig, Sig};
 use crate::app::{Chart, Field, Readout, Scene, State};
 use crate::linalg::singular_values;
 use crate::optim::OptimizerSpec;
@@ -462,7 +462,8 @@ fn nonzero_singular_values(m: ndarray::ArrayView2<'_, f64>) -> Vec<f64> {
     if rows.is_empty() || cols.is_empty() {
         return Vec::new();
     }
-    let t = m.select(ndarray::Axis(0), &rows).select(ndarray::Axis(1), &cols);
+    // (copied entry by entry: `select` concatenates, and ndarray's concatenate was 4 KB of the wasm)
+    let t = ndarray::Array2::from_shape_fn((rows.len(), cols.len()), |(i, j)| m[[rows[i], cols[j]]]);
     singular_values(t.view())
 }
 
@@ -488,7 +489,7 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
         if let Some(m) = r.trainer.history().last() {
             scene.readout.push(Readout::new(
                 format!("{label}: training loss / accuracy (step {})", m.step),
-                format!("{} / {}", sig(m.train_loss), pct(m.train_accuracy)),
+                format!("{} / {}", Sig(m.train_loss), pct(m.train_accuracy)),
             ));
             scene.readout.push(Readout::new(
                 format!("{label}: test loss / accuracy (step {})", m.step),
@@ -498,13 +499,13 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
         match r.lambdas.last() {
             Some(l) => {
                 let how = if l.converged {
-                    format!("{} (Lanczos, {} Hessian-vector products)", sig(l.value), l.products)
+                    format!("{} (Lanczos, {} Hessian-vector products)", Sig(l.value), l.products)
                 } else {
-                    format!("≈ {} (Lanczos stopped after {} products; residual {}%)", sig(l.value), l.products, sig(100.0 * l.rel_residual))
+                    format!("≈ {} (Lanczos stopped after {} products; residual {}%)", Sig(l.value), l.products, Sig(100.0 * l.rel_residual))
                 };
                 let thr = gd_threshold(&r.trainer.spec().optimizer).and_then(|f| {
                     let lr = r.trainer.history().iter().rev().find(|m| m.step <= l.step).and_then(|m| m.lr)?;
-                    Some(format!("; {} = {}", if f == 2.0 { "2/η" } else { "2(1+μ)/η" }, sig(f / lr)))
+                    Some(format!("; {} = {}", if f == 2.0 { "2/η" } else { "2(1+μ)/η" }, Sig(f / lr)))
                 });
                 let relu = if r.trainer.mlp().activation == crate::train::Activation::Relu {
                     "; with ReLU the finite differences can straddle kinks, so take it as an estimate"
@@ -521,8 +522,8 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                     "not measured here: one Hessian-vector product (two gradients over the {} training points) takes about {} ms \
                      natively, more than a frame allows (the limit is {} ms)",
                     r.trainer.data().train.len(),
-                    sig(r.hvp_cost() / 1e6),
-                    sig(super::live::MAX_MEASURE_UNIT / 1e6)
+                    Sig(r.hvp_cost() / 1e6),
+                    Sig(super::live::MAX_MEASURE_UNIT / 1e6)
                 ),
             )),
             None => scene.readout.push(Readout::new(
@@ -551,7 +552,7 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
             .find(|(k, _)| k.what == crate::optim::Internal::Shift)
             .and_then(|(_, v)| v.first().copied());
         let shift = match shift {
-            Some(s) if r.trainer.step() > 0 => format!("; the last step added τ = {} to H", sig(s)),
+            Some(s) if r.trainer.step() > 0 => format!("; the last step added τ = {} to H", Sig(s)),
             _ => String::new(),
         };
         scene.readout.push(Readout::new(
@@ -560,7 +561,7 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                 "N = {n} parameters: the {n}×{n} batch Hessian from {} gradients, its eigenvalues and a solve, O(N³) ≈ {} operations \
                  (a gradient step: O(N)){shift}",
                 2 * n,
-                sig((n as f64).powi(3))
+                Sig((n as f64).powi(3))
             ),
         ));
     }
