@@ -509,13 +509,15 @@ impl Model for Muon {
         ));
 
         let (ema, nest) = (muon.momentum_form == MomentumForm::Ema, muon.nesterov);
-        let momentum_tex = match (ema, nest) {
-            (true, false) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \ \beta = {momentum}",
-            (true, true) => r"M_t = \beta M_{t-1} + (1-\beta)\,G_t,\ \text{use}\ \beta M_t + (1-\beta)G_t,\ \ \beta = {momentum}",
-            (false, false) => r"M_t = \beta M_{t-1} + G_t,\ \ \beta = {momentum}",
-            (false, true) => r"M_t = \beta M_{t-1} + G_t,\ \text{use}\ G_t + \beta M_t,\ \ \beta = {momentum}",
+        // the form's two parts as values of their own, so a toggle typesets and lays out the changed part alone
+        scene.values.push(("momentum_g".into(), if ema { r"(1-\beta)\,G_t" } else { "G_t" }.into()));
+        let momentum_use = match (ema, nest) {
+            (_, false) => "",
+            (true, true) => r",\ \text{use}\ \beta M_t + (1-\beta)G_t",
+            (false, true) => r",\ \text{use}\ G_t + \beta M_t",
         };
-        scene.values.push(("momentum_tex".into(), momentum_tex.replace("{momentum}", &sig(muon.momentum))));
+        scene.values.push(("momentum_use".into(), momentum_use.into()));
+        scene.values.push(("momentum".into(), sig(muon.momentum)));
         scene.values.push(("momentum_form".into(), if ema { "EMA".into() } else { "sum, as in the lecture".into() }));
         scene.values.push(("lr".into(), sig(muon.lr)));
         scene.values.push(("weight_decay".into(), sig(muon.weight_decay)));
@@ -572,7 +574,7 @@ impl Chapter for Muon {
         vec![
             Formula {
                 caption: "momentum ({momentum_form}); the EMA and the lecture's sum give the same msign: from M₀ = 0 the EMA is (1−β) × the sum, and msign(cM) = msign(M) (only ε in X₀ sees the scale)",
-                tex: "{momentum_tex}",
+                tex: r"M_t = \beta M_{t-1} + {momentum_g} {momentum_use},\ \ \beta = {momentum}",
             },
             Formula {
                 caption: "Muon step (the lecture's, with its weight-decay term λ_wd W and Keller Jordan's shape scale s)",
