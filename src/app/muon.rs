@@ -511,10 +511,11 @@ impl Model for Muon {
         let (ema, nest) = (muon.momentum_form == MomentumForm::Ema, muon.nesterov);
         // the form's two parts as values of their own, so a toggle typesets and lays out the changed part alone
         scene.values.push(("momentum_g".into(), if ema { r"(1-\beta)\,G_t" } else { "G_t" }.into()));
+        // (an empty group when there is no Nesterov term: a piece's TeX is never empty)
         let momentum_use = match (ema, nest) {
-            (_, false) => "",
-            (true, true) => r",\ \text{use}\ \beta M_t + (1-\beta)G_t",
-            (false, true) => r",\ \text{use}\ G_t + \beta M_t",
+            (_, false) => "{}",
+            (true, true) => r"\text{use}\ \beta M_t + (1-\beta)G_t,\ ",
+            (false, true) => r"\text{use}\ G_t + \beta M_t,\ ",
         };
         scene.values.push(("momentum_use".into(), momentum_use.into()));
         scene.values.push(("momentum".into(), sig(muon.momentum)));
@@ -574,7 +575,7 @@ impl Chapter for Muon {
         vec![
             Formula {
                 caption: "momentum ({momentum_form}); the EMA and the lecture's sum give the same msign: from M₀ = 0 the EMA is (1−β) × the sum, and msign(cM) = msign(M) (only ε in X₀ sees the scale)",
-                tex: r"M_t = \beta M_{t-1} + {momentum_g} {momentum_use},\ \ \beta = {momentum}",
+                tex: r"M_t = \beta M_{t-1} + {momentum_g},\ {momentum_use}\ \beta = {momentum}",
             },
             Formula {
                 caption: "Muon step (the lecture's, with its weight-decay term λ_wd W and Keller Jordan's shape scale s)",

@@ -687,6 +687,29 @@ test("accessibility: slider value text, focus and title on a chapter change, qui
   }
 });
 
+test("a formula that loses a line keeps its space: the controls below it do not move under the pointer", async () => {
+  // Muon's momentum formula has two lines with Nesterov on (the default) and one with it off
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=muon");
+    const box = '.controls [name="nesterov"]';
+    // its place in the side column (which is sticky, and the page may scroll to the box)
+    const y = () => page.$eval(box, (e) => e.getBoundingClientRect().top - e.closest(".side").getBoundingClientRect().top);
+    const lines = () => page.$eval('.formula [data-name="momentum_use"]', (e) => e.textContent.includes("use"));
+    const before = await y();
+    assert.equal(await lines(), true, "the Nesterov term is shown");
+    for (const on of [false, true, false]) {
+      await page.click(box);
+      await settle(page);
+      assert.equal(await lines(), on, `Nesterov ${on ? "on" : "off"}`);
+      assert.equal(await y(), before, `the Nesterov box stays at ${before} px with Nesterov ${on ? "on" : "off"}`);
+    }
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404 and match a fresh typesetting after changes", async () => {
   // katex.min.js, katex.min.css and a few woff2 fonts (scripts/katex.mjs), not KaTeX's whole dist folder
   const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
