@@ -182,9 +182,9 @@ fn the_sharpness_line_is_the_inner_optimizers_own_bound() {
     let line = chart.series.iter().find(|x| x.name.contains("/η")).expect("the dashed line");
     assert_eq!(line.name, "2(1+β)/η");
     assert!((line.points[0].1 - 19.0).abs() < 1e-9, "{:?}", line.points);
-    let tex = s.values.iter().find(|(k, _)| k == "rest_tex").map(|(_, v)| v.clone()).unwrap();
-    assert!(tex.contains(r"2(1+\beta)") && tex.contains("19.0"), "{tex}");
+    let value = |s: &Scene, k: &str| s.values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!((value(&s, "rest_bound").as_str(), value(&s, "rest_edge").as_str()), (r"2(1+\beta)", "19.0"));
+    assert_eq!(value(&s, "rest_beta"), ", β = 0.900");
     let s = scene(&[("lr", "0.2")]);
-    let tex = s.values.iter().find(|(k, _)| k == "rest_tex").map(|(_, v)| v.clone()).unwrap();
-    assert!(tex.contains("< 2,") && tex.contains("10.0"), "{tex}");
+    assert_eq!((value(&s, "rest_bound").as_str(), value(&s, "rest_edge").as_str(), value(&s, "rest_beta").as_str()), ("2", "10.0", ""));
 }

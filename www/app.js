@@ -403,7 +403,17 @@ function splitTex(tex) {
     }
     return depth === 0;
   };
-  const whole = (p, i) => i % 2 === 1 || (balanced(p) && !/\\(left|right|begin|end)(?![A-Za-z])/.test(p));
+  // \left … \right and \begin … \end pairs within one piece are fine (SAM's dual-norm formula), a pair split
+  // between pieces is not
+  const paired = (s) => ["left", "begin"].every((open) => {
+    let depth = 0;
+    for (const m of s.matchAll(/\\(left|right|begin|end)(?![A-Za-z])/g)) {
+      if (m[1] === open) depth++;
+      else if (m[1] === (open === "left" ? "right" : "end") && --depth < 0) return false;
+    }
+    return depth === 0;
+  });
+  const whole = (p, i) => i % 2 === 1 || (balanced(p) && paired(p));
   return parts.length > 1 && parts.every(whole) ? parts : null;
 }
 

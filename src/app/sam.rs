@@ -384,12 +384,14 @@ impl Model for Sam {
         scene.values.push(("rho".into(), sig(rho)));
         scene.values.push(("p_shown".into(), if p.is_infinite() { r"\infty".into() } else { p_text(p) }));
         let beta = if ps.inner.as_str() == "sgd_momentum" { ps.momentum } else { 0.0 };
-        let rest_tex = if beta > 0.0 {
-            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2(1+\beta),\quad 2(1+\beta)/\eta = {},\ \beta = {}", Sig(edge), Sig(beta))
-        } else {
-            format!(r"\eta\,\lambda_{{\max}}(\nabla^2 f) < 2,\quad 2/\eta = {}", Sig(edge))
-        };
-        scene.values.push(("rest_tex".into(), rest_tex));
+        // the bound and its edge as values of their own (β's value goes into the caption), so a change of the inner
+        // optimizer typesets and lays out "2(1+β)" alone instead of the whole formula
+        let (bound, name, beta_note) =
+            if beta > 0.0 { (r"2(1+\beta)", r"2(1+\beta)/\eta", format!(", β = {}", Sig(beta))) } else { ("2", r"2/\eta", String::new()) };
+        scene.values.push(("rest_bound".into(), bound.into()));
+        scene.values.push(("rest_name".into(), name.into()));
+        scene.values.push(("rest_edge".into(), sig(edge)));
+        scene.values.push(("rest_beta".into(), beta_note));
         scene.spec = Some(spec);
         scene.report = Some(report);
         scene
@@ -436,7 +438,10 @@ impl Chapter for Sam {
                 tex: r"\hat\epsilon = \rho\,\mathrm{sign}(\nabla f)\,\frac{|\nabla f|^{q-1}}{\left(\|\nabla f\|_q^q\right)^{1/p}},\quad p = {p_shown}",
             },
             Formula { caption: "SAM step (two gradients)", tex: r"x_{t+1} = x_t - \eta\,\nabla f(x_t + \hat\epsilon_t),\quad \eta = {lr}" },
-            Formula { caption: "the inner optimizer can rest in a minimum only if (its bound on a quadratic)", tex: "{rest_tex}" },
+            Formula {
+                caption: "the inner optimizer can rest in a minimum only if (its bound on a quadratic{rest_beta})",
+                tex: r"\eta\,\lambda_{\max}(\nabla^2 f) < {rest_bound},\quad {rest_name} = {rest_edge}",
+            },
         ]
     }
     fn controls(&self) -> Vec<Control> {
