@@ -35,7 +35,7 @@ const app = {
   // its wasm), "ready", "running", "deferred" (a live run in progress: at the next chapter), "done"
   handover: "off",
   // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
-  freshChapter: false, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
+  freshChapter: false, rows: new Map(), formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
   stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
@@ -108,9 +108,11 @@ function query() {
   return raw;
 }
 
-const darkScheme = matchMedia("(prefers-color-scheme: dark)"); // one query object, read on every render
+const darkScheme = matchMedia("(prefers-color-scheme: dark)"); // one query object, its answer kept up to date
+let darkNow = darkScheme.matches;
+darkScheme.addEventListener("change", (e) => { darkNow = e.matches; }); // (before the listener that redraws)
 function effectiveTheme() {
-  if (app.theme === "auto") return darkScheme.matches ? "dark" : "light";
+  if (app.theme === "auto") return darkNow ? "dark" : "light";
   return app.theme;
 }
 
@@ -353,16 +355,22 @@ function fmt(x) { return Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ?
 function syncControls() {
   let shown = false; // whether a control appeared or disappeared (an embed then lays out its controls again)
   for (const c of app.chapter.controls) {
-    const row = $(`.control[data-name="${c.name}"]`);
-    if (!row) continue;
+    // each control's elements looked up once per chapter (a search of the page per control per change cost more)
+    let found = app.rows.get(c.name);
+    if (!found) {
+      const row = $(`.control[data-name="${c.name}"]`);
+      if (!row) continue;
+      found = { row, input: $("input,select", row), out: $("output", row) };
+      app.rows.set(c.name, found);
+    }
+    const { row, input, out } = found;
     if (c.kind.type === "text") {
       syncText(c, row, app.state[c.name]);
-      setText($("output", row), showValue(c, app.state[c.name]));
+      setText(out, showValue(c, app.state[c.name]));
       const hidden = (c.when && !c.when[1].includes(app.state[c.when[0]])) || app.hide.has(c.name);
       if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
       continue;
     }
-    const input = $("input,select", row);
     const v = app.state[c.name];
     // written only when they differ: every write to the page costs style and layout in the next frame
     if (c.kind.type === "toggle") { if (input.checked !== (v === "true")) input.checked = v === "true"; }
@@ -370,7 +378,7 @@ function syncControls() {
       const to = String(toSlider(c, v));
       if (input.optlabShown !== to) { input.value = to; input.optlabShown = to; }
     }
-    setText($("output", row), showValue(c, v));
+    setText(out, showValue(c, v));
     const visible = !c.when || c.when[1].includes(app.state[c.when[0]]);
     const hidden = !visible || app.hide.has(c.name);
     if (row.hidden !== hidden) { row.hidden = hidden; shown = true; }
@@ -483,7 +491,9 @@ function patchChildren(parent, fresh) {
     } else {
       // (style through the CSSOM, as KaTeX sets it: the Content-Security-Policy refuses style attributes)
       for (const { name, value } of b.attributes) {
-        if (name === "style") { if (a.style.cssText !== b.style.cssText) a.style.cssText = b.style.cssText; }
+        // (compared as attribute text, which KaTeX's CSSOM writes produced on both sides: reading cssText
+        // serialises the declarations anew on every call)
+        if (name === "style") { if (a.getAttribute("style") !== value) a.style.cssText = value; }
         else if (a.getAttribute(name) !== value) a.setAttribute(name, value);
       }
       for (const name of a.getAttributeNames()) if (!b.hasAttribute(name)) a.removeAttribute(name);
@@ -992,6 +1002,7 @@ function buildChapter(info) {
   if (app.renders && (app.handover === "ready" || app.handover === "deferred")) useWorker();
   visibility.disconnect();
   formulaFloor.disconnect();
+  app.rows = new Map();
   app.sized = null;
   app.stale = 0;
   main.replaceChildren();
