@@ -430,15 +430,18 @@ function splitTex(tex) {
 // KaTeX elements). The pieces are glued with empty groups ({}), which give an =, + or × at a piece's edge the
 // spacing it has inside the whole formula. A formula that cannot be split is one span, typeset whole.
 function formulaPieces(tex) {
+  // a line may also break after a comma and its quad (KaTeX breaks only after relations and operators): the
+  // part after it ("ε = 1e-8") moves to the next line instead of widening the formula's box
+  const breakable = (t) => t.replace(/,\\(q?quad)(?![A-Za-z])/g, ",\\$1\\allowbreak ");
   const parts = splitTex(tex);
-  if (!parts) return [el("span", { class: "piece", "data-whole": tex })];
+  if (!parts) return [el("span", { class: "piece", "data-whole": breakable(tex) })];
   const last = parts.length - 1;
   // The punctuation right after a value is typeset with the value ("1.00,"): a line may break between two
   // pieces, and so after an = (as inside KaTeX) but never before the comma or bracket that follows a value.
   const after = parts.map((p, i) => (i % 2 === 0 && i > 0 ? /^[,;.)\]]*/.exec(p)[0] : ""));
   return parts.flatMap((p, i) => {
     if (i % 2) return [el("span", { class: "piece given", "data-name": p, "data-after": after[i + 1] })];
-    const fixed = p.slice(after[i].length);
+    const fixed = breakable(p.slice(after[i].length));
     if (!fixed.trim()) return [];
     return [el("span", { class: "piece", "data-fixed": `${i > 0 ? "{}" : ""}${fixed}${i < last ? "{}" : ""}` })];
   });
@@ -1015,12 +1018,14 @@ function buildChapter(info) {
   const tryList = el("ul");
   for (const t of info.try_this) tryList.append(el("li", { text: t }));
   head.append(el("details", { class: "try", ...(folded ? {} : { open: "" }) }, el("summary", { text: "Try this" }), tryList));
-  // a region of its own, reachable by keyboard (a formula wider than the column scrolls in its own box)
-  const formulas = el("div", { class: "formulas", tabindex: "0", role: "region", "aria-label": "formulas with the live values" });
-  for (const f of info.formulas) {
+  // a region of its own; each formula is a scroller of its own (a wide one scrolls alone, see style.css), so each
+  // is reachable by keyboard and scrolls with the arrow keys
+  const formulas = el("div", { class: "formulas", role: "region", "aria-label": "formulas with the live values" });
+  for (const [i, f] of info.formulas.entries()) {
     const pieces = formulaPieces(f.tex);
-    const row = el("div", { class: "formula", "data-tex": f.tex, "data-caption": f.caption },
-      el("span", { class: "caption", text: f.caption }), el("span", { class: "tex" }, ...pieces));
+    // named by its caption, which carries the live values
+    const row = el("div", { class: "formula", tabindex: "0", role: "group", "aria-labelledby": `formula-caption-${i}`, "data-tex": f.tex, "data-caption": f.caption },
+      el("span", { class: "caption", id: `formula-caption-${i}`, text: f.caption }), el("span", { class: "tex" }, ...pieces));
     row.optlabPieces = pieces;
     formulas.append(row);
   }
@@ -1218,7 +1223,7 @@ async function snapshot() {
 // sends them); Space and the arrows when focus is on no control (the page, a plot: a focused slider keeps its
 // arrows, a button its Space); Escape (unless it closes the controls drawer) also returns focus to the deck.
 const FORWARDED = { " ": 32, PageUp: 33, PageDown: 34, Escape: 27, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39, ArrowDown: 40 };
-const USES_KEYS = "input, select, textarea, button, summary, a[href], [contenteditable], .formulas";
+const USES_KEYS = "input, select, textarea, button, summary, a[href], [contenteditable], .formula";
 function onKey(e) {
   if (!app.embed || window.parent === window || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey) return;
   if (!Object.hasOwn(FORWARDED, e.key)) return;

@@ -483,8 +483,9 @@ impl Chapter for Adaptive {
                 tex: r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad \beta_1 = {beta1},\ \beta_2 = {beta2}",
             },
             Formula {
-                caption: "Adam's step with bias correction (without it, both denominators are 1)",
-                tex: r"x_{t+1} = x_t - \underbrace{\frac{\eta}{(1-\beta_1^t)\big(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\big)}}_{\text{effective step size}}\; m_t,\quad \epsilon = {eps}",
+                caption:
+                    "Adam's step with bias correction, η_t its effective step size (without the correction, 1 − β₁ᵗ and 1 − β₂ᵗ are 1)",
+                tex: r"x_{t+1} = x_t - \eta_t\, m_t,\quad \eta_t = \frac{\eta}{1-\beta_1^t} \cdot \frac{1}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon},\quad \epsilon = {eps}",
             },
         ]
     }

@@ -200,7 +200,7 @@ impl Chapter for Training {
             },
             Formula {
                 caption: "Muon on a hidden matrix W (AdamW elsewhere)",
-                tex: r"M \leftarrow \beta M + (1-\beta)G,\quad W \leftarrow W - \eta\sqrt{\max(1, \text{rows}/\text{cols})}\;\mathrm{msign}\big((1-\beta)G + \beta M\big),\quad \text{Newton–Schulz:}\ {ns_steps}\ \text{steps}",
+                tex: r"M \leftarrow \beta M + (1-\beta)G,\quad W \leftarrow W - \eta\,s\,\mathrm{msign}\big((1-\beta)G + \beta M\big),\quad s = \sqrt{\max(1, \text{rows}/\text{cols})},\quad \text{Newton–Schulz:}\ {ns_steps}\ \text{steps}",
             },
             Formula {
                 caption: "Newton (damped) on the batch Hessian H",
