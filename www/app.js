@@ -319,7 +319,10 @@ function textRow(c, id) {
 function syncText(c, row, v) {
   const box = $("textarea", row);
   if (!row.dataset.draft && document.activeElement !== box && box.value !== v) box.value = v;
-  const len = linkLength(c, v);
+  // (the length is kept with the text it was measured for: encoding a CSV on every change of another control
+  // cost the training chapter 0.25 ms per change)
+  if (row.optlabLink?.[0] !== v) row.optlabLink = [v, linkLength(c, v)];
+  const len = row.optlabLink[1];
   setText($(".text-note", row), len > c.kind.url_max
     ? `Too long to share by link (${len} characters once encoded; a link carries at most ${c.kind.url_max}): it stays in this page but not in the link, which opens without it. “Copy spec” holds all of it.`
     : "");
