@@ -35,7 +35,7 @@ const app = {
   // its wasm), "ready", "running", "deferred" (a live run in progress: at the next chapter), "done"
   handover: "off",
   // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
-  freshChapter: false, rows: new Map(), formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
+  freshChapter: false, rows: new Map(), wideCheck: 0, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
   stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
@@ -455,6 +455,7 @@ function renderFormulas(values) {
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? m : texValue(live(k))));
+  let typesetAny = false;
   for (const f of document.querySelectorAll(".formula")) {
     // captions may name live values too (as plain text)
     setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
@@ -462,24 +463,44 @@ function renderFormulas(values) {
       const d = piece.dataset;
       const k = d.name;
       const value = () => `${live(k) === null ? `{${k}}` : texValue(live(k))}${d.after ? `${d.after}{}` : ""}`;
-      showTex(piece, d.fixed ?? (k !== undefined ? value() : fill(d.whole)));
+      if (showTex(piece, d.fixed ?? (k !== undefined ? value() : fill(d.whole)))) typesetAny = true;
     }
   }
+  if (typesetAny) checkWideLater();
 }
 
 // Typesets `tex` into `target` unless it shows it already (typesetting costs ~1 ms a formula); without KaTeX
 // (its script failed to load) the TeX source is shown as text.
 function showTex(target, tex) {
-  if (target.dataset.shown === tex) return;
+  if (target.dataset.shown === tex) return false;
   if (window.katex) {
     try {
       patchChildren(target, typeset(tex));
       target.dataset.shown = tex;
-      return;
+      return true;
     } catch (e) { /* fall through */ }
   }
   target.textContent = tex;
+  return true;
 }
+
+// A formula is a tab stop (and then scrolls with the arrow keys) exactly while it is wider than its box: in most
+// layouts none is, and the controls stay one Tab away. Checked after the frame that laid the formulas out (a new
+// value, a new width, KaTeX's fonts), when reading their widths costs no layout of its own.
+function checkWideLater() {
+  if (app.wideCheck) return;
+  app.wideCheck = requestAnimationFrame(() => setTimeout(() => {
+    app.wideCheck = 0;
+    const fs = [...document.querySelectorAll(".formula")];
+    const wide = fs.map((f) => f.scrollWidth > f.clientWidth + 1);
+    fs.forEach((f, i) => {
+      if (wide[i] === f.hasAttribute("tabindex")) return;
+      if (wide[i]) f.setAttribute("tabindex", "0");
+      else f.removeAttribute("tabindex");
+    });
+  }));
+}
+document.fonts?.addEventListener("loadingdone", checkWideLater);
 
 // Makes `parent`'s children equal to the detached nodes `fresh`, keeping the nodes already there wherever the
 // two trees have the same shape: a formula whose live value changed from 0.300 to 0.310 gets three text nodes
@@ -587,6 +608,7 @@ const visibility = new IntersectionObserver((entries) => {
 // of main-thread time per change in a trace of 30). Read after layout (a ResizeObserver: no forced layout); a new
 // width (a resize, another scale) starts again from the panel's own height.
 const formulaFloor = new ResizeObserver((entries) => {
+  checkWideLater();
   for (const { target, borderBoxSize } of entries) {
     const { inlineSize: w, blockSize: h } = borderBoxSize[0];
     if (target.optlabFloorWidth !== w) {
@@ -1021,13 +1043,13 @@ function buildChapter(info) {
   const tryList = el("ul");
   for (const t of info.try_this) tryList.append(el("li", { text: t }));
   head.append(el("details", { class: "try", ...(folded ? {} : { open: "" }) }, el("summary", { text: "Try this" }), tryList));
-  // a region of its own; each formula is a scroller of its own (a wide one scrolls alone, see style.css), so each
-  // is reachable by keyboard and scrolls with the arrow keys
+  // a region of its own; each formula is a scroller of its own (a wide one scrolls alone, see style.css) and a tab
+  // stop while it is wider than its box (see checkWideLater)
   const formulas = el("div", { class: "formulas", role: "region", "aria-label": "formulas with the live values" });
   for (const [i, f] of info.formulas.entries()) {
     const pieces = formulaPieces(f.tex);
     // named by its caption, which carries the live values
-    const row = el("div", { class: "formula", tabindex: "0", role: "group", "aria-labelledby": `formula-caption-${i}`, "data-tex": f.tex, "data-caption": f.caption },
+    const row = el("div", { class: "formula", role: "group", "aria-labelledby": `formula-caption-${i}`, "data-tex": f.tex, "data-caption": f.caption },
       el("span", { class: "caption", id: `formula-caption-${i}`, text: f.caption }), el("span", { class: "tex" }, ...pieces));
     row.optlabPieces = pieces;
     formulas.append(row);

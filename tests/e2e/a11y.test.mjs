@@ -156,6 +156,8 @@ test("an embed has an h1 naming the chapter; a wide formula is reachable by keyb
     assert.equal(await page.getByRole("region", { name: "Formulas" }).count(), 1);
     const wide = await page.$$eval(".formula", (fs) => fs.map((f) => f.scrollWidth > f.clientWidth + 1));
     assert.ok(wide.some(Boolean), `some formula is wider than its box at 340 px in projector mode: ${wide}`);
+    // the wide ones, and only they, are tab stops
+    assert.deepEqual(await page.$$eval(".formula", (fs) => fs.map((f) => f.hasAttribute("tabindex"))), wide);
     let reached = false;
     for (let i = 0; i < 40 && !reached; i++) {
       await page.keyboard.press("Tab");
@@ -165,6 +167,10 @@ test("an embed has an h1 naming the chapter; a wide formula is reachable by keyb
     assert.equal(await page.evaluate(() => document.activeElement.scrollLeft), 0);
     await page.keyboard.press("ArrowRight");
     await page.waitForFunction(() => document.activeElement.scrollLeft > 0);
+    // on a wide screen no formula is wider than its box, and none is a tab stop any more
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.waitForFunction(() => document.querySelectorAll(".formula[tabindex]").length === 0);
+    assert.deepEqual(await page.$$eval(".formula", (fs) => fs.filter((f) => f.scrollWidth > f.clientWidth + 1).length), 0);
   } finally {
     await context.close();
   }
