@@ -719,10 +719,11 @@ function shown(r, t0) {
   app.stale = r.stale || 0;
   drawStaleLater();
   // the readout's lines are rewritten in place (a rebuilt list costs a new layout tree on every change)
+  // (lines are added or removed at the end only: a preset that adds a run's lines keeps the lines already there)
   const ro = $("#readout");
-  if (ro.children.length !== 2 * r.readout.length) {
-    ro.replaceChildren(...r.readout.flatMap(() => [el("dt"), el("dd")]));
-  }
+  const want = 2 * r.readout.length;
+  while (ro.children.length > want) ro.lastChild.remove();
+  if (ro.children.length < want) ro.append(...r.readout.slice(ro.children.length / 2).flatMap(() => [el("dt"), el("dd")]));
   r.readout.forEach((line, i) => {
     const dt = ro.children[2 * i], dd = ro.children[2 * i + 1];
     setText(dt, line.label);
