@@ -432,10 +432,10 @@ function splitTex(tex) {
 // change of η from 0.300 to 0.310 typesets and lays out "0.310" alone instead of the whole formula (about 200
 // KaTeX elements). The pieces are glued with empty groups ({}), which give an =, + or × at a piece's edge the
 // spacing it has inside the whole formula. A formula that cannot be split is one span, typeset whole.
+// A line may also break after a comma and its quad (KaTeX breaks only after relations and operators): the part
+// after it ("ε = 1e-8") moves to the next line instead of widening the formula's box.
+function breakable(tex) { return tex.replace(/,\\(q?quad)(?![A-Za-z])/g, ",\\$1\\allowbreak "); }
 function formulaPieces(tex) {
-  // a line may also break after a comma and its quad (KaTeX breaks only after relations and operators): the
-  // part after it ("ε = 1e-8") moves to the next line instead of widening the formula's box
-  const breakable = (t) => t.replace(/,\\(q?quad)(?![A-Za-z])/g, ",\\$1\\allowbreak ");
   const parts = splitTex(tex);
   if (!parts) return [el("span", { class: "piece", "data-whole": breakable(tex) })];
   const last = parts.length - 1;
@@ -485,7 +485,7 @@ function showTex(target, tex) {
 }
 
 // A formula is a tab stop (and then scrolls with the arrow keys) exactly while it is wider than its box: in most
-// layouts none is, and the controls stay one Tab away. Checked after the frame that laid the formulas out (a new
+// layouts none is, and Tab goes from the heading to the controls without a stop per formula. Checked after the frame that laid the formulas out (a new
 // value, a new width, KaTeX's fonts), when reading their widths costs no layout of its own.
 function checkWideLater() {
   if (app.wideCheck) return;

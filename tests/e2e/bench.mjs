@@ -30,7 +30,7 @@ import { gzipSync } from "node:zlib";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { serveDist, launch, open, settle, chapterIds, DIST, ROOT } from "./harness.mjs";
+import { serveDist, launch, open, settle, chapterIds, keyToChange, taskSeconds, DIST, ROOT } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -124,32 +124,15 @@ async function coldStart(br, base, ids) {
 // ---------- controls ----------
 /** Picks the next visible control in turn and the key that changes it (ranges bounce between their ends). */
 async function pickControl(page, i) {
-  return page.evaluate((i) => {
+  const picked = await page.evaluate((i) => {
     const rows = [...document.querySelectorAll(".controls .control")].filter((r) => !r.hidden);
     const usable = rows.map((r) => r.querySelector("input, select")).filter((e) => e && (e.type === "range" || e.type === "checkbox" || e.tagName === "SELECT"));
     if (!usable.length) return null;
     const e = usable[i % usable.length];
-    let key = "ArrowRight";
-    if (e.type === "range") {
-      const n = Number(e.value), lo = Number(e.min), hi = Number(e.max), step = Number(e.step) || 1;
-      const dir = (e.dataset.benchDir = e.dataset.benchDir || "up");
-      if (dir === "up" && n + step > hi) e.dataset.benchDir = "down";
-      if (dir === "down" && n - step < lo) e.dataset.benchDir = "up";
-      key = e.dataset.benchDir === "up" ? "ArrowRight" : "ArrowLeft";
-    } else if (e.type === "checkbox") {
-      key = "Space";
-    } else {
-      key = e.selectedIndex === e.options.length - 1 ? "Home" : "ArrowDown";
-    }
     e.id = e.id || `bench-${i}`;
-    return { id: e.id, name: e.name, key };
+    return { id: e.id, name: e.name };
   }, i);
-}
-
-/** Main-thread seconds Chromium has spent in tasks so far (Performance.getMetrics' TaskDuration). */
-async function taskSeconds(cdp) {
-  const { metrics } = await cdp.send("Performance.getMetrics");
-  return metrics.find((m) => m.name === "TaskDuration").value;
+  return picked && { ...picked, key: await keyToChange(page, `#${picked.id}`) };
 }
 
 /** Splits the in-page render time: the core's answer (the wasm call on the main thread; with the worker, the

@@ -157,3 +157,25 @@ export async function copiedBy(page, selector) {
 export async function backingSizes(pageOrFrame) {
   return pageOrFrame.evaluate(async () => (await window.optlab.canvasImages()).map(({ id, bitmap }) => ({ id, width: bitmap ? bitmap.width : 0, height: bitmap ? bitmap.height : 0 })));
 }
+
+/** The key that changes the control `selector` names: a range steps towards the end it is moving to and turns
+ * back at either end, a toggle flips, a select moves to the next option and from the last back to the first.
+ * (The speed bench and tests/e2e/percontrol.mjs time the changes these keys make.) */
+export async function keyToChange(page, selector) {
+  return page.evaluate((selector) => {
+    const e = document.querySelector(selector);
+    if (e.type === "checkbox") return "Space";
+    if (e.tagName === "SELECT") return e.selectedIndex === e.options.length - 1 ? "Home" : "ArrowDown";
+    const n = Number(e.value), lo = Number(e.min), hi = Number(e.max), step = Number(e.step) || 1;
+    const dir = (e.dataset.benchDir = e.dataset.benchDir || "up");
+    if (dir === "up" && n + step > hi) e.dataset.benchDir = "down";
+    if (dir === "down" && n - step < lo) e.dataset.benchDir = "up";
+    return e.dataset.benchDir === "up" ? "ArrowRight" : "ArrowLeft";
+  }, selector);
+}
+
+/** Main-thread seconds Chromium has spent in tasks so far (Performance.getMetrics' TaskDuration). */
+export async function taskSeconds(cdp) {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  return metrics.find((m) => m.name === "TaskDuration").value;
+}

@@ -4,7 +4,7 @@
 // rests on more than the bench's few changes. Ranges bounce between their ends, selects cycle, toggles flip.
 //   node tests/e2e/percontrol.mjs CHAPTER:control,control [CHAPTER:control …]   (N=30 for 30 changes each)
 // Prints "control median/p95 (changes)" per chapter. OPTLAB_DIST picks another build (harness.mjs).
-import { serveDist, launch, open, settle } from "./harness.mjs";
+import { serveDist, launch, open, settle, keyToChange, taskSeconds } from "./harness.mjs";
 const N = Number(process.env.N || 20);
 const srv = await serveDist();
 const br = await launch();
@@ -15,7 +15,6 @@ try {
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
   await cdp.send("Performance.enable");
-  const task = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
   for (const arg of process.argv.slice(2)) {
     const [chapter, list] = arg.split(":");
     await open(page, srv.base, `?chapter=${chapter}`);
@@ -23,29 +22,20 @@ try {
     const base = [];
     for (let k = 0; k < 10; k++) {
       await page.focus(`.controls [name=${names[0]}]`);
-      const t0 = await task(); await page.keyboard.press("Shift"); await settle(page, { url: false }); base.push((await task()) - t0);
+      const t0 = await taskSeconds(cdp); await page.keyboard.press("Shift"); await settle(page, { url: false }); base.push((await taskSeconds(cdp)) - t0);
     }
     const h = med(base) * 1000;
     const out = [];
     for (const nm of names) {
       const xs = [];
       for (let i = 0; i < N * 2 && xs.length < N; i++) {
-        const key = await page.evaluate((nm) => {
-          const e = document.querySelector(`.controls [name=${nm}]`);
-          if (e.type === "checkbox") return "Space";
-          if (e.tagName === "SELECT") return e.selectedIndex === e.options.length - 1 ? "Home" : "ArrowDown";
-          const n = Number(e.value), lo = Number(e.min), hi = Number(e.max), step = Number(e.step) || 1;
-          const dir = (e.dataset.d = e.dataset.d || "up");
-          if (dir === "up" && n + step > hi) e.dataset.d = "down";
-          if (dir === "down" && n - step < lo) e.dataset.d = "up";
-          return e.dataset.d === "up" ? "ArrowRight" : "ArrowLeft";
-        }, nm);
+        const key = await keyToChange(page, `.controls [name=${nm}]`);
         await page.focus(`.controls [name=${nm}]`);
         const r0 = await page.evaluate(() => window.optlab.renders);
-        const t0 = await task();
+        const t0 = await taskSeconds(cdp);
         await page.keyboard.press(key);
         await settle(page, { url: false });
-        const t1 = await task();
+        const t1 = await taskSeconds(cdp);
         if ((await page.evaluate(() => window.optlab.renders)) !== r0 + 1) continue;
         xs.push(Math.max(0, (t1 - t0) * 1000 - h));
       }
