@@ -616,7 +616,8 @@ const formulaFloor = new ResizeObserver((entries) => {
       target.optlabFloor = 0;
       if (target.style.minHeight) { target.style.minHeight = ""; continue; }
     }
-    if (h > target.optlabFloor + 0.5) {
+    // exactly: a floor 0.03 px short of the tallest height moves the controls by 0.03 px (a CI failure)
+    if (h > target.optlabFloor) {
       target.optlabFloor = h;
       target.style.minHeight = `${h}px`;
     }

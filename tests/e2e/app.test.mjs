@@ -693,7 +693,12 @@ test("a formula that loses a line keeps its space: the controls below it do not 
   // Muon's momentum formula has two lines with Nesterov on (the default) and one with it off
   const { context, page, errors } = await newPage();
   try {
+    // KaTeX's Size1 font arriving late (as on a loaded machine: a CI failure) makes the panel 0.03 px taller
+    // after it first took its height: the panel must take that as its new floor, however small the step
+    await page.route(/KaTeX_Size1-Regular\.woff2$/, async (r) => { await new Promise((s) => setTimeout(s, 800)); await r.continue(); });
     await open(page, srv.base, "?chapter=muon");
+    await page.evaluate(() => document.fonts.ready);
+    await settle(page);
     const box = '.controls [name="nesterov"]';
     // its place in the side column (which is sticky, and the page may scroll to the box)
     const y = () => page.$eval(box, (e) => e.getBoundingClientRect().top - e.closest(".side").getBoundingClientRect().top);
