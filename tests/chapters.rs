@@ -162,3 +162,42 @@ fn every_formula_value_is_in_placeholder_position() {
         }
     }
 }
+
+#[test]
+fn a_formula_shown_only_for_some_values_names_a_select_and_its_options() {
+    let mut conditional = 0;
+    for c in chapters() {
+        let controls = c.controls();
+        for f in c.formulas() {
+            for (name, values) in f.when {
+                conditional += 1;
+                let ctl = controls
+                    .iter()
+                    .find(|k| k.name == *name)
+                    .unwrap_or_else(|| panic!("{}: {:?} names no control {name}", c.id(), f.caption));
+                let ControlKind::Select { options, .. } = &ctl.kind else { panic!("{}: {name} is not a select", c.id()) };
+                for v in *values {
+                    assert!(options.iter().any(|(o, _)| o == v), "{}: {name} has no option {v} ({:?})", c.id(), f.caption);
+                }
+            }
+        }
+    }
+    assert!(conditional >= 10, "{conditional} conditions");
+}
+
+#[test]
+fn the_training_chapter_shows_the_formulas_of_the_optimizers_and_loss_it_runs() {
+    let c = chapters().into_iter().find(|c| c.id() == "training").expect("training chapter");
+    let shown = |pairs: &[(&str, &str)]| -> Vec<&'static str> {
+        let (st, _) = compute_raw(c, &raw(&pairs.iter().map(|(k, v)| (*k, v.to_string())).collect::<Vec<_>>()));
+        c.formulas()
+            .into_iter()
+            .filter(|f| f.shown(|n| st.values.get(n).cloned()))
+            .map(|f| f.caption.split([':', ' ']).next().unwrap_or(""))
+            .collect()
+    };
+    assert_eq!(shown(&[("optimizer", "adam")]), ["mini-batch", "softmax", "sharpness", "loss"]);
+    assert_eq!(shown(&[("optimizer", "sam"), ("loss", "squared")]), ["mini-batch", "squared", "SAM", "sharpness", "loss"]);
+    assert_eq!(shown(&[("optimizer", "newton"), ("compare", "muon")]), ["mini-batch", "softmax", "Muon", "Newton", "sharpness", "loss"]);
+    assert_eq!(shown(&[("optimizer", "lookahead"), ("compare", "lookahead")]), ["mini-batch", "softmax", "Lookahead", "sharpness", "loss"]);
+}

@@ -450,13 +450,34 @@ function formulaPieces(tex) {
   });
 }
 
+// Whether a formula is shown: one that belongs to some settings only (the training chapter's SAM, Lookahead,
+// Muon and Newton steps, its two losses) while one of the controls it names has one of its values.
+function formulaShown(f) {
+  return f.optlabWhen.length === 0 || f.optlabWhen.some(([name, values]) => values.includes(String(app.state[name])));
+}
+
 function renderFormulas(values) {
+  // a formula that comes or goes changes the panel's height: it starts a new floor (see formulaFloor)
+  const panel = $(".formulas");
+  let came = false;
+  for (const f of document.querySelectorAll(".formula")) {
+    const hidden = !formulaShown(f);
+    if (f.hidden !== hidden) { f.hidden = hidden; came = true; }
+  }
+  if (came && panel) {
+    panel.optlabFloor = 0;
+    panel.style.minHeight = "";
+    // observing again reports the panel's new size (the floor) after the next layout
+    formulaFloor.unobserve(panel);
+    formulaFloor.observe(panel);
+  }
   if (!app.katexState) return; // typeset once KaTeX is in (formulasNow)
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? m : texValue(live(k))));
   let typesetAny = false;
-  for (const f of document.querySelectorAll(".formula")) {
+  // a hidden formula is typeset when it is shown
+  for (const f of document.querySelectorAll(".formula:not([hidden])")) {
     // captions may name live values too (as plain text)
     setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
     for (const piece of f.optlabPieces) {
@@ -1054,6 +1075,8 @@ function buildChapter(info) {
     const row = el("div", { class: "formula", role: "group", "aria-labelledby": `formula-caption-${i}`, "data-tex": f.tex, "data-caption": f.caption },
       el("span", { class: "caption", id: `formula-caption-${i}`, text: f.caption }), el("span", { class: "tex" }, ...pieces));
     row.optlabPieces = pieces;
+    row.optlabWhen = f.when || [];
+    row.hidden = !formulaShown(row);
     formulas.append(row);
   }
   formulaFloor.observe(formulas);

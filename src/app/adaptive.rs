@@ -470,23 +470,22 @@ impl Chapter for Adaptive {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula {
-                caption: "AdaGrad",
-                tex: r"v_t = v_{t-1} + g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \eta = {lr}",
-            },
-            Formula {
-                caption: "RMSProp",
-                tex: r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \alpha = {alpha}",
-            },
-            Formula {
-                caption: "Adam (PyTorch form: ε after the root)",
-                tex: r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad \beta_1 = {beta1},\ \beta_2 = {beta2}",
-            },
-            Formula {
-                caption:
-                    "Adam's step with bias correction, η_t its effective step size (without the correction, 1 − β₁ᵗ and 1 − β₂ᵗ are 1)",
-                tex: r"x_{t+1} = x_t - \eta_t\, m_t,\quad \eta_t = \frac{\eta}{1-\beta_1^t} \cdot \frac{1}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon},\quad \epsilon = {eps}",
-            },
+            Formula::new(
+                "AdaGrad",
+                r"v_t = v_{t-1} + g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \eta = {lr}",
+            ),
+            Formula::new(
+                "RMSProp",
+                r"v_t = \alpha v_{t-1} + (1-\alpha)\, g_t^2,\qquad x_{t+1} = x_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t,\quad \alpha = {alpha}",
+            ),
+            Formula::new(
+                "Adam (PyTorch form: ε after the root)",
+                r"m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad \beta_1 = {beta1},\ \beta_2 = {beta2}",
+            ),
+            Formula::new(
+                "Adam's step with bias correction, η_t its effective step size (without the correction, 1 − β₁ᵗ and 1 − β₂ᵗ are 1)",
+                r"x_{t+1} = x_t - \eta_t\, m_t,\quad \eta_t = \frac{\eta}{1-\beta_1^t} \cdot \frac{1}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon},\quad \epsilon = {eps}",
+            ),
         ]
     }
     fn controls(&self) -> Vec<Control> {

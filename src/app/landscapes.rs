@@ -300,9 +300,9 @@ impl Chapter for Landscapes {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "gradient descent", tex: r"x_{t+1} = x_t - \eta\,\nabla f(x_t),\quad \eta = {lr}" },
-            Formula { caption: "Newton's step", tex: r"x_{t+1} = x_t - H(x_t)^{-1}\nabla f(x_t)" },
-            Formula { caption: "stable step sizes on a quadratic", tex: r"\eta < 2/L = {two_over_l}" },
+            Formula::new("gradient descent", r"x_{t+1} = x_t - \eta\,\nabla f(x_t),\quad \eta = {lr}"),
+            Formula::new("Newton's step", r"x_{t+1} = x_t - H(x_t)^{-1}\nabla f(x_t)"),
+            Formula::new("stable step sizes on a quadratic", r"\eta < 2/L = {two_over_l}"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

@@ -284,15 +284,15 @@ impl Chapter for Lookahead {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula {
-                caption: "inner loop: k fast steps of the inner optimizer A",
-                tex: r"v_\tau = \mathcal{A}(v_{\tau-1}),\ \ \tau = 1,\dots,k = {k},\quad v_0 = \theta_{t-1}",
-            },
-            Formula {
-                caption: "outer step: move the slow weights towards the fast ones",
-                tex: r"\theta_t = (1-\alpha)\,\theta_{t-1} + \alpha\, v_k,\quad \alpha = {alpha}",
-            },
-            Formula { caption: "inner step size", tex: r"\eta = {lr}" },
+            Formula::new(
+                "inner loop: k fast steps of the inner optimizer A",
+                r"v_\tau = \mathcal{A}(v_{\tau-1}),\ \ \tau = 1,\dots,k = {k},\quad v_0 = \theta_{t-1}",
+            ),
+            Formula::new(
+                "outer step: move the slow weights towards the fast ones",
+                r"\theta_t = (1-\alpha)\,\theta_{t-1} + \alpha\, v_k,\quad \alpha = {alpha}",
+            ),
+            Formula::new("inner step size", r"\eta = {lr}"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

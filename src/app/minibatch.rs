@@ -668,18 +668,18 @@ impl Chapter for Minibatch {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula {
-                caption: "mini-batch SGD",
-                tex: r"x_{t+1} = x_t - \frac{\eta}{B}\sum_{i\in\mathcal B_t}\nabla f_i(x_t),\quad B = {batch},\ \eta = {lr}",
-            },
-            Formula {
-                caption: "the lecture's theorem (constants dropped)",
-                tex: r"\frac1T\sum_{t=0}^{T-1}\mathbb E\|\nabla f(x_t)\|^2 \le \mathcal O\Big(\frac{L(f(x_0)-f^*)}{T} + \frac{\sigma}{\sqrt B}\sqrt{\frac{L(f(x_0)-f^*)}{T}}\Big),\quad L = {l},\ f(x_0)-f^* = {gap0},\ \sigma = {sigma}",
-            },
-            Formula {
-                caption: "noise of a batch drawn without replacement",
-                tex: r"\mathbb E\|g_B - \nabla f\|^2 = \frac{\sigma^2(x)}{B}\cdot\frac{N-B}{N-1},\qquad \sigma^2(x) = \frac1N\sum_i\|\nabla f_i(x)-\nabla f(x)\|^2",
-            },
+            Formula::new(
+                "mini-batch SGD",
+                r"x_{t+1} = x_t - \frac{\eta}{B}\sum_{i\in\mathcal B_t}\nabla f_i(x_t),\quad B = {batch},\ \eta = {lr}",
+            ),
+            Formula::new(
+                "the lecture's theorem (constants dropped)",
+                r"\frac1T\sum_{t=0}^{T-1}\mathbb E\|\nabla f(x_t)\|^2 \le \mathcal O\Big(\frac{L(f(x_0)-f^*)}{T} + \frac{\sigma}{\sqrt B}\sqrt{\frac{L(f(x_0)-f^*)}{T}}\Big),\quad L = {l},\ f(x_0)-f^* = {gap0},\ \sigma = {sigma}",
+            ),
+            Formula::new(
+                "noise of a batch drawn without replacement",
+                r"\mathbb E\|g_B - \nabla f\|^2 = \frac{\sigma^2(x)}{B}\cdot\frac{N-B}{N-1},\qquad \sigma^2(x) = \frac1N\sum_i\|\nabla f_i(x)-\nabla f(x)\|^2",
+            ),
         ]
     }
     fn controls(&self) -> Vec<Control> {

@@ -325,6 +325,25 @@ pub struct Canvas {
 pub struct Formula {
     pub caption: &'static str,
     pub tex: &'static str,
+    /// Shown only while one of these controls has one of its values, `[(name, [values]), …]` (any of them
+    /// will do: run A's optimizer or run B's); empty, always shown.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub when: &'static [(&'static str, &'static [&'static str])],
+}
+
+impl Formula {
+    pub const fn new(caption: &'static str, tex: &'static str) -> Formula {
+        Formula { caption, tex, when: &[] }
+    }
+    /// Shown only while one of the controls `when` names has one of the values given with it.
+    pub const fn when_any(mut self, when: &'static [(&'static str, &'static [&'static str])]) -> Formula {
+        self.when = when;
+        self
+    }
+    /// Whether the formula is shown in the state `values` (a control's name to its value).
+    pub fn shown(&self, value: impl Fn(&str) -> Option<String>) -> bool {
+        self.when.is_empty() || self.when.iter().any(|(name, values)| value(name).is_some_and(|v| values.contains(&v.as_str())))
+    }
 }
 
 /// A chapter's model and view, kept apart: its typed parameters are decoded once from the normalised state,

@@ -433,20 +433,11 @@ impl Chapter for Momentum {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "heavy ball (PyTorch SGD momentum)", tex: r"b_t = \beta\, b_{t-1} + \nabla f(x_t),\quad x_{t+1} = x_t - \eta\, b_t,\quad \eta = {lr},\ \beta = {momentum}" },
-            Formula {
-                caption: "heavy ball unrolled: the weight of each past gradient (the slide writes (1 − β^{t+1−i})/(β − 1), which is negative: the denominator is 1 − β; and the sums start at i = 0, the gradient at x₀)",
-                tex: r"b_t = \sum_{i=0}^{t}\beta^{t-i}\,\nabla f(x_i),\qquad x_{t+1} = x_0 - \eta\sum_{i=0}^{t}\frac{1-\beta^{t+1-i}}{1-\beta}\,\nabla f(x_i)",
-            },
-            Formula { caption: "Nesterov (PyTorch form)", tex: r"x_{t+1} = x_t - \eta\,\big(\nabla f(x_t) + \beta\, b_t\big)" },
-            Formula {
-                caption: "rate on a quadratic: largest root over the curvatures λ ∈ {μ, L}",
-                tex: r"\text{HB: } z^2 - (1+\beta-\eta\lambda)z + \beta,\qquad \text{NAG: } z^2 - (1+\beta)(1-\eta\lambda)z + \beta(1-\eta\lambda)",
-            },
-            Formula {
-                caption: "optimal rates (κ = {kappa})",
-                tex: r"\text{GD: } \tfrac{\kappa-1}{\kappa+1} = {gd_opt},\qquad \text{HB: } \tfrac{\sqrt\kappa-1}{\sqrt\kappa+1} = {hb_opt}\ \text{at}\ \eta^* = \tfrac{4}{(\sqrt L+\sqrt\mu)^2} = {eta_star},\ \beta^* = \big(\tfrac{\sqrt\kappa-1}{\sqrt\kappa+1}\big)^2 = {beta_star}",
-            },
+            Formula::new("heavy ball (PyTorch SGD momentum)", r"b_t = \beta\, b_{t-1} + \nabla f(x_t),\quad x_{t+1} = x_t - \eta\, b_t,\quad \eta = {lr},\ \beta = {momentum}"),
+            Formula::new("heavy ball unrolled: the weight of each past gradient (the slide writes (1 − β^{t+1−i})/(β − 1), which is negative: the denominator is 1 − β; and the sums start at i = 0, the gradient at x₀)", r"b_t = \sum_{i=0}^{t}\beta^{t-i}\,\nabla f(x_i),\qquad x_{t+1} = x_0 - \eta\sum_{i=0}^{t}\frac{1-\beta^{t+1-i}}{1-\beta}\,\nabla f(x_i)"),
+            Formula::new("Nesterov (PyTorch form)", r"x_{t+1} = x_t - \eta\,\big(\nabla f(x_t) + \beta\, b_t\big)"),
+            Formula::new("rate on a quadratic: largest root over the curvatures λ ∈ {μ, L}", r"\text{HB: } z^2 - (1+\beta-\eta\lambda)z + \beta,\qquad \text{NAG: } z^2 - (1+\beta)(1-\eta\lambda)z + \beta(1-\eta\lambda)"),
+            Formula::new("optimal rates (κ = {kappa})", r"\text{GD: } \tfrac{\kappa-1}{\kappa+1} = {gd_opt},\qquad \text{HB: } \tfrac{\sqrt\kappa-1}{\sqrt\kappa+1} = {hb_opt}\ \text{at}\ \eta^* = \tfrac{4}{(\sqrt L+\sqrt\mu)^2} = {eta_star},\ \beta^* = \big(\tfrac{\sqrt\kappa-1}{\sqrt\kappa+1}\big)^2 = {beta_star}"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

@@ -573,19 +573,10 @@ impl Chapter for Muon {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula {
-                caption: "momentum ({momentum_form}); the EMA and the lecture's sum give the same msign: from M₀ = 0 the EMA is (1−β) × the sum, and msign(cM) = msign(M) (only ε in X₀ sees the scale)",
-                tex: r"M_t = \beta M_{t-1} + {momentum_g},\ {momentum_use}\ \beta = {momentum}",
-            },
-            Formula {
-                caption: "Muon step (the lecture's, with its weight-decay term λ_wd W and Keller Jordan's shape scale s)",
-                tex: r"W_t = W_{t-1} - \eta\,\bigl(s\,\mathrm{msign}(M_t) + \lambda_{wd} W_{t-1}\bigr),\quad \eta = {lr},\ s = {shape_scale},\ \lambda_{wd} = {weight_decay}",
-            },
-            Formula { caption: "matrix sign", tex: r"M = U\Sigma V^\top \ \Rightarrow\ \mathrm{msign}(M) = UV^\top = \mathrm{msign}(\lambda M)" },
-            Formula {
-                caption: "Newton–Schulz ({ns_name}); the lecture starts at X₀ = M, the page (like Keller Jordan's code) divides by ‖M‖_F first: the polynomials are built for singular values in (0, 1] (unnormalised, the lecture's quintic sends σ = 2 to 5.75 and grows without bound from there)",
-                tex: r"X_0 = \frac{M}{\|M\|_F+\varepsilon},\ X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = {ns_abc},\ {ns_shown}",
-            },
+            Formula::new("momentum ({momentum_form}); the EMA and the lecture's sum give the same msign: from M₀ = 0 the EMA is (1−β) × the sum, and msign(cM) = msign(M) (only ε in X₀ sees the scale)", r"M_t = \beta M_{t-1} + {momentum_g},\ {momentum_use}\ \beta = {momentum}"),
+            Formula::new("Muon step (the lecture's, with its weight-decay term λ_wd W and Keller Jordan's shape scale s)", r"W_t = W_{t-1} - \eta\,\bigl(s\,\mathrm{msign}(M_t) + \lambda_{wd} W_{t-1}\bigr),\quad \eta = {lr},\ s = {shape_scale},\ \lambda_{wd} = {weight_decay}"),
+            Formula::new("matrix sign", r"M = U\Sigma V^\top \ \Rightarrow\ \mathrm{msign}(M) = UV^\top = \mathrm{msign}(\lambda M)"),
+            Formula::new("Newton–Schulz ({ns_name}); the lecture starts at X₀ = M, the page (like Keller Jordan's code) divides by ‖M‖_F first: the polynomials are built for singular values in (0, 1] (unnormalised, the lecture's quintic sends σ = 2 to 5.75 and grows without bound from there)", r"X_0 = \frac{M}{\|M\|_F+\varepsilon},\ X_{k+1} = aX_k + b\,(X_kX_k^\top)X_k + c\,(X_kX_k^\top)^2X_k,\ (a,b,c) = {ns_abc},\ {ns_shown}"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

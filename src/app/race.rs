@@ -274,12 +274,12 @@ impl Chapter for Race {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "every racer's step size", tex: r"\eta_i = {lr_scale} \times \eta_i^{\text{tuned}}" },
-            Formula {
-                caption: "Muon on a 2×1 column: five Keller-quintic steps from v/‖v‖, then the shape factor √2",
-                tex: r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot {ns_sigma}\,\eta = {ns_step}\,\eta",
-            },
-            Formula { caption: "Newton's step", tex: r"x_{t+1} = x_t - \eta\,H(x_t)^{-1}\nabla f(x_t)" },
+            Formula::new("every racer's step size", r"\eta_i = {lr_scale} \times \eta_i^{\text{tuned}}"),
+            Formula::new(
+                "Muon on a 2×1 column: five Keller-quintic steps from v/‖v‖, then the shape factor √2",
+                r"\operatorname{msign}(v) = \frac{v}{\|v\|},\quad \mathrm{NS}_5\Big(\frac{v}{\|v\|}\Big) = {ns_sigma}\,\frac{v}{\|v\|},\quad \text{step} = \sqrt2\cdot {ns_sigma}\,\eta = {ns_step}\,\eta",
+            ),
+            Formula::new("Newton's step", r"x_{t+1} = x_t - \eta\,H(x_t)^{-1}\nabla f(x_t)"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

@@ -432,16 +432,16 @@ impl Chapter for Sam {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula { caption: "what SAM minimises", tex: r"\min_x\ \max_{\|\epsilon\|_p\le\rho} f(x+\epsilon),\quad \rho = {rho}" },
-            Formula {
-                caption: "first-order worst case (dual norm, 1/p + 1/q = 1)",
-                tex: r"\hat\epsilon = \rho\,\mathrm{sign}(\nabla f)\,\frac{|\nabla f|^{q-1}}{\left(\|\nabla f\|_q^q\right)^{1/p}},\quad p = {p_shown}",
-            },
-            Formula { caption: "SAM step (two gradients)", tex: r"x_{t+1} = x_t - \eta\,\nabla f(x_t + \hat\epsilon_t),\quad \eta = {lr}" },
-            Formula {
-                caption: "the inner optimizer can rest in a minimum only if (its bound on a quadratic{rest_beta})",
-                tex: r"\eta\,\lambda_{\max}(\nabla^2 f) < {rest_bound},\quad {rest_name} = {rest_edge}",
-            },
+            Formula::new("what SAM minimises", r"\min_x\ \max_{\|\epsilon\|_p\le\rho} f(x+\epsilon),\quad \rho = {rho}"),
+            Formula::new(
+                "first-order worst case (dual norm, 1/p + 1/q = 1)",
+                r"\hat\epsilon = \rho\,\mathrm{sign}(\nabla f)\,\frac{|\nabla f|^{q-1}}{\left(\|\nabla f\|_q^q\right)^{1/p}},\quad p = {p_shown}",
+            ),
+            Formula::new("SAM step (two gradients)", r"x_{t+1} = x_t - \eta\,\nabla f(x_t + \hat\epsilon_t),\quad \eta = {lr}"),
+            Formula::new(
+                "the inner optimizer can rest in a minimum only if (its bound on a quadratic{rest_beta})",
+                r"\eta\,\lambda_{\max}(\nabla^2 f) < {rest_bound},\quad {rest_name} = {rest_edge}",
+            ),
         ]
     }
     fn controls(&self) -> Vec<Control> {

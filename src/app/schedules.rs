@@ -460,23 +460,20 @@ impl Chapter for Schedules {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula {
-                caption: "step decay (StepLR)",
-                tex: r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor},\quad \gamma = {gamma},\ s = {step_size}",
-            },
-            Formula {
-                caption: "exponential decay (the same γ per s steps, smoothly)",
-                tex: r"\eta_t = \eta\,\gamma^{t/s} = \eta\,e^{-kt},\quad k = {exp_k}",
-            },
-            Formula {
-                caption: "cosine annealing",
-                tex: r"\eta_t = \eta_{\min} + \tfrac12(\eta - \eta_{\min})\bigl(1 + \cos(\pi t/T_{\max})\bigr),\quad T_{\max} = {t_max}",
-            },
-            Formula {
-                caption: "linear decay; linear warm-up over the first n steps",
-                tex: r"\eta_t = \eta\bigl(a + (b - a)\min(t, n)/n\bigr),\quad n = {total_iters}",
-            },
-            Formula { caption: "the base rate of both runs", tex: r"\eta = {lr}" },
+            Formula::new("step decay (StepLR)", r"\eta_t = \eta\,\gamma^{\lfloor t/s \rfloor},\quad \gamma = {gamma},\ s = {step_size}"),
+            Formula::new(
+                "exponential decay (the same γ per s steps, smoothly)",
+                r"\eta_t = \eta\,\gamma^{t/s} = \eta\,e^{-kt},\quad k = {exp_k}",
+            ),
+            Formula::new(
+                "cosine annealing",
+                r"\eta_t = \eta_{\min} + \tfrac12(\eta - \eta_{\min})\bigl(1 + \cos(\pi t/T_{\max})\bigr),\quad T_{\max} = {t_max}",
+            ),
+            Formula::new(
+                "linear decay; linear warm-up over the first n steps",
+                r"\eta_t = \eta\bigl(a + (b - a)\min(t, n)/n\bigr),\quad n = {total_iters}",
+            ),
+            Formula::new("the base rate of both runs", r"\eta = {lr}"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

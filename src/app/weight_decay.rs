@@ -416,30 +416,12 @@ impl Chapter for WeightDecay {
     }
     fn formulas(&self) -> Vec<Formula> {
         vec![
-            Formula {
-                caption: "L2 penalty (PyTorch's weight_decay λ; the lecture's λ‖x‖² is λ/2 here)",
-                tex: r"\tilde f(x) = f(x) + \tfrac{\lambda}{2}\|x\|^2,\quad \nabla\tilde f = \nabla f + \lambda x,\quad \lambda = {weight_decay}",
-            },
-            Formula {
-                caption: "SGD: L2 and decoupled decay are one update (the slide's λ‖x‖² gives (1 − 2ηλ); Loshchilov & Hutter's SGDW, whose decay is not multiplied by η, matches with λ' = ηλ)",
-                tex: r"x_{t+1} = x_t - \eta(\nabla f(x_t) + \lambda x_t) = (1 - {eta_lambda})\,x_t - \eta\nabla f(x_t)",
-            },
-            Formula {
-                caption: "SGD with momentum (PyTorch form, no dampening): L2 puts λx into the momentum, decoupled decay (SGDW) does not. The slide's eq. (10) keeps λx inside the momentum, so its (10)–(11) apply both; it also damps by (1 − β) and steps by m_t without η",
-                tex: r"\text{L2: } b_t = \beta b_{t-1} + \nabla f(x_t) + \lambda x_t,\ x_{t+1} = x_t - \eta b_t;\qquad \text{decoupled: } b_t = \beta b_{t-1} + \nabla f(x_t),\ x_{t+1} = x_t - \eta b_t - \eta\lambda x_t,\quad \beta = {sgd_momentum}",
-            },
-            Formula {
-                caption: "where they stop: L2 at x̃*, decoupled with momentum where the gradient, amplified 1/(1 − β) by the momentum, meets the unamplified decay",
-                tex: r"\text{L2: } \nabla f(x) + \lambda x = 0,\qquad \text{decoupled: } \nabla f(x) + (1-\beta)\lambda x = 0\ \ (\hat x = {x_hat})",
-            },
-            Formula {
-                caption: "Adam + L2: the decay is divided by √v̂ too",
-                tex: r"g_t = \nabla f(x_t) + \lambda x_t,\quad x_{t+1} = x_t - \eta\,\hat m_t/(\sqrt{\hat v_t} + \epsilon)",
-            },
-            Formula {
-                caption: "AdamW: decay beside the Adam step",
-                tex: r"g_t = \nabla f(x_t),\quad x_{t+1} = (1 - {eta_lambda})\,x_t - \eta\,\hat m_t/(\sqrt{\hat v_t} + \epsilon)",
-            },
+            Formula::new("L2 penalty (PyTorch's weight_decay λ; the lecture's λ‖x‖² is λ/2 here)", r"\tilde f(x) = f(x) + \tfrac{\lambda}{2}\|x\|^2,\quad \nabla\tilde f = \nabla f + \lambda x,\quad \lambda = {weight_decay}"),
+            Formula::new("SGD: L2 and decoupled decay are one update (the slide's λ‖x‖² gives (1 − 2ηλ); Loshchilov & Hutter's SGDW, whose decay is not multiplied by η, matches with λ' = ηλ)", r"x_{t+1} = x_t - \eta(\nabla f(x_t) + \lambda x_t) = (1 - {eta_lambda})\,x_t - \eta\nabla f(x_t)"),
+            Formula::new("SGD with momentum (PyTorch form, no dampening): L2 puts λx into the momentum, decoupled decay (SGDW) does not. The slide's eq. (10) keeps λx inside the momentum, so its (10)–(11) apply both; it also damps by (1 − β) and steps by m_t without η", r"\text{L2: } b_t = \beta b_{t-1} + \nabla f(x_t) + \lambda x_t,\ x_{t+1} = x_t - \eta b_t;\qquad \text{decoupled: } b_t = \beta b_{t-1} + \nabla f(x_t),\ x_{t+1} = x_t - \eta b_t - \eta\lambda x_t,\quad \beta = {sgd_momentum}"),
+            Formula::new("where they stop: L2 at x̃*, decoupled with momentum where the gradient, amplified 1/(1 − β) by the momentum, meets the unamplified decay", r"\text{L2: } \nabla f(x) + \lambda x = 0,\qquad \text{decoupled: } \nabla f(x) + (1-\beta)\lambda x = 0\ \ (\hat x = {x_hat})"),
+            Formula::new("Adam + L2: the decay is divided by √v̂ too", r"g_t = \nabla f(x_t) + \lambda x_t,\quad x_{t+1} = x_t - \eta\,\hat m_t/(\sqrt{\hat v_t} + \epsilon)"),
+            Formula::new("AdamW: decay beside the Adam step", r"g_t = \nabla f(x_t),\quad x_{t+1} = (1 - {eta_lambda})\,x_t - \eta\,\hat m_t/(\sqrt{\hat v_t} + \epsilon)"),
         ]
     }
     fn controls(&self) -> Vec<Control> {

@@ -138,7 +138,8 @@ test("every chapter opens, draws, reacts to a slider, and its link reproduces th
 
         // formulas: typeset by KaTeX without errors; live values fill placeholders in captions and TeX, but
         // never a TeX argument such as the {n} of \tfrac{m}{n} (even when a control is called n)
-        const formulas = await page.evaluate(() => [...document.querySelectorAll(".formula")].map((f) => ({
+        // (a formula of some settings only, such as the training chapter's SAM step, is hidden and typeset when shown)
+        const formulas = await page.evaluate(() => [...document.querySelectorAll(".formula:not([hidden])")].map((f) => ({
           tex: f.dataset.tex,
           caption: f.querySelector(".caption").textContent,
           katex: !!f.querySelector(".tex .katex"),
@@ -717,6 +718,38 @@ test("a formula that loses a line keeps its space: the controls below it do not 
   }
 });
 
+test("the training chapter shows the formulas of the optimizers and loss it runs, typeset with their values; the panel fits them", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=training");
+    await page.evaluate(() => document.fonts.ready);
+    const shown = () => page.$$eval(".formula", (fs) => fs.filter((f) => !f.hidden && f.offsetHeight > 0).map((f) => f.querySelector(".caption").textContent.split(/[: ]/)[0]));
+    const panel = () => page.$eval(".formulas", (e) => e.getBoundingClientRect().height);
+    assert.deepEqual(await shown(), ["mini-batch", "softmax", "sharpness", "loss"]);
+    const h0 = await panel();
+    const pick = async (name, value) => { await page.selectOption(`.controls [name="${name}"]`, value); await settle(page); };
+    await pick("optimizer", "sam");
+    assert.deepEqual(await shown(), ["mini-batch", "softmax", "SAM", "sharpness", "loss"]);
+    const sam = await page.$eval(".formula:not([hidden]):nth-child(4)", (f) => [f.querySelector(".caption").textContent, f.querySelector(".tex").textContent]);
+    assert.match(sam[0], /^SAM: the inner optimizer/);
+    assert.match(sam[1], /ρ=0\.05/, `SAM's formula shows ρ: ${sam[1]}`);
+    assert.ok(await panel() > h0 + 20, "the panel grew by SAM's formula");
+    await pick("compare", "muon");
+    assert.deepEqual(await shown(), ["mini-batch", "softmax", "SAM", "Muon", "sharpness", "loss"]);
+    await pick("loss", "squared");
+    assert.deepEqual(await shown(), ["mini-batch", "squared", "SAM", "Muon", "sharpness", "loss"]);
+    // back to the defaults: the panel is as tall as at the start, with no gap where the formulas were
+    await pick("loss", "cross_entropy");
+    await pick("compare", "off");
+    await pick("optimizer", "adam");
+    assert.deepEqual(await shown(), ["mini-batch", "softmax", "sharpness", "loss"]);
+    await page.waitForFunction((h) => Math.abs(document.querySelector(".formulas").getBoundingClientRect().height - h) < 0.5, h0, { timeout: 5000 });
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("dist/ ships only the KaTeX files the page uses, and every chapter's formulas render with no 404 and match a fresh typesetting after changes", async () => {
   // katex.min.js, katex.min.css and a few woff2 fonts (scripts/katex.mjs), not KaTeX's whole dist folder
   const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
@@ -746,13 +779,13 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
       // every piece of a formula updated in place (patchChildren) is node for node what KaTeX makes of its TeX
       // afresh, and the pieces together are the formula's TeX with the live values put in
       const check = await page.evaluate(() => {
-        const stale = [...document.querySelectorAll(".formula .piece")].filter((p) => {
+        const stale = [...document.querySelectorAll(".formula:not([hidden]) .piece")].filter((p) => {
           if (!p.dataset.shown) return true;
           const fresh = document.createElement("span");
           window.katex.render(p.dataset.shown, fresh, { throwOnError: false, trust: false, displayMode: false });
           return fresh.innerHTML !== p.innerHTML;
         }).map((p) => p.dataset.shown || `(not typeset: ${p.dataset.fixed ?? p.dataset.name ?? p.dataset.whole})`);
-        const split = [...document.querySelectorAll(".formula")].filter((f) => f.querySelector(".piece.given")).map((f) => ({
+        const split = [...document.querySelectorAll(".formula:not([hidden])")].filter((f) => f.querySelector(".piece.given")).map((f) => ({
           tex: f.dataset.tex,
           pieces: [...f.querySelectorAll(".piece")].map((p) => (p.dataset.name ? `{${p.dataset.name}}${p.dataset.after}` : p.dataset.fixed)).join(""),
         }));
@@ -763,8 +796,8 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
       // (up to the break allowed after each ",\quad")
       for (const f of check.split) assert.equal(f.pieces.replaceAll("{}", "").replaceAll("\\allowbreak ", ""), f.tex.replaceAll("{}", ""), `${id}: the pieces make up the formula`);
       const f = await page.evaluate(() => ({
-        formulas: document.querySelectorAll(".formula").length,
-        typeset: [...document.querySelectorAll(".formula")].filter((x) => x.querySelector(".tex .katex")).length,
+        formulas: document.querySelectorAll(".formula:not([hidden])").length,
+        typeset: [...document.querySelectorAll(".formula:not([hidden])")].filter((x) => x.querySelector(".tex .katex")).length,
         errors: document.querySelectorAll(".katex-error").length,
         failedFonts: [...document.fonts].filter((x) => x.status === "error").map((x) => x.family),
         loadedFonts: [...document.fonts].filter((x) => x.status === "loaded").length,

@@ -188,32 +188,48 @@ impl Chapter for Training {
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
+        // a formula of an optimizer is shown while run A or run B uses it
+        const SAM: &[(&str, &[&str])] = &[("optimizer", &["sam"]), ("compare", &["sam"])];
+        const LOOKAHEAD: &[(&str, &[&str])] = &[("optimizer", &["lookahead"]), ("compare", &["lookahead"])];
+        const MUON: &[(&str, &[&str])] = &[("optimizer", &["muon"]), ("compare", &["muon"])];
+        const NEWTON: &[(&str, &[&str])] = &[("optimizer", &["newton"]), ("compare", &["newton"])];
         vec![
-            Formula {
-                caption: "mini-batch step (B points, rate η_t)",
-                tex: r"w_{t+1} = w_t - \eta_t\,u_t\Big(\tfrac{1}{B}\sum_{i\in\mathcal B_t}\nabla \ell_i(w_t)\Big),\quad B = {batch_size},\ \eta = {lr}",
-            },
-            Formula { caption: "softmax cross-entropy", tex: r"\ell_i(w) = -\log \frac{e^{z_{y_i}(x_i;w)}}{\sum_k e^{z_k(x_i;w)}}" },
-            Formula {
-                caption: "SAM",
-                tex: r"\hat\epsilon = \rho\,\frac{\nabla L_{\mathcal B}(w)}{\|\nabla L_{\mathcal B}(w)\|},\quad w \leftarrow w - \eta\,\nabla L_{\mathcal B}(w + \hat\epsilon),\quad \rho = {rho}",
-            },
-            Formula {
-                caption: "Muon on a hidden matrix W (AdamW elsewhere)",
-                tex: r"M \leftarrow \beta M + (1-\beta)G,\quad W \leftarrow W - \eta\,s\,\mathrm{msign}\big((1-\beta)G + \beta M\big),\quad s = \sqrt{\max(1, \text{rows}/\text{cols})},\quad \text{Newton–Schulz:}\ {ns_steps}\ \text{steps}",
-            },
-            Formula {
-                caption: "Newton (damped) on the batch Hessian H",
-                tex: r"w \leftarrow w - \eta\,(H + \tau I)^{-1}\nabla L_{\mathcal B}(w),\quad \tau = \max(0,\ \delta - \lambda_{\min}(H)),\ \delta = {damping}",
-            },
-            Formula {
-                caption: "sharpness: Lanczos on Hessian-vector products",
-                tex: r"Hv \approx \frac{\nabla L(w + hv) - \nabla L(w - hv)}{2h},\ \ \lambda_{\max} = \max_{\|v\|=1} v^\top H v \approx {lambda_max}",
-            },
-            Formula {
-                caption: "loss slice (filter-normalised direction d)",
-                tex: r"\alpha \mapsto L(w + \alpha d),\quad d_{\text{row}} = \frac{g_{\text{row}}}{\|g_{\text{row}}\|}\,\|w_{\text{row}}\|,\ g \sim \mathcal N(0, I)",
-            },
+            Formula::new(
+                "mini-batch step (B points, rate η_t; u_t is the optimizer's step from the batch gradient)",
+                r"w_{t+1} = w_t - \eta_t\,u_t\Big(\tfrac{1}{B}\sum_{i\in\mathcal B_t}\nabla \ell_i(w_t)\Big),\quad B = {batch_size},\ \eta = {lr}",
+            ),
+            Formula::new("softmax cross-entropy", r"\ell_i(w) = -\log \frac{e^{z_{y_i}(x_i;w)}}{\sum_k e^{z_k(x_i;w)}}")
+                .when_any(&[("loss", &["cross_entropy"])]),
+            Formula::new("squared error on the raw outputs z (e_y: the one-hot label)", r"\ell_i(w) = \tfrac12\,\big\|z(x_i;w) - e_{y_i}\big\|^2")
+                .when_any(&[("loss", &["squared"])]),
+            Formula::new(
+                "SAM: the inner optimizer steps with the gradient at the perturbed weights",
+                r"\hat\epsilon = \rho\,\frac{\nabla L_{\mathcal B}(w)}{\|\nabla L_{\mathcal B}(w)\|_2},\quad g = \nabla L_{\mathcal B}(w + \hat\epsilon),\quad \rho = {rho}",
+            )
+            .when_any(SAM),
+            Formula::new(
+                "Lookahead: k steps of the inner optimizer on w, then back towards the slow weights φ",
+                r"\text{every } k \text{ steps: } w \leftarrow \phi + \alpha\,{(w - \phi)},\quad \phi \leftarrow w,\quad k = {k},\ \alpha = {alpha}",
+            )
+            .when_any(LOOKAHEAD),
+            Formula::new(
+                "Muon on a hidden matrix W (AdamW elsewhere), decoupled decay λ",
+                r"M \leftarrow \beta M + {(1-\beta)}G,\quad W \leftarrow {(1 - \eta\lambda)}\,W - \eta\,s\,{\mathrm{msign}\big((1-\beta)G + \beta M\big)},\quad s = \sqrt{\max(1, \text{rows}/\text{cols})},\quad \text{Newton–Schulz:}\ {ns_steps}\ \text{steps}",
+            )
+            .when_any(MUON),
+            Formula::new(
+                "Newton (damped) on the batch Hessian H",
+                r"w \leftarrow w - \eta\,(H + \tau I)^{-1}\nabla L_{\mathcal B}(w),\quad \tau = \max(0,\ \delta - \lambda_{\min}(H)),\ \delta = {damping}",
+            )
+            .when_any(NEWTON),
+            Formula::new(
+                "sharpness: Lanczos on Hessian-vector products",
+                r"Hv \approx \frac{\nabla L(w + hv) - \nabla L(w - hv)}{2h},\ \ \lambda_{\max} = \max_{\|v\|=1} v^\top H v \approx {lambda_max}",
+            ),
+            Formula::new(
+                "loss slice (filter-normalised direction d)",
+                r"\alpha \mapsto L(w + \alpha d),\quad d_{\text{row}} = \frac{g_{\text{row}}}{\|g_{\text{row}}\|}\,\|w_{\text{row}}\|,\ g \sim \mathcal N(0, I)",
+            ),
         ]
     }
     fn controls(&self) -> Vec<Control> {
