@@ -457,27 +457,15 @@ function formulaShown(f) {
 }
 
 function renderFormulas(values) {
-  // a formula that comes or goes changes the panel's height: it starts a new floor (see formulaFloor)
-  const panel = $(".formulas");
-  let came = false;
-  for (const f of document.querySelectorAll(".formula")) {
-    const hidden = !formulaShown(f);
-    if (f.hidden !== hidden) { f.hidden = hidden; came = true; }
-  }
-  if (came && panel) {
-    panel.optlabFloor = 0;
-    panel.style.minHeight = "";
-    // observing again reports the panel's new size (the floor) after the next layout
-    formulaFloor.unobserve(panel);
-    formulaFloor.observe(panel);
-  }
-  if (!app.katexState) return; // typeset once KaTeX is in (formulasNow)
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
   const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? m : texValue(live(k))));
-  let typesetAny = false;
-  // a hidden formula is typeset when it is shown
-  for (const f of document.querySelectorAll(".formula:not([hidden])")) {
+  let typesetAny = false, cameOrWent = false;
+  for (const f of document.querySelectorAll(".formula")) {
+    const hidden = !formulaShown(f);
+    if (f.hidden !== hidden) { f.hidden = hidden; cameOrWent = true; }
+    // a hidden formula is typeset when it is shown; all wait for KaTeX (formulasNow)
+    if (hidden || !app.katexState) continue;
     // captions may name live values too (as plain text)
     setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
     for (const piece of f.optlabPieces) {
@@ -488,6 +476,15 @@ function renderFormulas(values) {
     }
   }
   if (typesetAny) checkWideLater();
+  // a formula that came or went changes the panel's height: it starts a new floor (see formulaFloor), which
+  // observing the panel again reports after the next layout
+  const panel = $(".formulas");
+  if (cameOrWent && panel) {
+    panel.optlabFloor = 0;
+    panel.style.minHeight = "";
+    formulaFloor.unobserve(panel);
+    formulaFloor.observe(panel);
+  }
 }
 
 // Typesets `tex` into `target` unless it shows it already (typesetting costs ~1 ms a formula); without KaTeX
