@@ -456,6 +456,14 @@ function formulaShown(f) {
   return f.optlabWhen.length === 0 || f.optlabWhen.some(([name, values]) => values.includes(String(app.state[name])));
 }
 
+// Hides or shows a formula. A hidden one keeps its boxes (style.css): aria-hidden takes its group out of the
+// accessibility tree, and it is no tab stop even if it was a wide one.
+function hideFormula(f, hidden) {
+  f.hidden = hidden;
+  if (hidden) { f.setAttribute("aria-hidden", "true"); f.removeAttribute("tabindex"); }
+  else f.removeAttribute("aria-hidden");
+}
+
 function renderFormulas(values) {
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
@@ -463,7 +471,7 @@ function renderFormulas(values) {
   let typesetAny = false, cameOrWent = false;
   for (const f of document.querySelectorAll(".formula")) {
     const hidden = !formulaShown(f);
-    if (f.hidden !== hidden) { f.hidden = hidden; cameOrWent = true; }
+    if (f.hidden !== hidden) { hideFormula(f, hidden); cameOrWent = true; }
     // a hidden formula is typeset when it is shown; all wait for KaTeX (formulasNow)
     if (hidden || !app.katexState) continue;
     // captions may name live values too (as plain text)
@@ -510,7 +518,7 @@ function checkWideLater() {
   app.wideCheck = requestAnimationFrame(() => setTimeout(() => {
     app.wideCheck = 0;
     const fs = [...document.querySelectorAll(".formula")];
-    const wide = fs.map((f) => f.scrollWidth > f.clientWidth + 1);
+    const wide = fs.map((f) => !f.hidden && f.scrollWidth > f.clientWidth + 1);
     fs.forEach((f, i) => {
       if (wide[i] === f.hasAttribute("tabindex")) return;
       if (wide[i]) f.setAttribute("tabindex", "0");
@@ -1073,7 +1081,7 @@ function buildChapter(info) {
       el("span", { class: "caption", id: `formula-caption-${i}`, text: f.caption }), el("span", { class: "tex" }, ...pieces));
     row.optlabPieces = pieces;
     row.optlabWhen = f.when || [];
-    row.hidden = !formulaShown(row);
+    hideFormula(row, !formulaShown(row));
     formulas.append(row);
   }
   formulaFloor.observe(formulas);

@@ -176,6 +176,63 @@ test("an embed has an h1 naming the chapter; a wide formula is reachable by keyb
   }
 });
 
+test("a formula of other settings is out of the accessibility tree and no tab stop, though it keeps its boxes", async () => {
+  // hidden formulas keep their KaTeX boxes (content-visibility: hidden, style.css): their contents and their
+  // group must still be absent for a screen reader, as with display: none
+  const context = await br.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  try {
+    await open(page, srv.base, "?chapter=training");
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Accessibility.enable");
+    // the groups of formulas (named by their captions) and the math nodes in Chromium's accessibility tree
+    const tree = async () => {
+      await settle(page);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+      const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+      const live = nodes.filter((n) => !n.ignored);
+      // each formula's element by its DOM node, shown or hidden: which of them the tree exposes, in page order
+      const { root } = await cdp.send("DOM.getDocument", { depth: 0 });
+      const { nodeIds } = await cdp.send("DOM.querySelectorAll", { nodeId: root.nodeId, selector: ".formula" });
+      const backend = [];
+      for (const nodeId of nodeIds) backend.push((await cdp.send("DOM.describeNode", { nodeId })).node.backendNodeId);
+      const captions = await page.$$eval(".formula .caption", (cs) => cs.map((c) => c.textContent.split(/[: ]/)[0]));
+      const exposed = new Set(live.map((n) => n.backendDOMNodeId));
+      return {
+        groups: captions.filter((c, i) => exposed.has(backend[i])),
+        math: live.filter((n) => n.role?.value === "MathMLMath").length,
+      };
+    };
+    const dom = () => page.$$eval(".formula", (fs) => ({
+      shown: fs.filter((f) => !f.hidden).map((f) => f.querySelector(".caption").textContent.split(/[: ]/)[0]),
+      shownMath: fs.filter((f) => !f.hidden).reduce((n, f) => n + f.querySelectorAll("math").length, 0),
+      hiddenMath: fs.filter((f) => f.hidden).reduce((n, f) => n + f.querySelectorAll("math").length, 0),
+    }));
+    const pick = async (name, value) => { await page.selectOption(`.controls [name="${name}"]`, value); await settle(page); };
+    const t0 = await tree(), d0 = await dom();
+    assert.deepEqual(t0.groups, d0.shown);
+    assert.ok(d0.shownMath > 0);
+    assert.equal(t0.math, d0.shownMath);
+    await pick("optimizer", "sam");
+    await pick("compare", "muon");
+    const t1 = await tree(), d1 = await dom();
+    assert.ok(d1.shown.includes("SAM") && d1.shown.includes("Muon"), d1.shown.join(", "));
+    assert.deepEqual(t1.groups, d1.shown);
+    assert.equal(t1.math, d1.shownMath);
+    // back to the defaults: SAM's and Muon's formulas are hidden, their typeset boxes still in the page, and the
+    // tree is as at the start
+    await pick("compare", "off");
+    await pick("optimizer", "adam");
+    const t2 = await tree(), d2 = await dom();
+    assert.ok(d2.hiddenMath > 0, "the hidden formulas keep their typeset math");
+    assert.deepEqual(t2.groups, t0.groups);
+    assert.equal(t2.math, t0.math);
+    assert.deepEqual(await page.$$eval(".formula[hidden]", (fs) => fs.filter((f) => f.hasAttribute("tabindex") || f.getAttribute("aria-hidden") !== "true").length), 0);
+  } finally {
+    await context.close();
+  }
+});
+
 test("with prefers-reduced-motion, a training run advances but redraws about twice a second", async () => {
   const context = await br.browser.newContext({ reducedMotion: "reduce" });
   const page = await context.newPage();
