@@ -480,7 +480,7 @@ function renderFormulas(values) {
       const d = piece.dataset;
       const k = d.name;
       const value = () => `${live(k) === null ? `{${k}}` : texValue(live(k))}${d.after ? `${d.after}{}` : ""}`;
-      if (showTex(piece, d.fixed ?? (k !== undefined ? value() : fill(d.whole)))) typesetAny = true;
+      if (k !== undefined ? showVariant(piece, value()) : showTex(piece, d.fixed ?? fill(d.whole))) typesetAny = true;
     }
   }
   if (typesetAny) checkWideLater();
@@ -493,6 +493,56 @@ function renderFormulas(values) {
     formulaFloor.unobserve(panel);
     formulaFloor.observe(panel);
   }
+}
+
+// A live value's piece keeps the last few shapes it has shown, each typeset in a span of its own, and shows one:
+// a value whose TeX changes shape (Muon's momentum form, a Nesterov term that comes and goes) then shows a shape
+// it had before by swapping two spans instead of building and laying out a new KaTeX subtree. A new value of the
+// same shape as the one shown (η from 0.300 to 0.310) is written into it in place (patchChildren). A hidden
+// shape keeps its boxes (content-visibility, style.css) and is out of the accessibility tree.
+const SHAPES = 6;
+function showVariant(piece, tex) {
+  if (piece.dataset.shown === tex) return false;
+  if (!window.katex) return showTex(piece, tex);
+  const shapes = (piece.optlabShapes ??= new Map()); // TeX → span, least recently shown first
+  const cur = piece.optlabCurrent;
+  let v = shapes.get(tex);
+  if (v) shapes.delete(tex);
+  else {
+    let fresh;
+    try { fresh = typeset(tex); } catch (e) { return showTex(piece, tex); }
+    if (cur && sameShape(cur.childNodes, fresh)) {
+      patchChildren(cur, fresh);
+      shapes.delete(cur.optlabTex);
+      v = cur;
+    } else {
+      if (!cur) piece.replaceChildren();
+      v = el("span", { class: "shape" });
+      v.append(...fresh);
+      piece.append(v);
+      if (shapes.size >= SHAPES) {
+        const [oldTex, old] = shapes.entries().next().value;
+        shapes.delete(oldTex);
+        old.remove();
+      }
+    }
+    v.optlabTex = tex;
+  }
+  shapes.set(tex, v);
+  if (cur && cur !== v) { cur.hidden = true; cur.setAttribute("aria-hidden", "true"); }
+  if (v.hidden) { v.hidden = false; v.removeAttribute("aria-hidden"); }
+  piece.optlabCurrent = v;
+  piece.dataset.shown = tex;
+  return true;
+}
+// Whether two lists of nodes have the same tree shape (node names and child counts), so that one can be patched
+// into the other by rewriting texts and attributes.
+function sameShape(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].nodeName !== b[i].nodeName || !sameShape(a[i].childNodes, b[i].childNodes)) return false;
+  }
+  return true;
 }
 
 // Typesets `tex` into `target` unless it shows it already (typesetting costs ~1 ms a formula); without KaTeX

@@ -205,7 +205,7 @@ test("a formula of other settings is out of the accessibility tree and no tab st
     };
     const dom = () => page.$$eval(".formula", (fs) => ({
       shown: fs.filter((f) => !f.hidden).map((f) => f.querySelector(".caption").textContent.split(/[: ]/)[0]),
-      shownMath: fs.filter((f) => !f.hidden).reduce((n, f) => n + f.querySelectorAll("math").length, 0),
+      shownMath: fs.filter((f) => !f.hidden).reduce((n, f) => n + [...f.querySelectorAll("math")].filter((m) => !m.closest(".shape[hidden]")).length, 0),
       hiddenMath: fs.filter((f) => f.hidden).reduce((n, f) => n + f.querySelectorAll("math").length, 0),
     }));
     const pick = async (name, value) => { await page.selectOption(`.controls [name="${name}"]`, value); await settle(page); };

@@ -703,7 +703,8 @@ test("a formula that loses a line keeps its space: the controls below it do not 
     const box = '.controls [name="nesterov"]';
     // its place in the side column (which is sticky, and the page may scroll to the box)
     const y = () => page.$eval(box, (e) => e.getBoundingClientRect().top - e.closest(".side").getBoundingClientRect().top);
-    const lines = () => page.$eval('.formula [data-name="momentum_use"]', (e) => e.textContent.includes("use"));
+    // (the shape the piece shows: it keeps the other one hidden, see showVariant)
+    const lines = () => page.$eval('.formula [data-name="momentum_use"] > .shape:not([hidden])', (e) => e.textContent.includes("use"));
     const before = await y();
     assert.equal(await lines(), true, "the Nesterov term is shown");
     for (const on of [false, true, false]) {
@@ -712,6 +713,56 @@ test("a formula that loses a line keeps its space: the controls below it do not 
       assert.equal(await lines(), on, `Nesterov ${on ? "on" : "off"}`);
       assert.equal(await y(), before, `the Nesterov box stays at ${before} px with Nesterov ${on ? "on" : "off"}`);
     }
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("a live value whose TeX changes shape keeps the shapes it showed and swaps them, the hidden ones out of the accessibility tree", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=muon");
+    await page.evaluate(() => document.fonts.ready);
+    const piece = '.formula [data-name="momentum_g"]';
+    const state = () => page.$eval(piece, (p) => {
+      const shapes = [...p.children];
+      const shown = shapes.filter((s) => !s.hidden);
+      window.optlabTag ??= 0;
+      for (const s of shapes) s.dataset.tag ??= String(window.optlabTag++);
+      return {
+        classes: shapes.map((s) => s.className),
+        shown: shown.map((s) => s.dataset.tag),
+        text: shown.map((s) => s.querySelector(".katex-mathml annotation").textContent),
+        hidden: shapes.filter((s) => s.hidden).map((s) => [s.getAttribute("aria-hidden"), getComputedStyle(s).contentVisibility]),
+      };
+    });
+    const s0 = await state();
+    assert.deepEqual(s0.classes, ["shape"]);
+    assert.match(s0.text[0], /1-\\beta/);
+    const pick = async (value) => { await page.selectOption('.controls [name="momentum_form"]', value); await settle(page); };
+    await pick("sum");
+    const s1 = await state();
+    assert.equal(s1.classes.length, 2, "the EMA's shape is kept beside the sum's");
+    assert.equal(s1.shown.length, 1);
+    assert.notEqual(s1.shown[0], s0.shown[0]);
+    assert.match(s1.text[0], /^G_t/);
+    assert.deepEqual(s1.hidden, [["true", "hidden"]]);
+    // back to the EMA: the same span as at first is shown again, nothing new is typeset
+    await pick("ema");
+    const s2 = await state();
+    assert.deepEqual(s2.shown, s0.shown);
+    assert.equal(s2.classes.length, 2);
+    assert.deepEqual(s2.hidden, [["true", "hidden"]]);
+    // Chromium's accessibility tree has one math node per formula: the hidden shapes are not in it
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Accessibility.enable");
+    const { nodes } = await cdp.send("Accessibility.getFullAXTree");
+    const mathNodes = nodes.filter((n) => !n.ignored && n.role?.value === "MathMLMath").length;
+    const visibleMath = await page.$$eval(".formula:not([hidden]) math", (ms) => ms.filter((m) => !m.closest(".shape[hidden]")).length);
+    const allMath = await page.$$eval(".formula math", (ms) => ms.length);
+    assert.ok(allMath > visibleMath, `hidden shapes hold math too (${allMath} > ${visibleMath})`);
+    assert.equal(mathNodes, visibleMath);
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
     await context.close();
@@ -783,6 +834,12 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
           if (!p.dataset.shown) return true;
           const fresh = document.createElement("span");
           window.katex.render(p.dataset.shown, fresh, { throwOnError: false, trust: false, displayMode: false });
+          // a live value's piece shows one of the shapes it keeps (showVariant)
+          const shapes = [...p.children].filter((c) => c.classList.contains("shape"));
+          if (p.classList.contains("given")) {
+            const shown = shapes.filter((c) => !c.hidden);
+            return shapes.length !== p.children.length || shown.length !== 1 || fresh.innerHTML !== shown[0].innerHTML;
+          }
           return fresh.innerHTML !== p.innerHTML;
         }).map((p) => p.dataset.shown || `(not typeset: ${p.dataset.fixed ?? p.dataset.name ?? p.dataset.whole})`);
         const split = [...document.querySelectorAll(".formula:not([hidden])")].filter((f) => f.querySelector(".piece.given")).map((f) => ({
