@@ -503,14 +503,16 @@ function renderFormulas(values) {
 const SHAPES = 6;
 function showVariant(piece, tex) {
   if (piece.dataset.shown === tex) return false;
-  if (!window.katex) return showTex(piece, tex);
+  // (without KaTeX the TeX is shown as text, and the shapes are gone)
+  const asText = () => { piece.optlabShapes = null; piece.optlabCurrent = null; return showTex(piece, tex); };
+  if (!window.katex) return asText();
   const shapes = (piece.optlabShapes ??= new Map()); // TeX → span, least recently shown first
   const cur = piece.optlabCurrent;
   let v = shapes.get(tex);
   if (v) shapes.delete(tex);
   else {
     let fresh;
-    try { fresh = typeset(tex); } catch (e) { return showTex(piece, tex); }
+    try { fresh = typeset(tex); } catch (e) { return asText(); }
     if (cur && sameShape(cur.childNodes, fresh)) {
       patchChildren(cur, fresh);
       shapes.delete(cur.optlabTex);

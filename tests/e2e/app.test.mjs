@@ -719,6 +719,31 @@ test("a formula that loses a line keeps its space: the controls below it do not 
   }
 });
 
+test("without KaTeX (its script fails to load) the formulas show their TeX as text, and the live values in it follow the controls", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await page.route(/katex\.min\.js$/, (r) => r.fulfill({ status: 404, body: "" }));
+    await open(page, srv.base, "?chapter=muon&lr=0.1");
+    await page.waitForFunction(() => document.querySelector('.formula [data-name="lr"]')?.textContent.length > 0, null, { timeout: 5000 });
+    const text = () => page.$eval(".formula:nth-child(2) .tex", (e) => e.textContent);
+    assert.equal(await page.locator(".formula .katex").count(), 0);
+    assert.match(await text(), /\\mathrm\{msign\}.*0\.100/);
+    // a shape-changing value too (Muon's momentum form), as text
+    await page.selectOption('.controls [name="momentum_form"]', "sum");
+    await settle(page);
+    assert.match(await page.$eval('.formula [data-name="momentum_g"]', (e) => e.textContent), /^G_t/);
+    await page.focus('.controls [name="lr"]');
+    await page.keyboard.press("ArrowRight");
+    await settle(page);
+    const lr = await page.evaluate(() => window.optlab.state.lr);
+    assert.notEqual(lr, "0.1");
+    assert.ok((await text()).includes(Number(lr).toPrecision(3)), `${await text()} shows η = ${lr}`);
+    assert.deepEqual(errors.filter((e) => !ignorable(e) && !/404|katex/i.test(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("a live value whose TeX changes shape keeps the shapes it showed and swaps them, the hidden ones out of the accessibility tree", async () => {
   const { context, page, errors } = await newPage();
   try {
