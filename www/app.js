@@ -456,12 +456,17 @@ function formulaShown(f) {
   return f.optlabWhen.length === 0 || f.optlabWhen.some(([name, values]) => values.includes(String(app.state[name])));
 }
 
-// Hides or shows a formula. A hidden one keeps its boxes (style.css): aria-hidden takes its group out of the
-// accessibility tree, and it is no tab stop even if it was a wide one.
+// Hides or shows an element that keeps its boxes while hidden (content-visibility in style.css: a formula of
+// other settings, a value's earlier shapes): aria-hidden takes it out of the accessibility tree.
+function keepHidden(e, hidden) {
+  e.hidden = hidden;
+  if (hidden) e.setAttribute("aria-hidden", "true");
+  else e.removeAttribute("aria-hidden");
+}
+// A hidden formula is also no tab stop, even if it was a wide one.
 function hideFormula(f, hidden) {
-  f.hidden = hidden;
-  if (hidden) { f.setAttribute("aria-hidden", "true"); f.removeAttribute("tabindex"); }
-  else f.removeAttribute("aria-hidden");
+  keepHidden(f, hidden);
+  if (hidden) f.removeAttribute("tabindex");
 }
 
 function renderFormulas(values) {
@@ -531,8 +536,8 @@ function showVariant(piece, tex) {
     v.optlabTex = tex;
   }
   shapes.set(tex, v);
-  if (cur && cur !== v) { cur.hidden = true; cur.setAttribute("aria-hidden", "true"); }
-  if (v.hidden) { v.hidden = false; v.removeAttribute("aria-hidden"); }
+  if (cur && cur !== v) keepHidden(cur, true);
+  if (v.hidden) keepHidden(v, false);
   piece.optlabCurrent = v;
   piece.dataset.shown = tex;
   return true;
