@@ -33,6 +33,14 @@ if ! rustup component list --installed --toolchain "$OPTLAB_NIGHTLY" 2>/dev/null
   say "installing $OPTLAB_NIGHTLY with rust-src (the release wasm's compiler; under a minute)"
   rustup toolchain install "$OPTLAB_NIGHTLY" --profile minimal --component rust-src
 fi
+# -Zbuild-std compiles the standard library from that source, and Trunk builds offline: the library's own
+# dependencies (wasip1, compiler_builtins, …, pinned by its Cargo.lock) must be in Cargo's cache first. On a
+# machine whose cache never had them the release build stopped at "no matching package named `wasip1`".
+STD_MANIFEST="$(rustc +"$OPTLAB_NIGHTLY" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+if ! cargo +"$OPTLAB_NIGHTLY" fetch --offline --locked --manifest-path "$STD_MANIFEST" >/dev/null 2>&1; then
+  say "fetching the standard library's dependencies for the release build (seconds)"
+  cargo +"$OPTLAB_NIGHTLY" fetch --locked --manifest-path "$STD_MANIFEST"
+fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0\.2\.128'; then
   say "installing wasm-bindgen-cli 0.2.128 (about 8 minutes on 2 cores)"
