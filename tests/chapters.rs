@@ -201,3 +201,54 @@ fn the_training_chapter_shows_the_formulas_of_the_optimizers_and_loss_it_runs() 
     assert_eq!(shown(&[("optimizer", "newton"), ("compare", "muon")]), ["mini-batch", "softmax", "Muon", "Newton", "sharpness", "loss"]);
     assert_eq!(shown(&[("optimizer", "lookahead"), ("compare", "lookahead")]), ["mini-batch", "softmax", "Lookahead", "sharpness", "loss"]);
 }
+
+/// Every live value a shown formula names has a value in every state the selects and toggles reach (each option
+/// and each preset on its own): a name without one was typeset as itself, in italic letters (the training
+/// chapter's "λ_max ≈ lambda_max" while the digits were loading, until 5 December 2026).
+#[test]
+fn every_shown_formula_has_its_live_values() {
+    let mut checked = 0;
+    for c in chapters() {
+        let controls = c.controls();
+        let mut states: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+        for ctl in &controls {
+            match &ctl.kind {
+                ControlKind::Select { options, sets, .. } => {
+                    for (o, _) in options.iter() {
+                        let mut s = raw(&[(ctl.name, o.to_string())]);
+                        if let Some((_, pairs)) = sets.iter().find(|(p, _)| p == o) {
+                            s.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+                        }
+                        states.push(s);
+                    }
+                }
+                ControlKind::Toggle { default } => states.push(raw(&[(ctl.name, (!default).to_string())])),
+                _ => {}
+            }
+        }
+        for s in &states {
+            let (st, scene) = compute_raw(c, s);
+            for f in c.formulas() {
+                let shown = f.when.is_empty() || f.when.iter().any(|(k, vs)| st.values.get(*k).is_some_and(|v| vs.contains(&v.as_str())));
+                if !shown {
+                    continue;
+                }
+                // the shell's placeholder: `{name}` not right after a letter, `}`, `^` or `_` (app.js PLACEHOLDER)
+                let b = f.tex.as_bytes();
+                for (at, _) in f.tex.match_indices('{') {
+                    let Some(len) = f.tex[at + 1..].find('}') else { continue };
+                    let name = &f.tex[at + 1..at + 1 + len];
+                    let is_name = !name.is_empty() && name.bytes().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == b'_');
+                    let after_arg = at > 0 && (b[at - 1].is_ascii_alphabetic() || matches!(b[at - 1], b'}' | b'^' | b'_'));
+                    if !is_name || after_arg {
+                        continue;
+                    }
+                    checked += 1;
+                    let has = scene.values.iter().any(|(k, _)| k == name) || st.values.contains_key(name);
+                    assert!(has, "{}: {{{name}}} of {:?} has no value in state {s:?}", c.id(), f.caption);
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} placeholders checked");
+}

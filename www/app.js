@@ -469,10 +469,13 @@ function hideFormula(f, hidden) {
   if (hidden) f.removeAttribute("tabindex");
 }
 
+const PENDING_TEX = "\\text{…}";
 function renderFormulas(values) {
   const map = Object.fromEntries(values || []);
   const live = (k) => (k in map ? map[k] : (k in app.state ? app.state[k] : null));
-  const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? m : texValue(live(k))));
+  // a value the core has not given (its answer while the digits load has none) shows as an ellipsis, not as
+  // its name in italic letters
+  const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? PENDING_TEX : texValue(live(k))));
   let typesetAny = false, cameOrWent = false;
   for (const f of document.querySelectorAll(".formula")) {
     const hidden = !formulaShown(f);
@@ -480,11 +483,11 @@ function renderFormulas(values) {
     // a hidden formula is typeset when it is shown; all wait for KaTeX (formulasNow)
     if (hidden || !app.katexState) continue;
     // captions may name live values too (as plain text)
-    setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? m));
+    setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? "…"));
     for (const piece of f.optlabPieces) {
       const d = piece.dataset;
       const k = d.name;
-      const value = () => `${live(k) === null ? `{${k}}` : texValue(live(k))}${d.after ? `${d.after}{}` : ""}`;
+      const value = () => `${live(k) === null ? PENDING_TEX : texValue(live(k))}${d.after ? `${d.after}{}` : ""}`;
       if (k !== undefined ? showVariant(piece, value()) : showTex(piece, d.fixed ?? fill(d.whole))) typesetAny = true;
     }
   }

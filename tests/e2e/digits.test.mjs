@@ -99,3 +99,39 @@ test("a link to the digits view trains after the hand-over to the worker", async
     await context.close();
   }
 });
+
+// While the digits load, the core's answer has no live values: a formula's value shows as an ellipsis, never as
+// its name in italic letters ("λ_max ≈ lambda_max", as it did until 5 December 2026), and the value comes once
+// the digits are in.
+test("while the digits load, a formula's live value shows as an ellipsis, then its value", async () => {
+  const context = await br.browser.newContext(VIEW);
+  try {
+    let release;
+    const held = new Promise((r) => { release = r; });
+    await context.route(/digits\.bin$/, async (route) => { await held; await route.continue(); });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await open(page, srv.base, "?chapter=training");
+    await settle(page);
+    await page.selectOption('select[name="preset"]', "muon_vs_adamw_digits");
+    await page.waitForFunction(() => /loading the 8×8 handwritten digits/.test(document.querySelector("#messages").textContent), null, { timeout: 10000 });
+    await settle(page, { url: false });
+    const sharp = () => page.evaluate(() => {
+      const f = [...document.querySelectorAll(".formula:not([hidden])")].find((e) => /Lanczos/.test(e.querySelector(".caption").textContent));
+      const p = f.querySelector('[data-name="lambda_max"] .shape:not([hidden])');
+      return { tex: p.querySelector("annotation").textContent, shown: p.querySelector(".katex-html").textContent };
+    });
+    const loading = await sharp();
+    assert.equal(loading.tex, "\\text{…}", `while loading: ${JSON.stringify(loading)}`);
+    assert.equal(loading.shown, "…", "no value name shown as letters");
+    release();
+    await page.waitForFunction(() => !/loading the 8×8/.test(document.querySelector("#messages").textContent), null, { timeout: 30000 });
+    await settle(page);
+    const loaded = await sharp();
+    assert.notEqual(loaded.tex, "\\text{…}", "the value replaces the ellipsis");
+    assert.match(loaded.tex, /being measured|\d/, loaded.tex);
+    assert.deepEqual(errors.filter((e) => !/favicon\.ico/.test(e)), []);
+  } finally {
+    await context.close();
+  }
+});
