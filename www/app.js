@@ -888,6 +888,31 @@ function formulasNow() {
   renderFormulas(app.lastValues);
   if (later.post) postRendered();
   setTimeout(handOver);
+  readyHiddenLater();
+}
+
+// The formulas of other settings (hidden: the training chapter's SAM, Muon, Lookahead and Newton steps) are made
+// ready in idle time once the chapter's own formulas are in: their fixed pieces typeset, then laid out once,
+// invisibly (the class "warm" lifts content-visibility for that one forced layout, style.css), so that Chromium
+// keeps their layout objects, styles and shaped text. The first choice of a preset that shows one then lays out
+// the values that changed instead of typesetting, styling, building and shaping ~200 KaTeX elements in that
+// change. One step (a piece's typesetting, a formula's layout) per idle period; live values are typeset when the
+// formula is shown.
+function readyHiddenLater() {
+  const gen = app.gen;
+  if (!window.katex) return;
+  // a piece's TeX: a fixed piece's, or that of a formula without live values (one piece)
+  const fixed = ({ dataset: d }) => d.fixed ?? (d.whole !== undefined && d.whole.search(PLACEHOLDER) < 0 ? d.whole : undefined);
+  const steps = [...document.querySelectorAll(".formula[hidden]")].flatMap((f) => [
+    ...f.optlabPieces.filter((piece) => fixed(piece) !== undefined).map((piece) => () => showTex(piece, fixed(piece))),
+    () => { f.classList.add("warm"); void f.offsetHeight; f.classList.remove("warm"); },
+  ].map((step) => () => { if (f.hidden) step(); }));
+  const work = () => {
+    if (gen !== app.gen || app.panicked || !steps.length) return;
+    steps.shift()();
+    idle(work);
+  };
+  idle(work);
 }
 
 // KaTeX's script and stylesheet are fetched with the page (preload links in index.html) but applied only after

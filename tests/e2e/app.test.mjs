@@ -744,6 +744,49 @@ test("without KaTeX (its script fails to load) the formulas show their TeX as te
   }
 });
 
+test("the formulas of other settings are typeset in idle time and stay hidden: the first preset that shows one typesets only its values", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=training");
+    // every fixed piece of every hidden formula typeset while the page is idle, the formulas still hidden
+    await page.waitForFunction(() => {
+      const hidden = [...document.querySelectorAll(".formula[hidden]")];
+      const fixed = ({ dataset: d }) => d.fixed ?? (d.whole !== undefined && !/(?<![A-Za-z}^_])\{[a-z_0-9]+\}/.test(d.whole) ? d.whole : undefined);
+      return hidden.length > 0 && hidden.every((f) => f.optlabPieces.every((p) => fixed(p) === undefined || p.dataset.shown === fixed(p)));
+    }, null, { timeout: 15000 });
+    const hidden = await page.$$eval(".formula[hidden]", (fs) => fs.map((f) => ({
+      caption: f.querySelector(".caption").textContent.split(/[: ]/)[0],
+      aria: f.getAttribute("aria-hidden"),
+      warm: f.classList.contains("warm"),
+      visibility: getComputedStyle(f).contentVisibility,
+      katex: f.querySelectorAll(".katex").length,
+    })));
+    assert.ok(hidden.some((f) => f.caption === "SAM"), hidden.map((f) => f.caption).join(", "));
+    for (const f of hidden) {
+      assert.deepEqual([f.aria, f.warm, f.visibility], ["true", false, "hidden"], f.caption);
+      assert.ok(f.katex > 0, `${f.caption} typeset`);
+    }
+    // the SAM preset shows SAM's formula: KaTeX is asked for values only, never for a fixed piece
+    await page.evaluate(() => {
+      window.typesetNow = [];
+      const render = window.katex.render.bind(window.katex);
+      window.katex.render = (tex, ...rest) => { window.typesetNow.push(tex); return render(tex, ...rest); };
+    });
+    await page.selectOption('.controls [name="preset"]', "sam_vs_sgd_label_noise");
+    await settle(page);
+    const { asked, fixed, shown } = await page.evaluate(() => ({
+      asked: window.typesetNow,
+      fixed: [...document.querySelectorAll(".formula:not([hidden]) .piece")].map((p) => p.dataset.fixed ?? p.dataset.whole).filter(Boolean),
+      shown: [...document.querySelectorAll(".formula:not([hidden]) .caption")].map((c) => c.textContent.split(/[: ]/)[0]),
+    }));
+    assert.ok(shown.includes("SAM"), shown.join(", "));
+    assert.deepEqual(asked.filter((t) => fixed.includes(t)), [], `typeset in the change: ${asked.join(" | ")}`);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("a live value whose TeX changes shape keeps the shapes it showed and swaps them, the hidden ones out of the accessibility tree", async () => {
   const { context, page, errors } = await newPage();
   try {
