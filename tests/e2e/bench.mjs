@@ -25,6 +25,9 @@
 //          --no-native (skip the native kernel run)
 
 import { loadavg } from "node:os";
+
+// TF Playground's engine per sample in earlier reported runs (README), to say how fast this machine is
+const YARDSTICK = { "the issue's measurement (2d59f3f)": 1.19, "the thirteenth round (5 Dec 2026, 18:10 UTC)": 1.45 };
 import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { execFileSync } from "node:child_process";
@@ -505,7 +508,10 @@ if (results.controls) {
 if (results.train) {
   const t = results.train;
   console.log(`## Training speed (2-8-8 tanh, batch 10, SGD; 9 interleaved pairs of 50,000 samples each)`);
-  console.log(`optlab ${f3(t.optlab_us)} µs per sample, TF Playground's engine ${f3(t.tfp_us)} µs (medians; their ratio ${f2(t.ratio_of_medians)}×); median of the per-pair ratios ${f2(t.ratio)}× (budget ≥ ${B.train_ratio}×)\n`);
+  console.log(`optlab ${f3(t.optlab_us)} µs per sample, TF Playground's engine ${f3(t.tfp_us)} µs (medians; their ratio ${f2(t.ratio_of_medians)}×); median of the per-pair ratios ${f2(t.ratio)}× (budget ≥ ${B.train_ratio}×)`);
+  // The machines differ from session to session: TF Playground's engine (plain JS, no optlab code) is the
+  // yardstick of this machine's speed against the runs the README reports (the budgets are not scaled by it)
+  console.log(`machine yardstick: TF Playground's engine ${f3(t.tfp_us)} µs per sample here; ${Object.entries(YARDSTICK).map(([k, us]) => `${f2(t.tfp_us / us)}× the ${us} µs of ${k}`).join(", ")}\n`);
 }
 if (results.live) {
   const l = results.live;
