@@ -480,7 +480,8 @@ function renderFormulas(values) {
   for (const f of document.querySelectorAll(".formula")) {
     const hidden = !formulaShown(f);
     if (f.hidden !== hidden) { hideFormula(f, hidden); cameOrWent = true; }
-    // a hidden formula is typeset when it is shown; all wait for KaTeX (formulasNow)
+    // a hidden formula's fixed pieces are typeset while the page is idle (readyHiddenLater), its values when it
+    // is shown; all wait for KaTeX (formulasNow)
     if (hidden || !app.katexState) continue;
     // captions may name live values too (as plain text)
     setText($(".caption", f), f.dataset.caption.replace(/\{([a-z_0-9]+)\}/g, (m, k) => live(k) ?? "…"));
