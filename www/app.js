@@ -798,6 +798,7 @@ function show(steps) {
 function shown(r, t0) {
   if (r.progress) showProgress(r.progress);
   if (r.asset) loadAsset(r.asset);
+  waitingForData(Boolean(r.asset));
   if (r.measuring) measureWhenIdle();
   // (a change made while this was computed is drawn next; its values stay as the user set them)
   if (!app.dirty) {
@@ -856,6 +857,16 @@ function shown(r, t0) {
   // the link), so that a change's frame lays out only what the change itself altered
   if (!core.worker) showTiming();
   if (app.handover === "ready") setTimeout(handOver);
+}
+
+// While a data file the state needs is loading (the digits), the plots still show the previous setting's
+// pictures (each titled with that setting): they are dimmed and marked busy until the data are in, so that
+// nobody reads them as the new setting's.
+function waitingForData(waiting) {
+  const plots = $(".plots");
+  if (!plots || plots.classList.contains("waiting") === waiting) return;
+  plots.classList.toggle("waiting", waiting);
+  if (waiting) plots.setAttribute("aria-busy", "true"); else plots.removeAttribute("aria-busy");
 }
 
 // The worker drew the charts of drawing `id` (see worker.js): their times complete the last render's figures.

@@ -103,7 +103,7 @@ test("a link to the digits view trains after the hand-over to the worker", async
 // While the digits load, the core's answer has no live values: a formula's value shows as an ellipsis, never as
 // its name in italic letters ("λ_max ≈ lambda_max", as it did until 5 December 2026), and the value comes once
 // the digits are in.
-test("while the digits load, a formula's live value shows as an ellipsis, then its value", async () => {
+test("while the digits load, a formula's live value shows as an ellipsis and the plots are dimmed, then the values and plots", async () => {
   const context = await br.browser.newContext(VIEW);
   try {
     let release;
@@ -124,11 +124,18 @@ test("while the digits load, a formula's live value shows as an ellipsis, then i
     const loading = await sharp();
     assert.equal(loading.tex, "\\text{…}", `while loading: ${JSON.stringify(loading)}`);
     assert.equal(loading.shown, "…", "no value name shown as letters");
+    // the plots still show the previous setting's pictures: dimmed and marked busy until the digits are in
+    const plotsState = () => page.evaluate(() => {
+      const p = document.querySelector(".plots");
+      return { busy: p.getAttribute("aria-busy"), opacity: getComputedStyle(p.querySelector("canvas.plot")).opacity };
+    });
+    assert.deepEqual(await plotsState(), { busy: "true", opacity: "0.35" }, "plots dimmed while the digits load");
     release();
     await page.waitForFunction(() => !/loading the 8×8/.test(document.querySelector("#messages").textContent), null, { timeout: 30000 });
     await settle(page);
     const loaded = await sharp();
     assert.notEqual(loaded.tex, "\\text{…}", "the value replaces the ellipsis");
+    assert.deepEqual(await plotsState(), { busy: null, opacity: "1" }, "plots shown in full once the digits are in");
     assert.match(loaded.tex, /being measured|\d/, loaded.tex);
     assert.deepEqual(errors.filter((e) => !/favicon\.ico/.test(e)), []);
   } finally {
