@@ -864,8 +864,7 @@ function shown(r, t0) {
 // nobody reads them as the new setting's.
 function waitingForData(waiting) {
   const plots = $(".plots");
-  if (!plots || plots.classList.contains("waiting") === waiting) return;
-  plots.classList.toggle("waiting", waiting);
+  if (!plots || plots.hasAttribute("aria-busy") === waiting) return;
   if (waiting) plots.setAttribute("aria-busy", "true"); else plots.removeAttribute("aria-busy");
 }
 
