@@ -18,7 +18,9 @@
 //! - [`analysis`]: measured vs theoretical rates, sharpness.
 //! - [`app`]: the chapters of the app as pure Rust (controls → typed parameters → runs → scene).
 //! - [`plot`]: charts generic over plotters' `DrawingBackend`.
+//! - [`alloc_count`]: the page's allocator with its byte counters (natively, for the memory tests).
 
+pub mod alloc_count;
 pub mod analysis;
 pub mod app;
 pub mod checks;

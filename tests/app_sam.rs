@@ -43,7 +43,7 @@ fn from_the_default_start_descent_ends_sharp_and_sam_ends_flat() {
     assert!(r.runs[0].loss.last().unwrap() < &(r.runs[1].loss.last().unwrap() - 0.3));
     // the run is reproducible from the exported spec
     let again = run_with(s.spec.as_ref().unwrap(), false).unwrap();
-    assert_eq!(&again, r);
+    assert_eq!(&again, &**r);
 }
 
 #[test]

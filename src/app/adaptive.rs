@@ -3,6 +3,7 @@
 
 use super::common::{convergence, loss_chart, paths, sig, spec_of, Landscape, Sig, GAP_FLOOR};
 use super::controls::fmt_num;
+use super::memo;
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::optim::config::Sgd;
 use crate::optim::config::{Adagrad, Adam, Coupled, Rmsprop};
@@ -15,6 +16,7 @@ use crate::run::{run_one, Trace};
 use crate::spec::RunSpec;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
 
 pub struct Adaptive;
 
@@ -132,6 +134,12 @@ pub const RARE: usize = 12;
 pub const P_FREQUENT: f64 = 0.9;
 const SPARSE_SAMPLES: usize = 500;
 const SPARSE_STEPS: usize = 300;
+
+thread_local! {
+    /// The sparse-features runs (21 of them, each method over its η grid, and the best η of each), by the bits
+    /// of p, the one control they read (see [`memo`]).
+    static SPARSE_RUNS: memo::Slot<u64, Arc<Vec<(Trace, f64)>>> = const { std::cell::RefCell::new(None) };
+}
 /// The learning rates each method is tried with on the sparse problem (its best is shown).
 const SPARSE_LRS: [f64; 7] = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0];
 
@@ -363,22 +371,9 @@ impl Model for Adaptive {
         // AdaGrad on sparse features (the lecture: "AdaGrad originally proposed to benefit from sparse data")
         let p_rare = p.rare;
         // 21 runs that depend on p alone: kept between control changes (most changes leave p alone)
-        thread_local! {
-            static SPARSE_CACHE: std::cell::RefCell<Option<(u64, usize, Vec<(Trace, f64)>)>> = const { std::cell::RefCell::new(None) };
-        }
         let sparse = SparseRegression::new(p_rare, 0);
         let never = (FREQUENT..FREQUENT + RARE).filter(|&j| sparse.count(j) == 0).count();
-        let sparse_traces = SPARSE_CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            match c.as_ref() {
-                Some((key, n, runs)) if *key == p_rare.to_bits() && *n == SPARSE_STEPS => runs.clone(),
-                _ => {
-                    let runs = sparse_runs(&sparse, SPARSE_STEPS);
-                    *c = Some((p_rare.to_bits(), SPARSE_STEPS, runs.clone()));
-                    runs
-                }
-            }
-        });
+        let sparse_traces = memo::cached(&SPARSE_RUNS, p_rare.to_bits(), || Arc::new(sparse_runs(&sparse, SPARSE_STEPS)));
         let sparse_colors = [3, 0, 2];
         let series: Vec<Series> = sparse_traces
             .iter()
@@ -402,7 +397,7 @@ impl Model for Adaptive {
             let k = (t.loss.len() / 10).max(1);
             t.loss[t.loss.len() - k..].iter().sum::<f64>() / k as f64
         };
-        for (t, best) in &sparse_traces {
+        for (t, best) in sparse_traces.iter() {
             let w = t.params.last().cloned().unwrap_or_default();
             if w.len() == FREQUENT + RARE {
                 scene.readout.push(Readout::new(
@@ -436,7 +431,7 @@ impl Model for Adaptive {
             scene.values.push((k.into(), sig(v)));
         }
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

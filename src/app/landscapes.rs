@@ -267,7 +267,7 @@ impl Model for Landscapes {
         scene.values.push(("lr".into(), sig(lr)));
         scene.readout.extend(saddle_lines);
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

@@ -252,7 +252,7 @@ impl Model for Lookahead {
         scene.values.push(("alpha".into(), sig(alpha)));
         scene.values.push(("lr".into(), sig(p.lr)));
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

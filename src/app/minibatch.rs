@@ -635,7 +635,7 @@ impl Model for Minibatch {
             scene.values.push((k.into(), v));
         }
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

@@ -258,8 +258,8 @@ pub struct Scene {
     pub messages: Vec<Message>,
     /// The `optlab run` spec reproducing the main runs, when there is one.
     pub spec: Option<crate::spec::Spec>,
-    /// Traces for CSV/JSON export.
-    pub report: Option<crate::run::Report>,
+    /// Traces for CSV/JSON export (shared with a chapter's cached runs, see [`memo`], rather than copied).
+    pub report: Option<std::sync::Arc<crate::run::Report>>,
     /// A training's `optlab train` specs instead (one, or several for a fair comparison), and its metric
     /// histories for export.
     pub train: Option<(Vec<crate::train::TrainSpec>, crate::train::report::TrainReport)>,
@@ -300,7 +300,7 @@ impl Scene {
     pub fn export(&self, format: &str) -> Option<String> {
         match (&self.report, &self.train) {
             (Some(r), _) if format == "csv" => Some(crate::run::to_csv(r)),
-            (Some(r), _) => serde_json::to_string(r).ok(),
+            (Some(r), _) => serde_json::to_string(&**r).ok(),
             (None, Some((_, r))) if format == "csv" => Some(crate::train::report::to_csv(r)),
             (None, Some((_, r))) => serde_json::to_string(r).ok(),
             (None, None) => None,

@@ -400,7 +400,7 @@ impl Model for Momentum {
             scene.values.push((k.into(), v));
         }
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

@@ -15,6 +15,7 @@ use crate::problems::{MatrixLeastSquares, Problem, ProblemSpec, RandomMatrixSpec
 use crate::run::{Report, Trace};
 use crate::spec::{RunSpec, Spec, X0};
 use ndarray::ArrayView2;
+use std::sync::Arc;
 
 pub struct Muon;
 
@@ -118,10 +119,12 @@ fn build_least_squares(problem: &ProblemSpec, seed: u64) -> Result<MatrixLeastSq
 }
 
 thread_local! {
-    /// Muon, AdamW and SGD on the chapter's problem, by their spec (see [`memo`]).
-    static MAIN_RUNS: memo::Slot<Spec, Result<Report, Message>> = const { std::cell::RefCell::new(None) };
+    /// Muon, AdamW and SGD on the chapter's problem, by their spec (see [`memo`]). Shared, not copied: the
+    /// scene's export and this slot hold the same runs (1.5 MB at 16×16 and 150 steps, most of it the
+    /// per-step matrices "inspect step t" reads).
+    static MAIN_RUNS: memo::Slot<Spec, Result<Arc<Report>, Message>> = const { std::cell::RefCell::new(None) };
     /// Muon and SGD on λ·f, by their spec.
-    static SCALED_RUNS: memo::Slot<Spec, Result<Report, Message>> = const { std::cell::RefCell::new(None) };
+    static SCALED_RUNS: memo::Slot<Spec, Result<Arc<Report>, Message>> = const { std::cell::RefCell::new(None) };
 }
 
 /// [`super::common::run_report`] for one of the chapter's specs on [`crate::problems::FastMatrixLeastSquares`] over `lsq`, the
@@ -197,14 +200,14 @@ pub struct Inspection {
 pub struct Runs {
     pub main: Spec,
     pub problem: MatrixLeastSquares,
-    pub report: Report,
+    pub report: Arc<Report>,
     /// The inspected step (the asked one, clamped to the run).
     pub t: usize,
     pub inspection: Option<Inspection>,
     /// Over the data columns x: the largest ‖ΔW x‖/(‖ΔW‖₂‖x‖) and ‖ΔW‖₂, for Muon's update at t.
     pub bound: Option<(f64, f64)>,
-    /// Muon and SGD on λ·f (the same runs as on f when λ = 1), or why they could not run.
-    pub scaled: Result<Report, Message>,
+    /// Muon and SGD on λ·f, or why they could not run; `None` when λ = 1 (they are `report`'s Muon and SGD).
+    pub scaled: Option<Result<Arc<Report>, Message>>,
 }
 
 impl Model for Muon {
@@ -247,7 +250,7 @@ impl Model for Muon {
         let report = memo::cached(&MAIN_RUNS, main.clone(), || {
             let mut report = run_fast(&muon_run, &built, true)?;
             report.runs.extend(run_fast(&others, &built, false)?.runs);
-            Ok(report)
+            Ok(Arc::new(report))
         })?;
         let muon_trace = &report.runs[0];
         let t = p.at_step.clamp(1, muon_trace.steps().max(1));
@@ -307,13 +310,13 @@ impl Model for Muon {
             _ => None,
         };
         // the same runs on λ·f
-        let scaled = if lambda == 1.0 {
-            Ok(Report { runs: vec![report.runs[0].clone(), report.runs[2].clone()] })
-        } else {
+        let scaled = (lambda != 1.0).then(|| {
             let s =
                 spec(problem(p, lambda), rows, features, vec![(muon_label, OptimizerSpec::Muon(muon.clone())), ("SGD".into(), sgd)], steps);
-            memo::cached(&SCALED_RUNS, s.clone(), || build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false)))
-        };
+            memo::cached(&SCALED_RUNS, s.clone(), || {
+                build_least_squares(&s.problem, s.seed).and_then(|lsq| run_fast(&s, &lsq, false)).map(Arc::new)
+            })
+        });
         Ok(Runs { main, problem: built, report, t, inspection, bound, scaled })
     }
 
@@ -433,16 +436,23 @@ impl Model for Muon {
         scene.charts.push(("loss", Chart::Lines(loss_chart("matrix least squares", &report, Some(0.0), &colors))));
 
         // (d) the same runs on λ·f
-        let scaled: Report = scaled.unwrap_or_else(|m| {
-            scene.messages.push(m);
-            Report { runs: Vec::new() }
-        });
+        let scaled: Option<(&Trace, &Trace)> = match &scaled {
+            None => Some((&report.runs[0], &report.runs[2])),
+            Some(Ok(s)) => match s.runs.as_slice() {
+                [m, s] => Some((m, s)),
+                _ => None,
+            },
+            Some(Err(m)) => {
+                scene.messages.push(m.clone());
+                None
+            }
+        };
         let mut inv = vec![
             Series::line("Muon on f", MUON, unscaled(&report.runs[0], 1.0)),
             Series::line("SGD on f", SGD, unscaled(&report.runs[2], 1.0)),
         ];
         let mut markers = Vec::new();
-        if let [m, s] = scaled.runs.as_slice() {
+        if let Some((m, s)) = scaled {
             inv.insert(1, Series::line(format!("Muon on {}·f", lam_text), MUON, unscaled(m, lambda)).with_mark(Mark::Dashed));
             inv.push(Series::line(format!("SGD on {}·f", lam_text), SGD, unscaled(s, lambda)).with_mark(Mark::Dashed));
             if let Some(d) = &s.diverged {

@@ -235,7 +235,7 @@ impl Model for Race {
         scene.values.push(("ns_sigma".into(), format!("{ns_sigma:.3}")));
         scene.values.push(("ns_step".into(), format!("{:.3}", 2f64.sqrt() * ns_sigma)));
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

@@ -393,7 +393,7 @@ impl Model for Sam {
         scene.values.push(("rest_edge".into(), sig(edge)));
         scene.values.push(("rest_beta".into(), beta_note));
         scene.spec = Some(spec);
-        scene.report = Some(report);
+        scene.report = Some(report.into());
         scene
     }
 }

@@ -284,7 +284,7 @@ fn finish(mut scene: Scene, p: &Params, spec: Spec, report: crate::run::Report) 
     scene.values.push(("exp_k".into(), k));
     scene.values.push(("lr".into(), sig(spec.runs[0].optimizer.base_lr())));
     scene.spec = Some(spec);
-    scene.report = Some(report);
+    scene.report = Some(report.into());
     scene
 }
 

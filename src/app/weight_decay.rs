@@ -383,7 +383,7 @@ impl Model for WeightDecay {
             "The copied spec holds SGD + L2, Adam + L2 and AdamW on f; the dashed run is plain SGD on the quadratic with A + λI (the penalised f̃), a second spec. SGD with decoupled decay has no torch.optim class (PyTorch's SGD weight_decay is the L2 penalty): its runs in the momentum chart are the core's own transforms with the decay after the momentum, not in the spec.",
         ));
         scene.spec = Some(main);
-        scene.report = Some(Report { runs: runs.into_iter().map(|(t, _, _)| t).collect() });
+        scene.report = Some(Report { runs: runs.into_iter().map(|(t, _, _)| t).collect() }.into());
         scene
     }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// Rows per forward/backward pass; larger batches and evaluations are processed in chunks of this size
 /// (the gradient is accumulated, so the result does not depend on it beyond rounding). 128 is the app's
 /// largest batch, so an app's training step is one pass; the workspace holds three buffers of this many rows
-/// per layer, which for 4 hidden layers of 64 is 0.9 MB per run (1.8 MB at 256 rows; `tests/train_peak.rs`).
+/// per layer, which for 4 hidden layers of 64 is 0.9 MB per run (1.8 MB at 256 rows; `tests/peak.rs`).
 pub const CHUNK: usize = 128;
 /// Largest heat map side of [`Trainer::predict_grid`].
 pub const MAX_GRID_SIDE: usize = 1024;

@@ -9,12 +9,11 @@
 //! browser cannot hand canvases to a worker, the session runs on the main thread and finds each canvas in the
 //! document by its id (`<canvas id="cv-CHAPTER-CANVAS">`, sized by the shell in device pixels).
 
-mod alloc;
 mod fast_canvas;
 mod measure;
 
 #[global_allocator]
-static ALLOC: alloc::Counting = alloc::Counting;
+static ALLOC: crate::alloc_count::Counting = crate::alloc_count::Counting;
 
 use crate::app::{self, Chart, Field};
 use crate::plot::field::{grid_rgba, landscape_rgba};
@@ -195,6 +194,8 @@ pub struct Session {
     fields_computed: usize,
     frames: HashMap<String, Frame>,
     last: Option<(String, app::Scene)>,
+    /// The chapter the stage caches ([`app::memo`]) were last filled for: computing another empties them.
+    cached_for: String,
     /// The live run of a live chapter: `(chapter, key of the state that started it, run)`.
     live: Option<(String, String, Box<dyn app::LiveRun>)>,
     /// Kernels a chapter asked to time (see [`app::timed`]), measured in idle time by [`Session::measure`].
@@ -238,6 +239,7 @@ impl Session {
             fields_computed: 0,
             frames: HashMap::new(),
             last: None,
+            cached_for: String::new(),
             live: None,
             timer: measure::Timer::default(),
             hidden: HashSet::new(),
@@ -467,6 +469,11 @@ impl Session {
             // the last scene is replaced below: freed first, so the old and the new scene are never both live
             self.last = None;
         }
+        if self.cached_for != chapter {
+            // the page shows one chapter at a time: the last one's cached runs go before this one's are built
+            app::memo::forget_all();
+            self.cached_for = chapter.to_string();
+        }
         let (st, mut msgs) = app::controls::normalize(&c.controls(), &raw_state(&raw));
         let mut progress = None;
         let mut scene = if c.is_live() {
@@ -691,12 +698,12 @@ pub fn wasm_memory_bytes() -> f64 {
 }
 
 /// The allocator's counters, `[bytes live, most bytes live at once since the last reset, allocations so
-/// far]` (see `web/alloc.rs`); with `reset_peak` the peak restarts from what is live now. For the bench.
+/// far]` (see `alloc_count.rs`); with `reset_peak` the peak restarts from what is live now. For the bench.
 #[wasm_bindgen]
 pub fn wasm_heap_stats(reset_peak: bool) -> Vec<f64> {
-    let s = alloc::stats();
+    let s = crate::alloc_count::stats();
     if reset_peak {
-        alloc::reset_peak();
+        crate::alloc_count::reset_peak();
     }
     s.to_vec()
 }

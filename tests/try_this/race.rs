@@ -7,7 +7,7 @@ use optlab::run::Trace;
 const ID: &str = "race";
 
 fn runs(pairs: &[(&str, &str)]) -> Vec<Trace> {
-    scene(ID, pairs).report.expect("report").runs
+    std::sync::Arc::unwrap_or_clone(scene(ID, pairs).report.expect("report")).runs
 }
 
 fn by<'a>(r: &'a [Trace], name: &str) -> &'a Trace {

@@ -1,8 +1,12 @@
 //! The page's global allocator: the standard one (dlmalloc on wasm32) with three counters beside it — bytes
 //! live now, the most ever live at once, and allocations so far — so the speed bench can tell a leak (live
 //! bytes that keep rising) from wasm memory's high-water mark (linear memory only grows, to the largest
-//! amount once live plus fragmentation). Two integer additions per call; wasm32 without threads. Never
-//! inlined: inlined into every allocation site, the counters made the wasm 180 KB (31 KB gzip) larger.
+//! amount once live plus fragmentation). Two integer additions per call. Never inlined: inlined into every
+//! allocation site, the counters made the wasm 180 KB (31 KB gzip) larger.
+//!
+//! Native, it is not installed, but a test binary can install it (`#[global_allocator]`) to read the same
+//! counters: tests/peak.rs bounds the most bytes a chapter's heaviest states keep live at once. The counters are
+//! global: such a test measures one computation at a time.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -15,9 +19,7 @@ static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 fn grew(by: usize) {
     let live = LIVE.fetch_add(by, Relaxed) + by;
-    if live > PEAK.load(Relaxed) {
-        PEAK.store(live, Relaxed);
-    }
+    PEAK.fetch_max(live, Relaxed);
 }
 
 unsafe impl GlobalAlloc for Counting {

@@ -1,0 +1,107 @@
+//! The heaviest chapters stay within a memory budget: the most bytes live at once while one state is computed
+//! (its runs built, trained for the first steps, measured and turned into a scene). Linear memory in the
+//! browser only grows, to the largest amount ever live plus fragmentation, so this peak sets the page's wasm
+//! memory.
+//! - Training: the digits with 4 hidden layers of 64 units and a comparison run, the first state computed (so
+//!   its peak includes decoding the digits, about 1 MB, as in the page): 8.03 MB with a workspace of 256 rows
+//!   (`train::trainer::CHUNK`), 6.34 MB with 128.
+//! - Muon at its largest settings: 4.30 MB while its cached runs were copied out of their cache (and into the
+//!   scene), 2.22 MB shared; what the cache keeps (2.1 MB) is freed when the page opens another chapter.
+//!
+//! The counters are global, so the tests take turns (`ONE_AT_A_TIME`).
+
+use optlab::alloc_count::{reset_peak, stats, Counting};
+use optlab::app::{chapters, compute_raw, memo};
+use std::collections::BTreeMap;
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Bytes live now.
+fn live() -> usize {
+    stats()[0] as usize
+}
+
+/// The most bytes live at once since the last [`reset_peak`].
+fn peak() -> usize {
+    stats()[1] as usize
+}
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn mb(b: usize) -> f64 {
+    b as f64 / (1 << 20) as f64
+}
+
+/// The training budget: 7 MB live at once.
+const BUDGET: usize = 7 << 20;
+
+#[test]
+fn the_heaviest_training_states_stay_within_their_memory_budget() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let training = chapters().into_iter().find(|c| c.id() == "training").unwrap();
+    let mut worst = (0, String::new());
+    for dataset in ["digits", "spirals"] {
+        for (optimizer, compare) in [("sam", "adam"), ("adam", "muon"), ("muon", "sam")] {
+            let raw: BTreeMap<String, String> = [
+                ("dataset", dataset),
+                ("n", "1000"),
+                ("classes", "7"),
+                ("layers", "4"),
+                ("width", "64"),
+                ("optimizer", optimizer),
+                ("compare", compare),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+            let base = live();
+            reset_peak();
+            let (_, scene) = compute_raw(training, &raw);
+            let peak = peak() - base;
+            assert!(scene.messages.iter().all(|m| m.level != "error"), "{raw:?}: {:?}", scene.messages);
+            drop(scene);
+            if peak > worst.0 {
+                worst = (peak, format!("{raw:?}"));
+            }
+        }
+    }
+    assert!(worst.0 <= BUDGET, "{:.2} MB live at once (budget {:.2} MB) for {}", mb(worst.0), mb(BUDGET), worst.1);
+    // and the states are heavy: a budget far above them would test nothing
+    assert!(worst.0 >= BUDGET / 2, "only {:.2} MB for {}", mb(worst.0), worst.1);
+}
+
+/// The Muon budget: 3 MB live at once.
+const MUON_BUDGET: usize = 3 << 20;
+
+#[test]
+fn muon_at_its_largest_settings_stays_within_its_budget_and_its_cache_is_freed_on_leaving() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let muon = chapters().into_iter().find(|c| c.id() == "muon").unwrap();
+    // every slider at its largest value: 16×16, 64 samples, 150 steps, λ ≠ 1 (so the runs on λ·f are computed too)
+    let raw: BTreeMap<String, String> = muon
+        .controls()
+        .into_iter()
+        .filter_map(|c| match c.kind {
+            optlab::app::controls::ControlKind::Range { max, .. } => Some((c.name.to_string(), max.to_string())),
+            optlab::app::controls::ControlKind::Int { max, .. } => Some((c.name.to_string(), max.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((raw["rows"].as_str(), raw["features"].as_str(), raw["steps"].as_str()), ("16", "16", "150"));
+    assert_ne!(raw["loss_scale"], "1");
+    memo::forget_all();
+    let base = live();
+    reset_peak();
+    let (_, scene) = compute_raw(muon, &raw);
+    let peak = peak() - base;
+    assert!(scene.messages.iter().all(|m| m.level != "error"), "{:?}", scene.messages);
+    drop(scene);
+    let held = live().saturating_sub(base);
+    memo::forget_all();
+    let left = live().saturating_sub(base);
+    assert!(peak <= MUON_BUDGET, "{:.2} MB live at once (budget {:.2} MB)", mb(peak), mb(MUON_BUDGET));
+    // the states are heavy (the runs are kept between changes), and leaving the chapter frees them
+    assert!(held >= 1 << 20, "only {:.2} MB kept between changes", mb(held));
+    assert!(left < 64 << 10, "{:.3} MB still live after forgetting the caches", mb(left));
+}
