@@ -15,11 +15,14 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::sync::Arc;
 
-/// Rows per forward/backward pass; larger batches and evaluations are processed in chunks of this size
-/// (the gradient is accumulated, so the result does not depend on it beyond rounding). 128 is the app's
-/// largest batch, so an app's training step is one pass; the workspace holds three buffers of this many rows
-/// per layer, which for 4 hidden layers of 64 is 0.9 MB per run (1.8 MB at 256 rows; `tests/peak.rs`).
+/// Most rows per forward/backward pass; larger batches and evaluations are processed in chunks (the gradient
+/// is accumulated, so the result does not depend on the chunk beyond rounding). 128 is the app's largest
+/// batch, so an app's training step is one pass. The workspace holds three buffers of its rows per layer, which
+/// for 4 hidden layers of 64 is 0.9 MB per run at 128 rows (1.8 MB at 256; `tests/peak.rs`): a run's workspace
+/// has the rows of its batch, at least [`MIN_CHUNK`] (so that an evaluation is not cut into tiny passes).
 pub const CHUNK: usize = 128;
+/// Fewest rows of a workspace: the chunk of an evaluation when the batch is smaller.
+pub const MIN_CHUNK: usize = 32;
 /// Largest heat map side of [`Trainer::predict_grid`].
 pub const MAX_GRID_SIDE: usize = 1024;
 
@@ -206,7 +209,7 @@ impl Trainer {
         let n = params.len();
         let mut t = Trainer {
             spec: spec.clone(),
-            ws: mlp.workspace(CHUNK),
+            ws: mlp.workspace(spec.batch_size.clamp(MIN_CHUNK, CHUNK)),
             sampler: if spec.shuffle() {
                 BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed))
             } else {

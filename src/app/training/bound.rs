@@ -13,7 +13,7 @@ use crate::app::controls::fmt_num;
 use crate::app::{Chart, Claim, Readout, Scene};
 use crate::plot::{LineChart, Mark, Series};
 use crate::train::flatness::{self, BoundPoint, BoundTerms, ASCENT_STEPS, BOUND_RHOS};
-use crate::train::trainer::{evaluate, CHUNK};
+use crate::train::trainer::{evaluate, MIN_CHUNK};
 use crate::train::Trainer;
 
 /// The terms of the bound for the trainer's current weights (`None` after a divergence).
@@ -23,7 +23,7 @@ pub fn measure(trainer: &Trainer) -> Option<BoundTerms> {
     }
     let (mlp, data) = (trainer.mlp(), trainer.data());
     let theta = trainer.params();
-    let mut ws = mlp.workspace(CHUNK);
+    let mut ws = mlp.workspace(MIN_CHUNK);
     let test = (!data.test.is_empty()).then(|| evaluate(mlp, theta, &mut ws, &data.test, None, None).0);
     let mut loss_grad = |p: &[f64], out: &mut [f64]| evaluate(mlp, p, &mut ws, &data.train, None, Some(out)).0;
     Some(flatness::bound_terms(&mut loss_grad, theta, test, trainer.step(), &BOUND_RHOS))

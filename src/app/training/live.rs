@@ -16,7 +16,7 @@ use super::lanczos::{Lanczos, Ritz};
 use super::setup::Setup;
 use crate::train::mlp::Workspace;
 use crate::train::sharpness::{self, LossSlice};
-use crate::train::trainer::{evaluate, CHUNK};
+use crate::train::trainer::{evaluate, MIN_CHUNK};
 use crate::train::Trainer;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -167,7 +167,7 @@ impl Run {
         let Run { trainer, ws, pending, lambdas, ritz, slice, hvp_buf, .. } = self;
         let m = pending.as_mut()?;
         let (mlp, data) = (trainer.mlp(), trainer.data());
-        let ws = ws.get_or_insert_with(|| mlp.workspace(CHUNK));
+        let ws = ws.get_or_insert_with(|| mlp.workspace(MIN_CHUNK));
         if let Some(lz) = m.lanczos.as_mut() {
             let w = &m.w;
             let mut grad = |p: &[f64], out: &mut [f64]| {
