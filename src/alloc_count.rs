@@ -22,24 +22,23 @@ fn grew(by: usize) {
     PEAK.fetch_max(live, Relaxed);
 }
 
+/// Counts a new block `p` of `size` bytes (none when the allocation failed); returns `p`.
+fn counted(p: *mut u8, size: usize) -> *mut u8 {
+    if !p.is_null() {
+        grew(size);
+        COUNT.fetch_add(1, Relaxed);
+    }
+    p
+}
+
 unsafe impl GlobalAlloc for Counting {
     #[inline(never)]
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(l) };
-        if !p.is_null() {
-            grew(l.size());
-            COUNT.fetch_add(1, Relaxed);
-        }
-        p
+        counted(unsafe { System.alloc(l) }, l.size())
     }
     #[inline(never)]
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(l) };
-        if !p.is_null() {
-            grew(l.size());
-            COUNT.fetch_add(1, Relaxed);
-        }
-        p
+        counted(unsafe { System.alloc_zeroed(l) }, l.size())
     }
     #[inline(never)]
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {

@@ -4,8 +4,8 @@
 //! memory.
 //! - Training: the digits with 4 hidden layers of 64 units and a comparison run, the first state computed (so
 //!   its peak includes decoding the digits, about 1 MB, as in the page): 8.03 MB with a workspace of 256 rows
-//!   (`train::trainer::CHUNK`), 6.34 MB with 128; at the default batch of 10, 5.06 MB with a workspace of the
-//!   batch's rows, at least `MIN_CHUNK` = 32 (6.34 MB with 128 rows whatever the batch).
+//!   (`train::trainer::CHUNK`), 6.34 MB with 128. At the default batch of 10 (the digits already decoded), 4.13 MB with a
+//!   workspace of the batch's rows, at least `MIN_CHUNK` = 32 (5.41 MB with 128 rows whatever the batch).
 //! - Muon at its largest settings: 4.30 MB while its cached runs were copied out of their cache (and into the
 //!   scene), 2.22 MB shared; what the cache keeps (2.1 MB) is freed when the page opens another chapter.
 //!
@@ -28,6 +28,18 @@ fn peak() -> usize {
     stats()[1] as usize
 }
 
+/// Computes `chapter`'s scene at `raw` (which must have no error) and drops it: the bytes live before, and the
+/// most bytes live at once beyond them while it was computed.
+fn peak_of(chapter: &str, raw: &BTreeMap<String, String>) -> (usize, usize) {
+    let c = chapters().into_iter().find(|c| c.id() == chapter).unwrap();
+    let base = live();
+    reset_peak();
+    let (_, scene) = compute_raw(c, raw);
+    let peak = peak() - base;
+    assert!(scene.messages.iter().all(|m| m.level != "error"), "{raw:?}: {:?}", scene.messages);
+    (base, peak)
+}
+
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn mb(b: usize) -> f64 {
@@ -43,7 +55,6 @@ const SMALL_BATCH_BUDGET: usize = 9 << 19;
 #[test]
 fn the_heaviest_training_states_stay_within_their_memory_budget() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let training = chapters().into_iter().find(|c| c.id() == "training").unwrap();
     // the most live at once over all states, and over those with the default batch of 10
     let (mut worst, mut worst_small) = ((0, String::new()), 0);
     // the largest batch first, so that its peak includes decoding the digits (the page's worst case)
@@ -62,12 +73,7 @@ fn the_heaviest_training_states_stay_within_their_memory_budget() {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-            let base = live();
-            reset_peak();
-            let (_, scene) = compute_raw(training, &raw);
-            let peak = peak() - base;
-            assert!(scene.messages.iter().all(|m| m.level != "error"), "{raw:?}: {:?}", scene.messages);
-            drop(scene);
+            let (_, peak) = peak_of("training", &raw);
             if peak > worst.0 {
                 worst = (peak, format!("{raw:?}"));
             }
@@ -103,12 +109,7 @@ fn muon_at_its_largest_settings_stays_within_its_budget_and_its_cache_is_freed_o
     assert_eq!((raw["rows"].as_str(), raw["features"].as_str(), raw["steps"].as_str()), ("16", "16", "150"));
     assert_ne!(raw["loss_scale"], "1");
     memo::forget_all();
-    let base = live();
-    reset_peak();
-    let (_, scene) = compute_raw(muon, &raw);
-    let peak = peak() - base;
-    assert!(scene.messages.iter().all(|m| m.level != "error"), "{:?}", scene.messages);
-    drop(scene);
+    let (base, peak) = peak_of("muon", &raw);
     let held = live().saturating_sub(base);
     memo::forget_all();
     let left = live().saturating_sub(base);
