@@ -3,9 +3,11 @@
 //! browser only grows, to the largest amount ever live plus fragmentation, so this peak sets the page's wasm
 //! memory.
 //! - Training: the digits with 4 hidden layers of 64 units and a comparison run, the first state computed (so
-//!   its peak includes decoding the digits, about 1 MB, as in the page): 8.03 MB with a workspace of 256 rows
-//!   (`train::trainer::CHUNK`), 6.34 MB with 128. At the default batch of 10 (the digits already decoded), 4.13 MB with a
-//!   workspace of the batch's rows, at least `MIN_CHUNK` = 32 (5.41 MB with 128 rows whatever the batch).
+//!   its peak includes decoding the digits, as in the page): 8.03 MB with a workspace of 256 rows
+//!   (`train::trainer::CHUNK`), 6.34 MB with 128, 5.52 MB once the decoded digits were kept as bytes (0.11 MB)
+//!   instead of f64 features (0.96 MB, which every later state also held underneath it). At the default batch of
+//!   10 (the digits already decoded), 4.13 MB with a workspace of the batch's rows, at least `MIN_CHUNK` = 32
+//!   (5.41 MB with 128 rows whatever the batch).
 //! - Muon at its largest settings: 4.30 MB while its cached runs were copied out of their cache (and into the
 //!   scene), 2.22 MB shared; what the cache keeps (2.1 MB) is freed when the page opens another chapter.
 //!
@@ -57,6 +59,11 @@ fn the_heaviest_training_states_stay_within_their_memory_budget() {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // the most live at once over all states, and over those with the default batch of 10
     let (mut worst, mut worst_small) = ((0, String::new()), 0);
+    // what the page keeps of the digits once they are loaded, under every later state of every chapter
+    let before = live();
+    assert!(optlab::train::digits::loaded());
+    let kept = live().saturating_sub(before);
+    assert!(kept < 200 << 10, "{:.2} MB kept for the digits", mb(kept));
     // the largest batch first, so that its peak includes decoding the digits (the page's worst case)
     for (dataset, batch) in [("digits", "128"), ("digits", "10"), ("spirals", "10")] {
         for (optimizer, compare) in [("sam", "adam"), ("adam", "muon"), ("muon", "sam")] {
@@ -74,6 +81,7 @@ fn the_heaviest_training_states_stay_within_their_memory_budget() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
             let (_, peak) = peak_of("training", &raw);
+            eprintln!("{dataset}, batch {batch}, {optimizer} vs {compare}: {:.2} MB live at once", mb(peak));
             if peak > worst.0 {
                 worst = (peak, format!("{raw:?}"));
             }

@@ -106,7 +106,7 @@ pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Re
         }
         DataKind::Digits => {
             let pts = super::digits::get().ok_or_else(|| SpecError::new("data.kind", "the digits are not loaded yet"))?;
-            (pts.clone(), 10)
+            (pts, 10)
         }
         kind => (generate(kind, spec.n, spec.classes, rng), spec.classes),
     };
