@@ -79,7 +79,7 @@ pub fn compare(specs: &[TrainSpec]) -> Result<Vec<Trainer>, SpecError> {
     // (one data set for all: the checks above make every run's data the same)
     let mut out: Vec<Trainer> = Vec::with_capacity(specs.len());
     for (i, s) in specs.iter().enumerate() {
-        let t = Trainer::with_data(s, out.first().map(Trainer::shared_data));
+        let t = Trainer::sharing(s, out.first());
         out.push(t.map_err(|e| SpecError::new(format!("[{i}].{}", e.path), e.message))?);
     }
     Ok(out)

@@ -21,6 +21,8 @@ use crate::train::Trainer;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Checkpoints per run (besides step 0).
 pub const CHECKPOINTS: usize = 25;
@@ -92,14 +94,15 @@ pub struct Run {
     pub bound: Option<crate::train::flatness::BoundTerms>,
     ritz: Option<Vec<f64>>,
     pending: Option<Measure>,
-    /// For the measurements only (the trainer has its own), made at the first one: a run whose measurements are
-    /// skipped (the digits network) does not hold it.
-    ws: Option<Workspace>,
+    /// For the measurements only (the trainers have their own), made at the first one: runs whose measurements
+    /// are skipped (the digits network) do not hold it. Shared by the runs of a comparison, which measure one
+    /// after another on the same network shape.
+    ws: Rc<RefCell<Option<Workspace>>>,
     hvp_buf: Vec<f64>,
 }
 
 impl Run {
-    fn new(trainer: Trainer, color: usize) -> Run {
+    fn new(trainer: Trainer, color: usize, ws: Rc<RefCell<Option<Workspace>>>) -> Run {
         Run {
             trainer,
             color,
@@ -109,7 +112,7 @@ impl Run {
             bound: None,
             ritz: None,
             pending: None,
-            ws: None,
+            ws,
             hvp_buf: Vec::new(),
         }
     }
@@ -167,6 +170,7 @@ impl Run {
         let Run { trainer, ws, pending, lambdas, ritz, slice, hvp_buf, .. } = self;
         let m = pending.as_mut()?;
         let (mlp, data) = (trainer.mlp(), trainer.data());
+        let mut ws = ws.borrow_mut();
         let ws = ws.get_or_insert_with(|| mlp.workspace(MIN_CHUNK));
         if let Some(lz) = m.lanczos.as_mut() {
             let w = &m.w;
@@ -274,7 +278,8 @@ pub struct TrainingRun {
 impl TrainingRun {
     pub fn new(trainers: Vec<Trainer>, setup: Setup) -> TrainingRun {
         let total = setup.specs[0].steps;
-        let mut runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i)).collect();
+        let ws = Rc::new(RefCell::new(None));
+        let mut runs: Vec<Run> = trainers.into_iter().enumerate().map(|(i, t)| Run::new(t, i, Rc::clone(&ws))).collect();
         // an evaluation over every point that would not fit a frame is spread over frames (the digits: 1,797
         // images through a 64-64-64-10 network, about 24 ms natively per run)
         for r in &mut runs {
