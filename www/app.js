@@ -45,7 +45,7 @@ const app = {
 };
 window.optlab = app; // for tests and slide decks
 // (for tests) whether a drawing is waiting, computed, drawn, or the canvases are being handed to the worker
-app.busy = () => app.pending || app.inflight || app.dirty || app.drawing || ["starting", "ready", "running"].includes(app.handover);
+app.busy = () => app.pending || app.inflight || app.dirty || app.drawing || ["starting", "ready", "running"].includes(app.handover) || app.renewing;
 
 // The core's Session, which computes and draws: in a worker (www/worker.js) when the browser can hand canvases
 // to one (OffscreenCanvas), so that the main thread only reads the controls and writes text; else on this thread.
@@ -58,10 +58,14 @@ const core = {
     if (!this.worker) {
       try { return Promise.resolve(this.here(op, args)); } catch (e) { return Promise.reject(e); }
     }
+    return this.callOn(this.worker, op, args, transfer);
+  },
+  /** The same call to a given worker (the one being replaced, see renew). */
+  callOn(worker, op, args = [], transfer = []) {
     const id = this.next++;
     return new Promise((ok, fail) => {
       this.calls.set(id, [ok, fail]);
-      this.worker.postMessage({ id, op, args }, transfer);
+      worker.postMessage({ id, op, args }, transfer);
     });
   },
   /** A call whose answer nobody waits for (still in order with the others); a failure goes to the console. */
@@ -755,8 +759,10 @@ function loadAsset(name) {
   app.assets[name] = fetch(`assets/${name}`)
     .then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); return res.arrayBuffer(); })
     .then((buf) => {
-      // (on this thread the bytes are kept for the worker, which gets them at the hand-over: see useWorker)
+      // (on this thread the bytes are kept for the worker, which gets them at the hand-over: see useWorker; a
+      // worker gets them moved, and the page keeps a copy for a worker that replaces it: see renew)
       if (!core.worker) (app.assetBytes ??= {})[name] = buf;
+      else keepAsset(name, buf);
       return core.call("provide_asset", [name, buf], core.worker ? [buf] : []);
     })
     .then(() => schedule())
@@ -857,6 +863,7 @@ function shown(r, t0) {
   // the link), so that a change's frame lays out only what the change itself altered
   if (!core.worker) showTiming();
   if (app.handover === "ready") setTimeout(handOver);
+  renewWhenIdle();
 }
 
 // While a data file the state needs is loading (the digits), the plots still show the previous setting's
@@ -1106,6 +1113,7 @@ function useWorker() {
   // the data files this thread's Session was given (a link that opens the digits view fetches them before the
   // hand-over); the worker's instance has its own memory
   for (const [name, buf] of Object.entries(app.assetBytes || {})) {
+    keepAsset(name, buf);
     core.call("provide_asset", [name, buf], [buf]).catch((e) => assetFailed(name, e));
   }
   app.assetBytes = null;
@@ -1125,6 +1133,15 @@ let pendingWorker = null;
 function handOver() {
   if (app.handover !== "ready" || app.panicked || !app.renders || app.formulasLater || app.inflight || app.pending) return;
   if (app.chapter.live && app.progress && app.progress[0] > 0) { app.handover = "deferred"; return; }
+  useWorker();
+  app.handover = "running"; // (until the worker has drawn on the fresh canvases; useWorker said "done")
+  freshCanvases(() => { app.handover = "done"; noteSpare(); });
+}
+
+// Gives `core.worker` a fresh canvas for each plot, has it draw the state as it is (every chart, in view or not),
+// then puts the fresh canvases in the place of the shown ones and calls `done` (also when the drawing failed).
+// The caller has made sure that nothing is being drawn (the worker's first answer is this state's).
+function freshCanvases(done) {
   const info = app.chapter, gen = app.gen;
   const olds = [...document.querySelectorAll("canvas.plot")];
   const fresh = olds.map((old) => {
@@ -1133,18 +1150,82 @@ function handOver() {
     return cv;
   });
   const visible = olds.map((old) => { const r = old.getBoundingClientRect(); return nearViewport(r.top, r.bottom); });
-  useWorker();
-  app.handover = "running"; // (until the worker has drawn on the fresh canvases; useWorker said "done")
   transferCanvases(fresh);
-  fresh.forEach((cv, i) => { setBacking(cv, olds[i].width, olds[i].height); core.post("set_visible", [cv.id, visible[i]]); });
+  fresh.forEach((cv, i) => { setBacking(cv, ...backing(olds[i])); core.post("set_visible", [cv.id, visible[i]]); });
   render();
   core.call("draw_stale", [true, 1e9]).then(() => {
-    app.handover = "done";
+    done();
     if (gen !== app.gen) return; // another chapter was opened: its canvases went to the worker as it was built
     olds.forEach((old, i) => { visibility.unobserve(old); old.replaceWith(fresh[i]); visibility.observe(fresh[i]); });
     app.stale = 0;
-  }, () => { app.handover = "done"; });
+  }, done);
 }
+
+// Renewing the worker. Linear memory only grows: a heavy state (the digits with four layers of 64 and a
+// comparison) leaves the worker holding its peak for the rest of the page's life, whatever is shown later. Once
+// the page has been still for RENEW_IDLE_MS, if the worker holds at least RENEW_SPARE more bytes that it does
+// not use than it did after its first drawing, and nothing of the user's would be lost (no live run has taken a
+// step, no kernel timing is half done), a fresh worker takes over the way the first one took over from this
+// thread: it starts on the module compiled at load, gets the data files, the kernel timings measured so far and
+// fresh canvases, draws the state as it is, the fresh canvases replace the shown ones, and the old worker is
+// ended, which frees its memory. The one thing not carried over is the old worker's caches: the next change
+// may compute what it would have found there.
+const RENEW_IDLE_MS = 2000, RENEW_SPARE = 1 << 20;
+let renewTimer = 0;
+function renewWhenIdle() {
+  clearTimeout(renewTimer);
+  if (!core.worker || app.renewing) return;
+  renewTimer = setTimeout(async () => {
+    if (!quietForRenewal()) return;
+    const [bytes, live, steps, timing] = await core.call("memory").catch(() => [0, 0, 1, 1]);
+    const spare = bytes - live;
+    if (app.workerSpare === null) { app.workerSpare = spare; return; } // (a worker that started without a hand-over)
+    if (steps > 0 || timing > 0 || spare - app.workerSpare < RENEW_SPARE) return;
+    renew();
+  }, RENEW_IDLE_MS);
+}
+function quietForRenewal() {
+  return core.worker && app.module && app.handover === "done" && !app.renewing && !app.renewFailed && !app.panicked && !app.playing &&
+    !app.busy() && !app.measuring;
+}
+app.workerSpare = null; // bytes the worker reserved and did not use after its first drawing
+function noteSpare() { return core.call("memory").then(([bytes, live]) => { app.workerSpare = bytes - live; }, () => {}); }
+app.renewals = 0;
+/** Starts a fresh worker and hands the chapter over to it (see above); resolves whether it did. Also for the
+ * tests, which call it directly. */
+async function renew() {
+  if (!quietForRenewal()) return false;
+  app.renewing = true;
+  const old = core.worker;
+  const worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+  worker.postMessage({ type: "glue", js: app.glueUrl });
+  const [ok, timings] = await Promise.all([startWorker(worker, app.glueUrl, app.module), core.call("timings").catch(() => "[]")]);
+  const [, , steps, timing] = await core.call("memory").catch(() => [0, 0, 1, 1]);
+  app.renewing = false;
+  // (the user may have pressed Play, opened another chapter or changed a control meanwhile: then not now)
+  if (!ok) app.renewFailed = true; // (a worker that cannot start now will not later: the old one stays)
+  if (!ok || core.worker !== old || steps > 0 || timing > 0 || !quietForRenewal()) { worker.terminate(); return false; }
+  app.renewing = true;
+  core.worker = worker;
+  core.post("restore_timings", [timings]);
+  for (const [name, buf] of Object.entries(app.assetCopies || {})) {
+    const copy = buf.slice(0);
+    core.call("provide_asset", [name, copy], [copy]).catch((e) => assetFailed(name, e));
+  }
+  // the exporter's parts are fetched again for this worker at the next PyTorch press
+  app.reference = null;
+  await new Promise((resolve) => freshCanvases(resolve));
+  // the old worker has answered everything asked of it before it was replaced: then it is ended
+  await core.callOn(old, "stats").catch(() => {});
+  old.terminate();
+  await noteSpare();
+  app.renewals += 1;
+  app.renewing = false;
+  return true;
+}
+app.renew = renew;
+/** Keeps a copy of a data file's bytes for a worker that replaces this one. */
+function keepAsset(name, buf) { (app.assetCopies ??= {})[name] = buf.slice(0); }
 
 function buildChapter(info) {
   const main = $("#chapter");
@@ -1487,6 +1568,7 @@ async function load() {
       .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()));
     performance.mark("optlab:compiled"); // (marks of the start-up's steps, for the speed bench's cold start)
     if (worker) {
+      Object.assign(app, { module, glueUrl: js }); // (for a worker that replaces this one: see renew)
       app.handover = "starting";
       startWorker(worker, js, module).then((ok) => {
         if (ok) { pendingWorker = worker; app.handover = "ready"; handOver(); } else { worker.terminate(); app.handover = "off"; }

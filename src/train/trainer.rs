@@ -185,10 +185,14 @@ impl Trainer {
     }
 
     /// [`Trainer::new`] for a comparison's later runs (see [`super::compare`]): the data and the workspace are
-    /// `first`'s, which was built from the same `spec.data`, `spec.seed`, shuffle, model and batch size; built
-    /// here when `None`.
+    /// `first`'s when it was built from the same `spec.data`, `spec.seed`, shuffle, model and batch size (as
+    /// `compare` makes sure); built here when `None` or when any of these differs.
     pub(crate) fn sharing(spec: &TrainSpec, first: Option<&Trainer>) -> Result<Trainer, SpecError> {
         spec.validate()?;
+        let first = first.filter(|t| {
+            let f = &t.spec;
+            (&f.data, f.seed, f.shuffle(), &f.model, f.batch_size) == (&spec.data, spec.seed, spec.shuffle(), &spec.model, spec.batch_size)
+        });
         let data = match first {
             Some(t) => Arc::clone(&t.data),
             None => Arc::new(data::build_ordered(&spec.data, spec.shuffle(), &mut data_rng(spec.seed))?),
@@ -546,5 +550,30 @@ impl Trainer {
             }
         }
         slice
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A later run shares the first run's data and workspace only when they were built for its data, seed,
+    /// model and batch size; otherwise it builds its own (and trains as a run of its own would).
+    #[test]
+    fn a_run_shares_only_what_was_built_for_its_shape() {
+        let first = Trainer::new(&TrainSpec::default()).unwrap();
+        let same = Trainer::sharing(&TrainSpec::default(), Some(&first)).unwrap();
+        assert!(Arc::ptr_eq(&same.data, &first.data) && Rc::ptr_eq(&same.ws, &first.ws));
+        for change in [|s: &mut TrainSpec| s.model.hidden = vec![3], |s: &mut TrainSpec| s.batch_size = 40, |s: &mut TrainSpec| s.seed += 1]
+        {
+            let mut other = TrainSpec::default();
+            change(&mut other);
+            let mut shared = Trainer::sharing(&other, Some(&first)).unwrap();
+            assert!(!Rc::ptr_eq(&shared.ws, &first.ws), "{other:?}");
+            let mut own = Trainer::new(&other).unwrap();
+            assert_eq!(shared.step_n(5), 5);
+            own.step_n(5);
+            assert_eq!(shared.params(), own.params(), "{other:?}");
+        }
     }
 }

@@ -75,6 +75,23 @@ impl Timer {
         self.results.iter().find(|(k, _)| *k == key).map(|(_, m)| m)
     }
 
+    /// The figures measured so far, by request key (for [`Timer::restore`] in another instance).
+    pub fn results(&self) -> &[(String, Measured)] {
+        &self.results
+    }
+
+    /// Takes over figures measured by another instance of the same module on this machine (a renewed
+    /// worker): those of keys not measured here yet, oldest first, at most 64 in all as in [`Timer::work`].
+    pub fn restore(&mut self, results: Vec<(String, Measured)>) {
+        for (key, m) in results {
+            if !self.results.iter().any(|(k, _)| *k == key) {
+                self.results.push((key, m));
+            }
+        }
+        let excess = self.results.len().saturating_sub(64);
+        self.results.drain(..excess);
+    }
+
     /// Whether a request waits to be timed.
     pub fn pending(&self) -> bool {
         self.current.is_some()

@@ -345,6 +345,28 @@ impl Session {
         .into()
     }
 
+    /// What the shell weighs before it renews the worker (www/app.js, `renewWhenIdle`): `[bytes of linear
+    /// memory, bytes live in the allocator, steps the live run has taken (0 without one), 1 while a kernel
+    /// timing is under way (else 0)]`. Linear memory only grows; a fresh worker gives back what a heavy
+    /// state made it reserve, and nothing is lost while no run has taken a step and no timing is half done.
+    pub fn memory(&self) -> Vec<f64> {
+        let steps = self.live.as_ref().map_or(0, |(_, _, run)| run.progress().0);
+        vec![wasm_memory_bytes(), crate::alloc_count::stats()[0], steps as f64, f64::from(u8::from(self.timer.pending()))]
+    }
+
+    /// The kernel timings measured so far (JSON), for the worker that takes over from this one.
+    pub fn timings(&self) -> String {
+        serde_json::to_string(self.timer.results()).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// Takes over the timings of the worker this one replaces ([`Session::timings`]); text of another shape
+    /// changes nothing.
+    pub fn restore_timings(&mut self, json: &str) {
+        if let Ok(results) = serde_json::from_str(json) {
+            self.timer.restore(results);
+        }
+    }
+
     /// Drops the live run, so the next render starts afresh.
     pub fn reset_live(&mut self) {
         self.live = None;

@@ -365,7 +365,8 @@ async function kernels(br, base) {
  * (the first chapter after its Reset button) after a warm-up of random changes, every tenth of the measured
  * changes, and at rest again at the end. Wasm memory never shrinks: it rises to the most ever live (plus
  * the allocator's fragmentation), so it is measured after a warm-up that has met large settings, and the
- * series shows whether it levels off; the live bytes at rest, start vs end, are the leak check. */
+ * series shows whether it levels off; the live bytes at rest, start vs end, are the leak check. At rest, the page
+ * has been still long enough to renew a worker that holds much more than it uses (app.js, renew). */
 async function memory(br, base, ids) {
   const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: DPR });
   const page = await ctx.newPage();
@@ -394,7 +395,17 @@ async function memory(br, base, ids) {
       }, id);
       await settle(page);
     }
-    return measure();
+    // and still long enough for the page's idle work: a kernel timing left half done by the Muon chapter is
+    // finished, and then a worker that holds 1 MB more memory than it uses (beyond what it held unused after its
+    // first drawing) is renewed once the page has been still for 2 s (app.js, renew)
+    for (let t = 0; t < 300; t++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const [, , , timing] = await page.evaluate(() => window.optlab.core.call("memory"));
+      if (!timing && !(await page.evaluate(() => window.optlab.busy() || window.optlab.measuring))) break;
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    await settle(page);
+    return { ...(await measure()), renewals: await page.evaluate(() => window.optlab.renewals) };
   };
   // `count` changes spread over the chapters: each a random legal value of a random visible slider, select or
   // checkbox, set as a user's input event does, followed by the render of the next frame. Seeded (`--seed`),
@@ -559,6 +570,7 @@ if (results.memory) {
   const mm = (x) => `JS heap ${f2(x.js_heap_mb)} MB, wasm ${f2(x.wasm_mb)} MB (${f2(x.live_mb)} MB live)`;
   console.log(`## Memory (soak: ${m.changes} random control changes over the chapters after a warm-up of ${m.warmup}, seed ${m.seed}, ${f1(m.seconds)} s)`);
   console.log(`at boot: ${mm(m.boot)}; at rest after the warm-up (every chapter at its defaults): ${mm(m.start)}; at rest at the end: ${mm(m.end)}`);
+  console.log(`workers renewed (a fresh worker for one holding memory it no longer used): ${m.start.renewals} by the start, ${m.end.renewals} by the end`);
   console.log("every tenth: " + m.series.map((x) => `${x.changes}: wasm ${f2(x.wasm_mb)} MB, live ${f2(x.live_mb)} (peak ${f2(x.peak_mb)}), JS ${f2(x.js_heap_mb)}`).join("; "));
   console.log(`end vs start: JS heap ${(100 * m.js_growth).toFixed(1)} %, wasm memory ${(100 * m.wasm_growth).toFixed(1)} %, wasm bytes live at rest ${(100 * m.live_growth).toFixed(1)} % (budget ±${100 * B.memory_growth} %); most wasm bytes live at once ${f2(m.peak_mb)} MB\n`);
 }
