@@ -1199,7 +1199,7 @@ async function renew() {
   const old = core.worker;
   const worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
   worker.postMessage({ type: "glue", js: app.glueUrl });
-  const [ok, timings] = await Promise.all([startWorker(worker, app.glueUrl, app.module), core.call("timings").catch(() => "[]")]);
+  const [ok, timings] = await Promise.all([startWorker(worker, app.glueUrl, app.module), core.call("timings").catch(() => "")]);
   const [, , steps, timing] = await core.call("memory").catch(() => [0, 0, 1, 1]);
   app.renewing = false;
   // (the user may have pressed Play, opened another chapter or changed a control meanwhile: then not now)

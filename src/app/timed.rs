@@ -30,7 +30,7 @@ impl Request {
 }
 
 /// Median milliseconds per call, measured in the browser.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Measured {
     pub ns_ms: f64,
     pub svd_ms: f64,

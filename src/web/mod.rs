@@ -354,17 +354,16 @@ impl Session {
         vec![wasm_memory_bytes(), crate::alloc_count::stats()[0], steps as f64, f64::from(u8::from(self.timer.pending()))]
     }
 
-    /// The kernel timings measured so far (JSON), for the worker that takes over from this one.
+    /// The kernel timings measured so far (as text, see `measure::Timer::export`), for the worker that takes
+    /// over from this one.
     pub fn timings(&self) -> String {
-        serde_json::to_string(self.timer.results()).unwrap_or_else(|_| "[]".into())
+        self.timer.export()
     }
 
-    /// Takes over the timings of the worker this one replaces ([`Session::timings`]); text of another shape
-    /// changes nothing.
-    pub fn restore_timings(&mut self, json: &str) {
-        if let Ok(results) = serde_json::from_str(json) {
-            self.timer.restore(results);
-        }
+    /// Takes over the timings of the worker this one replaces ([`Session::timings`]); lines of another shape
+    /// are skipped.
+    pub fn restore_timings(&mut self, text: &str) {
+        self.timer.restore(text);
     }
 
     /// Drops the live run, so the next render starts afresh.
