@@ -38,6 +38,21 @@ const setControl = (page, name, value) => page.evaluate(([name, value]) => {
   e.dispatchEvent(new Event("change", { bubbles: true }));
 }, [name, value]);
 
+/** Runs `body(page, requests)` on a fresh page, then checks that the page logged no error. */
+async function withPage(body) {
+  const context = await br.browser.newContext(VIEW);
+  try {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const requests = [];
+    page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+    await body(page, requests);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+}
+
 async function heavyThenLight(page) {
   await open(page, srv.base, HEAVY);
   await page.waitForFunction(() => window.optlab.handover === "done" && window.optlab.workerSpare !== null, null, { timeout: 30000 });
@@ -53,13 +68,8 @@ async function heavyThenLight(page) {
   return light;
 }
 
-test("a worker that holds memory it no longer uses is renewed when the page is still, and the page shows the same", async () => {
-  const context = await br.browser.newContext(VIEW);
-  try {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    const requests = [];
-    page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+test("a worker that holds memory it no longer uses is renewed when the page is still, and the page shows the same", () =>
+  withPage(async (page, requests) => {
     const light = await heavyThenLight(page);
     const before = await shown(page);
     await page.waitForFunction(() => window.optlab.renewals === 1, null, { timeout: 15000 });
@@ -81,17 +91,10 @@ test("a worker that holds memory it no longer uses is renewed when the page is s
     await new Promise((r) => setTimeout(r, 3000));
     await settle(page);
     assert.equal(await page.evaluate(() => window.optlab.renewals), 1);
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
-test("a run that has taken a step is never renewed away", async () => {
-  const context = await br.browser.newContext(VIEW);
-  try {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+test("a run that has taken a step is never renewed away", () =>
+  withPage(async (page) => {
     await heavyThenLight(page);
     await page.evaluate(() => [...document.querySelectorAll("button")].find((b) => b.textContent === "Step").click());
     await settle(page);
@@ -101,17 +104,10 @@ test("a run that has taken a step is never renewed away", async () => {
     await settle(page);
     assert.equal(await page.evaluate(() => window.optlab.renewals), 0);
     assert.equal((await memory(page))[2], 1, "the run is where it was");
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+  }));
 
-test("the kernel timings measured by the old worker are the fresh worker's", async () => {
-  const context = await br.browser.newContext(VIEW);
-  try {
-    const page = await context.newPage();
-    const errors = watchErrors(page);
+test("the kernel timings measured by the old worker are the fresh worker's", () =>
+  withPage(async (page) => {
     await open(page, srv.base, "?chapter=muon");
     await page.waitForFunction(() => window.optlab.handover === "done", null, { timeout: 30000 });
     // measured while the page is idle, then drawn again with the figures
@@ -126,8 +122,4 @@ test("the kernel timings measured by the old worker are the fresh worker's", asy
     assert.equal(after.readout, before.readout, "the same figures, not measured again");
     assert.deepEqual(after.plots, before.plots);
     assert.equal((await memory(page))[3], 0, "no timing is under way in the fresh worker");
-    assert.deepEqual(errors, []);
-  } finally {
-    await context.close();
-  }
-});
+  }));
