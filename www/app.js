@@ -1185,8 +1185,8 @@ function renewWhenIdle() {
   }, RENEW_IDLE_MS);
 }
 function quietForRenewal() {
-  return core.worker && app.module && app.handover === "done" && !app.renewing && !app.renewFailed && !app.panicked && !app.playing &&
-    !app.busy() && !app.measuring;
+  return core.worker && app.module && app.handover === "done" && !app.renewFailed && !app.panicked && !app.playing &&
+    !app.busy() && !app.measuring; // (busy includes a renewal under way)
 }
 app.workerSpare = null; // bytes the worker reserved and did not use after its first drawing
 function noteSpare() { return core.call("memory").then(([bytes, live]) => { app.workerSpare = bytes - live; }, () => {}); }
@@ -1197,8 +1197,7 @@ async function renew() {
   if (!quietForRenewal()) return false;
   app.renewing = true;
   const old = core.worker;
-  const worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
-  worker.postMessage({ type: "glue", js: app.glueUrl });
+  const worker = spawnWorker(app.glueUrl);
   const [ok, timings] = await Promise.all([startWorker(worker, app.glueUrl, app.module), core.call("timings").catch(() => "")]);
   const [, , steps, timing] = await core.call("memory").catch(() => [0, 0, 1, 1]);
   app.renewing = false;
@@ -1559,10 +1558,7 @@ async function load() {
     if (!tag) throw new Error("the page does not name its WebAssembly (build it with `trunk build --release`)");
     const js = new URL(tag.dataset.js, document.baseURI).href, wasmUrl = new URL(tag.dataset.wasm, document.baseURI);
     // (the worker script and the glue load while the wasm compiles)
-    if (canHandOver && !app.noWorker) {
-      worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
-      worker.postMessage({ type: "glue", js });
-    }
+    if (canHandOver && !app.noWorker) worker = spawnWorker(js);
     const glue = import(js);
     const module = await WebAssembly.compileStreaming(fetch(wasmUrl))
       .catch(async () => WebAssembly.compile(await (await fetch(wasmUrl)).arrayBuffer()));
@@ -1585,6 +1581,12 @@ async function load() {
   }
   boot(raw);
   performance.mark("optlab:booted");
+}
+// A worker that starts loading the wasm-bindgen glue `js` at once (startWorker then starts it on the module).
+function spawnWorker(js) {
+  const worker = new Worker(new URL("worker.js", document.baseURI), { type: "module" });
+  worker.postMessage({ type: "glue", js });
+  return worker;
 }
 // Resolves true once the worker has started the module, false if it cannot (the page then draws on this thread).
 function startWorker(worker, js, module) {
