@@ -10,7 +10,8 @@
 
 use optlab::app::controls::fmt_num;
 use optlab::app::{chapters, Chapter, Control, ControlKind};
-use optlab::web::{normalize, Session};
+use optlab::plot::field::{spread_cells, stretch_cells};
+use optlab::web::{draw_cells, image_canvas, normalize, Cells, Session};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use wasm_bindgen::{JsCast, JsValue};
@@ -788,4 +789,67 @@ fn a_canvas_resized_off_screen_and_back_is_drawn_again() {
     unmount(canvases);
     assert_eq!(left, 0);
     assert!(blank.is_empty(), "blank after the resize and back: {blank:?}");
+}
+
+/// A field's image holds one pixel per sample (a landscape, every `step` pixels) or per cell (a grid, stretched
+/// over the area); the canvas scales it without smoothing. That must be, pixel for pixel, what `spread_cells`
+/// and `stretch_cells` compute, including a landscape's last, partly shown column and row, and nothing may be
+/// drawn outside the `w × h` area.
+#[wasm_bindgen_test]
+fn a_field_image_is_spread_over_its_pixels_exactly() {
+    let doc = document();
+    let el: HtmlCanvasElement = doc.create_element("canvas").unwrap().dyn_into().unwrap();
+    let (cw, ch) = (1000usize, 800usize);
+    el.set_width(cw as u32);
+    el.set_height(ch as u32);
+    let ctx: CanvasRenderingContext2d = el.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let landscapes: [(usize, (usize, usize), (usize, usize)); 4] =
+        [(2, (7, 5), (81, 60)), (3, (10, 3), (100, 83)), (2, (0, 0), (1000, 800)), (3, (4, 4), (2, 1))];
+    // grids: the training's 64 × 64 regions and the rate maps' grids over plotting areas of the page's sizes
+    let grids: [((usize, usize), (usize, usize), (usize, usize)); 5] = [
+        ((64, 64), (3, 9), (438, 372)),
+        ((64, 64), (0, 0), (876, 744)),
+        ((64, 64), (5, 5), (991, 781)),
+        ((41, 31), (1, 2), (517, 389)),
+        ((3, 2), (7, 5), (7, 5)),
+    ];
+    let cases = landscapes
+        .iter()
+        .map(|&(step, at, (w, h))| (Cells::Step(step), (w.div_ceil(step), h.div_ceil(step)), at, (w, h)))
+        .chain(grids.iter().map(|&(g, at, size)| (Cells::Stretch, g, at, size)));
+    for (cells, (gw, gh), (x, y), (w, h)) in cases {
+        ctx.set_fill_style_str("rgb(1,2,3)");
+        ctx.fill_rect(0.0, 0.0, cw as f64, ch as f64);
+        // distinct colours for neighbouring samples, opaque
+        let img_px: Vec<u8> = (0..gw * gh).flat_map(|k| [(k * 37 % 251) as u8, (k * 91 % 241) as u8, (k % 7 * 30) as u8, 255]).collect();
+        let img = image_canvas(&img_px, gw, gh).unwrap();
+        draw_cells(&ctx, img.unchecked_ref(), (x as f64, y as f64), (w, h), cells);
+        let want = match cells {
+            Cells::Step(step) => spread_cells(&img_px, step, w, h),
+            Cells::Stretch => stretch_cells(&img_px, gw, gh, w, h),
+        };
+        let got = pixels(&el);
+        let mut wrong = Vec::new();
+        for py in 0..ch {
+            for px in 0..cw {
+                let o = (py * cw + px) * 4;
+                let inside = px >= x && px < x + w && py >= y && py < y + h;
+                let expect: [u8; 4] = if inside {
+                    let k = ((py - y) * w + (px - x)) * 4;
+                    [want[k], want[k + 1], want[k + 2], want[k + 3]]
+                } else {
+                    [1, 2, 3, 255]
+                };
+                if got[o..o + 4] != expect {
+                    wrong.push((px, py));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{cells:?} {gw}×{gh} over {w}×{h} at ({x}, {y}): {} pixels differ, first {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(5)]
+        );
+    }
 }

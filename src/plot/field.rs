@@ -1,5 +1,6 @@
-//! Dense fields (a landscape's level sets, the (η, β) rate map) rendered into an RGBA pixel buffer, shown
-//! with one `putImageData`, and the map chart that draws axes, paths and arrows over it.
+//! Dense fields (a landscape's level sets, the (η, β) rate map) rendered into RGBA images of one pixel per
+//! sample or cell (the page scales them over the plotting area), and the map chart that draws axes, paths and
+//! arrows over them.
 
 use super::legend::{fit_with_ellipsis, header, Key, KeyMark};
 use super::{err, DrawResult, Frame, Theme};
@@ -53,8 +54,10 @@ fn fast_ln(x: f64) -> f64 {
 }
 
 /// Samples `f` on a `w × h` grid over `bounds = (x0, x1, y0, y1)` (row 0 at the top, y1) every `step`
-/// pixels, and colours `log(f − min + δ)` with viridis, darkening the pixels where the level band
+/// pixels, and colours `log(f − min + δ)` with viridis, darkening the samples where the level band
 /// changes so that `levels` contour lines appear. Non-finite values are drawn in the highest colour.
+/// Returns one RGBA pixel per sample, `⌈w/step⌉ × ⌈h/step⌉` (row-major): the page shows it scaled by
+/// `step` without smoothing and clipped to `w × h`, which is pixel for pixel [`spread_cells`] of it.
 pub fn landscape_rgba(
     f: impl Fn(f64, f64) -> f64,
     bounds: (f64, f64, f64, f64),
@@ -83,8 +86,8 @@ pub fn landscape_rgba(
     let bands: Vec<i64> = norm.iter().map(|&v| (v * levels as f64).floor() as i64).collect();
     // 256 shades are more than the eye separates here, and spare a colour computation per sample
     let lut: Vec<[u8; 3]> = (0..256).map(|k| viridis(k as f64 / 255.0)).collect();
-    // one colour per sample, then each sample is spread over its step × step pixels
-    let mut cells = vec![[0u8; 4]; gw * gh];
+    // one colour per sample (the canvas spreads each over its step × step pixels)
+    let mut cells = vec![255u8; gw * gh * 4];
     for j in 0..gh {
         for i in 0..gw {
             let k = j * gw + i;
@@ -95,10 +98,19 @@ pub fn landscape_rgba(
             if edge {
                 c = [(c[0] as f64 * 0.55) as u8, (c[1] as f64 * 0.55) as u8, (c[2] as f64 * 0.55) as u8];
             }
-            cells[j * gw + i] = [c[0], c[1], c[2], 255];
+            cells[k * 4..k * 4 + 3].copy_from_slice(&c);
         }
     }
-    spread(&cells, gw, w, h, |py| py / step, |px| px / step)
+    cells
+}
+
+/// The `w × h` pixels of a landscape image of `step`-pixel samples (see [`landscape_rgba`]): pixel `(px, py)`
+/// takes sample `(px / step, py / step)`, as the canvas draws it.
+pub fn spread_cells(cells: &[u8], step: usize, w: usize, h: usize) -> Vec<u8> {
+    let step = step.max(1);
+    let gw = w.div_ceil(step).max(1);
+    let px: Vec<[u8; 4]> = cells.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
+    spread(&px, gw, w, h, |py| py / step, |px| px / step)
 }
 
 /// Fills a `w × h` RGBA buffer from per-cell colours (`gw` cells a row): pixel `(px, py)` takes cell
@@ -123,17 +135,26 @@ fn spread(cells: &[[u8; 4]], gw: usize, w: usize, h: usize, row: impl Fn(usize) 
 }
 
 /// Colours a grid of values in `[0, ∞)` row-major (row 0 at the top): `t ∈ [0, 1)` by viridis, values ≥ 1
-/// (divergence, for a rate map) in a flat grey. Each cell fills `cell` pixels.
-pub fn grid_rgba(vals: &[f64], gw: usize, gh: usize, w: usize, h: usize, diverged: [u8; 3]) -> Vec<u8> {
-    let (gw, gh) = (gw.max(1), gh.max(1));
-    let cells: Vec<[u8; 4]> = (0..gw * gh)
-        .map(|k| {
+/// (divergence, for a rate map) in a flat grey. One RGBA pixel per cell (`gw × gh`): the page stretches the
+/// image over the plotting area without smoothing, which is pixel for pixel [`stretch_cells`] of it.
+pub fn grid_rgba(vals: &[f64], gw: usize, gh: usize, diverged: [u8; 3]) -> Vec<u8> {
+    (0..gw.max(1) * gh.max(1))
+        .flat_map(|k| {
             let v = vals.get(k).copied().unwrap_or(f64::NAN);
             let c = if v.is_finite() && v < 1.0 { viridis(v) } else { diverged };
             [c[0], c[1], c[2], 255]
         })
-        .collect();
-    spread(&cells, gw, w, h, |py| (py * gh / h.max(1)).min(gh - 1), |px| (px * gw / w.max(1)).min(gw - 1))
+        .collect()
+}
+
+/// The `w × h` pixels of a `gw × gh` RGBA image stretched over them, as the canvas draws it without
+/// smoothing: pixel `(px, py)` takes the cell its centre falls in, `(⌊(px + ½)·gw/w⌋, ⌊(py + ½)·gh/h⌋)`, and
+/// a centre on the edge between two cells takes the first (as Chromium's canvas does).
+pub fn stretch_cells(cells: &[u8], gw: usize, gh: usize, w: usize, h: usize) -> Vec<u8> {
+    let (gw, gh) = (gw.max(1), gh.max(1));
+    let px: Vec<[u8; 4]> = cells.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
+    let centre = |p: usize, g: usize, n: usize| (((2 * p + 1) * g - 1) / (2 * n.max(1))).min(g - 1);
+    spread(&px, gw, w, h, |py| centre(py, gh, h), |px| centre(px, gw, w))
 }
 
 /// A path on the map (an optimizer's iterates).
@@ -398,7 +419,9 @@ mod tests {
 
     #[test]
     fn landscape_buffer_has_the_right_size_and_contours() {
-        let buf = landscape_rgba(|x, y| x * x + 10.0 * y * y, (-1.0, 1.0, -1.0, 1.0), 40, 30, 2, 12);
+        let cells = landscape_rgba(|x, y| x * x + 10.0 * y * y, (-1.0, 1.0, -1.0, 1.0), 40, 30, 2, 12);
+        assert_eq!(cells.len(), 20 * 15 * 4);
+        let buf = spread_cells(&cells, 2, 40, 30);
         assert_eq!(buf.len(), 40 * 30 * 4);
         assert!(buf.chunks(4).all(|p| p[3] == 255));
         let distinct: std::collections::HashSet<_> = buf.chunks(4).map(|p| (p[0], p[1], p[2])).collect();
@@ -414,16 +437,24 @@ mod tests {
     }
 
     #[test]
-    fn grid_pixels_take_their_cells_colour() {
+    fn grid_cells_take_their_colour_and_stretch_by_their_centres() {
         let vals = [0.0, 0.5, 0.99, 1.5, f64::NAN, 0.25];
         let (gw, gh, w, h) = (3, 2, 7, 5);
-        let buf = grid_rgba(&vals, gw, gh, w, h, [1, 2, 3]);
+        let cells = grid_rgba(&vals, gw, gh, [1, 2, 3]);
+        for (k, &v) in vals.iter().enumerate() {
+            let want = if v.is_finite() && v < 1.0 { viridis(v) } else { [1, 2, 3] };
+            assert_eq!(&cells[k * 4..k * 4 + 4], &[want[0], want[1], want[2], 255], "cell {k}");
+        }
+        // 7 pixels over 3 cells: centres at 0.5·3/7 = 0.21, 0.64, 1.07, 1.5, 1.93, 2.36, 2.79
+        let buf = stretch_cells(&cells, gw, gh, w, h);
+        let cols = [0, 0, 1, 1, 1, 2, 2];
+        // 5 pixels over 2 cells: centres at 0.2, 0.6, 1.0, 1.4, 1.8 (on an edge: the cell before it)
+        let rows = [0, 0, 0, 1, 1];
         for py in 0..h {
             for px in 0..w {
-                let v = vals[(py * gh / h) * gw + px * gw / w];
-                let want = if v.is_finite() && v < 1.0 { viridis(v) } else { [1, 2, 3] };
+                let k = rows[py] * gw + cols[px];
                 let o = (py * w + px) * 4;
-                assert_eq!(&buf[o..o + 4], &[want[0], want[1], want[2], 255], "pixel ({px}, {py})");
+                assert_eq!(&buf[o..o + 4], &cells[k * 4..k * 4 + 4], "pixel ({px}, {py})");
             }
         }
     }

@@ -42,21 +42,16 @@ pub fn cell_rgb(p: &[f64], colors: &[usize], th: &Theme) -> [u8; 3] {
     [mix(bg.0, col.0), mix(bg.1, col.1), mix(bg.2, col.2)]
 }
 
-/// RGBA pixels (`w × h`, row 0 at the top) of a `gw × gh` grid of cells with `classes` outputs each
-/// (`probs[(row·gw + col)·classes + k]`), each cell filling its share of the pixels.
-#[allow(clippy::too_many_arguments)] // the grid, its size, the image size and the theme: one call site, all plain sizes
-pub fn rgba(probs: &[f64], classes: usize, colors: &[usize], gw: usize, gh: usize, w: usize, h: usize, th: &Theme) -> Vec<u8> {
-    let (gw, gh, k) = (gw.max(1), gh.max(1), classes.max(1));
-    let cells: Vec<[u8; 3]> = (0..gw * gh).map(|i| probs.get(i * k..(i + 1) * k).map_or(NO_OUTPUT, |p| cell_rgb(p, colors, th))).collect();
-    let cols: Vec<usize> = (0..w).map(|px| (px * gw / w.max(1)).min(gw - 1)).collect();
-    let mut out = vec![255u8; w * h * 4];
-    for py in 0..h {
-        let row = &cells[(py * gh / h.max(1)).min(gh - 1) * gw..][..gw];
-        for (px, &i) in cols.iter().enumerate() {
-            out[(py * w + px) * 4..][..3].copy_from_slice(&row[i]);
-        }
-    }
-    out
+/// RGBA pixels of a `gw × gh` grid of cells with `classes` outputs each (`probs[(row·gw + col)·classes + k]`),
+/// one pixel per cell, row 0 at the top: the page stretches it over the map (see [`super::field::stretch_cells`]).
+pub fn rgba(probs: &[f64], classes: usize, colors: &[usize], gw: usize, gh: usize, th: &Theme) -> Vec<u8> {
+    let k = classes.max(1);
+    (0..gw.max(1) * gh.max(1))
+        .flat_map(|i| {
+            let [r, g, b] = probs.get(i * k..(i + 1) * k).map_or(NO_OUTPUT, |p| cell_rgb(p, colors, th));
+            [r, g, b, 255]
+        })
+        .collect()
 }
 
 /// Argmax of one cell's outputs (0 for none or non-finite ones).
@@ -161,12 +156,10 @@ mod tests {
         let tie = cell_rgb(&[1.0 / 3.0; 3], &colors, &th);
         assert!(tie.iter().all(|&v| v >= 230), "{tie:?}");
         assert_eq!(cell_rgb(&[f64::INFINITY, 0.0, 0.0], &colors, &th), NO_OUTPUT);
-        // 2 × 1 cells spread over 4 × 2 pixels: left half class 0, right half class 1
-        let px = rgba(&[1.0, 0.0, 0.0, 1.0], 2, &colors, 2, 1, 4, 2, &th);
-        assert_eq!(px.len(), 4 * 2 * 4);
-        let at = |x: usize, y: usize| [px[(y * 4 + x) * 4], px[(y * 4 + x) * 4 + 1], px[(y * 4 + x) * 4 + 2], px[(y * 4 + x) * 4 + 3]];
-        assert_eq!(at(0, 1), at(1, 0));
-        assert_ne!(at(1, 0), at(2, 0));
-        assert_eq!(at(3, 1)[3], 255);
+        // 2 × 1 cells: class 0 then class 1, one opaque pixel each
+        let px = rgba(&[1.0, 0.0, 0.0, 1.0], 2, &colors, 2, 1, &th);
+        assert_eq!(px.len(), 2 * 4);
+        assert_eq!(&px[..4], &[want(255, th.color(0).0), want(255, th.color(0).1), want(255, th.color(0).2), 255]);
+        assert_eq!(&px[4..], &[want(255, th.color(1).0), want(255, th.color(1).1), want(255, th.color(1).2), 255]);
     }
 }

@@ -1,7 +1,7 @@
 //! The browser adapter: the only code that knows about JS, the DOM and canvases. It hands the JS shell the
 //! chapters' descriptions, computes scenes from control values, draws them on the chapter's canvases and maps
-//! clicks back to data coordinates. Dense fields are rendered into a pixel buffer and shown with one
-//! `putImageData`.
+//! clicks back to data coordinates. Dense fields are rendered into an image of one pixel per sample or cell,
+//! which the canvas scales over the plotting area without smoothing (`draw_cells`).
 //!
 //! The same module runs twice in a page: on the main thread for the shell's descriptions and checks
 //! (`chapter_info`, `normalize`, `classify`), and in a worker (www/worker.js) that owns the [`Session`] and
@@ -189,7 +189,8 @@ fn now() -> f64 {
 pub struct Session {
     /// Field images by problem, view and size, ready to copy onto a chart (each a canvas of its own: an
     /// `OffscreenCanvas` where the browser has one).
-    fields: HashMap<String, JsValue>,
+    /// Each with one pixel per sample or cell, and how it covers the plotting area (see [`draw_cells`]).
+    fields: HashMap<String, (JsValue, Cells)>,
     /// How many field images were computed so far (the rest of the renders reused one).
     fields_computed: usize,
     frames: HashMap<String, Frame>,
@@ -643,25 +644,27 @@ impl Session {
                         // level sets are smooth: a sample every 2 device pixels, upscaled, looks the same (a
                         // coarser step shows the contour lines as stairs on a HiDPI screen)
                         let step = (dpr.round() as usize).max(2);
-                        landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14)
+                        let cells = landscape_rgba(|x, y| prob.value(&[x, y]), m.bounds, w, h, step, 14);
+                        (cells, w.div_ceil(step).max(1), h.div_ceil(step).max(1), Cells::Step(step))
                     }),
-                    Field::Grid { values, width, height } => Some(grid_rgba(values, *width, *height, w, h, [150, 150, 150])),
+                    Field::Grid { values, width, height } => {
+                        Some((grid_rgba(values, *width, *height, [150, 150, 150]), *width, *height, Cells::Stretch))
+                    }
                     Field::Classes { probs, classes, colors, width, height } => {
-                        Some(app::training::regions::rgba(probs, *classes, colors, *width, *height, w, h, th))
+                        Some((app::training::regions::rgba(probs, *classes, colors, *width, *height, th), *width, *height, Cells::Stretch))
                     }
                 };
                 // the image is kept in a canvas of its own: later frames copy it with one drawImage
-                if let Some(img) = buf.and_then(|b| image_canvas(&b, w, h)) {
+                if let Some((img, cells)) = buf.and_then(|(b, iw, ih, cells)| Some((image_canvas(&b, iw.max(1), ih.max(1))?, cells))) {
                     if fields.len() > 16 {
                         fields.clear();
                     }
                     *computed += 1;
-                    fields.insert(key.clone(), img);
+                    fields.insert(key.clone(), (img, cells));
                 }
             }
-            if let Some(img) = fields.get(&key) {
-                // (drawImage takes an OffscreenCanvas as it takes a canvas element)
-                let _ = ctx.draw_image_with_html_canvas_element(img.unchecked_ref(), f.px.0 as f64, f.py.0 as f64);
+            if let Some((img, cells)) = fields.get(&key) {
+                draw_cells(&ctx, img.unchecked_ref(), (f.px.0 as f64, f.py.0 as f64), (w, h), *cells);
             }
         };
         let frame = app::draw_chart(&root, chart, th, &mut paint)?;
@@ -672,9 +675,49 @@ impl Session {
     }
 }
 
+/// How a field's image (one pixel per sample or cell) covers the plotting area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cells {
+    /// A sample every `step` pixels from the top left (a landscape, see [`landscape_rgba`]); the last column
+    /// and row of samples are cut by the area's edge.
+    Step(usize),
+    /// Stretched over the whole area (a grid of cells, see [`grid_rgba`]).
+    Stretch,
+}
+
+/// Draws a field's image over the `w × h` pixels at `(x, y)`, scaled without smoothing, so that each pixel
+/// takes the sample or cell its centre falls in: pixel for pixel [`crate::plot::field::spread_cells`] or
+/// [`crate::plot::field::stretch_cells`] of it. Whole source pixels go to whole destination pixels; no clip or
+/// path is used (the chart's backend may have a path open). An image of 1 × 1 kept apart from a larger one: a
+/// copy, `drawImage` takes an `OffscreenCanvas` as it takes a canvas element.
+pub fn draw_cells(ctx: &CanvasRenderingContext2d, img: &HtmlCanvasElement, (x, y): (f64, f64), (w, h): (usize, usize), cells: Cells) {
+    let blit = |(sx, sy, sw, sh): (usize, usize, usize, usize), (dx, dy, dw, dh): (f64, f64, f64, f64)| {
+        if sw > 0 && sh > 0 && dw > 0.0 && dh > 0.0 {
+            let _ = ctx.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+                img, sx as f64, sy as f64, sw as f64, sh as f64, dx, dy, dw, dh,
+            );
+        }
+    };
+    ctx.set_image_smoothing_enabled(false);
+    match cells {
+        Cells::Stretch => blit((0, 0, img.width() as usize, img.height() as usize), (x, y, w as f64, h as f64)),
+        Cells::Step(step) => {
+            let step = step.max(1);
+            let (fw, fh, rw, rh) = (w / step, h / step, w % step, h % step);
+            let whole = |n: usize| (n * step) as f64;
+            for (sx, sw, dx, dw) in [(0, fw, x, whole(fw)), (fw, 1, x + whole(fw), rw as f64)] {
+                for (sy, sh, dy, dh) in [(0, fh, y, whole(fh)), (fh, 1, y + whole(fh), rh as f64)] {
+                    blit((sx, sy, sw, sh), (dx, dy, dw, dh));
+                }
+            }
+        }
+    }
+    ctx.set_image_smoothing_enabled(true);
+}
+
 /// A canvas of its own holding an RGBA image: an `OffscreenCanvas` (the only kind a worker has), or a detached
 /// canvas element in a browser without one.
-fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<JsValue> {
+pub fn image_canvas(buf: &[u8], w: usize, h: usize) -> Option<JsValue> {
     let cv: HtmlCanvasElement = match web_sys::OffscreenCanvas::new(w as u32, h as u32) {
         Ok(off) => off.unchecked_into(),
         Err(_) => {
