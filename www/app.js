@@ -669,13 +669,14 @@ function sizeCanvases() {
     if (cv.style.height !== h + "px") cv.style.height = h + "px";
     setBacking(cv, Math.round(w * dpr), Math.round(h * dpr));
   });
-  // A chapter's first frame draws only the plots inside the viewport; those just below it follow a frame later
-  // (the observer below reports them near), so the first plots appear sooner.
-  const margin = app.freshChapter ? 0 : MARGIN;
-  for (const cv of canvases) {
-    const r = cv.getBoundingClientRect();
-    core.post("set_visible", [cv.id, nearViewport(r.top, r.bottom, margin)]);
-  }
+  // A chapter's first frame draws only the plots that show at least FIRST_SHOWN px inside the viewport (or, if
+  // none does, those that show at all); a plot that shows only a sliver at the edge, and those just below the
+  // viewport, follow a frame later (the observer below reports them near), so the first plots appear sooner.
+  const rects = canvases.map((cv) => cv.getBoundingClientRect());
+  const fresh = app.freshChapter;
+  const strict = fresh && rects.some((r) => nearViewport(r.top, r.bottom, -FIRST_SHOWN));
+  const margin = strict ? -FIRST_SHOWN : fresh ? 0 : MARGIN;
+  canvases.forEach((cv, i) => core.post("set_visible", [cv.id, nearViewport(rects[i].top, rects[i].bottom, margin)]));
   return dpr;
 }
 
@@ -683,6 +684,7 @@ function sizeCanvases() {
 // their canvas comes near the viewport, or in idle time once the controls have been still for a moment (so a
 // slider dragged at 60 changes a second pays only for the plots in view). A snapshot or a PNG draws them first.
 const MARGIN = 200; // px around the viewport that count as in view
+const FIRST_SHOWN = 120; // px of a plot inside the viewport for a chapter's first frame to wait for it
 function nearViewport(top, bottom, margin = MARGIN) { return bottom > -margin && top < window.innerHeight + margin; }
 const visibility = new IntersectionObserver((entries) => {
   let show = false;
@@ -893,7 +895,7 @@ function markFirstDraw() {
 function showTiming() {
   const r = app.lastRender;
   if (!r || app.drawing) return;
-  const later = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen: drawn when in view or when the page is idle)` : "";
+  const later = r.stale ? `; ${r.draw_parts.length} of ${r.draw_parts.length + r.stale} plots at that change (the others were off screen or only at its edge: drawn when in view or when the page is idle)` : "";
   setText($("#timing"), `computed in ${r.compute_ms.toFixed(1)} ms, drawn in ${r.draw_ms.toFixed(1)} ms${later}`);
 }
 
