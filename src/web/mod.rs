@@ -188,8 +188,8 @@ fn now() -> f64 {
 #[wasm_bindgen]
 pub struct Session {
     /// Field images by problem, view and size, ready to copy onto a chart (each a canvas of its own: an
-    /// `OffscreenCanvas` where the browser has one).
-    /// Each with one pixel per sample or cell, and how it covers the plotting area (see [`draw_cells`]).
+    /// `OffscreenCanvas` where the browser has one), with one pixel per sample or cell, and how each covers
+    /// the plotting area (see [`draw_cells`]).
     fields: HashMap<String, (JsValue, Cells)>,
     /// How many field images were computed so far (the rest of the renders reused one).
     fields_computed: usize,
@@ -688,8 +688,8 @@ pub enum Cells {
 /// Draws a field's image over the `w × h` pixels at `(x, y)`, scaled without smoothing, so that each pixel
 /// takes the sample or cell its centre falls in: pixel for pixel [`crate::plot::field::spread_cells`] or
 /// [`crate::plot::field::stretch_cells`] of it. Whole source pixels go to whole destination pixels; no clip or
-/// path is used (the chart's backend may have a path open). An image of 1 × 1 kept apart from a larger one: a
-/// copy, `drawImage` takes an `OffscreenCanvas` as it takes a canvas element.
+/// path is used (the chart's backend may have a path open). `img` may be an `OffscreenCanvas`: `drawImage`
+/// takes one as it takes a canvas element.
 pub fn draw_cells(ctx: &CanvasRenderingContext2d, img: &HtmlCanvasElement, (x, y): (f64, f64), (w, h): (usize, usize), cells: Cells) {
     let blit = |(sx, sy, sw, sh): (usize, usize, usize, usize), (dx, dy, dw, dh): (f64, f64, f64, f64)| {
         if sw > 0 && sh > 0 && dw > 0.0 && dh > 0.0 {
