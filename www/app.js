@@ -45,7 +45,7 @@ const app = {
 };
 window.optlab = app; // for tests and slide decks
 // (for tests) whether a drawing is waiting, computed, drawn, or the canvases are being handed to the worker
-app.busy = () => app.pending || app.inflight || app.dirty || app.drawing || ["starting", "ready", "running"].includes(app.handover) || app.renewing;
+app.busy = () => app.pending || app.inflight || app.dirty || app.drawing || Boolean(app.keyed) || ["starting", "ready", "running"].includes(app.handover) || app.renewing;
 
 // The core's Session, which computes and draws: in a worker (www/worker.js) when the browser can hand canvases
 // to one (OffscreenCanvas), so that the main thread only reads the controls and writes text; else on this thread.
@@ -230,6 +230,7 @@ function controlRow(c) {
     if (k.type === "toggle") v = input.checked ? "true" : "false";
     else if (k.type === "range" || k.type === "int") v = fromSlider(c, input.value);
     else v = input.value;
+    app.keyed?.delete(input); // (the browser moved it: a step the keys left pending is overtaken)
     setValue(c, v);
     app.notes = [];
     input.optlabShown = undefined; // the input shows what the user set, not what syncControls last wrote
@@ -238,7 +239,55 @@ function controlRow(c) {
     changed();
   };
   input.addEventListener(k.type === "point" ? "change" : "input", onChange);
+  if (input.type === "range") input.addEventListener("keydown", (e) => stepByKey(e, c, input, out));
   return row;
+}
+
+// A slider stepped by the keyboard. The browser would move the thumb at once, in a frame of its own, and the
+// drawing that answers the new value would follow in the next: two frames of the page's work per step. With the
+// worker, the page takes the step instead: the value goes to the core at once, and the thumb, the value shown
+// and aria-valuetext move in the frame that shows the answer, or KEYED_MS after the key if the answer is slower
+// (showKeyed). The keys and values are the browser's own (Arrow keys ±step, Page Up/Down ±a
+// tenth of the range, Home/End; the value clamped and rounded to the step by a slider of the same range):
+// tests/e2e/app.test.mjs checks them against a slider the page leaves alone. In an embed, Page Up/Down go
+// to the slide deck (onKey), as before.
+const KEYED_MS = 50;
+const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10, Home: -Infinity, End: Infinity };
+const stepper = document.createElement("input");
+stepper.type = "range";
+function stepByKey(e, c, input, out) {
+  const dir = STEP_KEYS[e.key];
+  if (!dir || !core.worker || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (Math.abs(dir) === 10 && app.embed && window.parent !== window) return;
+  const pending = app.keyed?.get(input);
+  const from = pending ? pending.value : input.value;
+  const min = Number(input.min), max = Number(input.max), step = Number(input.step) || 1;
+  const size = Math.abs(dir) === 10 ? Math.max((max - min) / 10, step) : step;
+  const to = dir === Infinity ? max : dir === -Infinity ? min : Number(from) + Math.sign(dir) * size;
+  Object.assign(stepper, { min: input.min, max: input.max, step: input.step });
+  stepper.value = String(to); // (the browser's own clamping and rounding to the step)
+  e.preventDefault();
+  if (stepper.value === from) return;
+  const v = fromSlider(c, stepper.value);
+  (app.keyed ??= new Map()).set(input, { c, out, value: stepper.value, v });
+  if (!app.keyedLater) app.keyedLater = setTimeout(showKeyed, KEYED_MS);
+  setValue(c, v);
+  app.notes = [];
+  input.optlabShown = undefined;
+  changed();
+}
+// Moves the sliders stepped by keys to their values (see stepByKey).
+function showKeyed() {
+  clearTimeout(app.keyedLater);
+  app.keyedLater = 0;
+  if (!app.keyed) return;
+  for (const [input, { c, out, value, v }] of app.keyed) {
+    if (app.state[c.name] !== v) continue; // (set since by other means: a deck's message, a preset)
+    if (input.value !== value) input.value = value;
+    setText(out, showValue(c, v));
+    input.setAttribute("aria-valuetext", valueText(c, v));
+  }
+  app.keyed = null;
 }
 
 // A text box (e.g. CSV rows) with a button that loads a file's text into it. The core checks the text
@@ -809,6 +858,8 @@ function shown(r, t0) {
   waitingForData(Boolean(r.asset));
   if (r.measuring) measureWhenIdle();
   // (a change made while this was computed is drawn next; its values stay as the user set them)
+  // (the sliders stepped by keys show their latest values, also when a later step is still to be drawn)
+  showKeyed();
   if (!app.dirty) {
     app.state = Object.assign({}, app.state, r.state);
     syncControls();
@@ -1231,6 +1282,7 @@ function keepAsset(name, buf) { (app.assetCopies ??= {})[name] = buf.slice(0); }
 function buildChapter(info) {
   const main = $("#chapter");
   app.freshChapter = true;
+  showKeyed();
   app.gen += 1;
   // a chapter opened after the first goes to a worker that is ready without a hand-over
   if (app.renders && (app.handover === "ready" || app.handover === "deferred")) useWorker();

@@ -1031,6 +1031,90 @@ test("every slider moved to an end and back to where it started gives its starti
   }
 });
 
+test("a slider stepped by the keyboard takes the browser's steps and moves with its drawing, or 50 ms after the key", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    // 1. the values: every key the page takes, on every slider of two chapters (log, linear and integer ranges),
+    // against a slider of the same range that the page leaves to the browser
+    const off = [];
+    for (const id of ["lookahead", "muon"]) {
+      await open(page, srv.base, `?chapter=${id}`);
+      assert.ok(await page.evaluate(() => Boolean(window.optlab.core.worker)), "the chapter is drawn by the worker");
+      const names = await page.$$eval(".controls input[type=range]", (rs) => rs.filter((r) => !r.closest(".control").hidden).map((r) => r.name));
+      for (const name of names) {
+        for (const key of ["ArrowRight", "ArrowUp", "PageUp", "ArrowLeft", "ArrowDown", "PageDown", "End", "Home", "ArrowRight"]) {
+          const sel = `.controls input[name="${name}"]`;
+          await page.$eval(sel, (r) => {
+            const t = Object.assign(document.createElement("input"), { type: "range", id: "twin", min: r.min, max: r.max, step: r.step });
+            t.value = r.value;
+            document.body.append(t);
+          });
+          await page.focus("#twin");
+          await page.keyboard.press(key);
+          const want = await page.$eval("#twin", (t) => { t.remove(); return t.value; });
+          const inputs = await page.$eval(sel, (r) => { r.inputs = 0; r.oninput = () => { r.inputs += 1; }; return r.value; });
+          await page.focus(sel);
+          await page.keyboard.press(key);
+          await settle(page, { url: false });
+          const got = await page.$eval(sel, (r) => {
+            const out = r.closest(".control").querySelector("output").textContent;
+            return { value: r.value, native: r.inputs, out, aria: r.getAttribute("aria-valuetext"), state: window.optlab.state[r.name], log: r.closest(".control").querySelector(".hint").textContent.includes("log scale") };
+          });
+          const where = `${id}/${name} ${key} from ${inputs}`;
+          if (got.value !== want) off.push(`${where}: ${got.value}, the browser's slider ${want}`);
+          if (got.value !== inputs && got.native !== 0) off.push(`${where}: the browser stepped it (${got.native} input events)`);
+          if (!got.aria.includes(`= ${got.out}`)) off.push(`${where}: aria-valuetext "${got.aria}" does not say "${got.out}"`);
+          const pos = got.log ? Math.log10(Number(got.state)) : Number(got.state);
+          if (Math.abs(pos - Number(got.value)) > Number(await page.$eval(sel, (r) => r.step)) / 2 + 1e-9) off.push(`${where}: state ${got.state} is not at ${got.value}`);
+        }
+      }
+    }
+    assert.deepEqual(off, []);
+
+    // 2. an answer in time: the slider's new value and the readout it gives are written in one task (so they
+    // are painted in one frame); the browser would move the thumb in the key's task, a frame before
+    await open(page, srv.base, "?chapter=lookahead");
+    const together = [];
+    for (let i = 0; i < 6; i++) {
+      await page.evaluate(() => {
+        window.__batches = [];
+        const r = document.querySelector('.controls input[name="lr"]');
+        window.__mo?.disconnect();
+        window.__mo = new MutationObserver((ms) => window.__batches.push(ms.map((m) => (m.target === r ? "slider" : "readout"))));
+        window.__mo.observe(r, { attributes: true, attributeFilter: ["aria-valuetext"] });
+        window.__mo.observe(document.querySelector("#readout"), { subtree: true, characterData: true, childList: true });
+      });
+      await page.focus('.controls input[name="lr"]');
+      await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
+      await settle(page, { url: false });
+      together.push(await page.evaluate(() => window.__batches.findIndex((b) => b.includes("slider") && b.includes("readout")) >= 0));
+    }
+    // (an answer later than 50 ms, on a busy machine, moves the slider first: most steps are in time)
+    assert.ok(together.filter(Boolean).length >= 4, `slider and readout written together in ${together.filter(Boolean).length} of 6 steps`);
+
+    // 3. a slow answer (the worker's messages held back 1.5 s): the slider does not move with the key, and has
+    // moved 0.3 s later, while the drawing is still to come
+    const slow = await page.evaluate(async () => {
+      const core = window.optlab.core, answer = core.answer.bind(core);
+      core.answer = (d) => setTimeout(() => answer(d), 1500);
+      const r = document.querySelector('.controls input[name="lr"]');
+      r.focus();
+      const before = r.value, renders = window.optlab.renders;
+      r.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true, cancelable: true }));
+      const atKey = r.value !== before;
+      await new Promise((ok) => setTimeout(ok, 300));
+      const later = r.value !== before, drawnMeanwhile = window.optlab.renders !== renders;
+      core.answer = answer;
+      return { atKey, later, drawnMeanwhile };
+    });
+    assert.deepEqual(slow, { atKey: false, later: true, drawnMeanwhile: false });
+    await settle(page);
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("the worker and the page's own thread (?worker=0) draw every chapter alike: same pixels, readouts, messages", async () => {
   const { context, page, errors } = await newPage();
   try {
