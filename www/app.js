@@ -239,53 +239,78 @@ function controlRow(c) {
     changed();
   };
   input.addEventListener(k.type === "point" ? "change" : "input", onChange);
-  if (input.type === "range") input.addEventListener("keydown", (e) => stepByKey(e, c, input, out));
+  if (input.type === "range" || input.type === "checkbox" || input.tagName === "SELECT") input.addEventListener("keydown", (e) => changeByKey(e, c, input, out));
   return row;
 }
 
-// A slider stepped by the keyboard. The browser would move the thumb at once, in a frame of its own, and the
-// drawing that answers the new value would follow in the next: two frames of the page's work per step. With the
-// worker, the page takes the step instead: the value goes to the core at once, and the thumb, the value shown
-// and aria-valuetext move in the frame that shows the answer, or KEYED_MS after the key if the answer is slower
-// (showKeyed). The keys and values are the browser's own (Arrow keys ±step, Page Up/Down ±a
-// tenth of the range, Home/End; the value clamped and rounded to the step by a slider of the same range):
-// tests/e2e/app.test.mjs checks them against a slider the page leaves alone. In an embed, Page Up/Down go
-// to the slide deck (onKey), as before.
+// A control changed by the keyboard. Left to the browser, a key moves a slider's thumb (or a list's choice, a
+// box's tick) at once, in a frame of its own, and the drawing that answers the new value follows in the next
+// frame: two frames of the page's work per change. With the worker, the page makes the change itself: the value
+// goes to the core at once, and the control, the value shown beside its label and a slider's aria-valuetext
+// change in the frame that shows the answer, or KEYED_MS after the key if the answer is slower (showKeyed). The
+// keys and values are the browser's own: on a slider the arrow keys ± a step, Page Up/Down ± a tenth of the
+// range, Home/End (the value clamped and rounded to the step by a slider of the same range); on a list the arrow
+// keys the next or previous choice, Home/End the first or last (not on macOS, where the arrows open the list); on
+// a box Space. tests/e2e/app.test.mjs checks them against controls the page leaves alone. In an embed, Page
+// Up/Down go to the slide deck (onKey), as before; the pointer, typing a choice's first letters and assistive
+// technology's increment and decrement are left to the browser.
 const KEYED_MS = 50;
 const STEP_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10, Home: -Infinity, End: Infinity };
+const LIST_KEYS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -Infinity, End: Infinity };
+const ARROWS_OPEN_LISTS = /Mac|iPhone|iPad/.test(navigator.userAgentData?.platform || navigator.platform || "");
 const stepper = document.createElement("input");
 stepper.type = "range";
-function stepByKey(e, c, input, out) {
-  const dir = STEP_KEYS[e.key];
-  if (!dir || !core.worker || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey) return;
-  if (Math.abs(dir) === 10 && app.embed && window.parent !== window) return;
+// What `key` makes of the control `input` now showing `from` (its value, choice or tick): the text to show,
+// or null for no change.
+function keyedValue(input, key, from) {
+  if (input.type === "range") {
+    const dir = STEP_KEYS[key];
+    if (!dir) return null;
+    const min = Number(input.min), max = Number(input.max), step = Number(input.step) || 1;
+    const size = Math.abs(dir) === 10 ? Math.max((max - min) / 10, step) : step;
+    Object.assign(stepper, { min: input.min, max: input.max, step: input.step });
+    stepper.value = String(dir === Infinity ? max : dir === -Infinity ? min : Number(from) + Math.sign(dir) * size);
+    return stepper.value; // (the browser's own clamping and rounding to the step)
+  }
+  if (input.tagName === "SELECT") {
+    const dir = LIST_KEYS[key];
+    if (!dir || ARROWS_OPEN_LISTS) return null;
+    const open = [...input.options].filter((o) => !o.disabled && !o.hidden);
+    const at = open.findIndex((o) => o.value === from);
+    const to = dir === Infinity ? open.length - 1 : dir === -Infinity ? 0 : at < 0 ? -1 : at + dir;
+    return to >= 0 && to < open.length ? open[to].value : null;
+  }
+  if (input.type === "checkbox" && key === " ") return from === "true" ? "false" : "true";
+  return null;
+}
+function changeByKey(e, c, input, out) {
+  if (!core.worker || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return;
+  if ((e.key === "PageUp" || e.key === "PageDown") && app.embed && window.parent !== window) return;
   const pending = app.keyed?.get(input);
-  const from = pending ? pending.value : input.value;
-  const min = Number(input.min), max = Number(input.max), step = Number(input.step) || 1;
-  const size = Math.abs(dir) === 10 ? Math.max((max - min) / 10, step) : step;
-  const to = dir === Infinity ? max : dir === -Infinity ? min : Number(from) + Math.sign(dir) * size;
-  Object.assign(stepper, { min: input.min, max: input.max, step: input.step });
-  stepper.value = String(to); // (the browser's own clamping and rounding to the step)
+  const from = pending ? pending.value : input.type === "checkbox" ? String(input.checked) : input.value;
+  const value = keyedValue(input, e.key, from);
+  if (value === null) return;
   e.preventDefault();
-  if (stepper.value === from) return;
-  const v = fromSlider(c, stepper.value);
-  (app.keyed ??= new Map()).set(input, { c, out, value: stepper.value, v });
+  if (value === from) return;
+  const v = input.type === "range" ? fromSlider(c, value) : value;
+  (app.keyed ??= new Map()).set(input, { c, out, value, v });
   if (!app.keyedLater) app.keyedLater = setTimeout(showKeyed, KEYED_MS);
   setValue(c, v);
   app.notes = [];
   input.optlabShown = undefined;
   changed();
 }
-// Moves the sliders stepped by keys to their values (see stepByKey).
+// Shows the changes made by keys on their controls (see changeByKey).
 function showKeyed() {
   clearTimeout(app.keyedLater);
   app.keyedLater = 0;
   if (!app.keyed) return;
   for (const [input, { c, out, value, v }] of app.keyed) {
-    if (app.state[c.name] !== v) continue; // (set since by other means: a deck's message, a preset)
-    if (input.value !== value) input.value = value;
+    if (app.state[c.name] !== v) continue; // (set since by other means: a deck's message)
+    if (input.type === "checkbox") input.checked = value === "true";
+    else if (input.value !== value) input.value = value;
     setText(out, showValue(c, v));
-    input.setAttribute("aria-valuetext", valueText(c, v));
+    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v));
   }
   app.keyed = null;
 }

@@ -1031,45 +1031,63 @@ test("every slider moved to an end and back to where it started gives its starti
   }
 });
 
-test("a slider stepped by the keyboard takes the browser's steps and moves with its drawing, or 50 ms after the key", async () => {
+test("a control changed by the keyboard takes the browser's values and changes with its drawing, or 50 ms after the key", async () => {
   const { context, page, errors } = await newPage();
   try {
-    // 1. the values: every key the page takes, on every slider of two chapters (log, linear and integer ranges),
-    // against a slider of the same range that the page leaves to the browser
+    // 1. the values: every key the page takes, on every slider (log, linear and integer ranges), list and box of
+    // two chapters, against a twin of the control that the page leaves to the browser
+    const KEYS = {
+      range: ["ArrowRight", "ArrowUp", "PageUp", "ArrowLeft", "ArrowDown", "PageDown", "End", "Home", "ArrowRight"],
+      select: ["ArrowDown", "ArrowRight", "End", "ArrowUp", "ArrowLeft", "Home", "ArrowDown"],
+      checkbox: ["Space", "Space"],
+    };
     const off = [];
+    let checked = 0;
     for (const id of ["lookahead", "muon"]) {
       await open(page, srv.base, `?chapter=${id}`);
       assert.ok(await page.evaluate(() => Boolean(window.optlab.core.worker)), "the chapter is drawn by the worker");
-      const names = await page.$$eval(".controls input[type=range]", (rs) => rs.filter((r) => !r.closest(".control").hidden).map((r) => r.name));
+      const names = await page.$$eval(".controls input[type=range], .controls input[type=checkbox], .controls select", (xs) => xs.map((x) => x.name));
       for (const name of names) {
-        for (const key of ["ArrowRight", "ArrowUp", "PageUp", "ArrowLeft", "ArrowDown", "PageDown", "End", "Home", "ArrowRight"]) {
-          const sel = `.controls input[name="${name}"]`;
-          await page.$eval(sel, (r) => {
-            const t = Object.assign(document.createElement("input"), { type: "range", id: "twin", min: r.min, max: r.max, step: r.step });
-            t.value = r.value;
+        const sel = `.controls [name="${name}"]`;
+        const kind = await page.$eval(sel, (x) => (x.tagName === "SELECT" ? "select" : x.type));
+        for (const key of KEYS[kind]) {
+          if (await page.$eval(sel, (x) => x.closest(".control").hidden)) break;
+          await page.$eval(sel, (x) => {
+            const t = x.cloneNode(true); // (no listeners)
+            t.id = "twin";
+            t.removeAttribute("name");
+            if (x.type === "checkbox") t.checked = x.checked; else t.value = x.value;
             document.body.append(t);
           });
           await page.focus("#twin");
           await page.keyboard.press(key);
-          const want = await page.$eval("#twin", (t) => { t.remove(); return t.value; });
-          const inputs = await page.$eval(sel, (r) => { r.inputs = 0; r.oninput = () => { r.inputs += 1; }; return r.value; });
+          const want = await page.$eval("#twin", (t) => { t.remove(); return t.type === "checkbox" ? String(t.checked) : t.value; });
+          const from = await page.$eval(sel, (x) => { x.inputs = 0; x.oninput = () => { x.inputs += 1; }; return x.type === "checkbox" ? String(x.checked) : x.value; });
           await page.focus(sel);
           await page.keyboard.press(key);
           await settle(page, { url: false });
-          const got = await page.$eval(sel, (r) => {
-            const out = r.closest(".control").querySelector("output").textContent;
-            return { value: r.value, native: r.inputs, out, aria: r.getAttribute("aria-valuetext"), state: window.optlab.state[r.name], log: r.closest(".control").querySelector(".hint").textContent.includes("log scale") };
+          const got = await page.$eval(sel, (x) => {
+            const row = x.closest(".control");
+            return {
+              value: x.type === "checkbox" ? String(x.checked) : x.value, native: x.inputs, out: row.querySelector("output").textContent,
+              aria: x.getAttribute("aria-valuetext"), state: window.optlab.state[x.name], log: row.querySelector(".hint").textContent.includes("log scale"),
+              step: Number(x.step),
+            };
           });
-          const where = `${id}/${name} ${key} from ${inputs}`;
-          if (got.value !== want) off.push(`${where}: ${got.value}, the browser's slider ${want}`);
-          if (got.value !== inputs && got.native !== 0) off.push(`${where}: the browser stepped it (${got.native} input events)`);
-          if (!got.aria.includes(`= ${got.out}`)) off.push(`${where}: aria-valuetext "${got.aria}" does not say "${got.out}"`);
-          const pos = got.log ? Math.log10(Number(got.state)) : Number(got.state);
-          if (Math.abs(pos - Number(got.value)) > Number(await page.$eval(sel, (r) => r.step)) / 2 + 1e-9) off.push(`${where}: state ${got.state} is not at ${got.value}`);
+          checked += 1;
+          const where = `${id}/${name} ${key} from ${from}`;
+          if (got.value !== want) off.push(`${where}: ${got.value}, the browser's ${kind} ${want}`);
+          if (got.value !== from && got.native !== 0) off.push(`${where}: the browser changed it (${got.native} input events)`);
+          if (kind === "range") {
+            if (!got.aria.includes(`= ${got.out}`)) off.push(`${where}: aria-valuetext "${got.aria}" does not say "${got.out}"`);
+            const pos = got.log ? Math.log10(Number(got.state)) : Number(got.state);
+            if (Math.abs(pos - Number(got.value)) > got.step / 2 + 1e-9) off.push(`${where}: state ${got.state} is not at ${got.value}`);
+          } else if (got.state !== got.value) off.push(`${where}: state ${got.state}, the control shows ${got.value}`);
         }
       }
     }
     assert.deepEqual(off, []);
+    assert.ok(checked > 150, `${checked} keys checked`);
 
     // 2. an answer in time: the slider's new value and the readout it gives are written in one task (so they
     // are painted in one frame); the browser would move the thumb in the key's task, a frame before
