@@ -883,7 +883,7 @@ function shown(r, t0) {
   waitingForData(Boolean(r.asset));
   if (r.measuring) measureWhenIdle();
   // (a change made while this was computed is drawn next; its values stay as the user set them)
-  // (the sliders stepped by keys show their latest values, also when a later step is still to be drawn)
+  // (the controls changed by keys show their latest values, also when a later change is still to be drawn)
   showKeyed();
   if (!app.dirty) {
     app.state = Object.assign({}, app.state, r.state);
