@@ -330,3 +330,38 @@ fn a_path_settling_inside_a_pixel_draws_no_more_segments_than_pixels_it_crosses(
     assert!(counts.iter().all(|n| *n > 100 && *n <= 300), "{counts:?} points drawn for a path that crosses about 220 pixels");
     assert!(last.0.abs() < 1e-4, "the path ends at the minimum");
 }
+
+/// The `<text …>` elements of an SVG chart whose label is `label`: their (x, y) attributes.
+fn text_at(svg: &str, label: &str) -> Vec<(f64, f64)> {
+    svg.split("<text")
+        .skip(1)
+        .filter(|t| t.split('>').nth(1).map(|x| x.split('<').next().unwrap_or("").trim() == label).unwrap_or(false))
+        .map(|t| {
+            let attr =
+                |name: &str| t.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next()).and_then(|v| v.parse().ok()).unwrap();
+            (attr("x"), attr("y"))
+        })
+        .collect()
+}
+
+#[test]
+fn marker_labels_that_would_overlap_go_to_lines_of_their_own() {
+    // two runs diverging at the same step and a third one step later, a fourth far right: the first three
+    // labels take three lines, the fourth the first line again
+    let chart = LineChart {
+        series: vec![Series::line("run", 0, (0..200).map(|t| (t as f64, 1.0 / (1.0 + t as f64))).collect())],
+        markers: vec![(3.0, "A diverged".into()), (3.0, "B diverged".into()), (150.0, "D diverged".into()), (4.0, "C diverged".into())],
+        ..Default::default()
+    };
+    let svg = to_svg(640, 400, |r| draw_lines(r, &chart, &light())).unwrap();
+    let at = |l: &str| {
+        let v = text_at(&svg, l);
+        assert_eq!(v.len(), 1, "{l}: {v:?}");
+        v[0]
+    };
+    let (a, b, c, d) = (at("A diverged"), at("B diverged"), at("C diverged"), at("D diverged"));
+    let line = light().font_px * 0.9;
+    assert!(b.1 - a.1 >= line && c.1 - b.1 >= line, "one line each: {a:?} {b:?} {c:?}");
+    assert!((d.1 - a.1).abs() < 0.5, "a label clear of the others stays on the first line: {a:?} {d:?}");
+    assert!((a.0 - b.0).abs() < 0.5 && c.0 > a.0, "each label starts at its marker: {a:?} {b:?} {c:?}");
+}

@@ -430,14 +430,22 @@ pub fn draw_lines<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineCha
             }
         };
     }
-    for (x, label) in &c.markers {
-        if let Some(xv) = tx(*x, c.x_log) {
-            let st = ShapeStyle::from(&th.foreground).stroke_width(1);
-            chart.draw_series(DashedLineSeries::new(vec![(xv, y0), (xv, y1)], 4, 4, st)).map_err(err)?;
-            chart.draw_series(std::iter::once(Text::new(label.clone(), (xv, y1), th.font(0.9)))).map_err(err)?;
-        }
-    }
+    // A marker's label that would run into one already drawn (two runs diverging at nearby steps) goes one line
+    // lower, into the first line where it is clear. Spans in pixels, a label's width as the legend estimates one
+    // (0.6 em a character).
     let (px, py) = chart.plotting_area().get_pixel_range();
+    let line_dy = (y1 - y0) * fp * 0.9 * 1.3 / (py.end - py.start).max(1) as f64;
+    let mut taken: Vec<(usize, f64, f64)> = Vec::new(); // (line, left, right) of the labels drawn
+    for (x, label) in &c.markers {
+        let Some(xv) = tx(*x, c.x_log) else { continue };
+        let st = ShapeStyle::from(&th.foreground).stroke_width(1);
+        chart.draw_series(DashedLineSeries::new(vec![(xv, y0), (xv, y1)], 4, 4, st)).map_err(err)?;
+        let left = px.start as f64 + (xv - x0) / (x1 - x0) * (px.end - px.start) as f64;
+        let right = left + label.chars().count() as f64 * fp * 0.9 * 0.6 + 4.0;
+        let line = (0..).find(|&n| !taken.iter().any(|&(m, l, r)| m == n && l < right && left < r)).unwrap_or(0);
+        taken.push((line, left, right));
+        chart.draw_series(std::iter::once(Text::new(label.clone(), (xv, y1 - line_dy * line as f64), th.font(0.9)))).map_err(err)?;
+    }
     Ok(Frame { px: (px.start, px.end), py: (py.start, py.end), x: (x0, x1), y: (y0, y1) })
 }
 
