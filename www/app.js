@@ -231,12 +231,8 @@ function controlRow(c) {
     else if (k.type === "range" || k.type === "int") v = fromSlider(c, input.value);
     else v = input.value;
     app.keyed?.delete(input); // (the browser moved it: a step the keys left pending is overtaken)
-    setValue(c, v);
-    app.notes = [];
-    input.optlabShown = undefined; // the input shows what the user set, not what syncControls last wrote
-    setText(out, showValue(c, v));
-    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v)); // now, not a frame late
-    changed();
+    labelValue(c, input, out, v); // now, not a frame late
+    setByUser(c, input, v);
   };
   input.addEventListener(k.type === "point" ? "change" : "input", onChange);
   if (input.type === "range" || input.type === "checkbox" || input.tagName === "SELECT") input.addEventListener("keydown", (e) => changeByKey(e, c, input, out));
@@ -295,10 +291,19 @@ function changeByKey(e, c, input, out) {
   const v = input.type === "range" ? fromSlider(c, value) : value;
   (app.keyed ??= new Map()).set(input, { c, out, value, v });
   if (!app.keyedLater) app.keyedLater = setTimeout(showKeyed, KEYED_MS);
+  setByUser(c, input, v);
+}
+// A value the user set on control `c` (by `input`): into the state, and drawn.
+function setByUser(c, input, v) {
   setValue(c, v);
   app.notes = [];
-  input.optlabShown = undefined;
+  input.optlabShown = undefined; // the input shows what the user set, not what syncControls last wrote
   changed();
+}
+// The value beside a control's label, and a slider's aria-valuetext, for value `v`.
+function labelValue(c, input, out, v) {
+  setText(out, showValue(c, v));
+  if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v));
 }
 // Shows the changes made by keys on their controls (see changeByKey).
 function showKeyed() {
@@ -309,8 +314,7 @@ function showKeyed() {
     if (app.state[c.name] !== v) continue; // (set since by other means: a deck's message)
     if (input.type === "checkbox") input.checked = value === "true";
     else if (input.value !== value) input.value = value;
-    setText(out, showValue(c, v));
-    if (input.type === "range") input.setAttribute("aria-valuetext", valueText(c, v));
+    labelValue(c, input, out, v);
   }
   app.keyed = null;
 }
