@@ -188,3 +188,21 @@ fn the_sharpness_line_is_the_inner_optimizers_own_bound() {
     let s = scene(&[("lr", "0.2")]);
     assert_eq!((value(&s, "rest_bound").as_str(), value(&s, "rest_edge").as_str(), value(&s, "rest_beta").as_str()), ("2", "10.0", ""));
 }
+
+/// SAM's ascent step has length ρ however small the gradient, so it rests beside the flat minimum, not in it:
+/// from the default start its loss passes below the tolerance and ends above it. The readout names the first
+/// step below (not "steps to", which reads as "and stays") and says that it ends above; plain descent, which
+/// stays below, keeps "steps to".
+#[test]
+fn a_run_that_passes_below_the_tolerance_and_ends_above_says_so() {
+    let s = scene(&[]);
+    let sam_steps = s.report.as_ref().unwrap().runs[1].loss.len();
+    let line = readout(&s, "SAM: first step with f − f* ≤ 1e-6");
+    assert!(line.contains("at the end f − f* > 1e-6 again"), "{line}");
+    let first: usize = line.split(';').next().unwrap().parse().unwrap();
+    assert!(first < sam_steps, "{line}");
+    let end: f64 = readout(&s, "SAM: final f − f*").parse().unwrap();
+    assert!(end > 1e-6, "SAM ends at f − f* = {end}");
+    assert!(readout(&s, "plain descent: steps to f − f* ≤ 1e-6").parse::<usize>().is_ok());
+    assert!(!s.readout.iter().any(|r| r.label == "SAM: steps to f − f* ≤ 1e-6"), "{:?}", s.readout);
+}
