@@ -120,6 +120,8 @@ async function coldStart(br, base, ids) {
       const page = await ctx.newPage();
       try {
         await openQuietly(ctx, page, `${base}?chapter=${id}`);
+        // (after the first plot is stamped, Playwright's script may run: the formulas are typeset a frame later)
+        await page.waitForFunction(() => performance.getEntriesByName("optlab:formulas").length > 0, null, { timeout: 10000 }).catch(() => {});
         rows.push({ chapter: id, ...await page.evaluate(() => {
           // the start-up's steps (performance marks of app.js) and the first drawing's own split
           const m = Object.fromEntries(performance.getEntriesByType("mark").map((e) => [e.name.replace("optlab:", ""), e.startTime]));
@@ -127,7 +129,7 @@ async function coldStart(br, base, ids) {
           const f = window.optlab.firstRender || {};
           return {
             ms: window.optlab.firstDrawMs, dcl: nav.domContentLoadedEventEnd, compiled: m.compiled, started: m.started,
-            render: m.render, drawn: m.drawn, compute: f.compute_ms, draw: f.draw_ms,
+            render: m.render, drawn: m.drawn, compute: f.compute_ms, draw: f.draw_ms, formulas: m.formulas,
           };
         }) });
       } finally {
@@ -138,7 +140,7 @@ async function coldStart(br, base, ids) {
   const per = Object.fromEntries(ids.map((id) => [id, median(rows.filter((r) => r.chapter === id).map((r) => r.ms))]));
   const med = median(rows.map((r) => r.ms));
   check("cold first draw, median over chapters", med, B.first_draw_ms, med <= B.first_draw_ms, "ms");
-  const steps = Object.fromEntries(["dcl", "compiled", "started", "render", "drawn", "compute", "draw"].map((k) => [k, median(rows.map((r) => r[k]).filter(Number.isFinite))]));
+  const steps = Object.fromEntries(["dcl", "compiled", "started", "render", "drawn", "compute", "draw", "formulas"].map((k) => [k, median(rows.map((r) => r[k]).filter(Number.isFinite))]));
   return { median_ms: med, max_ms: Math.max(...rows.map((r) => r.ms)), per_chapter: per, steps };
 }
 
@@ -515,7 +517,7 @@ if (results.start) {
   const st = results.start;
   console.log(`## Cold start\nfirst drawn plot after navigation, fresh context, 2 per chapter: median ${f1(st.median_ms)} ms, max ${f1(st.max_ms)} ms (budget ${B.first_draw_ms})`);
   const s = st.steps;
-  console.log(`medians, ms after navigation: DOMContentLoaded ${f1(s.dcl)}, wasm compiled ${f1(s.compiled)}, started ${f1(s.started)}, first drawing asked ${f1(s.render)} (its compute ${f1(s.compute)} + draw ${f1(s.draw)}), drawn ${f1(s.drawn)}, on screen ${f1(st.median_ms)}`);
+  console.log(`medians, ms after navigation: DOMContentLoaded ${f1(s.dcl)}, wasm compiled ${f1(s.compiled)}, started ${f1(s.started)}, first drawing asked ${f1(s.render)} (its compute ${f1(s.compute)} + draw ${f1(s.draw)}), drawn ${f1(s.drawn)}, on screen ${f1(st.median_ms)}; formulas typeset ${f1(s.formulas)}`);
   console.log(Object.entries(st.per_chapter).map(([k, v]) => `${k} ${f1(v)}`).join(", ") + "\n");
 }
 if (results.controls) {
