@@ -86,11 +86,12 @@ pub fn chart(run: &TrainingRun) -> Chart {
     let when = match (steps.is_empty(), waiting.is_empty()) {
         (true, true) => "measured when the training stops".to_string(),
         (false, true) => steps.join(", "),
-        (true, false) => format!("{}: the losses so far; the flatness term is measured when the training stops", waiting.join(", ")),
-        (false, false) => format!("{}; {}: the losses so far", steps.join(", "), waiting.join(", ")),
+        (true, false) => format!("{}: losses so far; the flatness term once the training stops", waiting.join(", ")),
+        (false, false) => format!("{}; {}: losses so far", steps.join(", "), waiting.join(", ")),
     };
+    // (the terms are spelled out in the caption: with them the title ran past its two lines and was cut)
     Chart::Lines(LineChart {
-        title: format!("SAM's bound without h: L_S(θ) + max‖ε‖≤ρ L_S(θ+ε) − L_S(θ), against ρ ({when})"),
+        title: format!("SAM's bound without h against ρ ({when})"),
         x_label: "radius ρ (log scale)".into(),
         y_label: "loss (log scale)".into(),
         x_log: true,

@@ -346,7 +346,7 @@ impl Chapter for Training {
             Canvas { id: "spectrum", label: "singular values of the last update of a hidden weight matrix", aspect: 0.6, clickable: false },
             Canvas {
                 id: "bound",
-                label: "SAM's generalisation bound for the trained network: training loss, training loss plus the flatness term, and test loss against the radius ρ",
+                label: "SAM's bound without h for the trained network: L_S(θ), L_S(θ) + flatness (max over ‖ε‖₂ ≤ ρ of L_S(θ+ε) − L_S(θ), estimated from below) and the test loss, against ρ",
                 aspect: 0.6,
                 clickable: false,
             },
