@@ -82,6 +82,8 @@ fn the_digits_preset_uses_the_sweep_and_shows_the_digits_view() {
     let (_, chart) = scene.charts.iter().find(|(id, _)| *id == "regions").unwrap();
     let Chart::Map(map, Field::Grid { values, width, height }) = chart else { panic!("a confusion image, not a plane") };
     assert!(map.title.contains("confusion matrix") && map.title.contains("misclassified"), "{}", map.title);
+    // its coordinates are the image's pixels (0 … 80 from the bottom, class 0 at the top): no tick labels
+    assert!(map.no_ticks, "the confusion image's axes would be labelled with pixel coordinates");
     assert_eq!(values.len(), width * height);
     assert!(*width > 80 && *height >= 80, "{width}×{height}: 10×10 cells of 8 pixels, then the images");
     let text: Vec<String> = scene.readout.iter().map(|r| format!("{}: {}", r.label, r.value)).collect();

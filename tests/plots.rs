@@ -365,3 +365,22 @@ fn marker_labels_that_would_overlap_go_to_lines_of_their_own() {
     assert!((d.1 - a.1).abs() < 0.5, "a label clear of the others stays on the first line: {a:?} {d:?}");
     assert!((a.0 - b.0).abs() < 0.5 && c.0 > a.0, "each label starts at its marker: {a:?} {b:?} {c:?}");
 }
+
+/// A map whose coordinates are an image's cells (the confusion matrix and misclassified digits) is drawn
+/// without tick labels, its axis texts kept; by default a map's axes are labelled.
+#[test]
+fn a_map_without_ticks_keeps_its_axis_texts_and_draws_no_tick_labels() {
+    let numbers = |svg: &str| svg_labels(svg).into_iter().filter(|t| !t.is_empty() && t.parse::<f64>().is_ok()).count();
+    let map = |no_ticks| MapChart {
+        x_label: "predicted class".into(),
+        y_label: "true class".into(),
+        bounds: (0.0, 100.0, 0.0, 80.0),
+        no_ticks,
+        ..Default::default()
+    };
+    let svg = to_svg(400, 300, |r| draw_map(r, &map(false), &light(), &mut |_| {})).unwrap();
+    assert!(numbers(&svg) >= 4, "{:?}", svg_labels(&svg));
+    let svg = to_svg(400, 300, |r| draw_map(r, &map(true), &light(), &mut |_| {})).unwrap();
+    assert_eq!(numbers(&svg), 0, "{:?}", svg_labels(&svg));
+    assert!(svg.contains("predicted class") && svg.contains("true class"));
+}

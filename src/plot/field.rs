@@ -184,6 +184,9 @@ pub struct MapChart {
     pub points: Vec<(f64, f64, usize, bool)>,
     /// The colour bar beside the map, if its colours carry a scale.
     pub scale: Option<ColorScale>,
+    /// No ticks or tick labels: the coordinates are an image's cells, which mean nothing to the reader (the
+    /// axis texts say what the rows and columns are).
+    pub no_ticks: bool,
 }
 
 /// What a field's colours mean, drawn as a viridis bar at the right of the map (dark at the bottom).
@@ -258,8 +261,8 @@ pub fn draw_map<DB: DrawingBackend>(
         .axis_desc_style(th.font(1.0))
         .x_desc(m.x_label.as_str())
         .y_desc(m.y_label.as_str())
-        .x_labels(5)
-        .y_labels(5)
+        .x_labels(if m.no_ticks { 0 } else { 5 })
+        .y_labels(if m.no_ticks { 0 } else { 5 })
         .x_label_formatter(&|v| super::label_fmt(*v, false))
         .y_label_formatter(&|v| super::label_fmt(*v, false))
         .draw()

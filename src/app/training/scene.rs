@@ -266,23 +266,18 @@ fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> 
         },
     ));
     let title = if shown.is_empty() {
-        format!(
-            "{label}, step {}: confusion matrix on the {n} test inputs ({} correct); rows true class, columns predicted",
-            r.trainer.step(),
-            correct
-        )
+        format!("{label}, step {}: confusion matrix on the {n} test inputs ({} correct)", r.trainer.step(), correct)
     } else {
-        format!(
-            "{label}, step {at}: confusion matrix ({correct} of {n} test inputs correct; rows true, columns predicted) and {} misclassified inputs",
-            shown.len()
-        )
+        format!("{label}, step {at}: confusion matrix ({correct} of {n} test inputs correct) and {} misclassified inputs", shown.len())
     };
+    // (which axis is the true class is said by the axis labels: in the title too it ran past its two lines)
     let map = MapChart {
         title,
         x_label: "predicted class 0 … 9 (left); misclassified test images (right)".into(),
         y_label: "true class (0 at the top)".into(),
         bounds: (0.0, width as f64, 0.0, height as f64),
         scale: Some(crate::plot::field::ColorScale { label: "fraction of the row".into(), low: "0".into(), high: "1".into(), extra: None }),
+        no_ticks: true,
         ..Default::default()
     };
     run.cache.map_note = format!("confusion matrix of {label} on the test set (inputs have {d} features, so there is no plane to draw)");
