@@ -167,8 +167,10 @@ pub enum Field {
     Classes { probs: Vec<f64>, classes: usize, colors: Vec<usize>, width: usize, height: usize },
 }
 
-/// One chart of a scene.
+/// One chart of a scene. (A scene holds a few charts, built once per drawing: a map's 384 bytes against a line
+/// chart's 176 are not worth a box per map.)
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Chart {
     Lines(LineChart),
     Map(MapChart, Field),
