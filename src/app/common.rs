@@ -202,6 +202,15 @@ pub fn largest_lr(trace: &Trace, optimizer: Option<&OptimizerSpec>) -> f64 {
     }
 }
 
+const STEPS_TO: &str = "steps to f − f* ≤ 1e-6";
+
+/// Relabels [`convergence`]'s "steps to f − f* ≤ 1e-6" line as the first step below the tolerance: for a run
+/// that does not stay below it (it ends above, or noise takes it below by chance), "steps to" would read as
+/// reached and kept.
+pub fn as_first_step(line: &mut Readout) {
+    line.label = line.label.replace(STEPS_TO, "first step with f − f* ≤ 1e-6");
+}
+
 /// "steps to tolerance", "measured rate", "final loss", and a divergence line naming the bound of the method
 /// that diverged (see [`divergence_text`]). `smoothness` is the largest curvature when the problem is a
 /// quadratic (else `None`), `optimizer` the run's optimizer.
@@ -225,15 +234,19 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
             // A run can pass below the tolerance and end above it (SAM rests beside the minimum, not in it):
             // then the step is the first one below, and the line says that f − f* ends above.
             let left = hit.is_some() && last - m > TOLERANCE;
-            let line = Readout::new(
-                format!("{name}: {} f − f* ≤ 1e-6", if left { "first step with" } else { "steps to" }),
+            let mut line = Readout::new(
+                format!("{name}: {STEPS_TO}"),
                 match hit {
                     None => format!("not within {} steps", trace.steps()),
                     Some(s) if left => format!("{s}; at the end f − f* > 1e-6 again"),
                     Some(s) => s.to_string(),
                 },
             );
-            out.push(if left { line.claiming(Claim::new(last - m, Rel::Gt, TOLERANCE)) } else { line });
+            if left {
+                as_first_step(&mut line);
+                line = line.claiming(Claim::new(last - m, Rel::Gt, TOLERANCE));
+            }
+            out.push(line);
             let rate = fit_linear_rate(&trace.loss, m, 1e-12);
             out.push(Readout::new(format!("{name}: measured rate"), rate.map_or("—".into(), |r| format!("{} per step", Sig(r)))));
             out.push(Readout::new(format!("{name}: final f − f*"), sig(last - m)));

@@ -2,7 +2,7 @@
 //! uses it, beside a run at the constant base rate, on a noisy finite sum where a constant η stalls at a
 //! noise floor.
 
-use super::common::{convergence, sig, spec_of, Landscape, Sig, GAP_FLOOR};
+use super::common::{as_first_step, convergence, sig, spec_of, Landscape, Sig, GAP_FLOOR};
 use super::weight_decay::fit_bounds;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{Adam, Coupled, Sgd};
@@ -385,7 +385,7 @@ impl Model for Schedules {
             for mut line in convergence(t, Some(f_star), if noisy { None } else { l }, Some(&r.optimizer)) {
                 // With noisy gradients the loss dips below the tolerance by chance; say what is counted.
                 if noisy {
-                    line.label = line.label.replace("steps to f − f* ≤ 1e-6", "first step with f − f* ≤ 1e-6");
+                    as_first_step(&mut line);
                 }
                 scene.readout.push(line);
             }
