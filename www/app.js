@@ -35,7 +35,7 @@ const app = {
   // its wasm), "ready", "running", "deferred" (a live run in progress: at the next chapter), "done"
   handover: "off",
   // a new chapter's formulas wait for its first frame, and every formula for KaTeX (see show and loadKatex)
-  freshChapter: false, rows: new Map(), wideCheck: 0, formulasLater: null, lastValues: [], katexLoad: null, katexState: null, formulasShown: false,
+  freshChapter: false, rows: new Map(), wideCheck: 0, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
   stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
@@ -986,7 +986,7 @@ function formulasNow() {
   if (!app.katexState) { loadKatex().then(formulasNow); return; }
   app.formulasLater = null;
   renderFormulas(app.lastValues);
-  if (!app.formulasShown) { app.formulasShown = true; performance.mark("optlab:formulas"); } // (for the speed bench)
+  if (!performance.getEntriesByName("optlab:formulas").length) performance.mark("optlab:formulas"); // (for the speed bench)
   if (later.post) postRendered();
   setTimeout(handOver);
   readyHiddenLater();
