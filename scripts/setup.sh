@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever optlab's build and tests need and is missing; safe to run again (seconds when all is there).
 # Sources: rustup (wasm target, the release build's pinned nightly), crates.io (wasm-bindgen-cli, trunk), Debian (chromium), npm (wasm-opt, KaTeX,
-# playwright-core, axe-core, reveal.js for the slide-deck test). Nothing else is downloaded, and Trunk runs offline.
+# playwright-core, axe-core, reveal.js for the slide-deck test, terser for the wasm glue). Nothing else is downloaded, and Trunk runs offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
@@ -52,8 +52,8 @@ if ! trunk --version 2>/dev/null | grep -q '0\.21\.14'; then
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install --locked trunk --version 0.21.14
 fi
 
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/katex/dist ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -f tools/node_modules/axe-core/axe.min.js ] || [ ! -f tools/node_modules/reveal.js/dist/reveal.js ]; then
-  say "installing npm tools (binaryen 132, KaTeX, playwright-core, axe-core, reveal.js)"
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/katex/dist ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -f tools/node_modules/axe-core/axe.min.js ] || [ ! -f tools/node_modules/reveal.js/dist/reveal.js ] || [ ! -f tools/node_modules/terser/package.json ]; then
+  say "installing npm tools (binaryen 132, KaTeX, playwright-core, axe-core, reveal.js, terser)"
   (cd tools && npm ci --no-audit --no-fund)
 fi
 say "ready: $(trunk --version), $(wasm-bindgen --version), wasm-opt $(wasm-opt --version | awk '{print $3}'), $(chromium --version 2>/dev/null | head -1)"
