@@ -22,6 +22,17 @@ pub fn fit_linear_rate(loss: &[f64], f_star: f64, floor: f64) -> Option<f64> {
     (sxx > 0.0).then(|| (sxy / sxx).exp())
 }
 
+/// [`fit_linear_rate`] over the end of a run: the last third of the steps up to the last one whose gap is
+/// above `floor`, as `(ρ, first step, last step)`. Over a whole run the fit mixes phases: a start on a plateau,
+/// or a run that levels off (noise, or SAM resting beside its minimum) beside a fast descent; at the end it
+/// reads the run's own last behaviour (below 1 still converging, about 1 levelled off, above 1 growing).
+pub fn end_rate(loss: &[f64], f_star: f64, floor: f64) -> Option<(f64, usize, usize)> {
+    let ok = |t: usize| loss[t] - f_star > floor && (loss[t] - f_star).is_finite();
+    let last = (0..loss.len()).rev().find(|&t| ok(t))?;
+    let first = (last - last / 3).min(last.saturating_sub(2));
+    fit_linear_rate(&loss[first..=last], f_star, floor).map(|r| (r, first, last))
+}
+
 /// First step `t` with `f_t − f* ≤ tol`.
 pub fn steps_to_tolerance(loss: &[f64], f_star: f64, tol: f64) -> Option<usize> {
     loss.iter().position(|f| f - f_star <= tol)
@@ -374,6 +385,26 @@ mod tests {
     fn fitted_rate_recovers_a_geometric_sequence() {
         let loss: Vec<f64> = (0..40).map(|t| 3.0 * 0.8f64.powi(t) + 1.0).collect();
         assert!((fit_linear_rate(&loss, 1.0, 1e-14).unwrap() - 0.8).abs() < 1e-10);
+    }
+
+    #[test]
+    fn the_end_rate_reads_the_last_third_of_a_run() {
+        // 0.5 per step for 30 steps, then level at 1e-6 for 60 (a run that levels off beside its minimum)
+        let level: Vec<f64> = (0..=90).map(|t: i32| 0.5f64.powi(t.min(30)).max(1e-6)).collect();
+        let (r, first, last) = end_rate(&level, 0.0, 1e-12).unwrap();
+        assert_eq!((first, last), (60, 90));
+        assert!((r - 1.0).abs() < 1e-12, "{r}");
+        // the whole-run fit mixes the two phases: neither 0.5 nor 1
+        let whole = fit_linear_rate(&level, 0.0, 1e-12).unwrap();
+        assert!(0.6 < whole && whole < 0.95, "{whole}");
+        // a run that falls below the floor at step 40: the last third of steps 0..=39
+        let fast: Vec<f64> = (0..100).map(|t| 0.5f64.powi(t)).collect();
+        let (r, first, last) = end_rate(&fast, 0.0, 1e-12).unwrap();
+        assert_eq!((first, last), (26, 39));
+        assert!((r - 0.5).abs() < 1e-12, "{r}");
+        // growing (to infinity: the finite steps count), over at least three steps, and too short to fit
+        assert_eq!(end_rate(&[1.0, 2.0, 4.0, 8.0, 16.0, f64::INFINITY], 0.0, 1e-12), Some((2.0, 2, 4)));
+        assert_eq!(end_rate(&[1.0, 0.0], 0.0, 1e-12), None);
     }
 
     #[test]

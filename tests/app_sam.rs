@@ -206,3 +206,25 @@ fn a_run_that_passes_below_the_tolerance_and_ends_above_says_so() {
     assert!(readout(&s, "plain descent: steps to f − f* ≤ 1e-6").parse::<usize>().is_ok());
     assert!(!s.readout.iter().any(|r| r.label == "SAM: steps to f − f* ≤ 1e-6"), "{:?}", s.readout);
 }
+
+/// The rate line fits the end of each run (the last third of its steps above 1e-12). SAM levels off beside
+/// the flat minimum, and its rate at the end is 1 to 1e-3; a fit over the whole run mixed its descent with
+/// its rest (0.969 per step). Plain descent's last third is its fall into the sharp well after the plateau
+/// it starts on, faster than its whole run's (0.981 per step).
+#[test]
+fn the_rate_line_reads_the_end_of_each_run() {
+    let s = scene(&[]);
+    let rate = |label: &str| -> f64 {
+        let v = readout(&s, &format!("{label}: measured rate at the end"));
+        v.split(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("{v}"))
+    };
+    let report = s.report.as_ref().unwrap();
+    let sam = rate("SAM");
+    assert!((sam - 1.0).abs() < 1e-3, "SAM at the end {sam}");
+    assert!(readout(&s, "SAM: measured rate at the end").contains(&format!("fit over steps 400–{}", report.runs[1].steps())));
+    // plain descent ends at its minimum to rounding (final f − f* = 0), so its last loss is its f*
+    let gd = &report.runs[0].loss;
+    let whole = optlab::analysis::fit_linear_rate(gd, *gd.last().unwrap(), 1e-12);
+    let plain = rate("plain descent");
+    assert!(whole.is_some_and(|w| plain < w - 0.05), "plain descent at the end {plain}, over the whole run {whole:?}");
+}

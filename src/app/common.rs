@@ -1,7 +1,7 @@
 //! Pieces the chapters share: running a spec, the loss chart, paths on a map, the convergence readout.
 
 use super::{Claim, Message, Readout, Rel};
-use crate::analysis::{fit_linear_rate, stability_bound, steps_to_tolerance};
+use crate::analysis::{end_rate, stability_bound, steps_to_tolerance};
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapPath;
 use crate::plot::{LineChart, Series};
@@ -203,6 +203,8 @@ pub fn largest_lr(trace: &Trace, optimizer: Option<&OptimizerSpec>) -> f64 {
 }
 
 const STEPS_TO: &str = "steps to f − f* ≤ 1e-6";
+/// [`convergence`]'s rate line, "{run}: measured rate at the end" (the momentum chapter replaces it).
+pub const RATE: &str = "measured rate at the end";
 
 /// Relabels [`convergence`]'s "steps to f − f* ≤ 1e-6" line as the first step below the tolerance: for a run
 /// that does not stay below it (it ends above, or noise takes it below by chance), "steps to" would read as
@@ -247,13 +249,18 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
                 line = line.claiming(Claim::new(last - m, Rel::Gt, TOLERANCE));
             }
             out.push(line);
-            let rate = fit_linear_rate(&trace.loss, m, 1e-12);
-            out.push(Readout::new(format!("{name}: measured rate"), rate.map_or("—".into(), |r| format!("{} per step", Sig(r)))));
+            out.push(Readout::new(format!("{name}: {RATE}"), end_rate_text(&trace.loss, m).unwrap_or_else(|| "—".into())));
             out.push(Readout::new(format!("{name}: final f − f*"), sig(last - m)));
         }
         None => out.push(Readout::new(format!("{name}: final loss"), sig(last))),
     }
     out
+}
+
+/// [`end_rate`] of `f − f*` above 1e-12 as "0.969 per step (fit over steps 400–600)"; `None` when fewer than
+/// three steps are above it.
+pub fn end_rate_text(loss: &[f64], f_star: f64) -> Option<String> {
+    end_rate(loss, f_star, 1e-12).map(|(r, a, b)| format!("{} per step (fit over steps {a}–{b})", Sig(r)))
 }
 
 /// The factors by which a map's default view is widened.

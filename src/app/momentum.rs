@@ -345,7 +345,7 @@ impl Model for Momentum {
         for (((t, rho), r_spec), double) in report.runs.iter().zip(theory).zip(&spec.runs).zip(double) {
             // the generic "measured rate" (of f − f*) is replaced by one line that sets it beside the theory:
             // on a quadratic f − f* shrinks by ρ² per step when ‖x − x*‖ shrinks by ρ
-            let rate_label = format!("{}: measured rate", t.label);
+            let rate_label = format!("{}: {}", t.label, super::common::RATE);
             for r in convergence(t, Some(0.0), Some(l), Some(&r_spec.optimizer)) {
                 if r.label != rate_label {
                     scene.readout.push(r);

@@ -27,7 +27,7 @@ fn push_lr() {
     for (factor, grows) in [(1.05, true), (0.95, false)] {
         let s = scene(ID, &[("lr", &(two_over_l * factor).to_string())]);
         let t = &s.report.as_ref().unwrap().runs[0];
-        let rate = first_number(&readout(&s, "gradient descent: measured rate").value).expect("a rate");
+        let rate = first_number(&readout(&s, "gradient descent: measured rate at the end").value).expect("a rate");
         assert_eq!(rate > 1.0, grows, "η = {factor}·2/L: measured rate {rate}");
         assert_eq!(t.loss.last().unwrap() > &t.loss[0], grows, "η = {factor}·2/L: loss {} → {}", t.loss[0], t.loss.last().unwrap());
     }
