@@ -171,13 +171,13 @@ fn relative_gaps(a: &Trace, b: &Trace) -> Vec<f64> {
 /// Relative gap at or below which two paths count as the same in the readout.
 pub const SAME_PATH: f64 = 1e-4;
 
-/// "largest g; ≤ 1e-4 through step s" for two runs.
+/// "largest g; first above 1e-4 at step s" for two runs (or "at most g over all T steps").
 fn gap_text(a: &Trace, b: &Trace) -> String {
     let g = relative_gaps(a, b);
     let largest = g.iter().copied().fold(0.0, f64::max);
     match g.iter().position(|v| *v > SAME_PATH) {
         None => format!("at most {} over all {} steps", Sig(largest), g.len().saturating_sub(1)),
-        Some(s) => format!("largest {}; at most 1e-4 through step {}", Sig(largest), s - 1),
+        Some(s) => format!("largest {}; first above 1e-4 at step {s}", Sig(largest)),
     }
 }
 
