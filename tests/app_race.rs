@@ -129,3 +129,23 @@ fn the_muon_formula_states_what_newton_schulz_does_to_a_column() {
     let step = (x1[0] - x0[0]).hypot(x1[1] - x0[1]);
     assert!((step / muon.lr[0] - get("ns_step")).abs() < 2e-3, "step {step} at η = {}", muon.lr[0]);
 }
+
+/// Each row's rate is the fit over the end of its run (`analysis::end_rate`: the last third of the steps with
+/// f − f* > 1e-12), with its window; a run already below 1e-12 after a step or two (Newton) shows none. On the
+/// default quadratic f* = 0.
+#[test]
+fn each_rows_rate_is_the_fit_over_the_end_of_its_run() {
+    let s = scene(&[]);
+    for t in &s.report.as_ref().unwrap().runs {
+        let row = &s.readout.iter().find(|r| r.label == t.label).unwrap_or_else(|| panic!("no row {}", t.label)).value;
+        match optlab::analysis::end_rate(&t.loss, 0.0, 1e-12) {
+            Some((r, a, b)) => {
+                assert!(3 * a >= 2 * b && b <= t.steps(), "{}: window {a}–{b}", t.label);
+                let shown: f64 = row.split("rate ").nth(1).and_then(|x| x.split('/').next()).and_then(|x| x.parse().ok()).expect(row);
+                assert!((shown - r).abs() <= 5e-3 * r, "{}: {row} vs {r}", t.label);
+                assert!(row.contains(&format!("/step over steps {a}–{b}")), "{row}");
+            }
+            None => assert!(!row.contains("rate "), "{row}"),
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::common::{bounds_for, sig, spec_of, Sig, GAP_FLOOR, TOLERANCE};
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
-use crate::analysis::steps_to_tolerance;
+use crate::analysis::{end_rate, steps_to_tolerance};
 use crate::optim::{OptimizerSpec, RACE_LANDSCAPES};
 use crate::plot::field::{MapChart, MapPath};
 use crate::plot::{LineChart, Mark, Series};
@@ -102,8 +102,9 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
                 format!("smallest f − f* = {} {} 1e-6", Sig(gap_min), c.symbol())
             }
         });
-        if let Some(r) = super::common::end_rate_text(&t.loss, m) {
-            parts.push(format!("rate at the end {r}"));
+        // the rate at the end of the run (see `common::end_rate_text`), short: every optimizer has a row
+        if let Some((r, a, b)) = end_rate(&t.loss, m, 1e-12) {
+            parts.push(format!("rate {}/step over steps {a}–{b}", Sig(r)));
         }
     }
     parts.push(format!("η = {}", Sig(lr)));
