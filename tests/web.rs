@@ -20,6 +20,9 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, UrlSearchParams};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+#[path = "shared/digest.rs"]
+mod digest;
+
 const W: u32 = 640;
 const H: u32 = 480;
 
@@ -852,4 +855,16 @@ fn a_field_image_is_spread_over_its_pixels_exactly() {
             &wrong[..wrong.len().min(5)]
         );
     }
+}
+
+/// The browser computes what the native build computes (`tests/portable.rs` holds the native half): every line
+/// series of every chapter at its defaults, and of the cases where a seeded path depends on a control, against
+/// `tests/golden/portable.txt` to 1e-9. Seeded draws must be the same streams in wasm (32-bit `usize`) and
+/// natively.
+#[wasm_bindgen_test]
+fn the_browser_computes_what_the_native_build_computes() {
+    let want = digest::from_text(include_str!("golden/portable.txt"));
+    assert!(want.len() >= 60, "only {} series in the fixture", want.len());
+    let bad = digest::differences(&digest::digest(), &want);
+    assert!(bad.is_empty(), "{} differences from the native build:\n{}", bad.len(), bad.join("\n"));
 }

@@ -214,7 +214,9 @@ impl Problem for SparseRegression {
         Some(self.l)
     }
     fn sample_batch(&self, rng: &mut ChaCha8Rng) -> Option<Vec<usize>> {
-        Some(vec![rng.gen_range(0..self.y.len())])
+        // drawn as u64, not usize: usize is 32 bits in wasm, and rand draws a usize range from a u32 there and
+        // from a u64 natively (another sample, and another stream after it)
+        Some(vec![rng.gen_range(0..self.y.len() as u64) as usize])
     }
     fn batch_grad(&self, x: &[f64], batch: &[usize], out: &mut [f64]) {
         out.iter_mut().for_each(|o| *o = 0.0);

@@ -135,7 +135,8 @@ pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Re
     let mut flipped = if classes >= 2 { sample(rng, n_train, n_flip.min(n_train)).into_vec() } else { Vec::new() };
     flipped.sort_unstable();
     for &i in &flipped {
-        let shift = rng.gen_range(1..classes);
+        // u64, not usize (32 bits in wasm: rand would draw from a u32 there and a u64 natively)
+        let shift = rng.gen_range(1..classes as u64) as usize;
         train.y[i] = (train.y[i] + shift) % classes;
     }
     Ok(Data { train, test, classes, flipped })

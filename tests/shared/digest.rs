@@ -1,0 +1,99 @@
+//! What the native build and the browser must compute alike: a summary of every line series each case's
+//! charts draw (shared by `tests/portable.rs`, natively, and `tests/web.rs`, in wasm). Seeded randomness
+//! must give the same streams in both: a `usize` range drawn by `rand` is a `u32` draw in wasm and a `u64`
+//! draw natively, which changed the samples (and every draw after them) of two places until 6 December 2026.
+
+use optlab::app::{chapter, compute_raw, Chart};
+use std::collections::BTreeMap;
+
+/// Every chapter at its defaults, and the cases where only a control's value takes the code down a seeded
+/// path: label noise on 10 and on 3 classes (the flipped labels' shifts), the sparse-features chart at
+/// another frequency.
+pub const CASES: &[(&str, &[(&str, &str)])] = &[
+    ("minibatch", &[]),
+    ("landscapes", &[]),
+    ("momentum", &[]),
+    ("adaptive", &[]),
+    ("adaptive", &[("rare", "0.1")]),
+    ("weight-decay", &[]),
+    ("schedules", &[]),
+    ("lookahead", &[]),
+    ("sam", &[]),
+    ("muon", &[]),
+    ("race", &[]),
+    ("training", &[]),
+    ("training", &[("dataset", "blobs"), ("label_noise", "0.2")]),
+];
+
+/// `(case / chart / series, [points, first y, last y, min y, max y, sum of y])` for every line series.
+pub fn digest() -> Vec<(String, [f64; 6])> {
+    let mut out = Vec::new();
+    for (id, pairs) in CASES {
+        let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (_, scene) = compute_raw(chapter(id).expect("a chapter"), &raw);
+        let case = format!("{id}{pairs:?}");
+        for (cid, chart) in &scene.charts {
+            let Chart::Lines(c) = chart else { continue };
+            for s in &c.series {
+                let ys: Vec<f64> = s.points.iter().map(|p| p.1).collect();
+                let (Some(&first), Some(&last)) = (ys.first(), ys.last()) else { continue };
+                let min = ys.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                out.push((format!("{case} / {cid} / {}", s.name), [ys.len() as f64, first, last, min, max, ys.iter().sum()]));
+            }
+        }
+    }
+    out
+}
+
+/// How close an entry must be: 1e-9, relative above 1 and absolute below, except for the Muon chapter's Muon
+/// runs, 1e-3: there 100 steps of Newton–Schulz, which lifts every singular value of the momentum towards 1
+/// (the tiny ones too), grow a difference in the last bit into the fourth digit. Natively a 1-ulp change of
+/// κ (100 → 100.00000000000003) moves Muon's final loss by 1.3e-4 relative and AdamW's and SGD's by 1e-15;
+/// and the data's columns are scaled by `κ.powf(…)`, whose last bit differs between the native build (glibc)
+/// and wasm (Rust's libm) for some arguments (checked on 6 December 2026: `100f64.powf(-j/30)` for j = 2 and
+/// 12 of 0…15; `ln` and `tanh` differ by one ulp for a few arguments too).
+pub fn tolerance(key: &str) -> f64 {
+    let muon_run = key.starts_with("muon[") && key.rsplit(" / ").next().is_some_and(|s| s.starts_with("Muon"));
+    if muon_run {
+        1e-3
+    } else {
+        1e-9
+    }
+}
+
+/// The entries of `got` that differ from `want` by more than [`tolerance`]`·max(1, |want|)` (or are missing,
+/// or extra).
+pub fn differences(got: &[(String, [f64; 6])], want: &[(String, [f64; 6])]) -> Vec<String> {
+    let w: BTreeMap<&str, &[f64; 6]> = want.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let g: BTreeMap<&str, &[f64; 6]> = got.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let mut bad: Vec<String> = w.keys().filter(|k| !g.contains_key(*k)).map(|k| format!("missing: {k}")).collect();
+    for (k, a) in &g {
+        match w.get(k) {
+            None => bad.push(format!("not in the fixture: {k}")),
+            Some(b) => {
+                let tol = tolerance(k);
+                let close = |x: f64, y: f64| x == y || (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * y.abs().max(1.0);
+                if !a.iter().zip(b.iter()).all(|(x, y)| close(*x, *y)) {
+                    bad.push(format!("{k}: {a:?} vs {b:?}"));
+                }
+            }
+        }
+    }
+    bad
+}
+
+/// The fixture's text: one line per entry, `name\tv1 v2 … v6` with each number as Rust prints it (round trip).
+pub fn to_text(d: &[(String, [f64; 6])]) -> String {
+    d.iter().map(|(k, v)| format!("{k}\t{}\n", v.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(" "))).collect()
+}
+
+pub fn from_text(s: &str) -> Vec<(String, [f64; 6])> {
+    s.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(k, v)| {
+            let n: Vec<f64> = v.split(' ').map(|x| x.parse().expect("a number")).collect();
+            (k.to_string(), n.try_into().expect("six numbers"))
+        })
+        .collect()
+}
