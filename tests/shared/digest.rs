@@ -7,7 +7,7 @@ use optlab::app::{chapter, compute_raw, Chart};
 use std::collections::BTreeMap;
 
 /// Every chapter at its defaults, and the cases where only a control's value takes the code down a seeded
-/// path: label noise on 10 and on 3 classes (the flipped labels' shifts), the sparse-features chart at
+/// path: label noise on 2 and on 4 classes (the flipped labels' shifts), the sparse-features chart at
 /// another frequency.
 pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ("minibatch", &[]),
@@ -23,6 +23,7 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ("race", &[]),
     ("training", &[]),
     ("training", &[("dataset", "blobs"), ("label_noise", "0.2")]),
+    ("training", &[("dataset", "blobs"), ("classes", "4"), ("label_noise", "0.2")]),
 ];
 
 /// `(case / chart / series, [points, first y, last y, min y, max y, sum of y])` for every line series.
