@@ -7,8 +7,8 @@ use optlab::app::{chapter, compute_raw, Chart};
 use std::collections::BTreeMap;
 
 /// Every chapter at its defaults, and the cases where only a control's value takes the code down a seeded
-/// path: label noise on 2 and on 4 classes (the flipped labels' shifts), the sparse-features chart at
-/// another frequency.
+/// path: label noise on 2, 4 and 10 classes (the flipped labels' shifts; the digits), the sparse-features chart
+/// at another frequency, other batch seeds and sizes (importance sampling too), Lookahead on mini-batches.
 pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ("minibatch", &[]),
     ("landscapes", &[]),
@@ -24,6 +24,10 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ("training", &[]),
     ("training", &[("dataset", "blobs"), ("label_noise", "0.2")]),
     ("training", &[("dataset", "blobs"), ("classes", "4"), ("label_noise", "0.2")]),
+    ("training", &[("dataset", "digits"), ("label_noise", "0.1")]),
+    ("minibatch", &[("seed", "3"), ("batch", "4"), ("uneven", "true")]),
+    ("schedules", &[("seed", "5"), ("batch", "2")]),
+    ("lookahead", &[("problem", "finite_sum")]),
 ];
 
 /// `(case / chart / series, [points, first y, last y, min y, max y, sum of y])` for every line series.
