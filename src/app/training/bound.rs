@@ -86,7 +86,9 @@ pub fn chart(run: &TrainingRun) -> Chart {
     let when = match (steps.is_empty(), waiting.is_empty()) {
         (true, true) => "measured when the training stops".to_string(),
         (false, true) => steps.join(", "),
-        (true, false) => format!("{}: losses so far; the flatness term once the training stops", waiting.join(", ")),
+        // short: in an 800 px embed the chart is ~260 px wide and "losses so far; the flatness term once the
+        // training stops" was cut by the title's two-line limit
+        (true, false) => format!("{}; flatness once stopped", waiting.join(", ")),
         (false, false) => format!("{}; {}: losses so far", steps.join(", "), waiting.join(", ")),
     };
     // (the terms are spelled out in the caption: with them the title ran past its two lines and was cut)
