@@ -259,7 +259,7 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
 
 /// [`end_rate`] of `f − f*` above 1e-12 as "0.969 per step (fit over steps 400–600)"; `None` when fewer than
 /// three steps are above it.
-pub fn end_rate_text(loss: &[f64], f_star: f64) -> Option<String> {
+fn end_rate_text(loss: &[f64], f_star: f64) -> Option<String> {
     end_rate(loss, f_star, 1e-12).map(|(r, a, b)| format!("{} per step (fit over steps {a}–{b})", Sig(r)))
 }
 

@@ -102,7 +102,7 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
                 format!("smallest f − f* = {} {} 1e-6", Sig(gap_min), c.symbol())
             }
         });
-        // the rate at the end of the run (see `common::end_rate_text`), short: every optimizer has a row
+        // the rate at the end of the run, as in `common::convergence`'s rate line but short: every optimizer has a row
         if let Some((r, a, b)) = end_rate(&t.loss, m, 1e-12) {
             parts.push(format!("rate {}/step over steps {a}–{b}", Sig(r)));
         }
