@@ -208,3 +208,18 @@ fn heavy_ball_is_stable_up_to_its_own_bound_not_gradient_descents() {
     assert!(hb.value.contains("2(1+β)/L = 3.60") && hb.claims.iter().all(|c| c.holds()), "{hb:?}");
     assert!(!hb.value.contains("2/L = 2"), "{hb:?}");
 }
+
+#[test]
+fn each_run_sets_its_rate_beside_the_theory_in_place_of_the_generic_rate_line() {
+    let s = scene(&[]);
+    let labels: Vec<&str> = s.readout.iter().map(|r| r.label.as_str()).collect();
+    assert!(!labels.iter().any(|l| l.contains("measured rate at the end")), "{labels:?}");
+    let steps: Vec<usize> = labels.iter().enumerate().filter(|(_, l)| l.contains("steps to f − f*")).map(|(i, _)| i).collect();
+    assert_eq!(steps.len(), 2, "two runs: {labels:?}");
+    for i in steps {
+        // the run's lines in convergence's order: steps to the tolerance, the rate, the final gap
+        let run = labels[i].split(": ").next().unwrap();
+        assert_eq!(labels[i + 1], format!("{run}: rate of ‖x − x*‖ per step, measured vs theory"), "{labels:?}");
+        assert_eq!(labels[i + 2], format!("{run}: final f − f*"), "{labels:?}");
+    }
+}

@@ -203,8 +203,6 @@ pub fn largest_lr(trace: &Trace, optimizer: Option<&OptimizerSpec>) -> f64 {
 }
 
 const STEPS_TO: &str = "steps to f − f* ≤ 1e-6";
-/// [`convergence`]'s rate line, "{run}: measured rate at the end" (the momentum chapter replaces it).
-pub const RATE: &str = "measured rate at the end";
 
 /// Relabels [`convergence`]'s "steps to f − f* ≤ 1e-6" line as the first step below the tolerance: for a run
 /// that does not stay below it (it ends above, or noise takes it below by chance), "steps to" would read as
@@ -213,22 +211,50 @@ pub fn as_first_step(line: &mut Readout) {
     line.label = line.label.replace(STEPS_TO, "first step with f − f* ≤ 1e-6");
 }
 
+/// [`convergence`]'s lines one by one, so that a chapter can put its own line in one's place (the momentum
+/// chapter sets its rate beside the theory).
+pub struct ConvergenceLines {
+    /// how the run diverged, when it did
+    pub diverged: Option<Readout>,
+    /// "steps to f − f* ≤ 1e-6" (or the first step below it), when f* is known
+    pub steps_to: Option<Readout>,
+    /// "measured rate at the end", when f* is known
+    pub rate: Option<Readout>,
+    /// "final f − f*", or "final loss" when f* is not known
+    pub last: Readout,
+}
+
+impl ConvergenceLines {
+    pub fn into_vec(self) -> Vec<Readout> {
+        self.diverged.into_iter().chain(self.steps_to).chain(self.rate).chain(Some(self.last)).collect()
+    }
+}
+
 /// "steps to tolerance", "measured rate", "final loss", and a divergence line naming the bound of the method
 /// that diverged (see [`divergence_text`]). `smoothness` is the largest curvature when the problem is a
 /// quadratic (else `None`), `optimizer` the run's optimizer.
 pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, optimizer: Option<&OptimizerSpec>) -> Vec<Readout> {
+    convergence_lines(trace, f_star, smoothness, optimizer).into_vec()
+}
+
+/// [`convergence`]'s lines, each by name.
+pub fn convergence_lines(
+    trace: &Trace,
+    f_star: Option<f64>,
+    smoothness: Option<f64>,
+    optimizer: Option<&OptimizerSpec>,
+) -> ConvergenceLines {
     let name = &trace.label;
-    let mut out = Vec::new();
-    if let Some(d) = &trace.diverged {
+    let diverged = trace.diverged.as_ref().map(|d| {
         let mut lrs = used_lrs(trace);
         let varied = lrs.next().is_some_and(|first| lrs.any(|v| v != first));
         let (text, claim) = divergence_text(d, optimizer, smoothness, largest_lr(trace, optimizer), varied);
-        let mut r = Readout::bad(name.to_string(), text);
-        if let Some(c) = claim {
-            r = r.claiming(c);
+        let r = Readout::bad(name.to_string(), text);
+        match claim {
+            Some(c) => r.claiming(c),
+            None => r,
         }
-        out.push(r);
-    }
+    });
     let last = trace.loss.last().copied().unwrap_or(f64::NAN);
     match f_star {
         Some(m) => {
@@ -248,13 +274,18 @@ pub fn convergence(trace: &Trace, f_star: Option<f64>, smoothness: Option<f64>, 
                 as_first_step(&mut line);
                 line = line.claiming(Claim::new(last - m, Rel::Gt, TOLERANCE));
             }
-            out.push(line);
-            out.push(Readout::new(format!("{name}: {RATE}"), end_rate_text(&trace.loss, m).unwrap_or_else(|| "—".into())));
-            out.push(Readout::new(format!("{name}: final f − f*"), sig(last - m)));
+            ConvergenceLines {
+                diverged,
+                steps_to: Some(line),
+                rate: Some(Readout::new(
+                    format!("{name}: measured rate at the end"),
+                    end_rate_text(&trace.loss, m).unwrap_or_else(|| "—".into()),
+                )),
+                last: Readout::new(format!("{name}: final f − f*"), sig(last - m)),
+            }
         }
-        None => out.push(Readout::new(format!("{name}: final loss"), sig(last))),
+        None => ConvergenceLines { diverged, steps_to: None, rate: None, last: Readout::new(format!("{name}: final loss"), sig(last)) },
     }
-    out
 }
 
 /// [`end_rate`] of `f − f*` above 1e-12 as "0.969 per step (fit over steps 400–600)"; `None` when fewer than

@@ -1,7 +1,7 @@
 //! Chapter 3 — momentum and Nesterov on an ill-conditioned quadratic: paths, loss curves, measured vs
 //! theoretical linear rates, and the (η, β) map of rates and divergence.
 
-use super::common::{bounds_for, convergence, loss_chart, paths, run_report, sig, spec_of, Sig};
+use super::common::{bounds_for, convergence_lines, loss_chart, paths, run_report, sig, spec_of, Sig};
 use super::controls::fmt_num;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::analysis::{fit_linear_rate, gd_optimal_rate, heavy_ball_optimal, heavy_ball_optimal_rate, heavy_ball_rate, nesterov_rate};
@@ -345,29 +345,24 @@ impl Model for Momentum {
         for (((t, rho), r_spec), double) in report.runs.iter().zip(theory).zip(&spec.runs).zip(double) {
             // the generic "measured rate" (of f − f*) is replaced by one line that sets it beside the theory:
             // on a quadratic f − f* shrinks by ρ² per step when ‖x − x*‖ shrinks by ρ
-            let rate_label = format!("{}: {}", t.label, super::common::RATE);
-            for r in convergence(t, Some(0.0), Some(l), Some(&r_spec.optimizer)) {
-                if r.label != rate_label {
-                    scene.readout.push(r);
-                    continue;
-                }
-                let fit = measured_rate(&t.loss, double);
-                let plain = fit_linear_rate(&t.loss, 0.0, 1e-12);
-                let verdict = if rho >= 1.0 { " (diverges)" } else { "" };
-                scene.readout.push(Readout::new(
-                    format!("{}: rate of ‖x − x*‖ per step, measured vs theory", t.label),
-                    match (fit, plain) {
-                        (Some(m), Some(q)) if double => format!(
-                            "{} (fit of (f − f*)/t²: a double root, ‖x − x*‖ ~ t·ρᵗ; plain f − f* factor {}) vs ρ = {}{verdict}",
-                            Sig(m),
-                            Sig(q),
-                            Sig(rho)
-                        ),
-                        (Some(m), Some(q)) => format!("{} (f − f* factor {}) vs ρ = {}{verdict}", Sig(m), Sig(q), Sig(rho)),
-                        _ => format!("— vs ρ = {}{verdict}", Sig(rho)),
-                    },
-                ));
-            }
+            let mut lines = convergence_lines(t, Some(0.0), Some(l), Some(&r_spec.optimizer));
+            let fit = measured_rate(&t.loss, double);
+            let plain = fit_linear_rate(&t.loss, 0.0, 1e-12);
+            let verdict = if rho >= 1.0 { " (diverges)" } else { "" };
+            lines.rate = Some(Readout::new(
+                format!("{}: rate of ‖x − x*‖ per step, measured vs theory", t.label),
+                match (fit, plain) {
+                    (Some(m), Some(q)) if double => format!(
+                        "{} (fit of (f − f*)/t²: a double root, ‖x − x*‖ ~ t·ρᵗ; plain f − f* factor {}) vs ρ = {}{verdict}",
+                        Sig(m),
+                        Sig(q),
+                        Sig(rho)
+                    ),
+                    (Some(m), Some(q)) => format!("{} (f − f* factor {}) vs ρ = {}{verdict}", Sig(m), Sig(q), Sig(rho)),
+                    _ => format!("— vs ρ = {}{verdict}", Sig(rho)),
+                },
+            ));
+            scene.readout.extend(lines.into_vec());
         }
         scene.readout.push(Readout::new(
             "best gradient descent: (κ−1)/(κ+1) at η = 2/(L+μ)",
