@@ -60,6 +60,32 @@ pub fn wrap(text: &str, width: u32, max_lines: usize, measure: &dyn Fn(&str) -> 
     lines
 }
 
+/// A title on at most two lines of `width`: whole when it fits; else without its last clauses (a clause ends
+/// at "; " or ": " outside parentheses; a title puts what may go, such as the markers' key, last), as many as
+/// must go; only when even the first clause does not fit, cut with "…" as [`wrap`] does.
+pub fn title_lines(title: &str, width: u32, measure: &dyn Fn(&str) -> u32) -> Vec<String> {
+    // the ends of the clauses before the last: byte offsets of "; " or ": " at parenthesis depth 0
+    let mut ends = Vec::new();
+    let mut depth = 0i32;
+    for (i, ch) in title.char_indices() {
+        match ch {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ';' | ':' if depth == 0 && title[i + 1..].starts_with(' ') => ends.push(i),
+            _ => {}
+        }
+    }
+    let whole = std::iter::once(title.len());
+    for end in whole.chain(ends.into_iter().rev()) {
+        let t = &title[..end];
+        let lines = wrap(t, width, 2, measure);
+        if lines.join(" ").split_whitespace().eq(t.split_whitespace()) {
+            return lines;
+        }
+    }
+    wrap(title, width, 2, measure)
+}
+
 /// `s`, or its longest prefix that fits `width` followed by "…".
 pub fn fit_with_ellipsis(s: &str, width: u32, measure: &dyn Fn(&str) -> u32) -> String {
     if measure(s) <= width {
@@ -101,7 +127,7 @@ pub fn header<DB: DrawingBackend>(
         let measure = measure_with(title_font.clone());
         let width = (w as i32 - 2 * margin).max(10) as u32;
         let style = title_font.pos(Pos::new(HPos::Center, VPos::Top));
-        for line in wrap(title, width, 2, &measure) {
+        for line in title_lines(title, width, &measure) {
             root.draw_text(&line, &style, (w as i32 / 2, top)).map_err(err)?;
             top += (fp * 1.15 * 1.25).ceil() as i32;
         }
@@ -195,5 +221,25 @@ mod tests {
         let word = wrap("incomprehensibilities", 100, 2, &by_chars);
         assert!(word[0].ends_with('…') && by_chars(&word[0]) <= 100, "{word:?}");
         assert!(wrap("", 100, 2, &by_chars).is_empty());
+    }
+
+    #[test]
+    fn a_title_too_long_for_two_lines_drops_its_last_clauses_before_it_is_cut() {
+        let t = "A at step 3000: predicted class (colour); ● training, ○ test";
+        // room for all of it on two lines
+        assert_eq!(title_lines(t, 310, &by_chars).join(" "), t);
+        // not for all: the key after "; " goes, the rest is whole
+        assert_eq!(title_lines(t, 240, &by_chars), vec!["A at step 3000:", "predicted class (colour)"]);
+        // then what follows ": "
+        assert_eq!(title_lines(t, 120, &by_chars), vec!["A at step", "3000"]);
+        // not even the first clause fits: cut with "…" as wrap does
+        let cut = title_lines(t, 60, &by_chars);
+        assert_eq!(cut.len(), 2);
+        assert!(cut[1].ends_with('…'), "{cut:?}");
+        // separators inside parentheses do not end a clause
+        let p = "SAM's bound (A at step 0; flatness once stopped)";
+        let lines = title_lines(p, 200, &by_chars);
+        assert!(lines[1].ends_with('…'), "{lines:?}");
+        assert_eq!(title_lines("no clauses here", 500, &by_chars), vec!["no clauses here"]);
     }
 }

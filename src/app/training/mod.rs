@@ -324,7 +324,7 @@ impl Chapter for Training {
         vec![
             Canvas {
                 id: "regions",
-                label: "decision regions: predicted class (colour) and its confidence (shade), with the training and test points; \
+                label: "decision regions: predicted class (colour) and its confidence (shade), with the training (●) and test (○) points; \
                         for inputs of more than 2 features, the confusion matrix on the test set and the misclassified inputs as images",
                 aspect: 0.85,
                 clickable: false,
