@@ -11,7 +11,7 @@ For every `tests/golden/export/NAME.spec.json` (a spec exactly as `optlab run` o
    byte-identical to what the exporter produces today, so that the committed runs stay valid);
 2. `python NAME.py` runs that script under torch and its stdout, unchanged, becomes `NAME.out.json` (the
    trace torch printed, which the test compares with optlab's own trace to 1e-9 relative);
-3. `provenance.json` records the torch version, the date and each script's run time.
+3. `provenance.json` records the torch version, and per run its date and the script's run time.
 The script compares optlab's trace with torch's here too and prints the largest relative difference.
 """
 
@@ -51,6 +51,10 @@ def main(only=""):
     subprocess.run(["cargo", "build", "--locked", "--quiet", "--bin", "optlab"], cwd=ROOT, check=True)
     prov_path = DIR / "provenance.json"
     prov = json.loads(prov_path.read_text()) if prov_path.exists() else {"runs": {}}
+    today = datetime.date.today().isoformat()
+    for run in prov["runs"].values():
+        # each run keeps the date it was made (files from before runs had their own took the file's date)
+        run.setdefault("date", prov.get("date", today))
     for spec in sorted(DIR.glob("*.spec.json")):
         name = spec.name[: -len(".spec.json")]
         if not name.startswith(only):
@@ -64,11 +68,11 @@ def main(only=""):
         command = "run" if name.startswith("run_") else "train"
         mine = subprocess.run([OPTLAB, command, spec], check=True, capture_output=True, text=True).stdout
         w, n = worst(json.loads(mine), json.loads(out))
-        prov["runs"][name] = {"torch_seconds": round(seconds, 2), "values": n, "worst_relative_difference_vs_optlab": w}
+        prov["runs"][name] = {"date": today, "torch_seconds": round(seconds, 2), "values": n, "worst_relative_difference_vs_optlab": w}
         print(f"{name}: {n} values, worst relative difference {w:.2e}, torch {seconds:.1f} s")
     prov["generator"] = "tests/golden/gen_export.py"
     prov["torch"] = f"torch {torch.__version__} (CPU, float64), Python {sys.version.split()[0]}"
-    prov["date"] = datetime.date.today().isoformat()
+    prov["date"] = today  # the last regeneration; each run says its own
     prov_path.write_text(json.dumps(prov, indent=1, sort_keys=True) + "\n")
 
 
