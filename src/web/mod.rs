@@ -515,12 +515,14 @@ impl Session {
             }
             match &mut self.live {
                 Some((_, _, run)) => {
+                    // slices of at most 8 steps until `steps` are taken or the budget is spent; a run may take
+                    // fewer than asked per call (a big network's calls are shorter: see STEP_BUDGET), and
+                    // none once it has ended
                     let mut left = steps;
                     while left > 0 {
-                        let slice = left.min(8);
-                        let took = run.advance(slice);
-                        left -= slice;
-                        if took < slice || now() - t0 > budget_ms {
+                        let took = run.advance(left.min(8));
+                        left -= took.min(left);
+                        if took == 0 || now() - t0 > budget_ms {
                             break;
                         }
                     }
