@@ -870,3 +870,32 @@ fn the_browser_computes_what_the_native_build_computes() {
     let bad = digest::differences(&digest::digest(), &want);
     assert!(bad.is_empty(), "{} differences from the native build:\n{}", bad.len(), bad.join("\n"));
 }
+
+/// A tick takes the steps it is asked for while its budget lasts, also when the run takes fewer per call: a
+/// big network's calls are capped (STEP_BUDGET; the digits preset's Muon-and-AdamW pair takes one step per
+/// call), and until 7 December 2026 a tick stopped after that first call, so the digits trained one step per
+/// frame whatever the speed.
+#[wasm_bindgen_test]
+fn a_tick_takes_its_steps_when_the_run_takes_fewer_per_call() {
+    optlab::train::digits::provide(include_bytes!("../www/assets/digits.bin")).expect("the digits asset");
+    let raw: Raw = [
+        ("dataset", "digits"),
+        ("layers", "2"),
+        ("width", "64"),
+        ("activation", "relu"),
+        ("optimizer", "muon"),
+        ("compare", "adamw"),
+        ("batch_size", "64"),
+        ("steps", "1500"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let mut s = Session::new();
+    let first = from_js(s.advance("training", js_raw(&raw), 1, 1e9));
+    assert_eq!(first, serde_json::json!([1, 1500]), "one step");
+    let after = from_js(s.advance("training", js_raw(&raw), 10, 1e9));
+    assert_eq!(after, serde_json::json!([11, 1500]), "ten more steps in one call with an unbounded budget");
+    let json = from_js(s.tick("training", js_raw(&raw), "light", 1.0, 5, 1e9));
+    assert_eq!(json["progress"], serde_json::json!([16, 1500]), "five more in a tick");
+}
