@@ -3,6 +3,7 @@
 //! must give the same streams in both: a `usize` range drawn by `rand` is a `u32` draw in wasm and a `u64`
 //! draw natively, which changed the samples (and every draw after them) of two places until 6 December 2026.
 
+use optlab::app::training::setup::PRESETS;
 use optlab::app::{chapter, compute_raw, Chart};
 use std::collections::BTreeMap;
 
@@ -26,31 +27,6 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ("training", &[("dataset", "blobs"), ("label_noise", "0.2"), ("steps", "500")]),
     ("training", &[("dataset", "blobs"), ("classes", "4"), ("label_noise", "0.2"), ("steps", "500")]),
     ("training", &[("dataset", "digits"), ("label_noise", "0.1"), ("steps", "200")]),
-    // the preset "Muon vs AdamW on handwritten digits": products of 64 × 64 × 64, Newton–Schulz on 64 × 64
-    (
-        "training",
-        &[
-            ("dataset", "digits"),
-            ("noise", "0"),
-            ("label_noise", "0"),
-            ("train_fraction", "0.75"),
-            ("layers", "2"),
-            ("width", "64"),
-            ("activation", "relu"),
-            ("loss", "cross_entropy"),
-            ("optimizer", "muon"),
-            ("lr", "0.02"),
-            ("momentum", "0.95"),
-            ("ns_steps", "5"),
-            ("adamw_lr", "0.01"),
-            ("weight_decay", "0.01"),
-            ("compare", "adamw"),
-            ("compare_lr", "0.01"),
-            ("schedule", "constant"),
-            ("batch_size", "64"),
-            ("steps", "200"),
-        ],
-    ),
     ("minibatch", &[("seed", "3"), ("batch", "4"), ("uneven", "true")]),
     ("schedules", &[("seed", "5"), ("batch", "2")]),
     ("lookahead", &[("problem", "finite_sum")]),
@@ -59,7 +35,12 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
 /// `(case / chart / series, [points, first y, last y, min y, max y, sum of y])` for every line series.
 pub fn digest() -> Vec<(String, [f64; 6])> {
     let mut out = Vec::new();
-    for (id, pairs) in CASES {
+    // and the preset "Muon vs AdamW on handwritten digits" (products of 64 × 64 × 64, Newton–Schulz on 64 × 64)
+    // for 200 of its steps
+    let digits = PRESETS.iter().find(|p| p.id == "muon_vs_adamw_digits").expect("the digits preset");
+    let preset: Vec<(&str, &str)> = digits.settings.iter().copied().filter(|(k, _)| *k != "steps").chain([("steps", "200")]).collect();
+    let cases = CASES.iter().map(|(id, pairs)| (*id, pairs.to_vec())).chain([("training", preset)]);
+    for (id, pairs) in cases {
         let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let c = chapter(id).expect("a chapter");
         let (st, mut scene) = compute_raw(c, &raw);
