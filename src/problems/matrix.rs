@@ -203,9 +203,15 @@ impl RandomMatrixSpec {
         let mut rng = data_rng(seed);
         let (r, f, n) = (self.rows, self.features, self.samples);
         let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };
-        // libm's pow, the same code in every build (`powf` is the platform's libm natively and differs from the
-        // browser's in the last bit for some exponents; see MatrixLeastSquares on why a last bit matters here)
-        let decay = |j: usize| if f > 1 { libm::pow(self.kappa, -(j as f64) / (2.0 * (f - 1) as f64)) } else { 1.0 };
+        // Rust's libm pow in every build: std's `powf` is the platform's libm natively (glibc's differs in the
+        // last bit for some exponents) and Rust's libm in wasm (compiler-builtins), so natively the `libm`
+        // crate is called (wasm keeps std's: one copy of pow, 1.5 KB less gzip). A last bit matters here: see
+        // MatrixLeastSquares; tests/portable.rs and the wasm test check that both builds agree.
+        #[cfg(target_arch = "wasm32")]
+        let pow = f64::powf;
+        #[cfg(not(target_arch = "wasm32"))]
+        let pow = libm::pow;
+        let decay = |j: usize| if f > 1 { pow(self.kappa, -(j as f64) / (2.0 * (f - 1) as f64)) } else { 1.0 };
         let x = Array2::from_shape_fn((f, n), |(j, _)| decay(j) * normal());
         let w_star = Array2::from_shape_fn((r, f), |_| normal());
         let noise = Array2::from_shape_fn((r, n), |_| self.noise * normal());
