@@ -312,3 +312,23 @@ fn cached_runs_give_what_a_fresh_compute_gives() {
     assert_eq!(text(c), fc, "another η: computed again");
     assert_eq!(text(a), fa, "back again");
 }
+
+/// The chapter's runs are what `optlab run` computes on the chapter's spec ("Copy spec"), bit for bit: the
+/// chapter evaluates the problem through a faster copy (`FastMatrixLeastSquares`) with the same operations,
+/// and since 7 December 2026 both use `linalg::dense`'s products (before, the command line's ndarray products
+/// fused multiply and add on CPUs with FMA, and Muon's runs parted in the fourth digit).
+#[test]
+fn the_chapters_runs_are_optlab_run_on_its_spec_bit_for_bit() {
+    let s = scene(&[]);
+    let spec = optlab::spec::Spec::from_json(&s.spec_json().expect("the chapter's spec")).expect("a valid spec");
+    let report = optlab::run::run(&spec).expect("runs");
+    let chart = lines(&s, "loss");
+    assert_eq!(report.runs.len(), 3, "Muon, AdamW and SGD");
+    for run in &report.runs {
+        let plotted = series(chart, &run.label);
+        assert_eq!(plotted.len(), run.loss.len(), "{}", run.label);
+        for (t, ((_, y), l)) in plotted.iter().zip(&run.loss).enumerate() {
+            assert_eq!(y.to_bits(), l.to_bits(), "{} at step {t}: the page {y}, optlab run {l}", run.label);
+        }
+    }
+}
