@@ -52,14 +52,43 @@ impl MatrixLeastSquares {
         self
     }
 
-    /// `R = WX − Y`, row-major.
-    fn residual(&self, w: &[f64]) -> Vec<f64> {
-        let (rows, features, n) = (self.y.nrows(), self.x.nrows(), self.x.ncols());
-        let mut r = vec![0.0; rows * n];
-        matmul_into(w, self.x.as_slice().expect("standard layout"), (rows, features, n), &mut r);
+    /// `(rows, features, samples)`
+    fn dims(&self) -> (usize, usize, usize) {
+        (self.y.nrows(), self.x.nrows(), self.x.ncols())
+    }
+
+    /// `r = WX − Y`, row-major (`r` holds rows × samples).
+    fn residual_into(&self, w: &[f64], r: &mut [f64]) {
+        let (rows, features, n) = self.dims();
+        matmul_into(w, self.x.as_slice().expect("standard layout"), (rows, features, n), r);
         for (ri, yi) in r.iter_mut().zip(self.y.iter()) {
             *ri -= yi;
         }
+    }
+
+    /// `f` from the residual `r`.
+    fn value_of(&self, r: &[f64]) -> f64 {
+        self.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.x.ncols() as f64)
+    }
+
+    /// `∇f = λ·RXᵀ/n` from the residual `r`.
+    fn grad_of(&self, r: &[f64], out: &mut [f64]) {
+        let (rows, features, n) = self.dims();
+        matmul_into(r, &self.xt, (rows, n, features), out);
+        for o in out.iter_mut() {
+            *o /= n as f64;
+        }
+        if self.loss_scale != 1.0 {
+            for o in out.iter_mut() {
+                *o *= self.loss_scale;
+            }
+        }
+    }
+
+    fn residual(&self, w: &[f64]) -> Vec<f64> {
+        let (rows, _, n) = self.dims();
+        let mut r = vec![0.0; rows * n];
+        self.residual_into(w, &mut r);
         r
     }
 }
@@ -69,20 +98,10 @@ impl Problem for MatrixLeastSquares {
         (self.y.nrows(), self.x.nrows())
     }
     fn value(&self, w: &[f64]) -> f64 {
-        let r = self.residual(w);
-        self.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.x.ncols() as f64)
+        self.value_of(&self.residual(w))
     }
     fn grad(&self, w: &[f64], out: &mut [f64]) {
-        let (rows, features, n) = (self.y.nrows(), self.x.nrows(), self.x.ncols());
-        matmul_into(&self.residual(w), &self.xt, (rows, n, features), out);
-        for o in out.iter_mut() {
-            *o /= n as f64;
-        }
-        if self.loss_scale != 1.0 {
-            for o in out.iter_mut() {
-                *o *= self.loss_scale;
-            }
-        }
+        self.grad_of(&self.residual(w), out);
     }
     fn hessian(&self, _w: &[f64]) -> Option<Array2<f64>> {
         let (rows, feats) = self.shape();
@@ -220,44 +239,28 @@ impl RandomMatrixSpec {
     }
 }
 
-/// A matrix least-squares problem (the Muon chapter's) with the core's arithmetic, evaluated faster: the residual
-/// `R = WX − Y` shared between `value` and `grad` at the same `W` (`run_one` asks for both at every iterate)
-/// and no allocation per evaluation. The operations and their order are [`MatrixLeastSquares`]'s, so the
-/// iterates are those of `optlab run` on the chapter's spec, bit for bit, natively and in the browser.
+/// A matrix least-squares problem (the Muon chapter's) evaluated faster: the residual `R = WX − Y` kept between
+/// `value` and `grad` at the same `W` (`run_one` asks for both at every iterate), in one buffer. Value and
+/// gradient are [`MatrixLeastSquares`]'s own functions of the residual, so the iterates are those of
+/// `optlab run` on the chapter's spec, bit for bit, natively and in the browser.
 pub struct FastMatrixLeastSquares<'a> {
     p: &'a MatrixLeastSquares,
-    /// `(rows, features, samples)`
-    dims: (usize, usize, usize),
-    x: Vec<f64>,
-    xt: Vec<f64>,
-    y: Vec<f64>,
     /// `(W, R)` of the last evaluation.
     last: RefCell<(Vec<f64>, Vec<f64>)>,
 }
 
 impl<'a> FastMatrixLeastSquares<'a> {
     pub fn new(p: &'a MatrixLeastSquares) -> Self {
-        let (rows, features, n) = (p.y.nrows(), p.x.nrows(), p.x.ncols());
-        FastMatrixLeastSquares {
-            p,
-            dims: (rows, features, n),
-            x: p.x.iter().copied().collect(),
-            xt: p.x.t().iter().copied().collect(),
-            y: p.y.iter().copied().collect(),
-            last: RefCell::new((Vec::new(), vec![0.0; rows * n])),
-        }
+        let (rows, _, n) = p.dims();
+        FastMatrixLeastSquares { p, last: RefCell::new((Vec::new(), vec![0.0; rows * n])) }
     }
 
     /// Runs `f` on `R = WX − Y`, computed unless `w` is the last point asked for.
     fn with_residual<T>(&self, w: &[f64], f: impl FnOnce(&[f64]) -> T) -> T {
-        let (rows, features, n) = self.dims;
         let mut last = self.last.borrow_mut();
         let (w_last, r) = &mut *last;
         if w_last.as_slice() != w {
-            matmul_into(w, &self.x, (rows, features, n), r);
-            for (ri, yi) in r.iter_mut().zip(&self.y) {
-                *ri -= yi;
-            }
+            self.p.residual_into(w, r);
             w_last.clear();
             w_last.extend_from_slice(w);
         }
@@ -270,20 +273,10 @@ impl Problem for FastMatrixLeastSquares<'_> {
         self.p.shape()
     }
     fn value(&self, w: &[f64]) -> f64 {
-        let n = self.dims.2;
-        self.with_residual(w, |r| self.p.loss_scale * r.iter().map(|v| v * v).sum::<f64>() / (2.0 * n as f64))
+        self.with_residual(w, |r| self.p.value_of(r))
     }
     fn grad(&self, w: &[f64], out: &mut [f64]) {
-        let (rows, features, n) = self.dims;
-        self.with_residual(w, |r| matmul_into(r, &self.xt, (rows, n, features), out));
-        for o in out.iter_mut() {
-            *o /= n as f64;
-        }
-        if self.p.loss_scale != 1.0 {
-            for o in out.iter_mut() {
-                *o *= self.p.loss_scale;
-            }
-        }
+        self.with_residual(w, |r| self.p.grad_of(r, out));
     }
     fn hessian(&self, w: &[f64]) -> Option<ndarray::Array2<f64>> {
         self.p.hessian(w)
