@@ -226,8 +226,17 @@ test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) lay
           const want = v.name === "dark" ? "dark" : v.name.startsWith("projector") ? "projector" : "light";
           check(theme === want, `${id}: data-theme ${theme}, not ${want}`);
           const dpr = v.opts.deviceScaleFactor;
-          for (const c of await canvasInfo(page)) {
-            check(c.chromatic > 150 * dpr, `${id}/${c.id} drew only ${c.chromatic} coloured pixels`);
+          const infos = await canvasInfo(page);
+          // (a blank plot is still a failure; what the page was doing then, and whether the plot is drawn once the
+          // page has settled again, go into the message: a rare blank in CI was not reproduced locally)
+          const blank = infos.filter((c) => c.chromatic <= 150 * dpr);
+          const why = blank.length ? ` (${await page.evaluate(() => {
+            const o = window.optlab;
+            return `hand-over ${o.handover}, busy ${Boolean(o.busy())}, stale ${o.stale}, renders ${o.renders}`;
+          })}; after settling again: ${await settle(page).then(() => canvasInfo(page)).then((again) =>
+            again.map((c) => `${c.id} ${c.chromatic}`).join(", "))})` : "";
+          for (const c of infos) {
+            check(c.chromatic > 150 * dpr, `${id}/${c.id} drew only ${c.chromatic} coloured pixels (${c.width}×${c.height}, ${c.opaque} opaque)${why}`);
             if (dpr === 2) {
               const css = await page.$eval(`#${c.id}`, (e) => e.clientWidth);
               check(c.width === Math.round(css * 2), `${id}/${c.id}: ${c.width} device pixels for ${css} CSS pixels`);
