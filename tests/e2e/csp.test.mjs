@@ -47,7 +47,7 @@ test("dist/index.html ships a strict CSP and no inline script", () => {
   assert.ok(html.indexOf("Content-Security-Policy") < html.search(/<script|<link/));
   const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
   assert.ok(scripts.length >= 1, "app.js");
-  // KaTeX's script is preloaded from this origin and inserted by app.js after the first plots are drawn
+  // KaTeX's script is preloaded from this origin and inserted by formulas.js (loadKatex) after the first plots are drawn
   assert.match(html, /<link rel="preload" href="katex\/katex\.min\.js" as="script">/);
   for (const [, attrs, body] of scripts) {
     assert.match(attrs, /\ssrc="(?:\.\/)?[\w./-]+"/, `a script from a file: <script${attrs}>`);

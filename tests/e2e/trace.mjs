@@ -1,7 +1,8 @@
 // Manual harness: where the main-thread time of N keyboard changes in one chapter goes, by Chromium trace
 // event (self time on the renderer's main thread: script, style, layout, paint, commit, …).
-//   node tests/e2e/trace.mjs CHAPTER [N]
-import { serveDist, launch, open, settle } from "./harness.mjs";
+//   node tests/e2e/trace.mjs CHAPTER [N]             (the chapter's visible sliders in turn)
+//   CONTROLS=preset,loss node tests/e2e/trace.mjs CHAPTER [N]   (the named controls in turn: selects cycle)
+import { serveDist, launch, open, settle, keyToChange } from "./harness.mjs";
 const [chapter = "minibatch", n = "30"] = process.argv.slice(2);
 const srv = await serveDist();
 const br = await launch();
@@ -9,11 +10,15 @@ try {
   const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   await open(page, srv.base, `?chapter=${chapter}`);
-  const ids = await page.evaluate(() => [...document.querySelectorAll(".controls input[type=range]")].filter((e) => !e.closest(".control").hidden).map((e, i) => (e.id = e.id || `p-${i}`)));
+  const named = process.env.CONTROLS ? process.env.CONTROLS.split(",") : null;
+  const ids = named ? named.map((nm) => `ctl-${nm}`)
+    : await page.evaluate(() => [...document.querySelectorAll(".controls input[type=range]")].filter((e) => !e.closest(".control").hidden).map((e, i) => (e.id = e.id || `p-${i}`)));
   await br.browser.startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc", "v8.execute", ...(process.env.BY_SOURCE ? ["toplevel", "v8", "v8.wasm", "mojom", "ipc", "input", "renderer.scheduler"] : [])] });
   for (let i = 0; i < Number(n); i++) {
-    await page.focus(`#${ids[i % ids.length]}`);
-    await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
+    const sel = `#${ids[i % ids.length]}`;
+    const key = named ? await keyToChange(page, sel) : i % 2 ? "ArrowLeft" : "ArrowRight";
+    await page.focus(sel);
+    await page.keyboard.press(key);
     await settle(page, { url: false });
   }
   const buf = await br.browser.stopTracing();
