@@ -750,9 +750,13 @@ function buildNav() {
     if (app.chapter && c.id === app.chapter.id) a.setAttribute("aria-current", "page");
     nav.append(a);
   });
-  // projector mode shows the list on one scrolling row: bring the current chapter into view
+  // projector mode and phones show the list on one scrolling row: bring the current chapter into view
   const cur = $('#nav a[aria-current="page"]');
-  if (cur && nav.scrollWidth > nav.clientWidth) nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - nav.clientWidth / 3);
+  // (centred, with the end of the chapter before it in view where there is room: the row visibly goes on)
+  if (cur && nav.scrollWidth > nav.clientWidth) {
+    const room = nav.clientWidth - cur.offsetWidth;
+    nav.scrollLeft = Math.max(0, cur.offsetLeft - nav.offsetLeft - Math.min(Math.max(28, room / 2), Math.max(0, room)));
+  }
 }
 
 // Opens a chapter. `moveFocus` (a chapter change or Reset, not the first load) puts focus on its heading, so

@@ -250,6 +250,17 @@ test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) lay
             const plotTop = await page.$eval("canvas.plot", (e) => e.getBoundingClientRect().top);
             check(plotTop <= 0.5 * v.opts.viewport.height, `${id}: the first plot starts ${Math.round(plotTop)} px down a ${v.opts.viewport.height} px screen`);
           }
+          if (v.name === "phone") {
+            // a link opened on a phone shows its chapter, not the list of chapters (one scrolling row there)
+            const header = await page.$eval("header.chrome", (e) => e.getBoundingClientRect().height);
+            check(header <= 0.2 * v.opts.viewport.height, `${id}: the header takes ${Math.round(header)} of ${v.opts.viewport.height} px`);
+            const current = await page.$eval('#nav a[aria-current="page"]', (a) => {
+              const r = a.getBoundingClientRect(), n = a.parentElement.getBoundingClientRect();
+              // (all of it, or its start when it is wider than the row)
+              return r.left >= n.left - 1 && (r.right <= n.right + 1 || r.width > n.width);
+            });
+            check(current, `${id}: the current chapter is scrolled out of the chapter row`);
+          }
           // (a mobile viewport widens to fit overflowing content, so compare with the device width)
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - v.opts.viewport.width;
           check(overflow <= 0, `${id}: the page is ${overflow} px wider than the ${v.opts.viewport.width} px screen`);
