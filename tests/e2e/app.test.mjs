@@ -260,6 +260,12 @@ test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) lay
               return r.left >= n.left - 1 && (r.right <= n.right + 1 || r.width > n.width);
             });
             check(current, `${id}: the current chapter is scrolled out of the chapter row`);
+            // the first plot stays at the top of the screen, in at most half of it, while the controls scroll
+            await page.evaluate(() => document.querySelector(".controls").scrollIntoView({ block: "start" }));
+            const plot = await page.$eval(".plots > figure:first-child", (f) => { const r = f.getBoundingClientRect(); return [r.top, r.bottom]; });
+            const control = await page.$eval(".controls .control:not([hidden])", (c) => c.getBoundingClientRect().top);
+            check(plot[0] >= -1 && plot[1] <= 0.5 * v.opts.viewport.height && control >= plot[1] - 1,
+              `${id}: beside the controls the first plot is at ${plot.map(Math.round)} px, the first control at ${Math.round(control)}`);
           }
           // (a mobile viewport widens to fit overflowing content, so compare with the device width)
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - v.opts.viewport.width;
