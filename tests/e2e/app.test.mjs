@@ -205,11 +205,12 @@ test("every chapter opens, draws, reacts to a slider, and its link reproduces th
   }
 });
 
-test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) layouts", async (t) => {
+test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI) and tablet (768 px) layouts", async (t) => {
   const views = [
     { name: "projector-1280x720", query: "&theme=projector", opts: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 }, full: false },
     { name: "dark", query: "", opts: { ...VIEW, colorScheme: "dark" }, full: false },
     { name: "phone", query: "", opts: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, full: true },
+    { name: "tablet", query: "", opts: { viewport: { width: 768, height: 1024 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, full: false },
   ];
   for (const v of views) {
     await t.test(v.name, async () => {
@@ -260,6 +261,8 @@ test("every chapter in projector (1280×720), dark and phone (390 px, HiDPI) lay
               return r.left >= n.left - 1 && (r.right <= n.right + 1 || r.width > n.width);
             });
             check(current, `${id}: the current chapter is scrolled out of the chapter row`);
+          }
+          if (v.name === "phone" || v.name === "tablet") {
             // the first plot stays at the top of the screen, in at most half of it, while the controls scroll
             await page.evaluate(() => document.querySelector(".controls").scrollIntoView({ block: "start" }));
             const plot = await page.$eval(".plots > figure:first-child", (f) => { const r = f.getBoundingClientRect(); return [r.top, r.bottom]; });
