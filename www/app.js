@@ -186,13 +186,16 @@ const visibility = new IntersectionObserver((entries) => {
   }
   if (show && app.stale) requestAnimationFrame(() => { if (app.stale) drawStale(false, 1e9); });
 }, { rootMargin: `${MARGIN}px 0px` });
-let staleTimer = 0;
+// Each call starts a new round and ends the one before, also a round whose idle work is already queued (a change
+// during the idle drawing; the hand-over's drawing), so that charts off screen wait for the controls to be still.
+let staleTimer = 0, staleRound = 0;
 function drawStaleLater() {
   clearTimeout(staleTimer);
+  const round = ++staleRound;
   if (!app.stale) return;
   const work = (budget) => {
-    if (app.panicked) return;
-    drawStale(true, budget).then(() => { if (app.stale) idle(work); });
+    if (app.panicked || round !== staleRound || !app.stale) return;
+    drawStale(true, budget).then(() => { if (app.stale && round === staleRound) idle(work); });
   };
   staleTimer = setTimeout(() => idle(work), 300);
 }
