@@ -519,6 +519,8 @@ function plotCanvas(info, cv) {
     id: `cv-${info.id}-${cv.id}`, class: "plot", role: "img", "aria-label": cv.label, "data-aspect": cv.aspect,
     "aria-describedby": `desc-${info.id}-${cv.id}`,
   });
+  // (for style.css: a phone held sideways caps the first plot's width so that its height fits the screen)
+  canvas.style.setProperty("--aspect", String(cv.aspect));
   if (cv.clickable) {
     canvas.classList.add("clickable");
     canvas.addEventListener("click", (e) => {
@@ -593,7 +595,12 @@ function freshCanvases(done) {
   core.call("draw_stale", [true, 1e9]).then(() => {
     done();
     if (gen !== app.gen) return; // another chapter was opened: its canvases went to the worker as it was built
-    olds.forEach((old, i) => { visibility.unobserve(old); old.replaceWith(fresh[i]); visibility.observe(fresh[i]); });
+    olds.forEach((old, i) => {
+      visibility.unobserve(old);
+      if (!app.embed) { observer.unobserve(old); observer.observe(fresh[i]); } // (see buildChapter)
+      old.replaceWith(fresh[i]);
+      visibility.observe(fresh[i]);
+    });
     app.stale = 0;
   }, done);
 }
@@ -741,7 +748,10 @@ function buildChapter(info) {
     el("dl", { id: "readout", class: "readout" }),
     el("p", { id: "timing", class: "timing" }));
   main.append(head, ...(strip ? [strip] : []), el("div", { class: "layout" }, side, results));
-  if (app.embed) { observer.disconnect(); observer.observe(plots); observer.observe(main); }
+  // (outside an embed the canvases are watched too: a screen that turns short and wide moves the plots into a
+  // column of their own, which changes their width but not the chapter's)
+  observer.disconnect();
+  if (app.embed) { observer.observe(plots); observer.observe(main); } else { observer.observe(main); for (const cv of plots.querySelectorAll("canvas.plot")) observer.observe(cv); }
 }
 
 function buildNav() {
@@ -920,7 +930,10 @@ const observer = new ResizeObserver((entries) => {
   for (const en of entries) {
     const key = app.embed ? `${en.contentRect.width}x${en.contentRect.height}` : String(en.contentRect.width);
     if (seen.get(en.target) === key) continue;
+    // (a canvas's first report is its size when the chapter was built, which its first drawing used)
+    const first = !seen.has(en.target) && en.target.tagName === "CANVAS";
     seen.set(en.target, key);
+    if (first) continue;
     if (app.embed && en.target.id === "chapter") fitControls();
     redraw = true;
     app.sized = null;
@@ -963,7 +976,6 @@ function boot(raw) {
   applyTheme();
   $("#theme").addEventListener("change", (e) => { app.theme = e.target.value; applyTheme(); changed(); });
   darkScheme.addEventListener("change", () => { applyTheme(); schedule(); });
-  if (!app.embed) observer.observe($("#chapter"));
   const controls = {};
   for (const [k, v] of Object.entries(raw)) if (!SHELL_KEYS.has(k)) controls[k] = v;
   app.linkRaw = { ...controls };

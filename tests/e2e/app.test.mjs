@@ -205,12 +205,13 @@ test("every chapter opens, draws, reacts to a slider, and its link reproduces th
   }
 });
 
-test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI) and tablet (768 px) layouts", async (t) => {
+test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI, upright and sideways) and tablet (768 px) layouts", async (t) => {
   const views = [
     { name: "projector-1280x720", query: "&theme=projector", opts: { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 }, full: false },
     { name: "dark", query: "", opts: { ...VIEW, colorScheme: "dark" }, full: false },
     { name: "phone", query: "", opts: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, full: true },
     { name: "tablet", query: "", opts: { viewport: { width: 768, height: 1024 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, full: false },
+    { name: "sideways", query: "", opts: { viewport: { width: 844, height: 390 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, full: false },
   ];
   for (const v of views) {
     await t.test(v.name, async () => {
@@ -251,10 +252,10 @@ test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI) and ta
             const plotTop = await page.$eval("canvas.plot", (e) => e.getBoundingClientRect().top);
             check(plotTop <= 0.5 * v.opts.viewport.height, `${id}: the first plot starts ${Math.round(plotTop)} px down a ${v.opts.viewport.height} px screen`);
           }
-          if (v.name === "phone") {
+          if (v.name === "phone" || v.name === "sideways") {
             // a link opened on a phone shows its chapter, not the list of chapters (one scrolling row there)
             const header = await page.$eval("header.chrome", (e) => e.getBoundingClientRect().height);
-            check(header <= 0.2 * v.opts.viewport.height, `${id}: the header takes ${Math.round(header)} of ${v.opts.viewport.height} px`);
+            check(header <= (v.name === "phone" ? 0.2 : 0.25) * v.opts.viewport.height, `${id}: the header takes ${Math.round(header)} of ${v.opts.viewport.height} px`);
             const current = await page.$eval('#nav a[aria-current="page"]', (a) => {
               const r = a.getBoundingClientRect(), n = a.parentElement.getBoundingClientRect();
               // (all of it, or its start when it is wider than the row)
@@ -269,6 +270,24 @@ test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI) and ta
             const control = await page.$eval(".controls .control:not([hidden])", (c) => c.getBoundingClientRect().top);
             check(plot[0] >= -1 && plot[1] <= 0.5 * v.opts.viewport.height && control >= plot[1] - 1,
               `${id}: beside the controls the first plot is at ${plot.map(Math.round)} px, the first control at ${Math.round(control)}`);
+          }
+          if (v.name === "sideways") {
+            // held sideways: the first plot beside the controls, whole on the screen, from the first control to the last
+            const at = await page.evaluate(async () => {
+              const frame = () => new Promise((r) => requestAnimationFrame(r));
+              const fig = () => { const r = document.querySelector(".plots > figure:first-child").getBoundingClientRect(); return [r.top, r.bottom, r.left].map(Math.round); };
+              const rows = [...document.querySelectorAll(".controls .control:not([hidden])")];
+              rows[0].scrollIntoView({ block: "start" });
+              await frame();
+              const first = fig();
+              rows[rows.length - 1].scrollIntoView({ block: "end" });
+              await frame();
+              return { first, last: fig(), right: Math.round(document.querySelector(".controls").getBoundingClientRect().right) };
+            });
+            for (const [which, [top, bottom, left]] of [["first", at.first], ["last", at.last]]) {
+              check(top >= -1 && bottom <= v.opts.viewport.height + 1 && left >= at.right,
+                `${id}: beside the ${which} control the first plot is at top ${top}, bottom ${bottom}, left ${left} (the controls end at ${at.right})`);
+            }
           }
           // (a mobile viewport widens to fit overflowing content, so compare with the device width)
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth) - v.opts.viewport.width;

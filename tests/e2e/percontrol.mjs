@@ -3,7 +3,7 @@
 // same steps with a key that changes nothing), but for the controls you name, so that one control's median
 // rests on more than the bench's few changes. Ranges bounce between their ends, selects cycle, toggles flip.
 //   node tests/e2e/percontrol.mjs CHAPTER:control,control [CHAPTER:control …]   (N=30 for 30 changes each)
-// Prints "control median/p95 (changes)" per chapter. OPTLAB_DIST picks another build (harness.mjs).
+// Prints "control median/p95 (changes)" per chapter (ALL=1: every change's time too, sorted). OPTLAB_DIST picks another build (harness.mjs).
 import { serveDist, launch, open, settle, keyToChange, taskSeconds } from "./harness.mjs";
 const N = Number(process.env.N || 20);
 const srv = await serveDist();
@@ -40,6 +40,7 @@ try {
         xs.push(Math.max(0, (t1 - t0) * 1000 - h));
       }
       out.push(`${nm} ${med(xs).toFixed(1)}/${q(xs, 0.95).toFixed(1)} (${xs.length})`);
+      if (process.env.ALL) console.log(`${nm}: ${[...xs].sort((a, b) => a - b).map((x) => x.toFixed(1)).join(" ")}`);
     }
     console.log(`${chapter} (harness ${h.toFixed(1)}): ${out.join(", ")}`);
   }
