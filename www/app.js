@@ -81,6 +81,8 @@ function query() {
   return raw;
 }
 
+// a phone held sideways: the same query as style.css's layout for it
+const sideways = matchMedia("(max-height: 520px) and (min-aspect-ratio: 5/4) and (max-width: 1100px)");
 const darkScheme = matchMedia("(prefers-color-scheme: dark)"); // one query object, its answer kept up to date
 let darkNow = darkScheme.matches;
 darkScheme.addEventListener("change", (e) => { darkNow = e.matches; }); // (before the listener that redraws)
@@ -684,8 +686,9 @@ function buildChapter(info) {
   app.stale = 0;
   main.replaceChildren();
   // In projector mode the introduction and the try-this list start folded, so that a 1280×720 screen shows the
-  // plots; elsewhere they start open (applyTheme keeps this in step with the theme).
-  const folded = effectiveTheme() === "projector";
+  // plots, and so on a phone held sideways (a screen 390 px tall showed only the introduction); elsewhere they
+  // start open (applyTheme keeps this in step with the theme).
+  const folded = effectiveTheme() === "projector" || sideways.matches;
   const head = el("section", { class: "intro" },
     el("h1", { id: "chapter-title", tabindex: "-1", text: info.title }),
     el("details", { class: "about", ...(folded ? {} : { open: "" }) }, el("summary", { text: "About this chapter" }), el("p", { text: info.intro })));

@@ -272,9 +272,14 @@ test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI, uprigh
               `${id}: beside the controls the first plot is at ${plot.map(Math.round)} px, the first control at ${Math.round(control)}`);
           }
           if (v.name === "sideways") {
-            // held sideways: the first plot beside the controls, whole on the screen, from the first control to the last
+            // held sideways: on opening, the first plot starts in the top half of the screen (the introduction starts
+            // folded, the chapter's notes follow the plot); then it stays beside the controls, whole on the screen,
+            // from the first control to the last
             const at = await page.evaluate(async () => {
               const frame = () => new Promise((r) => requestAnimationFrame(r));
+              window.scrollTo(0, 0);
+              await frame();
+              const opened = Math.round(document.querySelector("canvas.plot").getBoundingClientRect().top);
               const fig = () => { const r = document.querySelector(".plots > figure:first-child").getBoundingClientRect(); return [r.top, r.bottom, r.left].map(Math.round); };
               const rows = [...document.querySelectorAll(".controls .control:not([hidden])")];
               rows[0].scrollIntoView({ block: "start" });
@@ -282,8 +287,9 @@ test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI, uprigh
               const first = fig();
               rows[rows.length - 1].scrollIntoView({ block: "end" });
               await frame();
-              return { first, last: fig(), right: Math.round(document.querySelector(".controls").getBoundingClientRect().right) };
+              return { opened, first, last: fig(), right: Math.round(document.querySelector(".controls").getBoundingClientRect().right) };
             });
+            check(at.opened <= 0.5 * v.opts.viewport.height, `${id}: the first plot starts ${at.opened} px down a ${v.opts.viewport.height} px screen`);
             for (const [which, [top, bottom, left]] of [["first", at.first], ["last", at.last]]) {
               check(top >= -1 && bottom <= v.opts.viewport.height + 1 && left >= at.right,
                 `${id}: beside the ${which} control the first plot is at top ${top}, bottom ${bottom}, left ${left} (the controls end at ${at.right})`);
