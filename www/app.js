@@ -525,14 +525,36 @@ function plotCanvas(info, cv) {
   canvas.style.setProperty("--aspect", String(cv.aspect));
   if (cv.clickable) {
     canvas.classList.add("clickable");
-    canvas.addEventListener("click", (e) => {
+    // A click (a tap) sets what the canvas sets (the start point, η and β); with a mouse or pen, pressing and
+    // dragging sets it continuously. A touch that moves scrolls the page as usual (a finger on a map that fills
+    // a phone's screen is scrolling more often than aiming). One question at a time goes to the core: moves
+    // made while one is answered are coalesced into the latest.
+    let asking = false, next = null, pressed = null;
+    const ask = ({ clientX, clientY }) => {
+      if (asking) { next = { clientX, clientY }; return; }
+      asking = true;
       const rect = canvas.getBoundingClientRect();
       const k = backing(canvas)[0] / rect.width;
       const gen = app.gen;
-      core.call("click", [info.id, cv.id, (e.clientX - rect.left) * k, (e.clientY - rect.top) * k, app.state]).then((upd) => {
+      core.call("click", [info.id, cv.id, (clientX - rect.left) * k, (clientY - rect.top) * k, app.state]).then((upd) => {
         if (gen === app.gen && Object.keys(upd).length) { Object.assign(app.state, upd); app.notes = []; changed(); }
+      }, (err) => console.error(`optlab core click: ${err}`)).finally(() => {
+        asking = false;
+        if (next) { const at = next; next = null; ask(at); }
       });
+    };
+    canvas.addEventListener("pointerdown", (e) => {
+      if (e.pointerType === "touch" || e.button !== 0) return;
+      pressed = e.pointerId;
+      canvas.setPointerCapture(e.pointerId);
+      ask(e);
     });
+    canvas.addEventListener("pointermove", (e) => { if (e.pointerId === pressed) ask(e); });
+    const release = (e) => { if (e.pointerId === pressed) pressed = null; };
+    canvas.addEventListener("pointerup", release);
+    canvas.addEventListener("pointercancel", release);
+    // (a tap, or a click made by assistive technology: its click; a mouse's or pen's click was its press)
+    canvas.addEventListener("click", (e) => { if (e.pointerType !== "mouse" && e.pointerType !== "pen") ask(e); });
   }
   return canvas;
 }

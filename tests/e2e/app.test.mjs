@@ -497,6 +497,67 @@ test("clicking the landscapes map sets x0", async () => {
   }
 });
 
+test("dragging on a map with the mouse moves x0 (or η, β) with the pointer; a tap sets it on a touch screen", async () => {
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=landscapes");
+    const box = await page.locator("#cv-landscapes-map").boundingBox();
+    const to = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
+    const x0 = async () => (await page.evaluate(() => window.optlab.state.x0)).split(",").map(Number);
+    await page.mouse.move(...to(0.3, 0.6));
+    const r0 = await page.evaluate(() => window.optlab.renders);
+    await page.mouse.down();
+    const seen = [];
+    for (let i = 1; i <= 8; i++) {
+      await page.mouse.move(...to(0.3 + 0.05 * i, 0.6 - 0.03 * i));
+      await page.waitForTimeout(40);
+      seen.push((await x0()).join(","));
+    }
+    await page.mouse.up();
+    await settle(page);
+    const end = await x0();
+    const renders = (await page.evaluate(() => window.optlab.renders)) - r0;
+    assert.ok(renders >= 4, `the drag drew ${renders} times on its way`);
+    assert.ok(new Set(seen).size >= 4, `x0 moved with the pointer: ${seen.join(" → ")}`);
+    // where the drag ended is where a click there puts x0
+    await page.mouse.click(...to(0.7, 0.36));
+    await settle(page);
+    assert.deepEqual(await x0(), end, "the drag ends where a click at its end point sets x0");
+    // the (η, β) map of the momentum chapter: a drag sweeps both
+    await open(page, srv.base, "?chapter=momentum");
+    await page.locator("#cv-momentum-rates").scrollIntoViewIfNeeded();
+    const rb = await page.locator("#cv-momentum-rates").boundingBox();
+    const lrBeta = () => page.evaluate(() => [window.optlab.state.lr, window.optlab.state.momentum].join(","));
+    await page.mouse.move(rb.x + 0.3 * rb.width, rb.y + 0.7 * rb.height);
+    await page.mouse.down();
+    const sweep = [];
+    for (let i = 1; i <= 5; i++) {
+      await page.mouse.move(rb.x + (0.3 + 0.08 * i) * rb.width, rb.y + (0.7 - 0.08 * i) * rb.height);
+      await page.waitForTimeout(40);
+      sweep.push(await lrBeta());
+    }
+    await page.mouse.up();
+    await settle(page);
+    assert.ok(new Set(sweep).size >= 3, `η, β followed the pointer: ${sweep.join(" → ")}`);
+    assert.ok(!/NaN/.test(await allText(page)), "no NaN on the page");
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+  // a touch screen: a tap sets x0 (a finger that moves scrolls the page)
+  const touch = await newPage({ ...VIEW, hasTouch: true, isMobile: true });
+  try {
+    await open(touch.page, srv.base, "?chapter=landscapes");
+    const before = await touch.page.evaluate(() => window.optlab.state.x0);
+    const box = await touch.page.locator("#cv-landscapes-map").boundingBox();
+    await touch.page.touchscreen.tap(box.x + 0.6 * box.width, box.y + 0.4 * box.height);
+    await settle(touch.page);
+    assert.notEqual(await touch.page.evaluate(() => window.optlab.state.x0), before, "a tap set x0");
+  } finally {
+    await touch.context.close();
+  }
+});
+
 test("exports: CSV and JSON downloads, and the copied spec runs with `optlab run`", async (t) => {
   const { context, page } = await newPage({ ...VIEW, acceptDownloads: true, permissions: ["clipboard-read", "clipboard-write"] });
   try {
