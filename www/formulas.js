@@ -131,10 +131,15 @@ function showVariant(piece, tex) {
   const cur = piece.optlabCurrent;
   let v = shapes.get(tex);
   if (v) shapes.delete(tex);
-  else {
+  else if (cur && renumbered(cur, cur.optlabTex, tex)) {
+    shapes.delete(cur.optlabTex);
+    v = cur;
+    v.optlabTex = tex;
+  } else {
     let fresh;
     try { fresh = typeset(tex); } catch (e) { return asText(); }
     if (cur && sameShape(cur.childNodes, fresh)) {
+      learnNumbers(cur, cur.optlabTex, tex, fresh);
       patchChildren(cur, fresh);
       shapes.delete(cur.optlabTex);
       v = cur;
@@ -173,8 +178,12 @@ function sameShape(a, b) {
 function showTex(target, tex) {
   if (target.dataset.shown === tex) return false;
   if (window.katex) {
+    const was = target.dataset.shown;
+    if (was !== undefined && renumbered(target, was, tex)) { target.dataset.shown = tex; return true; }
     try {
-      patchChildren(target, typeset(tex));
+      const fresh = typeset(tex);
+      if (was !== undefined && sameShape(target.childNodes, fresh)) learnNumbers(target, was, tex, fresh);
+      patchChildren(target, fresh);
       target.dataset.shown = tex;
       return true;
     } catch (e) { /* fall through */ }
@@ -226,6 +235,53 @@ function patchChildren(parent, fresh) {
       patchChildren(a, [...b.childNodes]);
     }
   }
+}
+
+// Most changes of a live value change only its digits (η from 0.300 to 0.310), and KaTeX's output then differs
+// only in the text of the numbers' nodes: the MathML's and the HTML's, each in the TeX's order, and the TeX itself
+// in the MathML's annotation. Such a change is written into the nodes directly, without typesetting (~0.5-1 ms a
+// piece, most of a value's cost). Which TeX forms allow it is learnt, not assumed: the first time a form (the TeX
+// with each number replaced by #) changes value, it is typeset as before, and the form is kept only if writing the
+// new numbers into the old nodes gives exactly KaTeX's new output, compared as HTML, and its numbers are pairwise
+// different (so that a node that took the wrong number would have shown). Digits all have the same height in
+// KaTeX's fonts, so the boxes' struts do not depend on them; a sign, exponent or other change of form is typeset.
+const NUMBER = /\d+(?:\.\d+)?|\.\d+/g;
+const numberForm = (tex) => tex.replace(NUMBER, "#");
+const byNumbers = new Set(); // forms whose output changes only in the numbers' text nodes
+function writeNumbers(root, tex) {
+  const nums = tex.match(NUMBER) || [];
+  const parts = root.querySelectorAll(".katex-mathml, .katex-html");
+  if (!parts.length) return false;
+  for (const part of parts) {
+    let i = 0;
+    const walk = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      if (n.parentNode.nodeName === "annotation") { if (n.data !== tex) n.data = tex; continue; }
+      if (!/^[\d.]+$/.test(n.data)) continue;
+      if (i >= nums.length) return false;
+      if (n.data !== nums[i]) n.data = nums[i];
+      i++;
+    }
+    if (i !== nums.length) return false;
+  }
+  return true;
+}
+// Writes `tex`'s numbers into `root`, which shows `was`, when their form is one learnt (see learnNumbers).
+function renumbered(root, was, tex) {
+  const form = numberForm(tex);
+  if (was === undefined || form !== numberForm(was) || !byNumbers.has(form) || !writeNumbers(root, tex)) return false;
+  app.renumbered = (app.renumbered || 0) + 1; // (for the e2e test that compares them with KaTeX's own output)
+  return true;
+}
+// Learns `tex`'s form when writing its numbers into a copy of `root` (showing `was`) gives `fresh`, KaTeX's output.
+function learnNumbers(root, was, tex, fresh) {
+  const form = numberForm(tex);
+  if (was === undefined || byNumbers.has(form) || form !== numberForm(was)) return;
+  const nums = tex.match(NUMBER) || [];
+  if (!nums.length || new Set(nums).size !== nums.length) return;
+  const copy = root.cloneNode(true);
+  if (!writeNumbers(copy, tex)) return;
+  if (copy.innerHTML === fresh.map((n) => n.outerHTML ?? n.data).join("")) byNumbers.add(form);
 }
 
 // KaTeX's output by TeX string, cloned on reuse: a slider moved back and forth, or a chapter opened again,

@@ -994,7 +994,7 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
   assert.ok(shipped.length <= 12, `${shipped.length} KaTeX files shipped`);
   const { context, page, errors } = await newPage();
   try {
-    let splitFormulas = 0;
+    let splitFormulas = 0, renumbered = 0;
     const from = srv.requests.length;
     for (const id of ids) {
       await open(page, srv.base, `?chapter=${encodeURIComponent(id)}`);
@@ -1004,9 +1004,10 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
         for (const s of document.querySelectorAll(".controls select")) {
           for (let i = 0; i < s.options.length; i++) { s.selectedIndex = i; s.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
         }
-        // and every slider to both ends: live values change inside the typeset formulas
+        // and every slider to both ends and back: live values change inside the typeset formulas (a value whose
+        // digits alone change is written into KaTeX's nodes without typesetting: formulas.js, renumbered)
         for (const r of document.querySelectorAll(".controls input[type=range]")) {
-          for (const v of [r.min, r.max]) { r.value = v; r.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
+          for (const v of [r.min, r.max, r.value]) { r.value = v; r.dispatchEvent(new Event("input", { bubbles: true })); await frame(); }
         }
         await document.fonts.ready;
       });
@@ -1032,6 +1033,7 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
         return { stale, split, total: document.querySelectorAll(".formula").length };
       });
       assert.deepEqual(check.stale, [], `${id}: formula pieces that differ from a fresh typesetting`);
+      renumbered += await page.evaluate(() => window.optlab.renumbered || 0);
       splitFormulas += check.split.length;
       // (up to the break allowed after each ",\quad")
       for (const f of check.split) assert.equal(f.pieces.replaceAll("{}", "").replaceAll("\\allowbreak ", ""), f.tex.replaceAll("{}", ""), `${id}: the pieces make up the formula`);
@@ -1048,6 +1050,8 @@ test("dist/ ships only the KaTeX files the page uses, and every chapter's formul
     }
     // most formulas show live values as pieces of their own (a value inside a group is typeset whole)
     assert.ok(splitFormulas >= 20, `${splitFormulas} formulas split at their live values`);
+    // (the pieces checked above include values written without typesetting)
+    assert.ok(renumbered >= 50, `${renumbered} values written into KaTeX's nodes without typesetting`);
     const missing = srv.requests.slice(from).filter((r) => r.status !== 200).map((r) => r.path);
     assert.deepEqual(missing, [], "requests answered 404");
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
