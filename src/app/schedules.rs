@@ -442,7 +442,7 @@ impl Chapter for Schedules {
         "With mini-batch gradients a constant step size does not converge: the iterates settle in a noise ball \
          whose size grows with η. A schedule lowers η over time — in steps, exponentially, along a cosine or a \
          line — so early steps are large and late steps average the noise away; a warm-up starts small and \
-         ramps up first, which guards against unstable early steps. The top chart is the schedule η_t; below it, \
+         ramps up first, which guards against unstable early steps. The first chart is the schedule η_t; the next, \
          on the same steps, the loss of a run that uses it and of a run at the constant base rate η. On the \
          two-well landscape a large rate cannot rest in a minimum sharper than its limit, so a schedule that starts \
          large can leave a sharp, poor minimum that a small constant rate stays in."
@@ -542,7 +542,7 @@ impl Chapter for Schedules {
             },
             Canvas {
                 id: "loss",
-                label: "loss gap per step of the scheduled run and of the constant run, on the same steps as the learning rate above",
+                label: "loss gap per step of the scheduled run and of the constant run, on the same steps as the learning-rate chart",
                 aspect: 0.5,
                 clickable: false,
             },

@@ -90,7 +90,7 @@ const PRESET: Control = Control::select("preset", "guided comparison", &PRESET_O
 
 /// The `preset` select's options: "custom", then each of [`PRESETS`].
 const PRESET_OPTIONS: [(&str, &str); PRESETS.len() + 1] = {
-    let mut out = [("custom", "custom (the controls below)"); PRESETS.len() + 1];
+    let mut out = [("custom", "custom (the controls as you set them)"); PRESETS.len() + 1];
     let mut i = 0;
     while i < PRESETS.len() {
         out[i + 1] = (PRESETS[i].id, PRESETS[i].label);
