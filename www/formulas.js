@@ -248,6 +248,7 @@ function patchChildren(parent, fresh) {
 const NUMBER = /\d+(?:\.\d+)?|\.\d+/g;
 const numberForm = (tex) => tex.replace(NUMBER, "#");
 const byNumbers = new Set(); // forms whose output changes only in the numbers' text nodes
+const notByNumbers = new Set(); // forms found not to (checked once)
 function writeNumbers(root, tex) {
   const nums = tex.match(NUMBER) || [];
   const parts = root.querySelectorAll(".katex-mathml, .katex-html");
@@ -276,12 +277,12 @@ function renumbered(root, was, tex) {
 // Learns `tex`'s form when writing its numbers into a copy of `root` (showing `was`) gives `fresh`, KaTeX's output.
 function learnNumbers(root, was, tex, fresh) {
   const form = numberForm(tex);
-  if (was === undefined || byNumbers.has(form) || form !== numberForm(was)) return;
+  if (was === undefined || byNumbers.has(form) || notByNumbers.has(form) || form !== numberForm(was)) return;
   const nums = tex.match(NUMBER) || [];
-  if (!nums.length || new Set(nums).size !== nums.length) return;
+  if (!nums.length || new Set(nums).size !== nums.length) return; // (tried again at a later value)
   const copy = root.cloneNode(true);
-  if (!writeNumbers(copy, tex)) return;
-  if (copy.innerHTML === fresh.map((n) => n.outerHTML ?? n.data).join("")) byNumbers.add(form);
+  const same = writeNumbers(copy, tex) && copy.innerHTML === fresh.map((n) => n.outerHTML ?? n.data).join("");
+  (same ? byNumbers : notByNumbers).add(form);
 }
 
 // KaTeX's output by TeX string, cloned on reuse: a slider moved back and forth, or a chapter opened again,
