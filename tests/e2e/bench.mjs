@@ -5,13 +5,15 @@
 //
 //   bash scripts/build.sh && node tests/e2e/bench.mjs [options]
 //
-// Sections (all by default; `--only controls,train,live,digits,start,kernels,memory,size` picks some):
+// Sections (all by default; `--only controls,percontrol,train,live,digits,start,kernels,memory,size` picks some):
 //   size      wasm + its JS glue, gzip -9 (app.js and the KaTeX files the page loads are listed apart)
 //   start     a chapter's first drawn plot, ms after navigation, fresh browser context (cold cache), and
 //             the start-up's steps (app.js's performance marks)
 //   controls  per chapter: main-thread time per control change, median and p95 (Chromium's TaskDuration
 //             around each keyboard change, minus the same harness steps with a key that changes nothing),
 //             and per control; the in-page split (wasm compute / draw, KaTeX, shell) beside it
+//   percontrol  every control a chapter shows at its defaults, on its own: --per-control changes each (15) from
+//             the chapter's defaults, measured as above; the budget applies to each control's median and p95
 //   train     µs per training sample: optlab's wasm trainer and TensorFlow Playground's engine
 //             (tests/e2e/vendor/tfp_nn.js, 2-8-8-1 tanh, batch 10) interleaved in one page, and the ratio
 //   live      the training chapter playing: requestAnimationFrame interval p95 and training steps per second
@@ -41,7 +43,8 @@ const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0
 const CHANGES = Number(opt("changes", "60"));
 const DPR = Number(opt("dpr", "1"));
 const ONLY_CH = opt("chapters", "");
-const ONLY = opt("only", "size,start,controls,train,live,digits,kernels,memory").split(",");
+const ONLY = opt("only", "size,start,controls,percontrol,train,live,digits,kernels,memory").split(",");
+const PER_CONTROL = Number(opt("per-control", "15"));
 const MEM_CHANGES = Number(opt("memory-changes", "10000"));
 const MEM_WARMUP = Number(opt("memory-warmup", "2000"));
 const MEM_SEED = Number(opt("seed", "1"));
@@ -236,6 +239,57 @@ async function controls(br, base, ids) {
   } finally {
     await ctx.close();
   }
+  return rows;
+}
+
+/** Each control a chapter shows at its defaults, on its own: PER_CONTROL keyboard changes from the chapter's
+ * defaults (opened afresh for each control, so that a select's options do not carry over to the next control),
+ * main-thread time per change minus the harness's own, as in `controls`. */
+async function perControl(br, base, ids) {
+  const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: DPR });
+  const page = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const rows = [];
+  try {
+    for (const id of ids) {
+      await open(page, base, `?chapter=${id}`);
+      const names = await page.evaluate(() => [...document.querySelectorAll(".controls .control")].filter((r) => !r.hidden)
+        .map((r) => r.querySelector("input, select")).filter((e) => e && (e.type === "range" || e.type === "checkbox" || e.tagName === "SELECT")).map((e) => e.name));
+      for (const nm of names) {
+        await open(page, base, `?chapter=${id}`);
+        const sel = `.controls [name="${nm}"]`;
+        const baseline = [];
+        for (let k = 0; k < 8; k++) {
+          await page.focus(sel);
+          const t0 = await taskSeconds(cdp);
+          await page.keyboard.press("Shift");
+          await settle(page, { url: false });
+          baseline.push((await taskSeconds(cdp)) - t0);
+        }
+        const harness = median(baseline) * 1000;
+        const xs = [];
+        for (let i = 0; xs.length < PER_CONTROL && i < PER_CONTROL * 3; i++) {
+          const key = await keyToChange(page, sel);
+          await page.focus(sel);
+          const r0 = await page.evaluate(() => window.optlab.renders);
+          const t0 = await taskSeconds(cdp);
+          await page.keyboard.press(key);
+          await settle(page, { url: false });
+          const t1 = await taskSeconds(cdp);
+          if ((await page.evaluate(() => window.optlab.renders)) !== r0 + 1) continue;
+          xs.push(Math.max(0, (t1 - t0) * 1000 - harness));
+        }
+        rows.push({ chapter: id, control: nm, n: xs.length, median: median(xs), p95: quantile(xs, 0.95), harness_ms: harness });
+      }
+      log(`percontrol ${id}: ${names.length} controls`);
+    }
+  } finally {
+    await ctx.close();
+  }
+  const slow = rows.filter((r) => !(r.median <= B.median_ms)), jumpy = rows.filter((r) => !(r.p95 <= B.p95_ms));
+  check(`per control (${PER_CONTROL} changes each, ${rows.length} controls): controls with a median over ${B.median_ms} ms`, slow.length, 0, slow.length === 0, "controls");
+  check(`per control: controls with a p95 over ${B.p95_ms} ms`, jumpy.length, 0, jumpy.length === 0, "controls");
   return rows;
 }
 
@@ -485,6 +539,7 @@ try {
     if (ONLY_CH) ids = ids.filter((id) => ONLY_CH.split(",").includes(id));
     if (on("start")) { log("start…"); results.start = await coldStart(br, srv.base, ids); }
     if (on("controls")) results.controls = await controls(br, srv.base, ids);
+    if (on("percontrol")) { log("percontrol…"); results.percontrol = await perControl(br, srv.base, ids); }
     if (on("train")) { log("train…"); results.train = await trainSpeed(br, srv.base); }
     if (on("live")) { log("live…"); results.live = await live(br, srv.base); }
     if (on("digits")) {
@@ -536,6 +591,16 @@ if (results.controls) {
   }
   console.log("");
 }
+if (results.percontrol) {
+  const rows = results.percontrol;
+  console.log(`## Per control, each on its own (${PER_CONTROL} keyboard changes from the chapter's defaults; main-thread median / p95 ms, changes)`);
+  const by = new Map();
+  for (const r of rows) by.set(r.chapter, [...(by.get(r.chapter) || []), r]);
+  for (const [ch, rs] of by) console.log(`- ${ch}: ` + rs.map((r) => `${r.control} ${f1(r.median)}/${f1(r.p95)} (${r.n})`).join(", "));
+  const slow = rows.filter((r) => !(r.median <= B.median_ms)), jumpy = rows.filter((r) => !(r.p95 <= B.p95_ms));
+  console.log(`medians over ${B.median_ms} ms: ${slow.length} of ${rows.length}${slow.length ? ` (${slow.map((r) => `${r.chapter} ${r.control} ${f1(r.median)}`).join(", ")})` : ""}`);
+  console.log(`p95s over ${B.p95_ms} ms: ${jumpy.length} of ${rows.length}${jumpy.length ? ` (${jumpy.map((r) => `${r.chapter} ${r.control} ${f1(r.p95)}`).join(", ")})` : ""}\n`);
+}
 if (results.train) {
   const t = results.train;
   console.log(`## Training speed (2-8-8 tanh, batch 10, SGD; 9 interleaved pairs of 50,000 samples each)`);
@@ -578,7 +643,7 @@ if (results.memory) {
 }
 console.log("## Budgets");
 for (const c of results.checks) {
-  const v = c.unit === "rel" ? `${(100 * c.value).toFixed(1)} %` : `${f2(c.value)} ${c.unit}`;
+  const v = c.unit === "rel" ? `${(100 * c.value).toFixed(1)} %` : c.unit === "controls" ? `${c.value} ${c.unit}` : `${f2(c.value)} ${c.unit}`;
   const b = c.unit === "rel" ? `±${100 * c.budget} %` : `${c.atLeast ? "≥" : "≤"} ${c.budget} ${c.unit}`;
   console.log(`${c.ok ? "ok  " : "MISS"} ${c.name}: ${v} (budget ${b})`);
 }
