@@ -35,7 +35,7 @@ import { gzipSync } from "node:zlib";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { serveDist, launch, open, settle, chapterIds, keyToChange, taskSeconds, DIST, ROOT } from "./harness.mjs";
+import { serveDist, launch, open, settle, chapterIds, keyToChange, taskSeconds, harnessMs, changeTimes, DIST, ROOT } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -189,15 +189,7 @@ async function controls(br, base, ids) {
       await page.evaluate(instrument);
       // the harness's own cost: focus a control, press Shift (no change, no render), settle
       const first = await pickControl(page, 0);
-      const baseline = [];
-      for (let k = 0; k < 12; k++) {
-        await page.focus(`#${first.id}`);
-        const t0 = await taskSeconds(cdp);
-        await page.keyboard.press("Shift");
-        await settle(page, { url: false });
-        baseline.push((await taskSeconds(cdp)) - t0);
-      }
-      const harness = median(baseline) * 1000;
+      const harness = await harnessMs(page, cdp, `#${first.id}`, 12);
       const samples = [];
       let skipped = 0;
       for (let i = 0; samples.length < CHANGES && i < CHANGES * 3; i++) {
@@ -259,27 +251,8 @@ async function perControl(br, base, ids) {
       for (const nm of names) {
         await open(page, base, `?chapter=${id}`);
         const sel = `.controls [name="${nm}"]`;
-        const baseline = [];
-        for (let k = 0; k < 8; k++) {
-          await page.focus(sel);
-          const t0 = await taskSeconds(cdp);
-          await page.keyboard.press("Shift");
-          await settle(page, { url: false });
-          baseline.push((await taskSeconds(cdp)) - t0);
-        }
-        const harness = median(baseline) * 1000;
-        const xs = [];
-        for (let i = 0; xs.length < PER_CONTROL && i < PER_CONTROL * 3; i++) {
-          const key = await keyToChange(page, sel);
-          await page.focus(sel);
-          const r0 = await page.evaluate(() => window.optlab.renders);
-          const t0 = await taskSeconds(cdp);
-          await page.keyboard.press(key);
-          await settle(page, { url: false });
-          const t1 = await taskSeconds(cdp);
-          if ((await page.evaluate(() => window.optlab.renders)) !== r0 + 1) continue;
-          xs.push(Math.max(0, (t1 - t0) * 1000 - harness));
-        }
+        const harness = await harnessMs(page, cdp, sel, 8);
+        const xs = await changeTimes(page, cdp, sel, PER_CONTROL, harness);
         rows.push({ chapter: id, control: nm, n: xs.length, median: median(xs), p95: quantile(xs, 0.95), harness_ms: harness });
       }
       log(`percontrol ${id}: ${names.length} controls`);

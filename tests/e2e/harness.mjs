@@ -179,3 +179,36 @@ export async function taskSeconds(cdp) {
   const { metrics } = await cdp.send("Performance.getMetrics");
   return metrics.find((m) => m.name === "TaskDuration").value;
 }
+
+/** The harness's own main-thread ms per measured change (median of `n`): focus `selector`, press Shift (no
+ * change, no render), settle. The speed bench and percontrol.mjs subtract it from each change's time. */
+export async function harnessMs(page, cdp, selector, n) {
+  const xs = [];
+  for (let k = 0; k < n; k++) {
+    await page.focus(selector);
+    const t0 = await taskSeconds(cdp);
+    await page.keyboard.press("Shift");
+    await settle(page, { url: false });
+    xs.push((await taskSeconds(cdp)) - t0);
+  }
+  xs.sort((a, b) => a - b);
+  return xs[Math.floor(xs.length / 2)] * 1000;
+}
+
+/** Main-thread ms of each of `n` keyboard changes of the control `selector` (keyToChange's keys), minus
+ * `harness`; a key that drew nothing (not exactly one render) is not counted, for at most 3n keys. */
+export async function changeTimes(page, cdp, selector, n, harness) {
+  const xs = [];
+  for (let i = 0; xs.length < n && i < n * 3; i++) {
+    const key = await keyToChange(page, selector);
+    await page.focus(selector);
+    const r0 = await page.evaluate(() => window.optlab.renders);
+    const t0 = await taskSeconds(cdp);
+    await page.keyboard.press(key);
+    await settle(page, { url: false });
+    const t1 = await taskSeconds(cdp);
+    if ((await page.evaluate(() => window.optlab.renders)) !== r0 + 1) continue;
+    xs.push(Math.max(0, (t1 - t0) * 1000 - harness));
+  }
+  return xs;
+}
