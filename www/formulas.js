@@ -249,22 +249,24 @@ const NUMBER = /\d+(?:\.\d+)?|\.\d+/g;
 const numberForm = (tex) => tex.replace(NUMBER, "#");
 const byNumbers = new Set(); // forms whose output changes only in the numbers' text nodes
 const notByNumbers = new Set(); // forms found not to (checked once)
+// (the nodes are all found and counted before any is written: a false answer leaves `root` as it was)
 function writeNumbers(root, tex) {
   const nums = tex.match(NUMBER) || [];
   const parts = root.querySelectorAll(".katex-mathml, .katex-html");
   if (!parts.length) return false;
+  const writes = [];
   for (const part of parts) {
     let i = 0;
     const walk = document.createTreeWalker(part, NodeFilter.SHOW_TEXT);
     for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-      if (n.parentNode.nodeName === "annotation") { if (n.data !== tex) n.data = tex; continue; }
+      if (n.parentNode.nodeName === "annotation") { writes.push([n, tex]); continue; }
       if (!/^[\d.]+$/.test(n.data)) continue;
       if (i >= nums.length) return false;
-      if (n.data !== nums[i]) n.data = nums[i];
-      i++;
+      writes.push([n, nums[i++]]);
     }
     if (i !== nums.length) return false;
   }
+  for (const [n, text] of writes) if (n.data !== text) n.data = text;
   return true;
 }
 // Writes `tex`'s numbers into `root`, which shows `was`, when their form is one learnt (see learnNumbers).
