@@ -177,11 +177,17 @@ function instrument() {
   if (window.katex) window.katex.render = timed(window.katex.render.bind(window.katex), "katex");
 }
 
-async function controls(br, base, ids) {
+/** A 1280×900 page in a context of its own, with Chromium's task-time metrics on. */
+async function measuringPage(br) {
   const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: DPR });
   const page = await ctx.newPage();
   const cdp = await ctx.newCDPSession(page);
   await cdp.send("Performance.enable");
+  return { ctx, page, cdp };
+}
+
+async function controls(br, base, ids) {
+  const { ctx, page, cdp } = await measuringPage(br);
   const rows = [];
   try {
     for (const id of ids) {
@@ -238,10 +244,7 @@ async function controls(br, base, ids) {
  * defaults (opened afresh for each control, so that a select's options do not carry over to the next control),
  * main-thread time per change minus the harness's own, as in `controls`. */
 async function perControl(br, base, ids) {
-  const ctx = await br.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: DPR });
-  const page = await ctx.newPage();
-  const cdp = await ctx.newCDPSession(page);
-  await cdp.send("Performance.enable");
+  const { ctx, page, cdp } = await measuringPage(br);
   const rows = [];
   try {
     for (const id of ids) {
