@@ -252,3 +252,14 @@ fn every_shown_formula_has_its_live_values() {
     }
     assert!(checked > 100, "only {checked} placeholders checked");
 }
+
+#[test]
+fn the_schedules_introduction_names_its_charts_in_their_order() {
+    // "The first chart is the schedule η_t; the next, on the same steps, the loss …": the page shows the
+    // canvases in this order (side by side on a wide screen, one above the other on a narrow one)
+    let c = chapters().into_iter().find(|c| c.id() == "schedules").expect("the schedules chapter");
+    assert!(c.intro().contains("The first chart is the schedule η_t; the next"), "{}", c.intro());
+    let ids: Vec<_> = c.canvases().iter().map(|cv| cv.id).collect();
+    assert_eq!(&ids[..2], ["lr", "loss"]);
+    assert!(c.canvases()[1].label.contains("learning-rate chart"), "{}", c.canvases()[1].label);
+}
