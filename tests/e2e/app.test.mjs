@@ -309,6 +309,18 @@ test("every chapter in projector (1280×720), dark, phone (390 px, HiDPI, uprigh
   }
 });
 
+test("a small phone held sideways (568×320, also under 600 px wide) opens with its first plot before the chapter's notes", async () => {
+  const { context, page } = await newPage({ viewport: { width: 568, height: 320 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  try {
+    await open(page, srv.base, "?chapter=momentum");
+    const [plot, notes] = await page.evaluate(() => ["canvas.plot", "#messages"].map((s) => Math.round(document.querySelector(s).getBoundingClientRect().top)));
+    assert.ok(plot <= 200, `the first plot starts ${plot} px down a 320 px screen`);
+    assert.ok(notes > plot, `the notes (at ${notes} px) follow the plot (at ${plot} px)`);
+  } finally {
+    await context.close();
+  }
+});
+
 test("bad URL values give messages and no NaN", async () => {
   const { context, page } = await newPage();
   try {
