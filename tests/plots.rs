@@ -114,6 +114,13 @@ fn a_map_draws_paths_markers_and_arrows_and_maps_clicks_back() {
     // the top-left corner is (x0, y1)
     let (x, y) = f.to_data(f.px.0 as f64, f.py.0 as f64);
     assert!((x + 2.0).abs() < 1e-9 && (y - 1.0).abs() < 1e-9);
+    // the marker's pixel (where a finger grabs it) maps back to the marker; a point off the map has none
+    let (px, py) = f.to_px(-1.5, 0.5).expect("x₀ is inside the map");
+    let (x, y) = f.to_data(px, py);
+    assert!((x + 1.5).abs() < 1e-9 && (y - 0.5).abs() < 1e-9, "({x}, {y})");
+    assert!(px > f.px.0 as f64 && px < f.px.1 as f64 && py > f.py.0 as f64 && py < f.py.1 as f64);
+    assert_eq!(f.to_px(-2.5, 0.0), None, "left of the bounds");
+    assert_eq!(f.to_px(0.0, f64::NAN), None);
 }
 
 #[test]

@@ -533,6 +533,41 @@ async fn clicks_inside_a_clickable_canvas_set_valid_controls() {
     .await;
 }
 
+/// Every clickable canvas says where its point is drawn (`handles`, where a finger grabs it), and a click there
+/// sets what the state holds already (x₀ to 0.01; momentum's η and β to the rate map's rounding, 2 %).
+#[wasm_bindgen_test]
+async fn a_click_on_a_clickable_canvas_handle_keeps_its_point() {
+    for_every_chapter(|c, p| {
+        let canvases = mount(c);
+        let mut s = Session::new();
+        let base = render(&mut s, c.id(), &Raw::new(), "light");
+        if from_js(s.handles()) != base.json["handles"] {
+            p.push(format!("handles() {} differs from the render's {}", from_js(s.handles()), base.json["handles"]));
+        }
+        for cv in c.canvases().iter().filter(|cv| cv.clickable) {
+            let Some(h) = base.json["handles"][cv.id].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>()) else {
+                p.push(format!("{}: clickable, but the render says nothing of where its point is", cv.id));
+                continue;
+            };
+            let upd = from_js(s.click(c.id(), cv.id, h[0], h[1], js_raw(&base.state)));
+            let Some(upd) = upd.as_object().filter(|o| !o.is_empty()) else {
+                p.push(format!("{}: a click on its point ({h:?}) set nothing", cv.id));
+                continue;
+            };
+            for (k, v) in upd {
+                let nums = |t: &str| t.split(',').map(|x| x.trim().parse::<f64>().unwrap_or(f64::NAN)).collect::<Vec<_>>();
+                let (now, was) = (nums(v.as_str().unwrap_or_default()), nums(base.state.get(k).map_or("", String::as_str)));
+                let close = now.len() == was.len() && now.iter().zip(&was).all(|(a, b)| (a - b).abs() <= 0.0051_f64.max(0.02 * b.abs()));
+                if !close {
+                    p.push(format!("{}: a click on its point set {k} = {v}, the state holds {:?}", cv.id, base.state.get(k)));
+                }
+            }
+        }
+        unmount(canvases);
+    })
+    .await;
+}
+
 #[wasm_bindgen_test]
 async fn the_spec_and_exports_of_a_render_are_usable() {
     for_every_chapter(|c, p| {

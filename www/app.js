@@ -204,7 +204,13 @@ function drawStaleLater() {
 // Draws the charts left for later (all, or those now in view) for about `budget` ms; resolves once drawn.
 function drawStale(all, budget) {
   const gen = app.gen;
-  return core.call("draw_stale", [all, budget]).then((n) => { if (gen === app.gen) app.stale = n; }, () => {});
+  return core.call("draw_stale", [all, budget]).then((n) => { if (gen === app.gen) app.stale = n; return refreshHandles(); }, () => {});
+}
+// Asks where the clickable canvases' points are drawn now (a chart drawn later may show its point elsewhere: a
+// map whose view follows the start point; a canvas first drawn then).
+function refreshHandles() {
+  const gen = app.gen;
+  return core.call("handles").then((h) => { if (gen === app.gen && h) app.handles = h; }, () => {});
 }
 function drawAllNow() {
   return app.stale ? drawStale(true, 1e9) : Promise.resolve();
@@ -275,6 +281,7 @@ function show(steps) {
 
 // Shows what the core answered: readouts, messages, formulas and the controls' normalized values.
 function shown(r, t0) {
+  if (r.handles) app.handles = r.handles;
   if (r.progress) showProgress(r.progress);
   if (r.asset) loadAsset(r.asset);
   waitingForData(Boolean(r.asset));
@@ -354,6 +361,7 @@ function waitingForData(waiting) {
 function drawn(id, d) {
   if (app.firstDrawWait) { app.firstDrawWait = false; markFirstDraw(); }
   if (id !== app.drawCall || !app.lastRender) return;
+  app.handles = d.handles;
   app.drawing = false;
   Object.assign(app.lastRender, { draw_ms: d.draw_ms, draw_parts: d.draw_parts, stale: d.stale });
   app.stale = d.stale;
@@ -515,6 +523,16 @@ function torchScript() {
   });
 }
 
+// Whether a finger at (clientX, clientY) is on the point canvas `id` sets (the core's handles, in backend pixels).
+const GRAB = 24;
+function onHandle(canvas, id, { clientX, clientY }) {
+  const h = app.handles && app.handles[id];
+  if (!h) return false;
+  const rect = canvas.getBoundingClientRect();
+  const k = backing(canvas)[0] / rect.width;
+  return Math.hypot(clientX - rect.left - h[0] / k, clientY - rect.top - h[1] / k) <= GRAB;
+}
+
 // A chapter's canvas `cv` (one of info.canvases), with its click handler for a clickable plot.
 function plotCanvas(info, cv) {
   const canvas = el("canvas", {
@@ -526,9 +544,10 @@ function plotCanvas(info, cv) {
   if (cv.clickable) {
     canvas.classList.add("clickable");
     // A click (a tap) sets what the canvas sets (the start point, η and β); with a mouse or pen, pressing and
-    // dragging sets it continuously. A touch that moves scrolls the page as usual (a finger on a map that fills
-    // a phone's screen is scrolling more often than aiming). One question at a time goes to the core: moves
-    // made while one is answered are coalesced into the latest.
+    // dragging sets it continuously. A finger that lands on the point itself (within GRAB px of where the core
+    // last drew it: app.handles) drags it the same way; elsewhere a touch that moves scrolls the page as usual
+    // (a finger on a map that fills a phone's screen is scrolling more often than aiming). One question at a
+    // time goes to the core: moves made while one is answered are coalesced into the latest.
     let asking = false, next = null, pressed = null;
     const ask = ({ clientX, clientY }) => {
       if (asking) { next = { clientX, clientY }; return; }
@@ -544,11 +563,15 @@ function plotCanvas(info, cv) {
       });
     };
     canvas.addEventListener("pointerdown", (e) => {
-      if (e.pointerType === "touch" || e.button !== 0) return;
+      if (e.pointerType === "touch" ? !onHandle(canvas, cv.id, e) : e.button !== 0) return;
       pressed = e.pointerId;
       canvas.setPointerCapture(e.pointerId);
       ask(e);
     });
+    // (a finger on the point: no scrolling for this touch, so that its moves reach pointermove)
+    canvas.addEventListener("touchstart", (e) => {
+      if (e.touches.length === 1 && onHandle(canvas, cv.id, e.touches[0])) e.preventDefault();
+    }, { passive: false });
     canvas.addEventListener("pointermove", (e) => { if (e.pointerId === pressed) ask(e); });
     const release = (e) => { if (e.pointerId === pressed) pressed = null; };
     canvas.addEventListener("pointerup", release);
@@ -617,6 +640,7 @@ function freshCanvases(done) {
   fresh.forEach((cv, i) => { setBacking(cv, ...backing(olds[i])); core.post("set_visible", [cv.id, visible[i]]); });
   render();
   core.call("draw_stale", [true, 1e9]).then(() => {
+    refreshHandles();
     done();
     if (gen !== app.gen) return; // another chapter was opened: its canvases went to the worker as it was built
     olds.forEach((old, i) => {
@@ -699,6 +723,7 @@ function buildChapter(info) {
   app.freshChapter = true;
   showKeyed();
   app.gen += 1;
+  app.handles = {};
   // a chapter opened after the first goes to a worker that is ready without a hand-over
   if (app.renders && (app.handover === "ready" || app.handover === "deferred")) useWorker();
   visibility.disconnect();

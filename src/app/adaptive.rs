@@ -2,7 +2,6 @@
 //! step size each one takes over time.
 
 use super::common::{convergence, loss_chart, paths, sig, spec_of, Landscape, Sig, GAP_FLOOR};
-use super::controls::fmt_num;
 use super::memo;
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::optim::config::Sgd;
@@ -527,12 +526,8 @@ impl Chapter for Adaptive {
         super::compute_model::<Adaptive>(st)
     }
 
-    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
-        if canvas == "map" {
-            vec![("x0".into(), format!("{},{}", fmt_num((x * 100.0).round() / 100.0), fmt_num((y * 100.0).round() / 100.0)))]
-        } else {
-            Vec::new()
-        }
+    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
+        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -361,19 +361,8 @@ impl Chapter for Landscapes {
         super::compute_model::<Landscapes>(st)
     }
 
-    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
-        if canvas == "map" {
-            vec![(
-                "x0".into(),
-                format!(
-                    "{},{}",
-                    super::controls::fmt_num((x * 100.0).round() / 100.0),
-                    super::controls::fmt_num((y * 100.0).round() / 100.0)
-                ),
-            )]
-        } else {
-            Vec::new()
-        }
+    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
+        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -8,7 +8,6 @@
 //! per pixel instead of a sum over N samples).
 
 use super::common::{convergence, paths, sig, spec_of, Sig};
-use super::controls::fmt_num;
 use super::memo;
 use super::{Canvas, Chapter, Chart, Claim, Control, Field, Formula, Message, Model, Readout, Rel, Scene, State};
 use crate::analysis::{minibatch_bound_terms, minibatch_variance, running_mean};
@@ -729,12 +728,8 @@ impl Chapter for Minibatch {
         super::compute_model::<Minibatch>(st)
     }
 
-    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
-        if canvas == "map" {
-            vec![("x0".into(), format!("{},{}", fmt_num((x * 100.0).round() / 100.0), fmt_num((y * 100.0).round() / 100.0)))]
-        } else {
-            Vec::new()
-        }
+    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
+        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -376,6 +376,16 @@ pub fn compute_model<M: Model>(st: &State) -> Scene {
     }
 }
 
+/// What a click at `(x, y)` on a landscape's `map` sets: the start point x₀, rounded to 0.01 (the default
+/// [`Chapter::click`]).
+pub fn map_sets_x0(canvas: &str, (x, y): (f64, f64)) -> Vec<(String, String)> {
+    if canvas != "map" {
+        return Vec::new();
+    }
+    let r = |v: f64| controls::fmt_num((v * 100.0).round() / 100.0);
+    vec![("x0".into(), format!("{},{}", r(x), r(y)))]
+}
+
 /// A chapter of the app.
 pub trait Chapter: Sync {
     fn id(&self) -> &'static str;
@@ -392,9 +402,15 @@ pub trait Chapter: Sync {
     fn canvases(&self) -> Vec<Canvas>;
     /// Computes the scene for a normalised state.
     fn compute(&self, st: &State) -> Scene;
-    /// A click at data coordinates `(x, y)` on `canvas`: the control values it sets.
-    fn click(&self, _canvas: &str, _xy: (f64, f64), _st: &State) -> Vec<(String, String)> {
-        Vec::new()
+    /// A click at data coordinates `(x, y)` on a clickable `canvas`: the control values it sets. By default a
+    /// landscape's `map` sets the start point x₀ (rounded to 0.01).
+    fn click(&self, canvas: &str, xy: (f64, f64), _st: &State) -> Vec<(String, String)> {
+        map_sets_x0(canvas, xy)
+    }
+    /// Where on a clickable `canvas` (data coordinates, transformed units for log axes) the point its clicks set
+    /// is drawn: a finger that lands near it drags it (the shell's touch handling). A landscape's `map`: x₀.
+    fn handle(&self, _canvas: &str, _st: &State) -> Option<(f64, f64)> {
+        None
     }
     /// Whether this chapter runs over many frames (a training): the shell then shows play / pause / step /
     /// reset and advances a [`LiveRun`] in bounded slices instead of calling [`Chapter::compute`].

@@ -467,9 +467,8 @@ impl Chapter for Momentum {
 
     fn click(&self, canvas: &str, (x, y): (f64, f64), st: &State) -> Vec<(String, String)> {
         let Ok(p) = &Params::of(st) else { return Vec::new() };
-        let r2 = |v: f64| fmt_num((v * 100.0).round() / 100.0);
         match canvas {
-            "map" => vec![("x0".into(), format!("{},{}", r2(x), r2(y)))],
+            "map" => super::map_sets_x0(canvas, (x, y)),
             "rates" => {
                 // near the marked optimum (within 3 % of the map's width and height) the click snaps to it
                 // exactly: the rate is very sensitive there (ρ jumps from 0.75 to 0.92 one percent to the right
@@ -488,6 +487,16 @@ impl Chapter for Momentum {
                 vec![("lr".into(), fmt_num(eta.max(1e-3))), ("momentum".into(), fmt_num(beta))]
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// The map's x₀; on the rate map, the point (log₁₀ η, β) the run uses.
+    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
+        let p = Params::of(st).ok()?;
+        match canvas {
+            "map" => Some(p.x0),
+            "rates" => Some((p.lr.log10(), p.momentum)),
+            _ => None,
         }
     }
 }

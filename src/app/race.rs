@@ -317,13 +317,8 @@ impl Chapter for Race {
         super::compute_model::<Race>(st)
     }
 
-    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
-        if canvas == "map" {
-            let r = |v: f64| super::controls::fmt_num((v * 100.0).round() / 100.0);
-            vec![("x0".into(), format!("{},{}", r(x), r(y)))]
-        } else {
-            Vec::new()
-        }
+    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
+        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

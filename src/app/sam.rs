@@ -3,7 +3,6 @@
 //! along both runs; and the ρ-robust loss SAM is after.
 
 use super::common::{bounds_for, convergence, loss_chart, paths, sig, spec_of, Landscape, Sig};
-use super::controls::fmt_num;
 use super::{Canvas, Chapter, Chart, Control, Field, Formula, Message, Model, Readout, Scene, State};
 use crate::optim::config::{SamSpec, Sgd};
 use crate::optim::{dual_ascent, OptimizerSpec};
@@ -486,12 +485,8 @@ impl Chapter for Sam {
         super::compute_model::<Sam>(st)
     }
 
-    fn click(&self, canvas: &str, (x, y): (f64, f64), _st: &State) -> Vec<(String, String)> {
-        if canvas == "map" {
-            vec![("x0".into(), format!("{},{}", fmt_num((x * 100.0).round() / 100.0), fmt_num((y * 100.0).round() / 100.0)))]
-        } else {
-            Vec::new()
-        }
+    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
+        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -236,6 +236,19 @@ impl Frame {
         let fy = (py - self.py.0 as f64) / (self.py.1 - self.py.0).max(1) as f64;
         (self.x.0 + fx * (self.x.1 - self.x.0), self.y.1 - fy * (self.y.1 - self.y.0))
     }
+
+    /// Data coordinates → backend pixel (the inverse of [`Frame::to_data`]); `None` outside the plotting
+    /// area or for a frame without a data range.
+    pub fn to_px(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        let (dx, dy) = (self.x.1 - self.x.0, self.y.1 - self.y.0);
+        if dx == 0.0 || dy == 0.0 || !x.is_finite() || !y.is_finite() {
+            return None;
+        }
+        let px = self.px.0 as f64 + (x - self.x.0) / dx * (self.px.1 - self.px.0).max(1) as f64;
+        let py = self.py.0 as f64 + (self.y.1 - y) / dy * (self.py.1 - self.py.0).max(1) as f64;
+        let inside = (self.px.0 as f64..=self.px.1 as f64).contains(&px) && (self.py.0 as f64..=self.py.1 as f64).contains(&py);
+        inside.then_some((px, py))
+    }
 }
 
 type DrawResult<T> = Result<T, String>;

@@ -509,7 +509,7 @@ test("clicking the landscapes map sets x0", async () => {
   }
 });
 
-test("dragging on a map with the mouse moves x0 (or η, β) with the pointer; a tap sets it on a touch screen", async () => {
+test("dragging on a map with the mouse moves x0 (or η, β) with the pointer; on a touch screen a tap sets it, a finger on the point drags it, elsewhere scrolls", async () => {
   const { context, page, errors } = await newPage();
   try {
     await open(page, srv.base, "?chapter=landscapes");
@@ -556,15 +556,59 @@ test("dragging on a map with the mouse moves x0 (or η, β) with the pointer; a 
   } finally {
     await context.close();
   }
-  // a touch screen: a tap sets x0 (a finger that moves scrolls the page)
-  const touch = await newPage({ ...VIEW, hasTouch: true, isMobile: true });
+  // a touch screen (a phone): a tap sets x0; a finger that lands on the drawn point drags it (the page stays);
+  // a finger that moves elsewhere on the map scrolls the page and leaves the point where it was
+  const touch = await newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
   try {
-    await open(touch.page, srv.base, "?chapter=landscapes");
-    const before = await touch.page.evaluate(() => window.optlab.state.x0);
-    const box = await touch.page.locator("#cv-landscapes-map").boundingBox();
-    await touch.page.touchscreen.tap(box.x + 0.6 * box.width, box.y + 0.4 * box.height);
-    await settle(touch.page);
-    assert.notEqual(await touch.page.evaluate(() => window.optlab.state.x0), before, "a tap set x0");
+    const tp = touch.page;
+    const cdp = await tp.context().newCDPSession(tp);
+    const finger = (type, x, y) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: type === "touchEnd" ? [] : [{ x, y, id: 1 }] });
+    const state = (k) => tp.evaluate((k) => window.optlab.state[k], k);
+    const scrollY = () => tp.evaluate(() => window.scrollY);
+    await open(tp, srv.base, "?chapter=landscapes");
+    const before = await state("x0");
+    await tp.locator("#cv-landscapes-map").scrollIntoViewIfNeeded();
+    await settle(tp);
+    let box = await tp.locator("#cv-landscapes-map").boundingBox();
+    await tp.touchscreen.tap(box.x + 0.6 * box.width, box.y + 0.4 * box.height);
+    await settle(tp);
+    assert.notEqual(await state("x0"), before, "a tap set x0");
+    // where the point is drawn, in CSS pixels of the page (the core's handles are in the canvas's pixels)
+    const point = async (id) => tp.evaluate((id) => {
+      const cv = document.getElementById(id);
+      const r = cv.getBoundingClientRect(), k = cv.width / r.width, h = window.optlab.handles[id.split("-").pop()];
+      return h && [r.left + h[0] / k, r.top + h[1] / k];
+    }, id);
+    for (const [chapter, id, keys] of [["landscapes", "map", ["x0"]], ["momentum", "rates", ["lr", "momentum"]]]) {
+      if (chapter !== "landscapes") await open(tp, srv.base, `?chapter=${chapter}`);
+      const sel = `#cv-${chapter}-${id}`;
+      await tp.locator(sel).scrollIntoViewIfNeeded();
+      await settle(tp);
+      const at = await point(`cv-${chapter}-${id}`);
+      assert.ok(at, `${chapter}: the core says where the ${id}'s point is`);
+      const values = async () => (await Promise.all(keys.map(state))).join(" ");
+      const v0 = await values(), y0 = await scrollY(), seen = [];
+      await finger("touchStart", ...at);
+      for (let i = 1; i <= 6; i++) {
+        await finger("touchMove", at[0] + 9 * i, at[1] + 7 * i);
+        await tp.waitForTimeout(40);
+        seen.push(await values());
+      }
+      await finger("touchEnd");
+      await settle(tp);
+      assert.ok(new Set([v0, ...seen]).size >= 4, `${chapter}: ${keys} followed the finger: ${v0} → ${seen.join(" → ")}`);
+      assert.equal(await scrollY(), y0, `${chapter}: dragging the point did not scroll the page`);
+      const dragged = await values();
+      // a finger that lands away from the point (its far corner) and moves up scrolls
+      box = await tp.locator(sel).boundingBox();
+      const far = [box.x + (at[0] - box.x < box.width / 2 ? 0.92 : 0.08) * box.width, box.y + 0.85 * box.height];
+      await finger("touchStart", ...far);
+      for (let i = 1; i <= 6; i++) { await finger("touchMove", far[0], far[1] - 25 * i); await tp.waitForTimeout(20); }
+      await finger("touchEnd");
+      await settle(tp);
+      assert.ok((await scrollY()) > y0 + 50, `${chapter}: a finger away from the point scrolled the page (${y0} → ${await scrollY()})`);
+      assert.equal(await values(), dragged, `${chapter}: scrolling over the map left ${keys} alone`);
+    }
   } finally {
     await touch.context.close();
   }
