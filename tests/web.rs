@@ -534,7 +534,8 @@ async fn clicks_inside_a_clickable_canvas_set_valid_controls() {
 }
 
 /// Every clickable canvas says where its point is drawn (`handles`, where a finger grabs it), and a click there
-/// sets what the state holds already (x₀ to 0.01; momentum's η and β to the rate map's rounding, 2 %).
+/// sets what the state holds already (x₀ to 0.01; momentum's η and β to the rate map's rounding, 2 %); a
+/// canvas that is not clickable has none.
 #[wasm_bindgen_test]
 async fn a_click_on_a_clickable_canvas_handle_keeps_its_point() {
     for_every_chapter(|c, p| {
@@ -544,8 +545,16 @@ async fn a_click_on_a_clickable_canvas_handle_keeps_its_point() {
         if from_js(s.handles()) != base.json["handles"] {
             p.push(format!("handles() {} differs from the render's {}", from_js(s.handles()), base.json["handles"]));
         }
+        for h in base.json["handles"].as_array().into_iter().flatten() {
+            if !c.canvases().iter().any(|cv| cv.clickable && h[0] == cv.id) {
+                p.push(format!("a point to grab on {h}, which is not a clickable canvas"));
+            }
+        }
         for cv in c.canvases().iter().filter(|cv| cv.clickable) {
-            let Some(h) = base.json["handles"][cv.id].as_array().map(|a| a.iter().filter_map(Value::as_f64).collect::<Vec<_>>()) else {
+            let handles = base.json["handles"].as_array().cloned().unwrap_or_default();
+            let Some(h) =
+                handles.iter().find(|h| h[0] == cv.id).map(|h| [h[1].as_f64().unwrap_or(f64::NAN), h[2].as_f64().unwrap_or(f64::NAN)])
+            else {
                 p.push(format!("{}: clickable, but the render says nothing of where its point is", cv.id));
                 continue;
             };

@@ -523,14 +523,15 @@ function torchScript() {
   });
 }
 
-// Whether a finger at (clientX, clientY) is on the point canvas `id` sets (the core's handles, in backend pixels).
+// Whether a finger at (clientX, clientY) is on the point canvas `id` sets (the core's handles: [id, x, y] in
+// backend pixels).
 const GRAB = 24;
 function onHandle(canvas, id, { clientX, clientY }) {
-  const h = app.handles && app.handles[id];
+  const h = app.handles.find((e) => e[0] === id);
   if (!h) return false;
   const rect = canvas.getBoundingClientRect();
   const k = backing(canvas)[0] / rect.width;
-  return Math.hypot(clientX - rect.left - h[0] / k, clientY - rect.top - h[1] / k) <= GRAB;
+  return Math.hypot(clientX - rect.left - h[1] / k, clientY - rect.top - h[2] / k) <= GRAB;
 }
 
 // A chapter's canvas `cv` (one of info.canvases), with its click handler for a clickable plot.
@@ -723,7 +724,7 @@ function buildChapter(info) {
   app.freshChapter = true;
   showKeyed();
   app.gen += 1;
-  app.handles = {};
+  app.handles = [];
   // a chapter opened after the first goes to a worker that is ready without a hand-over
   if (app.renders && (app.handover === "ready" || app.handover === "deferred")) useWorker();
   visibility.disconnect();

@@ -21,8 +21,8 @@ export const app = {
   freshChapter: false, rows: new Map(), wideCheck: 0, formulasLater: null, lastValues: [], katexLoad: null, katexState: null,
   sized: null, // the pixel ratio and theme the canvases were last sized for (null: read their boxes again)
   stale: 0, // charts drawn later: off screen at the last change (see drawStaleLater)
-  // where each clickable canvas's point was last drawn ({canvas: [x, y]} in backend pixels: see onHandle)
-  handles: {},
+  // where each clickable canvas's point was last drawn ([[canvas, x, y], …] in backend pixels: see onHandle)
+  handles: [],
   announce: false, // a change is waiting to be drawn (then "optlab:rendered" is posted to the parent)
   // messages about the link that opened the chapter (bad values, unknown chapter): shown on every render
   // (a resize re-renders at once) until the user changes a control

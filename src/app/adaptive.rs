@@ -298,7 +298,7 @@ impl Model for Adaptive {
             paths: paths(&report, &COLORS),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         let x_star = if matches!(prob, ProblemSpec::Rosenbrock(_)) { (1.0, 1.0) } else { (0.0, 0.0) };
         map.markers.push((x_star.0, x_star.1, "x*".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
@@ -524,10 +524,6 @@ impl Chapter for Adaptive {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<Adaptive>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -193,7 +193,7 @@ impl Model for Landscapes {
             paths: paths(&report, &colors),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("loss per step", &report, f_star, &colors))));
         let (order_chart, order_lines) = newton_order(report.runs.first(), p.lbfgs_m, newton.as_ref(), lbfgs.as_ref());
@@ -359,10 +359,6 @@ impl Chapter for Landscapes {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<Landscapes>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -202,7 +202,7 @@ impl Model for Lookahead {
             .take(MAX_ARROWS)
             .map(|(v, x)| (xy(v), xy(x), FAST))
             .collect();
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         // (only those on the map: far-off coordinates overflow the chart's pixel arithmetic)
         map.markers
             .extend(slow.iter().skip(1).take(MAX_SLOW_MARKS).filter(|(_, p)| on_map(p)).map(|(_, p)| (p[0], p[1], String::new(), SLOW)));
@@ -343,9 +343,5 @@ impl Chapter for Lookahead {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<Lookahead>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }

@@ -541,7 +541,7 @@ impl Model for Minibatch {
             paths: paths(&report, &[SGD, GD]),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         map.markers.push((x_star[0], x_star[1], "x*".into(), usize::MAX));
         let field = match quad.filter(|q| q.build(0).is_ok()) {
             Some(q) => Field::Landscape(q, 0),
@@ -726,10 +726,6 @@ impl Chapter for Minibatch {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<Minibatch>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -407,11 +407,6 @@ pub trait Chapter: Sync {
     fn click(&self, canvas: &str, xy: (f64, f64), _st: &State) -> Vec<(String, String)> {
         map_sets_x0(canvas, xy)
     }
-    /// Where on a clickable `canvas` (data coordinates, transformed units for log axes) the point its clicks set
-    /// is drawn: a finger that lands near it drags it (the shell's touch handling). A landscape's `map`: x₀.
-    fn handle(&self, _canvas: &str, _st: &State) -> Option<(f64, f64)> {
-        None
-    }
     /// Whether this chapter runs over many frames (a training): the shell then shows play / pause / step /
     /// reset and advances a [`LiveRun`] in bounded slices instead of calling [`Chapter::compute`].
     fn is_live(&self) -> bool {

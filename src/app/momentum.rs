@@ -253,7 +253,7 @@ impl Model for Momentum {
             paths: paths(&report, &colors),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         map.markers.push((0.0, 0.0, "x*".into(), usize::MAX));
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
         scene.charts.push(("loss", Chart::Lines(loss_chart("f − f* per step (log scale)", &report, Some(0.0), &colors))));
@@ -272,7 +272,7 @@ impl Model for Momentum {
             }),
             ..Default::default()
         };
-        rates.markers.push((lr.max(1e-300).log10(), beta, "now".into(), usize::MAX));
+        rates.grab_point((lr.max(1e-300).log10(), beta), "now");
         if nesterov {
             rates.markers.push((best.0.log10(), best.1, "best".into(), usize::MAX));
         } else {
@@ -487,16 +487,6 @@ impl Chapter for Momentum {
                 vec![("lr".into(), fmt_num(eta.max(1e-3))), ("momentum".into(), fmt_num(beta))]
             }
             _ => Vec::new(),
-        }
-    }
-
-    /// The map's x₀; on the rate map, the point (log₁₀ η, β) the run uses.
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        let p = Params::of(st).ok()?;
-        match canvas {
-            "map" => Some(p.x0),
-            "rates" => Some((p.lr.log10(), p.momentum)),
-            _ => None,
         }
     }
 }

@@ -172,7 +172,7 @@ impl Model for Race {
                 .collect(),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         scene.charts.push(("map", Chart::Map(map, Field::Landscape(prob.clone(), 0))));
 
         let saddle = matches!(prob, ProblemSpec::Saddle(_));
@@ -315,10 +315,6 @@ impl Chapter for Race {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<Race>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

@@ -259,7 +259,7 @@ impl Model for Sam {
             paths: paths(&report, &colors),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         for m in &minima {
             map.markers.push((m.at[0], m.at[1], m.name.into(), usize::MAX));
         }
@@ -483,10 +483,6 @@ impl Chapter for Sam {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<Sam>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }
 

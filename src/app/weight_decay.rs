@@ -239,7 +239,7 @@ impl Model for WeightDecay {
                 .collect(),
             ..Default::default()
         };
-        map.markers.push((x, y, "x₀".into(), usize::MAX));
+        map.grab_point((x, y), "x₀");
         map.markers.push((x_star[0], x_star[1], "x*".into(), 6));
         map.markers.push((x_pen[0], x_pen[1], "x̃*".into(), 3));
         map.markers.push((0.0, 0.0, "0".into(), usize::MAX));
@@ -477,9 +477,5 @@ impl Chapter for WeightDecay {
 
     fn compute(&self, st: &State) -> Scene {
         super::compute_model::<WeightDecay>(st)
-    }
-
-    fn handle(&self, canvas: &str, st: &State) -> Option<(f64, f64)> {
-        Some(Params::of(st).ok()?.x0).filter(|_| canvas == "map")
     }
 }

@@ -187,6 +187,17 @@ pub struct MapChart {
     /// No ticks or tick labels: the coordinates are an image's cells, which mean nothing to the reader (the
     /// axis texts say what the rows and columns are).
     pub no_ticks: bool,
+    /// The point a click on this map sets (x₀; momentum's (log₁₀ η, β)), drawn as a marker: a finger that
+    /// lands on it drags it (see [`MapChart::grab_point`]).
+    pub grab: Option<(f64, f64)>,
+}
+
+impl MapChart {
+    /// Marks `(x, y)` with `label` as the point the map's clicks set (its `grab`).
+    pub fn grab_point(&mut self, (x, y): (f64, f64), label: &str) {
+        self.markers.push((x, y, label.into(), usize::MAX));
+        self.grab = Some((x, y));
+    }
 }
 
 /// What a field's colours mean, drawn as a viridis bar at the right of the map (dark at the bottom).

@@ -43,7 +43,7 @@ struct Rendered {
     stale: usize,
     /// See [`Session::handles`]; none in the answer of [`Session::compute`] (the charts are drawn after it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    handles: Option<BTreeMap<String, (f64, f64)>>,
+    handles: Option<Vec<(&'static str, f64, f64)>>,
 }
 
 /// Holds what survives between renders: field images (recomputed only when the problem or size changes)
@@ -62,8 +62,6 @@ pub struct Session {
     cached_for: String,
     /// The live run of a live chapter: `(chapter, key of the state that started it, run)`.
     live: Option<(String, String, Box<dyn app::LiveRun>)>,
-    /// The chapter and normalised state of the last scene (where its clickable canvases' points are drawn).
-    shown: Option<(String, app::controls::State)>,
     /// Kernels a chapter asked to time (see [`app::timed`]), measured in idle time by [`Session::measure`].
     timer: measure::Timer,
     /// Canvas ids the shell reported as off screen: their charts are drawn when they come into view (or when
@@ -107,7 +105,6 @@ impl Session {
             last: None,
             cached_for: String::new(),
             live: None,
-            shown: None,
             timer: measure::Timer::default(),
             hidden: HashSet::new(),
             stale: Vec::new(),
@@ -156,16 +153,16 @@ impl Session {
             draw_ms: f64,
             draw_parts: Vec<(String, f64)>,
             stale: usize,
-            handles: BTreeMap<String, (f64, f64)>,
+            handles: Vec<(&'static str, f64, f64)>,
         }
         let t0 = now();
         let (draw_parts, stale) = self.draw_due(false, f64::INFINITY);
         to_js(&Drawn { draw_ms: now() - t0, draw_parts, stale, handles: self.handles_px() })
     }
 
-    /// Where the point each clickable canvas of the last scene sets (x₀, momentum's (η, β)) is drawn, in the
-    /// canvas's backend pixels as it was last drawn: `{canvas: [x, y]}`, without canvases not drawn yet or whose
-    /// point is off their plotting area. A finger that lands near it drags it instead of scrolling the page.
+    /// Where the point each clickable map of the last scene sets (its `grab`: x₀, momentum's (η, β)) is drawn, in
+    /// the canvas's backend pixels as it was last drawn: `[[canvas, x, y], …]`, without canvases not drawn yet or
+    /// whose point is off their plotting area. A finger that lands near it drags it instead of scrolling the page.
     pub fn handles(&self) -> JsValue {
         to_js(&self.handles_px())
     }
@@ -445,8 +442,7 @@ impl Session {
             draw_parts.push((id.to_string(), now() - t));
         }
         let t2 = now();
-        self.shown = Some((chapter.to_string(), st.clone()));
-        let out = Rendered {
+        let mut out = Rendered {
             state: st.values.clone(),
             readout: scene.readout.clone(),
             messages: scene.messages.clone(),
@@ -460,25 +456,31 @@ impl Session {
             asset: c.asset(&st).map(str::to_string),
             measuring: self.timer.pending(),
             stale: hidden,
-            handles: (mode == Mode::Draw).then(|| self.handles_px()),
+            handles: None,
         };
         self.last = Some((chapter.to_string(), scene));
+        // (from the scene just drawn)
+        if mode == Mode::Draw {
+            out.handles = Some(self.handles_px());
+        }
         to_js(&out)
     }
 
     /// See [`Session::handles`].
-    fn handles_px(&self) -> BTreeMap<String, (f64, f64)> {
-        let Some((chapter, st)) = &self.shown else { return BTreeMap::new() };
-        let Some(c) = app::chapter(chapter) else { return BTreeMap::new() };
-        c.canvases()
-            .iter()
-            .filter(|cv| cv.clickable)
-            .filter_map(|cv| {
-                let frame = self.frames.get(&format!("{chapter}/{}", cv.id))?;
-                let (x, y) = c.handle(cv.id, st)?;
-                Some((cv.id.to_string(), frame.to_px(x, y)?))
-            })
-            .collect()
+    fn handles_px(&self) -> Vec<(&'static str, f64, f64)> {
+        let Some((chapter, scene)) = &self.last else { return Vec::new() };
+        let Some(c) = app::chapter(chapter) else { return Vec::new() };
+        let clickable = c.canvases();
+        let mut out = Vec::new();
+        for (id, chart) in &scene.charts {
+            let (Chart::Map(m, _), Some(frame)) = (chart, self.frames.get(&format!("{chapter}/{id}"))) else { continue };
+            if let Some((px, py)) =
+                m.grab.filter(|_| clickable.iter().any(|cv| cv.id == *id && cv.clickable)).and_then(|(x, y)| frame.to_px(x, y))
+            {
+                out.push((*id, px, py));
+            }
+        }
+        out
     }
 
     /// Forgets what a canvas shows once its size is not the size it was drawn at: setting a canvas's size clears

@@ -576,8 +576,8 @@ test("dragging on a map with the mouse moves x0 (or η, β) with the pointer; on
     // where the point is drawn, in CSS pixels of the page (the core's handles are in the canvas's pixels)
     const point = async (id) => tp.evaluate((id) => {
       const cv = document.getElementById(id);
-      const r = cv.getBoundingClientRect(), k = cv.width / r.width, h = window.optlab.handles[id.split("-").pop()];
-      return h && [r.left + h[0] / k, r.top + h[1] / k];
+      const r = cv.getBoundingClientRect(), k = cv.width / r.width, h = window.optlab.handles.find((e) => e[0] === id.split("-").pop());
+      return h && [r.left + h[1] / k, r.top + h[2] / k];
     }, id);
     for (const [chapter, id, keys] of [["landscapes", "map", ["x0"]], ["momentum", "rates", ["lr", "momentum"]]]) {
       if (chapter !== "landscapes") await open(tp, srv.base, `?chapter=${chapter}`);
