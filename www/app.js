@@ -204,13 +204,8 @@ function drawStaleLater() {
 // Draws the charts left for later (all, or those now in view) for about `budget` ms; resolves once drawn.
 function drawStale(all, budget) {
   const gen = app.gen;
-  return core.call("draw_stale", [all, budget]).then((n) => { if (gen === app.gen) app.stale = n; return refreshHandles(); }, () => {});
-}
-// Asks where the clickable canvases' points are drawn now (a chart drawn later may show its point elsewhere: a
-// map whose view follows the start point; a canvas first drawn then).
-function refreshHandles() {
-  const gen = app.gen;
-  return core.call("handles").then((h) => { if (gen === app.gen && h) app.handles = h; }, () => {});
+  // (a chart drawn now may show its point elsewhere: a map whose view follows the start point)
+  return core.call("draw_stale", [all, budget]).then((d) => { if (gen === app.gen) { app.stale = d.stale; app.handles = d.handles; } }, () => {});
 }
 function drawAllNow() {
   return app.stale ? drawStale(true, 1e9) : Promise.resolve();
@@ -640,8 +635,8 @@ function freshCanvases(done) {
   transferCanvases(fresh);
   fresh.forEach((cv, i) => { setBacking(cv, ...backing(olds[i])); core.post("set_visible", [cv.id, visible[i]]); });
   render();
-  core.call("draw_stale", [true, 1e9]).then(() => {
-    refreshHandles();
+  core.call("draw_stale", [true, 1e9]).then((d) => {
+    if (gen === app.gen) app.handles = d.handles;
     done();
     if (gen !== app.gen) return; // another chapter was opened: its canvases went to the worker as it was built
     olds.forEach((old, i) => {

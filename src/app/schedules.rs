@@ -211,7 +211,7 @@ fn two_wells(p: &Params, r: Landscape) -> Scene {
         paths: super::common::paths(&report, &colors),
         ..Default::default()
     };
-    map.grab_point((x, y), "x₀");
+    map.markers.push((x, y, "x₀".into(), usize::MAX));
     for m in &wells {
         map.markers.push((m.at[0], m.at[1], if m.name == "sharp" { "poor (sharp)".into() } else { "good (wide)".into() }, usize::MAX));
     }

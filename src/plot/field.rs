@@ -188,7 +188,7 @@ pub struct MapChart {
     /// axis texts say what the rows and columns are).
     pub no_ticks: bool,
     /// The point a click on this map sets (x₀; momentum's (log₁₀ η, β)), drawn as a marker: a finger that
-    /// lands on it drags it (see [`MapChart::grab_point`]).
+    /// lands on it drags it (see [`MapChart::grab_point`]). Only on a map whose canvas is clickable.
     pub grab: Option<(f64, f64)>,
 }
 

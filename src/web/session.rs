@@ -6,7 +6,7 @@ use super::cells::{draw_cells, image_canvas, Cells};
 use super::fast_canvas::FastCanvas;
 use super::{measure, now, raw_state, to_js, wasm_memory_bytes};
 use crate::app::{self, Chart, Field};
-use crate::plot::field::{grid_rgba, landscape_rgba};
+use crate::plot::field::{grid_rgba, landscape_rgba, MapChart};
 use crate::plot::{Frame, Theme};
 use plotters::prelude::IntoDrawingArea;
 use serde::Serialize;
@@ -41,7 +41,7 @@ struct Rendered {
     measuring: bool,
     /// Charts of this scene not drawn yet because their canvas is off screen (see [`Session::set_visible`]).
     stale: usize,
-    /// See [`Session::handles`]; none in the answer of [`Session::compute`] (the charts are drawn after it).
+    /// See [`Session::handles_px`]; none in the answer of [`Session::compute`] (the charts are drawn after it).
     #[serde(skip_serializing_if = "Option::is_none")]
     handles: Option<Vec<(&'static str, f64, f64)>>,
 }
@@ -140,31 +140,15 @@ impl Session {
 
     /// Draws charts of the last scene that were left for later (see [`Session::set_visible`]): with `all`,
     /// every one, else only those now visible; stops after the first chart that ends past `budget_ms`.
-    /// Returns how many are still left.
-    pub fn draw_stale(&mut self, all: bool, budget_ms: f64) -> usize {
-        self.draw_due(all, budget_ms).1
+    /// Answers as [`Session::draw_visible`] (`stale`: how many are still left).
+    pub fn draw_stale(&mut self, all: bool, budget_ms: f64) -> JsValue {
+        self.draw_and_answer(all, budget_ms)
     }
 
     /// Draws the charts of the last [`Session::compute`] whose canvas is in view (the others wait, as after
-    /// [`Session::render`]): `{draw_ms, draw_parts, stale}`, as in `render`'s answer.
+    /// [`Session::render`]): `{draw_ms, draw_parts, stale, handles}`, as in `render`'s answer.
     pub fn draw_visible(&mut self) -> JsValue {
-        #[derive(Serialize)]
-        struct Drawn {
-            draw_ms: f64,
-            draw_parts: Vec<(String, f64)>,
-            stale: usize,
-            handles: Vec<(&'static str, f64, f64)>,
-        }
-        let t0 = now();
-        let (draw_parts, stale) = self.draw_due(false, f64::INFINITY);
-        to_js(&Drawn { draw_ms: now() - t0, draw_parts, stale, handles: self.handles_px() })
-    }
-
-    /// Where the point each clickable map of the last scene sets (its `grab`: x₀, momentum's (η, β)) is drawn, in
-    /// the canvas's backend pixels as it was last drawn: `[[canvas, x, y], …]`, without canvases not drawn yet or
-    /// whose point is off their plotting area. A finger that lands near it drags it instead of scrolling the page.
-    pub fn handles(&self) -> JsValue {
-        to_js(&self.handles_px())
+        self.draw_and_answer(false, f64::INFINITY)
     }
 
     /// Computes and draws a chapter. `theme` is light, dark or projector; `dpr` the device pixel ratio.
@@ -248,11 +232,9 @@ impl Session {
         let (Some(c), Some(frame)) = (app::chapter(chapter), self.frames.get(&format!("{chapter}/{canvas}"))) else {
             return to_js(&BTreeMap::<String, String>::new());
         };
-        if !c.canvases().iter().any(|cv| cv.id == canvas && cv.clickable) {
-            return to_js(&BTreeMap::<String, String>::new());
-        }
+        let clickable = c.canvases().iter().any(|cv| cv.id == canvas && cv.clickable);
         let inside = x >= frame.px.0 as f64 && x <= frame.px.1 as f64 && y >= frame.py.0 as f64 && y <= frame.py.1 as f64;
-        if !inside {
+        if !clickable || !inside {
             return to_js(&BTreeMap::<String, String>::new());
         }
         let (st, _) = app::controls::normalize(&c.controls(), &raw_state(&raw));
@@ -466,17 +448,32 @@ impl Session {
         to_js(&out)
     }
 
-    /// See [`Session::handles`].
+    /// See [`Session::draw_stale`] and [`Session::draw_visible`].
+    fn draw_and_answer(&mut self, all: bool, budget_ms: f64) -> JsValue {
+        #[derive(Serialize)]
+        struct Painted {
+            draw_ms: f64,
+            draw_parts: Vec<(String, f64)>,
+            stale: usize,
+            handles: Vec<(&'static str, f64, f64)>,
+        }
+        let t0 = now();
+        let (draw_parts, stale) = self.draw_due(all, budget_ms);
+        to_js(&Painted { draw_ms: now() - t0, draw_parts, stale, handles: self.handles_px() })
+    }
+
+    /// Where the point each map of the last scene sets by a click (its `grab`: x₀, momentum's (η, β)) is drawn, in
+    /// the canvas's backend pixels as it was last drawn: `[(canvas, x, y), …]`, without canvases not drawn yet or
+    /// whose point is off their plotting area. A finger that lands near it drags it instead of scrolling the page.
     fn handles_px(&self) -> Vec<(&'static str, f64, f64)> {
         let Some((chapter, scene)) = &self.last else { return Vec::new() };
-        let Some(c) = app::chapter(chapter) else { return Vec::new() };
-        let clickable = c.canvases();
         let mut out = Vec::new();
         for (id, chart) in &scene.charts {
-            let (Chart::Map(m, _), Some(frame)) = (chart, self.frames.get(&format!("{chapter}/{id}"))) else { continue };
-            if let Some((px, py)) =
-                m.grab.filter(|_| clickable.iter().any(|cv| cv.id == *id && cv.clickable)).and_then(|(x, y)| frame.to_px(x, y))
-            {
+            let (Chart::Map(MapChart { grab: Some((x, y)), .. }, _), Some(frame)) = (chart, self.frames.get(&format!("{chapter}/{id}")))
+            else {
+                continue;
+            };
+            if let Some((px, py)) = frame.to_px(*x, *y) {
                 out.push((*id, px, py));
             }
         }
