@@ -388,7 +388,7 @@ fn without_rows_the_run_uses_moons_and_says_so() {
     let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv")]));
     assert!(scene.messages.iter().any(|m| m.level == "info" && m.text.contains("“your data” is empty")), "{:?}", scene.messages);
     assert!(readout(&scene, "data").starts_with("two moons (instead of your data): 500 points"));
-    assert_eq!(scene.charts.len(), 7);
+    assert_eq!(scene.charts.len(), 8);
     // far-off coordinates are trained on as they are, with a note
     let far = "0,0,0\n100,100,1\n0,100,0\n100,0,1\n";
     let scene = chapter("training").unwrap().compute(&state(&[("dataset", "csv"), ("csv", far), ("batch_size", "2")]));

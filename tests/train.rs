@@ -542,3 +542,45 @@ fn optlab_train_prints_metrics_and_rejects_bad_specs() {
     assert_eq!(err.lines().count(), 1);
     assert!(err.starts_with("error: [1].data: "), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The initial weights' scale (`model.init_gain`)
+
+#[test]
+fn init_gain_scales_the_drawn_weights_and_nothing_else() {
+    let base = r#"{"data": {"kind": "moons"}, "model": {"hidden": [8, 8]MORE}, "optimizer": {"kind": "sgd", "lr": 0.1}, "steps": 10}"#;
+    let one = Trainer::new(&spec(&base.replace("MORE", ""))).unwrap();
+    let mlp = one.mlp().clone();
+    for gain in [0.01, 0.5, 3.0, 100.0] {
+        let t = Trainer::new(&spec(&base.replace("MORE", &format!(r#", "init_gain": {gain}"#)))).unwrap();
+        for l in mlp.layers() {
+            for i in l.weight_range() {
+                assert_eq!(t.params()[i], one.params()[i] * gain, "gain {gain}: weight {i} is the same draw times the gain");
+            }
+            for i in l.bias_range() {
+                assert_eq!(t.params()[i], 0.0, "biases start at 0");
+            }
+        }
+        // the data and the batches are the gain's neighbours' (the same streams)
+        assert_eq!(t.data().train.len(), one.data().train.len());
+    }
+    // 1 is the default: left out when written, and a spec without it reads as 1
+    let s = spec(&base.replace("MORE", ""));
+    assert_eq!(s.model.init_gain, 1.0);
+    let written = serde_json::to_string(&s).unwrap();
+    assert!(!written.contains("init_gain"), "{written}");
+    let half = spec(&base.replace("MORE", r#", "init_gain": 0.5"#));
+    let written = serde_json::to_string(&half).unwrap();
+    assert!(written.contains(r#""init_gain":0.5"#), "{written}");
+    assert_eq!(spec(&written), half, "a written gain reads back");
+}
+
+#[test]
+fn init_gain_outside_its_range_is_refused_by_name() {
+    for bad in ["0", "0.001", "1000", "-1"] {
+        let json =
+            format!(r#"{{"data": {{"kind": "moons"}}, "model": {{"init_gain": {bad}}}, "optimizer": {{"kind": "sgd", "lr": 0.1}}}}"#);
+        let e = TrainSpec::from_json(&json).and_then(|s| s.validate().map(|_| s)).err().unwrap_or_else(|| panic!("gain {bad} accepted"));
+        assert!(e.to_string().contains("model.init_gain"), "gain {bad}: {e}");
+    }
+}

@@ -57,6 +57,13 @@ pub const MAX_LABEL: usize = 120;
 pub const MAX_INIT_PARAMS: usize = 100_000;
 /// Largest magnitude of an initial parameter.
 pub const MAX_INIT_ABS: f64 = 1e6;
+/// Range of `model.init_gain`.
+pub const MIN_INIT_GAIN: f64 = 0.01;
+pub const MAX_INIT_GAIN: f64 = 100.0;
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
 
 /// Which data set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +117,11 @@ pub struct ModelSpec {
     pub activation: Activation,
     pub loss: Loss,
     pub init: Init,
+    /// Multiplies every initial weight drawn by `init` (its standard deviation; biases start at 0 anyway), as
+    /// PyTorch's `gain` of `nn.init.xavier_normal_`: 1 is the rule itself, below 1 shrinks the signal from layer
+    /// to layer, above 1 grows it (vanishing and exploding gradients). Left out of the JSON when 1.
+    #[serde(skip_serializing_if = "is_one")]
+    pub init_gain: f64,
     /// The JSON spec's top-level `init_params` (see the module docs); `None` draws the weights by `init`.
     #[serde(skip)]
     pub init_params: Option<Vec<f64>>,
@@ -125,6 +137,7 @@ impl Default for ModelSpec {
             activation: Activation::Tanh,
             loss: Loss::CrossEntropy,
             init: Init::Auto,
+            init_gain: 1.0,
             init_params: None,
             shuffle: true,
         }
@@ -240,6 +253,7 @@ impl TrainSpec {
                 pr.check(check_range("model", &format!("hidden[{i}]"), w as f64, 1.0, MAX_WIDTH as f64));
             }
         }
+        pr.check(check_range("model", "init_gain", m.init_gain, MIN_INIT_GAIN, MAX_INIT_GAIN));
         if let Some(p) = &m.init_params {
             if p.len() > MAX_INIT_PARAMS {
                 pr.push(SpecError::new("init_params", format!("at most {MAX_INIT_PARAMS} numbers, got {}", p.len())));

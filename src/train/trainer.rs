@@ -215,7 +215,15 @@ impl Trainer {
                 return Err(SpecError::new("init_params", format!("expected {n} numbers ({}), got {}", mlp.describe_params(), p.len())))
             }
             Some(p) => p.to_vec(),
-            None => mlp.init(m.init, &mut init_rng(spec.seed)),
+            None => {
+                let mut w = mlp.init(m.init, &mut init_rng(spec.seed));
+                if m.init_gain != 1.0 {
+                    for layer in mlp.layers() {
+                        w[layer.weight_range()].iter_mut().for_each(|v| *v *= m.init_gain);
+                    }
+                }
+                w
+            }
         };
         let opt = build_optimizer(&spec.optimizer, &spec.adamw, &spec.schedule, &mlp)?;
         let n = params.len();
@@ -516,6 +524,16 @@ impl Trainer {
             self.mlp.pass(&self.params, ws, None);
             out.extend(ws.outputs().iter().map(|&v| if squared { v.clamp(0.0, 1.0) } else { v }));
         }
+    }
+
+    /// ‖∂L/∂W_l‖ (Frobenius) of each layer's weights, input layer first, for the mean loss over the training
+    /// rows `idx`, at `w` (the current weights when `None`), in the trainer's own workspace.
+    pub fn layer_gradient_norms(&mut self, w: Option<&[f64]>, idx: &[usize]) -> Vec<f64> {
+        let Trainer { mlp, ws, data, params, .. } = self;
+        let w = w.unwrap_or(params);
+        let mut g = vec![0.0; w.len()];
+        evaluate(mlp, w, &mut ws.borrow_mut(), &data.train, Some(idx), Some(&mut g));
+        mlp.layers().iter().map(|l| g[l.weight_range()].iter().map(|x| x * x).sum::<f64>().sqrt()).collect()
     }
 
     /// λ_max of the full training loss's Hessian at the current weights (see [`sharpness`]).

@@ -93,10 +93,79 @@ fn bound_against_rho() {
     assert!(s.readout.iter().any(|r| r.value.contains("The lecture does not say what h is")), "the page says h is unspecified");
 }
 
+/// Each layer's ‖∂L/∂W_l‖ at step 0 (the points of the gradient chart's run-A series, W₁ first).
+fn step0_grads(s: &Scene) -> Vec<f64> {
+    let mut out = Vec::new();
+    for l in 1.. {
+        let name = format!("A W{}", char::from_u32(0x2080 + l).unwrap());
+        let Some(series) = s.charts.iter().find_map(|(id, c)| match c {
+            Chart::Lines(lc) if *id == "gradients" => lc.series.iter().find(|x| x.name == name),
+            _ => None,
+        }) else {
+            break;
+        };
+        let p = series.points.first().expect("a point at step 0");
+        assert_eq!(p.0, 0.0, "{name} starts at step 0");
+        out.push(p.1);
+    }
+    out
+}
+
+const DEEP_SGD: [(&str, &str); 3] = [("optimizer", "sgd"), ("lr", "0.1"), ("layers", "4")];
+
+fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    DEEP_SGD.iter().copied().chain(extra.iter().copied()).collect()
+}
+
+fn small_init() {
+    let (one, small) = (played(&with(&[])), played(&with(&[("init_gain", "0.1")])));
+    let (g1, g01) = (step0_grads(&one), step0_grads(&small));
+    assert_eq!((g1.len(), g01.len()), (5, 5), "5 weight matrices");
+    for (l, (a, b)) in g01.iter().zip(&g1).enumerate() {
+        let r = a / b;
+        assert!((0.5e-4..2e-4).contains(&r), "layer {}: the gradient at scale 0.1 is about 1e-4 of scale 1's: {r}", l + 1);
+    }
+    let (l1, l01) = (last(series(&one, "loss", "A training")), last(series(&small, "loss", "A training")));
+    assert!(l1 < 0.01, "scale 1 ends below 0.01: {l1}");
+    assert!((l01 - std::f64::consts::LN_2).abs() < 0.005, "scale 0.1 is still at log 2 after 3000 steps: {l01}");
+}
+
+fn relu_large_init() {
+    let one = played(&with(&[("activation", "relu")]));
+    let big = played(&with(&[("activation", "relu"), ("init_gain", "3")]));
+    for (l, (a, b)) in step0_grads(&big).iter().zip(&step0_grads(&one)).enumerate() {
+        assert!(a / b > 100.0, "layer {}: the gradient at scale 3 is over 100× scale 1's: {}", l + 1, a / b);
+    }
+    // every weight matrix's gradient at every checkpoint after step 0 is exactly 0, and the loss stays near log 2
+    let grads: Vec<&Series> = (1..=5)
+        .map(|l| {
+            let name = format!("A W{}", char::from_u32(0x2080 + l).unwrap());
+            big.charts
+                .iter()
+                .find_map(|(id, c)| match c {
+                    Chart::Lines(lc) if *id == "gradients" => lc.series.iter().find(|x| x.name == name),
+                    _ => None,
+                })
+                .expect("a series per layer")
+        })
+        .collect();
+    // (the chart leaves out zeros, which a log scale cannot show: after step 0 there is no point at all)
+    for s in &grads {
+        assert_eq!(s.points.len(), 1, "{}: only step 0 has a gradient above 0: {:?}", s.name, s.points);
+    }
+    let line = big.readout.iter().find(|r| r.label.contains("per layer, input → output (step 3000)")).expect("the last gradient line");
+    assert!(line.value.starts_with("0 · 0 · 0 · 0 · 0 "), "every layer's gradient is exactly 0 at the end: {}", line.value);
+    let loss = series(&big, "loss", "A training");
+    let after: Vec<f64> = loss.points.iter().filter(|p| p.0 > 0.0).map(|p| p.1).collect();
+    assert!(after.len() > 100 && after.iter().all(|v| (v - std::f64::consts::LN_2).abs() < 0.01), "the loss stays near log 2: {after:?}");
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     ("Pick the preset “SAM vs SGD, 20% label noise”", sam_preset),
     ("Train with B = 1 and then with B = 100", batch_sizes),
     ("Choose Muon, compare with AdamW", muon_spectrum),
     ("With plain SGD, raise η from 0.03 to 1", sgd_eta),
+    ("With plain SGD (η = 0.1) and 4 hidden layers, set the initial weight scale to 0.1", small_init),
+    ("Then choose ReLU and scale 3", relu_large_init),
     ("Let the default training finish and read SAM's bound", bound_against_rho),
 ];

@@ -42,6 +42,10 @@ pub const EVAL_SLICE: f64 = 3e6;
 /// a bigger one (the 64-64-64-10 network on 1,348 digits: about 107 ms natively) would freeze a frame. The
 /// presets on 2-D data stay below it (the 3×32 networks on 250 points: about 6 ms).
 pub const MAX_MEASURE_UNIT: f64 = 20e6;
+/// Estimated native nanoseconds of the gradient per layer recorded at each checkpoint (step 0 included): it uses
+/// every training point when a gradient over all of them costs at most this, else this many's worth, evenly
+/// spread over the training set (the digits network: 77 of 1,347).
+pub const GRAD_BUDGET: f64 = 3e6;
 /// Lanczos: at most this many Hessian-vector products per measurement; converged when the residual is at
 /// most [`LANCZOS_TOL`] relative to λ_max.
 pub const MAX_PRODUCTS: usize = 40;
@@ -99,6 +103,14 @@ pub struct Run {
     /// after another on the same network shape.
     ws: Rc<RefCell<Option<Workspace>>>,
     hvp_buf: Vec<f64>,
+    /// `(step, ‖∂L/∂W_l‖_F of each layer l, input → output)` at each checkpoint (step 0 included: the first call
+    /// of `advance`, like λ_max): the gradient of the mean training loss over [`Run::grad_rows`] training points.
+    pub grads: Vec<(usize, Vec<f64>)>,
+    /// How many training points the gradients per layer use (all of them, or [`GRAD_BUDGET`]'s worth).
+    pub grad_rows: usize,
+    /// With an initial weight scale g ≠ 1: the gradient per layer at step 0 of the same draw unscaled (g = 1),
+    /// on the same points.
+    pub grads_unscaled: Option<Vec<f64>>,
 }
 
 impl Run {
@@ -114,7 +126,33 @@ impl Run {
             pending: None,
             ws,
             hvp_buf: Vec::new(),
+            grads: Vec::new(),
+            grad_rows: 0,
+            grads_unscaled: None,
         }
+    }
+
+    /// Records the gradient per layer at the current weights, once per step (none for a diverged run).
+    pub fn record_gradients(&mut self) {
+        let step = self.trainer.step();
+        if self.grads.last().is_some_and(|g| g.0 == step) || self.trainer.diverged().is_some() {
+            return;
+        }
+        let (mlp, data) = (self.trainer.mlp(), self.trainer.data());
+        let n = data.train.len();
+        let rows = n.min(((GRAD_BUDGET / (3.0 * row_cost(mlp))) as usize).max(1));
+        if rows == 0 {
+            return;
+        }
+        let idx: Vec<usize> = (0..rows).map(|i| i * n / rows).collect();
+        let spec = self.trainer.spec();
+        if step == 0 && spec.model.init_gain != 1.0 && spec.init_params().is_none() {
+            let w = mlp.init(spec.model.init, &mut crate::train::trainer::init_rng(spec.seed));
+            self.grads_unscaled = Some(self.trainer.layer_gradient_norms(Some(&w), &idx));
+        }
+        let at = self.trainer.layer_gradient_norms(None, &idx);
+        self.grad_rows = rows;
+        self.grads.push((step, at));
     }
 
     /// Estimated cost of one Hessian-vector product (two gradients over the training set).
@@ -132,6 +170,7 @@ impl Run {
     /// or the run diverged.
     fn checkpoint(&mut self, seed: u64) {
         self.trainer.record();
+        self.record_gradients();
         if self.hvp_cost() > MAX_MEASURE_UNIT {
             self.measure_skipped = true;
             return;

@@ -38,6 +38,8 @@ super::params::typed_params! {
         pub layers: usize,
         pub width: usize,
         pub activation: String,
+        pub init: String,
+        pub init_gain: f64,
         pub loss: String,
         pub optimizer: String,
         pub lr: f64,
@@ -184,6 +186,8 @@ impl Chapter for Training {
             "Train with B = 1 and then with B = 100 for the same 3000 steps: B = 1 sees 12 epochs and its training loss goes up between evaluations more often (about 1.7× as often); B = 100 sees 1000 epochs.",
             "Choose Muon, compare with AdamW, and look at the singular values of the last update of W₂: Muon's are closer to equal (more of them near the largest).",
             "With plain SGD, raise η from 0.03 to 1: the training loss after the same steps falls, and λ_max stays below the dashed line 2/η.",
+            "With plain SGD (η = 0.1) and 4 hidden layers, set the initial weight scale to 0.1 and press Play: at step 0 every layer's gradient is about 10⁻⁴ of what the same weights at scale 1 give (0.1⁴: one factor 0.1 per weight matrix after the first), and after 3000 steps the training loss is still at log 2 = 0.693, where scale 1 ends below 0.01.",
+            "Then choose ReLU and scale 3: at step 0 the gradients are over 100× those at scale 1; after the first steps every weight matrix's gradient is exactly 0, and the training loss stays near log 2 = 0.693, the loss of guessing ½ for both classes.",
             "Let the default training finish and read SAM's bound (Theorem 2) against ρ: at ρ = 0.001 the training loss plus the flatness term is still below the test loss, so there the theorem holds only through the unspecified h(‖θ‖²/ρ²); from ρ = 0.1 on it is already above it, and the flatness term grows with ρ.",
         ]
     }
@@ -266,6 +270,15 @@ impl Chapter for Training {
             Control::int("layers", "hidden layers", 1, 4, 2),
             Control::int("width", "units per hidden layer", 2, 64, 8),
             Control::select("activation", "activation", &[("tanh", "tanh"), ("relu", "ReLU"), ("gelu", "GELU")], "tanh"),
+            Control::select(
+                "init",
+                "initial weights",
+                &[("auto", "He for ReLU and GELU, Xavier for tanh"), ("he", "He: N(0, 2/fan_in)"), ("xavier", "Xavier: N(0, 2/(fan_in + fan_out))")],
+                "auto",
+            )
+            .help("for the hidden layers; the output layer (linear) is Xavier in every case, the biases start at 0, and run B starts from the same draw"),
+            Control::log_range("init_gain", "initial weight scale (gain)", crate::train::spec::MIN_INIT_GAIN, crate::train::spec::MAX_INIT_GAIN, 1.0)
+                .help("multiplies the initial weights (PyTorch's gain): 1 is the rule above; far from 1 the signal and the gradients shrink or grow from layer to layer (see the gradient per layer)"),
             Control::select("loss", "loss", &[("cross_entropy", "softmax cross-entropy"), ("squared", "squared error")], "cross_entropy"),
             Control::select("optimizer", "optimizer (run A)", &setup::OPTIMIZERS, "adam"),
             Control::log_range("lr", "learning rate η (run A)", 1e-4, 1.0, 0.01).unit("η"),
@@ -347,6 +360,12 @@ impl Chapter for Training {
             Canvas {
                 id: "bound",
                 label: "SAM's bound without h for the trained network: L_S(θ), L_S(θ) + flatness (max over ‖ε‖₂ ≤ ρ of L_S(θ+ε) − L_S(θ), estimated from below) and the test loss, against ρ",
+                aspect: 0.6,
+                clickable: false,
+            },
+            Canvas {
+                id: "gradients",
+                label: "norm of the training loss's gradient with respect to each layer's weights, against the step: how the initial weights' scale reaches the first layers",
                 aspect: 0.6,
                 clickable: false,
             },

@@ -85,6 +85,7 @@ pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
     scene.charts.push(("slice", slice_chart(run)));
     scene.charts.push(("spectrum", spectrum_chart(run)));
     scene.charts.push(("bound", super::bound::chart(run)));
+    scene.charts.push(("gradients", gradient_chart(run)));
     readout(run, &mut scene);
     super::bound::readout(run, &mut scene);
     scene.readout.append(&mut extra);
@@ -356,6 +357,72 @@ fn sharpness_chart(run: &TrainingRun) -> Chart {
     })
 }
 
+/// ‖∂L/∂W_l‖ of each layer against the step (run A solid with points, run B dashed), one colour per layer.
+fn gradient_chart(run: &TrainingRun) -> Chart {
+    let mut series = Vec::new();
+    // a log scale has no place for an exact 0 (every weight gradient of a network whose ReLUs all died)
+    let zeros = run.runs.iter().any(|r| r.grads.iter().any(|g| g.1.contains(&0.0)));
+    for r in &run.runs {
+        let layers = r.grads.first().map_or(0, |g| g.1.len());
+        for l in 0..layers {
+            let pts: Vec<(f64, f64)> =
+                r.grads.iter().filter(|g| g.1[l].is_finite() && g.1[l] > 0.0).map(|g| (g.0 as f64, g.1[l])).collect();
+            let line = Series::line(format!("{} W{}", letter(r.color), sub(l + 1)), class_color(l), pts);
+            series.push(line.with_mark(if r.color == 0 { Mark::LinePoints } else { Mark::Dashed }));
+        }
+    }
+    Chart::Lines(LineChart {
+        title: format!("gradient per layer, ‖∂L/∂W_l‖ (W₁ takes the input{})", if zeros { "; zeros not drawn" } else { "" }),
+        x_label: "optimizer step t".into(),
+        y_label: "‖∂L/∂W_l‖ (log scale)".into(),
+        y_log: true,
+        x_range: Some((0.0, run.total as f64)),
+        series,
+        ..Default::default()
+    })
+}
+
+/// The readout of a run's gradient per layer at its last checkpoint: the norms, the first layer's against the
+/// last's, and at step 0 with a weight scale g ≠ 1 each layer's against the same draw at g = 1.
+fn gradient_lines(r: &super::live::Run, label: &str, readout: &mut Vec<Readout>) {
+    let Some((step, norms)) = r.grads.last() else {
+        readout.push(Readout::new(format!("{label}: gradient per layer"), "measured from the first step on (press Play or Step)"));
+        return;
+    };
+    let n = r.trainer.data().train.len();
+    let over = if r.grad_rows == n {
+        format!("all {n} training points")
+    } else {
+        format!("{} of the {n} training points, evenly spread", r.grad_rows)
+    };
+    let shown: Vec<String> = norms.iter().map(|g| Sig(*g).to_string()).collect();
+    readout.push(Readout::new(
+        format!("{label}: ‖∂L/∂W_l‖ per layer, input → output (step {step})"),
+        format!("{} (the mean loss's gradient over {over})", shown.join(" · ")),
+    ));
+    let (Some(&first), Some(&last)) = (norms.first(), norms.last()) else { return };
+    let l = norms.len();
+    if l >= 2 && first.is_finite() && last.is_finite() && last > 0.0 {
+        readout.push(Readout::new(format!("{label}: ‖∂L/∂W₁‖ / ‖∂L/∂W{}‖ (step {step})", sub(l)), Sig(first / last).to_string()));
+    }
+    // the scale's own effect: the same draw at g = 1, at step 0 (kept for the whole run)
+    if let (Some((0, norms)), Some(unscaled)) = (r.grads.first(), r.grads_unscaled.as_ref()) {
+        let gain = r.trainer.spec().model.init_gain;
+        let ratios: Vec<String> =
+            norms.iter().zip(unscaled).map(|(a, b)| if *b > 0.0 { Sig(a / b).to_string() } else { "—".into() }).collect();
+        readout.push(Readout::new(
+            format!("{label}: each layer's gradient against the same weights at scale 1 (step 0)"),
+            format!(
+                "× {} (scale g = {}: a linear network with small outputs would give g^(layers − 1) = g^{} = {} for every layer)",
+                ratios.join(" · "),
+                crate::app::controls::fmt_num(gain),
+                l - 1,
+                Sig(gain.powi(l as i32 - 1))
+            ),
+        ));
+    }
+}
+
 fn slice_chart(run: &TrainingRun) -> Chart {
     let mut series = Vec::new();
     let mut steps = Vec::new();
@@ -526,6 +593,9 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                 if r.measuring() { "being measured" } else { "measured from the first step on (press Play or Step)" },
             )),
         }
+    }
+    for r in &run.runs {
+        gradient_lines(r, &r.trainer.spec().label, &mut scene.readout);
     }
     if run.runs.iter().any(|r| uses_muon(&r.trainer.spec().optimizer)) {
         let s = &setup.specs[0];

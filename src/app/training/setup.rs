@@ -7,7 +7,7 @@ use super::Params;
 use crate::optim::config::{Adam, Coupled, Decoupled, LookaheadSpec, Muon, NewtonSpec, SamSpec, Sgd};
 use crate::optim::schedule::ScheduleSpec;
 use crate::optim::OptimizerSpec;
-use crate::train::{Activation, DataKind, DataSpec, Loss, ModelSpec, TrainSpec};
+use crate::train::{Activation, DataKind, DataSpec, Init, Loss, ModelSpec, TrainSpec};
 
 /// Optimizers of the `optimizer` and `compare` selects, `(value, label)`: every kind of the registry in its
 /// order, SGD offered plain and with momentum, and the labels saying what the training adds (Muon's AdamW
@@ -134,6 +134,8 @@ pub const PRESETS: [Preset; 4] = [
             ("layers", "3"),
             ("width", "32"),
             ("activation", "tanh"),
+            ("init", "auto"),
+            ("init_gain", "1"),
             ("loss", "cross_entropy"),
             ("optimizer", "momentum"),
             ("lr", "0.03"),
@@ -159,6 +161,8 @@ pub const PRESETS: [Preset; 4] = [
             ("layers", "2"),
             ("width", "8"),
             ("activation", "tanh"),
+            ("init", "auto"),
+            ("init_gain", "1"),
             ("loss", "cross_entropy"),
             ("optimizer", "adam"),
             ("lr", "0.01"),
@@ -183,6 +187,8 @@ pub const PRESETS: [Preset; 4] = [
             ("layers", "2"),
             ("width", "64"),
             ("activation", "relu"),
+            ("init", "auto"),
+            ("init_gain", "1"),
             ("loss", "cross_entropy"),
             ("optimizer", "muon"),
             ("lr", DIGITS_MUON_LR),
@@ -211,6 +217,8 @@ pub const PRESETS: [Preset; 4] = [
             ("layers", "3"),
             ("width", "32"),
             ("activation", "gelu"),
+            ("init", "auto"),
+            ("init_gain", "1"),
             ("loss", "cross_entropy"),
             ("optimizer", "muon"),
             ("lr", "0.01"),
@@ -461,7 +469,13 @@ pub fn setup(st: &State) -> Setup {
         _ => Activation::Tanh,
     };
     let loss = if p.loss.as_str() == "squared" { Loss::Squared } else { Loss::CrossEntropy };
-    let model = ModelSpec { hidden: vec![p.width.max(1); p.layers.max(1)], activation, loss, ..ModelSpec::default() };
+    let init = match p.init.as_str() {
+        "he" => Init::He,
+        "xavier" => Init::Xavier,
+        _ => Init::Auto,
+    };
+    let model =
+        ModelSpec { hidden: vec![p.width.max(1); p.layers.max(1)], activation, loss, init, init_gain: p.init_gain, ..ModelSpec::default() };
     let steps = p.steps.max(1);
     let mut adamw = Adam::<Decoupled>::default();
     (adamw.lr, adamw.weight_decay) = (p.adamw_lr, p.weight_decay);
