@@ -413,11 +413,12 @@ fn gradient_lines(r: &super::live::Run, label: &str, readout: &mut Vec<Readout>)
         readout.push(Readout::new(
             format!("{label}: each layer's gradient against the same weights at scale 1 (step 0)"),
             format!(
-                "× {} (scale g = {}: a linear network with small outputs would give g^(layers − 1) = g^{} = {} for every layer)",
+                "× {} (scale g = {}: a linear network with small outputs would give g^{} = {} for every layer, one g for each of the other {} weight matrices)",
                 ratios.join(" · "),
                 crate::app::controls::fmt_num(gain),
                 l - 1,
-                Sig(gain.powi(l as i32 - 1))
+                Sig(gain.powi(l as i32 - 1)),
+                l - 1
             ),
         ));
     }
