@@ -278,7 +278,7 @@ impl Chapter for Training {
             )
             .help("for the hidden layers; the output layer (linear) is Xavier in every case, the biases start at 0, and run B starts from the same draw"),
             Control::log_range("init_gain", "initial weight scale (gain)", crate::train::spec::MIN_INIT_GAIN, crate::train::spec::MAX_INIT_GAIN, 1.0)
-                .help("multiplies the initial weights (PyTorch's gain): 1 is the rule above; far from 1 the signal and the gradients shrink or grow from layer to layer (see the gradient per layer)"),
+                .help("multiplies the initial weights (PyTorch's gain): 1 is the rule above; far from 1 the signal shrinks or grows from layer to layer, and every layer's gradient with it (see the gradient per layer)"),
             Control::select("loss", "loss", &[("cross_entropy", "softmax cross-entropy"), ("squared", "squared error")], "cross_entropy"),
             Control::select("optimizer", "optimizer (run A)", &setup::OPTIMIZERS, "adam"),
             Control::log_range("lr", "learning rate η (run A)", 1e-4, 1.0, 0.01).unit("η"),
