@@ -226,6 +226,9 @@ test("every chapter in projector (1280×720, and a projector link opened on a ph
           await open(page, srv.base, `?chapter=${id}${v.query}`);
           await prime(page);
           await page.screenshot({ path: path.join(SCREENSHOTS, `${id}-${v.name}.png`), fullPage: v.full });
+          // (a full-page screenshot of a phone can resize the page for a moment, and the page then draws its canvases
+          // again: CI once read a plot of the phone view blank here and drawn after settling, lookahead's loss plot)
+          await settle(page);
           const theme = await page.evaluate(() => document.documentElement.dataset.theme);
           const want = v.name === "dark" ? "dark" : v.name.startsWith("projector") ? "projector" : "light";
           check(theme === want, `${id}: data-theme ${theme}, not ${want}`);
