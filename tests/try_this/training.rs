@@ -93,22 +93,25 @@ fn bound_against_rho() {
     assert!(s.readout.iter().any(|r| r.value.contains("The lecture does not say what h is")), "the page says h is unspecified");
 }
 
+/// Layer `l`'s series (1-based, W₁ first) of the gradient chart's run A, if the network has that layer.
+fn layer_series(s: &Scene, l: u32) -> Option<&Series> {
+    let name = format!("A W{}", char::from_u32(0x2080 + l).unwrap());
+    s.charts.iter().find_map(|(id, c)| match c {
+        Chart::Lines(lc) if *id == "gradients" => lc.series.iter().find(|x| x.name == name),
+        _ => None,
+    })
+}
+
 /// Each layer's ‖∂L/∂W_l‖ at step 0 (the points of the gradient chart's run-A series, W₁ first).
 fn step0_grads(s: &Scene) -> Vec<f64> {
-    let mut out = Vec::new();
-    for l in 1.. {
-        let name = format!("A W{}", char::from_u32(0x2080 + l).unwrap());
-        let Some(series) = s.charts.iter().find_map(|(id, c)| match c {
-            Chart::Lines(lc) if *id == "gradients" => lc.series.iter().find(|x| x.name == name),
-            _ => None,
-        }) else {
-            break;
-        };
-        let p = series.points.first().expect("a point at step 0");
-        assert_eq!(p.0, 0.0, "{name} starts at step 0");
-        out.push(p.1);
-    }
-    out
+    (1..)
+        .map_while(|l| layer_series(s, l))
+        .map(|series| {
+            let p = series.points.first().expect("a point at step 0");
+            assert_eq!(p.0, 0.0, "{} starts at step 0", series.name);
+            p.1
+        })
+        .collect()
 }
 
 const DEEP_SGD: [(&str, &str); 3] = [("optimizer", "sgd"), ("lr", "0.1"), ("layers", "4")];
@@ -137,18 +140,7 @@ fn relu_large_init() {
         assert!(a / b > 100.0, "layer {}: the gradient at scale 3 is over 100× scale 1's: {}", l + 1, a / b);
     }
     // every weight matrix's gradient at every checkpoint after step 0 is exactly 0, and the loss stays near log 2
-    let grads: Vec<&Series> = (1..=5)
-        .map(|l| {
-            let name = format!("A W{}", char::from_u32(0x2080 + l).unwrap());
-            big.charts
-                .iter()
-                .find_map(|(id, c)| match c {
-                    Chart::Lines(lc) if *id == "gradients" => lc.series.iter().find(|x| x.name == name),
-                    _ => None,
-                })
-                .expect("a series per layer")
-        })
-        .collect();
+    let grads: Vec<&Series> = (1..=5).map(|l| layer_series(&big, l).expect("a series per layer")).collect();
     // (the chart leaves out zeros, which a log scale cannot show: after step 0 there is no point at all)
     for s in &grads {
         assert_eq!(s.points.len(), 1, "{}: only step 0 has a gradient above 0: {:?}", s.name, s.points);
