@@ -10,6 +10,7 @@
 //! - [`sharpness`]: λ_max by power iteration on Hessian-vector products, and filter-normalised loss slices;
 //! - [`flatness`]: the terms of SAM's generalisation bound (training loss, flatness over a ρ-ball, test loss);
 //! - [`hessian`]: the exact batch Hessian (R-operator), for Newton's method on the network;
+//! - [`early`]: where early stopping on the test loss would stop a run and which step it would keep;
 //! - [`report`]: whole runs for the command line (`optlab train`), as JSON or CSV.
 //!
 //! ```
@@ -29,6 +30,7 @@ pub mod cost;
 pub mod csv;
 pub mod data;
 pub mod digits;
+pub mod early;
 pub mod flatness;
 pub mod groups;
 pub mod hessian;

@@ -152,6 +152,42 @@ fn relu_large_init() {
     assert!(after.len() > 100 && after.iter().all(|v| (v - std::f64::consts::LN_2).abs() < 0.01), "the loss stays near log 2: {after:?}");
 }
 
+const OVERFIT: [(&str, &str); 3] = [("n", "100"), ("label_noise", "0.2"), ("width", "64")];
+
+fn readout<'a>(s: &'a Scene, starts: &str) -> &'a str {
+    s.readout.iter().find(|r| r.label.contains(starts)).map(|r| r.value.as_str()).unwrap_or_else(|| panic!("no readout line {starts}"))
+}
+
+fn markers<'a>(s: &'a Scene, chart: &str) -> &'a [(f64, String)] {
+    s.charts
+        .iter()
+        .find_map(|(id, c)| match c {
+            Chart::Lines(l) if *id == chart => Some(l.markers.as_slice()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no chart {chart}"))
+}
+
+fn early_stopping() {
+    let s = played(&OVERFIT);
+    let test = series(&s, "loss", "A test");
+    let (best, min) = test.points.iter().fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { *p } else { b });
+    assert!((200.0..=400.0).contains(&best) && min < 0.3, "the test loss is lowest near step 300, below 0.3: {min} at step {best}");
+    assert!(last(test) > 1.0, "the test loss ends above 1: {}", last(test));
+    assert!(last(series(&s, "loss", "A training")) < 0.1, "the training loss falls below 0.1");
+    assert_eq!(series(&s, "loss", "A early stopping keeps").points, vec![(best, min)], "early stopping keeps the lowest step");
+    let stop: Vec<f64> = markers(&s, "loss").iter().filter(|m| m.1 == "A stops early").map(|m| m.0).collect();
+    assert!(stop.len() == 1 && (best + 500.0..best + 550.0).contains(&stop[0]), "it stops near step 800, 500 after the best: {stop:?}");
+    let kept = series(&s, "accuracy", "A early stopping keeps").points[0].1;
+    let end = last(series(&s, "accuracy", "A test"));
+    assert!(kept > end + 3.0, "the kept weights' test accuracy is higher than the last step's: {kept} vs {end}");
+    let line = readout(&s, "early stopping, patience 500 steps");
+    assert!(line.starts_with(&format!("stops at step {}", stop[0])), "{line}");
+    let clean = played(&[("n", "100"), ("width", "64")]);
+    assert!(readout(&clean, "early stopping").starts_with("not stopped by step 3000"), "without label noise it does not stop");
+    assert!(markers(&clean, "loss").is_empty(), "no stop is marked: {:?}", markers(&clean, "loss"));
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     ("Pick the preset “SAM vs SGD, 20% label noise”", sam_preset),
     ("Train with B = 1 and then with B = 100", batch_sizes),
@@ -160,4 +196,5 @@ pub const SCENARIOS: &[Scenario] = &[
     ("With plain SGD (η = 0.1) and 4 hidden layers, set the initial weight scale to 0.1", small_init),
     ("Then choose ReLU and scale 3", relu_large_init),
     ("Let the default training finish and read SAM's bound", bound_against_rho),
+    ("Overfit on purpose", early_stopping),
 ];

@@ -59,6 +59,7 @@ super::params::typed_params! {
         pub schedule: String,
         pub batch_size: usize,
         pub steps: usize,
+        pub patience: usize,
         pub seed: usize,
         pub speed: usize,
         pub view: String,
@@ -189,6 +190,7 @@ impl Chapter for Training {
             "With plain SGD (η = 0.1) and 4 hidden layers, set the initial weight scale to 0.1 and press Play: at step 0 every layer's gradient is about 10⁻⁴ of what the same weights at scale 1 give (0.1⁴: one factor 0.1 for each of the other four weight matrices), and after 3000 steps the training loss is still at log 2 = 0.693, where scale 1 ends below 0.01.",
             "Then choose ReLU and scale 3: at step 0 the gradients are over 100× those at scale 1; after the first steps every weight matrix's gradient is exactly 0, and the training loss stays near log 2 = 0.693, the loss of guessing ½ for both classes.",
             "Let the default training finish and read SAM's bound (Theorem 2) against ρ: at ρ = 0.001 the training loss plus the flatness term is still below the test loss, so there the theorem holds only through the unspecified h(‖θ‖²/ρ²); from ρ = 0.1 on it is already above it, and the flatness term grows with ρ.",
+            "Overfit on purpose: 100 points, label noise 0.2 and 64 units per hidden layer, then Play. The test loss is lowest near step 300 (below 0.3) and ends above 1 while the training loss falls below 0.1; early stopping with patience 500 stops near step 800 and keeps step 300's weights, whose test accuracy is higher than the last step's. With the label noise back at 0 it does not stop in 3000 steps.",
         ]
     }
     fn formulas(&self) -> Vec<Formula> {
@@ -324,6 +326,12 @@ impl Chapter for Training {
             ),
             Control::int("batch_size", "batch size B", 1, 128, 10),
             Control::int("steps", "steps to train", 100, MAX_STEPS, 3000),
+            Control::int("patience", "early stopping: patience", 1, MAX_STEPS, 500).unit("steps").help(
+                "where a run would stop had it stopped once its test loss had not gone below its lowest for this many steps, \
+                 and what the weights of that lowest step give (the rule of Keras's and Lightning's EarlyStopping, with the \
+                 test set as the validation set: choosing the step by the test loss makes that loss an optimistic estimate); \
+                 the run itself goes on",
+            ),
             Control::int("seed", "seed (data, weights, batches)", 0, 9999, 0),
             Control::int("speed", "speed", 1, 200, 10).unit("steps per frame").help("how many steps each animation frame trains (at most ~10 ms of work)"),
             Control::select("view", "map shows", &[("first", "run A"), ("second", "run B")], "first").when(
@@ -384,7 +392,7 @@ impl Chapter for Training {
         Ok(Box::new(start(st)?))
     }
     fn live_ignores(&self) -> &'static [&'static str] {
-        &["speed", "view"]
+        &["speed", "view", "patience"]
     }
     fn asset(&self, st: &State) -> Option<&'static str> {
         let digits = st.values.get("dataset").is_some_and(|d| d == "digits");

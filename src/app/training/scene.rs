@@ -11,6 +11,7 @@ use crate::linalg::singular_values;
 use crate::optim::OptimizerSpec;
 use crate::plot::field::MapChart;
 use crate::plot::{LineChart, Mark, Series};
+use crate::train::early::{early_stop, EarlyStop};
 use crate::train::groups::uses_muon;
 use crate::train::report::{TrainReport, TrainTrace};
 
@@ -79,14 +80,14 @@ pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
     } else {
         scene.charts.push(("regions", confusion(run, view, &mut extra)));
     }
-    scene.charts.push(("loss", curves(run, true)));
-    scene.charts.push(("accuracy", curves(run, false)));
+    scene.charts.push(("loss", curves(run, true, p.patience)));
+    scene.charts.push(("accuracy", curves(run, false, p.patience)));
     scene.charts.push(("sharpness", sharpness_chart(run)));
     scene.charts.push(("slice", slice_chart(run)));
     scene.charts.push(("spectrum", spectrum_chart(run)));
     scene.charts.push(("bound", super::bound::chart(run)));
     scene.charts.push(("gradients", gradient_chart(run)));
-    readout(run, &mut scene);
+    readout(run, p.patience, &mut scene);
     super::bound::readout(run, &mut scene);
     scene.readout.append(&mut extra);
     scene.train = Some((run.setup.specs.clone(), report(run)));
@@ -290,8 +291,9 @@ pub fn class_color(y: usize) -> usize {
     CLASS_COLORS.get(y).copied().unwrap_or(y)
 }
 
-/// Loss (log scale) or accuracy (%) against step: training solid, test dashed, one colour per run.
-fn curves(run: &TrainingRun, loss: bool) -> Chart {
+/// Loss (log scale) or accuracy (%) against step: training solid, test dashed, one colour per run; where early
+/// stopping with `patience` has stopped a run, a marker at its stop and a point at the step it keeps.
+fn curves(run: &TrainingRun, loss: bool, patience: usize) -> Chart {
     let mut series = Vec::new();
     let mut markers = Vec::new();
     for r in &run.runs {
@@ -311,6 +313,12 @@ fn curves(run: &TrainingRun, loss: bool) -> Chart {
         };
         series.push(Series::line(format!("{letter} training"), RUN_COLORS[r.color], train));
         series.push(Series::line(format!("{letter} test"), RUN_COLORS[r.color], test).with_mark(Mark::Dashed));
+        if let Some(EarlyStop { best, stop: Some(stop) }) = early_stop(h, patience) {
+            let y = if loss { best.test_loss } else { best.test_accuracy.map(|a| 100.0 * a) };
+            let kept = y.map_or(vec![], |y| vec![(best.step as f64, y)]);
+            series.push(Series::line(format!("{letter} early stopping keeps"), RUN_COLORS[r.color], kept).with_mark(Mark::Points));
+            markers.push((stop.step as f64, format!("{letter} stops early")));
+        }
         if let Some(d) = r.trainer.diverged() {
             markers.push((d.step as f64, format!("{letter} diverged")));
         }
@@ -534,7 +542,44 @@ fn sub(i: usize) -> String {
     i.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect()
 }
 
-fn readout(run: &TrainingRun, scene: &mut Scene) {
+/// Where early stopping on the test loss with `patience` steps stops run `r` and what the step it keeps gives
+/// (see [`crate::train::early`]).
+fn early_line(r: &super::live::Run, patience: usize, readout: &mut Vec<Readout>) {
+    let h = r.trainer.history();
+    let label = format!("{}: early stopping, patience {patience} steps (the test set as the validation set)", r.trainer.spec().label);
+    let both = |m: &crate::train::Metrics| format!("{} / {}", m.test_loss.map_or("—".into(), sig), m.test_accuracy.map_or("—".into(), pct));
+    let (Some(e), Some(last)) = (early_stop(h, patience), h.last()) else {
+        return readout.push(Readout::new(label, "no finite test loss to watch yet"));
+    };
+    let b = e.best;
+    readout.push(Readout::new(
+        label,
+        match e.stop {
+            Some(s) => format!(
+                "stops at step {}, {} steps after the lowest test loss up to then (step {}); step {}'s weights give test loss / accuracy {}, \
+                 against {} at step {}",
+                s.step,
+                s.step - b.step,
+                b.step,
+                b.step,
+                both(b),
+                both(last),
+                last.step
+            ),
+            None if b.step == last.step => format!("not stopped by step {}: its test loss is the lowest so far (test loss / accuracy {})", last.step, both(b)),
+            None => format!(
+                "not stopped by step {}: the lowest test loss so far is step {}'s, {} steps before it (test loss / accuracy {} against {})",
+                last.step,
+                b.step,
+                last.step - b.step,
+                both(b),
+                both(last)
+            ),
+        },
+    ));
+}
+
+fn readout(run: &TrainingRun, patience: usize, scene: &mut Scene) {
     let setup = &run.setup;
     scene.readout.push(Readout::new("data", setup.data_line.clone()));
     scene.readout.push(Readout::new("map", run.cache.map_note.clone()));
@@ -559,6 +604,7 @@ fn readout(run: &TrainingRun, scene: &mut Scene) {
                 format!("{} / {}", m.test_loss.map_or("—".into(), sig), m.test_accuracy.map_or("—".into(), pct)),
             ));
         }
+        early_line(r, patience, &mut scene.readout);
         match r.lambdas.last() {
             Some(l) => {
                 let how = if l.converged {
