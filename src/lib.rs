@@ -30,6 +30,7 @@ pub mod optim;
 pub mod plot;
 pub mod problems;
 pub mod run;
+pub mod small_map;
 pub mod spec;
 pub mod train;
 

@@ -16,7 +16,6 @@
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontTransform};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use web_sys::CanvasRenderingContext2d;
 
 /// Most text widths kept (a chapter's labels, ticks, legends and titles are a few hundred).
@@ -28,8 +27,9 @@ thread_local! {
     /// Hashed keys keep the map at ~20 KB instead of ~100 KB of strings (the memory soak's high-water mark);
     /// two of at most 1,024 keys collide with a probability of about 3e-14, and a collision would only move
     /// a label. The charts' font is a local generic family (no web font arrives later to change a width); the
-    /// map starts over when full.
-    static WIDTHS: RefCell<HashMap<u64, f64>> = RefCell::new(HashMap::new());
+    /// map starts over when full. Kept sorted by key and searched by bisection (a hashed map compiled
+    /// hashbrown's table code into the wasm for this one use).
+    static WIDTHS: RefCell<Vec<(u64, f64)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// FNV-1a over the font, a separator and the text.
@@ -255,7 +255,10 @@ impl DrawingBackend for FastCanvas {
         // the same font string draw_text sets; like plotters' own layout box, unrotated
         let font = format!("{} {}px {}", style.style().as_str(), style.size(), style.family().as_str());
         let key = width_key(&font, text);
-        let known = WIDTHS.with(|w| w.borrow().get(&key).copied());
+        let known = WIDTHS.with(|w| {
+            let w = w.borrow();
+            w.binary_search_by_key(&key, |e| e.0).ok().map(|i| w[i].1)
+        });
         let width = known.unwrap_or_else(|| {
             self.ctx.set_font(&font);
             let fallback = style.size() * 0.6 * text.chars().count() as f64;
@@ -265,7 +268,9 @@ impl DrawingBackend for FastCanvas {
                 if w.len() >= WIDTHS_KEPT {
                     w.clear();
                 }
-                w.insert(key, width);
+                if let Err(i) = w.binary_search_by_key(&key, |e| e.0) {
+                    w.insert(i, (key, width));
+                }
             });
             width
         });

@@ -8,9 +8,10 @@ use super::{measure, now, raw_state, to_js, wasm_memory_bytes};
 use crate::app::{self, Chart, Field};
 use crate::plot::field::{grid_rgba, landscape_rgba, MapChart};
 use crate::plot::{Frame, Theme};
+use crate::small_map::SmallMap;
 use plotters::prelude::IntoDrawingArea;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -53,10 +54,10 @@ pub struct Session {
     /// Field images by problem, view and size, ready to copy onto a chart (each a canvas of its own: an
     /// `OffscreenCanvas` where the browser has one), with one pixel per sample or cell, and how each covers
     /// the plotting area (see [`draw_cells`]).
-    fields: HashMap<String, (JsValue, Cells)>,
+    fields: SmallMap<String, (JsValue, Cells)>,
     /// How many field images were computed so far (the rest of the renders reused one).
     fields_computed: usize,
-    frames: HashMap<String, Frame>,
+    frames: SmallMap<String, Frame>,
     last: Option<(String, app::Scene)>,
     /// The chapter the stage caches ([`app::memo`]) were last filled for: computing another empties them.
     cached_for: String,
@@ -66,17 +67,17 @@ pub struct Session {
     timer: measure::Timer,
     /// Canvas ids the shell reported as off screen: their charts are drawn when they come into view (or when
     /// the page is idle), not in the frame of a change.
-    hidden: HashSet<String>,
+    hidden: SmallMap<String, ()>,
     /// Charts of the last scene whose canvas still shows an older one, and the theme and pixel ratio to draw
     /// them in.
     stale: Vec<String>,
     style: (String, f64),
     /// Canvases handed over by id (`cv-CHAPTER-CANVAS`): a worker's `OffscreenCanvas`es. An id not here is
     /// looked up in the document.
-    canvases: HashMap<String, JsValue>,
+    canvases: SmallMap<String, JsValue>,
     /// What each canvas id shows now. A canvas whose chart, size and theme are those it last showed keeps its
     /// pixels; a new canvas under an old id (a rebuilt chapter) is always drawn.
-    drawn: HashMap<String, Drawn>,
+    drawn: SmallMap<String, Drawn>,
 }
 
 /// What a canvas was last drawn with.
@@ -99,18 +100,18 @@ impl Session {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Session {
         Session {
-            fields: HashMap::new(),
+            fields: SmallMap::new(),
             fields_computed: 0,
-            frames: HashMap::new(),
+            frames: SmallMap::new(),
             last: None,
             cached_for: String::new(),
             live: None,
             timer: measure::Timer::default(),
-            hidden: HashSet::new(),
+            hidden: SmallMap::new(),
             stale: Vec::new(),
             style: ("light".into(), 1.0),
-            canvases: HashMap::new(),
-            drawn: HashMap::new(),
+            canvases: SmallMap::new(),
+            drawn: SmallMap::new(),
         }
     }
 
@@ -134,7 +135,7 @@ impl Session {
         if visible {
             self.hidden.remove(canvas_id);
         } else {
-            self.hidden.insert(canvas_id.to_string());
+            self.hidden.insert(canvas_id.to_string(), ());
         }
     }
 
@@ -292,7 +293,7 @@ impl Session {
         let mut left = Vec::new();
         let mut parts = Vec::new();
         for id in std::mem::take(&mut self.stale) {
-            let due = now() - t0 < budget_ms && (all || !self.hidden.contains(&format!("cv-{chapter}-{id}")));
+            let due = now() - t0 < budget_ms && (all || !self.hidden.contains_key(&format!("cv-{chapter}-{id}")));
             match scene.charts.iter().find(|(c, _)| *c == id.as_str()) {
                 Some((_, chart)) if due => {
                     let t = now();
@@ -411,7 +412,7 @@ impl Session {
         let mut hidden = 0;
         self.forget_resized();
         for (id, chart) in &scene.charts {
-            let off_screen = self.hidden.contains(&format!("cv-{chapter}-{id}"));
+            let off_screen = self.hidden.contains_key(&format!("cv-{chapter}-{id}"));
             hidden += usize::from(off_screen);
             if off_screen || mode == Mode::Compute {
                 self.stale.push(id.to_string());
