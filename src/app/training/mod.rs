@@ -327,10 +327,10 @@ impl Chapter for Training {
             Control::int("batch_size", "batch size B", 1, 128, 10),
             Control::int("steps", "steps to train", 100, MAX_STEPS, 3000),
             Control::int("patience", "early stopping: patience", 1, MAX_STEPS, 500).unit("steps").help(
-                "where a run would stop had it stopped once its test loss had not gone below its lowest for this many steps, \
-                 and what the weights of that lowest step give (the rule of Keras's and Lightning's EarlyStopping, with the \
-                 test set as the validation set: choosing the step by the test loss makes that loss an optimistic estimate); \
-                 the run itself goes on",
+                "marks where a run would stop if it stopped once its test loss had gone this many steps without a new lowest \
+                 value, and what the weights of that lowest step give; the run itself goes on (the rule of Keras's and \
+                 Lightning's EarlyStopping; the test set stands in for a validation set, so the kept step's test loss is an \
+                 optimistic estimate)",
             ),
             Control::int("seed", "seed (data, weights, batches)", 0, 9999, 0),
             Control::int("speed", "speed", 1, 200, 10).unit("steps per frame").help("how many steps each animation frame trains (at most ~10 ms of work)"),
