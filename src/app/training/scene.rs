@@ -80,14 +80,18 @@ pub fn build(run: &mut TrainingRun, st: &State) -> Scene {
     } else {
         scene.charts.push(("regions", confusion(run, view, &mut extra)));
     }
-    scene.charts.push(("loss", curves(run, true, p.patience)));
-    scene.charts.push(("accuracy", curves(run, false, p.patience)));
+    let spectrum = spectrum_chart(run);
+    let run: &TrainingRun = run;
+    // where early stopping stops each run: read once by both curves and the readout
+    let early: Vec<Option<EarlyStop>> = run.runs.iter().map(|r| early_stop(r.trainer.history(), p.patience)).collect();
+    scene.charts.push(("loss", curves(run, true, &early)));
+    scene.charts.push(("accuracy", curves(run, false, &early)));
     scene.charts.push(("sharpness", sharpness_chart(run)));
     scene.charts.push(("slice", slice_chart(run)));
-    scene.charts.push(("spectrum", spectrum_chart(run)));
+    scene.charts.push(("spectrum", spectrum));
     scene.charts.push(("bound", super::bound::chart(run)));
     scene.charts.push(("gradients", gradient_chart(run)));
-    readout(run, p.patience, &mut scene);
+    readout(run, p.patience, &early, &mut scene);
     super::bound::readout(run, &mut scene);
     scene.readout.append(&mut extra);
     scene.train = Some((run.setup.specs.clone(), report(run)));
@@ -292,11 +296,11 @@ pub fn class_color(y: usize) -> usize {
 }
 
 /// Loss (log scale) or accuracy (%) against step: training solid, test dashed, one colour per run; where early
-/// stopping with `patience` has stopped a run, a marker at its stop and a point at the step it keeps.
-fn curves(run: &TrainingRun, loss: bool, patience: usize) -> Chart {
+/// stopping (`early`, one entry per run) has stopped a run, a marker at its stop and a point at the step it keeps.
+fn curves(run: &TrainingRun, loss: bool, early: &[Option<EarlyStop>]) -> Chart {
     let mut series = Vec::new();
     let mut markers = Vec::new();
-    for r in &run.runs {
+    for (r, e) in run.runs.iter().zip(early) {
         let h = r.trainer.history();
         let letter = letter(r.color);
         type Pts = Vec<(f64, f64)>;
@@ -313,7 +317,7 @@ fn curves(run: &TrainingRun, loss: bool, patience: usize) -> Chart {
         };
         series.push(Series::line(format!("{letter} training"), RUN_COLORS[r.color], train));
         series.push(Series::line(format!("{letter} test"), RUN_COLORS[r.color], test).with_mark(Mark::Dashed));
-        if let Some(EarlyStop { best, stop: Some(stop) }) = early_stop(h, patience) {
+        if let Some(EarlyStop { best, stop: Some(stop) }) = e {
             let y = if loss { best.test_loss } else { best.test_accuracy.map(|a| 100.0 * a) };
             let kept = y.map_or(vec![], |y| vec![(best.step as f64, y)]);
             series.push(Series::line(format!("{letter} early stopping keeps"), RUN_COLORS[r.color], kept).with_mark(Mark::Points));
@@ -542,13 +546,13 @@ fn sub(i: usize) -> String {
     i.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect()
 }
 
-/// Where early stopping on the test loss with `patience` steps stops run `r` and what the step it keeps gives
-/// (see [`crate::train::early`]).
-fn early_line(r: &super::live::Run, patience: usize, readout: &mut Vec<Readout>) {
+/// Where early stopping on the test loss with `patience` steps stops run `r` (`early`, its [`early_stop`]) and
+/// what the step it keeps gives (see [`crate::train::early`]).
+fn early_line(r: &super::live::Run, patience: usize, early: Option<&EarlyStop>, readout: &mut Vec<Readout>) {
     let h = r.trainer.history();
     let label = format!("{}: early stopping, patience {patience} steps (the test set as the validation set)", r.trainer.spec().label);
     let both = |m: &crate::train::Metrics| format!("{} / {}", m.test_loss.map_or("—".into(), sig), m.test_accuracy.map_or("—".into(), pct));
-    let (Some(e), Some(last)) = (early_stop(h, patience), h.last()) else {
+    let (Some(e), Some(last)) = (early, h.last()) else {
         return readout.push(Readout::new(label, "no finite test loss to watch yet"));
     };
     let b = e.best;
@@ -579,7 +583,7 @@ fn early_line(r: &super::live::Run, patience: usize, readout: &mut Vec<Readout>)
     ));
 }
 
-fn readout(run: &TrainingRun, patience: usize, scene: &mut Scene) {
+fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scene: &mut Scene) {
     let setup = &run.setup;
     scene.readout.push(Readout::new("data", setup.data_line.clone()));
     scene.readout.push(Readout::new("map", run.cache.map_note.clone()));
@@ -589,7 +593,7 @@ fn readout(run: &TrainingRun, patience: usize, scene: &mut Scene) {
     scene.readout.push(Readout::new("optimizer steps", format!("{} of {}", run.step, run.total)));
     scene.readout.push(Readout::new(format!("epochs (complete passes over the {n_train} training points)"), t.epoch().to_string()));
     scene.readout.push(Readout::new(format!("training samples used (batch size {})", t.spec().batch_size), t.samples().to_string()));
-    for r in &run.runs {
+    for (r, e) in run.runs.iter().zip(early) {
         let label = r.trainer.spec().label.clone();
         if let Some(d) = r.trainer.diverged() {
             scene.readout.push(Readout::bad(label.clone(), format!("diverged at step {}: {}", d.step, clean(&d.reason))));
@@ -604,7 +608,7 @@ fn readout(run: &TrainingRun, patience: usize, scene: &mut Scene) {
                 format!("{} / {}", m.test_loss.map_or("—".into(), sig), m.test_accuracy.map_or("—".into(), pct)),
             ));
         }
-        early_line(r, patience, &mut scene.readout);
+        early_line(r, patience, e.as_ref(), &mut scene.readout);
         match r.lambdas.last() {
             Some(l) => {
                 let how = if l.converged {
