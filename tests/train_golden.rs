@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 const TOL: f64 = 1e-9;
 
 /// What the generator wrote (its output line says so): 11 files, 64 runs. The test refuses fewer.
-const FIXTURE_FILES: usize = 11;
-const FIXTURE_RUNS: usize = 64;
+const FIXTURE_FILES: usize = 12;
+const FIXTURE_RUNS: usize = 69;
 /// Steps of every run (the contract asks for at least 50).
 const MIN_STEPS: usize = 50;
 
@@ -214,6 +214,12 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
             if let Some(k) = s["schedule"]["kind"].as_str() {
                 seen.insert(("schedule", k.to_string()));
             }
+            if s["model"]["dropout"].as_f64().is_some_and(|p| p > 0.0) {
+                let mut ks = Vec::new();
+                kinds(&s["optimizer"], &mut ks);
+                seen.extend(ks.into_iter().map(|k| ("dropout kind", k)));
+                seen.extend([("dropout", format!("{act} {loss}")), ("dropout mode", if full { "full" } else { "mini" }.to_string())]);
+            }
             seen.insert(("act", act.to_string()));
             seen.insert(("loss", loss.to_string()));
             seen.insert(("mode", if full { "full" } else { "mini" }.to_string()));
@@ -233,7 +239,31 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
     }
     for mode in ["full", "mini"] {
         assert!(seen.contains(&("mode", mode.to_string())), "no {mode}-batch golden training");
+        assert!(seen.contains(&("dropout mode", mode.to_string())), "no {mode}-batch golden training with dropout");
     }
+    // dropout: every activation, both losses, and SAM (whose two gradients a step share one mask)
+    for act in ["tanh", "relu", "gelu"] {
+        assert!(seen.iter().any(|(k, v)| *k == "dropout" && v.starts_with(act)), "no golden training with dropout and {act}");
+    }
+    for loss in ["cross_entropy", "squared"] {
+        assert!(seen.iter().any(|(k, v)| *k == "dropout" && v.ends_with(loss)), "no golden training with dropout and {loss}");
+    }
+    for k in ["sam", "sgd", "adam", "lookahead", "muon"] {
+        assert!(seen.contains(&("dropout kind", k.to_string())), "no golden training with dropout under {k}");
+    }
+}
+
+/// The dropout masks' stream is the one the generator re-implemented: `dropout_rng(0)`'s first words are the
+/// fixture's (so a mismatch in a dropout run is the network's, not the random numbers').
+#[test]
+fn dropout_masks_come_from_the_stream_the_generator_reimplemented() {
+    use rand::RngCore;
+    let f = load(&fixtures_dir().join("dropout.json"));
+    let want: Vec<u64> = f["dropout_words"].as_array().expect("dropout_words").iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(want.len(), 80);
+    let mut rng = optlab::train::trainer::dropout_rng(0);
+    let got: Vec<u64> = (0..want.len()).map(|_| u64::from(rng.next_u32())).collect();
+    assert_eq!(got, want);
 }
 
 /// The comparison can fail: moving one expected value of a real run by 1e-9 of its scale (away from what

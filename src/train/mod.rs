@@ -22,9 +22,9 @@
 //! assert_eq!((m.step, m.epoch), (200, 8)); // 250 training points, batches of 10
 //! ```
 //!
-//! **Randomness.** The seed drives three independent streams: the data (stream 1), the initial weights
-//! (stream 3) and the batch order (stream 2). Nothing random depends on the optimizer, which is what makes
-//! [`compare`] fair.
+//! **Randomness.** The seed drives four independent streams: the data (stream 1), the initial weights
+//! (stream 3), the batch order (stream 2) and, with `model.dropout`, the dropout masks (stream 8, one mask per
+//! step). Nothing random depends on the optimizer, which is what makes [`compare`] fair.
 
 pub mod cost;
 pub mod csv;

@@ -60,9 +60,15 @@ pub const MAX_INIT_ABS: f64 = 1e6;
 /// Range of `model.init_gain`.
 pub const MIN_INIT_GAIN: f64 = 0.01;
 pub const MAX_INIT_GAIN: f64 = 100.0;
+/// Largest `model.dropout` (at 0.9 one unit in ten is kept).
+pub const MAX_DROPOUT: f64 = 0.9;
 
 fn is_one(x: &f64) -> bool {
     *x == 1.0
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Which data set.
@@ -122,6 +128,14 @@ pub struct ModelSpec {
     /// to layer, above 1 grows it (vanishing and exploding gradients). Left out of the JSON when 1.
     #[serde(skip_serializing_if = "is_one")]
     pub init_gain: f64,
+    /// Dropout on every hidden layer's outputs during the training steps (PyTorch's `nn.Dropout(p)` after each
+    /// hidden activation): each unit of each row of a step's batch is zeroed with probability `p` and the rest
+    /// scaled by `1/(1 − p)`; the evaluations (losses, accuracies, predictions, sharpness) use the whole network,
+    /// as `model.eval()` does. One mask per step, shared by the step's gradient evaluations (SAM's two) and drawn
+    /// from the seed's dropout stream whatever the optimizer, so the runs of a comparison drop the same units.
+    /// 0 (no dropout) to [`MAX_DROPOUT`]; left out of the JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropout: f64,
     /// The JSON spec's top-level `init_params` (see the module docs); `None` draws the weights by `init`.
     #[serde(skip)]
     pub init_params: Option<Vec<f64>>,
@@ -138,6 +152,7 @@ impl Default for ModelSpec {
             loss: Loss::CrossEntropy,
             init: Init::Auto,
             init_gain: 1.0,
+            dropout: 0.0,
             init_params: None,
             shuffle: true,
         }
@@ -254,6 +269,7 @@ impl TrainSpec {
             }
         }
         pr.check(check_range("model", "init_gain", m.init_gain, MIN_INIT_GAIN, MAX_INIT_GAIN));
+        pr.check(check_range("model", "dropout", m.dropout, 0.0, MAX_DROPOUT));
         if let Some(p) = &m.init_params {
             if p.len() > MAX_INIT_PARAMS {
                 pr.push(SpecError::new("init_params", format!("at most {MAX_INIT_PARAMS} numbers, got {}", p.len())));

@@ -81,6 +81,10 @@ pub struct Trainer {
     pending_eval: Option<PendingEval>,
     /// The step of the last deferred evaluation and its predicted class of every test row.
     last_test_pred: Option<(usize, Vec<usize>)>,
+    /// The dropout masks' stream ([`dropout_rng`]) and the mask of the current step (see [`dropout_mask`]);
+    /// empty without dropout.
+    drop_rng: ChaCha8Rng,
+    mask: Vec<f64>,
 }
 
 /// An evaluation of the weights after some step, spread over several calls (see [`Trainer::eval_work`]).
@@ -123,6 +127,25 @@ pub fn init_rng(seed: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The dropout masks' stream of a seed (stream 8).
+pub fn dropout_rng(seed: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(8);
+    rng
+}
+
+/// Fills `mask` with one step's dropout factors for `rows` rows of `units` hidden units (the layout of
+/// [`Mlp::pass_masked`]): for each row, each hidden layer, each unit in turn, one 32-bit word `u` of `rng`
+/// keeps the unit when `u < (1 − p)·2³²` (factor `1/(1 − p)`, PyTorch's `noise.bernoulli_(1 − p).div_(1 − p)`)
+/// and drops it otherwise (factor 0).
+pub fn dropout_mask(rng: &mut ChaCha8Rng, p: f64, rows: usize, units: usize, mask: &mut Vec<f64>) {
+    use rand::RngCore;
+    let keep = 1.0 - p;
+    let (threshold, scale) = (keep * 4_294_967_296.0, 1.0 / keep);
+    mask.clear();
+    mask.extend((0..rows * units).map(|_| if (rng.next_u32() as f64) < threshold { scale } else { 0.0 }));
+}
+
 /// Mean loss and accuracy over the rows `idx` of `pts` (all rows when `None`); with `grad`, writes the
 /// gradient of that mean loss into it.
 pub fn evaluate(
@@ -131,7 +154,21 @@ pub fn evaluate(
     ws: &mut Workspace,
     pts: &Points,
     idx: Option<&[usize]>,
+    grad: Option<&mut [f64]>,
+) -> (f64, f64) {
+    evaluate_masked(mlp, params, ws, pts, idx, grad, None)
+}
+
+/// [`evaluate`] with dropout: `mask` holds the factors of every row of `idx` (or of `pts`) in order, as
+/// [`dropout_mask`] draws them (`None`: without dropout).
+pub fn evaluate_masked(
+    mlp: &Mlp,
+    params: &[f64],
+    ws: &mut Workspace,
+    pts: &Points,
+    idx: Option<&[usize]>,
     mut grad: Option<&mut [f64]>,
+    mask: Option<&[f64]>,
 ) -> (f64, f64) {
     let total = idx.map_or(pts.len(), <[usize]>::len);
     if let Some(g) = grad.as_deref_mut() {
@@ -148,7 +185,9 @@ pub fn evaluate(
             Some(idx) => ws.load(idx[start..end].iter().map(|&i| (&pts.x[i][..], pts.y[i]))),
             None => ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i]))),
         };
-        let s = mlp.pass(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)));
+        let units = mlp.hidden_units();
+        let m = mask.map(|m| &m[start * units..end * units]);
+        let s = mlp.pass_masked(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)), m);
         loss += s.loss_sum;
         correct += s.correct;
         start = end;
@@ -162,11 +201,13 @@ struct BatchOracle<'a> {
     ws: &'a mut Workspace,
     train: &'a Points,
     batch: &'a [usize],
+    /// This step's dropout mask, the same for every gradient the optimizer asks for in the step.
+    mask: Option<&'a [f64]>,
 }
 
 impl Oracle for BatchOracle<'_> {
     fn grad(&mut self, x: &[f64], out: &mut [f64]) {
-        evaluate(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out));
+        evaluate_masked(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out), self.mask);
     }
     /// The exact batch Hessian ([`super::hessian::batch_hessian`], the R-operator), for at most
     /// `MAX_HESSIAN_PARAMS` parameters.
@@ -209,6 +250,13 @@ impl Trainer {
         let n = mlp.n_params();
         if newton_of(&spec.optimizer).is_some() && n > MAX_HESSIAN_PARAMS {
             return Err(SpecError::new("optimizer", newton_too_big(n, MAX_HESSIAN_PARAMS)));
+        }
+        if newton_of(&spec.optimizer).is_some() && m.dropout > 0.0 {
+            return Err(SpecError::new(
+                "model.dropout",
+                "Newton's method with dropout is not built: its Hessian is the whole network's, not the dropped-out one of \
+                 each step; set dropout to 0 for Newton",
+            ));
         }
         let params = match spec.init_params() {
             Some(p) if p.len() != n => {
@@ -253,6 +301,8 @@ impl Trainer {
             deferred_rows: None,
             pending_eval: None,
             last_test_pred: None,
+            drop_rng: dropout_rng(spec.seed),
+            mask: Vec::new(),
         };
         t.record();
         Ok(t)
@@ -277,13 +327,18 @@ impl Trainer {
     fn step_once(&mut self) {
         let t = self.step + 1;
         let lr = self.spec.schedule.lr(self.spec.optimizer.base_lr(), self.step);
-        let Trainer { mlp, params, grad, update, opt, data, sampler, ws, .. } = self;
+        let Trainer { mlp, params, grad, update, opt, data, sampler, ws, drop_rng, mask, spec, .. } = self;
         let batch = sampler.next_batch();
+        let p = spec.model.dropout;
+        let mask = (p > 0.0).then(|| {
+            dropout_mask(drop_rng, p, batch.len(), mlp.hidden_units(), mask);
+            &mask[..]
+        });
         let (loss, res) = {
             let ws = &mut *ws.borrow_mut();
-            let (loss, _) = evaluate(mlp, params, ws, &data.train, Some(batch), Some(grad));
+            let (loss, _) = evaluate_masked(mlp, params, ws, &data.train, Some(batch), Some(grad), mask);
             update.copy_from_slice(params);
-            let mut oracle = BatchOracle { mlp, ws, train: &data.train, batch };
+            let mut oracle = BatchOracle { mlp, ws, train: &data.train, batch, mask };
             (loss, opt.step(params, grad, lr, &mut oracle))
         };
         // the update, and in the same pass whether every parameter is still finite (the divergence check)

@@ -27,6 +27,13 @@ How a run is made, in PyTorch terms:
 - loss: `nn.CrossEntropyLoss()` or `0.5·((z − onehot(y))²).sum(1).mean()`;
 - one step: `loss = crit(model(xb), yb)`; `loss.backward()`; `opt.step()` (a wrapper may ask for more
   gradients on the same batch).
+- dropout (the spec's `model.dropout` p > 0, file dropout.json): after each hidden activation the output is
+  multiplied by `noise = mask / (1 − p)` (ATen's CPU `_dropout_impl`: `noise.bernoulli_(1 − p).div_(1 − p)`,
+  `input * noise`), with the 0/1 mask drawn as optlab draws it instead of by torch's generator: ChaCha8 (rand_chacha
+  0.3's `ChaCha8Rng::seed_from_u64(seed)` with `set_stream(8)`, re-implemented below as `ChaCha8` and checked
+  against the words the fixture records) gives one 32-bit word per row of the batch, hidden layer and unit in that
+  order, and a unit is kept when the word is below (1 − p)·2³². One mask per step, used by every forward pass of
+  the step (SAM's second); evaluations without dropout (`model.eval()`).
 
 Optimizers (the conventions of `optlab run`, pinned by tests/golden.rs; classes reused from gen_fixtures.py;
 schedules by `torch.optim.lr_scheduler` via gen_fixtures.build_schedule, one scheduler per torch optimizer):
@@ -99,14 +106,97 @@ def read_csv(text):
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh")}
 
 
-def make_model(sizes, activation, init_seed):
+class MaskedDropout(nn.Module):
+    """`nn.Dropout` with the noise given: `input * noise` while `noise` is set (a training step), identity
+    otherwise (evaluation)."""
+
+    def __init__(self):
+        super().__init__()
+        self.noise = None
+
+    def forward(self, x):
+        return x if self.noise is None else x * self.noise
+
+
+def make_model(sizes, activation, init_seed, dropout=0.0):
     torch.manual_seed(init_seed)
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                layers.append(MaskedDropout())
     return nn.Sequential(*layers).double()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# optlab's dropout masks: ChaCha8 as rand_chacha 0.3 runs it
+
+
+M32 = 0xFFFFFFFF
+
+
+def _rotl(v, c):
+    return ((v << c) & M32) | (v >> (32 - c))
+
+
+def _quarter(x, a, b, c, d):
+    x[a] = (x[a] + x[b]) & M32
+    x[d] = _rotl(x[d] ^ x[a], 16)
+    x[c] = (x[c] + x[d]) & M32
+    x[b] = _rotl(x[b] ^ x[c], 12)
+    x[a] = (x[a] + x[b]) & M32
+    x[d] = _rotl(x[d] ^ x[a], 8)
+    x[c] = (x[c] + x[d]) & M32
+    x[b] = _rotl(x[b] ^ x[c], 7)
+
+
+class ChaCha8:
+    """`ChaCha8Rng::seed_from_u64(seed)` then `set_stream(stream)`, and its `next_u32()`: the key from rand_core
+    0.6's `seed_from_u64` (PCG32 output words), a 64-bit block counter from 0 and the stream as the nonce, 8
+    rounds, the keystream's words in order."""
+
+    def __init__(self, seed, stream):
+        mul, inc, m64 = 6364136223846793005, 11634580027462260723, (1 << 64) - 1
+        state, self.key = seed, []
+        for _ in range(8):
+            state = (state * mul + inc) & m64
+            xs = (((state >> 18) ^ state) >> 27) & M32
+            rot = state >> 59
+            self.key.append(((xs >> rot) | (xs << (32 - rot))) & M32 if rot else xs)
+        self.stream, self.counter, self.buf = stream, 0, []
+
+    def _block(self):
+        s = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574, *self.key,
+             self.counter & M32, self.counter >> 32, self.stream & M32, self.stream >> 32]
+        x = list(s)
+        for _ in range(4):
+            for a, b, c, d in ((0, 4, 8, 12), (1, 5, 9, 13), (2, 6, 10, 14), (3, 7, 11, 15),
+                               (0, 5, 10, 15), (1, 6, 11, 12), (2, 7, 8, 13), (3, 4, 9, 14)):
+                _quarter(x, a, b, c, d)
+        self.counter += 1
+        return [(a + b) & M32 for a, b in zip(x, s)]
+
+    def next_u32(self):
+        if not self.buf:
+            self.buf = self._block()[::-1]
+        return self.buf.pop()
+
+
+DROPOUT_STREAM = 8
+
+
+def dropout_noise(rng, p, rows, widths):
+    """One step's noise per hidden layer (rows × width), from one word per row, layer and unit in that order."""
+    threshold = (1.0 - p) * 4294967296.0
+    words = [[rng.next_u32() for _ in range(sum(widths))] for _ in range(rows)]
+    mask = torch.tensor([[1.0 if w < threshold else 0.0 for w in row] for row in words])
+    noise, start = [], 0
+    for w in widths:
+        noise.append(mask[:, start:start + w].div(1.0 - p))
+        start += w
+    return noise
 
 
 def criterion(loss):
@@ -268,7 +358,10 @@ def simulate(r):
     n_train = min(max(round(r["train_fraction"] * len(y)), 1), len(y))
     xtr, ytr, xte, yte = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = [x.shape[1], *r["hidden"], 3]
-    model = make_model(sizes, r["activation"], r["init_seed"])
+    p_drop = r.get("dropout", 0.0)
+    model = make_model(sizes, r["activation"], r["init_seed"], p_drop)
+    drops = [m for m in model if isinstance(m, MaskedDropout)]
+    drop_rng = ChaCha8(0, DROPOUT_STREAM)
     crit = criterion(r["loss"])
     params = list(model.parameters())
     linears = [m for m in model if isinstance(m, nn.Linear)]
@@ -317,9 +410,14 @@ def simulate(r):
 
             if is_newton:
                 find_newton_stepper(stepper).batch_loss = batch_loss
+            if drops:
+                for m, noise in zip(drops, dropout_noise(drop_rng, p_drop, len(yb), r["hidden"])):
+                    m.noise = noise
             lr = float(optimizers[0].param_groups[0]["lr"]) if optimizers else base_lr(r["optimizer"])
             loss = float(closure().detach())
             stepper(closure)
+            for m in drops:
+                m.noise = None
             for s in schedulers:
                 s.step()
             step += 1
@@ -388,7 +486,8 @@ def spec_of(r, init):
     s = {
         "label": r["name"],
         "data": {"kind": "csv", "csv": DATA_CSV, "noise": 0.0, "train_fraction": r["train_fraction"], "shuffle": False},
-        "model": {"hidden": r["hidden"], "activation": r["activation"], "loss": r["loss"]},
+        "model": {"hidden": r["hidden"], "activation": r["activation"], "loss": r["loss"],
+                  **({"dropout": r["dropout"]} if r.get("dropout") else {})},
         "optimizer": r["optimizer"],
         "batch_size": r["batch_size"],
         "steps": r["steps"],
@@ -412,8 +511,15 @@ def write(kind, runs):
                   f"3 features, 3 classes); model nn.Sequential(Linear(3,5), act, Linear(5,4), act, Linear(4,3)) "
                   f"with torch's default init under torch.manual_seed(init_seed = 1000 + the run's index in its file); batches by "
                   f"DataLoader(shuffle=False, drop_last=False); optimizer references as in the script's docstring")
+    doc = {"provenance": provenance, "runs": out}
+    if kind == "dropout":
+        doc["provenance"] += ("; dropout: MaskedDropout after each hidden activation, the masks from ChaCha8(seed 0, "
+                              "stream 8) of the script; dropout_words: that stream's first 80 words (tests/train_golden.rs "
+                              "checks optlab's against them)")
+        rng = ChaCha8(0, DROPOUT_STREAM)
+        doc["dropout_words"] = [rng.next_u32() for _ in range(80)]
     OUT.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"provenance": provenance, "runs": out}, ensure_ascii=False)
+    text = json.dumps(doc, ensure_ascii=False)
     (OUT / f"{kind}.json").write_text(text + "\n")
     return len(out)
 
@@ -435,6 +541,23 @@ def scheduled_runs():
             for i, (name, opt, adamw, sched, act, loss, mode) in enumerate(specs)]
 
 
+def dropout_runs():
+    """Dropout (see the docstring) under SGD with momentum, Adam, SAM (two gradients a step, one mask) and Lookahead
+    over Muon; p from 0.1 to 0.5, both losses, both batch modes, every activation."""
+    specs = [
+        ("dropout 0.3 sgd momentum", 0.3, {"kind": "sgd", "lr": 0.1, "momentum": 0.9}, None, "tanh", "cross_entropy", "mini"),
+        ("dropout 0.5 adam", 0.5, {"kind": "adam", "lr": 0.02}, None, "relu", "cross_entropy", "full"),
+        ("dropout 0.2 sam(sgd)", 0.2, {"kind": "sam", "rho": 0.05, "inner": {"kind": "sgd", "lr": 0.1}}, None, "gelu",
+         "squared", "mini"),
+        ("dropout 0.1 lookahead(muon)", 0.1, {"kind": "lookahead", "k": 4, "alpha": 0.6, "inner": {"kind": "muon", "lr": 0.05}},
+         {"lr": 0.01}, "tanh", "squared", "full"),
+        ("dropout 0.4 adamw", 0.4, {"kind": "adamw", "lr": 0.02, "weight_decay": 0.1}, None, "relu", "squared", "mini"),
+    ]
+    return [dict(name=name, dropout=p, optimizer=opt, adamw=adamw, activation=act, loss=loss, hidden=[5, 4],
+                 steps=60, save_every=20, init_seed=1000 + i, **MODES[mode])
+            for i, (name, p, opt, adamw, act, loss, mode) in enumerate(specs)]
+
+
 def main(only=None):
     total = 0
     for kind, variants in KINDS.items():
@@ -443,6 +566,8 @@ def main(only=None):
         total += write(kind, runs_for(kind, variants))
     if not only or "schedules".startswith(only):
         total += write("schedules", scheduled_runs())
+    if not only or "dropout".startswith(only):
+        total += write("dropout", dropout_runs())
     files = list(OUT.glob("*.json"))
     size = sum(f.stat().st_size for f in files)
     print(f"wrote {total} runs; {len(files)} files, {size / 1024:.0f} KiB in {OUT}")

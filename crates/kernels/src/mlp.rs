@@ -123,6 +123,9 @@ pub struct Workspace {
     delta: Vec<Vec<f64>>,
     /// One transposed weight matrix (`fan_in × fan_out`) for the forward pass.
     wt: Vec<f64>,
+    /// Per hidden layer, its outputs after dropout (what the next layer reads) in a pass with a mask; empty
+    /// until the first such pass (`a` keeps the outputs before dropout, for the activation's derivative).
+    dropped: Vec<Vec<f64>>,
 }
 
 impl Workspace {
@@ -237,26 +240,63 @@ impl Mlp {
             a: per_layer(),
             delta: per_layer(),
             wt: vec![0.0; self.layers.iter().map(|l| l.fan_in * l.fan_out).max().unwrap_or(0)],
+            dropped: Vec::new(),
         }
+    }
+
+    /// Units per row of a dropout mask: the sum of the hidden layers' widths (see [`Mlp::pass_masked`]).
+    pub fn hidden_units(&self) -> usize {
+        let last = self.layers.len() - 1;
+        self.layers[..last].iter().map(|l| l.fan_out).sum()
     }
 
     /// Forward pass over the loaded rows; returns the loss sum and correct count. With `grad`, also adds
     /// `scale · Σ_rows ∇ℓ_row` into it (`scale = 1/rows` gives the gradient of the mean loss).
     pub fn pass(&self, params: &[f64], ws: &mut Workspace, grad: Option<(&mut [f64], f64)>) -> PassStats {
+        self.pass_masked(params, ws, grad, None)
+    }
+
+    /// [`pass`](Self::pass) with dropout on the hidden layers' outputs (PyTorch's `nn.Dropout(p)` after each
+    /// hidden activation, in training mode): `mask` holds, for each loaded row in turn, one factor per hidden
+    /// unit, layer after layer ([`hidden_units`](Self::hidden_units) per row), 0 for a dropped unit and
+    /// `1/(1 − p)` for a kept one. The next layer reads `σ(z)·factor`, and the backward pass multiplies the
+    /// gradient by the same factor before the activation's derivative, as autograd does through
+    /// `input * noise`. `None` is the network without dropout (evaluation mode).
+    ///
+    /// # Panics
+    /// If `mask` is shorter than the loaded rows times the hidden units.
+    pub fn pass_masked(&self, params: &[f64], ws: &mut Workspace, grad: Option<(&mut [f64], f64)>, mask: Option<&[f64]>) -> PassStats {
         let r = ws.rows;
         let last = self.layers.len() - 1;
+        let units = self.hidden_units();
+        if let Some(m) = mask {
+            assert!(m.len() >= r * units, "a dropout mask of {} factors for {r} rows of {units} hidden units", m.len());
+            ws.dropped.resize_with(last, Vec::new);
+            for (d, layer) in ws.dropped.iter_mut().zip(&self.layers) {
+                d.resize(ws.capacity * layer.fan_out, 0.0);
+            }
+        }
+        let mut offset = 0;
         for (l, layer) in self.layers.iter().enumerate() {
             let (fi, fo) = (layer.fan_in, layer.fan_out);
-            let a_prev = if l == 0 { &ws.input[..r * fi] } else { &ws.a[l - 1][..r * fi] };
+            let a_prev = match (l, mask) {
+                (0, _) => &ws.input[..r * fi],
+                (_, Some(_)) => &ws.dropped[l - 1][..r * fi],
+                (_, None) => &ws.a[l - 1][..r * fi],
+            };
             let (w, b) = (&params[layer.weight_range()], &params[layer.bias_range()]);
             affine(a_prev, w, b, (r, fi, fo), &mut ws.z[l][..r * fo], &mut ws.wt);
             if l < last {
                 activate(self.activation, &ws.z[l][..r * fo], &mut ws.a[l][..r * fo]);
+                if let Some(m) = mask {
+                    apply_mask(&ws.a[l][..r * fo], m, (units, offset, fo), &mut ws.dropped[l][..r * fo]);
+                }
+                offset += fo;
             }
         }
         let stats = self.output_loss(ws, grad.as_ref().map(|g| g.1));
         if let Some((g, _)) = grad {
-            self.backward(params, ws, g);
+            self.backward(params, ws, g, mask.map(|m| (m, units)));
         }
         stats
     }
@@ -307,21 +347,44 @@ impl Mlp {
         stats
     }
 
-    fn backward(&self, params: &[f64], ws: &mut Workspace, grad: &mut [f64]) {
+    fn backward(&self, params: &[f64], ws: &mut Workspace, grad: &mut [f64], mask: Option<(&[f64], usize)>) {
         let r = ws.rows;
+        // where each hidden layer's factors start within a row of the mask
+        let mut offset: usize = self.layers[..self.layers.len() - 1].iter().map(|l| l.fan_out).sum();
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
             let (fi, fo) = (layer.fan_in, layer.fan_out);
             let (lo, hi) = ws.delta.split_at_mut(l);
             let d = &hi[0][..r * fo];
-            let a_prev = if l == 0 { &ws.input[..r * fi] } else { &ws.a[l - 1][..r * fi] };
+            let a_prev = match (l, mask) {
+                (0, _) => &ws.input[..r * fi],
+                (_, Some(_)) => &ws.dropped[l - 1][..r * fi],
+                (_, None) => &ws.a[l - 1][..r * fi],
+            };
             let (gw, gb) = grad[layer.offset..layer.offset + layer.len()].split_at_mut(fi * fo);
             add_outer(d, a_prev, (r, fi, fo), gw, gb);
             if l > 0 {
                 let d_prev = &mut lo[l - 1][..r * fi];
                 back_through(d, &params[layer.weight_range()], (r, fi, fo), d_prev);
+                if let Some((m, units)) = mask {
+                    offset -= fi;
+                    for (row, dr) in d_prev.chunks_exact_mut(fi).enumerate() {
+                        dr.iter_mut().zip(&m[row * units + offset..][..fi]).for_each(|(v, f)| *v *= f);
+                    }
+                }
                 activation_backward(self.activation, &ws.z[l - 1][..r * fi], &ws.a[l - 1][..r * fi], d_prev);
             }
+        }
+    }
+}
+
+/// `out = a ⊙ factor` for one hidden layer (`a`: rows × width), the factors of row `r` at
+/// `mask[r·units + offset..][..width]`.
+fn apply_mask(a: &[f64], mask: &[f64], (units, offset, width): (usize, usize, usize), out: &mut [f64]) {
+    for (row, (ar, or)) in a.chunks_exact(width).zip(out.chunks_exact_mut(width)).enumerate() {
+        let m = &mask[row * units + offset..][..width];
+        for ((o, x), f) in or.iter_mut().zip(ar).zip(m) {
+            *o = x * f;
         }
     }
 }
