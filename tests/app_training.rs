@@ -241,6 +241,20 @@ fn muon_without_a_hidden_matrix_is_refused_with_a_reason() {
 }
 
 #[test]
+fn newton_with_dropout_is_refused_with_a_reason_and_dropout_is_in_the_readout() {
+    let c = chapter("training").unwrap();
+    let err = c.start_live(&state(&[("optimizer", "newton"), ("dropout", "0.2")])).err().expect("refused");
+    assert!(err.text.starts_with("Newton's method with dropout p = 0.2 is not built"), "{}", err.text);
+    let err = c.start_live(&state(&[("compare", "newton"), ("dropout", "0.2")])).err().expect("refused for run B too");
+    assert!(err.text.contains("set dropout p to 0"), "{}", err.text);
+    let scene = c.compute(&state(&[("dropout", "0.25"), ("compare", "sgd")]));
+    let line = readout(&scene, "dropout p = 0.25");
+    assert!(line.contains("1/(1 − p) = 1.33") && line.contains("both runs drop the same units"), "{line}");
+    assert!(readout(&scene, "fair comparison").ends_with("with the same dropout masks"));
+    assert!(!c.compute(&state(&[])).readout.iter().any(|r| r.label.contains("dropout")), "no dropout line without dropout");
+}
+
+#[test]
 fn speed_and_view_do_not_restart_the_run_but_the_rest_does() {
     let c = chapter("training").unwrap();
     let base = state(&[("compare", "adamw")]);
@@ -444,6 +458,8 @@ fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
             ("inner", "adam"),
             ("schedule", "cosine"),
             ("steps", "250"),
+            ("dropout", "0.3"),
+            ("compare", "sam"),
         ],
     ];
     let c = chapter("training").unwrap();

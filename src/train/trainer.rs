@@ -536,6 +536,11 @@ impl Trainer {
     pub fn weight_update(&self, l: usize) -> ArrayView2<'_, f64> {
         self.mlp.weight(&self.update, l)
     }
+    /// The last step's dropout factors (one per row of its batch and hidden unit, see [`dropout_mask`]); empty
+    /// without dropout or before the first step.
+    pub fn last_dropout_mask(&self) -> &[f64] {
+        &self.mask
+    }
     /// Indices (into `data().train`) of the last step's batch.
     pub fn last_batch(&self) -> &[usize] {
         self.sampler.current()

@@ -188,6 +188,23 @@ fn early_stopping() {
     assert!(markers(&clean, "loss").is_empty(), "no stop is marked: {:?}", markers(&clean, "loss"));
 }
 
+fn dropout() {
+    let (plain, dropped) = (played(&OVERFIT), played(&with_pairs(&OVERFIT, &[("dropout", "0.5")])));
+    let (l0, l5) = (last(series(&plain, "loss", "A training")), last(series(&dropped, "loss", "A training")));
+    assert!(l0 < 0.1 && (0.3..0.5).contains(&l5), "the training loss ends near 0.4 instead of 0.05: {l5} vs {l0}");
+    let (a0, a5) = (last(series(&plain, "accuracy", "A training")), last(series(&dropped, "accuracy", "A training")));
+    assert!(a0 == 100.0 && a5 < 90.0, "training accuracy below 90 % instead of 100 %: {a5} vs {a0}");
+    let (t0, t5) = (last(series(&plain, "loss", "A test")), last(series(&dropped, "loss", "A test")));
+    assert!(t0 > 1.0 && t5 < 0.4, "the test loss at step 3000 ends below 0.4 instead of above 1: {t5} vs {t0}");
+    assert_eq!(series(&dropped, "loss", "A test").points.last().unwrap().0, 3000.0);
+    let line = readout(&dropped, "dropout p = 0.5");
+    assert!(line.contains("the 2 hidden layers (128 units)") && line.contains("1/(1 − p) = 2.00"), "{line}");
+}
+
+fn with_pairs(base: &[(&'static str, &'static str)], extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    base.iter().chain(extra).copied().collect()
+}
+
 pub const SCENARIOS: &[Scenario] = &[
     ("Pick the preset “SAM vs SGD, 20% label noise”", sam_preset),
     ("Train with B = 1 and then with B = 100", batch_sizes),
@@ -197,4 +214,5 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Then choose ReLU and scale 3", relu_large_init),
     ("Let the default training finish and read SAM's bound", bound_against_rho),
     ("Overfit on purpose", early_stopping),
+    ("Then set dropout p = 0.5", dropout),
 ];

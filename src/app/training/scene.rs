@@ -583,6 +583,38 @@ fn early_line(r: &super::live::Run, patience: usize, early: Option<&EarlyStop>, 
     ));
 }
 
+/// What dropout does in these runs (nothing without it): p, the units, and how many the last step's mask zeroed.
+fn dropout_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
+    let t = &run.runs[0].trainer;
+    let (p, hidden) = (t.spec().model.dropout, &t.spec().model.hidden);
+    if p <= 0.0 {
+        return;
+    }
+    let units: usize = hidden.iter().sum();
+    let layers = if hidden.len() == 1 { "1 hidden layer".to_string() } else { format!("{} hidden layers", hidden.len()) };
+    let mask = t.last_dropout_mask();
+    let last = if mask.is_empty() {
+        "no step taken yet".to_string()
+    } else {
+        let zeroed = mask.iter().filter(|f| **f == 0.0).count();
+        format!(
+            "step {}'s batch had {zeroed} of its {} unit outputs zeroed ({})",
+            t.step(),
+            mask.len(),
+            pct(zeroed as f64 / mask.len() as f64)
+        )
+    };
+    readout.push(Readout::new(
+        format!("dropout p = {}", crate::app::controls::fmt_num(p)),
+        format!(
+            "in each training step each unit of the {layers} ({units} units) is zeroed with probability p and the others are scaled by \
+             1/(1 − p) = {}; {last}. The losses, accuracies and map are the whole network's (no dropout, as after model.eval()){}",
+            Sig(1.0 / (1.0 - p)),
+            if run.runs.len() > 1 { "; both runs drop the same units" } else { "" }
+        ),
+    ));
+}
+
 fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scene: &mut Scene) {
     let setup = &run.setup;
     scene.readout.push(Readout::new("data", setup.data_line.clone()));
@@ -593,6 +625,7 @@ fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scen
     scene.readout.push(Readout::new("optimizer steps", format!("{} of {}", run.step, run.total)));
     scene.readout.push(Readout::new(format!("epochs (complete passes over the {n_train} training points)"), t.epoch().to_string()));
     scene.readout.push(Readout::new(format!("training samples used (batch size {})", t.spec().batch_size), t.samples().to_string()));
+    dropout_line(run, &mut scene.readout);
     for (r, e) in run.runs.iter().zip(early) {
         let label = r.trainer.spec().label.clone();
         if let Some(d) = r.trainer.diverged() {
@@ -705,9 +738,14 @@ fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scen
         }
     }
     if run.runs.len() > 1 {
-        scene
-            .readout
-            .push(Readout::new("fair comparison", "both runs start from the same weights and see the same mini-batches in the same order"));
+        scene.readout.push(Readout::new(
+            "fair comparison",
+            if t.spec().model.dropout > 0.0 {
+                "both runs start from the same weights and see the same mini-batches in the same order, with the same dropout masks"
+            } else {
+                "both runs start from the same weights and see the same mini-batches in the same order"
+            },
+        ));
     }
     let lam = run.runs[0].lambdas.last().map_or(r"\text{(being measured)}".to_string(), |l| sig(l.value));
     scene.values.push(("lambda_max".into(), lam));

@@ -136,6 +136,7 @@ pub const PRESETS: [Preset; 4] = [
             ("activation", "tanh"),
             ("init", "auto"),
             ("init_gain", "1"),
+            ("dropout", "0"),
             ("loss", "cross_entropy"),
             ("optimizer", "momentum"),
             ("lr", "0.03"),
@@ -163,6 +164,7 @@ pub const PRESETS: [Preset; 4] = [
             ("activation", "tanh"),
             ("init", "auto"),
             ("init_gain", "1"),
+            ("dropout", "0"),
             ("loss", "cross_entropy"),
             ("optimizer", "adam"),
             ("lr", "0.01"),
@@ -189,6 +191,7 @@ pub const PRESETS: [Preset; 4] = [
             ("activation", "relu"),
             ("init", "auto"),
             ("init_gain", "1"),
+            ("dropout", "0"),
             ("loss", "cross_entropy"),
             ("optimizer", "muon"),
             ("lr", DIGITS_MUON_LR),
@@ -219,6 +222,7 @@ pub const PRESETS: [Preset; 4] = [
             ("activation", "gelu"),
             ("init", "auto"),
             ("init_gain", "1"),
+            ("dropout", "0"),
             ("loss", "cross_entropy"),
             ("optimizer", "muon"),
             ("lr", "0.01"),
@@ -474,8 +478,15 @@ pub fn setup(st: &State) -> Setup {
         "xavier" => Init::Xavier,
         _ => Init::Auto,
     };
-    let model =
-        ModelSpec { hidden: vec![p.width.max(1); p.layers.max(1)], activation, loss, init, init_gain: p.init_gain, ..ModelSpec::default() };
+    let model = ModelSpec {
+        hidden: vec![p.width.max(1); p.layers.max(1)],
+        activation,
+        loss,
+        init,
+        init_gain: p.init_gain,
+        dropout: p.dropout,
+        ..ModelSpec::default()
+    };
     let steps = p.steps.max(1);
     let mut adamw = Adam::<Decoupled>::default();
     (adamw.lr, adamw.weight_decay) = (p.adamw_lr, p.weight_decay);
