@@ -412,10 +412,19 @@ function measureWhenIdle() {
 
 // Each plot's text alternative (what it shows now, from the core: Chart::describe), in a hidden paragraph the
 // canvas names with aria-describedby; rewritten only when its text changes.
+// A plot the answer has no chart for (a setting that cannot be computed: its message says why) does not keep
+// showing the last setting's chart: its figure is marked empty, its canvas hidden and a note shown instead.
 function describePlots(descriptions) {
+  const have = new Set();
   for (const [id, text] of descriptions || []) {
+    have.add(`cv-${app.chapter.id}-${id}`);
     const p = document.getElementById(`desc-${app.chapter.id}-${id}`);
     if (p) setText(p, text);
+  }
+  for (const canvas of document.querySelectorAll(".plots canvas.plot")) {
+    const empty = !have.has(canvas.id);
+    const fig = canvas.parentElement;
+    if (empty !== fig.hasAttribute("data-empty")) fig.toggleAttribute("data-empty", empty);
   }
 }
 

@@ -353,6 +353,28 @@ test("bad URL values give messages and no NaN", async () => {
   }
 });
 
+test("a setting that cannot be computed says why and leaves no chart of the last setting on show", async () => {
+  const { context, page } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=training&dropout=0.2");
+    const empty = () => page.$$eval(".plots figure", (fs) => fs.map((f) => [f.hasAttribute("data-empty"),
+      getComputedStyle(f.querySelector("canvas.plot")).visibility, getComputedStyle(f, "::before").content]));
+    const before = await empty();
+    assert.ok(before.length >= 8 && before.every(([e, v]) => !e && v === "visible"), JSON.stringify(before));
+    await page.selectOption(".controls [name=optimizer]", "newton");
+    await settle(page);
+    assert.match(await page.textContent("#messages"), /Newton's method with dropout p = 0\.2 is not built/);
+    const after = await empty();
+    assert.ok(after.every(([e, v, c]) => e && v === "hidden" && /not drawn for these settings/.test(c)), JSON.stringify(after));
+    await page.selectOption(".controls [name=optimizer]", "adam");
+    await settle(page);
+    assert.ok((await empty()).every(([e, v]) => !e && v === "visible"), "the charts are back");
+    assertDrawn((await canvasInfo(page)).find((c) => c.id === "cv-training-regions"), 1);
+  } finally {
+    await context.close();
+  }
+});
+
 test("an unknown chapter falls back to the first with a message", async () => {
   const { context, page } = await newPage();
   try {
