@@ -324,7 +324,7 @@ fn cases_cover_every_kind() {
         }
     }
     let (mut run_opts, mut train_opts, mut problems) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut run_sched, mut train_sched) = (false, false);
+    let (mut run_sched, mut train_sched, mut dropout_sam) = (false, false, false);
     for name in cases() {
         let spec: Value = serde_json::from_str(&read(&dir().join(format!("{name}.spec.json")))).unwrap();
         if kind_of(&name) == SpecKind::Run {
@@ -338,6 +338,7 @@ fn cases_cover_every_kind() {
             for s in list {
                 kinds(&s["optimizer"], &mut train_opts);
                 train_sched |= s.get("schedule").is_some_and(|s| s["kind"] != "constant");
+                dropout_sam |= s["model"]["dropout"].as_f64().is_some_and(|p| p > 0.0) && s["optimizer"]["kind"] == "sam";
             }
         }
     }
@@ -349,6 +350,8 @@ fn cases_cover_every_kind() {
         assert!(train_opts.iter().any(|o| o == k), "no exported training uses {k}");
     }
     assert!(run_sched && train_sched, "a schedule must appear in a run and in a training");
+    // the script's dropout: optlab's masks written out, one per step, shared by SAM's two gradients
+    assert!(dropout_sam, "no exported training uses dropout under SAM");
     for k in [
         "quadratic",
         "conditioned_quadratic",

@@ -8,6 +8,7 @@ use crate::problems::batch_rng;
 use crate::spec::SpecError;
 use crate::train::data::BatchSampler;
 use crate::train::groups::uses_muon;
+use crate::train::trainer::{dropout_mask, dropout_rng};
 use crate::train::{Activation, Loss, TrainSpec};
 use std::fmt::Write;
 
@@ -36,6 +37,39 @@ fn epoch_orders(n_train: usize, batch: usize, seed: u64, steps: usize) -> Result
         orders.pop();
     }
     Ok(orders)
+}
+
+/// The dropout masks of the first `steps` steps as optlab draws them (see [`crate::train::trainer::dropout_mask`]),
+/// one hex string per step: the step's factors row after row (rows of its batch, then hidden layers, then units),
+/// 1 for a kept unit and 0 for a dropped one, four to a hex digit (the first the highest bit), zeros after the last.
+fn dropout_masks(spec: &TrainSpec, n_train: usize, units: usize, steps: usize) -> Result<Vec<String>, SpecError> {
+    let mut sampler = if spec.shuffle() {
+        BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed))
+    } else {
+        BatchSampler::sequential(n_train, spec.batch_size)
+    };
+    let mut rng = dropout_rng(spec.seed);
+    let (mut out, mut mask, mut count) = (Vec::with_capacity(steps), Vec::new(), 0usize);
+    for _ in 0..steps {
+        let rows = sampler.next_batch().len();
+        dropout_mask(&mut rng, spec.model.dropout, rows, units, &mut mask);
+        count += mask.len();
+        if count > MAX_EXPORT_NUMBERS {
+            return Err(SpecError::new(
+                "steps",
+                format!("the dropout masks of {steps} steps are too long to write into a script (more than {MAX_EXPORT_NUMBERS} units); lower steps"),
+            ));
+        }
+        let hex: String = mask
+            .chunks(4)
+            .map(|c| {
+                let v = c.iter().enumerate().fold(0u32, |v, (i, f)| v | (u32::from(*f != 0.0) << (3 - i)));
+                char::from_digit(v, 16).expect("a hex digit")
+            })
+            .collect();
+        out.push(hex);
+    }
+    Ok(out)
 }
 
 /// The whole script.
@@ -100,15 +134,40 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
         Activation::Relu => "nn.ReLU()",
         Activation::Gelu => "nn.GELU(approximate=\"tanh\")",
     };
+    let p = first.model.dropout;
+    if p > 0.0 {
+        s += "\n\nclass MaskedDropout(nn.Module):\n    \"\"\"nn.Dropout(p) after a hidden activation with optlab's mask of the step: `input * noise` while \
+              `noise` is set\n    (a training step: set_dropout in the loop below), the identity otherwise (evaluation, as \
+              model.eval()).\"\"\"\n\n    def __init__(self, width):\n        super().__init__()\n        \
+              self.width, self.noise = width, None\n\n    def forward(self, x):\n        \
+              return x if self.noise is None else x * self.noise\n\n\n";
+    }
     let mut layers = Vec::new();
     let last = mlp.layers().len() - 1;
     for (l, layer) in mlp.layers().iter().enumerate() {
         layers.push(format!("nn.Linear({}, {})", layer.fan_in, layer.fan_out));
         if l < last {
             layers.push(act.to_string());
+            if p > 0.0 {
+                layers.push(format!("MaskedDropout({})", layer.fan_out));
+            }
         }
     }
     let _ = writeln!(s, "LAYERS = [{}]", layers.join(", "));
+    if p > 0.0 {
+        let masks = dropout_masks(first, data.train.len(), mlp.hidden_units(), max_steps)?;
+        let _ = writeln!(
+            s,
+            "# dropout p = {}: optlab's mask of each step (its own ChaCha8 stream, not torch's generator), one hex string per \
+             step: the kept (1) and dropped (0) units of each row of the batch, hidden layer after layer, four to a digit",
+            super::py_num(p)
+        );
+        let _ = writeln!(s, "DROPOUT = {}", super::py_num(p));
+        let quoted: Vec<String> = masks.iter().map(|m| format!("\"{m}\"")).collect();
+        let _ = writeln!(s, "MASKS = [{}]", quoted.join(", "));
+    } else {
+        s += "MASKS = None  # no dropout\n";
+    }
     let _ = writeln!(s, "INIT = {}", py_floats(t.params()));
     match first.model.loss {
         Loss::CrossEntropy => s += "criterion = nn.CrossEntropyLoss()\n",

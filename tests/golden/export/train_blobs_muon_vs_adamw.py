@@ -451,6 +451,7 @@ ORDERS = [
 # The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])
 
 LAYERS = [nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3)]
+MASKS = None  # no dropout
 INIT = [0.18295212076001782, 0.3764653683095441, -1.0597421308545911, -0.32468813897464494, -0.5003845002105765,
     -1.5192012419784502, 0.9127289633505308, -0.43490784649092956, -1.0663345648933418, -0.2600464432671105,
     1.5403272858932437, 0.2014349920940068, -0.35937054678408786, 0.1870205809190813, 0.30665207650562487,
@@ -559,9 +560,11 @@ def train(label, build, steps, eval_every):
             for o in optimizers:
                 if isinstance(o, Newton):
                     o.loss_of_flat = newton_loss(model, xb, yb)
+            set_dropout(model, state["step"], len(yb))
             lr = float(optimizers[0].param_groups[0]["lr"])
             loss = float(batch_loss_of().detach())
             stepper.step(batch_loss_of)
+            set_dropout(model, None, 0)
             for s in schedulers:
                 s.step()
             seen += len(yb)
@@ -576,6 +579,27 @@ def train(label, build, steps, eval_every):
                 record()
     record()
     return {"label": label, "history": history, "diverged": diverged}
+
+
+def set_dropout(model, step, rows):
+    """Sets the dropout noise of training step `step` (counted from 0; its batch has `rows` rows) on the model's
+    MaskedDropout layers, `MASKS[step]` scaled by 1/(1 − p) as torch's dropout scales it, or clears it (`step` None);
+    nothing without dropout. One mask per step: every gradient of the step (SAM's second) uses it."""
+    if MASKS is None:
+        return
+    drops = [m for m in model if isinstance(m, MaskedDropout)]
+    if step is None:
+        for m in drops:
+            m.noise = None
+        return
+    units = sum(m.width for m in drops)
+    h = MASKS[step]
+    bits = bin(int(h, 16))[2:].zfill(4 * len(h))[: rows * units]
+    mask = torch.tensor([float(b) for b in bits]).reshape(rows, units)
+    start = 0
+    for m in drops:
+        m.noise = mask[:, start:start + m.width].div(1.0 - DROPOUT)
+        start += m.width
 
 
 def newton_loss(model, xb, yb):

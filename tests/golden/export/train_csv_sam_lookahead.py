@@ -289,6 +289,7 @@ ORDERS = None  # data.shuffle = false: every epoch takes the rows in order (Data
 # The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])
 
 LAYERS = [nn.Linear(3, 6), nn.GELU(approximate="tanh"), nn.Linear(6, 5), nn.GELU(approximate="tanh"), nn.Linear(5, 3)]
+MASKS = None  # no dropout
 INIT = [-0.9478268823331725, -0.9430780707003067, -0.4575861591227947, -0.03875086743900055, 0.1246000549315288,
     -1.7203084486551634, -0.3406768169954864, -0.03432346948477114, 0.05206660645918818, -0.04710072556041275,
     0.5855428482120136, 0.11363544148040768, 0.646560954672442, 0.23289795727985804, 0.09940290757015746,
@@ -396,9 +397,11 @@ def train(label, build, steps, eval_every):
             for o in optimizers:
                 if isinstance(o, Newton):
                     o.loss_of_flat = newton_loss(model, xb, yb)
+            set_dropout(model, state["step"], len(yb))
             lr = float(optimizers[0].param_groups[0]["lr"])
             loss = float(batch_loss_of().detach())
             stepper.step(batch_loss_of)
+            set_dropout(model, None, 0)
             for s in schedulers:
                 s.step()
             seen += len(yb)
@@ -413,6 +416,27 @@ def train(label, build, steps, eval_every):
                 record()
     record()
     return {"label": label, "history": history, "diverged": diverged}
+
+
+def set_dropout(model, step, rows):
+    """Sets the dropout noise of training step `step` (counted from 0; its batch has `rows` rows) on the model's
+    MaskedDropout layers, `MASKS[step]` scaled by 1/(1 − p) as torch's dropout scales it, or clears it (`step` None);
+    nothing without dropout. One mask per step: every gradient of the step (SAM's second) uses it."""
+    if MASKS is None:
+        return
+    drops = [m for m in model if isinstance(m, MaskedDropout)]
+    if step is None:
+        for m in drops:
+            m.noise = None
+        return
+    units = sum(m.width for m in drops)
+    h = MASKS[step]
+    bits = bin(int(h, 16))[2:].zfill(4 * len(h))[: rows * units]
+    mask = torch.tensor([float(b) for b in bits]).reshape(rows, units)
+    start = 0
+    for m in drops:
+        m.noise = mask[:, start:start + m.width].div(1.0 - DROPOUT)
+        start += m.width
 
 
 def newton_loss(model, xb, yb):

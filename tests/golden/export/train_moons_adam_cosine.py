@@ -534,6 +534,7 @@ ORDERS = [
 # The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])
 
 LAYERS = [nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2)]
+MASKS = None  # no dropout
 INIT = [-0.4602587814868418, -0.5635621543047117, 0.17411600868888003, 0.024035747087244607, 0.4751475192198502,
     -0.33417628646878167, -0.11783127645337374, -0.597298097856846, -0.849230702638448, -0.041338179462132384,
     0.1868638455580852, -1.4503522537751732, -0.9120681858639941, -0.011393365183603453, -0.14292964674213376,
@@ -627,9 +628,11 @@ def train(label, build, steps, eval_every):
             for o in optimizers:
                 if isinstance(o, Newton):
                     o.loss_of_flat = newton_loss(model, xb, yb)
+            set_dropout(model, state["step"], len(yb))
             lr = float(optimizers[0].param_groups[0]["lr"])
             loss = float(batch_loss_of().detach())
             stepper.step(batch_loss_of)
+            set_dropout(model, None, 0)
             for s in schedulers:
                 s.step()
             seen += len(yb)
@@ -644,6 +647,27 @@ def train(label, build, steps, eval_every):
                 record()
     record()
     return {"label": label, "history": history, "diverged": diverged}
+
+
+def set_dropout(model, step, rows):
+    """Sets the dropout noise of training step `step` (counted from 0; its batch has `rows` rows) on the model's
+    MaskedDropout layers, `MASKS[step]` scaled by 1/(1 − p) as torch's dropout scales it, or clears it (`step` None);
+    nothing without dropout. One mask per step: every gradient of the step (SAM's second) uses it."""
+    if MASKS is None:
+        return
+    drops = [m for m in model if isinstance(m, MaskedDropout)]
+    if step is None:
+        for m in drops:
+            m.noise = None
+        return
+    units = sum(m.width for m in drops)
+    h = MASKS[step]
+    bits = bin(int(h, 16))[2:].zfill(4 * len(h))[: rows * units]
+    mask = torch.tensor([float(b) for b in bits]).reshape(rows, units)
+    start = 0
+    for m in drops:
+        m.noise = mask[:, start:start + m.width].div(1.0 - DROPOUT)
+        start += m.width
 
 
 def newton_loss(model, xb, yb):

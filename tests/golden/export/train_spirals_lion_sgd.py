@@ -415,6 +415,7 @@ ORDERS = [
 # The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])
 
 LAYERS = [nn.Linear(2, 10), nn.ReLU(), nn.Linear(10, 10), nn.ReLU(), nn.Linear(10, 6), nn.ReLU(), nn.Linear(6, 3)]
+MASKS = None  # no dropout
 INIT = [-0.9990542404993892, 0.44224359899757903, 1.6400027054166184, 0.0726274867567643, 0.2061590714132276,
     -0.5531482983541947, -0.18749329038376716, -0.9049918249372514, 1.8024151956973664, 0.1335587729703995,
     0.11276242576612332, 0.6715247777226239, 0.5464896984573542, 0.5731213261370088, 2.7217218052098904,
@@ -544,9 +545,11 @@ def train(label, build, steps, eval_every):
             for o in optimizers:
                 if isinstance(o, Newton):
                     o.loss_of_flat = newton_loss(model, xb, yb)
+            set_dropout(model, state["step"], len(yb))
             lr = float(optimizers[0].param_groups[0]["lr"])
             loss = float(batch_loss_of().detach())
             stepper.step(batch_loss_of)
+            set_dropout(model, None, 0)
             for s in schedulers:
                 s.step()
             seen += len(yb)
@@ -561,6 +564,27 @@ def train(label, build, steps, eval_every):
                 record()
     record()
     return {"label": label, "history": history, "diverged": diverged}
+
+
+def set_dropout(model, step, rows):
+    """Sets the dropout noise of training step `step` (counted from 0; its batch has `rows` rows) on the model's
+    MaskedDropout layers, `MASKS[step]` scaled by 1/(1 − p) as torch's dropout scales it, or clears it (`step` None);
+    nothing without dropout. One mask per step: every gradient of the step (SAM's second) uses it."""
+    if MASKS is None:
+        return
+    drops = [m for m in model if isinstance(m, MaskedDropout)]
+    if step is None:
+        for m in drops:
+            m.noise = None
+        return
+    units = sum(m.width for m in drops)
+    h = MASKS[step]
+    bits = bin(int(h, 16))[2:].zfill(4 * len(h))[: rows * units]
+    mask = torch.tensor([float(b) for b in bits]).reshape(rows, units)
+    start = 0
+    for m in drops:
+        m.noise = mask[:, start:start + m.width].div(1.0 - DROPOUT)
+        start += m.width
 
 
 def newton_loss(model, xb, yb):

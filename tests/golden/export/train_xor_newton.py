@@ -334,6 +334,7 @@ ORDERS = [
 # The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])
 
 LAYERS = [nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2)]
+MASKS = None  # no dropout
 INIT = [0.5130709998636885, -0.1290515438155587, 0.30578728668912275, 0.41400817757870434, -0.012462133394473484,
     0.6405512711157219, -0.4902370393076374, 0.12422021789624271, 0.0, 0.0, 0.0, 0.0, 0.44423418047620933,
     0.6175280157780206, -0.22907142834390337, 0.3921038259322123, 0.2744629185236113, -1.1244530080394246,
@@ -410,9 +411,11 @@ def train(label, build, steps, eval_every):
             for o in optimizers:
                 if isinstance(o, Newton):
                     o.loss_of_flat = newton_loss(model, xb, yb)
+            set_dropout(model, state["step"], len(yb))
             lr = float(optimizers[0].param_groups[0]["lr"])
             loss = float(batch_loss_of().detach())
             stepper.step(batch_loss_of)
+            set_dropout(model, None, 0)
             for s in schedulers:
                 s.step()
             seen += len(yb)
@@ -427,6 +430,27 @@ def train(label, build, steps, eval_every):
                 record()
     record()
     return {"label": label, "history": history, "diverged": diverged}
+
+
+def set_dropout(model, step, rows):
+    """Sets the dropout noise of training step `step` (counted from 0; its batch has `rows` rows) on the model's
+    MaskedDropout layers, `MASKS[step]` scaled by 1/(1 − p) as torch's dropout scales it, or clears it (`step` None);
+    nothing without dropout. One mask per step: every gradient of the step (SAM's second) uses it."""
+    if MASKS is None:
+        return
+    drops = [m for m in model if isinstance(m, MaskedDropout)]
+    if step is None:
+        for m in drops:
+            m.noise = None
+        return
+    units = sum(m.width for m in drops)
+    h = MASKS[step]
+    bits = bin(int(h, 16))[2:].zfill(4 * len(h))[: rows * units]
+    mask = torch.tensor([float(b) for b in bits]).reshape(rows, units)
+    start = 0
+    for m in drops:
+        m.noise = mask[:, start:start + m.width].div(1.0 - DROPOUT)
+        start += m.width
 
 
 def newton_loss(model, xb, yb):
