@@ -185,8 +185,10 @@ pub fn evaluate_masked(
             Some(idx) => ws.load(idx[start..end].iter().map(|&i| (&pts.x[i][..], pts.y[i]))),
             None => ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i]))),
         };
-        let units = mlp.hidden_units();
-        let m = mask.map(|m| &m[start * units..end * units]);
+        let m = mask.map(|m| {
+            let units = mlp.hidden_units();
+            &m[start * units..end * units]
+        });
         let s = mlp.pass_masked(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)), m);
         loss += s.loss_sum;
         correct += s.correct;

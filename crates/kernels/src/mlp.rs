@@ -268,7 +268,7 @@ impl Mlp {
     pub fn pass_masked(&self, params: &[f64], ws: &mut Workspace, grad: Option<(&mut [f64], f64)>, mask: Option<&[f64]>) -> PassStats {
         let r = ws.rows;
         let last = self.layers.len() - 1;
-        let units = self.hidden_units();
+        let units = if mask.is_some() { self.hidden_units() } else { 0 };
         if let Some(m) = mask {
             assert!(m.len() >= r * units, "a dropout mask of {} factors for {r} rows of {units} hidden units", m.len());
             ws.dropped.resize_with(last, Vec::new);
@@ -349,8 +349,8 @@ impl Mlp {
 
     fn backward(&self, params: &[f64], ws: &mut Workspace, grad: &mut [f64], mask: Option<(&[f64], usize)>) {
         let r = ws.rows;
-        // where each hidden layer's factors start within a row of the mask
-        let mut offset: usize = self.layers[..self.layers.len() - 1].iter().map(|l| l.fan_out).sum();
+        // where each hidden layer's factors start within a row of the mask (counted down from the row's end)
+        let mut offset = mask.map_or(0, |(_, units)| units);
         for l in (0..self.layers.len()).rev() {
             let layer = self.layers[l];
             let (fi, fo) = (layer.fan_in, layer.fan_out);
