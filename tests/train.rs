@@ -23,11 +23,7 @@ fn norm(v: &[f64]) -> f64 {
 
 /// The gradient checks' cases: 23 labelled points in [−1.5, 1.5]² with 3 classes, and for each activation and loss
 /// a 2-5-4-3-3 network with He weights and biases drawn by `bias`.
-fn gradient_cases(
-    seed: u64,
-    bias: fn(&mut ChaCha8Rng) -> f64,
-    mut check: impl FnMut(Activation, Loss, Mlp, Vec<f64>, &Points, &mut ChaCha8Rng),
-) {
+fn gradient_cases(seed: u64, bias: fn(&mut ChaCha8Rng) -> f64, mut check: impl FnMut(Activation, Loss, Mlp, Vec<f64>, &Points)) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let pts = Points {
         x: (0..23).map(|_| vec![rng.gen_range(-1.5..1.5), rng.gen_range(-1.5..1.5)]).collect(),
@@ -42,7 +38,7 @@ fn gradient_cases(
                     *b = bias(&mut rng);
                 }
             }
-            check(act, loss, mlp, w, &pts, &mut rng);
+            check(act, loss, mlp, w, &pts);
         }
     }
 }
@@ -52,19 +48,19 @@ fn gradient_matches_finite_differences_for_every_activation_and_loss() {
     gradient_cases(
         7,
         |rng| rng.gen_range(-0.3..0.3),
-        |act, loss, mlp, w, pts, _| {
+        |act, loss, mlp, w, pts| {
             // 23 rows in chunks of 7: the accumulated gradient must not depend on the chunking.
             let mut ws = mlp.workspace(7);
             let mut g = vec![0.0; w.len()];
-            evaluate(&mlp, &w, &mut ws, &pts, None, Some(&mut g));
+            evaluate(&mlp, &w, &mut ws, pts, None, Some(&mut g));
             let mut fd = vec![0.0; w.len()];
             let h = 1e-6;
             for i in 0..w.len() {
                 let mut wp = w.clone();
                 wp[i] += h;
-                let fp = evaluate(&mlp, &wp, &mut ws, &pts, None, None).0;
+                let fp = evaluate(&mlp, &wp, &mut ws, pts, None, None).0;
                 wp[i] -= 2.0 * h;
-                let fm = evaluate(&mlp, &wp, &mut ws, &pts, None, None).0;
+                let fm = evaluate(&mlp, &wp, &mut ws, pts, None, None).0;
                 fd[i] = (fp - fm) / (2.0 * h);
             }
             let diff: Vec<f64> = g.iter().zip(&fd).map(|(a, b)| a - b).collect();
@@ -72,7 +68,7 @@ fn gradient_matches_finite_differences_for_every_activation_and_loss() {
             assert!(rel < 1e-6, "{act:?} {loss:?}: relative error {rel:e}");
             let mut ws_big = mlp.workspace(256);
             let mut g_one = vec![0.0; w.len()];
-            evaluate(&mlp, &w, &mut ws_big, &pts, None, Some(&mut g_one));
+            evaluate(&mlp, &w, &mut ws_big, pts, None, Some(&mut g_one));
             let chunk_diff: f64 = g.iter().zip(&g_one).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
             assert!(chunk_diff < 1e-15, "{act:?} {loss:?}: chunking changed the gradient by {chunk_diff:e}");
         },
@@ -85,7 +81,7 @@ fn gradient_matches_finite_differences_for_every_activation_and_loss() {
 fn dropout_gradient_matches_finite_differences_of_the_dropped_out_loss() {
     // biases away from 0: a row whose units into a layer are all dropped would sit on ReLU's kink
     let bias = |rng: &mut ChaCha8Rng| rng.gen_range(0.05..0.3) * if rng.gen::<bool>() { 1.0 } else { -1.0 };
-    gradient_cases(11, bias, |act, loss, mlp, w, pts, _| {
+    gradient_cases(11, bias, |act, loss, mlp, w, pts| {
         let mut mask = Vec::new();
         dropout_mask(&mut dropout_rng(3), 0.4, pts.len(), mlp.hidden_units(), &mut mask);
         assert_eq!(mask.len(), 23 * 12);
@@ -93,17 +89,17 @@ fn dropout_gradient_matches_finite_differences_of_the_dropped_out_loss() {
         assert!(dropped > 0 && mask.iter().all(|&f| f == 0.0 || f == 1.0 / 0.6), "{dropped} of {}", mask.len());
         let mut ws = mlp.workspace(7);
         let mut g = vec![0.0; w.len()];
-        let (l0, _) = evaluate_masked(&mlp, &w, &mut ws, &pts, None, Some(&mut g), Some(&mask));
-        let (full, _) = evaluate(&mlp, &w, &mut ws, &pts, None, None);
+        let (l0, _) = evaluate_masked(&mlp, &w, &mut ws, pts, None, Some(&mut g), Some(&mask));
+        let (full, _) = evaluate(&mlp, &w, &mut ws, pts, None, None);
         assert!((l0 - full).abs() > 1e-6, "{act:?} {loss:?}: the mask changed nothing");
         let h = 1e-6;
         let fd: Vec<f64> = (0..w.len())
             .map(|i| {
                 let mut wp = w.clone();
                 wp[i] += h;
-                let fp = evaluate_masked(&mlp, &wp, &mut ws, &pts, None, None, Some(&mask)).0;
+                let fp = evaluate_masked(&mlp, &wp, &mut ws, pts, None, None, Some(&mask)).0;
                 wp[i] -= 2.0 * h;
-                let fm = evaluate_masked(&mlp, &wp, &mut ws, &pts, None, None, Some(&mask)).0;
+                let fm = evaluate_masked(&mlp, &wp, &mut ws, pts, None, None, Some(&mask)).0;
                 (fp - fm) / (2.0 * h)
             })
             .collect();
@@ -112,12 +108,12 @@ fn dropout_gradient_matches_finite_differences_of_the_dropped_out_loss() {
         assert!(rel < 1e-6, "{act:?} {loss:?}: relative error {rel:e}");
         let mut ws_big = mlp.workspace(64);
         let mut g_one = vec![0.0; w.len()];
-        evaluate_masked(&mlp, &w, &mut ws_big, &pts, None, Some(&mut g_one), Some(&mask));
+        evaluate_masked(&mlp, &w, &mut ws_big, pts, None, Some(&mut g_one), Some(&mask));
         assert_eq!(g, g_one, "{act:?} {loss:?}: chunking changed the gradient");
         let ones = vec![1.0; mask.len()];
         let (mut g1, mut g2) = (vec![0.0; w.len()], vec![0.0; w.len()]);
-        let a = evaluate_masked(&mlp, &w, &mut ws, &pts, None, Some(&mut g1), Some(&ones));
-        let b = evaluate(&mlp, &w, &mut ws, &pts, None, Some(&mut g2));
+        let a = evaluate_masked(&mlp, &w, &mut ws, pts, None, Some(&mut g1), Some(&ones));
+        let b = evaluate(&mlp, &w, &mut ws, pts, None, Some(&mut g2));
         assert_eq!((a, &g1), (b, &g2), "{act:?} {loss:?}");
     });
 }
