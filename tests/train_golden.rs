@@ -207,17 +207,18 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
             let (act, loss) = (s["model"]["activation"].as_str().unwrap(), s["model"]["loss"].as_str().unwrap());
             let mut ks = Vec::new();
             kinds(&s["optimizer"], &mut ks);
+            let dropout = s["model"]["dropout"].as_f64().is_some_and(|p| p > 0.0);
             for k in ks {
+                if dropout {
+                    seen.insert(("dropout kind", k.clone()));
+                }
                 seen.insert(("kind+loss", format!("{k} {loss}")));
                 seen.insert(("kind+act", format!("{k} {act}")));
             }
             if let Some(k) = s["schedule"]["kind"].as_str() {
                 seen.insert(("schedule", k.to_string()));
             }
-            if s["model"]["dropout"].as_f64().is_some_and(|p| p > 0.0) {
-                let mut ks = Vec::new();
-                kinds(&s["optimizer"], &mut ks);
-                seen.extend(ks.into_iter().map(|k| ("dropout kind", k)));
+            if dropout {
                 seen.extend([("dropout", format!("{act} {loss}")), ("dropout mode", if full { "full" } else { "mini" }.to_string())]);
             }
             seen.insert(("act", act.to_string()));

@@ -4,18 +4,16 @@
 
 use super::code::{optimizer_code, py_floats, py_int_rows, py_ints, py_rows, py_str};
 use super::{reference, train_loop, MAX_EXPORT_NUMBERS};
-use crate::problems::batch_rng;
 use crate::spec::SpecError;
-use crate::train::data::BatchSampler;
 use crate::train::groups::uses_muon;
-use crate::train::trainer::{dropout_mask, dropout_rng};
+use crate::train::trainer::{batch_sampler, dropout_mask, dropout_rng};
 use crate::train::{Activation, Loss, TrainSpec};
 use std::fmt::Write;
 
 /// Every epoch's order of the training rows that optlab's seeded sampler uses within `steps` steps (the last
 /// one cut where the run ends).
-fn epoch_orders(n_train: usize, batch: usize, seed: u64, steps: usize) -> Result<Vec<Vec<usize>>, SpecError> {
-    let mut sampler = BatchSampler::new(n_train, batch, batch_rng(seed));
+fn epoch_orders(spec: &TrainSpec, n_train: usize, steps: usize) -> Result<Vec<Vec<usize>>, SpecError> {
+    let mut sampler = batch_sampler(spec, n_train);
     let mut orders: Vec<Vec<usize>> = vec![Vec::new()];
     let mut count = 0usize;
     for _ in 0..steps {
@@ -43,11 +41,7 @@ fn epoch_orders(n_train: usize, batch: usize, seed: u64, steps: usize) -> Result
 /// one hex string per step: the step's factors row after row (rows of its batch, then hidden layers, then units),
 /// 1 for a kept unit and 0 for a dropped one, four to a hex digit (the first the highest bit), zeros after the last.
 fn dropout_masks(spec: &TrainSpec, n_train: usize, units: usize, steps: usize) -> Result<Vec<String>, SpecError> {
-    let mut sampler = if spec.shuffle() {
-        BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed))
-    } else {
-        BatchSampler::sequential(n_train, spec.batch_size)
-    };
+    let mut sampler = batch_sampler(spec, n_train);
     let mut rng = dropout_rng(spec.seed);
     let (mut out, mut mask, mut count) = (Vec::with_capacity(steps), Vec::new(), 0usize);
     for _ in 0..steps {
@@ -94,7 +88,7 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
         ));
     }
     let max_steps = specs.iter().map(|s| s.steps).max().unwrap_or(0);
-    let orders = if first.shuffle() { Some(epoch_orders(data.train.len(), first.batch_size, first.seed, max_steps)?) } else { None };
+    let orders = if first.shuffle() { Some(epoch_orders(first, data.train.len(), max_steps)?) } else { None };
 
     let mut s = String::new();
     s += "#!/usr/bin/env python3\n";

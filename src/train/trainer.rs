@@ -127,6 +127,16 @@ pub fn init_rng(seed: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The batch sampler a spec's run draws its batches from: seeded by the spec's seed when it shuffles, in file
+/// order otherwise.
+pub fn batch_sampler(spec: &TrainSpec, n_train: usize) -> BatchSampler {
+    if spec.shuffle() {
+        BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed))
+    } else {
+        BatchSampler::sequential(n_train, spec.batch_size)
+    }
+}
+
 /// The dropout masks' stream of a seed (stream 8).
 pub fn dropout_rng(seed: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -283,11 +293,7 @@ impl Trainer {
                 Some(t) => Rc::clone(&t.ws),
                 None => Rc::new(RefCell::new(mlp.workspace(spec.batch_size.clamp(MIN_CHUNK, CHUNK)))),
             },
-            sampler: if spec.shuffle() {
-                BatchSampler::new(n_train, spec.batch_size, batch_rng(spec.seed))
-            } else {
-                BatchSampler::sequential(n_train, spec.batch_size)
-            },
+            sampler: batch_sampler(spec, n_train),
             mlp,
             params,
             grad: vec![0.0; n],

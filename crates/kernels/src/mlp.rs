@@ -279,17 +279,15 @@ impl Mlp {
         let mut offset = 0;
         for (l, layer) in self.layers.iter().enumerate() {
             let (fi, fo) = (layer.fan_in, layer.fan_out);
-            let a_prev = match (l, mask) {
-                (0, _) => &ws.input[..r * fi],
-                (_, Some(_)) => &ws.dropped[l - 1][..r * fi],
-                (_, None) => &ws.a[l - 1][..r * fi],
-            };
+            let a_prev = &layer_input(&ws.input, &ws.a, &ws.dropped, l, mask.is_some())[..r * fi];
             let (w, b) = (&params[layer.weight_range()], &params[layer.bias_range()]);
             affine(a_prev, w, b, (r, fi, fo), &mut ws.z[l][..r * fo], &mut ws.wt);
             if l < last {
                 activate(self.activation, &ws.z[l][..r * fo], &mut ws.a[l][..r * fo]);
                 if let Some(m) = mask {
-                    apply_mask(&ws.a[l][..r * fo], m, (units, offset, fo), &mut ws.dropped[l][..r * fo]);
+                    let out = &mut ws.dropped[l][..r * fo];
+                    out.copy_from_slice(&ws.a[l][..r * fo]);
+                    scale_rows(out, m, (units, offset, fo));
                 }
                 offset += fo;
             }
@@ -356,11 +354,7 @@ impl Mlp {
             let (fi, fo) = (layer.fan_in, layer.fan_out);
             let (lo, hi) = ws.delta.split_at_mut(l);
             let d = &hi[0][..r * fo];
-            let a_prev = match (l, mask) {
-                (0, _) => &ws.input[..r * fi],
-                (_, Some(_)) => &ws.dropped[l - 1][..r * fi],
-                (_, None) => &ws.a[l - 1][..r * fi],
-            };
+            let a_prev = &layer_input(&ws.input, &ws.a, &ws.dropped, l, mask.is_some())[..r * fi];
             let (gw, gb) = grad[layer.offset..layer.offset + layer.len()].split_at_mut(fi * fo);
             add_outer(d, a_prev, (r, fi, fo), gw, gb);
             if l > 0 {
@@ -368,9 +362,7 @@ impl Mlp {
                 back_through(d, &params[layer.weight_range()], (r, fi, fo), d_prev);
                 if let Some((m, units)) = mask {
                     offset -= fi;
-                    for (row, dr) in d_prev.chunks_exact_mut(fi).enumerate() {
-                        dr.iter_mut().zip(&m[row * units + offset..][..fi]).for_each(|(v, f)| *v *= f);
-                    }
+                    scale_rows(d_prev, m, (units, offset, fi));
                 }
                 activation_backward(self.activation, &ws.z[l - 1][..r * fi], &ws.a[l - 1][..r * fi], d_prev);
             }
@@ -378,14 +370,21 @@ impl Mlp {
     }
 }
 
-/// `out = a ⊙ factor` for one hidden layer (`a`: rows × width), the factors of row `r` at
-/// `mask[r·units + offset..][..width]`.
-fn apply_mask(a: &[f64], mask: &[f64], (units, offset, width): (usize, usize, usize), out: &mut [f64]) {
-    for (row, (ar, or)) in a.chunks_exact(width).zip(out.chunks_exact_mut(width)).enumerate() {
-        let m = &mask[row * units + offset..][..width];
-        for ((o, x), f) in or.iter_mut().zip(ar).zip(m) {
-            *o = x * f;
-        }
+/// What layer `l` reads: the input for the first layer, else the previous hidden layer's outputs, after dropout
+/// in a pass with a mask.
+fn layer_input<'a>(input: &'a [f64], a: &'a [Vec<f64>], dropped: &'a [Vec<f64>], l: usize, masked: bool) -> &'a [f64] {
+    match (l, masked) {
+        (0, _) => input,
+        (_, true) => &dropped[l - 1],
+        (_, false) => &a[l - 1],
+    }
+}
+
+/// `x ← x ⊙ factor` for one hidden layer's rows (`x`: rows × width), the factors of row `r` at
+/// `mask[r·units + offset..][..width]`: dropout on the outputs, and on the gradient coming back through them.
+fn scale_rows(x: &mut [f64], mask: &[f64], (units, offset, width): (usize, usize, usize)) {
+    for (row, xr) in x.chunks_exact_mut(width).enumerate() {
+        xr.iter_mut().zip(&mask[row * units + offset..][..width]).for_each(|(v, f)| *v *= f);
     }
 }
 

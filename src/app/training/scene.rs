@@ -590,7 +590,7 @@ fn dropout_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
     if p <= 0.0 {
         return;
     }
-    let units: usize = hidden.iter().sum();
+    let units = t.mlp().hidden_units();
     let layers = if hidden.len() == 1 { "1 hidden layer".to_string() } else { format!("{} hidden layers", hidden.len()) };
     let mask = t.last_dropout_mask();
     let last = if mask.is_empty() {
@@ -738,13 +738,10 @@ fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scen
         }
     }
     if run.runs.len() > 1 {
+        let masks = if t.spec().model.dropout > 0.0 { ", with the same dropout masks" } else { "" };
         scene.readout.push(Readout::new(
             "fair comparison",
-            if t.spec().model.dropout > 0.0 {
-                "both runs start from the same weights and see the same mini-batches in the same order, with the same dropout masks"
-            } else {
-                "both runs start from the same weights and see the same mini-batches in the same order"
-            },
+            format!("both runs start from the same weights and see the same mini-batches in the same order{masks}"),
         ));
     }
     let lam = run.runs[0].lambdas.last().map_or(r"\text{(being measured)}".to_string(), |l| sig(l.value));
