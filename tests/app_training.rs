@@ -252,6 +252,13 @@ fn newton_with_dropout_is_refused_with_a_reason_and_dropout_is_in_the_readout() 
     assert!(line.contains("1/(1 − p) = 1.33") && line.contains("both runs drop the same units"), "{line}");
     assert!(readout(&scene, "fair comparison").ends_with("with the same dropout masks"));
     assert!(!c.compute(&state(&[])).readout.iter().any(|r| r.label.contains("dropout")), "no dropout line without dropout");
+    // at the control's top end, on one hidden layer: the words follow the computed mask
+    let scene = c.compute(&state(&[("dropout", "0.9"), ("layers", "1")]));
+    let line = readout(&scene, "dropout p = 0.9");
+    assert!(line.contains("the 1 hidden layer (8 units)") && line.contains("1/(1 − p) = 10"), "{line}");
+    let zeroed: f64 = line.split(" unit outputs zeroed (").nth(1).and_then(|t| t.split('%').next()).unwrap().parse().unwrap();
+    assert!((80.0..=100.0).contains(&zeroed), "about 90 % zeroed: {line}");
+    assert!(!line.contains("NaN"));
 }
 
 #[test]
