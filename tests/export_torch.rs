@@ -324,7 +324,7 @@ fn cases_cover_every_kind() {
         }
     }
     let (mut run_opts, mut train_opts, mut problems) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut run_sched, mut train_sched, mut dropout_sam) = (false, false, false);
+    let (mut run_sched, mut train_sched, mut dropout_sam, mut norm_sam_muon) = (false, false, false, (false, false));
     for name in cases() {
         let spec: Value = serde_json::from_str(&read(&dir().join(format!("{name}.spec.json")))).unwrap();
         if kind_of(&name) == SpecKind::Run {
@@ -339,6 +339,10 @@ fn cases_cover_every_kind() {
                 kinds(&s["optimizer"], &mut train_opts);
                 train_sched |= s.get("schedule").is_some_and(|s| s["kind"] != "constant");
                 dropout_sam |= s["model"]["dropout"].as_f64().is_some_and(|p| p > 0.0) && s["optimizer"]["kind"] == "sam";
+                if s["model"]["batch_norm"] == true {
+                    norm_sam_muon.0 |= s["optimizer"]["kind"] == "sam";
+                    norm_sam_muon.1 |= s["optimizer"]["kind"] == "muon";
+                }
             }
         }
     }
@@ -352,6 +356,9 @@ fn cases_cover_every_kind() {
     assert!(run_sched && train_sched, "a schedule must appear in a run and in a training");
     // the script's dropout: optlab's masks written out, one per step, shared by SAM's two gradients
     assert!(dropout_sam, "no exported training uses dropout under SAM");
+    // batch normalisation: the running statistics held while SAM takes its second gradient, γ and β in Muon's AdamW
+    // part, and each run of a comparison starting from fresh running statistics
+    assert!(norm_sam_muon == (true, true), "no exported comparison of SAM and Muon with batch normalisation");
     for k in [
         "quadratic",
         "conditioned_quadratic",

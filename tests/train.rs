@@ -5,8 +5,8 @@ use optlab::linalg::{msign::msign_svd, singular_values, symmetric_eigenvalues};
 use optlab::train::csv::{self, MAX_ROWS};
 use optlab::train::data::Points;
 use optlab::train::sharpness::{fd_hessian, lambda_max};
-use optlab::train::trainer::{dropout_mask, dropout_rng, evaluate, evaluate_masked};
-use optlab::train::{compare, Activation, Bounds, Init, Loss, Mlp, PowerOptions, TrainSpec, Trainer};
+use optlab::train::trainer::{dropout_mask, dropout_rng, evaluate, evaluate_in};
+use optlab::train::{compare, Activation, Bounds, Init, Loss, Mlp, Mode, PowerOptions, TrainSpec, Trainer};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -89,7 +89,7 @@ fn dropout_gradient_matches_finite_differences_of_the_dropped_out_loss() {
         assert!(dropped > 0 && mask.iter().all(|&f| f == 0.0 || f == 1.0 / 0.6), "{dropped} of {}", mask.len());
         let mut ws = mlp.workspace(7);
         let mut g = vec![0.0; w.len()];
-        let (l0, _) = evaluate_masked(&mlp, &w, &mut ws, pts, None, Some(&mut g), Some(&mask));
+        let (l0, _) = evaluate_in(&mlp, &w, &mut ws, pts, None, Some(&mut g), Mode::Train(Some(&mask)));
         let (full, _) = evaluate(&mlp, &w, &mut ws, pts, None, None);
         assert!((l0 - full).abs() > 1e-6, "{act:?} {loss:?}: the mask changed nothing");
         let h = 1e-6;
@@ -97,9 +97,9 @@ fn dropout_gradient_matches_finite_differences_of_the_dropped_out_loss() {
             .map(|i| {
                 let mut wp = w.clone();
                 wp[i] += h;
-                let fp = evaluate_masked(&mlp, &wp, &mut ws, pts, None, None, Some(&mask)).0;
+                let fp = evaluate_in(&mlp, &wp, &mut ws, pts, None, None, Mode::Train(Some(&mask))).0;
                 wp[i] -= 2.0 * h;
-                let fm = evaluate_masked(&mlp, &wp, &mut ws, pts, None, None, Some(&mask)).0;
+                let fm = evaluate_in(&mlp, &wp, &mut ws, pts, None, None, Mode::Train(Some(&mask))).0;
                 (fp - fm) / (2.0 * h)
             })
             .collect();
@@ -108,11 +108,11 @@ fn dropout_gradient_matches_finite_differences_of_the_dropped_out_loss() {
         assert!(rel < 1e-6, "{act:?} {loss:?}: relative error {rel:e}");
         let mut ws_big = mlp.workspace(64);
         let mut g_one = vec![0.0; w.len()];
-        evaluate_masked(&mlp, &w, &mut ws_big, pts, None, Some(&mut g_one), Some(&mask));
+        evaluate_in(&mlp, &w, &mut ws_big, pts, None, Some(&mut g_one), Mode::Train(Some(&mask)));
         assert_eq!(g, g_one, "{act:?} {loss:?}: chunking changed the gradient");
         let ones = vec![1.0; mask.len()];
         let (mut g1, mut g2) = (vec![0.0; w.len()], vec![0.0; w.len()]);
-        let a = evaluate_masked(&mlp, &w, &mut ws, pts, None, Some(&mut g1), Some(&ones));
+        let a = evaluate_in(&mlp, &w, &mut ws, pts, None, Some(&mut g1), Mode::Train(Some(&ones)));
         let b = evaluate(&mlp, &w, &mut ws, pts, None, Some(&mut g2));
         assert_eq!((a, &g1), (b, &g2), "{act:?} {loss:?}");
     });
@@ -167,6 +167,111 @@ fn dropout_is_refused_out_of_range_and_with_newton() {
     // written specs leave dropout 0 out and keep any other value
     assert!(!serde_json::to_string(&TrainSpec::default()).unwrap().contains("dropout"));
     assert!(serde_json::to_string(&spec(r#"{"model": {"dropout": 0.25}}"#)).unwrap().contains(r#""dropout":0.25"#));
+}
+
+/// With batch normalisation the gradient of a training pass is that of the batch-normalised loss (the batch's
+/// mean and variance depending on every row), with and without a dropout mask; an evaluation's is that of the
+/// network with the running statistics held fixed, chunked or not. γ, β and the output bias are drawn at random
+/// (away from their initial 1 and 0).
+#[test]
+fn batch_norm_gradient_matches_finite_differences_in_training_and_in_evaluation() {
+    let bias = |rng: &mut ChaCha8Rng| rng.gen_range(-0.3..0.3);
+    gradient_cases(13, bias, |act, loss, mlp, _, pts| {
+        let mut mlp = mlp.with_batch_norm();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let mut w = mlp.init(Init::He, &mut rng);
+        for l in mlp.layers() {
+            let fo = l.fan_out;
+            for (k, v) in w[l.norm_range()].iter_mut().enumerate() {
+                *v = if k < fo { rng.gen_range(0.5..1.5) } else { rng.gen_range(-0.5..0.5) };
+            }
+            for b in &mut w[l.bias_range()] {
+                *b = bias(&mut rng);
+            }
+        }
+        assert_eq!(mlp.n_params(), w.len());
+        assert!(mlp.layers()[..3].iter().all(|l| l.norm && l.bias_range().is_empty()) && !mlp.layers()[3].norm);
+        let mut mask = Vec::new();
+        dropout_mask(&mut dropout_rng(3), 0.3, pts.len(), mlp.hidden_units(), &mut mask);
+        let fd_check = |mlp: &Mlp, ws: &mut optlab::train::mlp::Workspace, mode: Mode<'_>, what: &str| {
+            let mut g = vec![0.0; w.len()];
+            let l0 = evaluate_in(mlp, &w, ws, pts, None, Some(&mut g), mode).0;
+            let h = 1e-6;
+            let fd: Vec<f64> = (0..w.len())
+                .map(|i| {
+                    let mut wp = w.clone();
+                    wp[i] += h;
+                    let fp = evaluate_in(mlp, &wp, ws, pts, None, None, mode).0;
+                    wp[i] -= 2.0 * h;
+                    let fm = evaluate_in(mlp, &wp, ws, pts, None, None, mode).0;
+                    (fp - fm) / (2.0 * h)
+                })
+                .collect();
+            let diff: Vec<f64> = g.iter().zip(&fd).map(|(a, b)| a - b).collect();
+            let rel = norm(&diff) / norm(&g);
+            assert!(rel < 1e-6, "{act:?} {loss:?} {what}: relative error {rel:e}");
+            (l0, g)
+        };
+        let mut ws = mlp.workspace(32);
+        let (train, _) = fd_check(&mlp, &mut ws, Mode::Train(None), "training");
+        fd_check(&mlp, &mut ws, Mode::Train(Some(&mask)), "training with dropout");
+        // the running statistics after one training pass, then evaluations with them, in chunks of 7 rows and whole
+        evaluate_in(&mlp, &w, &mut ws, pts, None, None, Mode::Train(None));
+        let before = mlp.running_stats().to_vec();
+        mlp.update_running_stats(&ws);
+        assert!(mlp.running_stats().iter().zip(&before).all(|(a, b)| a != b), "{act:?} {loss:?}: running statistics unmoved");
+        let (eval, g_chunked) = fd_check(&mlp, &mut mlp.workspace(7), Mode::Eval, "evaluation");
+        let (_, g_whole) = fd_check(&mlp, &mut ws, Mode::Eval, "evaluation, one pass");
+        let chunk_diff = g_chunked.iter().zip(&g_whole).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(chunk_diff < 1e-15, "{act:?} {loss:?}: chunking changed the gradient by {chunk_diff:e}");
+        assert!((train - eval).abs() > 1e-6, "{act:?} {loss:?}: training and evaluation gave the same loss {train}");
+    });
+}
+
+/// The running statistics move once per step, with the step's first gradient: SAM with ρ = 0 (two gradients a
+/// step) steps exactly as SGD, its running statistics included; batch normalisation changes the training.
+#[test]
+fn batch_norm_moves_the_running_statistics_once_per_step() {
+    let base = r#""data": {"kind": "moons", "n": 200}, "steps": 30, "eval_every": 10, "model": {"batch_norm": true}"#;
+    let sgd = spec(&format!(r#"{{{base}, "optimizer": {{"kind": "sgd", "lr": 0.1}}}}"#));
+    let sam = spec(&format!(r#"{{{base}, "optimizer": {{"kind": "sam", "rho": 0, "inner": {{"kind": "sgd", "lr": 0.1}}}}}}"#));
+    let (mut a, mut b) = (Trainer::new(&sgd).unwrap(), Trainer::new(&sam).unwrap());
+    a.step_n(30);
+    b.step_n(30);
+    assert_eq!(a.params(), b.params());
+    assert_eq!(a.mlp().running_stats(), b.mlp().running_stats());
+    assert_eq!(a.history(), b.history());
+    // mean 0, variance 1 at the start; 8 + 8 units' means then variances
+    let fresh = Trainer::new(&sgd).unwrap();
+    let r = fresh.mlp().running_stats();
+    assert_eq!(r.len(), 32);
+    assert!(r[..8].iter().all(|&v| v == 0.0) && r[8..16].iter().all(|&v| v == 1.0), "{r:?}");
+    let mut plain =
+        Trainer::new(&spec(r#"{"data": {"kind": "moons", "n": 200}, "steps": 30, "optimizer": {"kind": "sgd", "lr": 0.1}}"#)).unwrap();
+    plain.step_n(30);
+    assert!(plain.mlp().running_stats().is_empty());
+    assert_ne!(plain.history().last().unwrap().train_loss, a.history().last().unwrap().train_loss);
+}
+
+#[test]
+fn batch_norm_is_refused_with_one_point_batches_and_with_newton() {
+    // moons of 200 points, half for training: 100 training points
+    let with = |extra: &str| spec(&format!(r#"{{"data": {{"kind": "moons", "n": 200}}, "model": {{"batch_norm": true}}{extra}}}"#));
+    for (batch, why) in [(1, "at least 2"), (3, "last batch of each epoch with one point"), (9, "does not divide 99")] {
+        let e = Trainer::new(&with(&format!(r#", "batch_size": {batch}"#))).err().expect("refused");
+        assert!(e.path == "batch_size" && e.message.contains(why), "{batch}: {e}");
+    }
+    for batch in [2, 10, 100] {
+        assert!(Trainer::new(&with(&format!(r#", "batch_size": {batch}"#))).is_ok(), "{batch}");
+    }
+    let big = spec(r#"{"data": {"kind": "moons", "n": 4000}, "model": {"batch_norm": true}, "batch_size": 2000}"#);
+    let e = Trainer::new(&big).err().expect("refused");
+    assert!(e.path == "batch_size" && e.message.contains("at most 1024"), "{e}");
+    let e = Trainer::new(&with(r#", "optimizer": {"kind": "newton", "lr": 1, "damping": 0.1}"#)).err().expect("refused");
+    assert!(e.path == "model.batch_norm" && e.message.contains("not built"), "{e}");
+    // written specs leave batch_norm false out and keep true
+    assert!(!serde_json::to_string(&TrainSpec::default()).unwrap().contains("batch_norm"));
+    assert!(serde_json::to_string(&with("")).unwrap().contains(r#""batch_norm":true"#));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 /// Relative tolerance (absolute below magnitude 1).
 const TOL: f64 = 1e-9;
 
-/// What the generator wrote (its output line says so): 11 files, 64 runs. The test refuses fewer.
-const FIXTURE_FILES: usize = 12;
-const FIXTURE_RUNS: usize = 69;
+/// What the generator wrote (its output line says so): 13 files, 75 runs. The test refuses fewer.
+const FIXTURE_FILES: usize = 13;
+const FIXTURE_RUNS: usize = 75;
 /// Steps of every run (the contract asks for at least 50).
 const MIN_STEPS: usize = 50;
 
@@ -141,6 +141,20 @@ fn check_run(run: &Value) -> Result<Stats, String> {
         for (i, (a, b)) in t.params().iter().zip(w).enumerate() {
             stats.number(&format!("params after {step} steps [{i}]"), *a, b)?;
         }
+        // batch normalisation's running means and variances (PyTorch's buffers), when the fixture has them
+        if let Some(r) = run["expected"]["running"].get(step.to_string()) {
+            let r = r.as_array().ok_or("saved running statistics are not a list")?;
+            let got = t.mlp().running_stats();
+            if r.len() != got.len() {
+                return Err(format!("running statistics after {step} steps: {} numbers, the fixture has {}", got.len(), r.len()));
+            }
+            for (i, (a, b)) in got.iter().zip(r).enumerate() {
+                stats.number(&format!("running statistics after {step} steps [{i}]"), *a, b)?;
+            }
+        }
+    }
+    if run["spec"]["model"]["batch_norm"] == true && run["expected"]["running"].as_object().is_none_or(|r| r.is_empty()) {
+        return Err("a run with batch normalisation saves no running statistics".into());
     }
     Ok(stats)
 }
@@ -208,9 +222,11 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
             let mut ks = Vec::new();
             kinds(&s["optimizer"], &mut ks);
             let dropout = s["model"]["dropout"].as_f64().is_some_and(|p| p > 0.0);
+            let features = [("dropout", dropout), ("batch_norm", s["model"]["batch_norm"] == true)];
+            let features: Vec<&str> = features.iter().filter(|f| f.1).map(|f| f.0).collect();
             for k in ks {
-                if dropout {
-                    seen.insert(("dropout kind", k.clone()));
+                for &f in &features {
+                    seen.insert((f, format!("kind {k}")));
                 }
                 seen.insert(("kind+loss", format!("{k} {loss}")));
                 seen.insert(("kind+act", format!("{k} {act}")));
@@ -218,8 +234,8 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
             if let Some(k) = s["schedule"]["kind"].as_str() {
                 seen.insert(("schedule", k.to_string()));
             }
-            if dropout {
-                seen.extend([("dropout", format!("{act} {loss}")), ("dropout mode", if full { "full" } else { "mini" }.to_string())]);
+            for f in features {
+                seen.extend([(f, format!("{act} {loss}")), (f, format!("mode {}", if full { "full" } else { "mini" }))]);
             }
             seen.insert(("act", act.to_string()));
             seen.insert(("loss", loss.to_string()));
@@ -240,17 +256,23 @@ fn fixtures_cover_every_kind_activation_loss_and_batch_mode() {
     }
     for mode in ["full", "mini"] {
         assert!(seen.contains(&("mode", mode.to_string())), "no {mode}-batch golden training");
-        assert!(seen.contains(&("dropout mode", mode.to_string())), "no {mode}-batch golden training with dropout");
     }
-    // dropout: every activation, both losses, and SAM (whose two gradients a step share one mask)
-    for act in ["tanh", "relu", "gelu"] {
-        assert!(seen.iter().any(|(k, v)| *k == "dropout" && v.starts_with(act)), "no golden training with dropout and {act}");
-    }
-    for loss in ["cross_entropy", "squared"] {
-        assert!(seen.iter().any(|(k, v)| *k == "dropout" && v.ends_with(loss)), "no golden training with dropout and {loss}");
-    }
-    for k in ["sam", "sgd", "adam", "lookahead", "muon"] {
-        assert!(seen.contains(&("dropout kind", k.to_string())), "no golden training with dropout under {k}");
+    // dropout and batch normalisation: each with every activation, both losses, both batch modes, and SAM (whose
+    // two gradients a step share one mask, and move the running statistics once)
+    for f in ["dropout", "batch_norm"] {
+        let has = |prefix: &str, suffix: &str| seen.iter().any(|(k, v)| *k == f && v.starts_with(prefix) && v.ends_with(suffix));
+        for act in ["tanh", "relu", "gelu"] {
+            assert!(has(act, ""), "no golden training with {f} and {act}");
+        }
+        for loss in ["cross_entropy", "squared"] {
+            assert!(has("", loss), "no golden training with {f} and {loss}");
+        }
+        for mode in ["full", "mini"] {
+            assert!(has(&format!("mode {mode}"), ""), "no {mode}-batch golden training with {f}");
+        }
+        for k in ["sam", "sgd", "adam", "lookahead", "muon"] {
+            assert!(has(&format!("kind {k}"), ""), "no golden training with {f} under {k}");
+        }
     }
 }
 

@@ -122,7 +122,13 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
         }
     }
     s += "\n\n# ----------------------------------------------------------------------------------------------------------\n";
-    s += "# The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])\n\n";
+    let bn = first.model.batch_norm;
+    s += if bn {
+        "# The network: nn.Sequential(Linear(bias=False), BatchNorm1d, act, …, Linear); INIT is torch.cat([p.flatten() for p in \
+         model.parameters()])\n\n"
+    } else {
+        "# The network: nn.Sequential(Linear, act, …, Linear); INIT is torch.cat([p.flatten() for p in model.parameters()])\n\n"
+    };
     let act = match first.model.activation {
         Activation::Tanh => "nn.Tanh()",
         Activation::Relu => "nn.ReLU()",
@@ -139,7 +145,11 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
     let mut layers = Vec::new();
     let last = mlp.layers().len() - 1;
     for (l, layer) in mlp.layers().iter().enumerate() {
-        layers.push(format!("nn.Linear({}, {})", layer.fan_in, layer.fan_out));
+        if layer.norm {
+            layers.push(format!("nn.Linear({}, {}, bias=False), nn.BatchNorm1d({})", layer.fan_in, layer.fan_out, layer.fan_out));
+        } else {
+            layers.push(format!("nn.Linear({}, {})", layer.fan_in, layer.fan_out));
+        }
         if l < last {
             layers.push(act.to_string());
             if p > 0.0 {

@@ -156,7 +156,8 @@ pub fn newton_of(spec: &OptimizerSpec) -> Option<&crate::optim::config::NewtonSp
 /// [`OptimizerSpec::build`] (paths under `optimizer`). Without Muon the optimizer steps the whole flat
 /// vector. With Muon, SAM and Lookahead wrap [`ParamGroups`]: one Muon group per hidden-to-hidden weight
 /// matrix (shape `fan_out × fan_in`), and one AdamW group (settings from `adamw`) for each remaining
-/// weight matrix and bias. Muon needs at least two hidden layers, so that there is a matrix for it.
+/// weight matrix and bias, and for each layer's batch normalisation `γ` and `β` together. Muon needs at least
+/// two hidden layers, so that there is a matrix for it.
 pub fn build_optimizer(
     spec: &OptimizerSpec,
     adamw: &Adam<Decoupled>,
@@ -208,6 +209,9 @@ fn muon_tree(
                     groups.push(Group::new(format!("layer {l} weight (muon)"), w, shape, GroupLr::Given, opt));
                 }
                 groups.push(adamw(format!("layer {l} bias (adamw)"), b)?);
+                if layer.norm {
+                    groups.push(adamw(format!("layer {l} batch norm γ, β (adamw)"), layer.norm_range())?);
+                }
             }
             Box::new(ParamGroups::new(groups))
         }

@@ -42,7 +42,7 @@ pub mod spec;
 pub mod trainer;
 
 pub use data::{Bounds, Data, Points};
-pub use mlp::{Activation, Init, Loss, Mlp};
+pub use mlp::{Activation, Init, Loss, Mlp, Mode};
 pub use sharpness::{LossSlice, PowerOptions, Sharpness};
 pub use spec::{DataKind, DataSpec, ModelSpec, TrainSpec};
 pub use trainer::{Metrics, Trainer};

@@ -136,8 +136,8 @@ pub fn lambda_max(grad: &mut dyn FnMut(&[f64], &mut [f64]), w: &[f64], opts: &Po
 
 /// A random direction normalised filter by filter (Li, Xu, Taylor, Studer & Goldstein 2018,
 /// "Visualizing the Loss Landscape of Neural Nets"): `d ~ N(0, I)`, then each filter — a row of a weight
-/// matrix, i.e. one unit's incoming weights — is rescaled to the norm of the same row of `w`. Biases get
-/// `d = 0`, as in the authors' code (`ignore = "biasbn"`).
+/// matrix, i.e. one unit's incoming weights — is rescaled to the norm of the same row of `w`. Biases and batch
+/// normalisation's `γ`, `β` get `d = 0`, as in the authors' code (`ignore = "biasbn"`).
 pub fn filter_normalised_direction(mlp: &Mlp, w: &[f64], rng: &mut ChaCha8Rng) -> Vec<f64> {
     let mut d = vec![0.0; w.len()];
     for layer in mlp.layers() {

@@ -136,6 +136,14 @@ pub struct ModelSpec {
     /// 0 (no dropout) to [`MAX_DROPOUT`]; left out of the JSON when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub dropout: f64,
+    /// Batch normalisation between every hidden layer's affine map and its activation (PyTorch's `Linear →
+    /// BatchNorm1d → activation`, ε 1e-5, momentum 0.1): a training step normalises each unit with its batch's
+    /// mean and variance, then scales and shifts it by the learned `γ` and `β` (parameters after the layer's
+    /// bias); the evaluations use the running statistics, which move once per step, with the step's first
+    /// gradient (SAM's second gradient leaves them, as `disable_running_stats` in SAM's reference code does).
+    /// Every batch needs two points or more. Left out of the JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub batch_norm: bool,
     /// The JSON spec's top-level `init_params` (see the module docs); `None` draws the weights by `init`.
     #[serde(skip)]
     pub init_params: Option<Vec<f64>>,
@@ -153,6 +161,7 @@ impl Default for ModelSpec {
             init: Init::Auto,
             init_gain: 1.0,
             dropout: 0.0,
+            batch_norm: false,
             init_params: None,
             shuffle: true,
         }

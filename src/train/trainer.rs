@@ -2,7 +2,7 @@
 
 use super::data::{self, BatchSampler, Bounds, Data, Points};
 use super::groups::{build_optimizer, newton_of};
-use super::mlp::{Loss, Mlp, Workspace};
+use super::mlp::{Loss, Mlp, Mode, Workspace};
 use super::sharpness::{self, LossSlice, PowerOptions, Sharpness};
 use super::spec::TrainSpec;
 use crate::checks::SpecError;
@@ -26,6 +26,39 @@ use std::sync::Arc;
 pub const CHUNK: usize = 128;
 /// Fewest rows of a workspace: the chunk of an evaluation when the batch is smaller.
 pub const MIN_CHUNK: usize = 32;
+/// Largest batch with batch normalisation, whose training pass holds the whole batch in one workspace (4 hidden
+/// layers of 64 units: 9 MB at 1,024 rows).
+pub const MAX_NORM_BATCH: usize = 1024;
+
+/// Rows of a run's workspace: its batch, at least [`MIN_CHUNK`] and at most [`CHUNK`] (larger batches are
+/// passed in chunks), except with batch normalisation, whose statistics need the whole batch in one pass.
+fn workspace_rows(spec: &TrainSpec) -> usize {
+    if spec.model.batch_norm {
+        spec.batch_size.max(MIN_CHUNK)
+    } else {
+        spec.batch_size.clamp(MIN_CHUNK, CHUNK)
+    }
+}
+
+/// Batch normalisation in training needs at least two rows in every batch (PyTorch: "Expected more than 1
+/// value per channel when training"), and holds a batch in one pass: the batch size must be 2 to
+/// [`MAX_NORM_BATCH`], and the last batch of an epoch (`n_train` mod the batch size) must not be one row.
+pub fn check_norm_batches(batch: usize, n_train: usize) -> Result<(), SpecError> {
+    let why = if batch < 2 {
+        "must be at least 2 with batch normalisation (a batch's variance needs two rows), got 1".to_string()
+    } else if batch > MAX_NORM_BATCH {
+        format!("must be at most {MAX_NORM_BATCH} with batch normalisation (a training pass holds its whole batch), got {batch}")
+    } else if n_train % batch == 1 {
+        format!(
+            "{batch} leaves the last batch of each epoch with one point ({n_train} training points), whose variance batch \
+             normalisation cannot take: choose a batch size that does not divide {}",
+            n_train - 1
+        )
+    } else {
+        return Ok(());
+    };
+    Err(SpecError::new("batch_size", why))
+}
 /// Largest heat map side of [`Trainer::predict_grid`].
 pub const MAX_GRID_SIDE: usize = 1024;
 
@@ -92,6 +125,8 @@ struct PendingEval {
     /// The metrics with the losses and accuracies still to fill in.
     base: Metrics,
     params: Vec<f64>,
+    /// The network with its running statistics at that step (batch normalisation's evaluation uses them).
+    mlp: Mlp,
     /// Rows done so far over the training set then the test set, and the sums.
     done: usize,
     train: (f64, usize),
@@ -145,7 +180,7 @@ pub fn dropout_rng(seed: u64) -> ChaCha8Rng {
 }
 
 /// Fills `mask` with one step's dropout factors for `rows` rows of `units` hidden units (the layout of
-/// [`Mlp::pass_masked`]): for each row, each hidden layer, each unit in turn, one 32-bit word `u` of `rng`
+/// [`Mlp::pass_in`]): for each row, each hidden layer, each unit in turn, one 32-bit word `u` of `rng`
 /// keeps the unit when `u < (1 − p)·2³²` (factor `1/(1 − p)`, PyTorch's `noise.bernoulli_(1 − p).div_(1 − p)`)
 /// and drops it otherwise (factor 0).
 pub fn dropout_mask(rng: &mut ChaCha8Rng, p: f64, rows: usize, units: usize, mask: &mut Vec<f64>) {
@@ -156,7 +191,8 @@ pub fn dropout_mask(rng: &mut ChaCha8Rng, p: f64, rows: usize, units: usize, mas
     mask.extend((0..rows * units).map(|_| if (rng.next_u32() as f64) < threshold { scale } else { 0.0 }));
 }
 
-/// Mean loss and accuracy over the rows `idx` of `pts` (all rows when `None`); with `grad`, writes the
+/// Mean loss and accuracy over the rows `idx` of `pts` (all rows when `None`) in evaluation mode
+/// ([`Mode::Eval`]: no dropout, batch normalisation with the running statistics); with `grad`, writes the
 /// gradient of that mean loss into it.
 pub fn evaluate(
     mlp: &Mlp,
@@ -166,19 +202,23 @@ pub fn evaluate(
     idx: Option<&[usize]>,
     grad: Option<&mut [f64]>,
 ) -> (f64, f64) {
-    evaluate_masked(mlp, params, ws, pts, idx, grad, None)
+    evaluate_in(mlp, params, ws, pts, idx, grad, Mode::Eval)
 }
 
-/// [`evaluate`] with dropout: `mask` holds the factors of every row of `idx` (or of `pts`) in order, as
-/// [`dropout_mask`] draws them (`None`: without dropout).
-pub fn evaluate_masked(
+/// [`evaluate`] in either mode. A training pass's dropout mask holds the factors of every row of `idx` (or of
+/// `pts`) in order, as [`dropout_mask`] draws them.
+///
+/// # Panics
+/// In a training pass of a network with batch normalisation, if the rows do not fit in one pass of `ws` (the
+/// batch statistics are the whole batch's; the trainer sizes its workspace for its batch).
+pub fn evaluate_in(
     mlp: &Mlp,
     params: &[f64],
     ws: &mut Workspace,
     pts: &Points,
     idx: Option<&[usize]>,
     mut grad: Option<&mut [f64]>,
-    mask: Option<&[f64]>,
+    mode: Mode<'_>,
 ) -> (f64, f64) {
     let total = idx.map_or(pts.len(), <[usize]>::len);
     if let Some(g) = grad.as_deref_mut() {
@@ -187,6 +227,12 @@ pub fn evaluate_masked(
     if total == 0 {
         return (f64::NAN, f64::NAN);
     }
+    let train = matches!(mode, Mode::Train(_));
+    assert!(
+        !(train && mlp.batch_norm()) || total <= ws.capacity(),
+        "a training pass with batch normalisation over {total} rows in a workspace of {}",
+        ws.capacity()
+    );
     let (mut loss, mut correct) = (0.0, 0);
     let mut start = 0;
     while start < total {
@@ -195,11 +241,14 @@ pub fn evaluate_masked(
             Some(idx) => ws.load(idx[start..end].iter().map(|&i| (&pts.x[i][..], pts.y[i]))),
             None => ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i]))),
         };
-        let m = mask.map(|m| {
-            let units = mlp.hidden_units();
-            &m[start * units..end * units]
-        });
-        let s = mlp.pass_masked(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)), m);
+        let mode = match mode {
+            Mode::Train(Some(m)) => {
+                let units = mlp.hidden_units();
+                Mode::Train(Some(&m[start * units..end * units]))
+            }
+            other => other,
+        };
+        let s = mlp.pass_in(params, ws, grad.as_deref_mut().map(|g| (g, 1.0 / total as f64)), mode);
         loss += s.loss_sum;
         correct += s.correct;
         start = end;
@@ -218,8 +267,10 @@ struct BatchOracle<'a> {
 }
 
 impl Oracle for BatchOracle<'_> {
+    /// A training pass over the batch: the step's dropout mask, batch normalisation with the batch's statistics
+    /// (the running statistics move once per step, with the step's first gradient: see [`Trainer`]).
     fn grad(&mut self, x: &[f64], out: &mut [f64]) {
-        evaluate_masked(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out), self.mask);
+        evaluate_in(self.mlp, x, self.ws, self.train, Some(self.batch), Some(out), Mode::Train(self.mask));
     }
     /// The exact batch Hessian ([`super::hessian::batch_hessian`], the R-operator), for at most
     /// `MAX_HESSIAN_PARAMS` parameters.
@@ -258,7 +309,13 @@ impl Trainer {
             ));
         }
         let m = &spec.model;
-        let mlp = Mlp::new(data.dim(), &m.hidden, data.classes, m.activation, m.loss);
+        if m.batch_norm {
+            check_norm_batches(spec.batch_size, n_train)?;
+        }
+        let mut mlp = Mlp::new(data.dim(), &m.hidden, data.classes, m.activation, m.loss);
+        if m.batch_norm {
+            mlp = mlp.with_batch_norm();
+        }
         let n = mlp.n_params();
         if newton_of(&spec.optimizer).is_some() && n > MAX_HESSIAN_PARAMS {
             return Err(SpecError::new("optimizer", newton_too_big(n, MAX_HESSIAN_PARAMS)));
@@ -268,6 +325,13 @@ impl Trainer {
                 "model.dropout",
                 "Newton's method with dropout is not built: its Hessian is the whole network's, not the dropped-out one of \
                  each step; set dropout to 0 for Newton",
+            ));
+        }
+        if newton_of(&spec.optimizer).is_some() && m.batch_norm {
+            return Err(SpecError::new(
+                "model.batch_norm",
+                "Newton's method with batch normalisation is not built: its exact Hessian (the R-operator) does not go through \
+                 the batch statistics; set batch_norm to false for Newton",
             ));
         }
         let params = match spec.init_params() {
@@ -291,7 +355,7 @@ impl Trainer {
             spec: spec.clone(),
             ws: match first {
                 Some(t) => Rc::clone(&t.ws),
-                None => Rc::new(RefCell::new(mlp.workspace(spec.batch_size.clamp(MIN_CHUNK, CHUNK)))),
+                None => Rc::new(RefCell::new(mlp.workspace(workspace_rows(spec)))),
             },
             sampler: batch_sampler(spec, n_train),
             mlp,
@@ -344,7 +408,8 @@ impl Trainer {
         });
         let (loss, res) = {
             let ws = &mut *ws.borrow_mut();
-            let (loss, _) = evaluate_masked(mlp, params, ws, &data.train, Some(batch), Some(grad), mask);
+            let (loss, _) = evaluate_in(mlp, params, ws, &data.train, Some(batch), Some(grad), Mode::Train(mask));
+            mlp.update_running_stats(ws);
             update.copy_from_slice(params);
             let mut oracle = BatchOracle { mlp, ws, train: &data.train, batch, mask };
             (loss, opt.step(params, grad, lr, &mut oracle))
@@ -397,8 +462,15 @@ impl Trainer {
             test_loss: None,
             test_accuracy: None,
         };
-        self.pending_eval =
-            Some(PendingEval { base, params: self.params.clone(), done: 0, train: (0.0, 0), test: (0.0, 0), test_pred: Vec::new() });
+        self.pending_eval = Some(PendingEval {
+            base,
+            params: self.params.clone(),
+            mlp: self.mlp.clone(),
+            done: 0,
+            train: (0.0, 0),
+            test: (0.0, 0),
+            test_pred: Vec::new(),
+        });
     }
 
     /// Spreads every later evaluation over calls of [`Trainer::eval_work`] of `rows` rows each (`None`:
@@ -429,7 +501,7 @@ impl Trainer {
             // whole chunks as [`evaluate`] cuts them, so the sums are added in the same order
             let end = (start + ws.capacity()).min(total);
             ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i])));
-            let s = self.mlp.pass(&p.params, ws, None);
+            let s = p.mlp.pass(&p.params, ws, None);
             acc.0 += s.loss_sum;
             acc.1 += s.correct;
             if p.done >= n_train {

@@ -34,6 +34,14 @@ How a run is made, in PyTorch terms:
   against the words the fixture records) gives one 32-bit word per row of the batch, hidden layer and unit in that
   order, and a unit is kept when the word is below (1 − p)·2³². One mask per step, used by every forward pass of
   the step (SAM's second); evaluations without dropout (`model.eval()`).
+- batch normalisation (the spec's `model.batch_norm`, file batch_norm.json): each hidden Linear without a bias
+  (`bias=False`), then `nn.BatchNorm1d(width)` (ε 1e-5, momentum 0.1), then the activation (and the dropout, if
+  any); the BatchNorm1d's weight and bias follow the Linear's weight in `model.parameters()`. A step's forward passes run in `model.train()` (the batch's
+  statistics); the running statistics move with the step's first gradient only: while the optimizer steps (SAM's
+  second gradient) every BatchNorm1d's momentum is 0, so its running statistics stay (`running = 0·batch +
+  1·running` exactly), as davda54/sam's `disable_running_stats`. Evaluations in `model.eval()`. The fixture also
+  records the running means and variances (`expected.running`, per hidden layer the means then the variances)
+  after some steps.
 
 Optimizers (the conventions of `optlab run`, pinned by tests/golden.rs; classes reused from gen_fixtures.py;
 schedules by `torch.optim.lr_scheduler` via gen_fixtures.build_schedule, one scheduler per torch optimizer):
@@ -118,12 +126,15 @@ class MaskedDropout(nn.Module):
         return x if self.noise is None else x * self.noise
 
 
-def make_model(sizes, activation, init_seed, dropout=0.0):
+def make_model(sizes, activation, init_seed, dropout=0.0, batch_norm=False):
     torch.manual_seed(init_seed)
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
+        hidden = i < len(sizes) - 2
+        layers.append(nn.Linear(a, b, bias=not (hidden and batch_norm)))
+        if hidden:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(b, eps=1e-5, momentum=0.1))
             layers.append(ACTIVATIONS[activation]())
             if dropout > 0:
                 layers.append(MaskedDropout())
@@ -359,8 +370,9 @@ def simulate(r):
     xtr, ytr, xte, yte = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     sizes = [x.shape[1], *r["hidden"], 3]
     p_drop = r.get("dropout", 0.0)
-    model = make_model(sizes, r["activation"], r["init_seed"], p_drop)
+    model = make_model(sizes, r["activation"], r["init_seed"], p_drop, r.get("batch_norm", False))
     drops = [m for m in model if isinstance(m, MaskedDropout)]
+    norms = [m for m in model if isinstance(m, nn.BatchNorm1d)]
     drop_rng = ChaCha8(0, DROPOUT_STREAM)
     crit = criterion(r["loss"])
     params = list(model.parameters())
@@ -374,11 +386,13 @@ def simulate(r):
     schedulers = [s for s in schedulers if s is not None]
 
     def evaluate(xs, ys):
+        model.eval()
         with torch.no_grad():
             z = model(xs)
-            return float(crit(z, ys)), float((z.argmax(1) == ys).double().mean())
+        model.train()
+        return float(crit(z, ys)), float((z.argmax(1) == ys).double().mean())
 
-    history, saved = [], {}
+    history, saved, running = [], {}, {}
 
     def record(step, epoch, samples, lr, batch_loss):
         tl, ta = evaluate(xtr, ytr)
@@ -388,6 +402,8 @@ def simulate(r):
                         "train_loss": tl, "train_accuracy": ta, "test_loss": te[0], "test_accuracy": te[1]})
         if step % r["save_every"] == 0 or step == r["steps"]:
             saved[str(step)] = flat(model).tolist()
+            if norms:
+                running[str(step)] = [v for m in norms for v in (*m.running_mean.tolist(), *m.running_var.tolist())]
 
     loader = DataLoader(TensorDataset(xtr, ytr), batch_size=r["batch_size"], shuffle=False, drop_last=False)
     step = epoch = samples = 0
@@ -415,7 +431,11 @@ def simulate(r):
                     m.noise = noise
             lr = float(optimizers[0].param_groups[0]["lr"]) if optimizers else base_lr(r["optimizer"])
             loss = float(closure().detach())
+            for m in norms:
+                m.momentum = 0.0
             stepper(closure)
+            for m in norms:
+                m.momentum = 0.1
             for m in drops:
                 m.noise = None
             for s in schedulers:
@@ -425,7 +445,7 @@ def simulate(r):
             if k == len(loader) - 1:
                 epoch += 1
             record(step, epoch, samples, lr, loss)
-    return init, {"history": history, "params": saved}
+    return init, {"history": history, "params": saved, **({"running": running} if norms else {})}
 
 
 def find_newton_stepper(stepper):
@@ -487,7 +507,8 @@ def spec_of(r, init):
         "label": r["name"],
         "data": {"kind": "csv", "csv": DATA_CSV, "noise": 0.0, "train_fraction": r["train_fraction"], "shuffle": False},
         "model": {"hidden": r["hidden"], "activation": r["activation"], "loss": r["loss"],
-                  **({"dropout": r["dropout"]} if r.get("dropout") else {})},
+                  **({"dropout": r["dropout"]} if r.get("dropout") else {}),
+                  **({"batch_norm": True} if r.get("batch_norm") else {})},
         "optimizer": r["optimizer"],
         "batch_size": r["batch_size"],
         "steps": r["steps"],
@@ -512,7 +533,11 @@ def write(kind, runs):
                   f"with torch's default init under torch.manual_seed(init_seed = 1000 + the run's index in its file); batches by "
                   f"DataLoader(shuffle=False, drop_last=False); optimizer references as in the script's docstring")
     doc = {"provenance": provenance, "runs": out}
-    if kind == "dropout":
+    if kind == "batch_norm":
+        doc["provenance"] += ("; batch normalisation: each hidden Linear(bias=False), then nn.BatchNorm1d(eps=1e-5, momentum=0.1), "
+                              "momentum 0 while the optimizer steps (the running statistics move with the step's first "
+                              "gradient only)")
+    if kind in ("dropout", "batch_norm"):
         doc["provenance"] += ("; dropout: MaskedDropout after each hidden activation, the masks from ChaCha8(seed 0, "
                               "stream 8) of the script; dropout_words: that stream's first 80 words (tests/train_golden.rs "
                               "checks optlab's against them)")
@@ -558,6 +583,27 @@ def dropout_runs():
             for i, (name, p, opt, adamw, act, loss, mode) in enumerate(specs)]
 
 
+def batch_norm_runs():
+    """Batch normalisation (see the docstring) under SGD with momentum, Adam, SAM (two gradients a step, the
+    running statistics moved once), Lookahead over Muon (γ and β in AdamW groups) and AdamW with dropout; both
+    losses, both batch modes (the mini-batch epochs end with a batch of 6), every activation."""
+    specs = [
+        ("batch norm sgd momentum", 0.0, {"kind": "sgd", "lr": 0.1, "momentum": 0.9}, None, "tanh", "cross_entropy", "mini"),
+        ("batch norm adam", 0.0, {"kind": "adam", "lr": 0.02}, None, "relu", "cross_entropy", "full"),
+        ("batch norm sam(sgd)", 0.0, {"kind": "sam", "rho": 0.05, "inner": {"kind": "sgd", "lr": 0.1}}, None, "gelu",
+         "squared", "mini"),
+        ("batch norm lookahead(muon)", 0.0, {"kind": "lookahead", "k": 4, "alpha": 0.6, "inner": {"kind": "muon", "lr": 0.05}},
+         {"lr": 0.01}, "tanh", "squared", "full"),
+        ("batch norm dropout 0.3 adamw", 0.3, {"kind": "adamw", "lr": 0.02, "weight_decay": 0.1}, None, "relu", "squared",
+         "mini"),
+        ("batch norm sam(adam) full", 0.0, {"kind": "sam", "rho": 0.1, "inner": {"kind": "adam", "lr": 0.03}}, None, "relu",
+         "cross_entropy", "full"),
+    ]
+    return [dict(name=name, dropout=p, batch_norm=True, optimizer=opt, adamw=adamw, activation=act, loss=loss,
+                 hidden=[5, 4], steps=60, save_every=20, init_seed=1000 + i, **MODES[mode])
+            for i, (name, p, opt, adamw, act, loss, mode) in enumerate(specs)]
+
+
 def main(only=None):
     total = 0
     for kind, variants in KINDS.items():
@@ -568,6 +614,8 @@ def main(only=None):
         total += write("schedules", scheduled_runs())
     if not only or "dropout".startswith(only):
         total += write("dropout", dropout_runs())
+    if not only or "batch_norm".startswith(only):
+        total += write("batch_norm", batch_norm_runs())
     files = list(OUT.glob("*.json"))
     size = sum(f.stat().st_size for f in files)
     print(f"wrote {total} runs; {len(files)} files, {size / 1024:.0f} KiB in {OUT}")

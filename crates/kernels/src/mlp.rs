@@ -9,6 +9,16 @@
 //! `torch.cat([p.flatten() for p in model.parameters()])` for `nn.Sequential(Linear, act, …, Linear)`
 //! gives the same vector, so weights move between the two without reordering.
 //!
+//! **Batch normalisation** ([`Mlp::with_batch_norm`]): every hidden layer becomes PyTorch's `Linear(bias=False)
+//! → BatchNorm1d → activation`, and its `γ` (`BatchNorm1d.weight`, starting at 1) and `β` (`.bias`, starting at
+//! 0) follow the layer's weights in the flat vector, again in `model.parameters()` order. The layer has no bias
+//! of its own, as in ResNet-style code: the normalisation subtracts the batch mean, so a bias would change
+//! nothing and its gradient would be zero up to rounding, which Adam-like optimizers turn into steps of size η. A training pass
+//! ([`Mode::Train`]) normalises each unit with the mean and the biased variance of the loaded rows (which must be
+//! the whole batch); an evaluation ([`Mode::Eval`]) with the running statistics the network keeps
+//! ([`Mlp::running_stats`], PyTorch's buffers `running_mean` and `running_var`), which
+//! [`Mlp::update_running_stats`] moves after a training pass. ε = 1e-5, momentum 0.1, as `nn.BatchNorm1d`.
+//!
 //! **Losses,** averaged over the rows of a batch: softmax cross-entropy `−log softmax(z)_y`, or the squared
 //! loss `½‖z − onehot(y)‖²` on the raw outputs.
 //!
@@ -69,26 +79,50 @@ pub enum Init {
     Xavier,
 }
 
+/// Batch normalisation's ε, added to the variance (`nn.BatchNorm1d`'s default).
+pub const BN_EPS: f64 = 1e-5;
+/// Batch normalisation's momentum: `running ← (1 − m)·running + m·batch statistic` (`nn.BatchNorm1d`'s default).
+pub const BN_MOMENTUM: f64 = 0.1;
+
 /// Where one layer lives in the flat parameter vector: `W` (`fan_out × fan_in`, row-major) at `offset`,
-/// then `b` (`fan_out`).
+/// then `b` (`fan_out`), or for a hidden layer with batch normalisation `γ` and `β` (`fan_out` each) and no `b`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Layer {
     pub fan_in: usize,
     pub fan_out: usize,
     pub offset: usize,
+    /// Batch normalisation between this layer's affine map and its activation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub norm: bool,
+}
+
+/// Which pass: evaluation or a training step's (dropout and batch normalisation behave differently).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Mode<'a> {
+    /// `model.eval()`: no dropout; batch normalisation with the running statistics.
+    Eval,
+    /// `model.train()`: dropout with these factors (see [`Mlp::pass_in`]; `None`: no dropout), and batch
+    /// normalisation with the statistics of the loaded rows, which must then be the step's whole batch.
+    Train(Option<&'a [f64]>),
 }
 
 impl Layer {
     pub fn weight_range(&self) -> std::ops::Range<usize> {
         self.offset..self.offset + self.fan_in * self.fan_out
     }
+    /// The bias (empty with batch normalisation).
     pub fn bias_range(&self) -> std::ops::Range<usize> {
         let b = self.offset + self.fan_in * self.fan_out;
-        b..b + self.fan_out
+        b..b + if self.norm { 0 } else { self.fan_out }
     }
-    /// Number of parameters (weights and bias).
+    /// `γ` then `β` of the layer's batch normalisation (empty without).
+    pub fn norm_range(&self) -> std::ops::Range<usize> {
+        let n = self.offset + self.fan_in * self.fan_out;
+        n..n + if self.norm { 2 * self.fan_out } else { 0 }
+    }
+    /// Number of parameters (weights, and the bias or batch normalisation's `γ` and `β`).
     pub fn len(&self) -> usize {
-        (self.fan_in + 1) * self.fan_out
+        (self.fan_in + 1 + self.norm as usize) * self.fan_out
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -101,6 +135,9 @@ pub struct Mlp {
     layers: Vec<Layer>,
     pub activation: Activation,
     pub loss: Loss,
+    /// With batch normalisation, per hidden layer the running mean then the running variance of its units
+    /// (PyTorch's buffers; they are not parameters); empty without.
+    running: Vec<f64>,
 }
 
 /// Loss sum and number of correct argmax predictions over the rows of one pass.
@@ -126,6 +163,11 @@ pub struct Workspace {
     /// Per hidden layer, its outputs after dropout (what the next layer reads) in a pass with a mask; empty
     /// until the first such pass (`a` keeps the outputs before dropout, for the activation's derivative).
     dropped: Vec<Vec<f64>>,
+    /// With batch normalisation, per hidden layer: the normalised `x̂` of each row (`z` then holds `γx̂ + β`, the
+    /// activation's input), and per unit the batch mean, the sum of squared deviations and `1/√(var + ε)` of the
+    /// last pass (the first two of the last training pass); empty until the first such pass.
+    xhat: Vec<Vec<f64>>,
+    stats: Vec<Vec<f64>>,
 }
 
 impl Workspace {
@@ -171,12 +213,56 @@ impl Mlp {
         let mut layers = Vec::with_capacity(hidden.len() + 1);
         let (mut fan_in, mut offset) = (inputs, 0);
         for &fan_out in hidden.iter().chain(std::iter::once(&classes)) {
-            let layer = Layer { fan_in, fan_out, offset };
+            let layer = Layer { fan_in, fan_out, offset, norm: false };
             offset += layer.len();
             layers.push(layer);
             fan_in = fan_out;
         }
-        Mlp { layers, activation, loss }
+        Mlp { layers, activation, loss, running: Vec::new() }
+    }
+
+    /// The same network with batch normalisation after every hidden layer's affine map (see the module docs);
+    /// the running statistics start at mean 0 and variance 1, as PyTorch's.
+    pub fn with_batch_norm(mut self) -> Mlp {
+        let (last, mut offset) = (self.layers.len() - 1, 0);
+        self.running.clear();
+        for (l, layer) in self.layers.iter_mut().enumerate() {
+            layer.offset = offset;
+            layer.norm = l < last;
+            offset += layer.len();
+            if layer.norm {
+                self.running.extend((0..2 * layer.fan_out).map(|i| (i >= layer.fan_out) as u8 as f64));
+            }
+        }
+        self
+    }
+
+    /// Whether the hidden layers have batch normalisation.
+    pub fn batch_norm(&self) -> bool {
+        !self.running.is_empty()
+    }
+
+    /// The running statistics (per hidden layer, the means then the variances of its units); empty without
+    /// batch normalisation.
+    pub fn running_stats(&self) -> &[f64] {
+        &self.running
+    }
+
+    /// Moves the running statistics towards those of the last training pass in `ws` as PyTorch does in a
+    /// training-mode forward: `running ← (1 − m)·running + m·s` with `m` = [`BN_MOMENTUM`], `s` the batch mean
+    /// and the unbiased variance (sum of squares over `rows − 1`). Nothing without batch normalisation.
+    pub fn update_running_stats(&mut self, ws: &Workspace) {
+        let n = ws.rows as f64;
+        let mut at = 0;
+        for (layer, st) in self.layers.iter().filter(|l| l.norm).zip(&ws.stats) {
+            let fo = layer.fan_out;
+            let (run_mean, run_var) = self.running[at..at + 2 * fo].split_at_mut(fo);
+            for j in 0..fo {
+                run_mean[j] = BN_MOMENTUM * st[j] + (1.0 - BN_MOMENTUM) * run_mean[j];
+                run_var[j] = BN_MOMENTUM * (st[fo + j] / (n - 1.0)) + (1.0 - BN_MOMENTUM) * run_var[j];
+            }
+            at += 2 * fo;
+        }
     }
 
     pub fn layers(&self) -> &[Layer] {
@@ -188,8 +274,14 @@ impl Mlp {
     pub fn describe_params(&self) -> String {
         let sizes: Vec<String> =
             std::iter::once(self.layers[0].fan_in).chain(self.layers.iter().map(|l| l.fan_out)).map(|v| v.to_string()).collect();
-        let parts: Vec<String> = self.layers.iter().map(|l| format!("{}×{}+{}", l.fan_out, l.fan_in, l.fan_out)).collect();
-        format!("{} network, per layer fan_out×fan_in weights then fan_out biases: {}", sizes.join("-"), parts.join(" + "))
+        let parts: Vec<String> =
+            self.layers.iter().map(|l| format!("{}×{}+{}{}", l.fan_out, l.fan_in, if l.norm { "2×" } else { "" }, l.fan_out)).collect();
+        let norm = if self.batch_norm() {
+            " (a hidden layer's biases replaced by fan_out γ and fan_out β of its batch normalisation)"
+        } else {
+            ""
+        };
+        format!("{} network, per layer fan_out×fan_in weights then fan_out biases{norm}: {}", sizes.join("-"), parts.join(" + "))
     }
 
     pub fn n_params(&self) -> usize {
@@ -206,7 +298,8 @@ impl Mlp {
         ArrayView2::from_shape((layer.fan_out, layer.fan_in), &params[layer.weight_range()]).expect("layout")
     }
 
-    /// Fresh parameters: hidden weights by `init`, the output layer's by Xavier (it is linear), biases 0.
+    /// Fresh parameters: hidden weights by `init`, the output layer's by Xavier (it is linear), biases 0; with
+    /// batch normalisation `γ` 1 and `β` 0.
     pub fn init(&self, init: Init, rng: &mut ChaCha8Rng) -> Vec<f64> {
         let he = match init {
             Init::Auto => self.activation != Activation::Tanh,
@@ -222,6 +315,7 @@ impl Mlp {
             for w in &mut params[layer.weight_range()] {
                 *w = normal.sample(rng);
             }
+            params[layer.norm_range()].iter_mut().take(layer.fan_out).for_each(|g| *g = 1.0);
         }
         params
     }
@@ -241,48 +335,63 @@ impl Mlp {
             delta: per_layer(),
             wt: vec![0.0; self.layers.iter().map(|l| l.fan_in * l.fan_out).max().unwrap_or(0)],
             dropped: Vec::new(),
+            xhat: Vec::new(),
+            stats: Vec::new(),
         }
     }
 
-    /// Units per row of a dropout mask: the sum of the hidden layers' widths (see [`Mlp::pass_masked`]).
+    /// Units per row of a dropout mask: the sum of the hidden layers' widths (see [`Mlp::pass_in`]).
     pub fn hidden_units(&self) -> usize {
         let last = self.layers.len() - 1;
         self.layers[..last].iter().map(|l| l.fan_out).sum()
     }
 
-    /// Forward pass over the loaded rows; returns the loss sum and correct count. With `grad`, also adds
-    /// `scale · Σ_rows ∇ℓ_row` into it (`scale = 1/rows` gives the gradient of the mean loss).
+    /// Forward pass over the loaded rows in evaluation mode ([`Mode::Eval`]); returns the loss sum and correct
+    /// count. With `grad`, also adds `scale · Σ_rows ∇ℓ_row` into it (`scale = 1/rows` gives the gradient of the
+    /// mean loss).
     pub fn pass(&self, params: &[f64], ws: &mut Workspace, grad: Option<(&mut [f64], f64)>) -> PassStats {
-        self.pass_masked(params, ws, grad, None)
+        self.pass_in(params, ws, grad, Mode::Eval)
     }
 
-    /// [`pass`](Self::pass) with dropout on the hidden layers' outputs (PyTorch's `nn.Dropout(p)` after each
-    /// hidden activation, in training mode): `mask` holds, for each loaded row in turn, one factor per hidden
-    /// unit, layer after layer ([`hidden_units`](Self::hidden_units) per row), 0 for a dropped unit and
-    /// `1/(1 − p)` for a kept one. The next layer reads `σ(z)·factor`, and the backward pass multiplies the
-    /// gradient by the same factor before the activation's derivative, as autograd does through
-    /// `input * noise`. `None` is the network without dropout (evaluation mode).
+    /// [`pass`](Self::pass) in either mode. A training pass ([`Mode::Train`]) has:
+    /// - dropout on the hidden layers' outputs (PyTorch's `nn.Dropout(p)` after each hidden activation) when
+    ///   given a mask: for each loaded row in turn, one factor per hidden unit, layer after layer
+    ///   ([`hidden_units`](Self::hidden_units) per row), 0 for a dropped unit and `1/(1 − p)` for a kept one. The
+    ///   next layer reads `σ(z)·factor`, and the backward pass multiplies the gradient by the same factor before
+    ///   the activation's derivative, as autograd does through `input * noise`;
+    /// - batch normalisation with the loaded rows' own mean and variance, through which the gradient flows
+    ///   (autograd's `native_batch_norm_backward` in training mode), so the rows must be the whole batch.
     ///
     /// # Panics
-    /// If `mask` is shorter than the loaded rows times the hidden units.
-    pub fn pass_masked(&self, params: &[f64], ws: &mut Workspace, grad: Option<(&mut [f64], f64)>, mask: Option<&[f64]>) -> PassStats {
+    /// If the mask is shorter than the loaded rows times the hidden units.
+    pub fn pass_in(&self, params: &[f64], ws: &mut Workspace, grad: Option<(&mut [f64], f64)>, mode: Mode<'_>) -> PassStats {
         let r = ws.rows;
         let last = self.layers.len() - 1;
+        let (mask, train) = match mode {
+            Mode::Eval => (None, false),
+            Mode::Train(mask) => (mask, true),
+        };
         let units = if mask.is_some() { self.hidden_units() } else { 0 };
         if let Some(m) = mask {
             assert!(m.len() >= r * units, "a dropout mask of {} factors for {r} rows of {units} hidden units", m.len());
-            ws.dropped.resize_with(last, Vec::new);
-            for (d, layer) in ws.dropped.iter_mut().zip(&self.layers) {
-                d.resize(ws.capacity * layer.fan_out, 0.0);
-            }
+            sized(&mut ws.dropped, &self.layers[..last], ws.capacity);
         }
-        let mut offset = 0;
+        if self.batch_norm() {
+            sized(&mut ws.xhat, &self.layers[..last], ws.capacity);
+            sized(&mut ws.stats, &self.layers[..last], 5);
+        }
+        let (mut offset, mut at) = (0, 0);
         for (l, layer) in self.layers.iter().enumerate() {
             let (fi, fo) = (layer.fan_in, layer.fan_out);
             let a_prev = &layer_input(&ws.input, &ws.a, &ws.dropped, l, mask.is_some())[..r * fi];
             let (w, b) = (&params[layer.weight_range()], &params[layer.bias_range()]);
-            affine(a_prev, w, b, (r, fi, fo), &mut ws.z[l][..r * fo], &mut ws.wt);
+            affine(a_prev, w, (!layer.norm).then_some(b), (r, fi, fo), &mut ws.z[l][..r * fo], &mut ws.wt);
             if l < last {
+                if layer.norm {
+                    let running = (!train).then(|| &self.running[at..at + 2 * fo]);
+                    normalise(&params[layer.norm_range()], running, &mut ws.z[l][..r * fo], &mut ws.xhat[l][..r * fo], &mut ws.stats[l]);
+                    at += 2 * fo;
+                }
                 activate(self.activation, &ws.z[l][..r * fo], &mut ws.a[l][..r * fo]);
                 if let Some(m) = mask {
                     let out = &mut ws.dropped[l][..r * fo];
@@ -294,7 +403,7 @@ impl Mlp {
         }
         let stats = self.output_loss(ws, grad.as_ref().map(|g| g.1));
         if let Some((g, _)) = grad {
-            self.backward(params, ws, g, mask.map(|m| (m, units)));
+            self.backward(params, ws, g, mask.map(|m| (m, units)), train);
         }
         stats
     }
@@ -345,7 +454,7 @@ impl Mlp {
         stats
     }
 
-    fn backward(&self, params: &[f64], ws: &mut Workspace, grad: &mut [f64], mask: Option<(&[f64], usize)>) {
+    fn backward(&self, params: &[f64], ws: &mut Workspace, grad: &mut [f64], mask: Option<(&[f64], usize)>, train: bool) {
         let r = ws.rows;
         // where each hidden layer's factors start within a row of the mask (counted down from the row's end)
         let mut offset = mask.map_or(0, |(_, units)| units);
@@ -356,7 +465,7 @@ impl Mlp {
             let d = &hi[0][..r * fo];
             let a_prev = &layer_input(&ws.input, &ws.a, &ws.dropped, l, mask.is_some())[..r * fi];
             let (gw, gb) = grad[layer.offset..layer.offset + layer.len()].split_at_mut(fi * fo);
-            add_outer(d, a_prev, (r, fi, fo), gw, gb);
+            add_outer(d, a_prev, (r, fi, fo), gw, (!layer.norm).then_some(gb));
             if l > 0 {
                 let d_prev = &mut lo[l - 1][..r * fi];
                 back_through(d, &params[layer.weight_range()], (r, fi, fo), d_prev);
@@ -365,7 +474,94 @@ impl Mlp {
                     scale_rows(d_prev, m, (units, offset, fi));
                 }
                 activation_backward(self.activation, &ws.z[l - 1][..r * fi], &ws.a[l - 1][..r * fi], d_prev);
+                let below = self.layers[l - 1];
+                if below.norm {
+                    let (params, grad) = (&params[below.norm_range()], &mut grad[below.norm_range()]);
+                    normalise_backward(params, &ws.xhat[l - 1][..r * fi], &mut ws.stats[l - 1], train, d_prev, grad);
+                }
             }
+        }
+    }
+}
+
+/// `bufs` holding one buffer of `rows × fan_out` for each of `layers` (grown, never shrunk).
+fn sized(bufs: &mut Vec<Vec<f64>>, layers: &[Layer], rows: usize) {
+    bufs.resize_with(layers.len(), Vec::new);
+    for (d, layer) in bufs.iter_mut().zip(layers) {
+        if d.len() < rows * layer.fan_out {
+            d.resize(rows * layer.fan_out, 0.0);
+        }
+    }
+}
+
+/// Batch normalisation of one layer's affine outputs `z` (rows × units) in place: `z ← γ·x̂ + β` with
+/// `x̂ = (z − μ)/√(v + ε)` kept in `xhat`. `μ` and `v` are the rows' own mean and biased variance (training), or
+/// the `running` means then variances (evaluation). `stats` receives per unit `μ`, the sum of squared
+/// deviations (training only) and `1/√(v + ε)` (then two units' worth of scratch for the backward pass). ATen's CPU kernels in the same order: the mean as the sum over
+/// the rows divided by their count, then the sum of squared deviations from it.
+fn normalise(gamma_beta: &[f64], running: Option<&[f64]>, z: &mut [f64], xhat: &mut [f64], stats: &mut [f64]) {
+    let units = gamma_beta.len() / 2;
+    let (gamma, beta) = gamma_beta.split_at(units);
+    let (mean, rest) = stats.split_at_mut(units);
+    let (sq, inv) = rest.split_at_mut(units);
+    match running {
+        Some(run) => {
+            mean.copy_from_slice(&run[..units]);
+            for (i, v) in inv.iter_mut().zip(&run[units..]) {
+                *i = 1.0 / (v + BN_EPS).sqrt();
+            }
+        }
+        None => {
+            let n = (z.len() / units) as f64;
+            mean.fill(0.0);
+            sq.fill(0.0);
+            for row in z.chunks_exact(units) {
+                mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+            }
+            mean.iter_mut().for_each(|m| *m /= n);
+            for row in z.chunks_exact(units) {
+                for ((s, v), m) in sq.iter_mut().zip(row).zip(&*mean) {
+                    *s += (v - m) * (v - m);
+                }
+            }
+            for (i, s) in inv.iter_mut().zip(&*sq) {
+                *i = 1.0 / (s / n + BN_EPS).sqrt();
+            }
+        }
+    }
+    for (row, xr) in z.chunks_exact_mut(units).zip(xhat.chunks_exact_mut(units)) {
+        for j in 0..units {
+            xr[j] = (row[j] - mean[j]) * inv[j];
+            row[j] = xr[j] * gamma[j] + beta[j];
+        }
+    }
+}
+
+/// The backward pass of [`normalise`]: `d` holds `∂L/∂(γx̂ + β)` per row and unit and becomes `∂L/∂z`; `γ`'s
+/// and `β`'s gradients (`Σ d·x̂`, `Σ d`) are added into `grad`. In training the mean and variance depend on
+/// every row: `∂L/∂z = γ/√(v + ε)·(d − mean(d) − x̂·mean(d·x̂))`; in evaluation they are constants.
+fn normalise_backward(gamma_beta: &[f64], xhat: &[f64], stats: &mut [f64], train: bool, d: &mut [f64], grad: &mut [f64]) {
+    let units = gamma_beta.len() / 2;
+    let (g_gamma, g_beta) = grad.split_at_mut(units);
+    let (inv, scratch) = stats[2 * units..5 * units].split_at_mut(units);
+    let (sum_d, sum_dx) = scratch.split_at_mut(units);
+    sum_d.fill(0.0);
+    sum_dx.fill(0.0);
+    for (dr, xr) in d.chunks_exact(units).zip(xhat.chunks_exact(units)) {
+        for j in 0..units {
+            sum_d[j] += dr[j];
+            sum_dx[j] += dr[j] * xr[j];
+        }
+    }
+    for j in 0..units {
+        g_gamma[j] += sum_dx[j];
+        g_beta[j] += sum_d[j];
+    }
+    let n = (d.len() / units) as f64;
+    for (dr, xr) in d.chunks_exact_mut(units).zip(xhat.chunks_exact(units)) {
+        for j in 0..units {
+            let k = gamma_beta[j] * inv[j];
+            dr[j] = if train { k * (dr[j] - sum_d[j] / n - xr[j] * (sum_dx[j] / n)) } else { k * dr[j] };
         }
     }
 }
@@ -399,11 +595,11 @@ fn view_mut(v: &mut [f64], shape: (usize, usize)) -> ArrayViewMut2<'_, f64> {
 /// `z = a·wᵀ + b` (a: rows × fi, w: fo × fi, z: rows × fo). The small kernel first transposes `w` into
 /// `wt`, then builds each row of `z` in blocks of columns held in registers ([`cols`]): `z_rj = b_j +
 /// a_r0·w_j0 + a_r1·w_j1 + …`, added in that order.
-fn affine(a: &[f64], w: &[f64], b: &[f64], (rows, fi, fo): (usize, usize, usize), z: &mut [f64], wt: &mut [f64]) {
+fn affine(a: &[f64], w: &[f64], b: Option<&[f64]>, (rows, fi, fo): (usize, usize, usize), z: &mut [f64], wt: &mut [f64]) {
     if rows * fi * fo >= GEMM_MIN_FLOPS {
         general_mat_mul(1.0, &view(a, (rows, fi)), &view(w, (fo, fi)).t(), 0.0, &mut view_mut(z, (rows, fo)));
         for zr in z.chunks_exact_mut(fo) {
-            for (v, bj) in zr.iter_mut().zip(b) {
+            for (v, bj) in zr.iter_mut().zip(b.unwrap_or_default()) {
                 *v += bj;
             }
         }
@@ -445,8 +641,8 @@ fn cols(n: usize, mut f: impl FnMut(usize, usize)) {
 
 /// Columns `c..c + W` of one row of [`affine`]'s small kernel.
 #[inline(always)]
-fn affine_cols<const W: usize>(ar: &[f64], wt: &[f64], fo: usize, c: usize, b: &[f64]) -> [f64; W] {
-    let mut acc: [f64; W] = b[c..c + W].try_into().expect("W columns");
+fn affine_cols<const W: usize>(ar: &[f64], wt: &[f64], fo: usize, c: usize, b: Option<&[f64]>) -> [f64; W] {
+    let mut acc: [f64; W] = b.map_or([0.0; W], |b| b[c..c + W].try_into().expect("W columns"));
     for (&ak, wk) in ar.iter().zip(wt.chunks_exact(fo)) {
         let wk = &wk[c..c + W];
         for j in 0..W {
@@ -456,22 +652,26 @@ fn affine_cols<const W: usize>(ar: &[f64], wt: &[f64], fo: usize, c: usize, b: &
     acc
 }
 
-/// `gw += dᵀ·a` and `gb += Σ_rows d` (d: rows × fo, a: rows × fi, gw: fo × fi, gb: fo), the rows added
+/// `gw += dᵀ·a` and, with a bias, `gb += Σ_rows d` (d: rows × fo, a: rows × fi, gw: fo × fi, gb: fo), the rows added
 /// in order.
-fn add_outer(d: &[f64], a: &[f64], (rows, fi, fo): (usize, usize, usize), gw: &mut [f64], gb: &mut [f64]) {
+fn add_outer(d: &[f64], a: &[f64], (rows, fi, fo): (usize, usize, usize), gw: &mut [f64], mut gb: Option<&mut [f64]>) {
     if rows * fi * fo >= GEMM_MIN_FLOPS {
         general_mat_mul(1.0, &view(d, (rows, fo)).t(), &view(a, (rows, fi)), 1.0, &mut view_mut(gw, (fo, fi)));
-        for dr in d.chunks_exact(fo) {
-            for (g, v) in gb.iter_mut().zip(dr) {
-                *g += v;
+        if let Some(gb) = gb {
+            for dr in d.chunks_exact(fo) {
+                for (g, v) in gb.iter_mut().zip(dr) {
+                    *g += v;
+                }
             }
         }
         return;
     }
-    for (j, (gr, gbj)) in gw.chunks_exact_mut(fi).zip(gb.iter_mut()).enumerate() {
+    for (j, gr) in gw.chunks_exact_mut(fi).enumerate() {
         let dj = d.iter().skip(j).step_by(fo);
-        for v in dj.clone() {
-            *gbj += v;
+        if let Some(gb) = gb.as_deref_mut() {
+            for v in dj.clone() {
+                gb[j] += v;
+            }
         }
         cols(fi, |c, width| match width {
             8 => outer_cols::<8>(dj.clone(), a, fi, c, &mut gr[c..c + 8]),
@@ -906,9 +1106,9 @@ mod tests {
                     let (a, w, b, d, a2) = (v(rows * fi), v(fo * fi), v(fo), v(rows * fo), v(rows * fi));
                     let (gw0, gb0) = (v(fo * fi), v(fo));
                     let mut z = vec![f64::NAN; rows * fo];
-                    affine(&a, &w, &b, (rows, fi, fo), &mut z, &mut vec![0.0; fi * fo]);
+                    affine(&a, &w, Some(&b), (rows, fi, fo), &mut z, &mut vec![0.0; fi * fo]);
                     let (mut gw, mut gb) = (gw0.clone(), gb0.clone());
-                    add_outer(&d, &a2, (rows, fi, fo), &mut gw, &mut gb);
+                    add_outer(&d, &a2, (rows, fi, fo), &mut gw, Some(&mut gb));
                     let mut p = vec![f64::NAN; rows * fi];
                     back_through(&d, &w, (rows, fi, fo), &mut p);
                     for r in 0..rows {

@@ -359,8 +359,13 @@ RUNS = [
 
 
 def make_model():
+    """The network at INIT; every run starts from the same weights and fresh running statistics (LAYERS' modules are
+    shared by the runs)."""
     model = nn.Sequential(*LAYERS)
     torch.nn.utils.vector_to_parameters(torch.tensor(INIT), model.parameters())
+    for m in model:
+        if isinstance(m, nn.BatchNorm1d):
+            m.reset_running_stats()
     return model
 
 
@@ -375,9 +380,11 @@ def train(label, build, steps, eval_every):
     state = {"step": 0, "epoch": 0, "samples": 0, "lr": None, "batch_loss": None}
 
     def evaluate(x, y):
+        model.eval()
         with torch.no_grad():
             z = model(x)
-            return float(criterion(z, y)), float((z.argmax(1) == y).double().mean())
+        model.train()
+        return float(criterion(z, y)), float((z.argmax(1) == y).double().mean())
 
     def record():
         if history and history[-1]["step"] == state["step"]:
@@ -414,7 +421,9 @@ def train(label, build, steps, eval_every):
             set_dropout(model, state["step"], len(yb))
             lr = float(optimizers[0].param_groups[0]["lr"])
             loss = float(batch_loss_of().detach())
+            hold_running_stats(model, True)
             stepper.step(batch_loss_of)
+            hold_running_stats(model, False)
             set_dropout(model, None, 0)
             for s in schedulers:
                 s.step()
@@ -451,6 +460,15 @@ def set_dropout(model, step, rows):
     for m in drops:
         m.noise = mask[:, start:start + m.width].div(1.0 - DROPOUT)
         start += m.width
+
+
+def hold_running_stats(model, hold):
+    """Batch normalisation's running statistics move with a step's first gradient only, as in optlab: while the
+    optimizer steps (SAM's second gradient) every BatchNorm1d's momentum is 0, so they stay (davda54/sam's
+    disable_running_stats). Nothing without batch normalisation."""
+    for m in model:
+        if isinstance(m, nn.BatchNorm1d):
+            m.momentum = 0.0 if hold else 0.1
 
 
 def newton_loss(model, xb, yb):
