@@ -261,6 +261,45 @@ fn newton_with_dropout_is_refused_with_a_reason_and_dropout_is_in_the_readout() 
     assert!(!line.contains("NaN"));
 }
 
+/// Batch normalisation: refused with Newton and with batches of one point, naming the controls; its readout line gives
+/// the γ, β and running statistics the trainer holds.
+#[test]
+fn batch_norm_is_refused_where_it_cannot_train_and_its_readout_reads_the_trainer() {
+    let c = chapter("training").unwrap();
+    let err = c.start_live(&state(&[("optimizer", "newton"), ("batch_norm", "on")])).err().expect("refused");
+    assert!(err.text.starts_with("Newton's method with batch normalisation is not built"), "{}", err.text);
+    let err = c.start_live(&state(&[("compare", "newton"), ("batch_norm", "on")])).err().expect("refused for run B too");
+    assert!(err.text.contains("set batch normalisation off"), "{}", err.text);
+    let err = c.start_live(&state(&[("batch_size", "1"), ("batch_norm", "on")])).err().expect("refused");
+    assert!(
+        err.text.starts_with("batch normalisation needs two points or more in every batch: batch size B must be at least 2"),
+        "{}",
+        err.text
+    );
+    // 500 points, half for training: batches of 83 leave one point at the end of each epoch (250 = 3·83 + 1)
+    let err = c.start_live(&state(&[("batch_size", "83"), ("batch_norm", "on")])).err().expect("refused");
+    assert!(err.text.contains("leaves the last batch of each epoch with one point (250 training points)"), "{}", err.text);
+    assert!(!c.compute(&state(&[])).readout.iter().any(|r| r.label.contains("batch normalisation")), "no line without it");
+    let st = state(&[("batch_norm", "on"), ("steps", "200"), ("batch_size", "16")]);
+    let mut live = c.start_live(&st).unwrap();
+    to_end(live.as_mut());
+    let scene = live.scene(&st);
+    let line = readout(&scene, "batch normalisation");
+    assert!(line.contains("(B = 16 points, the last of each epoch 10)") && line.contains("after step 200"), "{line}");
+    // the γ range the line states is the trainer's: re-train the copied spec natively and read γ
+    let spec = optlab::train::TrainSpec::from_json(&scene.spec_json().unwrap()).unwrap();
+    let mut t = optlab::train::Trainer::new(&spec).unwrap();
+    t.run_to_end();
+    let gammas: Vec<f64> =
+        t.mlp().layers().iter().filter(|l| l.norm).flat_map(|l| t.params()[l.norm_range()][..l.fan_out].to_vec()).collect();
+    let lo = gammas.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = gammas.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!(gammas.len() == 16 && lo != hi, "{gammas:?}");
+    let want = format!("γ {} to {}", optlab::app::common::Sig(lo), optlab::app::common::Sig(hi));
+    assert!(line.contains(&want), "{want} in {line}");
+    assert!(!line.contains("NaN"), "{line}");
+}
+
 #[test]
 fn speed_and_view_do_not_restart_the_run_but_the_rest_does() {
     let c = chapter("training").unwrap();
@@ -437,7 +476,7 @@ fn same_metrics(app: &serde_json::Value, cli: &serde_json::Value, what: &str) ->
 #[test]
 fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
     let csv = three_clusters(60);
-    let settings: [Vec<(&str, &str)>; 3] = [
+    let settings: [Vec<(&str, &str)>; 4] = [
         vec![
             ("optimizer", "momentum"),
             ("lr", "0.05"),
@@ -468,6 +507,8 @@ fn the_copied_spec_run_by_optlab_train_reproduces_the_in_app_metrics() {
             ("dropout", "0.3"),
             ("compare", "sam"),
         ],
+        // batch normalisation: the evaluations with the running statistics, SAM moving them once a step
+        vec![("batch_norm", "on"), ("optimizer", "sam"), ("inner", "adam"), ("compare", "muon"), ("layers", "3"), ("steps", "200")],
     ];
     let c = chapter("training").unwrap();
     for pairs in settings {

@@ -27,6 +27,11 @@ pub const CASES: &[(&str, &[(&str, &str)])] = &[
     ("training", &[("dataset", "blobs"), ("label_noise", "0.2"), ("steps", "500")]),
     ("training", &[("dataset", "blobs"), ("classes", "4"), ("label_noise", "0.2"), ("steps", "500")]),
     ("training", &[("dataset", "digits"), ("label_noise", "0.1"), ("steps", "200")]),
+    // batch normalisation with dropout (the browser's sums and square roots of the batch statistics against native's)
+    (
+        "training",
+        &[("batch_norm", "on"), ("dropout", "0.2"), ("activation", "relu"), ("optimizer", "sgd"), ("lr", "0.3"), ("steps", "500")],
+    ),
     ("minibatch", &[("seed", "3"), ("batch", "4"), ("uneven", "true")]),
     ("schedules", &[("seed", "5"), ("batch", "2")]),
     ("lookahead", &[("problem", "finite_sum")]),

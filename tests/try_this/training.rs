@@ -201,6 +201,23 @@ fn dropout() {
     assert!(line.contains("the 2 hidden layers (128 units)") && line.contains("1/(1 − p) = 2.00"), "{line}");
 }
 
+const HIGH_RATE: [(&str, &str); 5] = [("optimizer", "sgd"), ("lr", "1"), ("layers", "4"), ("width", "16"), ("activation", "relu")];
+
+fn batch_norm() {
+    let (plain, normed) = (played(&HIGH_RATE), played(&with_pairs(&HIGH_RATE, &[("batch_norm", "on")])));
+    let (l0, l1) = (series(&plain, "loss", "A training"), series(&normed, "loss", "A training"));
+    let (a0, a1) = (last(series(&plain, "accuracy", "A test")), last(series(&normed, "accuracy", "A test")));
+    let peak = |s: &Series| s.points.iter().map(|p| p.1).fold(0.0, f64::max);
+    assert!(peak(l0) > 1.5, "without it the training loss jumps above 1.5: {}", peak(l0));
+    assert!(last(l0) > std::f64::consts::LN_2 && last(l0) < 0.75, "and ends between log 2 and 0.75: {}", last(l0));
+    assert!(a0 < 55.0, "with test accuracy below 55 %: {a0}");
+    let start = l1.points[0].1;
+    assert!(peak(l1) == start && (0.6..0.7).contains(&start), "with it the loss never rises above its start near 0.67: {} vs {start}", peak(l1));
+    assert!(last(l1) < 0.05 && a1 > 99.0, "and ends below 0.05 with test accuracy above 99 %: {} {a1}", last(l1));
+    let line = readout(&normed, "batch normalisation");
+    assert!(line.contains("(B = 10 points)") && line.contains("after step 3000: γ "), "{line}");
+}
+
 fn with_pairs(base: &[(&'static str, &'static str)], extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
     base.iter().chain(extra).copied().collect()
 }
@@ -215,4 +232,5 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Let the default training finish and read SAM's bound", bound_against_rho),
     ("Overfit on purpose", early_stopping),
     ("Then set dropout p = 0.5", dropout),
+    ("Batch normalisation allows a higher learning rate", batch_norm),
 ];

@@ -615,6 +615,46 @@ fn dropout_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
     ));
 }
 
+/// What batch normalisation does in run A (nothing without it): its γ and β and its running statistics now.
+fn batch_norm_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
+    let t = &run.runs[0].trainer;
+    if !t.mlp().batch_norm() {
+        return;
+    }
+    let span = |v: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        format!("{} to {}", Sig(lo), Sig(hi))
+    };
+    let (b, n) = (t.spec().batch_size, t.data().train.len());
+    let batch = match n % b {
+        0 => format!("B = {b} points"),
+        r => format!("B = {b} points, the last of each epoch {r}"),
+    };
+    let (params, running) = (t.params(), t.mlp().running_stats());
+    let norms = || t.mlp().layers().iter().filter(|l| l.norm);
+    let gamma = span(&mut norms().flat_map(|l| params[l.norm_range()][..l.fan_out].iter().copied()));
+    let beta = span(&mut norms().flat_map(|l| params[l.norm_range()][l.fan_out..].iter().copied()));
+    let mut at = 0;
+    let (mut means, mut vars) = (Vec::new(), Vec::new());
+    for l in norms() {
+        means.extend_from_slice(&running[at..at + l.fan_out]);
+        vars.extend_from_slice(&running[at + l.fan_out..at + 2 * l.fan_out]);
+        at += 2 * l.fan_out;
+    }
+    readout.push(Readout::new(
+        "batch normalisation",
+        format!(
+            "in each training step every hidden unit is normalised by the mean and variance over the step's batch ({batch}), then \
+             scaled by γ and shifted by β ({}: γ {gamma}, β {beta}). The losses, accuracies, map, λ_max, loss slice and gradients per \
+             layer use the running statistics instead (as model.eval()), moved 10 % of the way to each step's batch statistics: \
+             running means {}, variances {}",
+            if t.step() == 0 { "at the start".to_string() } else { format!("after step {}", t.step()) },
+            span(&mut means.into_iter()),
+            span(&mut vars.into_iter()),
+        ),
+    ));
+}
+
 fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scene: &mut Scene) {
     let setup = &run.setup;
     scene.readout.push(Readout::new("data", setup.data_line.clone()));
@@ -626,6 +666,7 @@ fn readout(run: &TrainingRun, patience: usize, early: &[Option<EarlyStop>], scen
     scene.readout.push(Readout::new(format!("epochs (complete passes over the {n_train} training points)"), t.epoch().to_string()));
     scene.readout.push(Readout::new(format!("training samples used (batch size {})", t.spec().batch_size), t.samples().to_string()));
     dropout_line(run, &mut scene.readout);
+    batch_norm_line(run, &mut scene.readout);
     for (r, e) in run.runs.iter().zip(early) {
         let label = r.trainer.spec().label.clone();
         if let Some(d) = r.trainer.diverged() {

@@ -137,6 +137,7 @@ pub const PRESETS: [Preset; 4] = [
             ("init", "auto"),
             ("init_gain", "1"),
             ("dropout", "0"),
+            ("batch_norm", "off"),
             ("loss", "cross_entropy"),
             ("optimizer", "momentum"),
             ("lr", "0.03"),
@@ -165,6 +166,7 @@ pub const PRESETS: [Preset; 4] = [
             ("init", "auto"),
             ("init_gain", "1"),
             ("dropout", "0"),
+            ("batch_norm", "off"),
             ("loss", "cross_entropy"),
             ("optimizer", "adam"),
             ("lr", "0.01"),
@@ -192,6 +194,7 @@ pub const PRESETS: [Preset; 4] = [
             ("init", "auto"),
             ("init_gain", "1"),
             ("dropout", "0"),
+            ("batch_norm", "off"),
             ("loss", "cross_entropy"),
             ("optimizer", "muon"),
             ("lr", DIGITS_MUON_LR),
@@ -223,6 +226,7 @@ pub const PRESETS: [Preset; 4] = [
             ("init", "auto"),
             ("init_gain", "1"),
             ("dropout", "0"),
+            ("batch_norm", "off"),
             ("loss", "cross_entropy"),
             ("optimizer", "muon"),
             ("lr", "0.01"),
@@ -485,6 +489,7 @@ pub fn setup(st: &State) -> Setup {
         init,
         init_gain: p.init_gain,
         dropout: p.dropout,
+        batch_norm: p.batch_norm == "on",
         ..ModelSpec::default()
     };
     let steps = p.steps.max(1);
