@@ -106,7 +106,7 @@ pub fn eps_hat(problem: &dyn Problem, x: &[f64], rho: f64, p: f64, adaptive: boo
 /// included so that p = ∞ is drawn exactly.
 fn unit_sphere(p: f64, start_angle: f64, n: usize) -> Vec<(f64, f64)> {
     let mut angles: Vec<f64> = (0..n).map(|k| 2.0 * PI * k as f64 / n as f64).collect();
-    angles.extend([0.25, 0.75, 1.25, 1.75].map(|c| (c * PI - start_angle).rem_euclid(2.0 * PI)));
+    angles.extend([0.25, 0.75, 1.25, 1.75].map(|c| turn(c * PI - start_angle)));
     crate::linalg::sort_f64(&mut angles);
     let mut pts: Vec<(f64, f64)> = angles
         .into_iter()
@@ -118,6 +118,18 @@ fn unit_sphere(p: f64, start_angle: f64, n: usize) -> Vec<(f64, f64)> {
         .collect();
     pts.push(pts[0]);
     pts
+}
+
+/// `a.rem_euclid(2π)` for an angle `a` in (−2π, 4π) (`unit_sphere`'s corners: c·π − θ with c in [0, 2] and θ
+/// from `atan2`, in [−π, π]), bit for bit: there `a % 2π` is `a` below 2π and the exact `a − 2π` from 2π on
+/// (Sterbenz), so no `fmod` (software in wasm, with 128-bit division: 2 KB of code) is needed.
+fn turn(a: f64) -> f64 {
+    let r = if a >= 2.0 * PI { a - 2.0 * PI } else { a };
+    if r < 0.0 {
+        r + 2.0 * PI
+    } else {
+        r
+    }
 }
 
 /// The ball `{x + T·ε : ‖ε‖_p ≤ ρ}` (T = diag|x| when adaptive, else I) as a closed polygon that starts and
@@ -491,5 +503,25 @@ fn p_norm(v: &[f64], p: f64) -> f64 {
         v.iter().fold(0.0, |m, x| m.max(x.abs()))
     } else {
         v.iter().map(|x| x.abs().powf(p)).sum::<f64>().powf(1.0 / p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turn_is_rem_euclid_bit_for_bit() {
+        let tau = 2.0 * PI;
+        // the corners' angles from every start θ that atan2 can give, the ends of the range and its edges
+        let mut angles = vec![-tau * (1.0 - f64::EPSILON), -PI, -0.0, 0.0, f64::MIN_POSITIVE, tau, 4.0 * PI * (1.0 - f64::EPSILON)];
+        for k in 0..=20_000 {
+            let theta = -PI + tau * k as f64 / 20_000.0;
+            angles.extend([0.25, 0.75, 1.25, 1.75].map(|c| c * PI - theta));
+        }
+        for a in angles {
+            assert_eq!(turn(a).to_bits(), a.rem_euclid(tau).to_bits(), "{a}");
+        }
+        assert!(turn(f64::NAN).is_nan());
     }
 }
