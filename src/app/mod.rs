@@ -279,12 +279,13 @@ impl Scene {
     /// "Copy spec": pretty JSON that `optlab run` accepts, or for a training `optlab train` (one spec, or a
     /// list for a comparison); `None` when the scene has neither.
     pub fn spec_json(&self) -> Option<String> {
-        match (&self.spec, &self.train) {
-            (Some(s), _) => serde_json::to_string_pretty(s).ok(),
-            (None, Some((specs, _))) if specs.len() == 1 => serde_json::to_string_pretty(&specs[0]).ok(),
-            (None, Some((specs, _))) => serde_json::to_string_pretty(specs).ok(),
-            (None, None) => None,
-        }
+        let compact = match (&self.spec, &self.train) {
+            (Some(s), _) => serde_json::to_string(s),
+            (None, Some((specs, _))) if specs.len() == 1 => serde_json::to_string(&specs[0]),
+            (None, Some((specs, _))) => serde_json::to_string(specs),
+            (None, None) => return None,
+        };
+        compact.ok().map(|c| pretty_json(&c))
     }
 
     /// "PyTorch": the spec of [`Scene::spec_json`] as a self-contained torch script (see [`crate::export`]);
@@ -308,6 +309,61 @@ impl Scene {
             (None, None) => None,
         }
     }
+}
+
+/// serde_json's compact text laid out as its `to_string_pretty` would (two-space indents, `": "`, `[]` and `{}`
+/// when empty), byte for byte: the specs are then serialized by serde_json's compact formatter only, which the
+/// web answers use anyway, instead of a second copy of every spec type's serializer for the pretty one.
+pub fn pretty_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if chars.peek() == Some(&if c == '{' { '}' } else { ']' }) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth -= 1;
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A canvas of a chapter.
@@ -564,5 +620,48 @@ mod fingerprint_tests {
         let st2 = controls::normalize(&c.controls(), &raw).0;
         let other = chapter("momentum").unwrap().compute(&st2);
         assert!(scene.charts.iter().zip(&other.charts).any(|((_, a), (_, b))| a.fingerprint() != b.fingerprint()));
+    }
+}
+
+#[cfg(test)]
+mod spec_json_tests {
+    use super::*;
+
+    #[test]
+    fn pretty_json_lays_out_as_serde_json_does() {
+        let v = serde_json::json!({
+            "a": [], "b": {}, "c": [[], {}, [1, 2.5e-300, -0.0]], "d": {"e": {"f": [null, true, false]}},
+            "s": "quote \" backslash \\ braces {[,:]} unicode αβ \u{1} tab\t", "": [""], "n": [{"x": [{}]}]
+        });
+        assert_eq!(pretty_json(&serde_json::to_string(&v).unwrap()), serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(pretty_json("[]"), "[]");
+        assert_eq!(pretty_json("{}"), "{}");
+    }
+
+    /// "Copy spec" of every chapter's default state and of each option of its drop-downs (one at a time) is
+    /// serde_json's pretty text of the scene's spec.
+    #[test]
+    fn spec_json_is_serde_jsons_pretty_text() {
+        let mut checked = 0;
+        for c in chapters() {
+            let mut raws = vec![std::collections::BTreeMap::new()];
+            for ctl in c.controls() {
+                if let controls::ControlKind::Select { options, .. } = ctl.kind {
+                    raws.extend(options.iter().map(|(v, _)| [(ctl.name.to_string(), v.to_string())].into_iter().collect()));
+                }
+            }
+            for raw in raws {
+                let (_, scene) = compute_raw(c, &raw);
+                let expected = match (&scene.spec, &scene.train) {
+                    (Some(s), _) => serde_json::to_string_pretty(s).ok(),
+                    (None, Some((specs, _))) if specs.len() == 1 => serde_json::to_string_pretty(&specs[0]).ok(),
+                    (None, Some((specs, _))) => serde_json::to_string_pretty(specs).ok(),
+                    (None, None) => None,
+                };
+                checked += expected.is_some() as usize;
+                assert_eq!(scene.spec_json(), expected, "{} {raw:?}", c.id());
+            }
+        }
+        assert!(checked > 50, "{checked} specs checked");
     }
 }
