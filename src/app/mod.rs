@@ -193,14 +193,39 @@ impl Chart {
         match self {
             Chart::Lines(c) => {
                 h.text(&c.title).text(&c.x_label).text(&c.y_label).word(c.x_log as u64 | (c.y_log as u64) << 1);
-                h.text(&format!("{:?}{:?}{:?}", c.x_range, c.y_range, c.markers));
+                h.range(c.x_range).range(c.y_range);
+                for (x, label) in &c.markers {
+                    h.word(x.to_bits()).text(label);
+                }
+                h.word(c.markers.len() as u64);
                 for s in &c.series {
-                    h.text(&s.name).text(&format!("{:?}", s.mark)).word(s.color as u64).pairs(&s.points);
+                    h.text(&s.name).word(s.mark as u64).word(s.color as u64).pairs(&s.points);
                 }
             }
             Chart::Map(m, field) => {
-                h.text(&m.title).text(&m.x_label).text(&m.y_label).text(&format!("{:?}{:?}{:?}", m.bounds, m.markers, m.arrows));
-                h.text(&format!("{:?}", m.scale));
+                h.text(&m.title).text(&m.x_label).text(&m.y_label);
+                let (x0, x1, y0, y1) = m.bounds;
+                h.floats(&[x0, x1, y0, y1]);
+                for (x, y, label, c) in &m.markers {
+                    h.word(x.to_bits()).word(y.to_bits()).text(label).word(*c as u64);
+                }
+                h.word(m.markers.len() as u64);
+                for ((x0, y0), (x1, y1), c) in &m.arrows {
+                    h.floats(&[*x0, *y0, *x1, *y1]).word(*c as u64);
+                }
+                h.word(m.arrows.len() as u64);
+                match &m.scale {
+                    Some(sc) => {
+                        h.word(1).text(&sc.label).text(&sc.low).text(&sc.high);
+                        match &sc.extra {
+                            Some((t, [r, g, b])) => h.word(1).text(t).word(u64::from_le_bytes([*r, *g, *b, 0, 0, 0, 0, 0])),
+                            None => h.word(0),
+                        };
+                    }
+                    None => {
+                        h.word(0);
+                    }
+                }
                 for p in &m.paths {
                     h.text(&p.name).word(p.color as u64 | (p.dashed as u64) << 32).pairs(&p.points);
                 }
@@ -209,13 +234,17 @@ impl Chart {
                 }
                 match field {
                     Field::Landscape(p, seed) => {
-                        h.text(&format!("{p:?}")).word(*seed);
+                        h.text(&p.key()).word(*seed);
                     }
                     Field::Grid { values, width, height } => {
                         h.floats(values).word(*width as u64).word(*height as u64);
                     }
                     Field::Classes { probs, classes, colors, width, height } => {
-                        h.floats(probs).word(*classes as u64).text(&format!("{colors:?}")).word(*width as u64).word(*height as u64);
+                        h.floats(probs).word(*classes as u64);
+                        for c in colors {
+                            h.word(*c as u64);
+                        }
+                        h.word(colors.len() as u64).word(*width as u64).word(*height as u64);
                     }
                 }
             }
@@ -242,6 +271,12 @@ impl Fnv {
             self.word(x.to_bits());
         }
         self.word(v.len() as u64)
+    }
+    fn range(&mut self, r: Option<(f64, f64)>) -> &mut Self {
+        match r {
+            Some((a, b)) => self.word(1).word(a.to_bits()).word(b.to_bits()),
+            None => self.word(0),
+        }
     }
     fn pairs(&mut self, v: &[(f64, f64)]) -> &mut Self {
         for (x, y) in v {

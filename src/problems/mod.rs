@@ -122,6 +122,13 @@ impl<'de> Deserialize<'de> for ProblemSpec {
 }
 
 impl ProblemSpec {
+    /// The spec as compact JSON: a key that tells apart any two specs a chapter draws (their numbers are
+    /// finite), for the web session's landscape images and the charts' fingerprints. (Not Debug text: the
+    /// wasm then holds no Debug code for the problem specs; their JSON serialiser is there for "Copy spec".)
+    pub fn key(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// The 2-D quadratic with condition number `kappa`, rotated by `angle` degrees, largest curvature 1.
     pub fn conditioned(kappa: f64, angle: f64) -> Self {
         ProblemSpec::ConditionedQuadratic(ConditionedSpec { kappa, angle, l_max: 1.0 })

@@ -9,9 +9,10 @@ use crate::app::{self, Chart, Field};
 use crate::plot::field::{grid_rgba, landscape_rgba, MapChart};
 use crate::plot::{Frame, Theme};
 use crate::small_map::SmallMap;
-use plotters::prelude::IntoDrawingArea;
+use plotters::prelude::{IntoDrawingArea, RGBColor};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -520,9 +521,8 @@ impl Session {
             let Chart::Map(m, field) = chart else { return };
             let key = match field {
                 Field::Landscape(p, seed) => {
-                    // (the spec's Debug text names every field, as its JSON did; Debug is compiled in for
-                    // `Chart::fingerprint` already, the JSON serialiser of problems for nothing else)
-                    format!("{p:?}|{seed}|{:?}|{w}x{h}", m.bounds)
+                    let (x0, x1, y0, y1) = m.bounds;
+                    format!("{}|{seed}|{x0} {x1} {y0} {y1}|{w}x{h}", p.key())
                 }
                 Field::Grid { values, width, height } => {
                     // FNV-1a over the values: the grid is recoloured only when it changed
@@ -532,7 +532,16 @@ impl Session {
                 Field::Classes { probs, classes, colors, width, height } => {
                     // the colours depend on the theme (background and palette) too
                     let hash = probs.iter().fold(0xcbf29ce484222325u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x100000001b3));
-                    format!("classes|{hash:x}|{classes}|{colors:?}|{:?}{:?}|{width}x{height}|{w}x{h}", th.background, th.palette)
+                    // (written out rather than as Debug text, which the wasm then does without)
+                    let mut key = format!("classes|{hash:x}|{classes}|");
+                    for c in colors {
+                        let _ = write!(key, "{c},");
+                    }
+                    for RGBColor(r, g, b) in std::iter::once(&th.background).chain(&th.palette) {
+                        let _ = write!(key, "{r} {g} {b},");
+                    }
+                    let _ = write!(key, "|{width}x{height}|{w}x{h}");
+                    key
                 }
             };
             if !fields.contains_key(&key) {
