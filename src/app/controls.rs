@@ -314,7 +314,7 @@ impl Control {
                     (raw.to_string(), None)
                 } else {
                     let allowed: Vec<&str> = options.iter().map(|(v, _)| *v).collect();
-                    bad(format!("“{shown}” is not one of {}", allowed.join(", ")))
+                    bad(format!("“{shown}” is not one of {}", crate::checks::join_strs(&allowed, ", ")))
                 }
             }
             ControlKind::Toggle { .. } => match raw {

@@ -128,7 +128,7 @@ impl Values {
     pub fn check(&self, fields: &[Field]) -> Result<(), String> {
         if let Some((n, _)) = self.0.iter().find(|(n, _)| !fields.iter().any(|f| f.0 == *n)) {
             let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
-            return Err(format!("unknown field `{n}`, expected one of {}", names.join(", ")));
+            return Err(format!("unknown field `{n}`, expected one of {}", crate::checks::join_strs(&names, ", ")));
         }
         for &(name, expected, accepts) in fields {
             let (_, v) = self.0.iter().find(|(n, _)| *n == name).ok_or_else(|| format!("missing field `{name}`"))?;

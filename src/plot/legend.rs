@@ -54,7 +54,7 @@ pub fn wrap(text: &str, width: u32, max_lines: usize, measure: &dyn Fn(&str) -> 
     }
     if i < words.len() {
         if let Some(last) = lines.last_mut() {
-            *last = fit_with_ellipsis(&format!("{last} {}", words[i..].join(" ")), width, measure);
+            *last = fit_with_ellipsis(&format!("{last} {}", crate::checks::join_strs(&words[i..], " ")), width, measure);
         }
     }
     lines
