@@ -309,10 +309,9 @@ impl Chapter for Training {
                  model.eval(); run B drops the same units",
             ),
             Control::select("batch_norm", "batch normalisation", &[("off", "off"), ("on", "on: Linear → BatchNorm1d → activation")], "off").help(
-                "PyTorch's nn.BatchNorm1d between each hidden layer's weights (which then have no bias) and its activation: in a \
-                 training step every unit is normalised by its batch's mean and variance, then scaled by a learned γ and shifted \
-                 by a learned β; the losses, accuracies and map use the running statistics, as model.eval() does. Needs batches \
-                 of 2 points or more",
+                "nn.BatchNorm1d between each hidden layer's weights (then without bias) and its activation: a training step \
+                 normalises each unit by its batch's mean and variance, then scales by a learned γ and shifts by a learned β; \
+                 evaluations use the running statistics (model.eval())",
             ),
             Control::select("loss", "loss", &[("cross_entropy", "softmax cross-entropy"), ("squared", "squared error")], "cross_entropy"),
             Control::select("optimizer", "optimizer (run A)", &setup::OPTIMIZERS, "adam"),
