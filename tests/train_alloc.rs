@@ -39,7 +39,12 @@ fn training_steps_do_not_allocate() {
         r#"{"kind": "adagrad"}"#,
         r#"{"kind": "lookahead", "inner": {"kind": "adam"}}"#,
     ] {
-        for model in [r#"{"hidden": [8, 8]}"#, r#"{"hidden": [16, 16], "activation": "gelu", "loss": "squared"}"#] {
+        for model in [
+            r#"{"hidden": [8, 8]}"#,
+            r#"{"hidden": [16, 16], "activation": "gelu", "loss": "squared"}"#,
+            // dropout's masks and batch normalisation's statistics live in buffers made at the first steps
+            r#"{"hidden": [8, 8], "activation": "relu", "dropout": 0.2, "batch_norm": true}"#,
+        ] {
             let json = format!(r#"{{"model": {model}, "optimizer": {opt}, "batch_size": 10, "eval_every": 1000000}}"#);
             let mut t = Trainer::new(&TrainSpec::from_json(&json).unwrap()).unwrap();
             t.step_n(30); // first steps create optimizer buffers
