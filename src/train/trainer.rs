@@ -59,6 +59,7 @@ pub fn check_norm_batches(batch: usize, n_train: usize) -> Result<(), SpecError>
     };
     Err(SpecError::new("batch_size", why))
 }
+
 /// Largest heat map side of [`Trainer::predict_grid`].
 pub const MAX_GRID_SIDE: usize = 1024;
 

@@ -13,10 +13,10 @@
 //! → BatchNorm1d → activation`, and its `γ` (`BatchNorm1d.weight`, starting at 1) and `β` (`.bias`, starting at
 //! 0) follow the layer's weights in the flat vector, again in `model.parameters()` order. The layer has no bias
 //! of its own, as in ResNet-style code: the normalisation subtracts the batch mean, so a bias would change
-//! nothing and its gradient would be zero up to rounding, which Adam-like optimizers turn into steps of size η. A training pass
-//! ([`Mode::Train`]) normalises each unit with the mean and the biased variance of the loaded rows (which must be
-//! the whole batch); an evaluation ([`Mode::Eval`]) with the running statistics the network keeps
-//! ([`Mlp::running_stats`], PyTorch's buffers `running_mean` and `running_var`), which
+//! nothing and its gradient would be zero up to rounding, which Adam-like optimizers turn into steps of size η.
+//! A training pass ([`Mode::Train`]) normalises each unit with the mean and the biased variance of the loaded
+//! rows (which must be the whole batch); an evaluation ([`Mode::Eval`]) with the running statistics the network
+//! keeps ([`Mlp::running_stats`], PyTorch's buffers `running_mean` and `running_var`), which
 //! [`Mlp::update_running_stats`] moves after a training pass. ε = 1e-5, momentum 0.1, as `nn.BatchNorm1d`.
 //!
 //! **Losses,** averaged over the rows of a batch: softmax cross-entropy `−log softmax(z)_y`, or the squared
@@ -497,8 +497,9 @@ fn sized(bufs: &mut Vec<Vec<f64>>, layers: &[Layer], rows: usize) {
 /// Batch normalisation of one layer's affine outputs `z` (rows × units) in place: `z ← γ·x̂ + β` with
 /// `x̂ = (z − μ)/√(v + ε)` kept in `xhat`. `μ` and `v` are the rows' own mean and biased variance (training), or
 /// the `running` means then variances (evaluation). `stats` receives per unit `μ`, the sum of squared
-/// deviations (training only) and `1/√(v + ε)` (then two units' worth of scratch for the backward pass). ATen's CPU kernels in the same order: the mean as the sum over
-/// the rows divided by their count, then the sum of squared deviations from it.
+/// deviations (training only) and `1/√(v + ε)` (then two units' worth of scratch for the backward pass).
+/// ATen's CPU kernels in the same order: the mean as the sum over the rows divided by their count, then the sum
+/// of squared deviations from it.
 fn normalise(gamma_beta: &[f64], running: Option<&[f64]>, z: &mut [f64], xhat: &mut [f64], stats: &mut [f64]) {
     let units = gamma_beta.len() / 2;
     let (gamma, beta) = gamma_beta.split_at(units);
