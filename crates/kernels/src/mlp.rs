@@ -31,7 +31,6 @@
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
-use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
@@ -300,7 +299,7 @@ impl Mlp {
 
     /// Fresh parameters: hidden weights by `init`, the output layer's by Xavier (it is linear), biases 0; with
     /// batch normalisation `γ` 1 and `β` 0.
-    pub fn init(&self, init: Init, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    pub fn init(&self, init: Init, rng: &mut dyn rand::RngCore) -> Vec<f64> {
         let he = match init {
             Init::Auto => self.activation != Activation::Tanh,
             Init::He => true,
