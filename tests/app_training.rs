@@ -298,6 +298,9 @@ fn batch_norm_is_refused_where_it_cannot_train_and_its_readout_reads_the_trainer
     let want = format!("γ {} to {}", optlab::app::common::Sig(lo), optlab::app::common::Sig(hi));
     assert!(line.contains(&want), "{want} in {line}");
     assert!(!line.contains("NaN"), "{line}");
+    // in a comparison the line says whose figures it gives
+    let scene = c.compute(&state(&[("batch_norm", "on"), ("compare", "sgd")]));
+    assert!(scene.readout.iter().any(|r| r.label.starts_with("batch normalisation (run A: ")), "{:?}", scene.readout);
 }
 
 #[test]

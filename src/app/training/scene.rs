@@ -615,7 +615,8 @@ fn dropout_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
     ));
 }
 
-/// What batch normalisation does in run A (nothing without it): its γ and β and its running statistics now.
+/// What batch normalisation does in run A (nothing without it): its γ and β and its running statistics now (the
+/// label names run A when there are two).
 fn batch_norm_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
     let t = &run.runs[0].trainer;
     if !t.mlp().batch_norm() {
@@ -641,8 +642,10 @@ fn batch_norm_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
         vars.extend_from_slice(&running[at + l.fan_out..at + 2 * l.fan_out]);
         at += 2 * l.fan_out;
     }
+    // the figures are run A's; in a comparison run B has γ, β and running statistics of its own
+    let label = if run.runs.len() > 1 { format!("batch normalisation (run A: {})", t.spec().label) } else { "batch normalisation".into() };
     readout.push(Readout::new(
-        "batch normalisation",
+        label,
         format!(
             "in each training step every hidden unit is normalised by the mean and variance over the step's batch ({batch}), then \
              scaled by γ and shifted by β ({}: γ {gamma}, β {beta}). The losses, accuracies, map, λ_max, loss slice and gradients per \
