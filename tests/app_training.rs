@@ -285,7 +285,7 @@ fn batch_norm_is_refused_where_it_cannot_train_and_its_readout_reads_the_trainer
     to_end(live.as_mut());
     let scene = live.scene(&st);
     let line = readout(&scene, "batch normalisation");
-    assert!(line.contains("(B = 16 points, the last of each epoch 10)") && line.contains("after step 200"), "{line}");
+    assert!(line.contains("(B = 16 points, the last of each epoch 10; each point") && line.contains("after step 200"), "{line}");
     // the γ range the line states is the trainer's: re-train the copied spec natively and read γ
     let spec = optlab::train::TrainSpec::from_json(&scene.spec_json().unwrap()).unwrap();
     let mut t = optlab::train::Trainer::new(&spec).unwrap();
@@ -298,6 +298,16 @@ fn batch_norm_is_refused_where_it_cannot_train_and_its_readout_reads_the_trainer
     let want = format!("γ {} to {}", optlab::app::common::Sig(lo), optlab::app::common::Sig(hi));
     assert!(line.contains(&want), "{want} in {line}");
     assert!(!line.contains("NaN"), "{line}");
+    // and so are the running means: the re-trained network's
+    let means: Vec<f64> = t.mlp().running_per_layer().flat_map(|(m, _)| m.to_vec()).collect();
+    let (lo, hi) = (means.iter().copied().fold(f64::INFINITY, f64::min), means.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    let want = format!("running means {} to {},", optlab::app::common::Sig(lo), optlab::app::common::Sig(hi));
+    assert!(line.contains(&want) && line.contains("moved 10 % of the way"), "{want} in {line}");
+    // at the start every γ is 1, β 0, every running mean 0 and variance 1: one value each, not "0 to 0"
+    let st = state(&[("batch_norm", "on")]);
+    let start = c.start_live(&st).unwrap().scene(&st);
+    let line = readout(&start, "batch normalisation");
+    assert!(line.contains("(at the start: γ 1.00, β 0)") && line.ends_with("running means 0, variances 1.00"), "{line}");
     // in a comparison the line says whose figures it gives
     let scene = c.compute(&state(&[("batch_norm", "on"), ("compare", "sgd")]));
     assert!(scene.readout.iter().any(|r| r.label.starts_with("batch normalisation (run A: ")), "{:?}", scene.readout);

@@ -200,6 +200,7 @@ fn the_training_chapter_shows_the_formulas_of_the_optimizers_and_loss_it_runs() 
     assert_eq!(shown(&[("optimizer", "sam"), ("loss", "squared")]), ["mini-batch", "squared", "SAM", "sharpness", "loss"]);
     assert_eq!(shown(&[("optimizer", "newton"), ("compare", "muon")]), ["mini-batch", "softmax", "Muon", "Newton", "sharpness", "loss"]);
     assert_eq!(shown(&[("optimizer", "lookahead"), ("compare", "lookahead")]), ["mini-batch", "softmax", "Lookahead", "sharpness", "loss"]);
+    assert_eq!(shown(&[("batch_norm", "on")]), ["mini-batch", "batch", "softmax", "sharpness", "loss"]);
 }
 
 /// Every live value a shown formula names has a value in every state the selects and toggles reach (each option

@@ -246,6 +246,11 @@ fn batch_norm_moves_the_running_statistics_once_per_step() {
     let r = fresh.mlp().running_stats();
     assert_eq!(r.len(), 32);
     assert!(r[..8].iter().all(|&v| v == 0.0) && r[8..16].iter().all(|&v| v == 1.0), "{r:?}");
+    // per layer: the same numbers, split as (means, variances) of each hidden layer's units
+    let per: Vec<(&[f64], &[f64])> = a.mlp().running_per_layer().collect();
+    let r = a.mlp().running_stats();
+    assert_eq!(per, [(&r[..8], &r[8..16]), (&r[16..24], &r[24..32])]);
+    assert!(per.iter().all(|(m, v)| m.iter().any(|&x| x != 0.0) && v.iter().any(|&x| x != 1.0)), "moved after 30 steps");
     let mut plain =
         Trainer::new(&spec(r#"{"data": {"kind": "moons", "n": 200}, "steps": 30, "optimizer": {"kind": "sgd", "lr": 0.1}}"#)).unwrap();
     plain.step_n(30);

@@ -215,7 +215,23 @@ fn batch_norm() {
     assert!(peak(l1) == start && (0.6..0.7).contains(&start), "with it the loss never rises above its start near 0.67: {} vs {start}", peak(l1));
     assert!(last(l1) < 0.05 && a1 > 99.0, "and ends below 0.05 with test accuracy above 99 %: {} {a1}", last(l1));
     let line = readout(&normed, "batch normalisation");
-    assert!(line.contains("(B = 10 points)") && line.contains("after step 3000: γ "), "{line}");
+    assert!(line.contains("(B = 10 points; ") && line.contains("after step 3000: γ "), "{line}");
+}
+
+fn batch_norm_regularises() {
+    let (plain, normed) = (played(&OVERFIT), played(&with_pairs(&OVERFIT, &[("batch_norm", "on")])));
+    let whole = played(&with_pairs(&OVERFIT, &[("batch_norm", "on"), ("batch_size", "50")]));
+    let ends = |s: &Scene| (last(series(s, "loss", "A training")), last(series(s, "loss", "A test")), last(series(s, "accuracy", "A test")));
+    let ((l0, t0, a0), (l1, t1, a1), (l2, t2, _)) = (ends(&plain), ends(&normed), ends(&whole));
+    assert!(l0 < 0.1 && (0.35..0.45).contains(&l1), "the training loss ends near 0.4 instead of 0.05: {l1} vs {l0}");
+    assert!(t0 > 1.0 && t1 < 0.4, "the test loss at step 3000 below 0.4 instead of above 1: {t1} vs {t0}");
+    assert!((a0, a1) == (80.0, 92.0), "test accuracy 92 % instead of 80 %: {a1} vs {a0}");
+    assert_eq!(series(&normed, "loss", "A test").points.last().unwrap().0, 3000.0);
+    assert!(l2 < 0.01 && t2 > 1.0, "with B = 50 it overfits as without: {l2} {t2}");
+    let line = readout(&whole, "batch normalisation");
+    assert!(line.contains("(B = 50: the whole training set, so every step normalises by the same statistics"), "{line}");
+    let line = readout(&normed, "batch normalisation");
+    assert!(line.contains("(B = 10 points; each point's output depends on which points share its batch)"), "{line}");
 }
 
 fn with_pairs(base: &[(&'static str, &'static str)], extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
@@ -233,4 +249,5 @@ pub const SCENARIOS: &[Scenario] = &[
     ("Overfit on purpose", early_stopping),
     ("Then set dropout p = 0.5", dropout),
     ("Batch normalisation allows a higher learning rate", batch_norm),
+    ("Batch normalisation can act as a regulariser", batch_norm_regularises),
 ];

@@ -247,6 +247,16 @@ impl Mlp {
         &self.running
     }
 
+    /// The running statistics per normalised layer, in layer order: (means, variances), `fan_out` each.
+    pub fn running_per_layer(&self) -> impl Iterator<Item = (&[f64], &[f64])> {
+        let mut rest = &self.running[..];
+        self.layers.iter().filter(|l| l.norm).map(move |l| {
+            let (this, tail) = rest.split_at(2 * l.fan_out);
+            rest = tail;
+            this.split_at(l.fan_out)
+        })
+    }
+
     /// Moves the running statistics towards those of the last training pass in `ws` as PyTorch does in a
     /// training-mode forward: `running ← (1 − m)·running + m·s` with `m` = [`BN_MOMENTUM`], `s` the batch mean
     /// and the unbiased variance (sum of squares over `rows − 1`). Nothing without batch normalisation.

@@ -622,26 +622,30 @@ fn batch_norm_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
     if !t.mlp().batch_norm() {
         return;
     }
+    // one value where the range is one (at the start: every γ 1, β 0, running mean 0 and variance 1)
     let span = |v: &mut dyn Iterator<Item = f64>| {
         let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
-        format!("{} to {}", Sig(lo), Sig(hi))
+        if lo == hi {
+            Sig(lo).to_string()
+        } else {
+            format!("{} to {}", Sig(lo), Sig(hi))
+        }
     };
     let (b, n) = (t.spec().batch_size, t.data().train.len());
+    // (the batch's noise, which lets it act as a regulariser, is there unless the batch is the whole training set)
     let batch = match n % b {
-        0 => format!("B = {b} points"),
-        r => format!("B = {b} points, the last of each epoch {r}"),
+        _ if b == n => {
+            format!("B = {b}: the whole training set, so every step normalises by the same statistics and the batch adds no noise")
+        }
+        0 => format!("B = {b} points; each point's output depends on which points share its batch"),
+        r => format!("B = {b} points, the last of each epoch {r}; each point's output depends on which points share its batch"),
     };
-    let (params, running) = (t.params(), t.mlp().running_stats());
-    let norms = || t.mlp().layers().iter().filter(|l| l.norm);
+    let (params, mlp) = (t.params(), t.mlp());
+    let norms = || mlp.layers().iter().filter(|l| l.norm);
     let gamma = span(&mut norms().flat_map(|l| params[l.norm_range()][..l.fan_out].iter().copied()));
     let beta = span(&mut norms().flat_map(|l| params[l.norm_range()][l.fan_out..].iter().copied()));
-    let mut at = 0;
-    let (mut means, mut vars) = (Vec::new(), Vec::new());
-    for l in norms() {
-        means.extend_from_slice(&running[at..at + l.fan_out]);
-        vars.extend_from_slice(&running[at + l.fan_out..at + 2 * l.fan_out]);
-        at += 2 * l.fan_out;
-    }
+    let means = span(&mut mlp.running_per_layer().flat_map(|(m, _)| m.iter().copied()));
+    let vars = span(&mut mlp.running_per_layer().flat_map(|(_, v)| v.iter().copied()));
     // the figures are run A's; in a comparison run B has γ, β and running statistics of its own
     let label = if run.runs.len() > 1 { format!("batch normalisation (run A: {})", t.spec().label) } else { "batch normalisation".into() };
     readout.push(Readout::new(
@@ -649,11 +653,10 @@ fn batch_norm_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
         format!(
             "in each training step every hidden unit is normalised by the mean and variance over the step's batch ({batch}), then \
              scaled by γ and shifted by β ({}: γ {gamma}, β {beta}). The losses, accuracies, map, λ_max, loss slice and gradients per \
-             layer use the running statistics instead (as model.eval()), moved 10 % of the way to each step's batch statistics: \
-             running means {}, variances {}",
+             layer use the running statistics instead (as model.eval()), moved {:.0} % of the way to each step's batch statistics: \
+             running means {means}, variances {vars}",
             if t.step() == 0 { "at the start".to_string() } else { format!("after step {}", t.step()) },
-            span(&mut means.into_iter()),
-            span(&mut vars.into_iter()),
+            100.0 * crate::train::mlp::BN_MOMENTUM,
         ),
     ));
 }
