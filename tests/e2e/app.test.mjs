@@ -1047,7 +1047,7 @@ test("the training chapter shows the formulas of the optimizers and loss it runs
     const pick = async (name, value) => { await page.selectOption(`.controls [name="${name}"]`, value); await settle(page); };
     await pick("optimizer", "sam");
     assert.deepEqual(await shown(), ["mini-batch", "softmax", "SAM", "sharpness", "loss"]);
-    const sam = await page.$eval(".formula:not([hidden]):nth-child(4)", (f) => [f.querySelector(".caption").textContent, f.querySelector(".tex").textContent]);
+    const sam = await page.$$eval(".formula:not([hidden])", (fs) => fs.map((f) => [f.querySelector(".caption").textContent, f.querySelector(".tex").textContent]).find(([c]) => c.startsWith("SAM")));
     assert.match(sam[0], /^SAM: the inner optimizer/);
     assert.match(sam[1], /ρ=0\.05/, `SAM's formula shows ρ: ${sam[1]}`);
     assert.ok(await panel() > h0 + 20, "the panel grew by SAM's formula");
@@ -1060,6 +1060,10 @@ test("the training chapter shows the formulas of the optimizers and loss it runs
     await pick("compare", "off");
     await pick("optimizer", "adam");
     assert.deepEqual(await shown(), ["mini-batch", "softmax", "sharpness", "loss"]);
+    // batch normalisation's formula, while it is on
+    await pick("batch_norm", "on");
+    assert.deepEqual(await shown(), ["mini-batch", "batch", "softmax", "sharpness", "loss"]);
+    await pick("batch_norm", "off");
     await page.waitForFunction((h) => Math.abs(document.querySelector(".formulas").getBoundingClientRect().height - h) < 0.5, h0, { timeout: 5000 });
     assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
   } finally {
