@@ -310,7 +310,7 @@ fn batch_norm_is_refused_where_it_cannot_train_and_its_readout_reads_the_trainer
     assert!(line.contains("(at the start: γ 1.00, β 0)") && line.ends_with("running means 0, variances 1.00"), "{line}");
     // in a comparison the line says whose figures it gives
     let scene = c.compute(&state(&[("batch_norm", "on"), ("compare", "sgd")]));
-    assert!(scene.readout.iter().any(|r| r.label.starts_with("batch normalisation (run A: ")), "{:?}", scene.readout);
+    assert!(scene.readout.iter().any(|r| r.label.starts_with("batch normalisation (A · ")), "{:?}", scene.readout);
 }
 
 #[test]

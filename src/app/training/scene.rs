@@ -647,7 +647,7 @@ fn batch_norm_line(run: &TrainingRun, readout: &mut Vec<Readout>) {
     let means = span(&mut mlp.running_per_layer().flat_map(|(m, _)| m.iter().copied()));
     let vars = span(&mut mlp.running_per_layer().flat_map(|(_, v)| v.iter().copied()));
     // the figures are run A's; in a comparison run B has γ, β and running statistics of its own
-    let label = if run.runs.len() > 1 { format!("batch normalisation (run A: {})", t.spec().label) } else { "batch normalisation".into() };
+    let label = if run.runs.len() > 1 { format!("batch normalisation ({})", t.spec().label) } else { "batch normalisation".into() };
     readout.push(Readout::new(
         label,
         format!(
