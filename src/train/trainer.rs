@@ -126,8 +126,8 @@ struct PendingEval {
     /// The metrics with the losses and accuracies still to fill in.
     base: Metrics,
     params: Vec<f64>,
-    /// The network with its running statistics at that step (batch normalisation's evaluation uses them).
-    mlp: Mlp,
+    /// The running statistics at that step (batch normalisation's evaluation uses them; empty without it).
+    running: Vec<f64>,
     /// Rows done so far over the training set then the test set, and the sums.
     done: usize,
     train: (f64, usize),
@@ -466,7 +466,7 @@ impl Trainer {
         self.pending_eval = Some(PendingEval {
             base,
             params: self.params.clone(),
-            mlp: self.mlp.clone(),
+            running: self.mlp.running_stats().to_vec(),
             done: 0,
             train: (0.0, 0),
             test: (0.0, 0),
@@ -489,20 +489,23 @@ impl Trainer {
     /// Works on a deferred evaluation for one slice of rows; appends its metrics when it is complete.
     pub fn eval_work(&mut self) {
         let Some(rows) = self.deferred_rows else { return };
-        let Some(p) = self.pending_eval.as_mut() else { return };
-        let (n_train, n_test) = (self.data.train.len(), self.data.test.len());
+        let Trainer { pending_eval, mlp, data, ws, .. } = self;
+        let Some(p) = pending_eval.as_mut() else { return };
+        let (n_train, n_test) = (data.train.len(), data.test.len());
         let mut left = rows;
-        let ws = &mut *self.ws.borrow_mut();
+        let ws = &mut *ws.borrow_mut();
+        // the evaluation's running statistics in, for these slices; the current ones back afterwards
+        mlp.swap_running_stats(&mut p.running);
         while left > 0 && p.done < n_train + n_test {
             let (pts, start, total, acc) = if p.done < n_train {
-                (&self.data.train, p.done, n_train, &mut p.train)
+                (&data.train, p.done, n_train, &mut p.train)
             } else {
-                (&self.data.test, p.done - n_train, n_test, &mut p.test)
+                (&data.test, p.done - n_train, n_test, &mut p.test)
             };
             // whole chunks as [`evaluate`] cuts them, so the sums are added in the same order
             let end = (start + ws.capacity()).min(total);
             ws.load((start..end).map(|i| (&pts.x[i][..], pts.y[i])));
-            let s = p.mlp.pass(&p.params, ws, None);
+            let s = mlp.pass(&p.params, ws, None);
             acc.0 += s.loss_sum;
             acc.1 += s.correct;
             if p.done >= n_train {
@@ -512,6 +515,7 @@ impl Trainer {
             left = left.saturating_sub(end - start);
             p.done += end - start;
         }
+        mlp.swap_running_stats(&mut p.running);
         if p.done >= n_train + n_test {
             let p = self.pending_eval.take().expect("checked");
             let mean = |(sum, correct): (f64, usize), n: usize| {

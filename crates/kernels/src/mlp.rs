@@ -247,6 +247,13 @@ impl Mlp {
         &self.running
     }
 
+    /// Exchanges the running statistics with `other` (of the same length: another copy of this network's),
+    /// e.g. to evaluate with those of an earlier step and then put the current ones back.
+    pub fn swap_running_stats(&mut self, other: &mut Vec<f64>) {
+        assert_eq!(other.len(), self.running.len(), "running statistics of another network");
+        std::mem::swap(&mut self.running, other);
+    }
+
     /// The running statistics per normalised layer, in layer order: (means, variances), `fan_out` each.
     pub fn running_per_layer(&self) -> impl Iterator<Item = (&[f64], &[f64])> {
         let mut rest = &self.running[..];
