@@ -70,7 +70,7 @@ fn dropout_masks(spec: &TrainSpec, n_train: usize, units: usize, steps: usize) -
 pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
     let trainers = crate::train::compare(specs).map_err(|e| {
         if specs.len() == 1 {
-            SpecError::new(e.path.trim_start_matches("[0].").to_string(), e.message)
+            SpecError::new(crate::checks::without_first_index(&e.path).to_string(), e.message)
         } else {
             e
         }

@@ -53,7 +53,7 @@ pub fn run_specs(specs: &[TrainSpec]) -> Result<TrainReport, SpecError> {
 pub fn trainers(specs: &[TrainSpec]) -> Result<Vec<super::Trainer>, SpecError> {
     super::compare(specs).map_err(|e| {
         if specs.len() == 1 {
-            SpecError::new(e.path.trim_start_matches("[0].").to_string(), e.message)
+            SpecError::new(crate::checks::without_first_index(&e.path).to_string(), e.message)
         } else {
             e
         }

@@ -137,7 +137,7 @@ pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
         ));
     }
     let trainers = crate::train::compare(&s.specs).map_err(|e| {
-        let e = if s.specs.len() == 1 { e.map_paths(|p| p.trim_start_matches("[0].").to_string()) } else { e };
+        let e = if s.specs.len() == 1 { e.map_paths(|p| crate::checks::without_first_index(p).to_string()) } else { e };
         if s.specs[0].model.batch_norm && e.path.ends_with("batch_size") {
             // the batch sizes batch normalisation refuses (trainer::check_norm_batches), named by their control
             return Message::error(format!("batch normalisation needs two points or more in every batch: batch size B {}", e.message));
