@@ -333,7 +333,7 @@ impl Model for Adaptive {
         for t in &report.runs {
             let eff = effective_steps(t, lr);
             if let (Some(first), Some(last)) = (eff.first(), eff.last()) {
-                let fmt = |v: &[f64]| v.iter().map(|e| sig(*e)).collect::<Vec<_>>().join(", ");
+                let fmt = |v: &[f64]| crate::checks::join_strs(&v.iter().map(|e| sig(*e)).collect::<Vec<_>>(), ", ");
                 let mut claims = Vec::new();
                 let trends: Vec<String> = ["x", "y"]
                     .iter()
@@ -348,7 +348,7 @@ impl Model for Adaptive {
                     .collect();
                 let mut r = Readout::new(
                     format!("{}: effective step (x, y) at step 1 → step {}", t.label, eff.len()),
-                    format!("({}) → ({}); {}", fmt(first), fmt(last), trends.join("; ")),
+                    format!("({}) → ({}); {}", fmt(first), fmt(last), crate::checks::join_strs(&trends, "; ")),
                 );
                 for c in claims {
                     r = r.claiming(c);

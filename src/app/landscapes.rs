@@ -444,8 +444,10 @@ fn saddles_in_high_dimension() -> (LineChart, Vec<Readout>) {
     let mut lines = vec![Readout::new(
         "random critical points that are minima",
         match none_from {
-            Some(n) => format!("{}; none of {SADDLE_SAMPLES} from N = {n} on (the rest are saddles)", shares.join(", ")),
-            None => format!("{}; at N = {SADDLE_N}: {}", shares.join(", "), Sig(r.last().map_or(0.0, |x| x.1))),
+            Some(n) => {
+                format!("{}; none of {SADDLE_SAMPLES} from N = {n} on (the rest are saddles)", crate::checks::join_strs(&shares, ", "))
+            }
+            None => format!("{}; at N = {SADDLE_N}: {}", crate::checks::join_strs(&shares, ", "), Sig(r.last().map_or(0.0, |x| x.1))),
         },
     )];
     lines.push(Readout::new(

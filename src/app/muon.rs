@@ -679,7 +679,7 @@ fn optimizer_memory(shape: (usize, usize), muon: &MuonConfig) -> String {
         ("Lion", OptimizerSpec::Lion(crate::optim::Lion::default())),
     ];
     let g = vec![1.0; n];
-    optimizers
+    let parts: Vec<String> = optimizers
         .iter()
         .filter_map(|(name, spec)| {
             let mut opt = spec.build(shape, "optimizer").ok()?;
@@ -687,8 +687,8 @@ fn optimizer_memory(shape: (usize, usize), muon: &MuonConfig) -> String {
             opt.step(&mut w, &g, 1e-3, &mut crate::optim::NoOracle).ok()?;
             Some(format!("{name} {}", super::controls::fmt_num(opt.state().numbers_per_parameter(n))))
         })
-        .collect::<Vec<_>>()
-        .join(" · ")
+        .collect();
+    crate::checks::join_strs(&parts, " · ")
 }
 
 /// The msign special cases of the lecture, checked live on the momentum matrix `m` the chapter inspects:

@@ -111,16 +111,16 @@ fn row(t: &Trace, opt: &OptimizerSpec, f_star: Option<f64>, unbounded: bool, qua
     match &t.diverged {
         Some(d) if unbounded => {
             parts.insert(0, format!("diverged at step {} (f → −∞: this landscape has no minimum)", d.step));
-            claims.into_iter().fold(Readout::bad(t.label.clone(), parts.join(" · ")), Readout::claiming)
+            claims.into_iter().fold(Readout::bad(t.label.clone(), crate::checks::join_strs(&parts, " · ")), Readout::claiming)
         }
         Some(d) => {
             // the method's own step-size bound on a quadratic (`quad` = L), or that it has none
             let (text, claim) = super::common::divergence_text(d, Some(opt), quad, super::common::largest_lr(t, Some(opt)), false);
             parts.insert(0, text);
             claims.extend(claim);
-            claims.into_iter().fold(Readout::bad(t.label.clone(), parts.join(" · ")), Readout::claiming)
+            claims.into_iter().fold(Readout::bad(t.label.clone(), crate::checks::join_strs(&parts, " · ")), Readout::claiming)
         }
-        None => claims.into_iter().fold(Readout::new(t.label.clone(), parts.join(" · ")), Readout::claiming),
+        None => claims.into_iter().fold(Readout::new(t.label.clone(), crate::checks::join_strs(&parts, " · ")), Readout::claiming),
     }
 }
 

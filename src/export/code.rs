@@ -189,7 +189,7 @@ pub fn optimizer_code(spec: &OptimizerSpec, schedule: &ScheduleSpec, muon_split:
         }
     }
     lines.push(format!("stepper = {stepper}"));
-    lines.push(format!("return stepper, [{}], [{}]", opts.join(", "), scheds.join(", ")));
+    lines.push(format!("return stepper, [{}], [{}]", crate::checks::join_strs(&opts, ", "), crate::checks::join_strs(&scheds, ", ")));
     lines.iter().map(|l| format!("    {l}\n")).collect()
 }
 
@@ -242,7 +242,11 @@ pub fn schedule_code(s: &ScheduleSpec, opt: &str) -> Option<String> {
                 .map(|s| schedule_code(s, opt).unwrap_or_else(|| format!("lr_scheduler.ConstantLR({opt}, factor=1.0, total_iters=0)")))
                 .collect();
             let ms: Vec<String> = milestones.iter().map(|m| m.to_string()).collect();
-            format!("lr_scheduler.SequentialLR({opt}, [{}], milestones=[{}])", subs.join(", "), ms.join(", "))
+            format!(
+                "lr_scheduler.SequentialLR({opt}, [{}], milestones=[{}])",
+                crate::checks::join_strs(&subs, ", "),
+                crate::checks::join_strs(&ms, ", ")
+            )
         }
     })
 }

@@ -189,7 +189,7 @@ pub fn script(spec: &Spec) -> Result<String, SpecError> {
         s += &optimizer_code(&r.optimizer, &r.schedule, None);
     }
     let runs: Vec<String> = (0..spec.runs.len()).map(|i| format!("    ({}, build_{i}),\n", py_str(&spec.label(i)))).collect();
-    let _ = write!(s, "\n\nRUNS = [\n{}]\n", runs.concat());
+    let _ = write!(s, "\n\nRUNS = [\n{}]\n", crate::checks::join_strs(&runs, ""));
     s += run_loop()?;
     Ok(s)
 }

@@ -157,7 +157,7 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
             }
         }
     }
-    let _ = writeln!(s, "LAYERS = [{}]", layers.join(", "));
+    let _ = writeln!(s, "LAYERS = [{}]", crate::checks::join_strs(&layers, ", "));
     if p > 0.0 {
         let masks = dropout_masks(first, data.train.len(), mlp.hidden_units(), max_steps)?;
         let _ = writeln!(
@@ -168,7 +168,7 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
         );
         let _ = writeln!(s, "DROPOUT = {}", super::py_num(p));
         let quoted: Vec<String> = masks.iter().map(|m| format!("\"{m}\"")).collect();
-        let _ = writeln!(s, "MASKS = [{}]", quoted.join(", "));
+        let _ = writeln!(s, "MASKS = [{}]", crate::checks::join_strs(&quoted, ", "));
     } else {
         s += "MASKS = None  # no dropout\n";
     }
@@ -199,7 +199,7 @@ pub fn script(specs: &[TrainSpec]) -> Result<String, SpecError> {
         .enumerate()
         .map(|(i, sp)| format!("    ({}, build_{i}, {}, {}),\n", py_str(&sp.label()), sp.steps, sp.eval_every))
         .collect();
-    let _ = write!(s, "\n\nRUNS = [\n{}]\n", runs.concat());
+    let _ = write!(s, "\n\nRUNS = [\n{}]\n", crate::checks::join_strs(&runs, ""));
     s += train_loop()?;
     Ok(s)
 }

@@ -131,7 +131,7 @@ pub fn describe_map(m: &MapChart) -> String {
         .map(|(x, y, l, _)| format!("{l} at {}", pt((*x, *y))))
         .collect();
     if !named.is_empty() {
-        out.push_str(&format!(" Marked: {}.", named.join(", ")));
+        out.push_str(&format!(" Marked: {}.", crate::checks::join_strs(&named, ", ")));
     }
     if !m.points.is_empty() {
         out.push_str(&format!(" {} data points.", m.points.len()));

@@ -79,7 +79,7 @@ pub fn title_lines(title: &str, width: u32, measure: &dyn Fn(&str) -> u32) -> Ve
     for end in whole.chain(ends.into_iter().rev()) {
         let t = &title[..end];
         let lines = wrap(t, width, 2, measure);
-        if lines.join(" ").split_whitespace().eq(t.split_whitespace()) {
+        if crate::checks::join_strs(&lines, " ").split_whitespace().eq(t.split_whitespace()) {
             return lines;
         }
     }

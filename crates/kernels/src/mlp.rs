@@ -288,16 +288,23 @@ impl Mlp {
     /// What the parameter count is made of, for messages: `3-5-4-3 network, per layer fan_out×fan_in
     /// weights then fan_out biases: 5×3+5 + 4×5+4 + 3×4+3`.
     pub fn describe_params(&self) -> String {
-        let sizes: Vec<String> =
-            std::iter::once(self.layers[0].fan_in).chain(self.layers.iter().map(|l| l.fan_out)).map(|v| v.to_string()).collect();
-        let parts: Vec<String> =
-            self.layers.iter().map(|l| format!("{}×{}+{}{}", l.fan_out, l.fan_in, if l.norm { "2×" } else { "" }, l.fan_out)).collect();
+        // joined by loops, not `join` (optlab joins with its own loop, so the wasm holds no copy of std's)
+        let mut sizes = self.layers[0].fan_in.to_string();
+        let mut parts = String::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            sizes.push('-');
+            sizes.push_str(&l.fan_out.to_string());
+            if i > 0 {
+                parts.push_str(" + ");
+            }
+            parts.push_str(&format!("{}×{}+{}{}", l.fan_out, l.fan_in, if l.norm { "2×" } else { "" }, l.fan_out));
+        }
         let norm = if self.batch_norm() {
             " (a hidden layer's biases replaced by fan_out γ and fan_out β of its batch normalisation)"
         } else {
             ""
         };
-        format!("{} network, per layer fan_out×fan_in weights then fan_out biases{norm}: {}", sizes.join("-"), parts.join(" + "))
+        format!("{} network, per layer fan_out×fan_in weights then fan_out biases{norm}: {}", sizes, parts)
     }
 
     pub fn n_params(&self) -> usize {

@@ -85,11 +85,13 @@ pub fn chart(run: &TrainingRun) -> Chart {
     }
     let when = match (steps.is_empty(), waiting.is_empty()) {
         (true, true) => "measured when the training stops".to_string(),
-        (false, true) => steps.join(", "),
+        (false, true) => crate::checks::join_strs(&steps, ", "),
         // short: in an 800 px embed the chart is ~260 px wide and "losses so far; the flatness term once the
         // training stops" was cut by the title's two-line limit
-        (true, false) => format!("{}; flatness once stopped", waiting.join(", ")),
-        (false, false) => format!("{}; {}: losses so far", steps.join(", "), waiting.join(", ")),
+        (true, false) => format!("{}; flatness once stopped", crate::checks::join_strs(&waiting, ", ")),
+        (false, false) => {
+            format!("{}; {}: losses so far", crate::checks::join_strs(&steps, ", "), crate::checks::join_strs(&waiting, ", "))
+        }
     };
     // (the terms are spelled out in the caption: with them the title ran past its two lines and was cut)
     Chart::Lines(LineChart {
@@ -178,13 +180,13 @@ fn comparison(label: &str, b: &BoundTerms, test: f64) -> Readout {
                 "the test loss is not a finite number: nothing to compare",
             );
         }
-        parts.push(format!("the training loss is not a finite number within ρ = {} of θ", bad.join(", ")));
+        parts.push(format!("the training loss is not a finite number within ρ = {} of θ", crate::checks::join_strs(&bad, ", ")));
     }
     if let Some(p) = first_yes {
         let c = Claim::new(p.max_loss, crate::app::Rel::Ge, test);
         parts.push(format!(
             "the bound without h is already above the test loss at ρ = {} (at ρ = {}: L_S + flatness = {} {} {})",
-            yes.join(", "),
+            crate::checks::join_strs(&yes, ", "),
             fmt_num(p.rho),
             Sig(p.max_loss),
             c.symbol(),
@@ -197,7 +199,7 @@ fn comparison(label: &str, b: &BoundTerms, test: f64) -> Readout {
         let gap = test - p.max_loss;
         parts.push(format!(
             "it is not at ρ = {} (at ρ = {}: {} {} {}), where h(‖θ‖²/ρ²) = h({}) must make up at least {} for the theorem to hold",
-            no.join(", "),
+            crate::checks::join_strs(&no, ", "),
             fmt_num(p.rho),
             Sig(p.max_loss),
             c.symbol(),
@@ -208,6 +210,6 @@ fn comparison(label: &str, b: &BoundTerms, test: f64) -> Readout {
         claims.push(c);
     }
     let gen_gap = test - b.train_loss;
-    let value = format!("{}; the measured generalisation gap L_D − L_S is {}", parts.join("; "), Sig(gen_gap));
+    let value = format!("{}; the measured generalisation gap L_D − L_S is {}", crate::checks::join_strs(&parts, "; "), Sig(gen_gap));
     claims.into_iter().fold(Readout::new(format!("{label}: the bound against the test loss {}", Sig(test)), value), Readout::claiming)
 }

@@ -142,7 +142,7 @@ pub fn start(st: &State) -> Result<live::TrainingRun, Message> {
             // the batch sizes batch normalisation refuses (trainer::check_norm_batches), named by their control
             return Message::error(format!("batch normalisation needs two points or more in every batch: batch size B {}", e.message));
         }
-        let e = e.lines().join("; ");
+        let e = crate::checks::join_strs(&e.lines(), "; ");
         Message::error(format!("cannot train this setting: {e}"))
     })?;
     if newton {

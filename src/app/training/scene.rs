@@ -247,7 +247,7 @@ fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> 
             }
         })
         .collect();
-    readout.push(Readout::new(format!("{label}: per-class test accuracy (step {at})"), per_class.join(" · ")));
+    readout.push(Readout::new(format!("{label}: per-class test accuracy (step {at})"), crate::checks::join_strs(&per_class, " · ")));
     let worst = (0..k)
         .flat_map(|t| (0..k).filter(move |&p| p != t).map(move |p| (t, p)))
         .max_by_key(|&(t, p)| (m[t * k + p], std::cmp::Reverse((t, p))))
@@ -264,7 +264,7 @@ fn confusion(run: &mut TrainingRun, view: usize, readout: &mut Vec<Readout>) -> 
                     String::new()
                 } else {
                     let pairs: Vec<String> = shown.iter().map(|&i| format!("{}→{}", truth[i], pred[i])).collect();
-                    format!("; drawn right of the matrix (true→predicted, row by row): {}", pairs.join(" "))
+                    format!("; drawn right of the matrix (true→predicted, row by row): {}", crate::checks::join_strs(&pairs, " "))
                 }
             ),
             None if n == 0 => "no test set (training fraction 1)".into(),
@@ -410,7 +410,7 @@ fn gradient_lines(r: &super::live::Run, label: &str, readout: &mut Vec<Readout>)
     let shown: Vec<String> = norms.iter().map(|g| Sig(*g).to_string()).collect();
     readout.push(Readout::new(
         format!("{label}: ‖∂L/∂W_l‖ per layer, input → output (step {step})"),
-        format!("{} (the mean loss's gradient over {over})", shown.join(" · ")),
+        format!("{} (the mean loss's gradient over {over})", crate::checks::join_strs(&shown, " · ")),
     ));
     let (Some(&first), Some(&last)) = (norms.first(), norms.last()) else { return };
     let l = norms.len();
@@ -426,7 +426,7 @@ fn gradient_lines(r: &super::live::Run, label: &str, readout: &mut Vec<Readout>)
             format!("{label}: each layer's gradient against the same weights at scale 1 (step 0)"),
             format!(
                 "× {} (scale g = {}: a linear network with small outputs would give g^{} = {} for every layer, one g for each of the other {} weight matrices)",
-                ratios.join(" · "),
+                crate::checks::join_strs(&ratios, " · "),
                 crate::app::controls::fmt_num(gain),
                 l - 1,
                 Sig(gain.powi(l as i32 - 1)),
@@ -463,7 +463,7 @@ fn slice_chart(run: &TrainingRun) -> Chart {
                     "none yet".into()
                 }
             } else {
-                steps.join(", ")
+                crate::checks::join_strs(&steps, ", ")
             }
         ),
         x_label: "α in L(w + α·d)".into(),
