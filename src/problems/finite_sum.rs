@@ -2,7 +2,6 @@ use super::{data_rng, Problem};
 use crate::checks::{check_range, Problems, SpecError};
 use crate::linalg::{solve, symmetric_eigenvalues};
 use ndarray::Array2;
-use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -67,7 +66,8 @@ impl FiniteSumSpec {
 /// for small amounts, a partial Fisher–Yates otherwise — chosen by the same rule), without its
 /// allocations: `pool` (empty at first, then the same vector for every call) keeps the identity
 /// permutation `0..length` between calls, the partial shuffle being undone afterwards. Cases rand handles
-/// by rejection sampling (lengths of at least 44,010 with amounts of at least 163) go to rand itself.
+/// by rejection sampling (lengths of at least 44,010 with amounts of at least 163) go to
+/// [`sample_indices`](crate::train::data::sample_indices), rand's `sample` written out.
 pub fn sample_indices_into(rng: &mut ChaCha8Rng, length: usize, amount: usize, out: &mut Vec<usize>, pool: &mut Vec<u32>) {
     use rand::Rng;
     assert!(amount <= length, "`amount` of samples must be less than or equal to `length`");
@@ -79,7 +79,7 @@ pub fn sample_indices_into(rng: &mut ChaCha8Rng, length: usize, amount: usize, o
         (length as f32) < 270.0 * amount as f32
     };
     if length > u32::MAX as usize || length >= 500_000 || (amount >= 163 && !inplace) {
-        out.extend(sample(rng, length, amount));
+        out.extend(crate::train::data::sample_indices(rng, length, amount));
         return;
     }
     let (length, amount) = (length as u32, amount as u32);
@@ -355,6 +355,7 @@ impl Problem for FiniteSum {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::seq::index::sample;
 
     /// The textbook loops over ndarray rows (what `FiniteSum` computed before its two-dimensional fast path).
     fn plain(fs: &FiniteSum, x: &[f64], idx: &[usize]) -> (f64, Vec<f64>, Vec<f64>, f64) {

@@ -132,7 +132,7 @@ pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Re
     let mut train = pick(&order[..n_train]);
     let test = pick(&order[n_train..]);
     let n_flip = (spec.label_noise * n_train as f64).round() as usize;
-    let mut flipped = if classes >= 2 { sample(rng, n_train, n_flip.min(n_train)).into_vec() } else { Vec::new() };
+    let mut flipped = if classes >= 2 { sample_indices(rng, n_train, n_flip.min(n_train)) } else { Vec::new() };
     flipped.sort_unstable();
     for &i in &flipped {
         // u64, not usize (32 bits in wasm: rand would draw from a u32 there and a u64 natively)
@@ -140,6 +140,78 @@ pub fn build_ordered(spec: &DataSpec, shuffle: bool, rng: &mut ChaCha8Rng) -> Re
         train.y[i] = (train.y[i] + shift) % classes;
     }
     Ok(Data { train, test, classes, flipped })
+}
+
+/// rand 0.8's `seq::index::sample(rng, length, amount).into_vec()`, written out for `length` below 2³² (always,
+/// in wasm): its three algorithms and its choice among them with the same draws, so the same indices in the same
+/// order, and the stream left where rand leaves it (unit test against rand's). Rand's is generic over the index
+/// type and, without `std`, keeps its rejection sampling's cache in a `BTreeSet` (4 KB of wasm); the cache here is
+/// a sorted vector, which answers the same membership questions.
+pub(crate) fn sample_indices(rng: &mut ChaCha8Rng, length: usize, amount: usize) -> Vec<usize> {
+    let (Ok(len), Ok(amt)) = (u32::try_from(length), u32::try_from(amount)) else {
+        return sample(rng, length, amount).into_vec();
+    };
+    assert!(amt <= len, "`amount` of samples must be less than or equal to `length`");
+    let j = usize::from(len >= 500_000);
+    let inplace = if amt < 163 {
+        const C: [[f32; 2]; 2] = [[1.6, 8.0 / 45.0], [10.0, 70.0 / 9.0]];
+        let amount_fp = amt as f32;
+        let m4 = C[0][j] * amount_fp;
+        amt > 11 && (len as f32) < (C[1][j] + m4) * amount_fp
+    } else {
+        const C: [f32; 2] = [270.0, 330.0 / 9.0];
+        (len as f32) < C[j] * (amt as f32)
+    };
+    let indices: Vec<u32> = if inplace {
+        // a partial Fisher–Yates shuffle of 0..length
+        let mut indices: Vec<u32> = (0..len).collect();
+        for i in 0..amt {
+            let j: u32 = rng.gen_range(i..len);
+            indices.swap(i as usize, j as usize);
+        }
+        indices.truncate(amount);
+        indices
+    } else if amt < 163 {
+        // Floyd's combination algorithm, shuffled as it goes below 50 indices and afterwards from 50 on
+        let floyd_shuffle = amt < 50;
+        let mut indices: Vec<u32> = Vec::with_capacity(amount);
+        for j in len - amt..len {
+            let t = rng.gen_range(0..=j);
+            if floyd_shuffle {
+                if let Some(pos) = indices.iter().position(|&x| x == t) {
+                    indices.insert(pos, j);
+                    continue;
+                }
+            } else if indices.contains(&t) {
+                indices.push(j);
+                continue;
+            }
+            indices.push(t);
+        }
+        if !floyd_shuffle {
+            for i in (1..amt).rev() {
+                indices.swap(i as usize, rng.gen_range(0..=i) as usize);
+            }
+        }
+        indices
+    } else {
+        // rejection sampling
+        let distr = rand::distributions::Uniform::new(0, len);
+        let mut seen: Vec<u32> = Vec::with_capacity(amount);
+        let mut indices: Vec<u32> = Vec::with_capacity(amount);
+        for _ in 0..amt {
+            let pos = loop {
+                let pos = distr.sample(rng);
+                if let Err(at) = seen.binary_search(&pos) {
+                    seen.insert(at, pos);
+                    break pos;
+                }
+            };
+            indices.push(pos);
+        }
+        indices
+    };
+    indices.into_iter().map(|i| i as usize).collect()
 }
 
 /// Training points for `n` points and a train fraction: `round(fraction · n)`, at least 1.
@@ -269,5 +341,24 @@ impl BatchSampler {
     /// Completed passes over the training set.
     pub fn epochs(&self) -> usize {
         self.epochs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngCore, SeedableRng};
+
+    #[test]
+    fn sample_indices_is_rands_sample() {
+        let cases = [(0, 0), (1, 0), (1, 1), (5, 3), (12, 12), (40, 11), (40, 12), (200, 20), (200, 49), (200, 50), (200, 120)];
+        let more = [(100_000, 5), (100_000, 49), (100_000, 50), (100_000, 162), (1000, 163), (1000, 600), (50_000, 163), (50_000, 170)];
+        for &(length, amount) in cases.iter().chain(&more) {
+            for seed in 0..4 {
+                let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(seed), ChaCha8Rng::seed_from_u64(seed));
+                assert_eq!(sample_indices(&mut a, length, amount), sample(&mut b, length, amount).into_vec(), "{length} {amount}");
+                assert_eq!(a.next_u64(), b.next_u64(), "{length} {amount}: the stream goes on alike");
+            }
+        }
     }
 }
