@@ -88,10 +88,10 @@ export function renderFormulas(values) {
   // a value the core has not given (its answer while the digits load has none) shows as an ellipsis, not as
   // its name in italic letters
   const fill = (tex) => tex.replace(PLACEHOLDER, (m, k) => (live(k) === null ? PENDING_TEX : texValue(live(k))));
-  let typesetAny = false, cameOrWent = false;
+  let typesetAny = false, came = false, went = false;
   for (const f of document.querySelectorAll(".formula")) {
     const hidden = !formulaShown(f);
-    if (f.hidden !== hidden) { hideFormula(f, hidden); cameOrWent = true; }
+    if (f.hidden !== hidden) { hideFormula(f, hidden); if (hidden) went = true; else came = true; }
     // a hidden formula's fixed pieces are typeset while the page is idle (readyHiddenLater), its values when it
     // is shown; all wait for KaTeX (formulasNow)
     if (hidden || !app.katexState) continue;
@@ -105,10 +105,14 @@ export function renderFormulas(values) {
     }
   }
   if (typesetAny) checkWideLater();
-  // a formula that came or went changes the panel's height: it starts a new floor (see formulaFloor), which
-  // observing the panel again reports after the next layout
+  // A formula that went while none came (batch normalisation off, Lookahead back to a plain optimizer) leaves
+  // the panel shorter: it starts a new floor (see formulaFloor), which observing the panel again reports after
+  // the next layout. A formula that takes another's place (the training chapter's loss, SAM for Lookahead) keeps
+  // the floor, so the taller of the two holds the controls where they were: the list just used stays under the
+  // pointer, and Chromium repaints the formula, not the side column below it (training `loss`: 14.3, 14.8 ->
+  // 11.8, 10.9 ms median per change, builds alternating in percontrol.mjs).
   const panel = $(".formulas");
-  if (cameOrWent && panel) {
+  if (went && !came && panel) {
     panel.optlabFloor = 0;
     panel.style.minHeight = "";
     formulaFloor.unobserve(panel);

@@ -917,6 +917,40 @@ test("a formula that loses a line keeps its space: the controls below it do not 
   }
 });
 
+test("a formula that takes another's place keeps the panel's height; one that goes alone gives its space back", async () => {
+  // the training chapter's loss swaps its formula (cross-entropy 56 px, squared error 68 px at 1280 px); Muon's
+  // formula comes with the optimizer and goes with it
+  const { context, page, errors } = await newPage();
+  try {
+    await open(page, srv.base, "?chapter=training");
+    await page.evaluate(() => document.fonts.ready);
+    await settle(page);
+    const y = (name) => page.$eval(`.controls [name="${name}"]`, (e) => e.getBoundingClientRect().top - e.closest(".side").getBoundingClientRect().top);
+    const caption = () => page.$$eval(".formula:not([hidden]) .caption", (cs) => cs.map((c) => c.textContent).join(" | "));
+    const pick = async (name, value) => { await page.selectOption(`.controls [name="${name}"]`, value); await settle(page); };
+    // a formula that comes moves the controls down; when it goes alone, they move back up to where they were
+    const before = await y("optimizer");
+    await pick("optimizer", "muon");
+    assert.match(await caption(), /Muon/);
+    assert.ok((await y("optimizer")) > before + 50, "Muon's formula takes its space");
+    await pick("optimizer", "sgd");
+    assert.doesNotMatch(await caption(), /Muon/);
+    assert.equal(await y("optimizer"), before, "and gives it back when it goes");
+    // a loss swaps its formula for another: the taller one's height stays
+    await pick("loss", "squared");
+    assert.match(await caption(), /squared error/);
+    const tall = await y("loss");
+    for (const loss of ["cross_entropy", "squared", "cross_entropy"]) {
+      await pick("loss", loss);
+      assert.match(await caption(), loss === "squared" ? /squared error/ : /cross-entropy/);
+      assert.equal(await y("loss"), tall, `the loss list stays at ${tall} px with ${loss}`);
+    }
+    assert.deepEqual(errors.filter((e) => !ignorable(e)), []);
+  } finally {
+    await context.close();
+  }
+});
+
 test("without KaTeX (its script fails to load) the formulas show their TeX as text, and the live values in it follow the controls", async () => {
   const { context, page, errors } = await newPage();
   try {
