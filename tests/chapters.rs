@@ -203,6 +203,24 @@ fn the_training_chapter_shows_the_formulas_of_the_optimizers_and_loss_it_runs() 
     assert_eq!(shown(&[("batch_norm", "on")]), ["mini-batch", "batch", "softmax", "sharpness", "loss"]);
 }
 
+/// The batch normalisation formula writes the trainer's constants as TeX text (the running statistics' 0.9 and
+/// 0.1, ε = 10⁻⁵): a change of `BN_MOMENTUM` or `BN_EPS` that leaves the formula as it was fails here.
+#[test]
+fn the_batch_normalisation_formula_states_the_trainers_constants() {
+    use optlab::train::mlp::{BN_EPS, BN_MOMENTUM};
+    let c = chapters().into_iter().find(|c| c.id() == "training").expect("training chapter");
+    let f = c.formulas().into_iter().find(|f| f.caption.starts_with("batch normalisation")).expect("its formula");
+    let (keep, take) = (1.0 - BN_MOMENTUM, BN_MOMENTUM);
+    for update in
+        [format!(r"\mu \leftarrow {keep}\,\mu + {take}\,\mu_{{\mathcal B}}"), format!(r"\sigma^2 \leftarrow {keep}\,\sigma^2 + {take}\,")]
+    {
+        assert!(f.tex.contains(&update), "{update} in {}", f.tex);
+    }
+    let eps = format!("{BN_EPS:e}");
+    let exponent = eps.strip_prefix("1e").unwrap_or_else(|| panic!("ε = {eps} is written as a power of ten"));
+    assert!(f.tex.contains(&format!(r"\epsilon = 10^{{{exponent}}}")), "ε = {eps} in {}", f.tex);
+}
+
 /// Every live value a shown formula names has a value in every state the selects and toggles reach (each option
 /// and each preset on its own): a name without one was typeset as itself, in italic letters (the training
 /// chapter's "λ_max ≈ lambda_max" while the digits were loading, until 5 December 2026).
