@@ -94,7 +94,7 @@ function effectiveTheme() {
 function applyTheme() {
   const t = effectiveTheme();
   if (document.documentElement.dataset.theme !== t) {
-    for (const d of document.querySelectorAll(".intro details")) d.open = t !== "projector";
+    for (const d of document.querySelectorAll(".intro > details")) d.open = t !== "projector"; // (not a list's folded rest)
   }
   document.documentElement.dataset.theme = t;
   const sel = $("#theme");
@@ -723,6 +723,10 @@ app.renew = renew;
 /** Keeps a copy of a data file's bytes for a worker that replaces this one. */
 function keepAsset(name, buf) { (app.assetCopies ??= {})[name] = buf.slice(0); }
 
+// A try-this list of more than TRY_ALL experiments shows its first TRY_SHOWN and then "n more experiments" (every
+// chapter but the training one has at most six)
+const TRY_ALL = 6, TRY_SHOWN = 4;
+
 function buildChapter(info) {
   const main = $("#chapter");
   app.freshChapter = true;
@@ -744,9 +748,15 @@ function buildChapter(info) {
   const head = el("section", { class: "intro" },
     el("h1", { id: "chapter-title", tabindex: "-1", text: info.title }),
     el("details", { class: "about", ...(folded ? {} : { open: "" }) }, el("summary", { text: "About this chapter" }), el("p", { text: info.intro })));
-  const tryList = el("ul");
-  for (const t of info.try_this) tryList.append(el("li", { text: t }));
-  head.append(el("details", { class: "try", ...(folded ? {} : { open: "" }) }, el("summary", { text: "Try this" }), tryList));
+  // a long list shows its first experiments and folds the rest, so that the chapter's plots start on the first
+  // screen (the training chapter's eleven filled all of it at 1280×900: its first plot began at 922 px)
+  const items = info.try_this.map((t) => el("li", { text: t }));
+  const shown = items.length > TRY_ALL ? TRY_SHOWN : items.length;
+  const tryBox = el("details", { class: "try", ...(folded ? {} : { open: "" }) }, el("summary", { text: "Try this" }), el("ul", {}, ...items.slice(0, shown)));
+  if (shown < items.length) {
+    tryBox.append(el("details", { class: "more" }, el("summary", { text: `${items.length - shown} more experiments` }), el("ul", {}, ...items.slice(shown))));
+  }
+  head.append(tryBox);
   // a region of its own; each formula is a scroller of its own (a wide one scrolls alone, see style.css) and a tab
   // stop while it is wider than its box (see checkWideLater)
   const formulas = el("div", { class: "formulas", role: "region", "aria-label": "formulas with the live values" });

@@ -257,6 +257,17 @@ test("every chapter in projector (1280×720, and a projector link opened on a ph
             const plotTop = await page.$eval("canvas.plot", (e) => e.getBoundingClientRect().top);
             check(plotTop <= 0.5 * v.opts.viewport.height, `${id}: the first plot starts ${Math.round(plotTop)} px down a ${v.opts.viewport.height} px screen`);
           }
+          if (v.name === "dark") {
+            // a desktop screen (1280×900), introduction and try-this open: the first plot starts in the top three
+            // quarters of the screen (a try-this list of more than six folds all but its first four; the training
+            // chapter's eleven put its first plot at 922 px, below the screen)
+            // (from the page's top: the checks above may have scrolled it)
+            const plotTop = await page.$eval("canvas.plot", (e) => e.getBoundingClientRect().top + window.scrollY);
+            check(plotTop <= 0.75 * v.opts.viewport.height, `${id}: the first plot starts ${Math.round(plotTop)} px down a ${v.opts.viewport.height} px screen`);
+            const tried = await page.$$eval(".try > ul > li, .try details.more li", (ls) => ls.map((l) => l.checkVisibility()));
+            check(tried.length <= 6 ? tried.every(Boolean) : tried.filter(Boolean).length === 4,
+              `${id}: ${tried.filter(Boolean).length} of its ${tried.length} try-this experiments shown`);
+          }
           if (v.name === "phone" || v.name === "sideways") {
             // a link opened on a phone shows its chapter, not the list of chapters (one scrolling row there)
             const header = await page.$eval("header.chrome", (e) => e.getBoundingClientRect().height);
